@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every Navarch test on this machine (Debian 12, .NET 10 SDK, as root) and prints
+# "N passed, N failed[, N skipped]" counted from the test results. Installs what the tests need.
+# Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Sqlite).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/packages.sh
+
+# etcd-server: the etcd conformance fixture starts a real etcd on loopback.
+ensure_packages etcd-server
+
+results=artifacts/test-results
+rm -rf "$results"
+dotnet test Navarch.slnx -c Release \
+    --logger "trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" \
+    --blame-hang-timeout 10m "$@"
+rc=$?
+
+passed=0 failed=0 skipped=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+    passed=$((passed + $(get passed)))
+    failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+    skipped=$((skipped + $(get notExecuted)))
+done
+
+line="$passed passed, $failed failed"
+((skipped > 0)) && line="$line, $skipped skipped"
+echo "$line"
+if ((rc != 0 || failed > 0 || passed == 0)); then
+    exit 1
+fi
