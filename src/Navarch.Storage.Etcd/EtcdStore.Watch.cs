@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Etcdserverpb;
+using Grpc.Core;
+
+namespace Navarch.Storage.Etcd;
+
+public sealed partial class EtcdStore
+{
+    /// <inheritdoc />
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long? sinceRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        KeyRules.ValidatePrefix(prefix);
+        ThrowIfDisposed(prefix);
+        long current = await GetCurrentRevisionAsync(cancellationToken).ConfigureAwait(false);
+        long since = sinceRevision ?? current;
+        if (since + 1 < Volatile.Read(ref _compacted))
+        {
+            throw StorageException.CompactedAt(prefix, since + 1, Volatile.Read(ref _compacted));
+        }
+
+        // The gRPC stream is pumped into a bounded buffer. History (up to the revision current at the start) waits
+        // for the consumer, as the SQLite store reads it on demand; a live event that does not fit ends the watcher.
+        var buffer = Channel.CreateBounded<WatchEvent>(new BoundedChannelOptions(_options.WatchBufferSize) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        Task pump = PumpAsync(prefix, since, current, buffer.Writer, stop.Token);
+        try
+        {
+            await foreach (WatchEvent e in buffer.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await pump.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task PumpAsync(string prefix, long since, long historyEnd, ChannelWriter<WatchEvent> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using AsyncDuplexStreamingCall<WatchRequest, WatchResponse> stream = _watch.Watch(cancellationToken: cancellationToken);
+            await stream.RequestStream.WriteAsync(new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest
+                {
+                    Key = Bytes(prefix),
+                    RangeEnd = Bytes(PrefixEnd(prefix)),
+                    StartRevision = since + 1,
+                    PrevKv = true,
+                },
+            }, cancellationToken).ConfigureAwait(false);
+
+            while (await stream.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                WatchResponse response = stream.ResponseStream.Current;
+                if (response.CompactRevision > 0)
+                {
+                    InterlockedMax(ref _compacted, response.CompactRevision);
+                    buffer.TryComplete(StorageException.CompactedAt(prefix, since + 1, response.CompactRevision));
+                    return;
+                }
+
+                if (response.Canceled)
+                {
+                    buffer.TryComplete(new StorageException(StorageErrorCode.Unavailable, prefix, $"etcd cancelled the watch: {response.CancelReason}"));
+                    return;
+                }
+
+                foreach (Mvccpb.Event e in response.Events)
+                {
+                    if (e.Kv.ModRevision <= historyEnd)
+                    {
+                        await buffer.WriteAsync(ToWatchEvent(e), cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (!buffer.TryWrite(ToWatchEvent(e)))
+                    {
+                        buffer.TryComplete(new StorageException(StorageErrorCode.WatcherTooSlow, prefix, $"watcher of {prefix} fell more than {_options.WatchBufferSize} events behind"));
+                        return;
+                    }
+                }
+            }
+
+            buffer.TryComplete(new StorageException(StorageErrorCode.Unavailable, prefix, "etcd closed the watch stream"));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            buffer.TryComplete();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            buffer.TryComplete();
+        }
+        catch (RpcException e)
+        {
+            buffer.TryComplete(Map(prefix, e, since + 1));
+        }
+    }
+
+    private static WatchEvent ToWatchEvent(Mvccpb.Event e)
+    {
+        KeyValue? previous = e.PrevKv is null || e.PrevKv.Key.IsEmpty ? null : ToKeyValue(e.PrevKv);
+        return e.Type == Mvccpb.Event.Types.EventType.Delete
+            ? new WatchEvent(WatchEventType.Delete, e.Kv.ModRevision, new KeyValue(e.Kv.Key.ToStringUtf8(), [], 0, e.Kv.ModRevision, 0), previous)
+            : new WatchEvent(WatchEventType.Put, e.Kv.ModRevision, ToKeyValue(e.Kv), previous);
+    }
+}

@@ -1,0 +1,10 @@
+using Navarch.Storage.Etcd;
+using Navarch.Storage.Tests.Conformance;
+
+namespace Navarch.Storage.Tests.Etcd;
+
+public sealed class EtcdStoreConformanceTests(EtcdFixture etcd) : StoreConformanceTests, IClassFixture<EtcdFixture>
+{
+    protected override async Task<IStore> OpenStoreAsync(int watchBufferSize) =>
+        await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = etcd.Server.Endpoint, WatchBufferSize = watchBufferSize });
+}
