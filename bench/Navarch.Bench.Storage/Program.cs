@@ -50,6 +50,7 @@ internal static class Program
 
             var rows = new List<string>();
             var lists = new List<string>();
+        var compactions = new List<string>();
             foreach (string backend in backends)
             {
                 await using EtcdServer? etcd = backend == "etcd" ? await EtcdServer.StartAsync() : null;
@@ -75,6 +76,7 @@ internal static class Program
 
                 (double full, double paged) = await ListAsync(store, $"/bench/{backend}/list/", 10_000);
                 lists.Add($"| {backend} | {full:0.0} | {paged:0.0} |");
+                compactions.Add(await CompactionStallAsync(store, $"/bench/{backend}/compact/", backend, window));
             }
 
             Console.WriteLine("## Store operations");
@@ -88,6 +90,12 @@ internal static class Program
             Console.WriteLine("| backend | one call, ms | pages of 500, ms |");
             Console.WriteLine("| --- | ---: | ---: |");
             lists.ForEach(Console.WriteLine);
+            Console.WriteLine();
+            Console.WriteLine("## Compaction under load (8 writers; 50,000 superseded history rows compacted away)");
+            Console.WriteLine();
+            Console.WriteLine("| backend | compaction s | write p99 ms, no compaction | write p99 ms, while compacting | max write ms, while compacting |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+            compactions.ForEach(Console.WriteLine);
             return 0;
         }
         finally
@@ -262,6 +270,51 @@ internal static class Program
         }
 
         return (Percentile([.. full.Order()], 0.5), Percentile([.. paged.Order()], 0.5));
+    }
+
+    private static async Task<string> CompactionStallAsync(IStore store, string prefix, string backend, TimeSpan window)
+    {
+        // History to compact: 1000 keys written 50 times each.
+        await Parallel.ForAsync(0, 1000, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        {
+            KeyValue kv = await store.CreateAsync($"{prefix}h/{i}", Value, null, ct);
+            for (int v = 1; v < 50; v++)
+            {
+                kv = await store.UpdateAsync(kv.Key, Value, kv.ModRevision, null, ct);
+            }
+        });
+
+        double[] baseline = await WriteLatenciesAsync(store, prefix + "a/", window, null);
+        long target = await store.GetCurrentRevisionAsync();
+        var compactClock = new Stopwatch();
+        double[] during = await WriteLatenciesAsync(store, prefix + "b/", window, async () =>
+        {
+            compactClock.Start();
+            await store.CompactAsync(target);
+            compactClock.Stop();
+        });
+        return $"| {backend} | {compactClock.Elapsed.TotalSeconds:0.00} | {Percentile(baseline, 0.99):0.00} | {Percentile(during, 0.99):0.00} | {during[^1]:0.00} |";
+    }
+
+    /// <summary>Per-write latencies of 8 writers over the window, sorted; <paramref name="alongside"/> runs meanwhile.</summary>
+    private static async Task<double[]> WriteLatenciesAsync(IStore store, string prefix, TimeSpan window, Func<Task>? alongside)
+    {
+        var all = new System.Collections.Concurrent.ConcurrentBag<double>();
+        Task side = alongside is null ? Task.CompletedTask : Task.Run(alongside);
+        await RunForAsync(8, window, async (w, running) =>
+        {
+            long n = 0;
+            while (running())
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                await store.CreateAsync($"{prefix}{w}/{n++}", Value);
+                all.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+
+            return n;
+        });
+        await side;
+        return [.. all.Order()];
     }
 
     private static void Check(int got, int want)

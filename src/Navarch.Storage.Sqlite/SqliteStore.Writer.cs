@@ -13,6 +13,7 @@ public sealed partial class SqliteStore
     {
         var batch = new List<WriteRequest>(_options.MaxBatchSize);
         var events = new List<WatchEvent>();
+        using var commands = new WriterCommands(_writer);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -28,6 +29,7 @@ public sealed partial class SqliteStore
             try
             {
                 using SqliteTransaction tx = _writer.BeginTransaction();
+                commands.Use(tx);
                 long nowMs = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
                 foreach (WriteRequest request in batch)
                 {
@@ -36,11 +38,11 @@ public sealed partial class SqliteStore
                         if (request.Kind == WriteKind.CompactStep)
                         {
                             compacted = Math.Max(compacted, request.Expected);
-                            request.Result = CompactStep(tx, compacted, nowMs);
+                            request.Result = CompactStep(tx, request.Expected, request.Cursor, nowMs);
                         }
                         else
                         {
-                            request.Result = Apply(tx, request, ref revision, nowMs, events);
+                            request.Result = Apply(commands, tx, request, ref revision, nowMs, events);
                         }
                     }
                     catch (StorageException e)
@@ -49,8 +51,8 @@ public sealed partial class SqliteStore
                     }
                 }
 
-                SetMeta(tx, "current_rev", revision);
-                SetMeta(tx, "compact_rev", compacted);
+                commands.SetMeta("current_rev", revision);
+                commands.SetMeta("compact_rev", compacted);
                 tx.Commit();
             }
             catch (SqliteException e)
@@ -78,9 +80,9 @@ public sealed partial class SqliteStore
         }
     }
 
-    private object Apply(SqliteTransaction tx, WriteRequest request, ref long revision, long nowMs, List<WatchEvent> events)
+    private static object Apply(WriterCommands commands, SqliteTransaction tx, WriteRequest request, ref long revision, long nowMs, List<WatchEvent> events)
     {
-        Row? latest = Latest(tx, request.Key);
+        Row? latest = commands.Latest(request.Key);
         Row? live = latest is { Deleted: false } ? latest : null;
         switch (request.Kind)
         {
@@ -93,7 +95,7 @@ public sealed partial class SqliteStore
 
                 long rev = ++revision;
                 var row = new Row(rev, request.Key, false, rev, 0, 1, LeaseFor(tx, request, rev, nowMs), request.Value);
-                Insert(tx, row);
+                commands.Insert(row);
                 KeyValue kv = row.ToKeyValue();
                 events.Add(new WatchEvent(WatchEventType.Put, rev, kv, null));
                 return kv;
@@ -104,7 +106,7 @@ public sealed partial class SqliteStore
                 CheckPrecondition(request, live);
                 long rev = ++revision;
                 var row = new Row(rev, request.Key, false, live!.CreateRev, live.Rev, live.Version + 1, LeaseFor(tx, request, rev, nowMs), request.Value);
-                Insert(tx, row);
+                commands.Insert(row);
                 KeyValue kv = row.ToKeyValue();
                 events.Add(new WatchEvent(WatchEventType.Put, rev, kv, live.ToKeyValue()));
                 return kv;
@@ -114,7 +116,7 @@ public sealed partial class SqliteStore
             {
                 CheckPrecondition(request, live);
                 long rev = ++revision;
-                Insert(tx, new Row(rev, request.Key, true, 0, live!.Rev, 0, 0, []));
+                commands.Insert(new Row(rev, request.Key, true, 0, live!.Rev, 0, 0, []));
                 KeyValue previous = live.ToKeyValue();
                 events.Add(new WatchEvent(WatchEventType.Delete, rev, new KeyValue(request.Key, [], 0, rev, 0), previous));
                 return new DeleteResult(previous, rev);
@@ -154,64 +156,38 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>
-    /// Removes one batch of history below <paramref name="compactTo"/>: rows a newer row at or below it supersedes,
-    /// and tombstones. Oldest first, so a tombstone never goes before the rows it hides.
+    /// Removes the history in one window of revisions [cursor, cursor + batch) below <paramref name="compactTo"/>:
+    /// rows that a newer row at or below it supersedes, and tombstones. Windows go oldest first, so a tombstone never
+    /// goes before the rows it hides, and each step touches a bounded number of rows. Returns the next cursor.
     /// </summary>
-    private long CompactStep(SqliteTransaction tx, long compactTo, long nowMs)
+    private long CompactStep(SqliteTransaction tx, long compactTo, long cursor, long nowMs)
     {
-        using (SqliteCommand leases = Command(_writer, tx, """
-            DELETE FROM leases WHERE expires_at_ms < $old
-              AND NOT EXISTS (SELECT 1 FROM kv WHERE kv.lease = leases.id AND kv.deleted = 0)
-            """))
+        if (cursor == 0)
         {
-            leases.Parameters.AddWithValue("$old", nowMs - 60_000);
-            leases.ExecuteNonQuery();
+            using (SqliteCommand leases = Command(_writer, tx, """
+                DELETE FROM leases WHERE expires_at_ms < $old
+                  AND NOT EXISTS (SELECT 1 FROM kv WHERE kv.lease = leases.id AND kv.deleted = 0)
+                """))
+            {
+                leases.Parameters.AddWithValue("$old", nowMs - 60_000);
+                leases.ExecuteNonQuery();
+            }
+
+            using SqliteCommand oldest = Command(_writer, tx, "SELECT COALESCE(MIN(rev), 0) FROM kv");
+            cursor = Math.Max(1, (long)oldest.ExecuteScalar()!);
         }
 
+        long end = Math.Min(cursor + _options.CompactionBatchSize, compactTo);
         using SqliteCommand delete = Command(_writer, tx, """
-            DELETE FROM kv WHERE rev IN (
-                SELECT k.rev FROM kv k
-                WHERE k.rev < $c
-                  AND (k.deleted = 1 OR EXISTS (SELECT 1 FROM kv n WHERE n.key = k.key AND n.rev > k.rev AND n.rev <= $c))
-                ORDER BY k.rev
-                LIMIT $n)
+            DELETE FROM kv
+            WHERE rev >= $lo AND rev < $hi
+              AND (deleted = 1 OR EXISTS (SELECT 1 FROM kv n WHERE n.key = kv.key AND n.rev > kv.rev AND n.rev <= $c))
             """);
+        delete.Parameters.AddWithValue("$lo", cursor);
+        delete.Parameters.AddWithValue("$hi", end);
         delete.Parameters.AddWithValue("$c", compactTo);
-        delete.Parameters.AddWithValue("$n", _options.CompactionBatchSize);
-        return delete.ExecuteNonQuery();
-    }
-
-    private Row? Latest(SqliteTransaction tx, string key)
-    {
-        using SqliteCommand select = Command(_writer, tx, $"SELECT {Schema.Columns} FROM kv WHERE key = $key ORDER BY rev DESC LIMIT 1");
-        select.Parameters.AddWithValue("$key", key);
-        using SqliteDataReader reader = select.ExecuteReader();
-        return reader.Read() ? Row.Read(reader) : null;
-    }
-
-    private void Insert(SqliteTransaction tx, Row row)
-    {
-        using SqliteCommand insert = Command(_writer, tx, """
-            INSERT INTO kv (rev, key, deleted, create_rev, prev_rev, version, lease, value)
-            VALUES ($rev, $key, $deleted, $create, $prev, $version, $lease, $value)
-            """);
-        insert.Parameters.AddWithValue("$rev", row.Rev);
-        insert.Parameters.AddWithValue("$key", row.Key);
-        insert.Parameters.AddWithValue("$deleted", row.Deleted ? 1 : 0);
-        insert.Parameters.AddWithValue("$create", row.CreateRev);
-        insert.Parameters.AddWithValue("$prev", row.PrevRev);
-        insert.Parameters.AddWithValue("$version", row.Version);
-        insert.Parameters.AddWithValue("$lease", row.Lease);
-        insert.Parameters.AddWithValue("$value", row.Value);
-        insert.ExecuteNonQuery();
-    }
-
-    private void SetMeta(SqliteTransaction tx, string name, long value)
-    {
-        using SqliteCommand update = Command(_writer, tx, "UPDATE meta SET value = $value WHERE name = $name");
-        update.Parameters.AddWithValue("$name", name);
-        update.Parameters.AddWithValue("$value", value);
-        update.ExecuteNonQuery();
+        delete.ExecuteNonQuery();
+        return end;
     }
 
     /// <summary>Deletes keys whose lease has expired, through the ordinary write path so watchers see the delete.</summary>

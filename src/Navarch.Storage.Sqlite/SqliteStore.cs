@@ -203,15 +203,12 @@ public sealed partial class SqliteStore : IStore
             return;
         }
 
-        // Each step removes one batch of history in its own short transaction, queued between ordinary writes.
-        while (true)
+        // Each step sweeps one window of revisions in its own short transaction, queued between ordinary writes.
+        long cursor = 0;
+        while (cursor < revision)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long removed = (long)await EnqueueAsync(new WriteRequest(WriteKind.CompactStep, "/", [], revision, null)).ConfigureAwait(false);
-            if (removed < _options.CompactionBatchSize)
-            {
-                break;
-            }
+            cursor = (long)await EnqueueAsync(new WriteRequest(WriteKind.CompactStep, "/", [], revision, null) { Cursor = cursor }).ConfigureAwait(false);
         }
 
         LogCompacted(_logger, revision);

@@ -28,6 +28,9 @@ internal sealed class WriteRequest(WriteKind kind, string key, byte[] value, lon
 
     public TimeSpan? Ttl { get; } = ttl;
 
+    /// <summary>For compaction: the lowest revision this step looks at (0 = from the oldest row).</summary>
+    public long Cursor { get; init; }
+
     /// <summary>Set when the request succeeded inside the current batch; published only if the batch commits.</summary>
     public object? Result { get; set; }
 

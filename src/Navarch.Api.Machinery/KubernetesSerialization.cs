@@ -1,0 +1,28 @@
+using System.Text.Json;
+using k8s;
+
+namespace Navarch.Api;
+
+/// <summary>
+/// The JSON settings of the official client (<c>KubernetesJson</c>), so objects are (de)serialized exactly as
+/// clients expect, plus a strict variant for <c>fieldValidation=Strict</c>.
+/// </summary>
+public static class KubernetesSerialization
+{
+    /// <summary>The client's own serializer options (enums as strings, IntOrString, Quantity, dates).</summary>
+    public static JsonSerializerOptions Options { get; } = Capture();
+
+    /// <summary>The same, but unknown or duplicate fields are errors.</summary>
+    public static JsonSerializerOptions Strict { get; } = new(Options)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    private static JsonSerializerOptions Capture()
+    {
+        JsonSerializerOptions? captured = null;
+        KubernetesJson.AddJsonOptions(o => captured = o);
+        return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its options");
+    }
+}

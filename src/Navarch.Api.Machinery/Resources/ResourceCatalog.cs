@@ -1,0 +1,144 @@
+using System.Reflection;
+using k8s;
+using k8s.Models;
+using Navarch.Api.Strategies;
+
+namespace Navarch.Api.Resources;
+
+/// <summary>
+/// Every resource Navarch serves, declared once: discovery, routing and storage all read from here. Group,
+/// version, kind and plural come from the <c>[KubernetesEntity]</c> attribute of the official model types.
+/// </summary>
+public sealed class ResourceCatalog
+{
+    private static readonly string[] NoCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"];
+
+    private readonly Dictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath = [];
+
+    /// <summary>The catalog of built-in resources.</summary>
+    public static ResourceCatalog Default { get; } = new(BuiltIn());
+
+    /// <summary>Builds a catalog from <paramref name="definitions"/> (kept in the given order).</summary>
+    public ResourceCatalog(IEnumerable<ResourceDefinition> definitions)
+    {
+        All = definitions.ToList();
+        foreach (ResourceDefinition d in All)
+        {
+            _byPath[(d.Group, d.Version, d.Plural)] = d;
+        }
+    }
+
+    /// <summary>Every definition, in discovery order.</summary>
+    public IReadOnlyList<ResourceDefinition> All { get; }
+
+    /// <summary>The group/versions served, in discovery order ("" = core).</summary>
+    public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(d => (d.Group, d.Version)).Distinct();
+
+    /// <summary>Looks a resource up by its URL parts.</summary>
+    public ResourceDefinition? Find(string group, string version, string plural) =>
+        _byPath.GetValueOrDefault((group, version, plural));
+
+    /// <summary>Looks a resource up by its model type.</summary>
+    public ResourceDefinition? Find(Type clrType) => All.FirstOrDefault(d => d.ClrType == clrType);
+
+    private static IEnumerable<ResourceDefinition> BuiltIn()
+    {
+        string[] all = ["all"];
+        // core/v1
+        yield return Define<V1Pod, V1PodList>(true, "/registry/pods", PodStrategy.Create(), ["po"], all, ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "ephemeralcontainers"]);
+        yield return Define<V1Service, V1ServiceList>(true, "/registry/services/specs", CoreStrategies.Service(), ["svc"], all, ["status", "proxy"]);
+        yield return Define<V1Endpoints, V1EndpointsList>(true, "/registry/services/endpoints", Plain<V1Endpoints>(), ["ep"]);
+        yield return Define<V1ConfigMap, V1ConfigMapList>(true, "/registry/configmaps", CoreStrategies.ConfigMap(), ["cm"]);
+        yield return Define<V1Secret, V1SecretList>(true, "/registry/secrets", CoreStrategies.Secret());
+        yield return Define<V1Namespace, V1NamespaceList>(false, "/registry/namespaces", CoreStrategies.Namespace(), ["ns"], subresources: ["status", "finalize"], verbs: NoCollectionDelete);
+        yield return Define<V1Node, V1NodeList>(false, "/registry/minions", CoreStrategies.Node(), ["no"], subresources: ["status", "proxy"]);
+        yield return Define<Corev1Event, Corev1EventList>(true, "/registry/events", CoreStrategies.Event(), ["ev"]);
+        yield return Define<V1ServiceAccount, V1ServiceAccountList>(true, "/registry/serviceaccounts", Plain<V1ServiceAccount>(), ["sa"], subresources: ["token"]);
+        yield return Define<V1ResourceQuota, V1ResourceQuotaList>(true, "/registry/resourcequotas", Plain<V1ResourceQuota>(true), ["quota"], subresources: ["status"]);
+        yield return Define<V1LimitRange, V1LimitRangeList>(true, "/registry/limitranges", Plain<V1LimitRange>(), ["limits"]);
+        yield return Define<V1PersistentVolume, V1PersistentVolumeList>(false, "/registry/persistentvolumes", Plain<V1PersistentVolume>(true), ["pv"], subresources: ["status"]);
+        yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", Plain<V1PersistentVolumeClaim>(true, c => c.Spec.VolumeMode ??= "Filesystem"), ["pvc"], subresources: ["status"]);
+
+        // apps/v1
+        yield return Define<V1Deployment, V1DeploymentList>(true, "/registry/deployments", WorkloadStrategies.Deployment(), ["deploy"], all, ["status", "scale"]);
+        yield return Define<V1ReplicaSet, V1ReplicaSetList>(true, "/registry/replicasets", WorkloadStrategies.ReplicaSet(), ["rs"], all, ["status", "scale"]);
+        yield return Define<V1StatefulSet, V1StatefulSetList>(true, "/registry/statefulsets", WorkloadStrategies.StatefulSet(), ["sts"], all, ["status", "scale"]);
+        yield return Define<V1DaemonSet, V1DaemonSetList>(true, "/registry/daemonsets", WorkloadStrategies.DaemonSet(), ["ds"], all, ["status"]);
+        yield return Define<V1ControllerRevision, V1ControllerRevisionList>(true, "/registry/controllerrevisions", Plain<V1ControllerRevision>());
+
+        // batch/v1
+        yield return Define<V1Job, V1JobList>(true, "/registry/jobs", WorkloadStrategies.Job(), categories: all, subresources: ["status"]);
+        yield return Define<V1CronJob, V1CronJobList>(true, "/registry/cronjobs", Plain<V1CronJob>(true, c =>
+        {
+            c.Spec.ConcurrencyPolicy ??= "Allow";
+            c.Spec.Suspend ??= false;
+            c.Spec.SuccessfulJobsHistoryLimit ??= 3;
+            c.Spec.FailedJobsHistoryLimit ??= 1;
+            PodStrategy.DefaultSpec(c.Spec.JobTemplate?.Spec?.Template?.Spec);
+        }), ["cj"], all, ["status"]);
+
+        yield return Define<V1Lease, V1LeaseList>(true, "/registry/leases", CoreStrategies.Lease());
+        yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", Plain<V1EndpointSlice>());
+        yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V2HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]);
+        yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", Plain<V1PodDisruptionBudget>(true), ["pdb"], subresources: ["status"]);
+        yield return Define<V1Role, V1RoleList>(true, "/registry/roles", Plain<V1Role>(nameRule: NameRule.PathSegment));
+        yield return Define<V1ClusterRole, V1ClusterRoleList>(false, "/registry/clusterroles", Plain<V1ClusterRole>(nameRule: NameRule.PathSegment));
+        yield return Define<V1RoleBinding, V1RoleBindingList>(true, "/registry/rolebindings", Plain<V1RoleBinding>(nameRule: NameRule.PathSegment));
+        yield return Define<V1ClusterRoleBinding, V1ClusterRoleBindingList>(false, "/registry/clusterrolebindings", Plain<V1ClusterRoleBinding>(nameRule: NameRule.PathSegment));
+        yield return Define<V1Ingress, V1IngressList>(true, "/registry/ingress", Plain<V1Ingress>(true), ["ing"], subresources: ["status"]);
+        yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", Plain<V1NetworkPolicy>(), ["netpol"]);
+        yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", Plain<V1IngressClass>());
+        yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", Plain<V1StorageClass>(), ["sc"]);
+        yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", Plain<V1PriorityClass>(), ["pc"]);
+        yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", Plain<V1CustomResourceDefinition>(true), ["crd", "crds"], subresources: ["status"]);
+    }
+
+    private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var spec = typeof(T).GetProperty("Spec");
+        return new ResourceStrategy<T>
+        {
+            HasStatus = hasStatus,
+            NameRule = nameRule,
+            // Defaults that read the spec only run once it exists; an object without one gets none.
+            Defaults = defaults is null ? null : o =>
+            {
+                if (spec is null || spec.GetValue(o) is not null)
+                {
+                    defaults(o);
+                }
+            },
+        };
+    }
+
+    private static ResourceDefinition Define<T, TList>(
+        bool namespaced,
+        string storagePrefix,
+        IResourceStrategy strategy,
+        string[]? shortNames = null,
+        string[]? categories = null,
+        string[]? subresources = null,
+        string[]? verbs = null)
+    {
+        KubernetesEntityAttribute entity = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()
+            ?? throw new InvalidOperationException($"{typeof(T)} has no KubernetesEntity attribute");
+        var definition = new ResourceDefinition
+        {
+            Group = entity.Group ?? "",
+            Version = entity.ApiVersion,
+            Kind = entity.Kind,
+            Plural = entity.PluralName,
+            Singular = entity.Kind.ToLowerInvariant(),
+            Namespaced = namespaced,
+            ClrType = typeof(T),
+            ListClrType = typeof(TList),
+            StoragePrefix = storagePrefix,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            Subresources = subresources ?? [],
+            Strategy = strategy,
+        };
+        return verbs is null ? definition : definition with { Verbs = verbs };
+    }
+}
