@@ -19,6 +19,17 @@ public static class KubernetesSerialization
         AllowDuplicateProperties = false,
     };
 
+    /// <summary>
+    /// Plain attribute-driven settings (nulls omitted), for the few types whose converter in the client only reads,
+    /// such as <c>V1Status</c>.
+    /// </summary>
+    public static JsonSerializerOptions Plain { get; } = new()
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        // Messages quote names ("web" not found); keep them readable as kube-apiserver does.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private static JsonSerializerOptions Capture()
     {
         JsonSerializerOptions? captured = null;

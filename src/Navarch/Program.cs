@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using Navarch.Commands;
 
 namespace Navarch;
 
@@ -8,11 +9,13 @@ internal static class Program
     public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Navarch: Kubernetes in one binary.");
+        root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane: the store and the API server (scheduler, controllers and agent are not built yet)."));
+        root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone."));
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {
             string v = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            Console.Out.WriteLine($"navarch {v}");
+            Console.Out.WriteLine($"navarch {v} (Kubernetes {Navarch.ApiServer.ApiServer.KubernetesVersion})");
         });
         root.Subcommands.Add(version);
         return root.Parse(args).InvokeAsync();

@@ -1,0 +1,46 @@
+using k8s.Models;
+using Navarch.Api;
+using Navarch.Api.Resources;
+using Navarch.ApiServer.Http;
+using Navarch.ApiServer.Registry;
+
+namespace Navarch.ApiServer;
+
+/// <summary>What every cluster has from its first start: the system namespaces and the <c>kubernetes</c> Service.</summary>
+internal static class Bootstrap
+{
+    public static async Task RunAsync(ResourceHandler handler, ResourceCatalog catalog, ServiceAllocator allocator, CancellationToken cancellationToken)
+    {
+        ResourceDefinition namespaces = catalog.Find("", "v1", "namespaces")!;
+        foreach (string name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+        {
+            await EnsureAsync(handler, namespaces, new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken);
+        }
+
+        await EnsureAsync(handler, catalog.Find("", "v1", "services")!, new V1Service
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "kubernetes",
+                NamespaceProperty = "default",
+                Labels = new Dictionary<string, string> { ["component"] = "apiserver", ["provider"] = "kubernetes" },
+            },
+            Spec = new V1ServiceSpec
+            {
+                ClusterIP = allocator.First.ToString(),
+                Ports = [new V1ServicePort { Name = "https", Port = 443, Protocol = "TCP", TargetPort = 6443 }],
+            },
+        }, cancellationToken);
+    }
+
+    private static async Task EnsureAsync(ResourceHandler handler, ResourceDefinition definition, k8s.IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handler.CreateObjectAsync(definition, obj, dryRun: false, cancellationToken);
+        }
+        catch (StatusException e) when (e.Status.Reason == "AlreadyExists")
+        {
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Navarch.ApiServer.Pki;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>Who made a request.</summary>
+internal sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> Groups);
+
+/// <summary>
+/// Kubernetes' authenticator chain: a client certificate signed by the cluster CA (user = CN, groups = O), then a
+/// bearer token from the static token file. Null means unauthenticated.
+/// </summary>
+internal sealed class Authentication
+{
+    private readonly ClusterPki _pki;
+    private readonly Dictionary<string, UserInfo> _tokens;
+
+    public Authentication(ClusterPki pki, string? tokenFile)
+    {
+        _pki = pki;
+        _tokens = tokenFile is null ? [] : LoadTokens(tokenFile);
+    }
+
+    public UserInfo? Authenticate(HttpContext context)
+    {
+        if (context.Connection.ClientCertificate is { } cert && _pki.IsSignedByCa(cert))
+        {
+            string cn = cert.GetNameInfo(X509NameType.SimpleName, false);
+            var groups = cert.SubjectName.EnumerateRelativeDistinguishedNames()
+                .Where(r => r.GetSingleElementType().Value == "2.5.4.10")
+                .Select(r => r.GetSingleElementValue() ?? "").ToList();
+            groups.Add("system:authenticated");
+            return new UserInfo(cn, "", groups);
+        }
+
+        string header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            string token = header["Bearer ".Length..].Trim();
+            foreach ((string known, UserInfo user) in _tokens)
+            {
+                if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(known), Encoding.UTF8.GetBytes(token)))
+                {
+                    return user;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads the CSV token file: <c>token,user,uid[,"group1,group2"]</c>.</summary>
+    private static Dictionary<string, UserInfo> LoadTokens(string path)
+    {
+        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal);
+        foreach (string line in File.ReadAllLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+
+            List<string> fields = SplitCsv(line);
+            if (fields.Count < 3)
+            {
+                throw new InvalidDataException($"token file {path}: a line needs at least token,user,uid");
+            }
+
+            var groups = fields.Count > 3 ? fields[3].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : [];
+            groups.Add("system:authenticated");
+            tokens[fields[0]] = new UserInfo(fields[1], fields[2], groups);
+        }
+
+        return tokens;
+    }
+
+    private static List<string> SplitCsv(string line)
+    {
+        var fields = new List<string>();
+        var current = new StringBuilder();
+        bool quoted = false;
+        foreach (char c in line)
+        {
+            if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ',' && !quoted)
+            {
+                fields.Add(current.ToString().Trim());
+                current.Clear();
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+
+        fields.Add(current.ToString().Trim());
+        return fields;
+    }
+}

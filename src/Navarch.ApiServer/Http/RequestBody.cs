@@ -1,0 +1,72 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using YamlDotNet.Serialization;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>Reads a request body (JSON or YAML, at most 3 MiB) into a JSON tree, with Kubernetes' errors.</summary>
+internal static class RequestBody
+{
+    public const int MaxBytes = 3 * 1024 * 1024;
+
+    public static async Task<JsonNode> ReadAsync(HttpContext context, bool allowPatchTypes)
+    {
+        string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
+        bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml";
+        bool json = contentType is "application/json" or "" || (allowPatchTypes && contentType is "application/json-patch+json" or "application/merge-patch+json" or "application/strategic-merge-patch+json");
+        if (!yaml && !json)
+        {
+            throw ApiErrors.UnsupportedMediaType(contentType);
+        }
+
+        if (context.Request.ContentLength > MaxBytes)
+        {
+            throw ApiErrors.TooLarge();
+        }
+
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                throw ApiErrors.TooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw ApiErrors.BadRequest("the request body is empty");
+        }
+
+        try
+        {
+            if (yaml)
+            {
+                object? parsed = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize(new StringReader(Encoding.UTF8.GetString(buffer.ToArray())));
+                return JsonSerializer.SerializeToNode(parsed) ?? throw ApiErrors.BadRequest("the request body is empty");
+            }
+
+            return JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
+                ?? throw ApiErrors.BadRequest("the request body is null");
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"the request body is not valid JSON: {e.Message.Split(" Path:")[0]}");
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw ApiErrors.BadRequest($"the request body is not valid YAML: {e.Message}");
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw ApiErrors.BadRequest($"the request body is not valid UTF-8: {e.Message}");
+        }
+    }
+}

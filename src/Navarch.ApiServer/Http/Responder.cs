@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.ApiServer.Registry;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>Writes API objects, lists, tables and statuses the way kube-apiserver does.</summary>
+internal static class Responder
+{
+    public static Task WriteJsonAsync(HttpContext context, int status, JsonNode node)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(node.ToJsonString(KubernetesSerialization.Options), context.RequestAborted);
+    }
+
+    public static Task WriteObjectAsync(HttpContext context, int status, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
+    {
+        if (WantsTable(context))
+        {
+            return WriteJsonAsync(context, status, Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, now));
+        }
+
+        return WriteJsonAsync(context, status, ObjectCodec.ToNode(obj));
+    }
+
+    public static Task WriteStatusAsync(HttpContext context, V1Status status) =>
+        WriteJsonAsync(context, status.Code ?? 500, StatusJson(status));
+
+    /// <summary>A Status as JSON (the client's own converter for Status only reads).</summary>
+    public static JsonObject StatusJson(V1Status status)
+    {
+        var node = (JsonObject)JsonSerializer.SerializeToNode(status, KubernetesSerialization.Plain)!;
+        node.Remove("HasObject");
+        return node;
+    }
+
+    public static V1Status Success(string? name, string kind, string group, string uid) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Status",
+        Metadata = new V1ListMeta(),
+        Status = "Success",
+        Details = new V1StatusDetails { Name = name, Kind = kind, Group = group, Uid = uid },
+    };
+
+    /// <summary>True when the client asked for server-side printing (<c>as=Table</c>), as kubectl get does.</summary>
+    public static bool WantsTable(HttpContext context) =>
+        context.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
+
+    /// <summary>A meta.k8s.io/v1 Table of <paramref name="items"/> with the strategy's columns.</summary>
+    public static JsonObject Table(HttpContext context, ResourceDefinition definition, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, string? resourceVersion, string? continueToken, DateTimeOffset now)
+    {
+        string include = context.Request.Query["includeObject"].ToString();
+        var rows = new JsonArray();
+        foreach (IKubernetesObject<V1ObjectMeta> item in items)
+        {
+            var cells = new JsonArray(definition.Strategy.TableRow(item, now).Select(c => c is null ? null : JsonSerializer.SerializeToNode(c, c.GetType())).ToArray());
+            JsonNode? obj = include switch
+            {
+                "None" => null,
+                "Object" => ObjectCodec.ToNode(item),
+                _ => new JsonObject
+                {
+                    ["kind"] = "PartialObjectMetadata",
+                    ["apiVersion"] = "meta.k8s.io/v1",
+                    ["metadata"] = JsonSerializer.SerializeToNode(item.Metadata, KubernetesSerialization.Options),
+                },
+            };
+            rows.Add(new JsonObject { ["cells"] = cells, ["object"] = obj });
+        }
+
+        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion ?? "" };
+        if (continueToken is not null)
+        {
+            metadata["continue"] = continueToken;
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Table",
+            ["apiVersion"] = "meta.k8s.io/v1",
+            ["metadata"] = metadata,
+            ["columnDefinitions"] = JsonSerializer.SerializeToNode(definition.Strategy.TableColumns),
+            ["rows"] = rows,
+        };
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Navarch.Api;
+using Navarch.Api.Strategies;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>The autoscaling/v1 Scale view of a workload's replicas (the /scale subresource).</summary>
+internal static class Scale
+{
+    public static JsonObject ToScale(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
+    {
+        JsonNode node = Registry.ObjectCodec.ToNode(obj);
+        string? selector = node["spec"]?["selector"] is JsonNode s ? WorkloadStrategies.FormatSelector(s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!) : null;
+        var scale = new V1Scale
+        {
+            ApiVersion = "autoscaling/v1",
+            Kind = "Scale",
+            Metadata = new V1ObjectMeta
+            {
+                Name = obj.Metadata.Name,
+                NamespaceProperty = obj.Metadata.NamespaceProperty,
+                Uid = obj.Metadata.Uid,
+                ResourceVersion = obj.Metadata.ResourceVersion,
+                CreationTimestamp = obj.Metadata.CreationTimestamp,
+            },
+            Spec = new V1ScaleSpec { Replicas = node["spec"]?["replicas"]?.GetValue<int>() ?? 0 },
+            Status = new V1ScaleStatus { Replicas = node["status"]?["replicas"]?.GetValue<int>() ?? 0, Selector = selector == "<none>" ? "" : selector },
+        };
+        return (JsonObject)JsonSerializer.SerializeToNode(scale, KubernetesSerialization.Options)!;
+    }
+
+    /// <summary>Sets spec.replicas of <paramref name="target"/> from a Scale document.</summary>
+    public static IKubernetesObject<V1ObjectMeta> Apply(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> target, JsonObject scale)
+    {
+        JsonNode? replicas = scale["spec"]?["replicas"];
+        if (replicas is null || !replicas.AsValue().TryGetValue(out int count) || count < 0)
+        {
+            throw ApiErrors.Invalid("Scale", "autoscaling", target.Metadata.Name, [new FieldError(FieldErrorType.Invalid, "spec.replicas", replicas?.ToJsonString(), "must be greater than or equal to 0")]);
+        }
+
+        JsonNode node = Registry.ObjectCodec.ToNode(target);
+        node["spec"] ??= new JsonObject();
+        node["spec"]!["replicas"] = count;
+        return Registry.ObjectCodec.FromNode(definition, node, strict: false);
+    }
+}

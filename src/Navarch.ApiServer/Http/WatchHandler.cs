@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.Api.Selectors;
+using Navarch.ApiServer.Registry;
+using Navarch.Storage;
+
+namespace Navarch.ApiServer.Http;
+
+internal sealed partial class ResourceHandler
+{
+    /// <summary>
+    /// Streams watch events as newline-delimited JSON. Without a resourceVersion (or "0") the current objects come
+    /// first as ADDED; otherwise changes after that revision. Selectors apply to the old and new object, so an object
+    /// that stops matching arrives as DELETED and one that starts matching as ADDED.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, ResourceDefinition definition, string? ns)
+    {
+        IQueryCollection q = context.Request.Query;
+        LabelSelector labels = LabelSelector.Parse(q["labelSelector"]);
+        FieldSelector fields = ParseFieldSelector(definition, q["fieldSelector"]);
+        string rv = q["resourceVersion"].ToString();
+        long timeout = ParseLong(q["timeoutSeconds"], "timeoutSeconds");
+        bool bookmarks = q["allowWatchBookmarks"].ToString() == "true";
+        bool table = Responder.WantsTable(context);
+        string prefix = definition.ListPrefix(ns);
+        long requested = rv is "" or "0" ? 0 : ParseLong(rv, "resourceVersion");
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        cts.CancelAfter(TimeSpan.FromSeconds(timeout > 0 ? Math.Min(timeout, 3600) : 1800));
+        CancellationToken ct = cts.Token;
+
+        bool Matches(IKubernetesObject<V1ObjectMeta> o) => labels.Matches(o.Metadata.Labels) && fields.Matches(definition.Strategy.SelectableFields(o));
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.StartAsync(ct);
+
+        async Task SendAsync(string type, JsonNode obj)
+        {
+            await context.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString(KubernetesSerialization.Options) + "\n", ct);
+            await context.Response.Body.FlushAsync(ct);
+        }
+
+        JsonNode Render(IKubernetesObject<V1ObjectMeta> o) =>
+            table ? Responder.Table(context, definition, [o], o.Metadata.ResourceVersion, null, time.GetUtcNow()) : ObjectCodec.ToNode(o);
+
+        long since;
+        try
+        {
+            if (rv is "" or "0")
+            {
+                ListResult current = await store.ListAsync(prefix, new ListOptions(), ct);
+                foreach (IKubernetesObject<V1ObjectMeta> o in current.Items.Select(kv => ObjectCodec.Decode(definition, kv)).Where(Matches))
+                {
+                    await SendAsync("ADDED", Render(o));
+                }
+
+                since = current.Revision;
+            }
+            else
+            {
+                since = requested;
+            }
+
+            var last = since;
+            using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), time) : null;
+            await using IAsyncEnumerator<WatchEvent> events = store.WatchAsync(prefix, since, ct).GetAsyncEnumerator(ct);
+            Task<bool> next = events.MoveNextAsync().AsTask();
+            while (true)
+            {
+                Task tick = bookmarkTimer is null ? Task.Delay(Timeout.Infinite, ct) : bookmarkTimer.WaitForNextTickAsync(ct).AsTask();
+                if (await Task.WhenAny(next, tick) == tick)
+                {
+                    await tick;
+                    var bookmark = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(definition.ClrType)!;
+                    bookmark.ApiVersion = definition.ApiVersion;
+                    bookmark.Kind = definition.Kind;
+                    bookmark.Metadata = new V1ObjectMeta { ResourceVersion = last.ToString(CultureInfo.InvariantCulture) };
+                    await SendAsync("BOOKMARK", ObjectCodec.ToNode(bookmark));
+                    continue;
+                }
+
+                if (!await next)
+                {
+                    return;
+                }
+
+                WatchEvent e = events.Current;
+                last = e.Revision;
+                IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : ObjectCodec.Decode(definition, e.PrevKv);
+                IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? ObjectCodec.Decode(definition, e.Kv) : null;
+                bool was = before is not null && Matches(before), now = after is not null && Matches(after);
+                if (after is not null && now)
+                {
+                    await SendAsync(was ? "MODIFIED" : "ADDED", Render(after));
+                }
+                else if (was)
+                {
+                    // Deleted, or no longer selected: the last state, at the revision of the change.
+                    IKubernetesObject<V1ObjectMeta> gone = after ?? before!;
+                    gone.Metadata.ResourceVersion = e.Revision.ToString(CultureInfo.InvariantCulture);
+                    await SendAsync("DELETED", Render(gone));
+                }
+
+                next = events.MoveNextAsync().AsTask();
+            }
+        }
+        catch (StorageException e) when (e.Code is StorageErrorCode.Compacted or StorageErrorCode.WatcherTooSlow)
+        {
+            long compacted = await store.GetCompactedRevisionAsync(CancellationToken.None);
+            V1Status status = ApiErrors.Expired($"too old resource version: {rv} ({compacted})").Status;
+            await SendAsync("ERROR", Responder.StatusJson(status));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Timeout or client gone: the stream simply ends, as Kubernetes does.
+        }
+    }
+}

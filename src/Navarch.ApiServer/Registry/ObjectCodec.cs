@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Navarch.Api;
+using Navarch.Storage;
+
+namespace Navarch.ApiServer.Registry;
+
+/// <summary>
+/// Turns API objects into store values and back. The stored value never carries a resourceVersion: that is the
+/// store's modRevision, set on every object on the way out.
+/// </summary>
+internal static class ObjectCodec
+{
+    public static byte[] Encode(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        string? rv = obj.Metadata.ResourceVersion;
+        obj.Metadata.ResourceVersion = null;
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), KubernetesSerialization.Options);
+        }
+        finally
+        {
+            obj.Metadata.ResourceVersion = rv;
+        }
+    }
+
+    public static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, KeyValue kv)
+    {
+        var obj = (IKubernetesObject<V1ObjectMeta>)(JsonSerializer.Deserialize(kv.Value, definition.ClrType, KubernetesSerialization.Options)
+            ?? throw new InvalidOperationException($"stored value of {kv.Key} is null"));
+        obj.Metadata.ResourceVersion = kv.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return obj;
+    }
+
+    public static JsonNode ToNode(object obj) =>
+        JsonSerializer.SerializeToNode(obj, obj.GetType(), KubernetesSerialization.Options) ?? new JsonObject();
+
+    public static IKubernetesObject<V1ObjectMeta> FromNode(ResourceDefinition definition, JsonNode node, bool strict)
+    {
+        try
+        {
+            return (IKubernetesObject<V1ObjectMeta>)(node.Deserialize(definition.ClrType, strict ? KubernetesSerialization.Strict : KubernetesSerialization.Options)
+                ?? throw ApiErrors.BadRequest("the request body is null"));
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest(DecodeMessage(e, strict));
+        }
+        catch (FormatException e)
+        {
+            throw ApiErrors.BadRequest($"unable to decode the request body: {e.Message}");
+        }
+    }
+
+    /// <summary>Kubernetes' wording: <c>strict decoding error: unknown field "spec.foo"</c>.</summary>
+    private static string DecodeMessage(JsonException e, bool strict)
+    {
+        string path = (e.Path ?? "$").TrimStart('$').TrimStart('.');
+        if (strict && e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return $"strict decoding error: unknown field \"{path}\"";
+        }
+
+        if (strict && e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"strict decoding error: duplicate field \"{path}\"";
+        }
+
+        return $"unable to decode the request body: {(path.Length > 0 ? path + ": " : "")}{e.Message.Split(" Path:")[0]}";
+    }
+
+    /// <summary>A deep copy through JSON, so a cached object is never mutated.</summary>
+    public static IKubernetesObject<V1ObjectMeta> Clone(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj) =>
+        (IKubernetesObject<V1ObjectMeta>)JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(obj, definition.ClrType, KubernetesSerialization.Options), definition.ClrType, KubernetesSerialization.Options)!;
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Navarch.ApiServer;
+
+namespace Navarch.Commands;
+
+/// <summary><c>navarch server</c> and <c>navarch apiserver</c>: the control plane on this machine.</summary>
+internal static class ServerCommand
+{
+    public static Command Create(string name, string description)
+    {
+        var dataDir = new Option<string>("--data-dir", "-d") { Description = "Folder to hold state", DefaultValueFactory = _ => "/var/lib/navarch" };
+        var port = new Option<int>("--https-listen-port") { Description = "HTTPS listen port", DefaultValueFactory = _ => 6443 };
+        var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0" };
+        var writeKubeconfig = new Option<string?>("--write-kubeconfig", "-o") { Description = "Write an admin kubeconfig to this path" };
+        var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 600" };
+        var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
+        var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
+        var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent on this machine (the agent is not built yet, so none runs either way)" };
+
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using ILoggerFactory logging = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .SetMinimumLevel(LogLevel.Information)
+                .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+            var options = new ApiServerOptions
+            {
+                DataDir = parse.GetValue(dataDir)!,
+                Port = parse.GetValue(port),
+                BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
+                WriteKubeconfig = parse.GetValue(writeKubeconfig),
+                WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
+                DatastoreEndpoint = parse.GetValue(datastore)!,
+                TokenAuthFile = parse.GetValue(tokenFile),
+                ServiceCidr = parse.GetValue(serviceCidr)!,
+            };
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            await using var server = new ApiServer.ApiServer(options, logging);
+            await server.StartAsync(stop.Token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await server.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}
