@@ -205,7 +205,13 @@ public static class CoreStrategies
     /// <summary>core/v1 Secret.</summary>
     public static ResourceStrategy<V1Secret> Secret() => new()
     {
-        Defaults = s => s.Type ??= "Opaque",
+        Defaults = s =>
+        {
+            if (string.IsNullOrEmpty(s.Type))
+            {
+                s.Type = "Opaque";
+            }
+        },
         Validation = s => DataKeys(s.Data?.Keys.Concat(s.StringData?.Keys ?? []), "data"),
         UpdateValidation = (s, old) =>
         {

@@ -16,8 +16,9 @@ internal static class RequestBody
     {
         string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml";
+        bool protobuf = contentType == "application/vnd.kubernetes.protobuf" && !allowPatchTypes;
         bool json = contentType is "application/json" or "" || (allowPatchTypes && contentType is "application/json-patch+json" or "application/merge-patch+json" or "application/strategic-merge-patch+json");
-        if (!yaml && !json)
+        if (!yaml && !json && !protobuf)
         {
             throw ApiErrors.UnsupportedMediaType(contentType);
         }
@@ -47,6 +48,11 @@ internal static class RequestBody
 
         try
         {
+            if (protobuf)
+            {
+                return ProtobufBody.Decode(buffer.ToArray());
+            }
+
             if (yaml)
             {
                 object? parsed = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize(new StringReader(Encoding.UTF8.GetString(buffer.ToArray())));
