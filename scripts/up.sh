@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds Navarch and starts it on this machine (Debian 12, .NET 10 SDK, as root).
-# Installs what it needs first; safe to run again.
+# Starts Navarch on this machine (Debian 12, .NET 10 SDK, as root): installs what it needs, builds, and runs
+# `navarch server` in the foreground with its state in /var/lib/navarch. Safe to run again: it resumes the cluster.
+# The admin kubeconfig is written to /etc/navarch/navarch.yaml. Extra arguments go to `navarch server`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
 ensure_packages ca-certificates
 dotnet build src/Navarch -c Release -o artifacts/navarch >&2
-exec artifacts/navarch/navarch version
+mkdir -p /etc/navarch
+echo "kubeconfig: export KUBECONFIG=/etc/navarch/navarch.yaml" >&2
+exec dotnet artifacts/navarch/navarch.dll server --write-kubeconfig /etc/navarch/navarch.yaml --write-kubeconfig-mode 600 "$@"

@@ -226,6 +226,13 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         definition.Strategy.Default(obj);
         Invalid(definition, obj, definition.Strategy.Validate(obj));
 
+        string key = definition.Key(meta.NamespaceProperty, meta.Name);
+        if (obj is V1Service && await store.GetAsync(key, 0, cancellationToken) is not null)
+        {
+            // Say AlreadyExists before allocating: the existing Service holds the addresses this one would ask for.
+            throw ApiErrors.AlreadyExists(definition.GroupResource, meta.Name);
+        }
+
         List<string> allocated = obj is V1Service service ? await services.AllocateAsync(service, cancellationToken) : [];
         if (dryRun)
         {
@@ -235,7 +242,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
 
         try
         {
-            KeyValue kv = await store.CreateAsync(definition.Key(meta.NamespaceProperty, meta.Name), ObjectCodec.Encode(obj), TtlFor(definition), cancellationToken);
+            KeyValue kv = await store.CreateAsync(key, ObjectCodec.Encode(obj), TtlFor(definition), cancellationToken);
             return ObjectCodec.Decode(definition, kv);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists)
