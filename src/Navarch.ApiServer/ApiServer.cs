@@ -38,6 +38,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private IStore? _store;
     private PeriodicCompactor? _compactor;
     private RequestPipeline? _pipeline;
+    private WatchCaches? _caches;
 
     /// <summary>Creates a server; nothing runs until <see cref="StartAsync"/>.</summary>
     public ApiServer(ApiServerOptions options, ILoggerFactory loggerFactory)
@@ -72,7 +73,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         ResourceCatalog catalog = ResourceCatalog.Default;
         var allocator = new ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
-        var handler = new ResourceHandler(_store, catalog, allocator, _options.Time);
+        _caches = new WatchCaches(_store, _loggerFactory);
+        var handler = new ResourceHandler(_store, catalog, allocator, _caches, _options.Time, _logger);
         await Bootstrap.RunAsync(handler, catalog, allocator, cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -130,6 +132,11 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _pipeline?.Dispose();
         _pipeline = null;
+        if (_caches is not null)
+        {
+            await _caches.DisposeAsync();
+            _caches = null;
+        }
 
         if (_compactor is not null)
         {

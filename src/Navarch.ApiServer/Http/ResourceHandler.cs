@@ -19,7 +19,7 @@ namespace Navarch.ApiServer.Http;
 /// <see cref="ResourceDefinition"/> and strategy (create, get, list, watch, update, patch, delete,
 /// deletecollection, and the status, scale and binding subresources).
 /// </summary>
-internal sealed partial class ResourceHandler(IStore store, ResourceCatalog catalog, ServiceAllocator services, TimeProvider time)
+internal sealed partial class ResourceHandler(IStore store, ResourceCatalog catalog, ServiceAllocator services, WatchCaches caches, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
     private const int MaxPatchRetries = 16;
 
@@ -110,7 +110,16 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         ListResult page;
         try
         {
-            page = await store.ListAsync(definition.ListPrefix(ns), new ListOptions(limit, continueToken, revision), context.RequestAborted);
+            if (q["resourceVersion"].ToString() == "0" && continueToken is null)
+            {
+                // "Any" revision: served from the watch cache, as kube-apiserver does (it ignores the limit then).
+                (List<KeyValue> cached, long at) = await caches.For(definition).ListAsync(definition.ListPrefix(ns), context.RequestAborted);
+                page = new ListResult(cached, at, null, null);
+            }
+            else
+            {
+                page = await store.ListAsync(definition.ListPrefix(ns), new ListOptions(limit, continueToken, revision), context.RequestAborted);
+            }
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.InvalidContinue)
         {

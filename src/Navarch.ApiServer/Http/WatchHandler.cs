@@ -39,6 +39,7 @@ internal sealed partial class ResourceHandler
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(ct);
+        await context.Response.Body.FlushAsync(ct);
 
         async Task SendAsync(string type, JsonNode obj)
         {
@@ -54,13 +55,13 @@ internal sealed partial class ResourceHandler
         {
             if (rv is "" or "0")
             {
-                ListResult current = await store.ListAsync(prefix, new ListOptions(), ct);
-                foreach (IKubernetesObject<V1ObjectMeta> o in current.Items.Select(kv => ObjectCodec.Decode(definition, kv)).Where(Matches))
+                (List<KeyValue> current, long at) = await caches.For(definition).ListAsync(prefix, ct);
+                foreach (IKubernetesObject<V1ObjectMeta> o in current.Select(kv => ObjectCodec.Decode(definition, kv)).Where(Matches))
                 {
                     await SendAsync("ADDED", Render(o));
                 }
 
-                since = current.Revision;
+                since = at;
             }
             else
             {
@@ -69,7 +70,7 @@ internal sealed partial class ResourceHandler
 
             var last = since;
             using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), time) : null;
-            await using IAsyncEnumerator<WatchEvent> events = store.WatchAsync(prefix, since, ct).GetAsyncEnumerator(ct);
+            await using IAsyncEnumerator<WatchEvent> events = caches.For(definition).WatchAsync(prefix, since, ct).GetAsyncEnumerator(ct);
             Task<bool> next = events.MoveNextAsync().AsTask();
             while (true)
             {
@@ -110,7 +111,12 @@ internal sealed partial class ResourceHandler
                 next = events.MoveNextAsync().AsTask();
             }
         }
-        catch (StorageException e) when (e.Code is StorageErrorCode.Compacted or StorageErrorCode.WatcherTooSlow)
+        catch (StorageException e) when (e.Code is StorageErrorCode.WatcherTooSlow)
+        {
+            // Cut off for falling behind: the stream ends and the client re-watches from its last revision.
+            LogSlowWatcher(logger, definition.GroupResource, e.Message);
+        }
+        catch (StorageException e) when (e.Code is StorageErrorCode.Compacted)
         {
             long compacted = await store.GetCompactedRevisionAsync(CancellationToken.None);
             V1Status status = ApiErrors.Expired($"too old resource version: {rv} ({compacted})").Status;
@@ -121,4 +127,7 @@ internal sealed partial class ResourceHandler
             // Timeout or client gone: the stream simply ends, as Kubernetes does.
         }
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "A watch of {Resource} was ended: {Reason}")]
+    private static partial void LogSlowWatcher(Microsoft.Extensions.Logging.ILogger logger, string resource, string reason);
 }
