@@ -21,7 +21,7 @@ namespace Navarch.ApiServer.Http;
 /// </summary>
 internal sealed partial class ResourceHandler(IStore store, ResourceCatalog catalog, ServiceAllocator services, WatchCaches caches, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
-    private const int MaxPatchRetries = 16;
+    private const int MaxPatchRetries = 1000;
 
     public async Task HandleAsync(HttpContext context, ApiPath path)
     {
@@ -427,8 +427,10 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
 
                 return;
             }
-            catch (StatusException e) when (e.Status.Reason == "Conflict" && attempt < MaxPatchRetries)
+            catch (StatusException e) when (e.Status.Reason == "Conflict" && !context.RequestAborted.IsCancellationRequested && attempt < MaxPatchRetries)
             {
+                // As Kubernetes' GuaranteedUpdate: a patch without a resourceVersion precondition is re-applied to the
+                // fresh object; every lost round means another writer won, so this converges.
             }
         }
     }

@@ -15,7 +15,7 @@ internal static class Responder
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(node.ToJsonString(KubernetesSerialization.Options), context.RequestAborted);
+        return context.Response.WriteAsync(node.ToJsonString(KubernetesSerialization.Plain), context.RequestAborted);
     }
 
     public static Task WriteObjectAsync(HttpContext context, int status, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
