@@ -57,6 +57,16 @@ public sealed class RobustnessTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Field_validation_warn_accepts_unknown_fields_with_a_warning_header()
+    {
+        using HttpResponseMessage response = await fixture.Http.PostAsync(
+            new Uri("/api/v1/namespaces/default/configmaps?fieldValidation=Warn", UriKind.Relative),
+            new StringContent("{\"metadata\":{\"name\":\"warned\"},\"bogus\":1}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Contains("299 - \"unknown field \\\"bogus\\\"\"", response.Headers.GetValues("Warning").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_413_and_nothing_is_stored()
     {
         long before = await fixture.Server.Store.GetCurrentRevisionAsync();

@@ -90,8 +90,6 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
     private static bool DryRun(HttpContext context) =>
         context.Request.Query["dryRun"].ToString() == "All";
 
-    private static bool Strict(HttpContext context) =>
-        context.Request.Query["fieldValidation"].ToString() == "Strict";
 
     public async Task<IKubernetesObject<V1ObjectMeta>> GetAsync(ResourceDefinition definition, string? ns, string name, CancellationToken cancellationToken)
     {
@@ -181,7 +179,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
     private async Task CreateAsync(HttpContext context, ResourceDefinition definition, string? ns)
     {
         JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
-        IKubernetesObject<V1ObjectMeta> obj = Decode(definition, body, Strict(context));
+        IKubernetesObject<V1ObjectMeta> obj = Decode(definition, body, context);
         obj.Metadata ??= new V1ObjectMeta();
         if (definition.Namespaced)
         {
@@ -280,7 +278,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
     private async Task UpdateAsync(HttpContext context, ResourceDefinition definition, string? ns, string name, bool status)
     {
         JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
-        IKubernetesObject<V1ObjectMeta> obj = Decode(definition, body, Strict(context));
+        IKubernetesObject<V1ObjectMeta> obj = Decode(definition, body, context);
         obj.Metadata ??= new V1ObjectMeta();
         if (obj.Metadata.Name != name)
         {
@@ -399,7 +397,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             }
             else
             {
-                obj = Decode(definition, patchedObject, Strict(context));
+                obj = Decode(definition, patchedObject, context);
                 obj.Metadata ??= new V1ObjectMeta();
                 if (obj.Metadata.Name != name)
                 {
@@ -693,6 +691,34 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         if (ObjectCodec.Decode(namespaces, kv).Metadata.DeletionTimestamp is not null)
         {
             throw ApiErrors.Forbidden("namespaces", ns, $"unable to create new content in namespace {ns} because it is being terminated");
+        }
+    }
+
+    /// <summary>
+    /// Decodes a body under the request's <c>fieldValidation</c>: Strict rejects unknown and duplicate fields (400),
+    /// Warn accepts them with a <c>Warning</c> header, Ignore (the default) drops them.
+    /// </summary>
+    private static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, JsonNode body, HttpContext context)
+    {
+        switch (context.Request.Query["fieldValidation"].ToString())
+        {
+            case "Strict":
+                return Decode(definition, body, strict: true);
+            case "Warn":
+                try
+                {
+                    return Decode(definition, body, strict: true);
+                }
+                catch (StatusException e) when (e.Status.Message?.StartsWith("strict decoding error", StringComparison.Ordinal) == true)
+                {
+                    context.Response.Headers.Append("Warning", $"299 - \"{e.Status.Message["strict decoding error: ".Length..].Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+                    return Decode(definition, body, strict: false);
+                }
+
+            case "" or "Ignore":
+                return Decode(definition, body, strict: false);
+            default:
+                throw ApiErrors.BadRequest($"fieldValidation parameter unsupported: {context.Request.Query["fieldValidation"]}");
         }
     }
 
