@@ -74,7 +74,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         var allocator = new ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         _caches = new WatchCaches(_store, _loggerFactory);
-        var handler = new ResourceHandler(_store, catalog, allocator, _caches, _options.Time, _logger);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.DefaultTolerationSeconds()]);
+        var handler = new ResourceHandler(_store, allocator, _caches, admission, _options.Time, _logger);
         await Bootstrap.RunAsync(handler, catalog, allocator, cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -97,7 +98,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         });
 
         _app = builder.Build();
-        var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), new Authentication(Pki, _options.TokenAuthFile), _options.MaxInFlight, _logger);
+        var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), new Authentication(Pki, _options.TokenAuthFile), new Authorization.AllowAuthenticated(), _options.MaxInFlight, _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;

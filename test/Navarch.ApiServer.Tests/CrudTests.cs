@@ -232,6 +232,38 @@ public sealed class CrudTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Admission_adds_default_tolerations_and_protects_system_namespaces()
+    {
+        V1Pod pod = await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "tolerant" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
+        }, "default");
+        Assert.Equal(
+            ["node.kubernetes.io/not-ready:NoExecute:300", "node.kubernetes.io/unreachable:NoExecute:300"],
+            pod.Spec.Tolerations.Select(t => $"{t.Key}:{t.Effect}:{t.TolerationSeconds}"));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOf(() => _client.CoreV1.DeleteNamespaceAsync("kube-system")));
+    }
+
+    [Fact]
+    public async Task A_deleted_namespace_stays_terminating_refuses_new_content_and_goes_once_finalized()
+    {
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });
+        await _client.CoreV1.DeleteNamespaceAsync("doomed");
+        V1Namespace ns = await _client.CoreV1.ReadNamespaceAsync("doomed");
+        Assert.Equal("Terminating", ns.Status.Phase);
+        Assert.NotNull(ns.Metadata.DeletionTimestamp);
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late" } }, "doomed"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
+        Assert.Contains("because it is being terminated", refused.Response.Content, StringComparison.Ordinal);
+
+        // What the namespace controller does once the namespace is empty.
+        ns.Spec.Finalizers = [];
+        await _client.CoreV1.ReplaceNamespaceFinalizeAsync(ns, "doomed");
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOf(() => _client.CoreV1.ReadNamespaceAsync("doomed")));
+    }
+
+    [Fact]
     public async Task Patches_of_all_three_kinds_apply()
     {
         await _client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("crud-patch"), "default");

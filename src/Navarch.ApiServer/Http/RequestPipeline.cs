@@ -11,7 +11,7 @@ namespace Navarch.ApiServer.Http;
 /// Every request's path through the server: in-flight limit → unauthenticated health endpoints → authentication →
 /// discovery or the generic resource handler; any failure becomes a Kubernetes Status.
 /// </summary>
-internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceHandler handler, Discovery discovery, Authentication authentication, int maxInFlight, ILogger logger) : IDisposable
+internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceHandler handler, Discovery discovery, Authentication authentication, Authorization.IAuthorizer authorizer, int maxInFlight, ILogger logger) : IDisposable
 {
     private readonly Lazy<OpenApi.OpenApiDocuments> _openApi = new(() => new OpenApi.OpenApiDocuments(catalog));
 
@@ -106,7 +106,7 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
                 return;
         }
 
-        if (authentication.Authenticate(context) is null)
+        if (authentication.Authenticate(context) is not { } user)
         {
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized().Status);
             return;
@@ -145,6 +145,26 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
         if (api?.Resource is null)
         {
             await Responder.WriteStatusAsync(context, NotFoundPath(api).Status);
+            return;
+        }
+
+        string verb = (context.Request.Method, api.Name) switch
+        {
+            ("GET", null) => context.Request.Query["watch"].ToString() is "true" or "1" ? "watch" : "list",
+            ("GET", _) => "get",
+            ("POST", _) => "create",
+            ("PUT", _) => "update",
+            ("PATCH", _) => "patch",
+            ("DELETE", null) => "deletecollection",
+            ("DELETE", _) => "delete",
+            _ => context.Request.Method.ToLowerInvariant(),
+        };
+        var attributes = new Authorization.RequestAttributes(user, verb, api.Group, api.Resource.Plural, api.Subresource, api.Namespace, api.Name);
+        if (await authorizer.AuthorizeAsync(attributes, context.RequestAborted) is { } reason)
+        {
+            string scope = api.Namespace is null ? "at the cluster scope" : $"in the namespace \"{api.Namespace}\"";
+            StatusException denied = ApiErrors.Forbidden(api.Resource.GroupResource, api.Name ?? "", $"User \"{user.Name}\" cannot {verb} resource \"{api.Resource.Plural}\" in API group \"{api.Group}\" {scope}: {reason}");
+            await Responder.WriteStatusAsync(context, denied.Status);
             return;
         }
 

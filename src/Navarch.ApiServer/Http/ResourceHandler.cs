@@ -19,7 +19,7 @@ namespace Navarch.ApiServer.Http;
 /// <see cref="ResourceDefinition"/> and strategy (create, get, list, watch, update, patch, delete,
 /// deletecollection, and the status, scale and binding subresources).
 /// </summary>
-internal sealed partial class ResourceHandler(IStore store, ResourceCatalog catalog, ServiceAllocator services, WatchCaches caches, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
+internal sealed partial class ResourceHandler(IStore store, ServiceAllocator services, WatchCaches caches, Admission.AdmissionChain admission, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
     private const int MaxPatchRetries = 1000;
 
@@ -189,7 +189,6 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             }
 
             obj.Metadata.NamespaceProperty = ns;
-            await RequireActiveNamespaceAsync(ns!, context.RequestAborted);
         }
         else
         {
@@ -231,7 +230,10 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         meta.Generation = null;
         definition.Strategy.PrepareForCreate(obj);
         definition.Strategy.Default(obj);
+        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, false);
+        await admission.MutateAsync(request, cancellationToken);
         Invalid(definition, obj, definition.Strategy.Validate(obj));
+        await admission.ValidateAsync(request, cancellationToken);
 
         string key = definition.Key(meta.NamespaceProperty, meta.Name);
         if (obj is V1Service && await store.GetAsync(key, 0, cancellationToken) is not null)
@@ -327,7 +329,10 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             errors = definition.Strategy.ValidateUpdate(obj, old);
         }
 
+        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Update, definition, meta.NamespaceProperty, meta.Name, obj, old, status);
+        await admission.MutateAsync(request, cancellationToken);
         Invalid(definition, obj, errors);
+        await admission.ValidateAsync(request, cancellationToken);
         if (dryRun)
         {
             return obj;
@@ -336,7 +341,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         string key = definition.Key(meta.NamespaceProperty, meta.Name);
         try
         {
-            if (meta.DeletionTimestamp is not null && (meta.Finalizers?.Count ?? 0) == 0 && !IsGracefulPod(obj))
+            if (meta.DeletionTimestamp is not null && !HasFinalizers(obj) && !IsGracefulPod(obj))
             {
                 DeleteResult deleted = await store.DeleteAsync(key, modRevision, cancellationToken);
                 await ReleaseAllocationsAsync(old);
@@ -356,6 +361,10 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             throw ApiErrors.NotFound(definition.GroupResource, meta.Name);
         }
     }
+
+    /// <summary>Metadata finalizers, and for a namespace also its spec finalizers (removed through /finalize).</summary>
+    private static bool HasFinalizers(IKubernetesObject<V1ObjectMeta> obj) =>
+        obj.Metadata.Finalizers?.Count > 0 || (obj is V1Namespace ns && ns.Spec?.Finalizers?.Count > 0);
 
     private static bool IsGracefulPod(IKubernetesObject<V1ObjectMeta> obj) =>
         obj is V1Pod pod && !string.IsNullOrEmpty(pod.Spec?.NodeName) && pod.Metadata.DeletionGracePeriodSeconds is > 0;
@@ -496,6 +505,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         {
             KeyValue current = await store.GetAsync(key, 0, cancellationToken) ?? throw ApiErrors.NotFound(definition.GroupResource, name);
             IKubernetesObject<V1ObjectMeta> obj = ObjectCodec.Decode(definition, current);
+            await admission.ValidateAsync(new Admission.AdmissionRequest(Admission.AdmissionOperation.Delete, definition, ns, name, null, obj, false), cancellationToken);
             if (options.Preconditions?.Uid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
             {
                 throw ApiErrors.Conflict(definition.GroupResource, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {obj.Metadata.Uid}");
@@ -516,7 +526,14 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
                 grace = 0;
             }
 
-            bool hasFinalizers = obj.Metadata.Finalizers?.Count > 0;
+            bool hasFinalizers = HasFinalizers(obj);
+            if (obj is V1Namespace terminating && hasFinalizers)
+            {
+                // A namespace stays Terminating until the namespace controller has emptied it and finalized it.
+                terminating.Status ??= new V1NamespaceStatus();
+                terminating.Status.Phase = "Terminating";
+            }
+
             if (options.PropagationPolicy == "Orphan" || options.OrphanDependents == true)
             {
                 // The garbage collector honours these finalizers once it runs; until then the object waits for it.
@@ -677,21 +694,6 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         status.Details = null;
         status.Code = code;
         return status;
-    }
-
-    private async Task RequireActiveNamespaceAsync(string ns, CancellationToken cancellationToken)
-    {
-        ResourceDefinition namespaces = catalog.Find("", "v1", "namespaces")!;
-        KeyValue? kv = await store.GetAsync(namespaces.Key(null, ns), 0, cancellationToken);
-        if (kv is null)
-        {
-            throw ApiErrors.NotFound("namespaces", ns);
-        }
-
-        if (ObjectCodec.Decode(namespaces, kv).Metadata.DeletionTimestamp is not null)
-        {
-            throw ApiErrors.Forbidden("namespaces", ns, $"unable to create new content in namespace {ns} because it is being terminated");
-        }
     }
 
     /// <summary>

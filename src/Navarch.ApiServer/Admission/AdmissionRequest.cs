@@ -1,0 +1,23 @@
+using k8s;
+using k8s.Models;
+using Navarch.Api;
+
+namespace Navarch.ApiServer.Admission;
+
+/// <summary>The operation an admission plugin sees.</summary>
+internal enum AdmissionOperation
+{
+    Create,
+    Update,
+    Delete,
+}
+
+/// <summary>One write on its way to the store, as admission plugins see it (Kubernetes' admission.Attributes).</summary>
+internal sealed record AdmissionRequest(
+    AdmissionOperation Operation,
+    ResourceDefinition Resource,
+    string? Namespace,
+    string Name,
+    IKubernetesObject<V1ObjectMeta>? Object,
+    IKubernetesObject<V1ObjectMeta>? OldObject,
+    bool Status);
