@@ -39,6 +39,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private PeriodicCompactor? _compactor;
     private RequestPipeline? _pipeline;
     private WatchCaches? _caches;
+    private KubeletProxy? _kubelets;
 
     /// <summary>Creates a server; nothing runs until <see cref="StartAsync"/>.</summary>
     public ApiServer(ApiServerOptions options, ILoggerFactory loggerFactory)
@@ -75,7 +76,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         _caches = new WatchCaches(_store, _loggerFactory);
         var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.DefaultTolerationSeconds()]);
-        var handler = new ResourceHandler(_store, allocator, _caches, admission, _options.Time, _logger);
+        var handler = new ResourceHandler(_store, catalog, allocator, _caches, admission, _options.Time, _logger);
         await Bootstrap.RunAsync(handler, catalog, allocator, cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -97,7 +98,10 @@ public sealed partial class ApiServer : IAsyncDisposable
             });
         });
 
+        builder.Services.AddHttpForwarder();
         _app = builder.Build();
+        _kubelets = new KubeletProxy(_app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), Pki);
+        handler.Kubelets = _kubelets;
         var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), new Authentication(Pki, _options.TokenAuthFile), new Authorization.AllowAuthenticated(), _options.MaxInFlight, _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
@@ -133,6 +137,8 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _pipeline?.Dispose();
         _pipeline = null;
+        _kubelets?.Dispose();
+        _kubelets = null;
         if (_caches is not null)
         {
             await _caches.DisposeAsync();

@@ -19,7 +19,7 @@ namespace Navarch.ApiServer.Http;
 /// <see cref="ResourceDefinition"/> and strategy (create, get, list, watch, update, patch, delete,
 /// deletecollection, and the status, scale and binding subresources).
 /// </summary>
-internal sealed partial class ResourceHandler(IStore store, ServiceAllocator services, WatchCaches caches, Admission.AdmissionChain admission, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
+internal sealed partial class ResourceHandler(IStore store, ResourceCatalog catalog, ServiceAllocator services, WatchCaches caches, Admission.AdmissionChain admission, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
     private const int MaxPatchRetries = 1000;
 

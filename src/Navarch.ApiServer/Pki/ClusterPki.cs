@@ -12,13 +12,17 @@ namespace Navarch.ApiServer.Pki;
 /// </summary>
 public sealed class ClusterPki
 {
-    private ClusterPki(string dir, X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin)
+    private ClusterPki(string dir, X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, X509Certificate2 kubeletClient)
     {
         Directory = dir;
         Ca = ca;
         Serving = serving;
         Admin = admin;
+        KubeletClient = kubeletClient;
     }
+
+    /// <summary>The API server's client certificate towards kubelets (the only client a kubelet accepts).</summary>
+    public X509Certificate2 KubeletClient { get; }
 
     /// <summary>Where the PEM files are.</summary>
     public string Directory { get; }
@@ -39,7 +43,25 @@ public sealed class ClusterPki
         X509Certificate2 ca = LoadOrCreate(dir, "server-ca", () => CreateCa());
         X509Certificate2 serving = LoadOrCreate(dir, "serving-kube-apiserver", () => Issue(ca, "kube-apiserver", null, server: true, sans: ServingNames(kubernetesServiceIp)));
         X509Certificate2 admin = LoadOrCreate(dir, "client-admin", () => Issue(ca, "system:admin", "system:masters", server: false, sans: null));
-        return new ClusterPki(dir, ca, serving, admin);
+        X509Certificate2 kubeletClient = LoadOrCreate(dir, "client-kube-apiserver", () => Issue(ca, "system:apiserver", "system:masters", server: false, sans: null));
+        return new ClusterPki(dir, ca, serving, admin, kubeletClient);
+    }
+
+    /// <summary>Issues a serving certificate for <paramref name="names"/> signed by the cluster CA (kubelets, tests).</summary>
+    public X509Certificate2 IssueServing(string commonName, IEnumerable<string> names, IEnumerable<IPAddress> addresses)
+    {
+        var sans = new SubjectAlternativeNameBuilder();
+        foreach (string name in names)
+        {
+            sans.AddDnsName(name);
+        }
+
+        foreach (IPAddress address in addresses)
+        {
+            sans.AddIpAddress(address);
+        }
+
+        return Issue(Ca, commonName, null, server: true, sans: sans);
     }
 
     /// <summary>Issues a client certificate signed by the cluster CA (for components and tests).</summary>

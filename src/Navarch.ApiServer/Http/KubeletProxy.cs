@@ -1,0 +1,64 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.ApiServer.Pki;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>
+/// Passes pods/log, exec, attach and portforward through to the pod's kubelet, upgrades included (WebSocket, and
+/// SPDY over HTTP/1.1 Upgrade), with the API server's own client certificate — the only client kubelets accept.
+/// The forwarding itself is YARP's.
+/// </summary>
+internal sealed class KubeletProxy : IDisposable
+{
+    // Kubelets speak streaming upgrades (WebSocket, SPDY) over HTTP/1.1 only.
+    private static readonly ForwarderRequestConfig Http11 = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly HttpMessageInvoker _invoker;
+
+    public KubeletProxy(IHttpForwarder forwarder, ClusterPki pki)
+    {
+        _forwarder = forwarder;
+        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            SslOptions =
+            {
+                ClientCertificates = [pki.KubeletClient],
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && pki.IsSignedByCa(c),
+            },
+        });
+    }
+
+    /// <summary>Forwards the request to <paramref name="kubelet"/> (https://host:port) at <paramref name="pathAndQuery"/>.</summary>
+    public async Task ForwardAsync(HttpContext context, string kubelet, string pathAndQuery)
+    {
+        ForwarderError error = await _forwarder.SendAsync(context, kubelet, _invoker, Http11, new Transformer(pathAndQuery));
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            Exception? cause = context.GetForwarderErrorFeature()?.Exception;
+            throw ApiErrors.Unavailable($"error trying to reach the kubelet at {kubelet}: {cause?.Message ?? error.ToString()}");
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+
+    /// <summary>Rewrites the URL to the kubelet's API and drops the client's own credentials.</summary>
+    private sealed class Transformer(string pathAndQuery) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = new Uri(destinationPrefix.TrimEnd('/') + pathAndQuery);
+            proxyRequest.Headers.Authorization = null;
+        }
+    }
+}
