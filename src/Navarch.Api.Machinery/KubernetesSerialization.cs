@@ -30,6 +30,10 @@ public static class KubernetesSerialization
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Whether two model values serialize to the same JSON (how Kubernetes compares specs for generation bumps and immutability).</summary>
+    public static bool JsonEquals(object? a, object? b) =>
+        JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options);
+
     private static JsonSerializerOptions Capture()
     {
         JsonSerializerOptions? captured = null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s.Models;
 
 namespace Navarch.Api.Strategies;
@@ -197,7 +196,7 @@ public static class CoreStrategies
     public static ResourceStrategy<V1ConfigMap> ConfigMap() => new()
     {
         Validation = c => DataKeys(c.Data?.Keys.Concat(c.BinaryData?.Keys ?? []), "data"),
-        UpdateValidation = (c, old) => Immutable(old.Immutable, () => Same(c.Data, old.Data) && Same(c.BinaryData, old.BinaryData)),
+        UpdateValidation = (c, old) => Immutable(old.Immutable, () => KubernetesSerialization.JsonEquals(c.Data, old.Data) && KubernetesSerialization.JsonEquals(c.BinaryData, old.BinaryData)),
         Columns = [new("Data", "string", "", "Number of data entries"), TableColumn.AgeColumn],
         Cells = (c, now) => [(c.Data?.Count ?? 0) + (c.BinaryData?.Count ?? 0), Age.Of(c.Metadata.CreationTimestamp, now)],
     };
@@ -215,7 +214,7 @@ public static class CoreStrategies
         Validation = s => DataKeys(s.Data?.Keys.Concat(s.StringData?.Keys ?? []), "data"),
         UpdateValidation = (s, old) =>
         {
-            var errors = Immutable(old.Immutable, () => Same(s.Data, old.Data)).ToList();
+            var errors = Immutable(old.Immutable, () => KubernetesSerialization.JsonEquals(s.Data, old.Data)).ToList();
             if (s.Type != old.Type)
             {
                 errors.Add(new FieldError(FieldErrorType.Invalid, "type", s.Type, "field is immutable"));
@@ -288,9 +287,4 @@ public static class CoreStrategies
             yield return new FieldError(FieldErrorType.Forbidden, "data", null, "field is immutable when `immutable` is set");
         }
     }
-
-    private static bool Same<TValue>(IDictionary<string, TValue>? a, IDictionary<string, TValue>? b) =>
-        System.Text.Json.JsonSerializer.Serialize(a, KubernetesSerialization.Options) == System.Text.Json.JsonSerializer.Serialize(b, KubernetesSerialization.Options);
-
-    internal static string Invariant(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

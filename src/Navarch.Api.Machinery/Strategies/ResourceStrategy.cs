@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 
@@ -74,7 +73,7 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
         }
 
         long generation = old.Metadata.Generation ?? (SpecProperty is null ? 0 : 1);
-        if (SpecProperty is not null && !SameJson(SpecProperty.GetValue(obj), SpecProperty.GetValue(old)))
+        if (SpecProperty is not null && !KubernetesSerialization.JsonEquals(SpecProperty.GetValue(obj), SpecProperty.GetValue(old)))
         {
             generation++;
         }
@@ -159,7 +158,4 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
 
         return row;
     }
-
-    private static bool SameJson(object? a, object? b) =>
-        JsonSerializer.Serialize(a, KubernetesSerialization.Options) == JsonSerializer.Serialize(b, KubernetesSerialization.Options);
 }

@@ -276,11 +276,9 @@ public static class WorkloadStrategies
 
     private static IEnumerable<FieldError> SelectorImmutable(V1LabelSelector? now, V1LabelSelector? old)
     {
-        string a = System.Text.Json.JsonSerializer.Serialize(now, KubernetesSerialization.Options);
-        string b = System.Text.Json.JsonSerializer.Serialize(old, KubernetesSerialization.Options);
-        if (a != b)
+        if (!KubernetesSerialization.JsonEquals(now, old))
         {
-            yield return new FieldError(FieldErrorType.Invalid, "spec.selector", a, "field is immutable");
+            yield return new FieldError(FieldErrorType.Invalid, "spec.selector", now is null ? null : FormatSelector(now), "field is immutable");
         }
     }
 
