@@ -58,7 +58,7 @@ public static class ApiErrors
 
     /// <summary>415 UnsupportedMediaType.</summary>
     public static StatusException UnsupportedMediaType(string contentType) =>
-        Make(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (for v1 Namespace, ConfigMap, Secret, ServiceAccount); got {contentType}", null, null);
+        Make(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {contentType}", null, null);
 
     /// <summary>406 NotAcceptable.</summary>
     public static StatusException NotAcceptable(string accept) =>

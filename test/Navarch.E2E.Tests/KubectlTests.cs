@@ -193,6 +193,37 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
     }
 
     [Fact]
+    public async Task Kubectl_create_makes_workloads_services_and_rbac()
+    {
+        await Ok("create", "namespace", "create-test");
+        await Ok("-n", "create-test", "create", "deployment", "d1", "--image=busybox:1.35", "--replicas=3", "--port=8080", "--", "sleep", "100");
+        await Ok("-n", "create-test", "create", "job", "j1", "--image=busybox:1.35", "--", "sh", "-c", "echo hi");
+        await Ok("-n", "create-test", "create", "cronjob", "c1", "--image=busybox:1.35", "--schedule=*/5 * * * *");
+        await Ok("-n", "create-test", "create", "service", "nodeport", "s1", "--tcp=80:8080");
+        await Ok("-n", "create-test", "create", "role", "r1", "--verb=get", "--resource=pods");
+        await Ok("-n", "create-test", "create", "rolebinding", "rb1", "--role=r1", "--user=alice");
+        await Ok("-n", "create-test", "create", "quota", "q1", "--hard=pods=5,cpu=2");
+        await Ok("-n", "create-test", "expose", "deployment", "d1", "--port=80", "--target-port=8080");
+
+        JsonElement d = await Json("-n", "create-test", "get", "deploy", "d1");
+        Assert.Equal(3, d.GetProperty("spec").GetProperty("replicas").GetInt32());
+        JsonElement c = d.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
+        Assert.Equal("busybox:1.35", c.GetProperty("image").GetString());
+        Assert.Equal(["sleep", "100"], c.GetProperty("command").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(8080, c.GetProperty("ports")[0].GetProperty("containerPort").GetInt32());
+        Assert.False(c.GetProperty("ports")[0].TryGetProperty("hostPort", out _), "an unset hostPort stays unset");
+        JsonElement job = await Json("-n", "create-test", "get", "job", "j1");
+        Assert.Equal("Never", job.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("restartPolicy").GetString());
+        Assert.Equal("*/5 * * * *", (await Json("-n", "create-test", "get", "cronjob", "c1")).GetProperty("spec").GetProperty("schedule").GetString());
+        JsonElement port = (await Json("-n", "create-test", "get", "svc", "s1")).GetProperty("spec").GetProperty("ports")[0];
+        Assert.Equal(8080, port.GetProperty("targetPort").GetInt32());
+        Assert.InRange(port.GetProperty("nodePort").GetInt32(), 30000, 32767);
+        Assert.Equal("alice", (await Json("-n", "create-test", "get", "rolebinding", "rb1")).GetProperty("subjects")[0].GetProperty("name").GetString());
+        Assert.Equal("2", (await Json("-n", "create-test", "get", "quota", "q1")).GetProperty("spec").GetProperty("hard").GetProperty("cpu").GetString());
+        Assert.Equal("app=d1", await Ok("-n", "create-test", "get", "svc", "d1", "-o", "jsonpath={.spec.selector.app}").ContinueWith(t => "app=" + t.Result));
+    }
+
+    [Fact]
     public async Task Get_watch_sees_a_change()
     {
         await Ok("create", "namespace", "watch-test");

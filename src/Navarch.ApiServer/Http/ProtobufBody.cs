@@ -7,8 +7,10 @@ namespace Navarch.ApiServer.Http;
 /// <summary>
 /// Reads Kubernetes' protobuf request encoding (<c>application/vnd.kubernetes.protobuf</c>: the "k8s\0" magic and a
 /// runtime.Unknown envelope around the object) into JSON, for the kinds kubectl's typed clients send that way:
-/// kubectl 1.32 creates namespaces, config maps, secrets and service accounts in protobuf and does not fall back.
-/// The field numbers are those of Kubernetes' generated.proto; fields not listed here are skipped.
+/// kubectl 1.32's <c>create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|service|quota|role|
+/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c> post protobuf and do not fall back to JSON.
+/// The field numbers are those of Kubernetes' generated.proto (checked against what kubectl sends); fields not
+/// listed here are skipped.
 /// </summary>
 internal static class ProtobufBody
 {
@@ -26,9 +28,16 @@ internal static class ProtobufBody
         MapBytes,
         RepeatedString,
         RepeatedMessage,
+        IntOrString,
+        Quantity,
+        MapQuantity,
     }
 
-    private sealed record Field(string Name, Kind Kind, Dictionary<int, Field>? Schema = null);
+    /// <param name="Name">The JSON field name.</param>
+    /// <param name="Kind">How the value is encoded.</param>
+    /// <param name="Schema">The fields of a nested message.</param>
+    /// <param name="OmitZero">A Go value field (not a pointer): kubectl writes it even when zero, which means unset.</param>
+    private sealed record Field(string Name, Kind Kind, Dictionary<int, Field>? Schema = null, bool OmitZero = false);
 
     private static readonly Dictionary<int, Field> OwnerReference = new()
     {
@@ -47,7 +56,7 @@ internal static class ProtobufBody
         [3] = new("namespace", Kind.String),
         [5] = new("uid", Kind.String),
         [6] = new("resourceVersion", Kind.String),
-        [7] = new("generation", Kind.Int),
+        [7] = new("generation", Kind.Int, OmitZero: true),
         [8] = new("creationTimestamp", Kind.Time),
         [9] = new("deletionTimestamp", Kind.Time),
         [10] = new("deletionGracePeriodSeconds", Kind.Int),
@@ -66,6 +75,100 @@ internal static class ProtobufBody
         [5] = new("apiVersion", Kind.String),
     };
 
+    private static readonly Dictionary<int, Field> LabelSelector = new()
+    {
+        [1] = new("matchLabels", Kind.MapString),
+        [2] = new("matchExpressions", Kind.RepeatedMessage, new()
+        {
+            [1] = new("key", Kind.String),
+            [2] = new("operator", Kind.String),
+            [3] = new("values", Kind.RepeatedString),
+        }),
+    };
+
+    private static readonly Dictionary<int, Field> Container = new()
+    {
+        [1] = new("name", Kind.String),
+        [2] = new("image", Kind.String),
+        [3] = new("command", Kind.RepeatedString),
+        [4] = new("args", Kind.RepeatedString),
+        [5] = new("workingDir", Kind.String),
+        [6] = new("ports", Kind.RepeatedMessage, new()
+        {
+            [1] = new("name", Kind.String),
+            [2] = new("hostPort", Kind.Int, OmitZero: true),
+            [3] = new("containerPort", Kind.Int),
+            [4] = new("protocol", Kind.String),
+            [5] = new("hostIP", Kind.String),
+        }),
+        [7] = new("env", Kind.RepeatedMessage, new() { [1] = new("name", Kind.String), [2] = new("value", Kind.String) }),
+        [8] = new("resources", Kind.Message, new() { [1] = new("limits", Kind.MapQuantity), [2] = new("requests", Kind.MapQuantity) }),
+        [13] = new("terminationMessagePath", Kind.String),
+        [14] = new("imagePullPolicy", Kind.String),
+        [16] = new("stdin", Kind.Bool, OmitZero: true),
+        [17] = new("stdinOnce", Kind.Bool, OmitZero: true),
+        [18] = new("tty", Kind.Bool, OmitZero: true),
+        [20] = new("terminationMessagePolicy", Kind.String),
+    };
+
+    private static readonly Dictionary<int, Field> PodSpec = new()
+    {
+        [2] = new("containers", Kind.RepeatedMessage, Container),
+        [3] = new("restartPolicy", Kind.String),
+        [4] = new("terminationGracePeriodSeconds", Kind.Int),
+        [5] = new("activeDeadlineSeconds", Kind.Int),
+        [6] = new("dnsPolicy", Kind.String),
+        [7] = new("nodeSelector", Kind.MapString),
+        [8] = new("serviceAccountName", Kind.String),
+        [10] = new("nodeName", Kind.String),
+        [11] = new("hostNetwork", Kind.Bool, OmitZero: true),
+        [16] = new("hostname", Kind.String),
+        [17] = new("subdomain", Kind.String),
+        [19] = new("schedulerName", Kind.String),
+        [20] = new("initContainers", Kind.RepeatedMessage, Container),
+        [24] = new("priorityClassName", Kind.String),
+    };
+
+    private static readonly Dictionary<int, Field> PodTemplate = new()
+    {
+        [1] = new("metadata", Kind.Message, ObjectMeta),
+        [2] = new("spec", Kind.Message, PodSpec),
+    };
+
+    private static readonly Dictionary<int, Field> JobSpec = new()
+    {
+        [1] = new("parallelism", Kind.Int),
+        [2] = new("completions", Kind.Int),
+        [3] = new("activeDeadlineSeconds", Kind.Int),
+        [4] = new("selector", Kind.Message, LabelSelector),
+        [5] = new("manualSelector", Kind.Bool),
+        [6] = new("template", Kind.Message, PodTemplate),
+        [7] = new("backoffLimit", Kind.Int),
+    };
+
+    private static readonly Dictionary<int, Field> PolicyRule = new()
+    {
+        [1] = new("verbs", Kind.RepeatedString),
+        [2] = new("apiGroups", Kind.RepeatedString),
+        [3] = new("resources", Kind.RepeatedString),
+        [4] = new("resourceNames", Kind.RepeatedString),
+        [5] = new("nonResourceURLs", Kind.RepeatedString),
+    };
+
+    private static readonly Dictionary<int, Field> Binding = new()
+    {
+        [1] = new("metadata", Kind.Message, ObjectMeta),
+        [2] = new("subjects", Kind.RepeatedMessage, new()
+        {
+            [1] = new("kind", Kind.String),
+            [2] = new("apiGroup", Kind.String),
+            [3] = new("name", Kind.String),
+            [4] = new("namespace", Kind.String),
+        }),
+        [3] = new("roleRef", Kind.Message, new() { [1] = new("apiGroup", Kind.String), [2] = new("kind", Kind.String), [3] = new("name", Kind.String) }),
+    };
+
+    /// <summary>The kinds kubectl's typed clients create in protobuf (kubectl create …), by apiVersion/kind.</summary>
     private static readonly Dictionary<string, Dictionary<int, Field>> Kinds = new(StringComparer.Ordinal)
     {
         ["v1/Namespace"] = new()
@@ -95,7 +198,92 @@ internal static class ProtobufBody
             [3] = new("imagePullSecrets", Kind.RepeatedMessage, new() { [1] = new("name", Kind.String) }),
             [4] = new("automountServiceAccountToken", Kind.Bool),
         },
+        ["v1/Service"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("ports", Kind.RepeatedMessage, new()
+                {
+                    [1] = new("name", Kind.String),
+                    [2] = new("protocol", Kind.String),
+                    [3] = new("port", Kind.Int),
+                    [4] = new("targetPort", Kind.IntOrString),
+                    [5] = new("nodePort", Kind.Int, OmitZero: true),
+                }),
+                [2] = new("selector", Kind.MapString),
+                [3] = new("clusterIP", Kind.String),
+                [4] = new("type", Kind.String),
+                [5] = new("externalIPs", Kind.RepeatedString),
+                [10] = new("externalName", Kind.String),
+            }),
+        },
+        ["v1/ResourceQuota"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new() { [1] = new("hard", Kind.MapQuantity), [2] = new("scopes", Kind.RepeatedString) }),
+        },
+        ["apps/v1/Deployment"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("replicas", Kind.Int),
+                [2] = new("selector", Kind.Message, LabelSelector),
+                [3] = new("template", Kind.Message, PodTemplate),
+                [4] = new("strategy", Kind.Message, new() { [1] = new("type", Kind.String) }),
+                [5] = new("minReadySeconds", Kind.Int, OmitZero: true),
+                [6] = new("revisionHistoryLimit", Kind.Int),
+                [7] = new("paused", Kind.Bool, OmitZero: true),
+                [9] = new("progressDeadlineSeconds", Kind.Int),
+            }),
+        },
+        ["batch/v1/Job"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, JobSpec),
+        },
+        ["batch/v1/CronJob"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("schedule", Kind.String),
+                [5] = new("jobTemplate", Kind.Message, new() { [1] = new("metadata", Kind.Message, ObjectMeta), [2] = new("spec", Kind.Message, JobSpec) }),
+            }),
+        },
+        ["rbac.authorization.k8s.io/v1/Role"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("rules", Kind.RepeatedMessage, PolicyRule),
+        },
+        ["rbac.authorization.k8s.io/v1/ClusterRole"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("rules", Kind.RepeatedMessage, PolicyRule),
+        },
+        ["rbac.authorization.k8s.io/v1/RoleBinding"] = Binding,
+        ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = Binding,
+        ["scheduling.k8s.io/v1/PriorityClass"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("value", Kind.Int),
+            [3] = new("globalDefault", Kind.Bool, OmitZero: true),
+            [4] = new("description", Kind.String),
+            [5] = new("preemptionPolicy", Kind.String),
+        },
     };
+
+    private static readonly Dictionary<int, Field> IntOrStringFields = new()
+    {
+        [1] = new("type", Kind.Int),
+        [2] = new("intVal", Kind.Int),
+        [3] = new("strVal", Kind.String),
+    };
+
+    /// <summary>resource.Quantity travels as a message with its string form in field 1.</summary>
+    private static string QuantityOf(ByteString bytes) =>
+        Read(new CodedInputStream(bytes.ToByteArray()), new() { [1] = new("string", Kind.String) })["string"]?.GetValue<string>() ?? "0";
 
     public static JsonObject Decode(byte[] body)
     {
@@ -139,7 +327,7 @@ internal static class ProtobufBody
 
             if (!Kinds.TryGetValue($"{apiVersion}/{kind}", out Dictionary<int, Field>? schema))
             {
-                throw ApiErrors.UnsupportedMediaType($"application/vnd.kubernetes.protobuf for {apiVersion}/{kind} (Navarch reads protobuf only for v1 Namespace, ConfigMap, Secret and ServiceAccount; send JSON)");
+                throw ApiErrors.UnsupportedMediaType($"application/vnd.kubernetes.protobuf for {apiVersion} {kind} (Navarch reads protobuf only for the kinds kubectl create makes; send JSON, e.g. kubectl create ... --dry-run=client -o yaml | kubectl apply -f -)");
             }
 
             JsonObject obj = Read(new CodedInputStream(raw.ToByteArray()), schema);
@@ -180,10 +368,20 @@ internal static class ProtobufBody
                     obj[field.Name] = input.ReadBytes().ToBase64();
                     break;
                 case Kind.Int:
-                    obj[field.Name] = input.ReadInt64();
+                    long number = input.ReadInt64();
+                    if (number != 0 || !field.OmitZero)
+                    {
+                        obj[field.Name] = number;
+                    }
+
                     break;
                 case Kind.Bool:
-                    obj[field.Name] = input.ReadBool();
+                    bool flag = input.ReadBool();
+                    if (flag || !field.OmitZero)
+                    {
+                        obj[field.Name] = flag;
+                    }
+
                     break;
                 case Kind.Time:
                     JsonObject time = Read(new CodedInputStream(input.ReadBytes().ToByteArray()), new() { [1] = new("seconds", Kind.Int) });
@@ -196,6 +394,33 @@ internal static class ProtobufBody
                     break;
                 case Kind.Message:
                     obj[field.Name] = Read(new CodedInputStream(input.ReadBytes().ToByteArray()), field.Schema!);
+                    break;
+                case Kind.IntOrString:
+                    // intstr.IntOrString: type (0 int, 1 string), intVal, strVal.
+                    JsonObject union = Read(new CodedInputStream(input.ReadBytes().ToByteArray()), IntOrStringFields);
+                    obj[field.Name] = union["type"]?.GetValue<long>() == 1 ? union["strVal"]?.GetValue<string>() ?? "" : union["intVal"]?.GetValue<long>() ?? 0;
+                    break;
+                case Kind.Quantity:
+                    obj[field.Name] = QuantityOf(input.ReadBytes());
+                    break;
+                case Kind.MapQuantity:
+                    var quantities = obj[field.Name] as JsonObject ?? [];
+                    var pair = new CodedInputStream(input.ReadBytes().ToByteArray());
+                    string name = "";
+                    string quantity = "0";
+                    uint q;
+                    while ((q = pair.ReadTag()) != 0)
+                    {
+                        switch (WireFormat.GetTagFieldNumber(q))
+                        {
+                            case 1: name = pair.ReadString(); break;
+                            case 2: quantity = QuantityOf(pair.ReadBytes()); break;
+                            default: pair.SkipLastField(); break;
+                        }
+                    }
+
+                    quantities[name] = quantity;
+                    obj[field.Name] = quantities;
                     break;
                 case Kind.MapString or Kind.MapBytes:
                     var entry = new CodedInputStream(input.ReadBytes().ToByteArray());
