@@ -48,6 +48,12 @@ public sealed record ResourceDefinition
     /// <summary>Verbs discovery advertises.</summary>
     public IReadOnlyList<string> Verbs { get; init; } = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    /// <summary>
+    /// Set when this version is stored as another (whose definition has the same <see cref="StoragePrefix"/>):
+    /// the store holds the converter's storage type, and the server converts on the way in and out.
+    /// </summary>
+    public Conversion.IVersionConverter? Converter { get; init; }
+
     /// <summary>Validation, defaulting, preparation and printing for this resource.</summary>
     public required IResourceStrategy Strategy { get; init; }
 

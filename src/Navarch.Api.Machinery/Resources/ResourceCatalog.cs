@@ -80,6 +80,8 @@ public sealed class ResourceCatalog
         yield return Define<V1Lease, V1LeaseList>(true, "/registry/leases", CoreStrategies.Lease());
         yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", Plain<V1EndpointSlice>());
         yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V2HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]);
+        yield return Define<V1HorizontalPodAutoscaler, V1HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V1HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]) with { Converter = Conversion.Conversions.HorizontalPodAutoscalers };
+        yield return Define<Eventsv1Event, Eventsv1EventList>(true, "/registry/events", Plain<Eventsv1Event>(), ["ev"]) with { Converter = Conversion.Conversions.Events };
         yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", Plain<V1PodDisruptionBudget>(true), ["pdb"], subresources: ["status"]);
         yield return Define<V1Role, V1RoleList>(true, "/registry/roles", Plain<V1Role>(nameRule: NameRule.PathSegment));
         yield return Define<V1ClusterRole, V1ClusterRoleList>(false, "/registry/clusterroles", Plain<V1ClusterRole>(nameRule: NameRule.PathSegment));

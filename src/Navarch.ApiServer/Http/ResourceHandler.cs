@@ -251,7 +251,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
 
         try
         {
-            KeyValue kv = await store.CreateAsync(key, ObjectCodec.Encode(obj), TtlFor(definition), cancellationToken);
+            KeyValue kv = await store.CreateAsync(key, ObjectCodec.Encode(definition, obj), TtlFor(definition), cancellationToken);
             return ObjectCodec.Decode(definition, kv);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.KeyExists)
@@ -349,7 +349,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
                 return obj;
             }
 
-            KeyValue kv = await store.UpdateAsync(key, ObjectCodec.Encode(obj), modRevision, TtlFor(definition), cancellationToken);
+            KeyValue kv = await store.UpdateAsync(key, ObjectCodec.Encode(definition, obj), modRevision, TtlFor(definition), cancellationToken);
             return ObjectCodec.Decode(definition, kv);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Conflict)
@@ -564,7 +564,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
                             break;
                         }
 
-                        KeyValue kv = await store.UpdateAsync(key, ObjectCodec.Encode(obj), current.ModRevision, null, cancellationToken);
+                        KeyValue kv = await store.UpdateAsync(key, ObjectCodec.Encode(definition, obj), current.ModRevision, null, cancellationToken);
                         return ObjectCodec.Decode(definition, kv);
                     }
 
@@ -670,7 +670,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             pod.Status.Conditions.Add(new V1PodCondition { Type = "PodScheduled", Status = "True", LastTransitionTime = Truncate(time.GetUtcNow()) });
             try
             {
-                await store.UpdateAsync(definition.Key(ns, name), ObjectCodec.Encode(pod), current.ModRevision, null, context.RequestAborted);
+                await store.UpdateAsync(definition.Key(ns, name), ObjectCodec.Encode(definition, pod), current.ModRevision, null, context.RequestAborted);
                 await Responder.WriteStatusAsync(context, Success(201));
                 return;
             }

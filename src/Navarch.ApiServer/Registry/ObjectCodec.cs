@@ -13,13 +13,14 @@ namespace Navarch.ApiServer.Registry;
 /// </summary>
 internal static class ObjectCodec
 {
-    public static byte[] Encode(IKubernetesObject<V1ObjectMeta> obj)
+    public static byte[] Encode(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
         string? rv = obj.Metadata.ResourceVersion;
         obj.Metadata.ResourceVersion = null;
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), KubernetesSerialization.Options);
+            object stored = definition.Converter?.ToStorage(obj) ?? obj;
+            return JsonSerializer.SerializeToUtf8Bytes(stored, stored.GetType(), KubernetesSerialization.Options);
         }
         finally
         {
@@ -29,8 +30,9 @@ internal static class ObjectCodec
 
     public static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, KeyValue kv)
     {
-        var obj = (IKubernetesObject<V1ObjectMeta>)(JsonSerializer.Deserialize(kv.Value, definition.ClrType, KubernetesSerialization.Options)
-            ?? throw new InvalidOperationException($"stored value of {kv.Key} is null"));
+        object stored = JsonSerializer.Deserialize(kv.Value, definition.Converter?.StorageType ?? definition.ClrType, KubernetesSerialization.Options)
+            ?? throw new InvalidOperationException($"stored value of {kv.Key} is null");
+        var obj = (IKubernetesObject<V1ObjectMeta>)(definition.Converter?.FromStorage(stored) ?? stored);
         obj.Metadata.ResourceVersion = kv.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return obj;
     }
