@@ -130,6 +130,13 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
             }
         }
 
+        if (context.Request.Method == "GET" && path.TrimEnd('/') == "/openapi/v2")
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(_openApi.Value.V2, context.RequestAborted);
+            return;
+        }
+
         if (context.Request.Method == "GET" && path.StartsWith("/openapi/v3", StringComparison.Ordinal))
         {
             byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? _openApi.Value.Index : _openApi.Value.Find(path["/openapi/v3/".Length..].TrimEnd('/'));

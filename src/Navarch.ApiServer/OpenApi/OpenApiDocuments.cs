@@ -23,30 +23,15 @@ internal sealed class OpenApiDocuments
     public OpenApiDocuments(ResourceCatalog catalog)
     {
         var descriptions = ModelDocs.Load();
+        var v2 = new SchemaBuilder(descriptions, "#/definitions/", swagger2: true);
+        var v2Paths = new JsonObject();
         foreach ((string group, string version) in catalog.GroupVersions)
         {
             string path = group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
-            var builder = new SchemaBuilder(descriptions);
+            var builder = new SchemaBuilder(descriptions, "#/components/schemas/", swagger2: false);
+            AddPaths(v2Paths, v2, catalog, group, version, path, swagger2: true);
             var paths = new JsonObject();
-            foreach (ResourceDefinition d in catalog.All.Where(d => d.Group == group && d.Version == version))
-            {
-                string schema = builder.Ref(d.ClrType, d);
-                string list = builder.Ref(d.ListClrType, null);
-                string collection = d.Namespaced ? $"/{path}/namespaces/{{namespace}}/{d.Plural}" : $"/{path}/{d.Plural}";
-                var gvk = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = d.Kind };
-                paths[collection] = new JsonObject
-                {
-                    ["get"] = Operation("list", gvk, list, []),
-                    ["post"] = Operation("post", gvk, schema, WriteParameters()),
-                };
-                paths[collection + "/{name}"] = new JsonObject
-                {
-                    ["get"] = Operation("get", gvk, schema, []),
-                    ["put"] = Operation("put", gvk, schema, WriteParameters()),
-                    ["patch"] = Operation("patch", gvk, schema, WriteParameters()),
-                    ["delete"] = Operation("delete", gvk, schema, []),
-                };
-            }
+            AddPaths(paths, builder, catalog, group, version, path, swagger2: false);
 
             var document = new JsonObject
             {
@@ -66,6 +51,39 @@ internal sealed class OpenApiDocuments
         }
 
         Index = Encoding.UTF8.GetBytes(new JsonObject { ["paths"] = index }.ToJsonString());
+        V2 = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["swagger"] = "2.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = ApiServer.KubernetesVersion },
+            ["paths"] = v2Paths,
+            ["definitions"] = v2.Schemas,
+        }.ToJsonString());
+    }
+
+    /// <summary>The /openapi/v2 (Swagger 2.0) document of every resource.</summary>
+    public byte[] V2 { get; }
+
+    private static void AddPaths(JsonObject paths, SchemaBuilder builder, ResourceCatalog catalog, string group, string version, string path, bool swagger2)
+    {
+        foreach (ResourceDefinition d in catalog.All.Where(d => d.Group == group && d.Version == version))
+        {
+            string schema = builder.Ref(d.ClrType, d);
+            string list = builder.Ref(d.ListClrType, null);
+            string collection = d.Namespaced ? $"/{path}/namespaces/{{namespace}}/{d.Plural}" : $"/{path}/{d.Plural}";
+            var gvk = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = d.Kind };
+            paths[collection] = new JsonObject
+            {
+                ["get"] = Operation("list", gvk, list, [], swagger2),
+                ["post"] = Operation("post", gvk, schema, WriteParameters(swagger2), swagger2),
+            };
+            paths[collection + "/{name}"] = new JsonObject
+            {
+                ["get"] = Operation("get", gvk, schema, [], swagger2),
+                ["put"] = Operation("put", gvk, schema, WriteParameters(swagger2), swagger2),
+                ["patch"] = Operation("patch", gvk, schema, WriteParameters(swagger2), swagger2),
+                ["delete"] = Operation("delete", gvk, schema, [], swagger2),
+            };
+        }
     }
 
     /// <summary>The /openapi/v3 discovery document.</summary>
@@ -74,38 +92,48 @@ internal sealed class OpenApiDocuments
     /// <summary>The document of one group/version path ("api/v1", "apis/apps/v1"), or null.</summary>
     public byte[]? Find(string path) => _byGroupVersion.TryGetValue(path, out var doc) ? doc.Json : null;
 
-    private static JsonArray WriteParameters() =>
+    private static JsonArray WriteParameters(bool swagger2) =>
     [
-        Query("dryRun", "When present, indicates that modifications should not be persisted."),
-        Query("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes."),
-        Query("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict."),
+        Query("dryRun", "When present, indicates that modifications should not be persisted.", swagger2),
+        Query("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes.", swagger2),
+        Query("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.", swagger2),
     ];
 
-    private static JsonObject Query(string name, string description) => new()
+    private static JsonObject Query(string name, string description, bool swagger2)
     {
-        ["name"] = name,
-        ["in"] = "query",
-        ["description"] = description,
-        ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true },
-    };
+        var parameter = new JsonObject { ["name"] = name, ["in"] = "query", ["description"] = description, ["uniqueItems"] = true };
+        if (swagger2)
+        {
+            parameter["type"] = "string";
+        }
+        else
+        {
+            parameter.Remove("uniqueItems");
+            parameter["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true };
+        }
 
-    private static JsonObject Operation(string action, JsonObject gvk, string schemaRef, JsonArray parameters) => new()
+        return parameter;
+    }
+
+    private static JsonObject Operation(string action, JsonObject gvk, string schemaRef, JsonArray parameters, bool swagger2) => new()
     {
         ["x-kubernetes-action"] = action,
         ["x-kubernetes-group-version-kind"] = gvk.DeepClone(),
         ["parameters"] = parameters,
         ["responses"] = new JsonObject
         {
-            ["200"] = new JsonObject
-            {
-                ["description"] = "OK",
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = schemaRef } } },
-            },
+            ["200"] = swagger2
+                ? new JsonObject { ["description"] = "OK", ["schema"] = new JsonObject { ["$ref"] = schemaRef } }
+                : new JsonObject
+                {
+                    ["description"] = "OK",
+                    ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = schemaRef } } },
+                },
         },
     };
 
     /// <summary>Builds component schemas for model types, each once.</summary>
-    private sealed class SchemaBuilder(IReadOnlyDictionary<string, string> descriptions)
+    private sealed class SchemaBuilder(IReadOnlyDictionary<string, string> descriptions, string refPrefix, bool swagger2)
     {
         public JsonObject Schemas { get; } = [];
 
@@ -119,7 +147,7 @@ internal sealed class OpenApiDocuments
                 Fill(schema, type, definition);
             }
 
-            return "#/components/schemas/" + name;
+            return refPrefix + name;
         }
 
         private static string SchemaName(Type type, ResourceDefinition? definition)
@@ -200,7 +228,9 @@ internal sealed class OpenApiDocuments
 
             if (type == typeof(IntOrString))
             {
-                return new JsonObject { ["x-kubernetes-int-or-string"] = true, ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }) };
+                return swagger2
+                    ? new JsonObject { ["type"] = "string", ["format"] = "int-or-string" }
+                    : new JsonObject { ["x-kubernetes-int-or-string"] = true, ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }) };
             }
 
             if (type == typeof(ResourceQuantity))
@@ -225,7 +255,10 @@ internal sealed class OpenApiDocuments
                 return new JsonObject { ["type"] = "array", ["items"] = For(item) };
             }
 
-            return new JsonObject { ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = Ref(type, null) }) };
+            // v3 wraps references in allOf so a description can sit beside them; Swagger 2.0 takes the bare $ref.
+            return swagger2
+                ? new JsonObject { ["$ref"] = Ref(type, null) }
+                : new JsonObject { ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = Ref(type, null) }) };
         }
     }
 }
