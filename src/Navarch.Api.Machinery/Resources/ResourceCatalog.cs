@@ -47,17 +47,17 @@ public sealed class ResourceCatalog
         // core/v1
         yield return Define<V1Pod, V1PodList>(true, "/registry/pods", PodStrategy.Create(), ["po"], all, ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "ephemeralcontainers"]);
         yield return Define<V1Service, V1ServiceList>(true, "/registry/services/specs", CoreStrategies.Service(), ["svc"], all, ["status", "proxy"]);
-        yield return Define<V1Endpoints, V1EndpointsList>(true, "/registry/services/endpoints", Plain<V1Endpoints>(), ["ep"]);
+        yield return Define<V1Endpoints, V1EndpointsList>(true, "/registry/services/endpoints", ClusterStrategies.Endpoints(), ["ep"]);
         yield return Define<V1ConfigMap, V1ConfigMapList>(true, "/registry/configmaps", CoreStrategies.ConfigMap(), ["cm"]);
         yield return Define<V1Secret, V1SecretList>(true, "/registry/secrets", CoreStrategies.Secret());
         yield return Define<V1Namespace, V1NamespaceList>(false, "/registry/namespaces", CoreStrategies.Namespace(), ["ns"], subresources: ["status", "finalize"], verbs: NoCollectionDelete);
         yield return Define<V1Node, V1NodeList>(false, "/registry/minions", CoreStrategies.Node(), ["no"], subresources: ["status", "proxy"]);
         yield return Define<Corev1Event, Corev1EventList>(true, "/registry/events", CoreStrategies.Event(), ["ev"]);
-        yield return Define<V1ServiceAccount, V1ServiceAccountList>(true, "/registry/serviceaccounts", Plain<V1ServiceAccount>(), ["sa"], subresources: ["token"]);
+        yield return Define<V1ServiceAccount, V1ServiceAccountList>(true, "/registry/serviceaccounts", ClusterStrategies.ServiceAccount(), ["sa"], subresources: ["token"]);
         yield return Define<V1ResourceQuota, V1ResourceQuotaList>(true, "/registry/resourcequotas", Plain<V1ResourceQuota>(true), ["quota"], subresources: ["status"]);
         yield return Define<V1LimitRange, V1LimitRangeList>(true, "/registry/limitranges", Plain<V1LimitRange>(), ["limits"]);
         yield return Define<V1PersistentVolume, V1PersistentVolumeList>(false, "/registry/persistentvolumes", Plain<V1PersistentVolume>(true), ["pv"], subresources: ["status"]);
-        yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", Plain<V1PersistentVolumeClaim>(true, c => c.Spec.VolumeMode ??= "Filesystem"), ["pvc"], subresources: ["status"]);
+        yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", ClusterStrategies.PersistentVolumeClaim(), ["pvc"], subresources: ["status"]);
 
         // apps/v1
         yield return Define<V1Deployment, V1DeploymentList>(true, "/registry/deployments", WorkloadStrategies.Deployment(), ["deploy"], all, ["status", "scale"]);
@@ -68,30 +68,23 @@ public sealed class ResourceCatalog
 
         // batch/v1
         yield return Define<V1Job, V1JobList>(true, "/registry/jobs", WorkloadStrategies.Job(), categories: all, subresources: ["status"]);
-        yield return Define<V1CronJob, V1CronJobList>(true, "/registry/cronjobs", Plain<V1CronJob>(true, c =>
-        {
-            c.Spec.ConcurrencyPolicy ??= "Allow";
-            c.Spec.Suspend ??= false;
-            c.Spec.SuccessfulJobsHistoryLimit ??= 3;
-            c.Spec.FailedJobsHistoryLimit ??= 1;
-            PodStrategy.DefaultSpec(c.Spec.JobTemplate?.Spec?.Template?.Spec);
-        }), ["cj"], all, ["status"]);
+        yield return Define<V1CronJob, V1CronJobList>(true, "/registry/cronjobs", ClusterStrategies.CronJob(), ["cj"], all, ["status"]);
 
         yield return Define<V1Lease, V1LeaseList>(true, "/registry/leases", CoreStrategies.Lease());
         yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", Plain<V1EndpointSlice>());
-        yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V2HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]);
+        yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", ClusterStrategies.HorizontalPodAutoscaler(), ["hpa"], all, ["status"]);
         yield return Define<V1HorizontalPodAutoscaler, V1HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V1HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]) with { Converter = Conversion.Conversions.HorizontalPodAutoscalers };
         yield return Define<Eventsv1Event, Eventsv1EventList>(true, "/registry/events", Plain<Eventsv1Event>(), ["ev"]) with { Converter = Conversion.Conversions.Events };
-        yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", Plain<V1PodDisruptionBudget>(true), ["pdb"], subresources: ["status"]);
-        yield return Define<V1Role, V1RoleList>(true, "/registry/roles", Plain<V1Role>(nameRule: NameRule.PathSegment));
-        yield return Define<V1ClusterRole, V1ClusterRoleList>(false, "/registry/clusterroles", Plain<V1ClusterRole>(nameRule: NameRule.PathSegment));
-        yield return Define<V1RoleBinding, V1RoleBindingList>(true, "/registry/rolebindings", Plain<V1RoleBinding>(nameRule: NameRule.PathSegment));
-        yield return Define<V1ClusterRoleBinding, V1ClusterRoleBindingList>(false, "/registry/clusterrolebindings", Plain<V1ClusterRoleBinding>(nameRule: NameRule.PathSegment));
-        yield return Define<V1Ingress, V1IngressList>(true, "/registry/ingress", Plain<V1Ingress>(true), ["ing"], subresources: ["status"]);
+        yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", ClusterStrategies.PodDisruptionBudget(), ["pdb"], subresources: ["status"]);
+        yield return Define<V1Role, V1RoleList>(true, "/registry/roles", ClusterStrategies.Role<V1Role>(r => r.Rules));
+        yield return Define<V1ClusterRole, V1ClusterRoleList>(false, "/registry/clusterroles", ClusterStrategies.Role<V1ClusterRole>(r => r.Rules));
+        yield return Define<V1RoleBinding, V1RoleBindingList>(true, "/registry/rolebindings", ClusterStrategies.Binding<V1RoleBinding>(b => b.RoleRef, b => b.Subjects));
+        yield return Define<V1ClusterRoleBinding, V1ClusterRoleBindingList>(false, "/registry/clusterrolebindings", ClusterStrategies.Binding<V1ClusterRoleBinding>(b => b.RoleRef, b => b.Subjects));
+        yield return Define<V1Ingress, V1IngressList>(true, "/registry/ingress", ClusterStrategies.Ingress(), ["ing"], subresources: ["status"]);
         yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", Plain<V1NetworkPolicy>(), ["netpol"]);
         yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", Plain<V1IngressClass>());
-        yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", Plain<V1StorageClass>(), ["sc"]);
-        yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", Plain<V1PriorityClass>(), ["pc"]);
+        yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", ClusterStrategies.StorageClass(), ["sc"]);
+        yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", ClusterStrategies.PriorityClass(), ["pc"]);
         yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", Plain<V1CustomResourceDefinition>(true), ["crd", "crds"], subresources: ["status"]);
     }
 
