@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Net;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.ApiServer;
+using Navarch.Client.Informers;
+using Navarch.Testing;
+
+namespace Navarch.Client.Tests;
+
+/// <summary>Informers against a real API server over a temp store.</summary>
+public sealed class InformerTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-informer-");
+    private readonly int _port = FreePort.Next();
+    private ApiServer.ApiServer _server = null!;
+    private Kubernetes _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await StartServerAsync();
+        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
+    }
+
+    private async Task<ApiServer.ApiServer> StartServerAsync()
+    {
+        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = _port, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+
+    private sealed class Recorder : IResourceEventHandler<V1ConfigMap>
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+
+        public void OnAdd(V1ConfigMap obj) => Events.Enqueue($"add {obj.Metadata.Name}");
+
+        public void OnUpdate(V1ConfigMap oldObj, V1ConfigMap newObj) => Events.Enqueue($"update {newObj.Metadata.Name} {Value(oldObj)}->{Value(newObj)}");
+
+        private static string? Value(V1ConfigMap map) => map.Data is { } data && data.TryGetValue("v", out string? v) ? v : null;
+
+        public void OnDelete(V1ConfigMap lastKnown, bool finalStateUnknown) => Events.Enqueue($"delete {lastKnown.Metadata.Name}{(finalStateUnknown ? " (tombstone)" : "")}");
+
+        public async Task WaitForAsync(int count)
+        {
+            for (int i = 0; i < 500 && Events.Count < count; i++)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.True(Events.Count >= count, $"saw {Events.Count} events: {string.Join("; ", Events)}");
+        }
+    }
+
+    private static V1ConfigMap Map(string name, string value) => new() { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["v"] = value } };
+
+    [Fact]
+    public async Task An_informer_lists_then_delivers_every_change_in_order_and_keeps_its_cache()
+    {
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("before", "1"), "default");
+        var informer = new Informer<V1ConfigMap>(_client, "default");
+        var recorder = new Recorder();
+        informer.AddHandler(recorder);
+        using var cts = new CancellationTokenSource();
+        Task run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotNull(informer.Store.Get("default/before"));
+
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("after", "1"), "default");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"2\"}}", V1Patch.PatchType.MergePatch), "after", "default");
+        await _client.CoreV1.DeleteNamespacedConfigMapAsync("before", "default");
+        await recorder.WaitForAsync(4);
+        Assert.Equal(["add before", "add after", "update after 1->2", "delete before"], recorder.Events);
+        Assert.Null(informer.Store.Get("default/before"));
+        Assert.Equal("2", informer.Store.Get("default/after")!.Data["v"]);
+        Assert.Single(informer.Store.List("default"));
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task After_a_410_it_relists_and_reports_missed_deletions_as_tombstones()
+    {
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("doomed", "1"), "default");
+        var informer = new Informer<V1ConfigMap>(_client, "default");
+        var recorder = new Recorder();
+        informer.AddHandler(recorder);
+        using (var first = new CancellationTokenSource())
+        {
+            Task run = informer.RunAsync(first.Token);
+            await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await first.CancelAsync();
+            await run;
+        }
+
+        // While the informer is away the server restarts, things change, and history is compacted away.
+        await _server.DisposeAsync();
+        _server = await StartServerAsync();
+        await _client.CoreV1.DeleteNamespacedConfigMapAsync("doomed", "default");
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("newcomer", "1"), "default");
+        await _server.Store.CompactAsync(await _server.Store.GetCurrentRevisionAsync());
+
+        using var second = new CancellationTokenSource();
+        Task again = informer.RunAsync(second.Token);
+        await recorder.WaitForAsync(3);
+        Assert.Equal(["add doomed", "delete doomed (tombstone)", "add newcomer"], recorder.Events);
+        await second.CancelAsync();
+        await again;
+    }
+}
