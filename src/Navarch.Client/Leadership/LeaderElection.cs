@@ -1,0 +1,53 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+
+namespace Navarch.Client.Leadership;
+
+/// <summary>
+/// Runs work only while this process holds a Lease, on the official client's <c>LeaderElector</c> with a
+/// <c>LeaseLock</c>. Like Kubernetes components, a leader that loses its lease stops its work and returns, so the
+/// process can exit and start over rather than act on a stale view. (The client's elector uses the system clock,
+/// not a <see cref="TimeProvider"/>; tests use short real durations.)
+/// </summary>
+public static class LeaderElection
+{
+    /// <summary>
+    /// Campaigns until leading, runs <paramref name="lead"/> with a token cancelled when leadership is lost (or
+    /// <paramref name="cancellationToken"/> is), waits for it to finish, and returns.
+    /// </summary>
+    public static async Task RunAsync(IKubernetes client, LeaderElectionOptions options, Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(lead);
+        var lease = new LeaseLock(client, options.LeaseNamespace, options.LeaseName, options.Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+        {
+            LeaseDuration = options.LeaseDuration,
+            RenewDeadline = options.RenewDeadline,
+            RetryPeriod = options.RetryPeriod,
+        });
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task work = Task.CompletedTask;
+        elector.OnStartedLeading += () => work = Task.Run(() => lead(leading.Token), CancellationToken.None);
+        elector.OnStoppedLeading += () => leading.Cancel();
+        try
+        {
+            await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await leading.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await work.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}
