@@ -15,10 +15,11 @@ namespace Navarch.Client.Informers;
 /// changed. Built on the official client's HTTP pipeline (its credentials and certificates).
 /// </summary>
 /// <typeparam name="T">The model type, e.g. <c>V1Pod</c>.</typeparam>
-public sealed partial class Informer<T>
+public sealed partial class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly Kubernetes _client;
+    private readonly RawApi _api;
     private readonly string _path;
     private readonly string? _labelSelector;
     private readonly TimeProvider _time;
@@ -31,6 +32,7 @@ public sealed partial class Informer<T>
     public Informer(Kubernetes client, string? @namespace = null, string? labelSelector = null, TimeProvider? time = null, ILogger? logger = null)
     {
         _client = client;
+        _api = new RawApi(client);
         _path = ResourcePaths.Collection<T>(@namespace);
         _labelSelector = labelSelector;
         _time = time ?? TimeProvider.System;
@@ -74,7 +76,7 @@ public sealed partial class Informer<T>
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or InformerException)
+            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or ApiException)
             {
                 LogRetry(_logger, _path, e.Message);
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
@@ -90,7 +92,7 @@ public sealed partial class Informer<T>
         string revision;
         do
         {
-            using JsonDocument page = await GetJsonAsync(Query(("limit", "500"), ("continue", next)), cancellationToken).ConfigureAwait(false);
+            using JsonDocument page = await _api.GetJsonAsync(Query(("limit", "500"), ("continue", next)), cancellationToken).ConfigureAwait(false);
             foreach (JsonElement item in page.RootElement.GetProperty("items").EnumerateArray())
             {
                 T obj = item.Deserialize<T>(Navarch.Api.KubernetesSerialization.Options)!;
@@ -126,14 +128,17 @@ public sealed partial class Informer<T>
     {
         // Each watch asks the server to end it before the client's own timeout, then resumes.
         string timeout = ((int)Math.Max(10, Math.Min(300, _client.HttpClient.Timeout.TotalSeconds - 10))).ToString(CultureInfo.InvariantCulture);
-        using HttpRequestMessage request = await RequestAsync(Query(("watch", "true"), ("resourceVersion", LastResourceVersion), ("allowWatchBookmarks", "true"), ("timeoutSeconds", timeout)), cancellationToken).ConfigureAwait(false);
-        using HttpResponseMessage response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await _api.SendAsync(
+            HttpMethod.Get,
+            Query(("watch", "true"), ("resourceVersion", LastResourceVersion), ("allowWatchBookmarks", "true"), ("timeoutSeconds", timeout)),
+            completion: HttpCompletionOption.ResponseHeadersRead,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Gone)
         {
             return true;
         }
 
-        await ThrowUnlessSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        await RawApi.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
@@ -152,7 +157,7 @@ public sealed partial class Informer<T>
                     return true;
                 }
 
-                throw new InformerException($"watch of {_path} failed: {body.GetRawText()}");
+                throw new ApiException(body.TryGetProperty("code", out JsonElement c2) ? c2.GetInt32() : 500, $"watch of {_path} failed: {body.GetRawText()}");
             }
 
             string? rv = body.GetProperty("metadata").TryGetProperty("resourceVersion", out JsonElement v) ? v.GetString() : null;
@@ -203,33 +208,6 @@ public sealed partial class Informer<T>
         }
 
         return _path + "?" + string.Join('&', all.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));
-    }
-
-    private async Task<HttpRequestMessage> RequestAsync(string pathAndQuery, CancellationToken cancellationToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_client.BaseUri, pathAndQuery));
-        if (_client.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-
-        return request;
-    }
-
-    private async Task<JsonDocument> GetJsonAsync(string pathAndQuery, CancellationToken cancellationToken)
-    {
-        using HttpRequestMessage request = await RequestAsync(pathAndQuery, cancellationToken).ConfigureAwait(false);
-        using HttpResponseMessage response = await _client.HttpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await ThrowUnlessSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), default, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task ThrowUnlessSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InformerException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Informer of {Path} retries: {Reason}")]
