@@ -224,6 +224,21 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
     }
 
     [Fact]
+    public async Task Deleting_a_namespace_removes_its_contents_and_new_namespaces_get_a_default_service_account()
+    {
+        await Ok("create", "namespace", "ns-test");
+        await Apply(Manifest, "ns-test");
+        Kubectl.Result sa = await server.KubectlAsync("-n", "ns-test", "wait", "--for=create", "serviceaccount/default", "--timeout=30s");
+        Assert.True(sa.ExitCode == 0, sa.Output);
+        Kubectl.Result deleted = await Kubectl.RunAsync(server.Kubeconfig, ["delete", "namespace", "ns-test", "--timeout=60s"], null, TimeSpan.FromSeconds(90));
+        Assert.True(deleted.ExitCode == 0, deleted.Output);
+        Assert.Contains("namespace \"ns-test\" deleted", deleted.Stdout, StringComparison.Ordinal);
+        Kubectl.Result gone = await server.KubectlAsync("get", "namespace", "ns-test");
+        Assert.Contains("namespaces \"ns-test\" not found", gone.Stderr, StringComparison.Ordinal);
+        Assert.Contains("No resources found", (await server.KubectlAsync("-n", "ns-test", "get", "deploy,svc,cm")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_watch_sees_a_change()
     {
         await Ok("create", "namespace", "watch-test");

@@ -9,7 +9,7 @@ namespace Navarch.Commands;
 /// <summary><c>navarch server</c> and <c>navarch apiserver</c>: the control plane on this machine.</summary>
 internal static class ServerCommand
 {
-    public static Command Create(string name, string description)
+    public static Command Create(string name, string description, bool withControllers)
     {
         var dataDir = new Option<string>("--data-dir", "-d") { Description = "Folder to hold state", DefaultValueFactory = _ => "/var/lib/navarch" };
         var port = new Option<int>("--https-listen-port") { Description = "HTTPS listen port", DefaultValueFactory = _ => 6443 };
@@ -24,10 +24,7 @@ internal static class ServerCommand
         var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using ILoggerFactory logging = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-                .SetMinimumLevel(LogLevel.Information)
-                .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+            using ILoggerFactory logging = Logging.Create();
             var options = new ApiServerOptions
             {
                 DataDir = parse.GetValue(dataDir)!,
@@ -47,6 +44,11 @@ internal static class ServerCommand
             });
             await using var server = new ApiServer.ApiServer(options, logging);
             await server.StartAsync(stop.Token);
+            // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
+            using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
+            Task controllers = client is null
+                ? Task.CompletedTask
+                : new Navarch.Controllers.ControllerManager(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -55,6 +57,7 @@ internal static class ServerCommand
             {
             }
 
+            await controllers;
             await server.StopAsync(CancellationToken.None);
             return 0;
         });

@@ -1,0 +1,55 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using Navarch.Client;
+using Navarch.Client.Informers;
+using Navarch.Client.Leadership;
+using Navarch.Controllers.Namespace;
+using Navarch.Controllers.ServiceAccount;
+
+namespace Navarch.Controllers;
+
+/// <summary>
+/// kube-controller-manager: builds the controllers over one shared informer factory and runs them — under leader
+/// election on the <c>kube-controller-manager</c> Lease when asked — talking to the cluster only through the API.
+/// </summary>
+public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory loggerFactory, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
+    public Task RunAsync(bool leaderElect, string identity, CancellationToken cancellationToken) =>
+        leaderElect
+            ? LeaderElection.RunAsync(client, new LeaderElectionOptions { LeaseName = "kube-controller-manager", Identity = identity }, RunControllersAsync, cancellationToken)
+            : RunControllersAsync(cancellationToken);
+
+    private async Task RunControllersAsync(CancellationToken cancellationToken)
+    {
+        var informers = new SharedInformerFactory(client, loggerFactory, _time);
+        var api = new RawApi(client);
+        IController[] controllers =
+        [
+            new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
+            new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
+        ];
+        informers.Start(cancellationToken);
+        await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+        ILogger logger = loggerFactory.CreateLogger<ControllerManager>();
+        string names = string.Join(", ", controllers.Select(c => c.Name));
+        LogStarted(logger, names);
+        try
+        {
+            await Task.WhenAll(controllers.Select(c => c.RunAsync(2, cancellationToken))).ConfigureAwait(false);
+            await informers.StoppedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (IController controller in controllers)
+            {
+                controller.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controllers running: {Controllers}")]
+    private static partial void LogStarted(ILogger logger, string controllers);
+}

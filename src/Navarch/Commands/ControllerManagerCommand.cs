@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Navarch.Controllers;
+
+namespace Navarch.Commands;
+
+/// <summary><c>navarch controller-manager</c>: the controllers alone, against any API server.</summary>
+internal static class ControllerManagerCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig of the API server to manage", Required = true };
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the kube-controller-manager Lease", DefaultValueFactory = _ => true };
+        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using ILoggerFactory logging = Logging.Create();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
+            string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
+            await new ControllerManager(client, logging).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
+            return 0;
+        });
+        return command;
+    }
+}
