@@ -30,6 +30,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
         [
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
+            new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

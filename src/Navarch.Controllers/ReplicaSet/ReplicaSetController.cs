@@ -1,0 +1,332 @@
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Navarch.Api.Selectors;
+using Navarch.Api.Strategies;
+using Navarch.Client.Controllers;
+using Navarch.Client.Informers;
+using Navarch.Client.Queue;
+
+namespace Navarch.Controllers.ReplicaSet;
+
+/// <summary>
+/// Keeps the number of pods a ReplicaSet selects equal to its replicas, the way kube-controller-manager does:
+/// adopts matching orphans and releases pods that no longer match (controller ownerReferences), creates missing pods
+/// in slow-start batches (1, 2, 4, …) and deletes surplus ones in Kubernetes' preference order, with expectations
+/// so nothing is done twice before the informer shows the effect; status (replicas, fullyLabeledReplicas,
+/// readyReplicas, availableReplicas, observedGeneration) is written last.
+/// </summary>
+public sealed class ReplicaSetController : IController
+{
+    private const int BurstReplicas = 500;
+    private readonly Informer<V1ReplicaSet> _replicaSets;
+    private readonly Informer<V1Pod> _pods;
+    private readonly IKubernetes _client;
+    private readonly WorkQueue<string> _queue;
+    private readonly ControllerExpectations _expectations;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the controller over the shared ReplicaSet and Pod informers.</summary>
+    public ReplicaSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<ReplicaSetController> logger)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        _replicaSets = informers.Get<V1ReplicaSet>();
+        _pods = informers.Get<V1Pod>();
+        _client = client;
+        _time = time;
+        _logger = logger;
+        _queue = new WorkQueue<string>(time);
+        _expectations = new ControllerExpectations(time);
+        _replicaSets.AddHandler(new Handlers<V1ReplicaSet>(rs => _queue.Add(ObjectKeys.KeyOf(rs)), (rs, _) =>
+        {
+            _expectations.Delete(ObjectKeys.KeyOf(rs));
+            _queue.Add(ObjectKeys.KeyOf(rs));
+        }));
+        _pods.AddHandler(new Handlers<V1Pod>(PodChanged, PodDeleted));
+    }
+
+    /// <inheritdoc />
+    public string Name => "replicaset";
+
+    /// <inheritdoc />
+    public void Dispose() => _queue.Dispose();
+
+    /// <inheritdoc />
+    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
+        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
+
+    private void PodChanged(V1Pod pod)
+    {
+        if (ControllerOf(pod) is { } owner)
+        {
+            string key = $"{pod.Metadata.NamespaceProperty}/{owner.Name}";
+            if (pod.Metadata.ResourceVersion is not null && IsNew(pod))
+            {
+                _expectations.CreationObserved(key);
+            }
+
+            _queue.Add(key);
+            return;
+        }
+
+        // An orphan: every ReplicaSet that selects it may adopt it.
+        foreach (V1ReplicaSet rs in _replicaSets.Store.List(pod.Metadata.NamespaceProperty))
+        {
+            if (rs.Spec?.Selector is { } selector && WorkloadStrategies.SelectorMatches(selector, pod.Metadata.Labels))
+            {
+                _queue.Add(ObjectKeys.KeyOf(rs));
+            }
+        }
+    }
+
+    private void PodDeleted(V1Pod pod, bool finalStateUnknown)
+    {
+        lock (_seenPods)
+        {
+            _seenPods.Remove(pod.Metadata.Uid);
+        }
+
+        if (ControllerOf(pod) is { } owner)
+        {
+            string key = $"{pod.Metadata.NamespaceProperty}/{owner.Name}";
+            _expectations.DeletionObserved(key);
+            _queue.Add(key);
+        }
+    }
+
+    // A pod seen for the first time counts against the creations we expect for its owner.
+    private readonly HashSet<string> _seenPods = new(StringComparer.Ordinal);
+
+    private bool IsNew(V1Pod pod)
+    {
+        lock (_seenPods)
+        {
+            return _seenPods.Add(pod.Metadata.Uid);
+        }
+    }
+
+    private static V1OwnerReference? ControllerOf(V1Pod pod) =>
+        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "ReplicaSet");
+
+    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    {
+        V1ReplicaSet? rs = _replicaSets.Store.Get(key);
+        if (rs is null)
+        {
+            _expectations.Delete(key);
+            return;
+        }
+
+        string ns = rs.Metadata.NamespaceProperty;
+        V1LabelSelector selector = rs.Spec.Selector;
+        var claimed = new List<V1Pod>();
+        foreach (V1Pod pod in _pods.Store.List(ns))
+        {
+            V1OwnerReference? owner = ControllerOf(pod);
+            bool matches = WorkloadStrategies.SelectorMatches(selector, pod.Metadata.Labels);
+            if (owner?.Uid == rs.Metadata.Uid)
+            {
+                if (matches)
+                {
+                    claimed.Add(pod);
+                }
+                else
+                {
+                    await SetOwnerAsync(pod, null, cancellationToken);
+                }
+            }
+            else if (owner is null && matches && rs.Metadata.DeletionTimestamp is null && pod.Metadata.DeletionTimestamp is null)
+            {
+                await SetOwnerAsync(pod, rs, cancellationToken);
+                claimed.Add(pod);
+            }
+        }
+
+        List<V1Pod> active = claimed.Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase is not ("Succeeded" or "Failed")).ToList();
+        if (_expectations.SatisfiedExpectations(key) && rs.Metadata.DeletionTimestamp is null)
+        {
+            await ManageReplicasAsync(key, rs, active, cancellationToken);
+        }
+
+        await UpdateStatusAsync(rs, active, cancellationToken);
+    }
+
+    private async Task ManageReplicasAsync(string key, V1ReplicaSet rs, List<V1Pod> active, CancellationToken cancellationToken)
+    {
+        int diff = active.Count - (rs.Spec.Replicas ?? 1);
+        if (diff < 0)
+        {
+            int toCreate = Math.Min(-diff, BurstReplicas);
+            _expectations.ExpectCreations(key, toCreate);
+            // Slow start: batches of 1, 2, 4, ... so a failing create (e.g. a quota) fails fast and cheaply.
+            int created = 0;
+            for (int batch = 1; created < toCreate; batch *= 2)
+            {
+                int size = Math.Min(batch, toCreate - created);
+                bool[] ok = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => CreatePodAsync(rs, cancellationToken)));
+                created += size;
+                int failed = ok.Count(x => !x);
+                if (failed > 0)
+                {
+                    _expectations.Lower(key, failed + (toCreate - created), 0);
+                    break;
+                }
+            }
+        }
+        else if (diff > 0)
+        {
+            List<V1Pod> victims = active.Order(Comparer<V1Pod>.Create(DeletionPreference)).Take(Math.Min(diff, BurstReplicas)).ToList();
+            _expectations.ExpectDeletions(key, victims.Count);
+            foreach (V1Pod pod in victims)
+            {
+                try
+                {
+                    await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    _expectations.DeletionObserved(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kubernetes' ActivePods ordering, first to delete first: unassigned before assigned, Pending before Unknown
+    /// before Running, not ready before ready, more restarts first, newer before older.
+    /// </summary>
+    private static int DeletionPreference(V1Pod a, V1Pod b)
+    {
+        int Assigned(V1Pod p) => string.IsNullOrEmpty(p.Spec?.NodeName) ? 0 : 1;
+        int Phase(V1Pod p) => p.Status?.Phase switch { "Pending" => 0, "Unknown" => 1, "Running" => 2, _ => 0 };
+        int Ready(V1Pod p) => IsReady(p) ? 1 : 0;
+        int compare = Assigned(a).CompareTo(Assigned(b));
+        if (compare == 0)
+        {
+            compare = Phase(a).CompareTo(Phase(b));
+        }
+
+        if (compare == 0)
+        {
+            compare = Ready(a).CompareTo(Ready(b));
+        }
+
+        if (compare == 0)
+        {
+            compare = Restarts(b).CompareTo(Restarts(a));
+        }
+
+        return compare != 0 ? compare : Nullable.Compare(b.Metadata.CreationTimestamp, a.Metadata.CreationTimestamp);
+    }
+
+    private static int Restarts(V1Pod p) => p.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0;
+
+    private static bool IsReady(V1Pod p) => p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+
+    private async Task<bool> CreatePodAsync(V1ReplicaSet rs, CancellationToken cancellationToken)
+    {
+        V1PodTemplateSpec template = rs.Spec.Template;
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                GenerateName = rs.Metadata.Name + "-",
+                Labels = template.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : null,
+                Annotations = template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,
+                OwnerReferences = [ControllerReference(rs)],
+            },
+            Spec = JsonSerializer.Deserialize<V1PodSpec>(JsonSerializer.Serialize(template.Spec, Navarch.Api.KubernetesSerialization.Options), Navarch.Api.KubernetesSerialization.Options),
+        };
+        try
+        {
+            await _client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e)
+        {
+            Log.CreateFailed(_logger, ObjectKeys.KeyOf(rs), e.Response.Content);
+            return false;
+        }
+    }
+
+    private static V1OwnerReference ControllerReference(V1ReplicaSet rs) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "ReplicaSet",
+        Name = rs.Metadata.Name,
+        Uid = rs.Metadata.Uid,
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
+
+    /// <summary>Adopts (<paramref name="owner"/> set) or releases a pod, guarded by its uid.</summary>
+    private async Task SetOwnerAsync(V1Pod pod, V1ReplicaSet? owner, CancellationToken cancellationToken)
+    {
+        var others = (pod.Metadata.OwnerReferences ?? []).Where(o => o.Controller != true).ToList();
+        if (owner is not null)
+        {
+            others.Add(ControllerReference(owner));
+        }
+
+        string patch = JsonSerializer.Serialize(new { metadata = new { uid = pod.Metadata.Uid, ownerReferences = others } }, Navarch.Api.KubernetesSerialization.Options);
+        try
+        {
+            await _client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.NotFound or (System.Net.HttpStatusCode)422)
+        {
+        }
+    }
+
+    private async Task UpdateStatusAsync(V1ReplicaSet rs, List<V1Pod> active, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        int minReady = rs.Spec.MinReadySeconds ?? 0;
+        LabelSelector templateLabels = LabelSelector.Parse(string.Join(",", (rs.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}")));
+        var status = new V1ReplicaSetStatus
+        {
+            Replicas = active.Count,
+            FullyLabeledReplicas = active.Count(p => templateLabels.Matches(p.Metadata.Labels)),
+            ReadyReplicas = active.Count(IsReady),
+            AvailableReplicas = active.Count(p => IsReady(p) && p.Status!.Conditions!.First(c => c.Type == "Ready").LastTransitionTime is { } since
+                && now - new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) >= TimeSpan.FromSeconds(minReady)),
+            ObservedGeneration = rs.Metadata.Generation,
+            Conditions = rs.Status?.Conditions,
+        };
+        if (Navarch.Api.KubernetesSerialization.JsonEquals(status, rs.Status))
+        {
+            return;
+        }
+
+        V1ReplicaSet copy = JsonSerializer.Deserialize<V1ReplicaSet>(JsonSerializer.Serialize(rs, Navarch.Api.KubernetesSerialization.Options), Navarch.Api.KubernetesSerialization.Options)!;
+        copy.Status = status;
+        try
+        {
+            await _client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.Conflict)
+        {
+            // The informer will bring the newer version and another sync.
+            _queue.AddRateLimited(ObjectKeys.KeyOf(rs));
+        }
+
+        if (minReady > 0 && status.ReadyReplicas != status.AvailableReplicas)
+        {
+            // Pods become available with time alone: look again when the next one would.
+            _queue.AddAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady));
+        }
+    }
+
+    private sealed class Handlers<T>(Action<T> changed, Action<T, bool> deleted) : IResourceEventHandler<T>
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        public void OnAdd(T obj) => changed(obj);
+
+        public void OnUpdate(T oldObj, T newObj) => changed(newObj);
+
+        public void OnDelete(T lastKnown, bool finalStateUnknown) => deleted(lastKnown, finalStateUnknown);
+    }
+}
