@@ -1,23 +1,21 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Testing;
 
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>Bearer tokens from a Kubernetes static token file, beside client certificates.</summary>
 public sealed class AuthTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-auth-");
+    private readonly string _tokens = Path.GetTempFileName();
 
     [Fact]
     public async Task A_token_from_the_token_file_authenticates_and_a_wrong_one_gets_401()
     {
-        string tokens = Path.Combine(_dir.FullName, "tokens.csv");
-        await File.WriteAllTextAsync(tokens, "# token,user,uid,groups\ns3cr3t-token,alice,1001,\"dev,ops\"\n");
-        await using var server = new ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = 0, BindAddress = IPAddress.Loopback, TokenAuthFile = tokens }, NullLoggerFactory.Instance);
-        await server.StartAsync();
-        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && server.Pki.IsSignedByCa(cert) };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{server.Port}") };
+        await File.WriteAllTextAsync(_tokens, "# token,user,uid,groups\ns3cr3t-token,alice,1001,\"dev,ops\"\n");
+        await using ApiServerHost host = await ApiServerHost.StartAsync(tokenAuthFile: _tokens);
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && host.Server.Pki.IsSignedByCa(cert) };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{host.Server.Port}") };
 
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cr3t-token");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/namespaces", UriKind.Relative))).StatusCode);
@@ -27,5 +25,5 @@ public sealed class AuthTests : IDisposable
         Assert.Contains("\"reason\":\"Unauthorized\"", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => File.Delete(_tokens);
 }

@@ -1,27 +1,22 @@
 using k8s;
-using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Testing;
 
 namespace Navarch.ApiServer.Tests;
 
-/// <summary>A real API server on a free loopback port over a temp SQLite store, and the official client for it.</summary>
+/// <summary>One real API server per test class, with the official client and a raw HTTPS client for it.</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-apiserver-");
+    private ApiServerHost _host = null!;
 
-    public ApiServer Server { get; private set; } = null!;
+    public ApiServer Server => _host.Server;
 
-    public Kubernetes Client { get; private set; } = null!;
+    public Kubernetes Client => _host.Client;
 
     public HttpClient Http { get; private set; } = null!;
 
-    public string DataDir => _dir.FullName;
-
     public async Task InitializeAsync()
     {
-        Server = new ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = 0, BindAddress = System.Net.IPAddress.Loopback }, NullLoggerFactory.Instance);
-        await Server.StartAsync();
-        KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.AdminKubeconfigPath);
-        Client = new Kubernetes(config);
+        _host = await ApiServerHost.StartAsync();
         Http = NewHttp(withClientCertificate: true);
     }
 
@@ -42,9 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Client.Dispose();
         Http.Dispose();
-        await Server.DisposeAsync();
-        _dir.Delete(recursive: true);
+        await _host.DisposeAsync();
     }
 }

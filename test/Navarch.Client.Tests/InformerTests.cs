@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Navarch.ApiServer;
 using Navarch.Client.Informers;
 using Navarch.Testing;
 
@@ -12,30 +9,13 @@ namespace Navarch.Client.Tests;
 /// <summary>Informers against a real API server over a temp store.</summary>
 public sealed class InformerTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-informer-");
-    private readonly int _port = FreePort.Next();
-    private ApiServer.ApiServer _server = null!;
-    private Kubernetes _client = null!;
+    private ApiServerHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await StartServerAsync();
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
-    }
+    private Kubernetes Client => _host.Client;
 
-    private async Task<ApiServer.ApiServer> StartServerAsync()
-    {
-        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = _port, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
-        await server.StartAsync();
-        return server;
-    }
+    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync(port: FreePort.Next());
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _dir.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private sealed class Recorder : IResourceEventHandler<V1ConfigMap>
     {
@@ -65,8 +45,8 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task An_informer_lists_then_delivers_every_change_in_order_and_keeps_its_cache()
     {
-        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("before", "1"), "default");
-        var informer = new Informer<V1ConfigMap>(_client, "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("before", "1"), "default");
+        var informer = new Informer<V1ConfigMap>(Client, "default");
         var recorder = new Recorder();
         informer.AddHandler(recorder);
         using var cts = new CancellationTokenSource();
@@ -74,9 +54,9 @@ public sealed class InformerTests : IAsyncLifetime
         await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotNull(informer.Store.Get("default/before"));
 
-        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("after", "1"), "default");
-        await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"2\"}}", V1Patch.PatchType.MergePatch), "after", "default");
-        await _client.CoreV1.DeleteNamespacedConfigMapAsync("before", "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("after", "1"), "default");
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"2\"}}", V1Patch.PatchType.MergePatch), "after", "default");
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("before", "default");
         await recorder.WaitForAsync(4);
         Assert.Equal(["add before", "add after", "update after 1->2", "delete before"], recorder.Events);
         Assert.Null(informer.Store.Get("default/before"));
@@ -90,8 +70,8 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task After_a_410_it_relists_and_reports_missed_deletions_as_tombstones()
     {
-        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("doomed", "1"), "default");
-        var informer = new Informer<V1ConfigMap>(_client, "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("doomed", "1"), "default");
+        var informer = new Informer<V1ConfigMap>(Client, "default");
         var recorder = new Recorder();
         informer.AddHandler(recorder);
         using (var first = new CancellationTokenSource())
@@ -103,11 +83,10 @@ public sealed class InformerTests : IAsyncLifetime
         }
 
         // While the informer is away the server restarts, things change, and history is compacted away.
-        await _server.DisposeAsync();
-        _server = await StartServerAsync();
-        await _client.CoreV1.DeleteNamespacedConfigMapAsync("doomed", "default");
-        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("newcomer", "1"), "default");
-        await _server.Store.CompactAsync(await _server.Store.GetCurrentRevisionAsync());
+        await _host.RestartAsync();
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("doomed", "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("newcomer", "1"), "default");
+        await _host.Server.Store.CompactAsync(await _host.Server.Store.GetCurrentRevisionAsync());
 
         using var second = new CancellationTokenSource();
         Task again = informer.RunAsync(second.Token);

@@ -1,8 +1,6 @@
-using System.Net;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Navarch.ApiServer;
+using Navarch.Testing;
 using Navarch.Client.Leadership;
 
 namespace Navarch.Client.Tests;
@@ -10,20 +8,11 @@ namespace Navarch.Client.Tests;
 /// <summary>Two candidates on one Lease of a real API server: one leads; when it dies the other takes over.</summary>
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-election-");
-    private ApiServer.ApiServer _server = null!;
+    private ApiServerHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = 0, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
-        await _server.StartAsync();
-    }
+    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _dir.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Only_one_leads_and_the_standby_takes_over_within_the_lease_duration()
@@ -58,8 +47,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             }
         };
 
-        using var clientA = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
-        using var clientB = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
+        using var clientA = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_host.Server.AdminKubeconfigPath));
+        using var clientB = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_host.Server.AdminKubeconfigPath));
         using var killA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
         Task a = LeaderElection.RunAsync(clientA, Options("a"), Work("a"), killA.Token);

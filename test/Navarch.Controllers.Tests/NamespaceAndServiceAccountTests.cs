@@ -2,38 +2,12 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Navarch.ApiServer;
 
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The controller manager against a real API server: the namespace and serviceaccount controllers.</summary>
-public sealed class NamespaceAndServiceAccountTests : IAsyncLifetime
+public sealed class NamespaceAndServiceAccountTests : ControllerCluster
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-controllers-");
-    private readonly CancellationTokenSource _stop = new();
-    private ApiServer.ApiServer _server = null!;
-    private Kubernetes _client = null!;
-    private Task _manager = Task.CompletedTask;
-
-    public async Task InitializeAsync()
-    {
-        _server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = 0, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
-        await _server.StartAsync();
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
-        _manager = new ControllerManager(_client, NullLoggerFactory.Instance).RunAsync(leaderElect: false, "test", _stop.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _manager;
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _dir.Delete(recursive: true);
-        _stop.Dispose();
-    }
-
     private static async Task Eventually(Func<Task<bool>> condition, string what)
     {
         for (int i = 0; i < 300; i++)
@@ -65,21 +39,21 @@ public sealed class NamespaceAndServiceAccountTests : IAsyncLifetime
     [Fact]
     public async Task Every_namespace_gets_a_default_service_account_back_even_after_deletion()
     {
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
-        await Eventually(() => Exists(() => _client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account in team");
-        await Eventually(() => Exists(() => _client.CoreV1.ReadNamespacedServiceAccountAsync("default", "kube-system")), "default service account in kube-system");
-        await _client.CoreV1.DeleteNamespacedServiceAccountAsync("default", "team");
-        await Eventually(() => Exists(() => _client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account recreated");
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account in team");
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "kube-system")), "default service account in kube-system");
+        await Client.CoreV1.DeleteNamespacedServiceAccountAsync("default", "team");
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account recreated");
     }
 
     [Fact]
     public async Task Deleting_a_namespace_deletes_its_contents_and_then_the_namespace()
     {
-        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });
-        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" } }, "doomed");
-        await _client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" } }, "doomed");
-        await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "p" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] } }, "doomed");
-        await _client.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" } }, "doomed");
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" } }, "doomed");
+        await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "p" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] } }, "doomed");
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
         {
             Metadata = new V1ObjectMeta { Name = "d" },
             Spec = new V1DeploymentSpec
@@ -89,10 +63,10 @@ public sealed class NamespaceAndServiceAccountTests : IAsyncLifetime
             },
         }, "doomed");
 
-        await _client.CoreV1.DeleteNamespaceAsync("doomed");
-        await Eventually(async () => !await Exists(() => _client.CoreV1.ReadNamespaceAsync("doomed")), "namespace doomed gone");
-        Assert.Empty((await _client.CoreV1.ListNamespacedConfigMapAsync("doomed")).Items);
-        Assert.Empty((await _client.CoreV1.ListNamespacedPodAsync("doomed")).Items);
-        Assert.Empty((await _client.AppsV1.ListNamespacedDeploymentAsync("doomed")).Items);
+        await Client.CoreV1.DeleteNamespaceAsync("doomed");
+        await Eventually(async () => !await Exists(() => Client.CoreV1.ReadNamespaceAsync("doomed")), "namespace doomed gone");
+        Assert.Empty((await Client.CoreV1.ListNamespacedConfigMapAsync("doomed")).Items);
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("doomed")).Items);
+        Assert.Empty((await Client.AppsV1.ListNamespacedDeploymentAsync("doomed")).Items);
     }
 }

@@ -1,38 +1,11 @@
-using System.Net;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Navarch.ApiServer;
 
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The ReplicaSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
-public sealed class ReplicaSetTests : IAsyncLifetime
+public sealed class ReplicaSetTests : ControllerCluster
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-rs-");
-    private readonly CancellationTokenSource _stop = new();
-    private ApiServer.ApiServer _server = null!;
-    private Kubernetes _client = null!;
-    private Task _manager = Task.CompletedTask;
-
-    public async Task InitializeAsync()
-    {
-        _server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = _dir.FullName, Port = 0, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
-        await _server.StartAsync();
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.AdminKubeconfigPath));
-        _manager = new ControllerManager(_client, NullLoggerFactory.Instance).RunAsync(leaderElect: false, "test", _stop.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _manager;
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _dir.Delete(recursive: true);
-        _stop.Dispose();
-    }
-
     private static V1ReplicaSet ReplicaSet(string name, int replicas) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },
@@ -49,7 +22,7 @@ public sealed class ReplicaSetTests : IAsyncLifetime
     };
 
     private async Task<List<V1Pod>> PodsOf(string name) =>
-        (await _client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
+        (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
     private async Task WaitForPods(string name, int count)
     {
@@ -74,19 +47,19 @@ public sealed class ReplicaSetTests : IAsyncLifetime
     [Fact]
     public async Task Creates_replaces_scales_down_and_adopts_to_match_replicas()
     {
-        V1ReplicaSet rs = await _client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("web", 3), "default");
+        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("web", 3), "default");
         await WaitForPods("web", 3);
         List<V1Pod> pods = await PodsOf("web");
         Assert.All(pods, p => Assert.Equal(rs.Metadata.Uid, Assert.Single(p.Metadata.OwnerReferences).Uid));
         Assert.All(pods, p => Assert.StartsWith("web-", p.Metadata.Name, StringComparison.Ordinal));
 
         // A deleted pod is replaced.
-        await _client.CoreV1.DeleteNamespacedPodAsync(pods[0].Metadata.Name, "default");
+        await Client.CoreV1.DeleteNamespacedPodAsync(pods[0].Metadata.Name, "default");
         await WaitForPods("web", 3);
         Assert.DoesNotContain(await PodsOf("web"), p => p.Metadata.Name == pods[0].Metadata.Name);
 
         // Scaling down deletes the surplus.
-        await _client.AppsV1.PatchNamespacedReplicaSetScaleAsync(new V1Patch("{\"spec\":{\"replicas\":1}}", V1Patch.PatchType.MergePatch), "web", "default");
+        await Client.AppsV1.PatchNamespacedReplicaSetScaleAsync(new V1Patch("{\"spec\":{\"replicas\":1}}", V1Patch.PatchType.MergePatch), "web", "default");
         await WaitForPods("web", 1);
 
     }
@@ -94,15 +67,15 @@ public sealed class ReplicaSetTests : IAsyncLifetime
     [Fact]
     public async Task A_matching_orphan_is_adopted_instead_of_creating_a_pod()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = "orphan", Labels = new Dictionary<string, string> { ["rs"] = "adopter" } },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
         }, "default");
         await Task.Delay(200);
-        V1ReplicaSet rs = await _client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("adopter", 1), "default");
+        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("adopter", 1), "default");
         await WaitForPods("adopter", 1);
-        V1Pod orphan = await _client.CoreV1.ReadNamespacedPodAsync("orphan", "default");
+        V1Pod orphan = await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default");
         Assert.Equal(rs.Metadata.Uid, Assert.Single(orphan.Metadata.OwnerReferences).Uid);
         Assert.True(orphan.Metadata.OwnerReferences[0].Controller);
     }
@@ -110,7 +83,7 @@ public sealed class ReplicaSetTests : IAsyncLifetime
     [Fact]
     public async Task Status_counts_ready_pods_as_the_kubelet_reports_them()
     {
-        await _client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("status", 2), "default");
+        await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("status", 2), "default");
         await WaitForPods("status", 2);
         foreach (V1Pod pod in await PodsOf("status"))
         {
@@ -119,13 +92,13 @@ public sealed class ReplicaSetTests : IAsyncLifetime
                 Phase = "Running",
                 Conditions = [new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = DateTime.UtcNow.AddMinutes(-1) }],
             };
-            await _client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, "default");
+            await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, "default");
         }
 
         V1ReplicaSetStatus? status = null;
         for (int i = 0; i < 200 && status?.ReadyReplicas != 2; i++)
         {
-            status = (await _client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status;
+            status = (await Client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status;
             await Task.Delay(50);
         }
 

@@ -1,0 +1,62 @@
+using System.Net;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.ApiServer;
+
+namespace Navarch.Testing;
+
+/// <summary>
+/// A real Navarch API server on loopback over a temp SQLite store, with the official client for it; the data dir is
+/// removed on dispose. Tests of anything that talks to the API server start one of these — never a mock.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private readonly DirectoryInfo _dir;
+
+    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server)
+    {
+        _dir = dir;
+        Server = server;
+        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
+    }
+
+    /// <summary>The server.</summary>
+    public ApiServer.ApiServer Server { get; private set; }
+
+    /// <summary>The official client, with the admin credentials.</summary>
+    public Kubernetes Client { get; }
+
+    /// <summary>The data dir.</summary>
+    public string DataDir => _dir.FullName;
+
+    /// <summary>Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).</summary>
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null)
+    {
+        DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
+        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile);
+        return new ApiServerHost(dir, server);
+    }
+
+    /// <summary>Stops the server and starts a new one on the same data dir and port (a server restart).</summary>
+    public async Task RestartAsync()
+    {
+        int port = Server.Port;
+        await Server.DisposeAsync();
+        Server = await StartServerAsync(_dir.FullName, port, null);
+    }
+
+    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile)
+    {
+        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile }, NullLoggerFactory.Instance);
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+}
