@@ -14,7 +14,7 @@ rm -rf "$results"
 dotnet test Navarch.slnx -c Release \
     --logger "trx" --logger "console;verbosity=normal" \
     --results-directory "$results" \
-    --blame-hang-timeout 10m "$@"
+    --blame-hang-timeout 5m "$@"
 rc=$?
 
 passed=0 failed=0 skipped=0
@@ -23,7 +23,12 @@ for trx in "$results"/*.trx; do
     counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
     get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
     passed=$((passed + $(get passed)))
-    failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+    run_failed=$(($(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+    # A run that aborted (a crashed or hung test host) records no result for the test it was in: count it.
+    if ! grep -q '<ResultSummary outcome="Completed"' "$trx" && ((run_failed == 0)); then
+        run_failed=1
+    fi
+    failed=$((failed + run_failed))
     skipped=$((skipped + $(get notExecuted)))
 done
 

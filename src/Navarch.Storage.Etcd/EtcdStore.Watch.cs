@@ -82,7 +82,7 @@ public sealed partial class EtcdStore
                     {
                         await buffer.WriteAsync(ToWatchEvent(e), cancellationToken).ConfigureAwait(false);
                     }
-                    else if (!buffer.TryWrite(ToWatchEvent(e)))
+                    else if (!buffer.TryWrite(ToWatchEvent(e)) && !await WriteWithinGraceAsync(buffer, ToWatchEvent(e), _options.SlowWatcherGrace, cancellationToken).ConfigureAwait(false))
                     {
                         buffer.TryComplete(new StorageException(StorageErrorCode.WatcherTooSlow, prefix, $"watcher of {prefix} fell more than {_options.WatchBufferSize} events behind"));
                         return;
@@ -103,6 +103,26 @@ public sealed partial class EtcdStore
         catch (RpcException e)
         {
             buffer.TryComplete(Map(prefix, e, since + 1));
+        }
+    }
+
+    /// <summary>
+    /// Gives the consumer of a full buffer <paramref name="grace"/> to make room (see
+    /// <see cref="EtcdStoreOptions.SlowWatcherGrace"/>). Only this watcher's stream waits; etcd buffers for it and
+    /// writers never block.
+    /// </summary>
+    private static async Task<bool> WriteWithinGraceAsync(ChannelWriter<WatchEvent> buffer, WatchEvent e, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(grace);
+        try
+        {
+            await buffer.WriteAsync(e, deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

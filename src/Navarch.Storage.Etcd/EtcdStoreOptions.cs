@@ -11,6 +11,12 @@ public sealed class EtcdStoreOptions
     /// <summary>Events a watcher may have buffered before it is ended with <see cref="StorageErrorCode.WatcherTooSlow"/>.</summary>
     public int WatchBufferSize { get; init; } = 1000;
 
+    /// <summary>
+    /// How long a live event may wait for room in a full watch buffer before the watcher is called slow. etcd
+    /// delivers events in batches, so a full buffer can mean only that a batch arrived at once.
+    /// </summary>
+    public TimeSpan SlowWatcherGrace { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The deadline of one unary call.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

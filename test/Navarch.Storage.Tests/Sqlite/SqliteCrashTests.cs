@@ -15,7 +15,9 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
     public async Task Every_acknowledged_write_survives_sigkill_and_the_database_is_intact()
     {
         string db = Path.Combine(_dir.FullName, "state.db");
-        string writer = Path.Combine(AppContext.BaseDirectory, "Navarch.Storage.CrashWriter.dll");
+        // test/Navarch.Storage.Tests/bin/<Configuration>/net10.0 → test/Navarch.Storage.CrashWriter/bin/<Configuration>/net10.0
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        string writer = Path.Combine(here.Parent!.Parent!.Parent!.Parent!.FullName, "Navarch.Storage.CrashWriter", "bin", here.Parent.Name, "net10.0", "Navarch.Storage.CrashWriter.dll");
         Assert.True(File.Exists(writer), $"crash writer not built at {writer}");
 
         var acknowledged = new List<string>();
