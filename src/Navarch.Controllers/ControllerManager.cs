@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using Navarch.Client;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Leadership;
 using Navarch.Controllers.Namespace;
@@ -26,11 +27,13 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     {
         var informers = new SharedInformerFactory(client, loggerFactory, _time);
         var api = new RawApi(client);
+        await using var deploymentEvents = new EventRecorder(client, "deployment-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         IController[] controllers =
         [
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
             new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
+            new Deployment.DeploymentController(informers, client, deploymentEvents, _time, loggerFactory.CreateLogger<Deployment.DeploymentController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

@@ -40,12 +40,12 @@ public sealed class ReplicaSetController : IController
         _logger = logger;
         _queue = new WorkQueue<string>(time);
         _expectations = new ControllerExpectations(time);
-        _replicaSets.AddHandler(new Handlers<V1ReplicaSet>(rs => _queue.Add(ObjectKeys.KeyOf(rs)), (rs, _) =>
+        _replicaSets.AddHandler(new ResourceEventHandler<V1ReplicaSet>(rs => _queue.Add(ObjectKeys.KeyOf(rs)), (rs, _) =>
         {
             _expectations.Delete(ObjectKeys.KeyOf(rs));
             _queue.Add(ObjectKeys.KeyOf(rs));
         }));
-        _pods.AddHandler(new Handlers<V1Pod>(PodChanged, PodDeleted));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, PodDeleted));
     }
 
     /// <inheritdoc />
@@ -318,15 +318,5 @@ public sealed class ReplicaSetController : IController
             // Pods become available with time alone: look again when the next one would.
             _queue.AddAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady));
         }
-    }
-
-    private sealed class Handlers<T>(Action<T> changed, Action<T, bool> deleted) : IResourceEventHandler<T>
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        public void OnAdd(T obj) => changed(obj);
-
-        public void OnUpdate(T oldObj, T newObj) => changed(newObj);
-
-        public void OnDelete(T lastKnown, bool finalStateUnknown) => deleted(lastKnown, finalStateUnknown);
     }
 }

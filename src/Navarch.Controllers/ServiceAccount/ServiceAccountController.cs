@@ -26,8 +26,8 @@ public sealed class ServiceAccountController : IController
         _client = client;
         _queue = new WorkQueue<string>(time);
         _logger = logger;
-        _namespaces.AddHandler(new Handler<V1Namespace>(ns => _queue.Add(ns.Metadata.Name)));
-        _accounts.AddHandler(new Handler<V1ServiceAccount>(sa => _queue.Add(sa.Metadata.NamespaceProperty)));
+        _namespaces.AddHandler(new ResourceEventHandler<V1Namespace>(ns => _queue.Add(ns.Metadata.Name)));
+        _accounts.AddHandler(new ResourceEventHandler<V1ServiceAccount>(sa => _queue.Add(sa.Metadata.NamespaceProperty)));
     }
 
     /// <inheritdoc />
@@ -56,16 +56,5 @@ public sealed class ServiceAccountController : IController
         {
             // Already there (the cache is behind), or the namespace is going away.
         }
-    }
-
-    /// <summary>Enqueues on add, update and delete alike.</summary>
-    private sealed class Handler<T>(Action<T> enqueue) : IResourceEventHandler<T>
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        public void OnAdd(T obj) => enqueue(obj);
-
-        public void OnUpdate(T oldObj, T newObj) => enqueue(newObj);
-
-        public void OnDelete(T lastKnown, bool finalStateUnknown) => enqueue(lastKnown);
     }
 }

@@ -1,0 +1,221 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Navarch.Api;
+using Navarch.Api.Strategies;
+using Navarch.Client.Events;
+using Navarch.Client.Informers;
+using Navarch.Client.Queue;
+
+namespace Navarch.Controllers.Deployment;
+
+/// <summary>
+/// Rolls Deployments out through ReplicaSets the way kube-controller-manager does: one ReplicaSet per pod template
+/// (named and labelled by the template's hash, numbered by revision annotations), RollingUpdate within maxSurge and
+/// maxUnavailable or Recreate, proportional scaling while a rollout is under way, pause and resume, rollback by
+/// reusing the ReplicaSet of an earlier template, revisionHistoryLimit clean-up, and the Progressing and Available
+/// conditions with progressDeadlineSeconds.
+/// </summary>
+public sealed partial class DeploymentController : IController
+{
+    private readonly Informer<V1Deployment> _deployments;
+    private readonly Informer<V1ReplicaSet> _replicaSets;
+    private readonly Informer<V1Pod> _pods;
+    private readonly IKubernetes _client;
+    private readonly EventRecorder _events;
+    private readonly WorkQueue<string> _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the controller over the shared Deployment, ReplicaSet and Pod informers.</summary>
+    public DeploymentController(SharedInformerFactory informers, IKubernetes client, EventRecorder events, TimeProvider time, ILogger<DeploymentController> logger)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        _deployments = informers.Get<V1Deployment>();
+        _replicaSets = informers.Get<V1ReplicaSet>();
+        _pods = informers.Get<V1Pod>();
+        _client = client;
+        _events = events;
+        _time = time;
+        _logger = logger;
+        _queue = new WorkQueue<string>(time);
+        _deployments.AddHandler(new ResourceEventHandler<V1Deployment>(d => _queue.Add(ObjectKeys.KeyOf(d))));
+        _replicaSets.AddHandler(new ResourceEventHandler<V1ReplicaSet>(ReplicaSetChanged, (rs, _) => ReplicaSetChanged(rs)));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>(_ => { }, (pod, _) => PodDeleted(pod)));
+    }
+
+    /// <inheritdoc />
+    public string Name => "deployment";
+
+    /// <inheritdoc />
+    public void Dispose() => _queue.Dispose();
+
+    /// <inheritdoc />
+    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
+        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
+
+    private void ReplicaSetChanged(V1ReplicaSet rs)
+    {
+        if (ControllerOf(rs.Metadata, "Deployment") is { } owner)
+        {
+            _queue.Add($"{rs.Metadata.NamespaceProperty}/{owner.Name}");
+            return;
+        }
+
+        foreach (V1Deployment d in _deployments.Store.List(rs.Metadata.NamespaceProperty))
+        {
+            if (d.Spec?.Selector is { } selector && WorkloadStrategies.SelectorMatches(selector, rs.Metadata.Labels))
+            {
+                _queue.Add(ObjectKeys.KeyOf(d));
+            }
+        }
+    }
+
+    // Recreate waits for the old pods to be gone: their deletion is what lets it go on.
+    private void PodDeleted(V1Pod pod)
+    {
+        if (ControllerOf(pod.Metadata, "ReplicaSet") is { } rsOwner
+            && _replicaSets.Store.Get($"{pod.Metadata.NamespaceProperty}/{rsOwner.Name}") is { } rs
+            && ControllerOf(rs.Metadata, "Deployment") is { } owner
+            && _deployments.Store.Get($"{pod.Metadata.NamespaceProperty}/{owner.Name}") is { Spec.Strategy.Type: "Recreate" } d)
+        {
+            _queue.Add(ObjectKeys.KeyOf(d));
+        }
+    }
+
+    private static V1OwnerReference? ControllerOf(V1ObjectMeta metadata, string kind) =>
+        metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == kind);
+
+    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    {
+        V1Deployment? cached = _deployments.Store.Get(key);
+        if (cached is null)
+        {
+            return;
+        }
+
+        V1Deployment d = Copy(cached);
+        if (d.Spec.Selector is null || (d.Spec.Selector.MatchLabels is not { Count: > 0 } && d.Spec.Selector.MatchExpressions is not { Count: > 0 }))
+        {
+            _events.Event(d, "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
+            return;
+        }
+
+        List<V1ReplicaSet> owned = await ClaimReplicaSetsAsync(d, cancellationToken);
+        if (d.Metadata.DeletionTimestamp is not null)
+        {
+            await SyncStatusAsync(d, owned, FindNew(d, owned), cancellationToken);
+            return;
+        }
+
+        await CheckPausedConditionAsync(d, cancellationToken);
+        if (d.Spec.Paused == true || IsScalingEvent(d, owned))
+        {
+            await SyncScaleAsync(d, owned, cancellationToken);
+            return;
+        }
+
+        if (d.Spec.Strategy?.Type == "Recreate")
+        {
+            await RolloutRecreateAsync(d, owned, cancellationToken);
+        }
+        else
+        {
+            await RolloutRollingAsync(d, owned, cancellationToken);
+        }
+    }
+
+    /// <summary>The ReplicaSets this Deployment controls, after adopting matching orphans and releasing non-matching ones.</summary>
+    private async Task<List<V1ReplicaSet>> ClaimReplicaSetsAsync(V1Deployment d, CancellationToken cancellationToken)
+    {
+        var owned = new List<V1ReplicaSet>();
+        foreach (V1ReplicaSet rs in _replicaSets.Store.List(d.Metadata.NamespaceProperty))
+        {
+            V1OwnerReference? owner = ControllerOf(rs.Metadata, "Deployment");
+            bool matches = WorkloadStrategies.SelectorMatches(d.Spec.Selector, rs.Metadata.Labels);
+            if (owner?.Uid == d.Metadata.Uid)
+            {
+                if (matches)
+                {
+                    owned.Add(Copy(rs));
+                }
+                else
+                {
+                    await SetOwnerAsync(rs, null, cancellationToken);
+                }
+            }
+            else if (owner is null && matches && d.Metadata.DeletionTimestamp is null && rs.Metadata.DeletionTimestamp is null)
+            {
+                owned.Add(await SetOwnerAsync(rs, d, cancellationToken) ?? Copy(rs));
+            }
+        }
+
+        return owned;
+    }
+
+    private async Task<V1ReplicaSet?> SetOwnerAsync(V1ReplicaSet rs, V1Deployment? owner, CancellationToken cancellationToken)
+    {
+        var references = (rs.Metadata.OwnerReferences ?? []).Where(o => o.Controller != true).ToList();
+        if (owner is not null)
+        {
+            references.Add(ControllerReference(owner));
+        }
+
+        string patch = JsonSerializer.Serialize(new { metadata = new { uid = rs.Metadata.Uid, ownerReferences = references } }, KubernetesSerialization.Options);
+        try
+        {
+            return await _client.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
+        {
+            return null;
+        }
+    }
+
+    private static V1OwnerReference ControllerReference(V1Deployment d) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Name = d.Metadata.Name,
+        Uid = d.Metadata.Uid,
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
+
+    /// <summary>The oldest ReplicaSet whose template is the Deployment's, if any.</summary>
+    private static V1ReplicaSet? FindNew(V1Deployment d, List<V1ReplicaSet> owned) =>
+        owned.OrderBy(rs => rs.Metadata.CreationTimestamp).ThenBy(rs => rs.Metadata.Name, StringComparer.Ordinal)
+            .FirstOrDefault(rs => Revisions.TemplateEquals(rs.Spec.Template, d.Spec.Template));
+
+    /// <summary>A scale change of the Deployment not yet applied: an active ReplicaSet was sized for other replicas.</summary>
+    private static bool IsScalingEvent(V1Deployment d, List<V1ReplicaSet> owned) =>
+        owned.Any(rs => (rs.Spec.Replicas ?? 0) > 0 && Revisions.DesiredReplicas(rs) is { } desired && desired != (d.Spec.Replicas ?? 1));
+
+    /// <summary>Writes a ReplicaSet's new size (and the replica annotations); returns the stored object.</summary>
+    private async Task<V1ReplicaSet> ScaleAsync(V1ReplicaSet rs, int replicas, V1Deployment d, CancellationToken cancellationToken)
+    {
+        V1ReplicaSet copy = Copy(rs);
+        bool annotationsChanged = Revisions.SetReplicaAnnotations(copy, d);
+        int from = rs.Spec.Replicas ?? 0;
+        if (from == replicas && !annotationsChanged)
+        {
+            return rs;
+        }
+
+        copy.Spec.Replicas = replicas;
+        V1ReplicaSet stored = await _client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        if (from != replicas)
+        {
+            _events.Event(d, "Normal", "ScalingReplicaSet", $"Scaled {(replicas > from ? "up" : "down")} replica set {rs.Metadata.Name} from {from} to {replicas}");
+        }
+
+        return stored;
+    }
+
+    private static T Copy<T>(T value)
+        where T : class =>
+        JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, KubernetesSerialization.Options), KubernetesSerialization.Options)!;
+}
