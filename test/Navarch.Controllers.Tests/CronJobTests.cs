@@ -131,4 +131,37 @@ public sealed class CronJobTests : ControllerCluster
 
         await JobTests.Eventually(async () => (await JobsOf("quiet")).Select(j => j.Metadata.Name).SequenceEqual([$"quiet-{minute + 1}", $"quiet-{minute + 2}"]), "only the last success kept beside the new run");
     }
+
+    [Fact]
+    public async Task After_more_than_100_missed_runs_only_the_latest_starts()
+    {
+        V1CronJob spec = CronJob("late", "Allow");
+        spec.Spec.Suspend = true;
+        await Client.BatchV1.CreateNamespacedCronJobAsync(spec, "default");
+        _clock.Advance(TimeSpan.FromHours(3));
+        await Client.BatchV1.PatchNamespacedCronJobAsync(new V1Patch("{\"spec\":{\"suspend\":false}}", V1Patch.PatchType.MergePatch), "late", "default");
+        await WaitForScheduled("late", CurrentMinute);
+        Assert.Equal($"late-{CurrentMinute}", Assert.Single(await JobsOf("late")).Metadata.Name);
+    }
+
+    [Fact]
+    public async Task A_run_missed_by_more_than_the_starting_deadline_is_skipped()
+    {
+        V1CronJob spec = CronJob("strict", "Allow");
+        spec.Spec.StartingDeadlineSeconds = 10;
+        spec.Spec.Suspend = true;
+        await Client.BatchV1.CreateNamespacedCronJobAsync(spec, "default");
+
+        // 20 s past the schedule time, with a deadline of 10 s: that run is lost.
+        _clock.Advance(TimeSpan.FromSeconds(79));
+        await Client.BatchV1.PatchNamespacedCronJobAsync(new V1Patch("{\"spec\":{\"suspend\":false}}", V1Patch.PatchType.MergePatch), "strict", "default");
+        await Task.Delay(1000);
+        Assert.Empty(await JobsOf("strict"));
+        Assert.Null((await Read("strict")).Status?.LastScheduleTime);
+
+        // The next one is caught in time.
+        _clock.Advance(TimeSpan.FromSeconds(41));
+        await WaitForScheduled("strict", CurrentMinute);
+        Assert.Equal($"strict-{CurrentMinute}", Assert.Single(await JobsOf("strict")).Metadata.Name);
+    }
 }
