@@ -34,6 +34,9 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
             new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
             new Deployment.DeploymentController(informers, client, deploymentEvents, _time, loggerFactory.CreateLogger<Deployment.DeploymentController>()),
+            new Job.JobController(informers, client, _time, loggerFactory.CreateLogger<Job.JobController>()),
+            new CronJob.CronJobController(informers, client, _time, loggerFactory.CreateLogger<CronJob.CronJobController>()),
+            new TtlAfterFinished.TtlAfterFinishedController(informers, client, _time, loggerFactory.CreateLogger<TtlAfterFinished.TtlAfterFinishedController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

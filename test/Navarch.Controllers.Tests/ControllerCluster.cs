@@ -8,15 +8,24 @@ namespace Navarch.Controllers.Tests;
 public abstract class ControllerCluster : IAsyncLifetime
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeProvider? _time;
     private ApiServerHost _host = null!;
     private Task _manager = Task.CompletedTask;
+
+    protected ControllerCluster()
+        : this(null)
+    {
+    }
+
+    /// <summary>Runs the controllers on <paramref name="time"/> (e.g. a FakeTimeProvider) instead of the system clock.</summary>
+    protected ControllerCluster(TimeProvider? time) => _time = time;
 
     protected Kubernetes Client => _host.Client;
 
     public async Task InitializeAsync()
     {
         _host = await ApiServerHost.StartAsync();
-        _manager = new ControllerManager(_host.Client, NullLoggerFactory.Instance).RunAsync(leaderElect: false, "test", _stop.Token);
+        _manager = new ControllerManager(_host.Client, NullLoggerFactory.Instance, _time).RunAsync(leaderElect: false, "test", _stop.Token);
     }
 
     public async Task DisposeAsync()
