@@ -31,6 +31,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
             new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
+            new Endpoints.EndpointsController(informers, client, _time, loggerFactory.CreateLogger<Endpoints.EndpointsController>()),
+            new EndpointSlice.EndpointSliceController(informers, client, _time, loggerFactory.CreateLogger<EndpointSlice.EndpointSliceController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
