@@ -37,6 +37,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new Job.JobController(informers, client, _time, loggerFactory.CreateLogger<Job.JobController>()),
             new CronJob.CronJobController(informers, client, _time, loggerFactory.CreateLogger<CronJob.CronJobController>()),
             new TtlAfterFinished.TtlAfterFinishedController(informers, client, _time, loggerFactory.CreateLogger<TtlAfterFinished.TtlAfterFinishedController>()),
+            new Endpoints.EndpointsController(informers, client, _time, loggerFactory.CreateLogger<Endpoints.EndpointsController>()),
+            new EndpointSlice.EndpointSliceController(informers, client, _time, loggerFactory.CreateLogger<EndpointSlice.EndpointSliceController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
