@@ -12,7 +12,7 @@ namespace Navarch.Controllers.PodGC;
 /// kube-controller-manager's pod garbage collector, run periodically: force-deletes (grace period 0) pods bound to
 /// nodes that no longer exist — once the node has been missing from the cache for a quarantine and a live GET
 /// confirms it — including pods already terminating there, since no kubelet will ever confirm them; and deletes
-/// terminated pods (Succeeded or Failed) beyond the --terminated-pod-gc-threshold, oldest first.
+/// terminated pods (Succeeded or Failed) beyond the --terminated-pod-gc-threshold, evicted ones first, then oldest first.
 /// </summary>
 public sealed class PodGCController : IController
 {
@@ -88,7 +88,7 @@ public sealed class PodGCController : IController
         }
 
         Log.TrimmingTerminated(_logger, excess, _terminatedPodThreshold);
-        foreach (V1Pod pod in terminated.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => ObjectKeys.KeyOf(p), StringComparer.Ordinal).Take(excess))
+        foreach (V1Pod pod in terminated.OrderBy(p => p.Status?.Reason == "Evicted" ? 0 : 1).ThenBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => ObjectKeys.KeyOf(p), StringComparer.Ordinal).Take(excess))
         {
             await ForceDeleteAsync(pod, cancellationToken);
         }
