@@ -100,6 +100,34 @@ public sealed class GarbageCollectorTests : ControllerCluster
     }
 
     [Fact]
+    public async Task Foreground_deletion_cascades_through_a_deployment_to_its_replicaset_and_pods()
+    {
+        V1Deployment deployment = await Client.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "deep" },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 0,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["rs"] = "deep-unused" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["rs"] = "deep-unused" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
+                },
+            },
+        }, "default");
+        V1ReplicaSet rs = ReplicaSet("deep", 2);
+        rs.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "deep", Uid = deployment.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }];
+        await Client.AppsV1.CreateNamespacedReplicaSetAsync(rs, "default");
+        await Eventually(async () => (await PodsOf("deep")).Count == 2, "deep has 2 pods");
+
+        await Client.AppsV1.DeleteNamespacedDeploymentAsync("deep", "default", propagationPolicy: "Foreground");
+        await Eventually(() => Gone(() => Client.AppsV1.ReadNamespacedDeploymentAsync("deep", "default")), "the Deployment goes last");
+        Assert.True(await Gone(() => Client.AppsV1.ReadNamespacedReplicaSetAsync("deep", "default")));
+        Assert.Empty(await PodsOf("deep"));
+    }
+
+    [Fact]
     public async Task A_dependent_with_another_live_owner_survives_losing_one()
     {
         V1ConfigMap first = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner-a" } }, "default");

@@ -265,7 +265,15 @@ public sealed class GarbageCollectorController : IController
         }
 
         IList<string> finalizers = obj.Metadata.Finalizers ?? [];
-        string policy = waiting && HasDependents(uid) ? "Foreground"
+        bool cascade = waiting && HasDependents(uid);
+        if (cascade && DependentsOf(uid).Any(d => d.Object.Metadata.DeletionTimestamp is not null && d.Object.Metadata.Finalizers?.Contains(ForegroundFinalizer) == true))
+        {
+            // An owner and a dependent of this object both wait for their dependents: perhaps a cycle. As Kubernetes
+            // does, this object stops blocking its owners so that they cannot wait for each other forever.
+            await UpdateMetadataAsync(node.Resource.Mapping, obj.Metadata, UnblockPatch, cancellationToken);
+        }
+
+        string policy = cascade ? "Foreground"
             : finalizers.Contains(OrphanFinalizer) ? "Orphan"
             : finalizers.Contains(ForegroundFinalizer) ? "Foreground"
             : "Background";
@@ -419,6 +427,26 @@ public sealed class GarbageCollectorController : IController
         return kept.Count == references.Count
             ? null
             : new JsonObject { ["ownerReferences"] = JsonSerializer.SerializeToNode(kept, Navarch.Api.KubernetesSerialization.Options) };
+    }
+
+    private static JsonObject? UnblockPatch(V1ObjectMeta meta)
+    {
+        IList<V1OwnerReference> references = meta.OwnerReferences ?? [];
+        if (!references.Any(r => r.BlockOwnerDeletion == true))
+        {
+            return null;
+        }
+
+        List<V1OwnerReference> unblocked = references.Select(r => new V1OwnerReference
+        {
+            ApiVersion = r.ApiVersion,
+            Kind = r.Kind,
+            Name = r.Name,
+            Uid = r.Uid,
+            Controller = r.Controller,
+            BlockOwnerDeletion = r.BlockOwnerDeletion == true ? false : r.BlockOwnerDeletion,
+        }).ToList();
+        return new JsonObject { ["ownerReferences"] = JsonSerializer.SerializeToNode(unblocked, Navarch.Api.KubernetesSerialization.Options) };
     }
 
     private static JsonObject? FinalizersPatch(V1ObjectMeta meta, string finalizer)
