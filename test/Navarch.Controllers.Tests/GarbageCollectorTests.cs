@@ -148,6 +148,24 @@ public sealed class GarbageCollectorTests : ControllerCluster
     }
 
     [Fact]
+    public async Task Owners_of_kinds_without_an_informer_are_found_through_discovery()
+    {
+        V1Lease lease = await Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease { Metadata = new V1ObjectMeta { Name = "holder" }, Spec = new V1LeaseSpec() }, "default");
+        V1OwnerReference Lease(string uid) => new() { ApiVersion = "coordination.k8s.io/v1", Kind = "Lease", Name = "holder", Uid = uid };
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "leased", OwnerReferences = [Lease(lease.Metadata.Uid)] } }, "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "stale-lease", OwnerReferences = [Lease("not-the-lease-uid")] } }, "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "unknown-kind", OwnerReferences = [new V1OwnerReference { ApiVersion = "example.com/v1", Kind = "Widget", Name = "w", Uid = "widget-uid" }] },
+        }, "default");
+
+        await Eventually(() => Gone(() => Client.CoreV1.ReadNamespacedConfigMapAsync("stale-lease", "default")), "a reference to another object of the same name dangles");
+        await Task.Delay(500);
+        Assert.Null((await Client.CoreV1.ReadNamespacedConfigMapAsync("leased", "default")).Metadata.DeletionTimestamp);
+        Assert.Null((await Client.CoreV1.ReadNamespacedConfigMapAsync("unknown-kind", "default")).Metadata.DeletionTimestamp);
+    }
+
+    [Fact]
     public async Task A_dependent_created_after_its_owner_is_gone_is_collected()
     {
         V1ConfigMap owner = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late-owner" } }, "default");

@@ -26,6 +26,7 @@ public sealed class GarbageCollectorController : IController
     private const string OrphanFinalizer = "orphan";
     private const string DependentPrefix = "dependent:";
     private const string OwnerPrefix = "owner:";
+    private static readonly TimeSpan UnwatchedOwnerRecheck = TimeSpan.FromMinutes(1);
 
     private readonly RawApi _api;
     private readonly ResourceMapper _mapper;
@@ -255,6 +256,12 @@ public sealed class GarbageCollectorController : IController
         string kind = node.Resource.Mapping.Kind;
         if (solid.Count > 0)
         {
+            if (solid.Any(r => Lookup(r.Uid) is null))
+            {
+                // An owner no informer watches (or not yet) sends no deletion event: look at this dependent again later.
+                _queue.AddAfter(DependentPrefix + uid, UnwatchedOwnerRecheck);
+            }
+
             if (toRemove.Count > 0)
             {
                 Log.RemovingOwnerReferences(_logger, kind, node.Key, toRemove);
