@@ -4,7 +4,10 @@ using Navarch.Client;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Leadership;
+using Navarch.Controllers.GarbageCollector;
 using Navarch.Controllers.Namespace;
+using Navarch.Controllers.NodeIpam;
+using Navarch.Controllers.PodGC;
 using Navarch.Controllers.ServiceAccount;
 
 namespace Navarch.Controllers;
@@ -13,9 +16,10 @@ namespace Navarch.Controllers;
 /// kube-controller-manager: builds the controllers over one shared informer factory and runs them — under leader
 /// election on the <c>kube-controller-manager</c> Lease when asked — talking to the cluster only through the API.
 /// </summary>
-public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory loggerFactory, TimeProvider? time = null)
+public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory loggerFactory, TimeProvider? time = null, ControllerManagerOptions? options = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ControllerManagerOptions _options = options ?? new ControllerManagerOptions();
 
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
     public Task RunAsync(bool leaderElect, string identity, CancellationToken cancellationToken) =>
@@ -39,6 +43,9 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new TtlAfterFinished.TtlAfterFinishedController(informers, client, _time, loggerFactory.CreateLogger<TtlAfterFinished.TtlAfterFinishedController>()),
             new Endpoints.EndpointsController(informers, client, _time, loggerFactory.CreateLogger<Endpoints.EndpointsController>()),
             new EndpointSlice.EndpointSliceController(informers, client, _time, loggerFactory.CreateLogger<EndpointSlice.EndpointSliceController>()),
+            new GarbageCollectorController(informers, api, _time, loggerFactory.CreateLogger<GarbageCollectorController>()),
+            new PodGCController(informers, client, _time, loggerFactory.CreateLogger<PodGCController>(), _options.TerminatedPodGCThreshold, _options.PodGCQuarantine, _options.PodGCPeriod),
+            new NodeIpamController(informers, client, _time, loggerFactory.CreateLogger<NodeIpamController>(), _options.ClusterCidr, _options.NodeCidrMaskSize),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

@@ -61,7 +61,7 @@ public sealed class CronJobTests : ControllerCluster
     private async Task WaitForScheduled(string name, long minute)
     {
         DateTime expected = DateTimeOffset.FromUnixTimeSeconds(minute * 60).UtcDateTime;
-        await JobTests.Eventually(async () => (await Read(name)).Status?.LastScheduleTime == expected, $"{name} lastScheduleTime {expected:o}");
+        await Eventually(async () => (await Read(name)).Status?.LastScheduleTime == expected, $"{name} lastScheduleTime {expected:o}");
         await Task.Delay(300);
     }
 
@@ -84,7 +84,7 @@ public sealed class CronJobTests : ControllerCluster
         Assert.Single(await JobsOf("tick"));
 
         // Once it completes, the waiting run starts, and the success is recorded.
-        await JobTests.Eventually(async () => (await JobTests.PodsOf(Client, job.Metadata.Name)).Count == 1, "the job's pod");
+        await Eventually(async () => (await JobTests.PodsOf(Client, job.Metadata.Name)).Count == 1, "the job's pod");
         await JobTests.SetPhase(Client, (await JobTests.PodsOf(Client, job.Metadata.Name))[0], "Succeeded");
         await WaitForScheduled("tick", minute + 1);
         Assert.Equal([$"tick-{minute}", $"tick-{minute + 1}"], (await JobsOf("tick")).Select(j => j.Metadata.Name));
@@ -103,7 +103,7 @@ public sealed class CronJobTests : ControllerCluster
 
         _clock.Advance(TimeSpan.FromMinutes(1));
         await WaitForScheduled("swap", minute + 1);
-        await JobTests.Eventually(async () => (await JobsOf("swap")).Count == 1, "the old job deleted");
+        await Eventually(async () => (await JobsOf("swap")).Count == 1, "the old job deleted");
         Assert.Equal($"swap-{minute + 1}", Assert.Single(await JobsOf("swap")).Metadata.Name);
     }
 
@@ -123,13 +123,13 @@ public sealed class CronJobTests : ControllerCluster
         {
             await WaitForScheduled("quiet", minute + run);
             string name = $"quiet-{minute + run}";
-            await JobTests.Eventually(async () => (await JobTests.PodsOf(Client, name)).Count == 1, $"{name}'s pod");
+            await Eventually(async () => (await JobTests.PodsOf(Client, name)).Count == 1, $"{name}'s pod");
             await JobTests.SetPhase(Client, (await JobTests.PodsOf(Client, name))[0], "Succeeded");
-            await JobTests.Eventually(async () => (await Read("quiet")).Status?.Active is null or { Count: 0 }, $"{name} finished");
+            await Eventually(async () => (await Read("quiet")).Status?.Active is null or { Count: 0 }, $"{name} finished");
             _clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        await JobTests.Eventually(async () => (await JobsOf("quiet")).Select(j => j.Metadata.Name).SequenceEqual([$"quiet-{minute + 1}", $"quiet-{minute + 2}"]), "only the last success kept beside the new run");
+        await Eventually(async () => (await JobsOf("quiet")).Select(j => j.Metadata.Name).SequenceEqual([$"quiet-{minute + 1}", $"quiet-{minute + 2}"]), "only the last success kept beside the new run");
     }
 
     [Fact]

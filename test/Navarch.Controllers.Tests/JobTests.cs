@@ -24,21 +24,6 @@ public sealed class JobTests : ControllerCluster
         },
     };
 
-    internal static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutMs = 8000)
-    {
-        for (int waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"never: {what}");
-    }
-
     /// <summary>Plays the kubelet: the pod's phase, with its container terminated with <paramref name="exitCode"/> when finished.</summary>
     internal static async Task SetPhase(Kubernetes client, V1Pod pod, string phase, int exitCode = 0, V1PodCondition? condition = null)
     {

@@ -12,7 +12,10 @@ internal static class ControllerManagerCommand
     {
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig of the API server to manage", Required = true };
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the kube-controller-manager Lease", DefaultValueFactory = _ => true };
-        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect };
+        var terminatedPodGCThreshold = new Option<int>("--terminated-pod-gc-threshold") { Description = "Terminated pods kept before PodGC deletes the oldest (0 or less: keep all)", DefaultValueFactory = _ => 12500 };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The range node pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var nodeCidrMaskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
+        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -24,7 +27,13 @@ internal static class ControllerManagerCommand
             });
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
             string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
-            await new ControllerManager(client, logging).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
+            var options = new ControllerManagerOptions
+            {
+                TerminatedPodGCThreshold = parse.GetValue(terminatedPodGCThreshold),
+                ClusterCidr = parse.GetValue(clusterCidr)!,
+                NodeCidrMaskSize = parse.GetValue(nodeCidrMaskSize),
+            };
+            await new ControllerManager(client, logging, options: options).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
             return 0;
         });
         return command;

@@ -1,0 +1,20 @@
+namespace Navarch.Controllers;
+
+/// <summary>The controller manager's tunables, named after kube-controller-manager's flags; defaults are Kubernetes'.</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary>--terminated-pod-gc-threshold: terminated pods kept before PodGC deletes the oldest (0 or less disables it).</summary>
+    public int TerminatedPodGCThreshold { get; init; } = 12500;
+
+    /// <summary>How long a pod's node must be missing before PodGC deletes the pod (Kubernetes: 40 s).</summary>
+    public TimeSpan PodGCQuarantine { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>How often PodGC runs (Kubernetes: 20 s).</summary>
+    public TimeSpan PodGCPeriod { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>--cluster-cidr: the range node IPAM carves pod CIDRs from.</summary>
+    public string ClusterCidr { get; init; } = "10.42.0.0/16";
+
+    /// <summary>--node-cidr-mask-size: the prefix length of each node's pod CIDR.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Navarch.Client.Events;
+using Navarch.Client.Informers;
+using Navarch.Client.Queue;
+
+namespace Navarch.Controllers.NodeIpam;
+
+/// <summary>
+/// kube-controller-manager's node IPAM with the range allocator: every Node gets a spec.podCIDR (and podCIDRs) carved
+/// from the cluster CIDR, never one another node holds — the allocation is rebuilt from the nodes' own specs before
+/// the first one is handed out — and a deleted node's subnet goes back to the pool. When the range is exhausted the
+/// node gets a CIDRNotAvailable event and waits until a subnet is released.
+/// </summary>
+public sealed class NodeIpamController : IController
+{
+    private readonly Informer<V1Node> _nodes;
+    private readonly IKubernetes _client;
+    private readonly WorkQueue<string> _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _clusterCidr;
+    private readonly CidrSet _cidrs;
+    private EventRecorder? _recorder;
+
+    /// <summary>Creates the controller over the shared node informer, allocating /<paramref name="nodeMaskSize"/> subnets of <paramref name="clusterCidr"/>.</summary>
+    public NodeIpamController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<NodeIpamController> logger, string clusterCidr = "10.42.0.0/16", int nodeMaskSize = 24)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        _nodes = informers.Get<V1Node>();
+        _client = client;
+        _time = time;
+        _logger = logger;
+        _clusterCidr = clusterCidr;
+        _cidrs = new CidrSet(clusterCidr, nodeMaskSize);
+        _queue = new WorkQueue<string>(time);
+        _nodes.AddHandler(new Handlers(this));
+    }
+
+    /// <inheritdoc />
+    public string Name => "nodeipam";
+
+    /// <inheritdoc />
+    public void Dispose() => _queue.Dispose();
+
+    /// <inheritdoc />
+    public async Task RunAsync(int workers, CancellationToken cancellationToken)
+    {
+        // Every subnet a node already holds is taken before any is handed out.
+        await _nodes.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        foreach (V1Node node in _nodes.Store.List())
+        {
+            Occupy(node);
+        }
+
+        _recorder = new EventRecorder(_client, "cidrAllocator", time: _time, logger: _logger);
+        await using (_recorder.ConfigureAwait(false))
+        {
+            await ControllerLoop.RunAsync(Name, _queue, 1, SyncAsync, _logger, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Occupy(V1Node node)
+    {
+        foreach (string cidr in CidrsOf(node))
+        {
+            if (!_cidrs.Occupy(cidr))
+            {
+                Log.Foreign(_logger, node.Metadata.Name, cidr, _clusterCidr);
+            }
+        }
+    }
+
+    private static IEnumerable<string> CidrsOf(V1Node node) =>
+        (node.Spec?.PodCIDRs ?? []).Append(node.Spec?.PodCIDR).OfType<string>().Where(c => c.Length > 0).Distinct(StringComparer.Ordinal);
+
+    private void Changed(V1Node node)
+    {
+        if (string.IsNullOrEmpty(node.Spec?.PodCIDR))
+        {
+            _queue.Add(node.Metadata.Name);
+        }
+        else
+        {
+            Occupy(node);
+        }
+    }
+
+    private void Deleted(V1Node node)
+    {
+        foreach (string cidr in CidrsOf(node))
+        {
+            _cidrs.Release(cidr);
+        }
+
+        // A subnet came free: nodes left without one may have it.
+        foreach (V1Node waiting in _nodes.Store.List().Where(n => string.IsNullOrEmpty(n.Spec?.PodCIDR)))
+        {
+            _queue.Add(waiting.Metadata.Name);
+        }
+    }
+
+    private async Task SyncAsync(string name, CancellationToken cancellationToken)
+    {
+        V1Node? node = _nodes.Store.Get(name);
+        if (node is null || node.Metadata.DeletionTimestamp is not null)
+        {
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(node.Spec?.PodCIDR))
+        {
+            Occupy(node);
+            return;
+        }
+
+        if (_cidrs.Allocate() is not { } cidr)
+        {
+            Log.Exhausted(_logger, _clusterCidr, name);
+            _recorder?.Event(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = node.Metadata }, "Normal", "CIDRNotAvailable", $"Node {name} status is now: CIDRNotAvailable");
+            return;
+        }
+
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["resourceVersion"] = node.Metadata.ResourceVersion },
+            ["spec"] = new JsonObject { ["podCIDR"] = cidr, ["podCIDRs"] = new JsonArray(cidr) },
+        };
+        try
+        {
+            await _client.CoreV1.PatchNodeAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
+            Log.Allocated(_logger, name, cidr);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            _cidrs.Release(cidr);
+        }
+        catch
+        {
+            // A conflict (the cache is behind) or a failure: give the subnet back and retry from a fresh cache.
+            _cidrs.Release(cidr);
+            throw;
+        }
+    }
+
+    private sealed class Handlers(NodeIpamController controller) : IResourceEventHandler<V1Node>
+    {
+        public void OnAdd(V1Node obj) => controller.Changed(obj);
+
+        public void OnUpdate(V1Node oldObj, V1Node newObj) => controller.Changed(newObj);
+
+        public void OnDelete(V1Node lastKnown, bool finalStateUnknown) => controller.Deleted(lastKnown);
+    }
+}
