@@ -30,7 +30,7 @@ public sealed partial class DeploymentController
 
     private async Task<V1ReplicaSet> SyncRevisionAsync(V1Deployment d, V1ReplicaSet rs, long revision, CancellationToken cancellationToken)
     {
-        V1ReplicaSet copy = Copy(rs);
+        V1ReplicaSet copy = ModelCopies.Copy(rs);
         copy.Metadata.Annotations ??= new Dictionary<string, string>();
         long had = Revisions.Of(rs);
         bool changed = false;
@@ -75,11 +75,11 @@ public sealed partial class DeploymentController
     private async Task<V1ReplicaSet?> CreateNewAsync(V1Deployment d, List<V1ReplicaSet> old, long revision, CancellationToken cancellationToken)
     {
         string hash = Revisions.TemplateHash(d.Spec.Template, d.Status?.CollisionCount);
-        V1PodTemplateSpec template = Copy(d.Spec.Template);
+        V1PodTemplateSpec template = ModelCopies.Copy(d.Spec.Template);
         template.Metadata ??= new V1ObjectMeta();
         template.Metadata.Labels ??= new Dictionary<string, string>();
         template.Metadata.Labels[Revisions.HashLabel] = hash;
-        V1LabelSelector selector = Copy(d.Spec.Selector);
+        V1LabelSelector selector = ModelCopies.Copy(d.Spec.Selector);
         selector.MatchLabels ??= new Dictionary<string, string>();
         selector.MatchLabels[Revisions.HashLabel] = hash;
         Dictionary<string, string> annotations = Revisions.CopiedAnnotations(d);

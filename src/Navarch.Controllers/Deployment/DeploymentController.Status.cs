@@ -33,7 +33,7 @@ public sealed partial class DeploymentController
             AvailableReplicas = available,
             UnavailableReplicas = Math.Max(0, all.Sum(rs => rs.Spec.Replicas ?? 0) - available),
             CollisionCount = d.Status?.CollisionCount,
-            Conditions = d.Status?.Conditions?.Select(Copy).ToList(),
+            Conditions = d.Status?.Conditions?.Select(ModelCopies.Copy).ToList(),
         };
         if (available >= replicas - Revisions.Fenceposts(d).Unavailable)
         {
@@ -72,7 +72,7 @@ public sealed partial class DeploymentController
         }
 
         return progressing.Reason == ProgressDeadlineExceeded
-            || (progressing.LastUpdateTime is { } since && Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) < _time.GetUtcNow());
+            || (progressing.LastUpdateTime is { } since && ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) < _time.GetUtcNow());
     }
 
     /// <summary>Status without judging progress: for paused Deployments, scale changes and Deployments being deleted.</summary>
@@ -128,7 +128,7 @@ public sealed partial class DeploymentController
             return;
         }
 
-        TimeSpan after = Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) - _time.GetUtcNow();
+        TimeSpan after = ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) - _time.GetUtcNow();
         _queue.AddAfter(Navarch.Client.Informers.ObjectKeys.KeyOf(d), after < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : after);
     }
 
@@ -147,7 +147,7 @@ public sealed partial class DeploymentController
             return;
         }
 
-        V1DeploymentStatus status = Copy(d.Status ?? new V1DeploymentStatus());
+        V1DeploymentStatus status = ModelCopies.Copy(d.Status ?? new V1DeploymentStatus());
         if (paused)
         {
             SetCondition(status, "Progressing", "Unknown", DeploymentPaused, "Deployment is paused");
@@ -173,7 +173,7 @@ public sealed partial class DeploymentController
             return;
         }
 
-        DateTime now = Now();
+        DateTime now = ModelCopies.Now(_time);
         var condition = new V1DeploymentCondition
         {
             Type = type,
@@ -208,11 +208,4 @@ public sealed partial class DeploymentController
         d.Metadata.ResourceVersion = stored.Metadata.ResourceVersion;
     }
 
-    private DateTime Now()
-    {
-        DateTime now = _time.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -86,8 +86,7 @@ public sealed partial class DeploymentController : IController
         }
     }
 
-    private static V1OwnerReference? ControllerOf(V1ObjectMeta metadata, string kind) =>
-        metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == kind);
+    private static V1OwnerReference? ControllerOf(V1ObjectMeta metadata, string kind) => ControllerRefs.ControllerOf(metadata, kind);
 
     private async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
@@ -97,7 +96,7 @@ public sealed partial class DeploymentController : IController
             return;
         }
 
-        V1Deployment d = Copy(cached);
+        V1Deployment d = ModelCopies.Copy(cached);
         if (d.Spec.Selector is null || (d.Spec.Selector.MatchLabels is not { Count: > 0 } && d.Spec.Selector.MatchExpressions is not { Count: > 0 }))
         {
             _events.Event(d, "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
@@ -140,7 +139,7 @@ public sealed partial class DeploymentController : IController
             {
                 if (matches)
                 {
-                    owned.Add(Copy(rs));
+                    owned.Add(ModelCopies.Copy(rs));
                 }
                 else
                 {
@@ -149,7 +148,7 @@ public sealed partial class DeploymentController : IController
             }
             else if (owner is null && matches && d.Metadata.DeletionTimestamp is null && rs.Metadata.DeletionTimestamp is null)
             {
-                owned.Add(await SetOwnerAsync(rs, d, cancellationToken) ?? Copy(rs));
+                owned.Add(await SetOwnerAsync(rs, d, cancellationToken) ?? ModelCopies.Copy(rs));
             }
         }
 
@@ -158,13 +157,7 @@ public sealed partial class DeploymentController : IController
 
     private async Task<V1ReplicaSet?> SetOwnerAsync(V1ReplicaSet rs, V1Deployment? owner, CancellationToken cancellationToken)
     {
-        var references = (rs.Metadata.OwnerReferences ?? []).Where(o => o.Controller != true).ToList();
-        if (owner is not null)
-        {
-            references.Add(ControllerReference(owner));
-        }
-
-        string patch = JsonSerializer.Serialize(new { metadata = new { uid = rs.Metadata.Uid, ownerReferences = references } }, KubernetesSerialization.Options);
+        string patch = ControllerRefs.AdoptionPatch(rs.Metadata, owner is null ? null : ControllerReference(owner));
         try
         {
             return await _client.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
@@ -175,15 +168,7 @@ public sealed partial class DeploymentController : IController
         }
     }
 
-    private static V1OwnerReference ControllerReference(V1Deployment d) => new()
-    {
-        ApiVersion = "apps/v1",
-        Kind = "Deployment",
-        Name = d.Metadata.Name,
-        Uid = d.Metadata.Uid,
-        Controller = true,
-        BlockOwnerDeletion = true,
-    };
+    private static V1OwnerReference ControllerReference(V1Deployment d) => ControllerRefs.To(d, "apps/v1", "Deployment");
 
     /// <summary>The oldest ReplicaSet whose template is the Deployment's, if any.</summary>
     private static V1ReplicaSet? FindNew(V1Deployment d, List<V1ReplicaSet> owned) =>
@@ -197,7 +182,7 @@ public sealed partial class DeploymentController : IController
     /// <summary>Writes a ReplicaSet's new size (and the replica annotations); returns the stored object.</summary>
     private async Task<V1ReplicaSet> ScaleAsync(V1ReplicaSet rs, int replicas, V1Deployment d, CancellationToken cancellationToken)
     {
-        V1ReplicaSet copy = Copy(rs);
+        V1ReplicaSet copy = ModelCopies.Copy(rs);
         bool annotationsChanged = Revisions.SetReplicaAnnotations(copy, d);
         int from = rs.Spec.Replicas ?? 0;
         if (from == replicas && !annotationsChanged)
@@ -214,8 +199,4 @@ public sealed partial class DeploymentController : IController
 
         return stored;
     }
-
-    private static T Copy<T>(T value)
-        where T : class =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, KubernetesSerialization.Options), KubernetesSerialization.Options)!;
 }

@@ -143,7 +143,7 @@ internal sealed class EndpointSliceReconciler(int maxEndpointsPerSlice)
                 }
                 else
                 {
-                    V1EndpointSlice copy = EndpointUtil.DeepCopy(slice);
+                    V1EndpointSlice copy = ModelCopies.Copy(slice);
                     copy.Endpoints = kept;
                     copy.Metadata.Labels = new Dictionary<string, string>(labels, StringComparer.Ordinal);
                     updated.Add(copy);
@@ -160,7 +160,7 @@ internal sealed class EndpointSliceReconciler(int maxEndpointsPerSlice)
             if (remaining.Count > 0 && untouched.OrderByDescending(s => s.Endpoints?.Count ?? 0).FirstOrDefault(s => (s.Endpoints?.Count ?? 0) + remaining.Count <= maxEndpointsPerSlice) is { } roomy)
             {
                 untouched.Remove(roomy);
-                V1EndpointSlice copy = EndpointUtil.DeepCopy(roomy);
+                V1EndpointSlice copy = ModelCopies.Copy(roomy);
                 copy.Endpoints ??= [];
                 Fill(copy, remaining);
                 updated.Add(copy);
@@ -210,7 +210,7 @@ internal sealed class EndpointSliceReconciler(int maxEndpointsPerSlice)
                 continue;
             }
 
-            V1EndpointSlice reused = EndpointUtil.DeepCopy(plan.Delete[match]);
+            V1EndpointSlice reused = ModelCopies.Copy(plan.Delete[match]);
             plan.Delete.RemoveAt(match);
             reused.Endpoints = create.Endpoints;
             reused.Ports = create.Ports;

@@ -161,8 +161,4 @@ internal static class EndpointUtil
         Name = pod.Metadata.Name,
         Uid = pod.Metadata.Uid,
     };
-
-    /// <summary>A deep copy through JSON, so cached objects are never mutated.</summary>
-    public static T DeepCopy<T>(T value) =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Navarch.Api.KubernetesSerialization.Options), Navarch.Api.KubernetesSerialization.Options)!;
 }

@@ -143,7 +143,7 @@ public sealed class EndpointsController : IController
 
         V1Endpoints desired = current is null
             ? new V1Endpoints { ApiVersion = "v1", Kind = "Endpoints", Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns } }
-            : EndpointUtil.DeepCopy(current);
+            : ModelCopies.Copy(current);
         desired.Subsets = subsets;
         desired.Metadata.Labels = labels;
         desired.Metadata.Annotations ??= new Dictionary<string, string>();

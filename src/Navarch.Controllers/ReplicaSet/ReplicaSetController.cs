@@ -109,7 +109,7 @@ public sealed class ReplicaSetController : IController
     }
 
     private static V1OwnerReference? ControllerOf(V1Pod pod) =>
-        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "ReplicaSet");
+        ControllerRefs.ControllerOf(pod.Metadata, "ReplicaSet");
 
     private async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
@@ -238,7 +238,7 @@ public sealed class ReplicaSetController : IController
                 Annotations = template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,
                 OwnerReferences = [ControllerReference(rs)],
             },
-            Spec = JsonSerializer.Deserialize<V1PodSpec>(JsonSerializer.Serialize(template.Spec, Navarch.Api.KubernetesSerialization.Options), Navarch.Api.KubernetesSerialization.Options),
+            Spec = ModelCopies.Copy(template.Spec),
         };
         try
         {
@@ -252,26 +252,12 @@ public sealed class ReplicaSetController : IController
         }
     }
 
-    private static V1OwnerReference ControllerReference(V1ReplicaSet rs) => new()
-    {
-        ApiVersion = "apps/v1",
-        Kind = "ReplicaSet",
-        Name = rs.Metadata.Name,
-        Uid = rs.Metadata.Uid,
-        Controller = true,
-        BlockOwnerDeletion = true,
-    };
+    private static V1OwnerReference ControllerReference(V1ReplicaSet rs) => ControllerRefs.To(rs, "apps/v1", "ReplicaSet");
 
     /// <summary>Adopts (<paramref name="owner"/> set) or releases a pod, guarded by its uid.</summary>
     private async Task SetOwnerAsync(V1Pod pod, V1ReplicaSet? owner, CancellationToken cancellationToken)
     {
-        var others = (pod.Metadata.OwnerReferences ?? []).Where(o => o.Controller != true).ToList();
-        if (owner is not null)
-        {
-            others.Add(ControllerReference(owner));
-        }
-
-        string patch = JsonSerializer.Serialize(new { metadata = new { uid = pod.Metadata.Uid, ownerReferences = others } }, Navarch.Api.KubernetesSerialization.Options);
+        string patch = ControllerRefs.AdoptionPatch(pod.Metadata, owner is null ? null : ControllerReference(owner));
         try
         {
             await _client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
@@ -301,7 +287,7 @@ public sealed class ReplicaSetController : IController
             return;
         }
 
-        V1ReplicaSet copy = JsonSerializer.Deserialize<V1ReplicaSet>(JsonSerializer.Serialize(rs, Navarch.Api.KubernetesSerialization.Options), Navarch.Api.KubernetesSerialization.Options)!;
+        V1ReplicaSet copy = ModelCopies.Copy(rs);
         copy.Status = status;
         try
         {
