@@ -31,6 +31,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
             new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
+            new DaemonSet.DaemonSetController(informers, client, _time, loggerFactory.CreateLogger<DaemonSet.DaemonSetController>()),
+            new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
