@@ -219,4 +219,70 @@ public sealed class DaemonSetTests : ControllerCluster
         Assert.Equal(oldHash, revisions[0].Metadata.Labels["controller.kubernetes.io/hash"]);
         Assert.Equal($"roll-{updated[0].Metadata.Labels["controller-revision-hash"]}", revisions[1].Metadata.Name);
     }
+
+    [Fact]
+    public async Task OnDelete_replaces_only_deleted_pods_and_an_untolerated_NoExecute_taint_evicts()
+    {
+        await CreateNode("o1", new Dictionary<string, string>());
+        await CreateNode("o2", new Dictionary<string, string>());
+        V1DaemonSet spec = DaemonSet("ondelete");
+        spec.Spec.UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "OnDelete" };
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(spec, "default");
+        await WaitForNodes("ondelete", "o1", "o2");
+        List<V1Pod> before = await PodsOf("ondelete");
+
+        await Client.AppsV1.PatchNamespacedDaemonSetAsync(
+            new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "ondelete", "default");
+        await WaitForStatus("ondelete", s => s.ObservedGeneration == 2);
+        await Task.Delay(500);
+        Assert.Equal(before.Select(p => p.Metadata.Uid).Order(), (await PodsOf("ondelete")).Select(p => p.Metadata.Uid).Order());
+
+        // Only a deleted pod comes back with the new template.
+        V1Pod onO1 = before.Single(p => NodeOf(p) == "o1");
+        await Client.CoreV1.DeleteNamespacedPodAsync(onO1.Metadata.Name, "default");
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline && !(await PodsOf("ondelete")).Any(p => NodeOf(p) == "o1" && p.Metadata.Uid != onO1.Metadata.Uid))
+        {
+            await Task.Delay(50);
+        }
+
+        List<V1Pod> after = await PodsOf("ondelete");
+        Assert.Equal("busybox:1.36", after.Single(p => NodeOf(p) == "o1").Spec.Containers[0].Image);
+        Assert.Equal("busybox:1.35", after.Single(p => NodeOf(p) == "o2").Spec.Containers[0].Image);
+        V1DaemonSetStatus status = await WaitForStatus("ondelete", s => s.CurrentNumberScheduled == 2 && s.UpdatedNumberScheduled == 1);
+        Assert.Equal(2, status.DesiredNumberScheduled);
+
+        // A NoSchedule taint lets the running pod stay; NoExecute evicts it.
+        await Client.CoreV1.PatchNodeAsync(new V1Patch("{\"spec\":{\"taints\":[{\"key\":\"maint\",\"effect\":\"NoSchedule\"}]}}", V1Patch.PatchType.MergePatch), "o2");
+        status = await WaitForStatus("ondelete", s => s.DesiredNumberScheduled == 1);
+        Assert.Equal(1, status.NumberMisscheduled);
+        await WaitForNodes("ondelete", "o1", "o2");
+        await Client.CoreV1.PatchNodeAsync(new V1Patch("{\"spec\":{\"taints\":[{\"key\":\"maint\",\"effect\":\"NoExecute\"}]}}", V1Patch.PatchType.MergePatch), "o2");
+        await WaitForNodes("ondelete", "o1");
+    }
+
+    [Fact]
+    public async Task A_matching_orphan_on_a_node_is_adopted_instead_of_creating_a_pod()
+    {
+        await CreateNode("a1", new Dictionary<string, string>());
+        await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "orphan", Labels = new Dictionary<string, string> { ["ds"] = "adopter" } },
+            Spec = new V1PodSpec { NodeName = "a1", Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
+        }, "default");
+        // OnDelete: under RollingUpdate the adopted pod, of no known revision and not ready, would be replaced at once.
+        V1DaemonSet spec = DaemonSet("adopter");
+        spec.Spec.UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "OnDelete" };
+        V1DaemonSet ds = await Client.AppsV1.CreateNamespacedDaemonSetAsync(spec, "default");
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline && (await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences is not { Count: > 0 })
+        {
+            await Task.Delay(50);
+        }
+
+        V1OwnerReference owner = Assert.Single((await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences);
+        Assert.Equal((ds.Metadata.Uid, true), (owner.Uid, owner.Controller));
+        await Task.Delay(500);
+        Assert.Equal("orphan", Assert.Single(await PodsOf("adopter")).Metadata.Name);
+    }
 }

@@ -189,4 +189,22 @@ public sealed class StatefulSetTests : ControllerCluster
         }, "the rollout to finish");
         Assert.NotEqual(db0, (await PodsOf("db"))[0].Metadata.Uid);
     }
+
+    [Fact]
+    public async Task Parallel_creates_every_ordinal_at_once_from_the_start_ordinal_and_recreates_a_failed_pod()
+    {
+        V1StatefulSet spec = StatefulSet("par", 3);
+        spec.Spec.PodManagementPolicy = "Parallel";
+        spec.Spec.VolumeClaimTemplates = null;
+        spec.Spec.Ordinals = new V1StatefulSetOrdinals { Start = 5 };
+        await Client.AppsV1.CreateNamespacedStatefulSetAsync(spec, "default");
+        await Eventually(async () => (await NamesOf("par")).Length == 3, "3 pods without any being ready");
+        Assert.Equal(["par-5", "par-6", "par-7"], await NamesOf("par"));
+
+        V1Pod failed = (await PodsOf("par"))[1];
+        failed.Status = new V1PodStatus { Phase = "Failed" };
+        await Client.CoreV1.ReplaceNamespacedPodStatusAsync(failed, failed.Metadata.Name, "default");
+        await Eventually(async () => (await PodsOf("par")).Any(p => p.Metadata.Name == "par-6" && p.Metadata.Uid != failed.Metadata.Uid), "par-6 recreated");
+        Assert.Equal(["par-5", "par-6", "par-7"], await NamesOf("par"));
+    }
 }

@@ -138,16 +138,20 @@ public sealed class DaemonSetController : IController
         List<V1Node> nodes = _nodes.Store.List().OrderBy(n => n.Metadata.Name, StringComparer.Ordinal).ToList();
         Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements = nodes.ToDictionary(n => n.Metadata.Name, n => DaemonPods.Evaluate(n, probe), StringComparer.Ordinal);
 
+        List<V1Pod> claimed = await PodClaims.ClaimAsync(_client, ds, Kind, ds.Spec.Selector, _pods.Store.List(ns), cancellationToken);
         if (_expectations.SatisfiedExpectations(key))
         {
-            await ManageAsync(key, ds, hash, nodes, placements, cancellationToken);
+            Dictionary<string, List<V1Pod>> current = ByNode(claimed);
+            await ManageAsync(key, ds, hash, nodes, placements, current, cancellationToken);
             if (_expectations.SatisfiedExpectations(key) && ds.Spec.UpdateStrategy?.Type != "OnDelete")
             {
-                await RollingUpdateAsync(key, ds, hash, nodes, placements, cancellationToken);
+                await RollingUpdateAsync(key, ds, hash, nodes, placements, current, cancellationToken);
             }
         }
 
-        Dictionary<string, List<V1Pod>> byNode = PodsByNode(ds);
+        // Status from the cache as it is now, the pods just adopted included.
+        var claimedUids = claimed.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        Dictionary<string, List<V1Pod>> byNode = ByNode(_pods.Store.List(ns).Where(p => claimedUids.Contains(p.Metadata.Uid) || ControllerRevisions.ControllerOf(p, Kind)?.Uid == ds.Metadata.Uid));
         var live = new HashSet<string>(StringComparer.Ordinal) { update.Metadata.Name };
         foreach (V1Pod pod in byNode.Values.SelectMany(p => p))
         {
@@ -161,19 +165,17 @@ public sealed class DaemonSetController : IController
         await UpdateStatusAsync(ds, hash, placements, byNode, collisionCount, cancellationToken);
     }
 
-    /// <summary>The DaemonSet's pods by the node they are for, oldest first.</summary>
-    private Dictionary<string, List<V1Pod>> PodsByNode(V1DaemonSet ds) =>
-        _pods.Store.List(ds.Metadata.NamespaceProperty)
-            .Where(p => ControllerRevisions.ControllerOf(p, Kind)?.Uid == ds.Metadata.Uid)
+    /// <summary>Daemon pods by the node they are for, oldest first.</summary>
+    private static Dictionary<string, List<V1Pod>> ByNode(IEnumerable<V1Pod> pods) =>
+        pods
             .OrderBy(p => p.Metadata.CreationTimestamp)
             .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)
             .GroupBy(p => DaemonPods.TargetNode(p) ?? "")
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
     private async Task ManageAsync(string key, V1DaemonSet ds, string hash, List<V1Node> nodes,
-        Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, CancellationToken cancellationToken)
+        Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, Dictionary<string, List<V1Pod>> byNode, CancellationToken cancellationToken)
     {
-        Dictionary<string, List<V1Pod>> byNode = PodsByNode(ds);
         var create = new List<string>();
         var delete = new List<V1Pod>();
         DateTimeOffset now = _time.GetUtcNow();
@@ -221,12 +223,12 @@ public sealed class DaemonSetController : IController
             }
         }
 
-        // Pods pinned to nodes that no longer exist (or to none).
+        // Unscheduled pods pinned to nodes that no longer exist (bound ones are the pod garbage collector's).
         foreach ((string node, List<V1Pod> pods) in byNode)
         {
             if (!placements.ContainsKey(node))
             {
-                delete.AddRange(pods.Where(p => !PodConditions.IsTerminating(p)));
+                delete.AddRange(pods.Where(p => !PodConditions.IsTerminating(p) && string.IsNullOrEmpty(p.Spec?.NodeName)));
             }
         }
 
@@ -274,9 +276,8 @@ public sealed class DaemonSetController : IController
     /// fewer than maxUnavailable nodes are unavailable.
     /// </summary>
     private async Task RollingUpdateAsync(string key, V1DaemonSet ds, string hash, List<V1Node> nodes,
-        Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, CancellationToken cancellationToken)
+        Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, Dictionary<string, List<V1Pod>> byNode, CancellationToken cancellationToken)
     {
-        Dictionary<string, List<V1Pod>> byNode = PodsByNode(ds);
         int desired = placements.Values.Count(p => p.ShouldRun);
         int maxUnavailable = Scaled(ds.Spec.UpdateStrategy?.RollingUpdate?.MaxUnavailable, desired, fallback: 1);
         if (maxUnavailable == 0 && Scaled(ds.Spec.UpdateStrategy?.RollingUpdate?.MaxSurge, desired, fallback: 0) == 0)

@@ -102,10 +102,12 @@ public sealed class StatefulSetController : IController
             _client, set, Kind, set.Spec.Template, history, set.Status?.CollisionCount, cancellationToken);
         V1ControllerRevision current = history.FirstOrDefault(r => r.Metadata.Name == set.Status?.CurrentRevision) ?? update;
 
-        List<V1Pod> pods = _pods.Store.List(ns).Where(p => ControllerRevisions.ControllerOf(p, Kind)?.Uid == set.Metadata.Uid).ToList();
+        List<V1Pod> pods = await PodClaims.ClaimAsync(_client, set, Kind, set.Spec.Selector, _pods.Store.List(ns), cancellationToken);
         await UpdateReplicasAsync(set, current, update, pods, cancellationToken);
 
-        pods = _pods.Store.List(ns).Where(p => ControllerRevisions.ControllerOf(p, Kind)?.Uid == set.Metadata.Uid).ToList();
+        // Status from the cache as it is now, the pods just adopted included.
+        var claimedUids = pods.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        pods = _pods.Store.List(ns).Where(p => claimedUids.Contains(p.Metadata.Uid) || ControllerRevisions.ControllerOf(p, Kind)?.Uid == set.Metadata.Uid).ToList();
         var live = new HashSet<string>(pods.Select(RevisionOf), StringComparer.Ordinal) { current.Metadata.Name, update.Metadata.Name };
         await ControllerRevisions.TrimAsync(_client, history, set.Spec.RevisionHistoryLimit ?? 10, live, cancellationToken);
         await UpdateStatusAsync(set, current, update, pods, collisionCount, cancellationToken);
@@ -169,6 +171,15 @@ public sealed class StatefulSetController : IController
                 }
 
                 continue;
+            }
+
+            if (!PodConditions.IsTerminating(pod))
+            {
+                // A claim deleted under a live pod is made again, as Kubernetes does.
+                foreach (V1PersistentVolumeClaim claimTemplate in set.Spec.VolumeClaimTemplates ?? [])
+                {
+                    await EnsureClaimAsync(set, claimTemplate, $"{claimTemplate.Metadata.Name}-{pod.Metadata.Name}", cancellationToken);
+                }
             }
 
             if (monotonic && (PodConditions.IsTerminating(pod) || !PodConditions.IsRunningAndReady(pod)))
@@ -239,10 +250,7 @@ public sealed class StatefulSetController : IController
         {
             string volume = claimTemplate.Metadata.Name;
             string claimName = $"{volume}-{podName}";
-            if (!await EnsureClaimAsync(set, claimTemplate, claimName, cancellationToken))
-            {
-                return;
-            }
+            await EnsureClaimAsync(set, claimTemplate, claimName, cancellationToken);
 
             foreach (V1Volume existing in spec.Volumes.Where(v => v.Name == volume).ToList())
             {
@@ -280,13 +288,13 @@ public sealed class StatefulSetController : IController
         }
     }
 
-    /// <summary>Creates a pod's claim from its template unless it exists; false when it could not be created.</summary>
-    private async Task<bool> EnsureClaimAsync(V1StatefulSet set, V1PersistentVolumeClaim claimTemplate, string claimName, CancellationToken cancellationToken)
+    /// <summary>Creates a pod's claim from its template unless it exists (a failure fails the sync, to be retried).</summary>
+    private async Task EnsureClaimAsync(V1StatefulSet set, V1PersistentVolumeClaim claimTemplate, string claimName, CancellationToken cancellationToken)
     {
         string ns = set.Metadata.NamespaceProperty;
         if (_claims.Store.Get($"{ns}/{claimName}") is not null)
         {
-            return true;
+            return;
         }
 
         var labels = new Dictionary<string, string>(claimTemplate.Metadata.Labels ?? new Dictionary<string, string>());
@@ -308,11 +316,10 @@ public sealed class StatefulSetController : IController
         try
         {
             await _client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, ns, cancellationToken: cancellationToken);
-            return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            return true;
+            // Already there.
         }
         catch (HttpOperationException e)
         {
