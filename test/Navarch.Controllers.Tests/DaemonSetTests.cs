@@ -218,6 +218,11 @@ public sealed class DaemonSetTests : ControllerCluster
         Assert.Equal($"roll-{oldHash}", revisions[0].Metadata.Name);
         Assert.Equal(oldHash, revisions[0].Metadata.Labels["controller.kubernetes.io/hash"]);
         Assert.Equal($"roll-{updated[0].Metadata.Labels["controller-revision-hash"]}", revisions[1].Metadata.Name);
+
+        // Settled: the controller writes nothing more.
+        string version = (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion;
+        await Task.Delay(1000);
+        Assert.Equal(version, (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion);
     }
 
     [Fact]

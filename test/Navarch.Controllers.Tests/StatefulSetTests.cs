@@ -47,9 +47,12 @@ public sealed class StatefulSetTests : ControllerCluster
     private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
     /// <summary>Plays the kubelet for every pod of the set not ready yet.</summary>
-    private async Task MarkAllReady(string name)
+    private async Task MarkAllReady(string name) => await MarkReady(await PodsOf(name));
+
+    /// <summary>Plays the kubelet for those of <paramref name="pods"/> not ready yet.</summary>
+    private async Task MarkReady(List<V1Pod> pods)
     {
-        foreach (V1Pod pod in (await PodsOf(name)).Where(p => !IsReady(p)))
+        foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
         {
             pod.Status = new V1PodStatus
             {
@@ -155,7 +158,8 @@ public sealed class StatefulSetTests : ControllerCluster
                 order.Add(pod.Metadata.Name);
             }
 
-            await MarkAllReady("db");
+            // Only pods seen in this listing: the order above must not miss a step.
+            await MarkReady(pods);
             return order.Count == 2 && pods.Count == 3 && pods.All(IsReady);
         }, "db-2 and db-1 updated");
         await Task.Delay(500);
@@ -188,6 +192,11 @@ public sealed class StatefulSetTests : ControllerCluster
             return s.CurrentRevision == s.UpdateRevision && s.UpdatedReplicas == 3 && s.ReadyReplicas == 3;
         }, "the rollout to finish");
         Assert.NotEqual(db0, (await PodsOf("db"))[0].Metadata.Uid);
+
+        // Settled: the controller writes nothing more.
+        string version = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion;
+        await Task.Delay(1000);
+        Assert.Equal(version, (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion);
     }
 
     [Fact]

@@ -56,6 +56,7 @@ public sealed class DaemonSetController : IController
             ds =>
             {
                 _expectations.Delete(ObjectKeys.KeyOf(ds));
+                ForgetBackoff(ds.Metadata.Uid);
                 _queue.Add(ObjectKeys.KeyOf(ds));
             }));
         _pods.AddHandler(new EventHandlers<V1Pod>(
@@ -245,6 +246,17 @@ public sealed class DaemonSetController : IController
         foreach (V1Pod pod in delete)
         {
             await DeletePodAsync(key, pod, cancellationToken);
+        }
+    }
+
+    private void ForgetBackoff(string uid)
+    {
+        lock (_backoffLock)
+        {
+            foreach (string key in _failedBackoff.Keys.Where(k => k.StartsWith(uid + "/", StringComparison.Ordinal)).ToList())
+            {
+                _failedBackoff.Remove(key);
+            }
         }
     }
 
