@@ -290,4 +290,56 @@ public sealed class DaemonSetTests : ControllerCluster
         await Task.Delay(500);
         Assert.Equal("orphan", Assert.Single(await PodsOf("adopter")).Metadata.Name);
     }
+
+    [Fact]
+    public async Task Required_node_affinity_and_tolerations_choose_the_nodes()
+    {
+        await CreateNode("z1", new Dictionary<string, string> { ["zone"] = "a", ["gen"] = "5" });
+        await CreateNode("z2", new Dictionary<string, string> { ["zone"] = "b", ["gen"] = "2" });
+        await CreateNode("z3", new Dictionary<string, string> { ["zone"] = "c", ["gen"] = "9" });
+        await CreateNode("z4", new Dictionary<string, string> { ["zone"] = "a", ["gen"] = "7", ["spot"] = "" });
+        await CreateNode("z5", new Dictionary<string, string> { ["zone"] = "b", ["gen"] = "8" });
+        await CreateNode("z6", new Dictionary<string, string> { ["zone"] = "a", ["gen"] = "6" }, new V1Taint { Key = "gpu", Value = "true", Effect = "NoSchedule" });
+        await CreateNode("z7", new Dictionary<string, string> { ["zone"] = "a", ["gen"] = "6" }, new V1Taint { Key = "node.kubernetes.io/unschedulable", Effect = "NoSchedule" });
+        V1DaemonSet spec = DaemonSet("affine");
+        spec.Spec.Template.Spec.Tolerations = [new V1Toleration { Key = "gpu", OperatorProperty = "Equal", Value = "true", Effect = "NoSchedule" }];
+        spec.Spec.Template.Spec.Affinity = new V1Affinity
+        {
+            NodeAffinity = new V1NodeAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+                {
+                    NodeSelectorTerms =
+                    [
+                        // zone a or b, generation above 4, not spot, and not z5 by name ...
+                        new V1NodeSelectorTerm
+                        {
+                            MatchExpressions =
+                            [
+                                new V1NodeSelectorRequirement { Key = "zone", OperatorProperty = "In", Values = ["a", "b"] },
+                                new V1NodeSelectorRequirement { Key = "gen", OperatorProperty = "Gt", Values = ["4"] },
+                                new V1NodeSelectorRequirement { Key = "spot", OperatorProperty = "DoesNotExist" },
+                            ],
+                            MatchFields = [new V1NodeSelectorRequirement { Key = "metadata.name", OperatorProperty = "NotIn", Values = ["z5"] }],
+                        },
+                        // ... or an old generation outside zone a.
+                        new V1NodeSelectorTerm
+                        {
+                            MatchExpressions =
+                            [
+                                new V1NodeSelectorRequirement { Key = "gen", OperatorProperty = "Lt", Values = ["3"] },
+                                new V1NodeSelectorRequirement { Key = "zone", OperatorProperty = "NotIn", Values = ["a"] },
+                                new V1NodeSelectorRequirement { Key = "zone", OperatorProperty = "Exists" },
+                            ],
+                        },
+                    ],
+                },
+            },
+        };
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(spec, "default");
+        await WaitForNodes("affine", "z1", "z2", "z6", "z7");
+        V1Pod pod = (await PodsOf("affine")).First();
+        Assert.Contains(pod.Spec.Tolerations, t => t.Key == "gpu");
+        Assert.Single(pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms);
+    }
 }
