@@ -132,7 +132,9 @@ public sealed class DaemonSetController : IController
         List<V1ControllerRevision> history = ControllerRevisions.OwnedBy(_revisions.Store, ns, ds.Metadata.Uid);
         (V1ControllerRevision update, int? collisionCount) = await ControllerRevisions.EnsureAsync(
             _client, ds, Kind, ds.Spec.Template, history, ds.Status?.CollisionCount, cancellationToken);
-        string hash = update.Metadata.Labels[ControllerRevisions.HashLabel];
+        string hash = update.Metadata.Labels?.TryGetValue(ControllerRevisions.HashLabel, out string? label) == true
+            ? label
+            : update.Metadata.Name[(ds.Metadata.Name.Length + 1)..];
 
         V1PodSpec probe = Copies.Deep(ds.Spec.Template.Spec);
         DaemonPods.AddTolerations(probe);
