@@ -46,6 +46,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new GarbageCollectorController(informers, api, _time, loggerFactory.CreateLogger<GarbageCollectorController>()),
             new PodGCController(informers, client, _time, loggerFactory.CreateLogger<PodGCController>(), _options.TerminatedPodGCThreshold, _options.PodGCQuarantine, _options.PodGCPeriod),
             new NodeIpamController(informers, client, _time, loggerFactory.CreateLogger<NodeIpamController>(), _options.ClusterCidr, _options.NodeCidrMaskSize),
+            new DaemonSet.DaemonSetController(informers, client, _time, loggerFactory.CreateLogger<DaemonSet.DaemonSetController>()),
+            new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

@@ -21,31 +21,13 @@ internal static class Revisions
     public const string MaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas";
     private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
-    // Kubernetes' safe encoding: no vowels (no words) and no look-alike characters.
-    private const string SafeAlphabet = "bcdfghjklmnpqrstvwxz2456789";
-
     /// <summary>A ReplicaSet's revision, 0 when it has none.</summary>
     public static long Of(V1ReplicaSet rs) =>
         rs.Metadata.Annotations?.TryGetValue(RevisionAnnotation, out string? value) == true && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long revision) ? revision : 0;
 
     /// <summary>The hash of a pod template (and the collision count), as a label value: FNV-1a 32 in the safe alphabet.</summary>
-    public static string TemplateHash(V1PodTemplateSpec template, int? collisionCount)
-    {
-        string json = JsonSerializer.Serialize(template, KubernetesSerialization.Options);
-        uint hash = 2166136261;
-        foreach (byte b in Encoding.UTF8.GetBytes(json + (collisionCount is { } c ? c.ToString(CultureInfo.InvariantCulture) : "")))
-        {
-            hash = (hash ^ b) * 16777619;
-        }
-
-        var encoded = new StringBuilder();
-        foreach (char digit in hash.ToString(CultureInfo.InvariantCulture))
-        {
-            encoded.Append(SafeAlphabet[digit % SafeAlphabet.Length]);
-        }
-
-        return encoded.ToString();
-    }
+    public static string TemplateHash(V1PodTemplateSpec template, int? collisionCount) =>
+        History.RevisionHash.Compute(JsonSerializer.Serialize(template, KubernetesSerialization.Options), collisionCount);
 
     /// <summary>Whether a ReplicaSet's template is the Deployment's, the pod-template-hash label aside.</summary>
     public static bool TemplateEquals(V1PodTemplateSpec replicaSetTemplate, V1PodTemplateSpec deploymentTemplate)
