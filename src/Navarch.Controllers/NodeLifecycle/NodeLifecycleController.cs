@@ -304,7 +304,9 @@ public sealed class NodeLifecycleController : IController
         }
 
         copy.Spec.Taints = taints;
-        Log.Tainting(_logger, node.Metadata.Name, string.Join(", ", taints.Where(Taints.IsManaged).Select(t => $"{t.Key}:{t.Effect}")));
+        string summary = string.Join(", ", taints.Where(Taints.IsManaged).Select(t => $"{t.Key}:{t.Effect}"));
+        Log.Tainting(_logger, node.Metadata.Name, summary);
+
         try
         {
             await _client.CoreV1.ReplaceNodeAsync(copy, node.Metadata.Name, cancellationToken: cancellationToken);

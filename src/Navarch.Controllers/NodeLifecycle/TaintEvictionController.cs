@@ -98,7 +98,7 @@ public sealed class TaintEvictionController : IController
         }
 
         DateTimeOffset now = _time.GetUtcNow();
-        DateTimeOffset? due = Deadline(key, taints, pod.Spec.Tolerations ?? [], now);
+        DateTimeOffset? due = Deadline(key, taints, pod.Spec?.Tolerations ?? [], now);
         if (due is null)
         {
             // Every taint is tolerated forever.
