@@ -69,8 +69,8 @@ public sealed class NodeLifecycleTests : ControllerCluster
         }
     }
 
-    /// <summary>The kubelet's status update: every condition healthy, with a fresh heartbeat.</summary>
-    private async Task PostReady(string node)
+    /// <summary>The kubelet's status update: Ready as given, no pressure, with a fresh heartbeat (retried on conflicts).</summary>
+    private async Task PostReady(string node, string ready = "True")
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -79,7 +79,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
             current.Status ??= new V1NodeStatus();
             current.Status.Conditions =
             [
-                new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "kubelet is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now },
+                new V1NodeCondition { Type = "Ready", Status = ready, Reason = ready == "True" ? "KubeletReady" : "KubeletNotReady", Message = "kubelet is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now },
                 new V1NodeCondition { Type = "MemoryPressure", Status = "False", Reason = "KubeletHasSufficientMemory", LastHeartbeatTime = now, LastTransitionTime = now },
                 new V1NodeCondition { Type = "DiskPressure", Status = "False", Reason = "KubeletHasNoDiskPressure", LastHeartbeatTime = now, LastTransitionTime = now },
                 new V1NodeCondition { Type = "PIDPressure", Status = "False", Reason = "KubeletHasSufficientPID", LastHeartbeatTime = now, LastTransitionTime = now },
@@ -222,9 +222,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
     public async Task A_node_reporting_not_ready_is_tainted_not_ready()
     {
         (CancellationTokenSource stop, Task loop) = await StartKubelet("sick");
-        V1Node node = await Client.CoreV1.ReadNodeAsync("sick");
-        node.Status.Conditions.First(c => c.Type == "Ready").Status = "False";
-        await Client.CoreV1.ReplaceNodeStatusAsync(node, "sick");
+        await PostReady("sick", ready: "False");
         await Eventually(async () => await Taint("sick", "node.kubernetes.io/not-ready", "NoExecute") is not null, "the node is tainted not-ready:NoExecute");
         await Eventually(async () => await Taint("sick", "node.kubernetes.io/not-ready", "NoSchedule") is not null, "the node is tainted not-ready:NoSchedule");
         await PostReady("sick");
