@@ -117,6 +117,8 @@ public sealed class NodeLifecycleController : IController
         if (_time.GetUtcNow() > health.ProbeTime + _gracePeriod)
         {
             node = await MarkUnknownAsync(node, cancellationToken);
+            // A condition added for a kubelet that never posted one carries the creationTimestamp: not a heartbeat.
+            health.ReadyHeartbeat = ReadyCondition(node)?.LastHeartbeatTime;
         }
 
         string? currentReady = ReadyCondition(node)?.Status;
