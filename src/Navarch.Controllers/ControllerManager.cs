@@ -7,6 +7,7 @@ using Navarch.Client.Leadership;
 using Navarch.Controllers.GarbageCollector;
 using Navarch.Controllers.Namespace;
 using Navarch.Controllers.NodeIpam;
+using Navarch.Controllers.NodeLifecycle;
 using Navarch.Controllers.PodGC;
 using Navarch.Controllers.ServiceAccount;
 
@@ -24,7 +25,18 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
     public Task RunAsync(bool leaderElect, string identity, CancellationToken cancellationToken) =>
         leaderElect
-            ? LeaderElection.RunAsync(client, new LeaderElectionOptions { LeaseName = "kube-controller-manager", Identity = identity }, RunControllersAsync, cancellationToken)
+            ? LeaderElection.RunAsync(
+                client,
+                new LeaderElectionOptions
+                {
+                    LeaseName = "kube-controller-manager",
+                    Identity = identity,
+                    LeaseDuration = _options.LeaderElectLeaseDuration,
+                    RenewDeadline = _options.LeaderElectRenewDeadline,
+                    RetryPeriod = _options.LeaderElectRetryPeriod,
+                },
+                RunControllersAsync,
+                cancellationToken)
             : RunControllersAsync(cancellationToken);
 
     private async Task RunControllersAsync(CancellationToken cancellationToken)
@@ -32,6 +44,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
         var informers = new SharedInformerFactory(client, loggerFactory, _time);
         var api = new RawApi(client);
         await using var deploymentEvents = new EventRecorder(client, "deployment-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
+        await using var nodeEvents = new EventRecorder(client, "node-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
+        await using var taintEvictionEvents = new EventRecorder(client, "taint-eviction-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         IController[] controllers =
         [
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
@@ -48,6 +62,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NodeIpamController(informers, client, _time, loggerFactory.CreateLogger<NodeIpamController>(), _options.ClusterCidr, _options.NodeCidrMaskSize),
             new DaemonSet.DaemonSetController(informers, client, _time, loggerFactory.CreateLogger<DaemonSet.DaemonSetController>()),
             new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>()),
+            new NodeLifecycleController(informers, client, nodeEvents, _time, loggerFactory.CreateLogger<NodeLifecycleController>(), _options.NodeMonitorGracePeriod, _options.NodeMonitorPeriod),
+            new TaintEvictionController(informers, client, taintEvictionEvents, _time, loggerFactory.CreateLogger<TaintEvictionController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

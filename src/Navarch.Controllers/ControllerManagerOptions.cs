@@ -17,4 +17,19 @@ public sealed record ControllerManagerOptions
 
     /// <summary>--node-cidr-mask-size: the prefix length of each node's pod CIDR.</summary>
     public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary>--node-monitor-grace-period: how long a node may go unheard from (no Lease renewal, no status heartbeat) before it is Unknown.</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>--node-monitor-period: how often the node lifecycle controller checks every node's health.</summary>
+    public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>--leader-elect-lease-duration: how long the kube-controller-manager Lease is valid without renewal.</summary>
+    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>--leader-elect-renew-deadline: how long the leader keeps trying to renew before it stops leading.</summary>
+    public TimeSpan LeaderElectRenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>--leader-elect-retry-period: how often candidates try to acquire or renew the Lease.</summary>
+    public TimeSpan LeaderElectRetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
