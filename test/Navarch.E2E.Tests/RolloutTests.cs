@@ -88,4 +88,47 @@ public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchSe
             await kubelet;
         }
     }
+
+    private async Task<int> CountAsync(string ns, string kind, string selector)
+    {
+        string names = await Ok("-n", ns, "get", kind, "-l", selector, "-o", "name");
+        return names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
+
+    private async Task WaitForCountAsync(string ns, string kind, string selector, int count)
+    {
+        for (int i = 0; i < 150 && await CountAsync(ns, kind, selector) != count; i++)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(count, await CountAsync(ns, kind, selector));
+    }
+
+    [Fact]
+    public async Task Kubectl_delete_cascades_in_the_background_in_the_foreground_or_not_at_all()
+    {
+        const string ns = "cascade-test";
+        await Ok("create", "namespace", ns);
+        foreach (string name in new[] { "bg", "fg", "keep" })
+        {
+            await Ok("-n", ns, "create", "deployment", name, "--image=busybox:1.35", "--replicas=2");
+            await WaitForCountAsync(ns, "pods", $"app={name}", 2);
+        }
+
+        await Ok("-n", ns, "delete", "deployment", "bg");
+        await WaitForCountAsync(ns, "replicasets", "app=bg", 0);
+        await WaitForCountAsync(ns, "pods", "app=bg", 0);
+
+        // Foreground: kubectl waits for the Deployment, which goes only after its ReplicaSet and pods.
+        await Ok("-n", ns, "delete", "deployment", "fg", "--cascade=foreground", "--timeout=60s");
+        Assert.Equal(0, await CountAsync(ns, "replicasets", "app=fg"));
+        Assert.Equal(0, await CountAsync(ns, "pods", "app=fg"));
+
+        await Ok("-n", ns, "delete", "deployment", "keep", "--cascade=orphan");
+        await Task.Delay(1000);
+        Assert.Equal(1, await CountAsync(ns, "replicasets", "app=keep"));
+        Assert.Equal(2, await CountAsync(ns, "pods", "app=keep"));
+        Assert.Equal("", await Ok("-n", ns, "get", "replicasets", "-l", "app=keep", "-o", "jsonpath={.items[0].metadata.ownerReferences}"));
+    }
 }
