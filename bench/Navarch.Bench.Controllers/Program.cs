@@ -109,7 +109,7 @@ internal static class Program
         await client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch($"{{\"spec\":{{\"replicas\":{replicas}}}}}", V1Patch.PatchType.MergePatch), name, "default");
         // The Deployment's status.replicas counts the pods its ReplicaSets have seen: reading one small object keeps
         // the polling from loading the API server being measured.
-        while ((await client.AppsV1.ReadNamespacedDeploymentAsync(name, "default")).Status?.Replicas < replicas)
+        while (((await client.AppsV1.ReadNamespacedDeploymentAsync(name, "default")).Status?.Replicas ?? 0) < replicas)
         {
             await Task.Delay(100);
         }
