@@ -1,7 +1,7 @@
 namespace Navarch.Scheduler.Framework;
 
 /// <summary>What a plugin's verdict means to the framework (Kubernetes' framework.Code).</summary>
-internal enum StatusCode
+public enum StatusCode
 {
     /// <summary>The pod may go on.</summary>
     Success,
