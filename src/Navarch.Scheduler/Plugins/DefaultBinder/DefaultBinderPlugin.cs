@@ -28,7 +28,7 @@ internal sealed class DefaultBinderPlugin(FrameworkHandle handle) : IBindPlugin
         };
         try
         {
-            await client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Metadata.NamespaceProperty, pod.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await client.CoreV1.CreateNamespacedPodBindingAsync(binding, name: pod.Metadata.Name, namespaceParameter: pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             return Status.Success;
         }
         catch (HttpOperationException e)

@@ -28,6 +28,13 @@ internal sealed class DefaultPreemptionPlugin(FrameworkHandle handle) : IPostFil
             return new PostFilterResult(null, Status.Unresolvable("not eligible due to preemptionPolicy=Never."));
         }
 
+        // Victims of an earlier preemption are still terminating on the nominated node: wait for them, evict no more.
+        if (pod.Status?.NominatedNodeName is { Length: > 0 } nominated && handle.Snapshot.Get(nominated) is { } node
+            && node.Pods.Any(p => p.Pod.Metadata.DeletionTimestamp is not null && handle.PriorityOf(p.Pod) < handle.PriorityOf(pod)))
+        {
+            return new PostFilterResult(null, Status.Unschedulable("preemption: not eligible due to a terminating pod on the nominated node."));
+        }
+
         (PreemptionCandidate? best, string message) = FindCandidate(state, pod, filterFailures);
         if (best is null)
         {
@@ -105,7 +112,7 @@ internal sealed class DefaultPreemptionPlugin(FrameworkHandle handle) : IPostFil
 
     private PreemptionCandidate? SelectVictims(Profile profile, CycleState state, V1Pod pod, int priority, NodeInfo node, IReadOnlyList<V1PodDisruptionBudget> budgets)
     {
-        List<PodInfo> lower = node.Pods.Where(p => handle.PriorityOf(p.Pod) < priority).ToList();
+        List<PodInfo> lower = node.Pods.Where(p => p.Pod.Metadata.DeletionTimestamp is null && handle.PriorityOf(p.Pod) < priority).ToList();
         if (lower.Count == 0)
         {
             return null;
