@@ -99,7 +99,7 @@ internal sealed class SchedulingAlgorithm
             }
         }
 
-        if (nodes.Count < 64)
+        if (nodes.Count < 512)
         {
             for (int i = 0; i < nodes.Count && Volatile.Read(ref found) < toFind && error is null; i++)
             {

@@ -112,7 +112,7 @@ internal sealed class Profile
             }
 
             long[] scores = new long[feasible.Count];
-            if (feasible.Count > 32)
+            if (feasible.Count > 512)
             {
                 Parallel.For(0, feasible.Count, i => scores[i] = entry.Plugin.Score(state, pod, feasible[i]));
             }

@@ -7,16 +7,23 @@ namespace Navarch.Scheduler.Plugins.NodeResourcesBalancedAllocation;
 /// Prefers nodes whose cpu and memory would be used in equal shares after placing the pod: 100 × (1 − the standard
 /// deviation of the shares).
 /// </summary>
-internal sealed class BalancedAllocationPlugin : IScorePlugin
+internal sealed class BalancedAllocationPlugin : IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "NodeResourcesBalancedAllocation";
+    private const string StateKey = "PreScore" + PluginName;
     private static readonly string[] Resources = ["cpu", "memory"];
 
     public string Name => PluginName;
 
+    public Status PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo> all)
+    {
+        state.Write(StateKey, PodRequests.Compute(pod, nonZero: true));
+        return Status.Success;
+    }
+
     public long Score(CycleState state, V1Pod pod, NodeInfo node)
     {
-        Resource request = PodRequests.Compute(pod, nonZero: true);
+        Resource request = state.Read<Resource>(StateKey) ?? PodRequests.Compute(pod, nonZero: true);
         Span<double> shares = stackalloc double[Resources.Length];
         int n = 0;
         foreach (string r in Resources)
