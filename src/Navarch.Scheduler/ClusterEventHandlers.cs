@@ -6,15 +6,14 @@ using Navarch.Scheduler.Queue;
 namespace Navarch.Scheduler;
 
 /// <summary>
-/// Routes informer events: pending pods this scheduler serves go to the queue; assigned pods and nodes go to the
-/// cache; events that free room or add it (a node added or changed, an assigned pod deleted or finished) move parked
-/// pods back for another try.
+/// Routes informer events: pending pods this scheduler serves go to the queue; assigned pods go to the cache; an
+/// assigned pod deleted or finished frees room, so it moves parked pods back for another try (nodes: <see cref="NodeEventHandler"/>).
 /// </summary>
 internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
 {
     public IResourceEventHandler<V1Pod> Pods => new ResourceEventHandler<V1Pod>(OnPod, OnPodDeleted);
 
-    public IResourceEventHandler<V1Node> Nodes => new ResourceEventHandler<V1Node>(OnNode, (node, _) => cache.RemoveNode(node.Metadata.Name));
+    public IResourceEventHandler<V1Node> Nodes => new NodeEventHandler(queue, cache);
 
     private void OnPod(V1Pod pod)
     {
@@ -56,11 +55,5 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
             cache.RemovePod(key);
             queue.MoveAllToActiveOrBackoff();
         }
-    }
-
-    private void OnNode(V1Node node)
-    {
-        cache.AddOrUpdateNode(node);
-        queue.MoveAllToActiveOrBackoff();
     }
 }

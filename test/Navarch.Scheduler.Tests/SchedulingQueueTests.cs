@@ -107,4 +107,26 @@ public sealed class SchedulingQueueTests
         queue.AddOrUpdate(Pod("a"), 0);
         Assert.Equal("a", (await pop.WaitAsync(TimeSpan.FromSeconds(5)))!.Pod.Metadata.Name);
     }
+
+    [Fact]
+    public async Task ParkedPodsRetryOnSpecChangesOnly()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new SchedulingQueue(time);
+        k8s.Models.V1Pod pod = Pod("a", "1");
+        queue.AddOrUpdate(pod, 0);
+        QueuedPod a = (await queue.PopAsync(CancellationToken.None))!;
+        queue.Failed(a, unschedulable: true, queue.Cycle);
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        k8s.Models.V1Pod statusOnly = Pod("a", "1");
+        statusOnly.Spec = pod.Spec;
+        statusOnly.Status = new k8s.Models.V1PodStatus { Conditions = [new k8s.Models.V1PodCondition { Type = "PodScheduled", Status = "False" }] };
+        queue.AddOrUpdate(statusOnly, 0);
+        Assert.Equal(1, queue.ParkedCount);
+
+        queue.AddOrUpdate(Pod("a", "500m"), 0);
+        Assert.Equal(0, queue.ParkedCount);
+        Assert.Equal(1, queue.ActiveCount);
+    }
 }

@@ -66,11 +66,18 @@ internal sealed class SchedulingQueue : IDisposable
                 return;
             }
 
-            if (_parked.Remove(key, out QueuedPod? p))
+            if (_parked.TryGetValue(key, out QueuedPod? p))
             {
+                // Only a change to what scheduling reads is worth a retry; the scheduler's own status writes are not.
+                bool changed = !SchedulingInputsEqual(p.Pod, pod);
                 p.Pod = pod;
                 p.Priority = priority;
-                Requeue(p);
+                if (changed)
+                {
+                    _parked.Remove(key);
+                    Requeue(p);
+                }
+
                 return;
             }
 
@@ -216,6 +223,11 @@ internal sealed class SchedulingQueue : IDisposable
         Close();
         _flush.Dispose();
     }
+
+    private static bool SchedulingInputsEqual(V1Pod a, V1Pod b) =>
+        Json(a.Spec) == Json(b.Spec) && Json(a.Metadata.Labels) == Json(b.Metadata.Labels);
+
+    private static string Json(object? o) => o is null ? "" : k8s.KubernetesJson.Serialize(o);
 
     private void Requeue(QueuedPod p)
     {
