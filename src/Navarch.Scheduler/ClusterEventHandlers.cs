@@ -9,7 +9,7 @@ namespace Navarch.Scheduler;
 /// Routes informer events: pending pods this scheduler serves go to the queue; assigned pods go to the cache; an
 /// assigned pod deleted or finished frees room, so it moves parked pods back for another try (nodes: <see cref="NodeEventHandler"/>).
 /// </summary>
-internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
+internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, Nominator nominator, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
 {
     public IResourceEventHandler<V1Pod> Pods => new ResourceEventHandler<V1Pod>(OnPod, OnPodDeleted);
 
@@ -21,6 +21,7 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
         if (!string.IsNullOrEmpty(pod.Spec.NodeName))
         {
             queue.Delete(key);
+            nominator.Remove(key);
             if (pod.Status?.Phase is "Succeeded" or "Failed")
             {
                 cache.RemovePod(key);
@@ -37,12 +38,15 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
         if (pod.Metadata.DeletionTimestamp is not null)
         {
             queue.Delete(key);
+            nominator.Remove(key);
             return;
         }
 
         if (schedulerNames.Contains(pod.Spec.SchedulerName ?? "default-scheduler"))
         {
-            queue.AddOrUpdate(pod, priorities.Of(pod));
+            int priority = priorities.Of(pod);
+            nominator.Set(pod, priority);
+            queue.AddOrUpdate(pod, priority);
         }
     }
 
@@ -50,6 +54,7 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
     {
         string key = ObjectKeys.KeyOf(pod);
         queue.Delete(key);
+        nominator.Remove(key);
         if (!string.IsNullOrEmpty(pod.Spec.NodeName) || cache.IsAssumed(key))
         {
             cache.RemovePod(key);

@@ -50,6 +50,7 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         var cache = new SchedulerCache(_time, _options.AssumedPodTtl);
         var priorities = new PodPriorities(priorityClasses.Store);
         var snapshot = new Snapshot();
+        var nominator = new Nominator();
         var registry = new PluginRegistry();
         var profiles = new Dictionary<string, Profile>(StringComparer.Ordinal);
         foreach (Config.ProfileConfiguration p in _options.Configuration.Profiles)
@@ -61,11 +62,12 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
                 PriorityOf = priorities.Of,
                 DisruptionBudgets = budgets.Store.List,
                 Time = _time,
+                Nominator = nominator,
             };
             profiles[p.SchedulerName] = ProfileBuilder.Build(p, _options.Configuration.PercentageOfNodesToScore, registry, handle);
         }
 
-        var handlers = new ClusterEventHandlers(queue, cache, priorities, profiles.Keys.ToHashSet(StringComparer.Ordinal));
+        var handlers = new ClusterEventHandlers(queue, cache, nominator, priorities, profiles.Keys.ToHashSet(StringComparer.Ordinal));
         pods.AddHandler(handlers.Pods);
         nodes.AddHandler(handlers.Nodes);
         informers.Start(cancellationToken);

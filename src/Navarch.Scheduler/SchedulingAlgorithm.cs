@@ -68,10 +68,13 @@ internal sealed class SchedulingAlgorithm
         int processed = 0;
         Status? error = null;
         int start = _nextStart % nodes.Count;
+        bool anyNominated = profile.Handle.Nominator.Count > 0;
+        int priority = anyNominated ? profile.Handle.PriorityOf(pod) : 0;
+        string key = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
         void Check(int i, ParallelLoopState? loop)
         {
             NodeInfo node = nodes[(start + i) % nodes.Count];
-            Status s = profile.RunFilter(state, pod, node);
+            Status s = profile.RunFilter(state, pod, anyNominated ? WithNominated(profile.Handle.Nominator, node, priority, key) : node);
             Interlocked.Increment(ref processed);
             if (s.IsSuccess)
             {
@@ -136,6 +139,20 @@ internal sealed class SchedulingAlgorithm
 
         long[] scores = profile.RunScore(state, pod, feasible);
         return new ScheduleResult(feasible[SelectHost(scores)].Name, processed, feasible.Count, failures, null, nodes.Count);
+    }
+
+    /// <summary>The node with the pods nominated to it that outrank this one, as if they were already there.</summary>
+    private static NodeInfo WithNominated(Nominator nominator, NodeInfo node, int priority, string key)
+    {
+        List<PodInfo> nominated = nominator.On(node.Name, priority, key);
+        if (nominated.Count == 0)
+        {
+            return node;
+        }
+
+        NodeInfo copy = node.Clone();
+        nominated.ForEach(copy.AddPod);
+        return copy;
     }
 
     /// <summary>The index of the highest score, a random one among equals (reservoir sampling).</summary>

@@ -116,4 +116,20 @@ public sealed class SchedulingAlgorithmTests
         Assert.Null(best);
         Assert.Equal("preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.", message);
     }
+
+    [Theory]
+    [InlineData(50, "n2")]   // the nominated pod outranks ours: n1's room is taken
+    [InlineData(500, "n1")]  // ours outranks the nominated pod: it may take the room
+    public void PodsNominatedByPreemptionHoldTheirRoom(int priority, string want)
+    {
+        NodeInfo[] nodes = [Info(Node("n1", cpu: "2")), Info(Node("n2", cpu: "2"), Pod("busy", "1500m"))];
+        var nominator = new Nominator();
+        V1Pod nominated = Pod("nominated", "2", priority: 100);
+        nominated.Status = new V1PodStatus { NominatedNodeName = "n1" };
+        nominator.Set(nominated, 100);
+        var handle = new FrameworkHandle { Snapshot = Snapshot.From(nodes), Nominator = nominator };
+        Profile profile = ProfileBuilder.Build(new ProfileConfiguration(), 0, new PluginRegistry(), handle);
+        ScheduleResult r = new SchedulingAlgorithm().Schedule(profile, new CycleState(), Pod("p", "500m", priority: priority), handle.Snapshot);
+        Assert.Equal(want, r.NodeName);
+    }
 }

@@ -17,6 +17,9 @@ internal sealed class FrameworkHandle
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Pods nominated to nodes by preemption, counted when filtering others of no higher priority.</summary>
+    public Nominator Nominator { get; init; } = new();
+
     /// <summary>The profile the plugin belongs to (set once it is built), for what-if filtering in preemption.</summary>
     public Profile? Profile { get; set; }
 }
