@@ -132,4 +132,25 @@ public sealed class SchedulingAlgorithmTests
         ScheduleResult r = new SchedulingAlgorithm().Schedule(profile, new CycleState(), Pod("p", "500m", priority: priority), handle.Snapshot);
         Assert.Equal(want, r.NodeName);
     }
+
+    [Fact]
+    public void PreemptionSeesVictimsLeaveAntiAffinityCounts()
+    {
+        // The only node holds a low-priority db pod; the incoming pod refuses to share a host with db pods.
+        NodeInfo[] nodes = [Info(Node("n1"), Pod("db", "100m", labels: Labels("app=db"), priority: 0))];
+        (Profile profile, FrameworkHandle handle) = DefaultProfile(nodes);
+        V1Pod pod = Pod("p", "100m", priority: 100);
+        pod.Spec.Affinity = new V1Affinity
+        {
+            PodAntiAffinity = new V1PodAntiAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = [new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = Labels("app=db") } }],
+            },
+        };
+        var state = new CycleState();
+        ScheduleResult r = new SchedulingAlgorithm().Schedule(profile, state, pod, handle.Snapshot);
+        Assert.Null(r.NodeName);
+        (PreemptionCandidate? best, _) = ((DefaultPreemptionPlugin)profile.PostFilter[0]).FindCandidate(state, pod, r.Failures);
+        Assert.Equal("db", Assert.Single(best!.Victims).Pod.Metadata.Name);
+    }
 }

@@ -46,6 +46,25 @@ internal sealed class Profile
         return Status.Success;
     }
 
+    /// <summary>Tells PreFilter state that <paramref name="other"/> joins (<paramref name="add"/>) or leaves <paramref name="node"/>.</summary>
+    public void RunPreFilterExtensions(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, bool add)
+    {
+        foreach (IPreFilterPlugin p in PreFilter)
+        {
+            if (p is IPreFilterExtensions e && !state.SkipFilterPlugins.Contains(p.Name))
+            {
+                if (add)
+                {
+                    e.AddPod(state, pod, other, node);
+                }
+                else
+                {
+                    e.RemovePod(state, pod, other, node);
+                }
+            }
+        }
+    }
+
     public Status RunFilter(CycleState state, V1Pod pod, NodeInfo node)
     {
         foreach (IFilterPlugin p in Filter)

@@ -119,12 +119,13 @@ internal sealed class DefaultPreemptionPlugin(FrameworkHandle handle) : IPostFil
         }
 
         NodeInfo trial = node.Clone();
+        CycleState what = state.Clone();
         foreach (PodInfo p in lower)
         {
             trial.RemovePod(p.Key);
+            profile.RunPreFilterExtensions(what, pod, p, trial, add: false);
         }
 
-        CycleState what = state.Clone();
         if (!profile.RunFilter(what, pod, trial).IsSuccess)
         {
             return null;
@@ -147,9 +148,11 @@ internal sealed class DefaultPreemptionPlugin(FrameworkHandle handle) : IPostFil
         foreach ((PodInfo p, bool breaks) in violating.Select(p => (p, true)).Concat(safe.Select(p => (p, false))))
         {
             trial.AddPod(p);
+            profile.RunPreFilterExtensions(what, pod, p, trial, add: true);
             if (!profile.RunFilter(what, pod, trial).IsSuccess)
             {
                 trial.RemovePod(p.Key);
+                profile.RunPreFilterExtensions(what, pod, p, trial, add: false);
                 victims.Add(p);
                 violations += breaks ? 1 : 0;
             }

@@ -10,7 +10,7 @@ namespace Navarch.Scheduler.Plugins.InterPodAffinity;
 /// its required anti-affinity terms must not; and no existing pod's required anti-affinity may match the pod in the
 /// node's domain. Score: preferred terms both ways add or subtract their weights per domain.
 /// </summary>
-internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
+internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "InterPodAffinity";
     public const string AffinityReason = "node(s) didn't match pod affinity rules";
@@ -33,13 +33,7 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, 
         {
             foreach (PodInfo p in node.PodsWithRequiredAntiAffinity)
             {
-                foreach (AffinityTerm t in AffinityTerm.Required(p.Pod.Spec.Affinity!.PodAntiAffinity!.RequiredDuringSchedulingIgnoredDuringExecution, p.Pod))
-                {
-                    if (t.Matches(pod) && Domain(node, t.TopologyKey) is { } pair)
-                    {
-                        existing[pair] = existing.GetValueOrDefault(pair) + 1;
-                    }
-                }
+                CountExisting(p, node, pod, existing, +1);
             }
         }
 
@@ -56,8 +50,8 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, 
             {
                 foreach (PodInfo p in node.Pods)
                 {
-                    CountTerms(affinity, p.Pod, node, affinityCounts, all: true);
-                    CountTerms(anti, p.Pod, node, antiCounts, all: false);
+                    CountTerms(affinity, p.Pod, node, affinityCounts, all: true, +1);
+                    CountTerms(anti, p.Pod, node, antiCounts, all: false, +1);
                 }
             }
         }
@@ -169,7 +163,53 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, 
         }
     }
 
-    private static void CountTerms(List<AffinityTerm> terms, V1Pod existing, NodeInfo node, Dictionary<TopologyPair, int> counts, bool all)
+    public void AddPod(CycleState state, V1Pod podToSchedule, PodInfo podToAdd, NodeInfo node) => Update(state, podToSchedule, podToAdd, node, +1);
+
+    public void RemovePod(CycleState state, V1Pod podToSchedule, PodInfo podToRemove, NodeInfo node) => Update(state, podToSchedule, podToRemove, node, -1);
+
+    private static void Update(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, int sign)
+    {
+        if (state.Read<AffinityFilterState>(FilterKey) is not { } s)
+        {
+            return;
+        }
+
+        // The state is shared with the cycle it was cloned from: change copies.
+        var existing = new Dictionary<TopologyPair, int>(s.ExistingAntiAffinity);
+        var affinity = new Dictionary<TopologyPair, int>(s.AffinityCounts);
+        var anti = new Dictionary<TopologyPair, int>(s.AntiAffinityCounts);
+        if (other.HasRequiredAntiAffinity)
+        {
+            CountExisting(other, node, pod, existing, sign);
+        }
+
+        CountTerms(s.Affinity, other.Pod, node, affinity, all: true, sign);
+        CountTerms(s.AntiAffinity, other.Pod, node, anti, all: false, sign);
+        state.Write(FilterKey, s with { ExistingAntiAffinity = Positive(existing), AffinityCounts = Positive(affinity), AntiAffinityCounts = Positive(anti) });
+    }
+
+    private static Dictionary<TopologyPair, int> Positive(Dictionary<TopologyPair, int> counts)
+    {
+        foreach (TopologyPair k in counts.Where(kv => kv.Value <= 0).Select(kv => kv.Key).ToList())
+        {
+            counts.Remove(k);
+        }
+
+        return counts;
+    }
+
+    private static void CountExisting(PodInfo existing, NodeInfo node, V1Pod pod, Dictionary<TopologyPair, int> counts, int sign)
+    {
+        foreach (AffinityTerm t in AffinityTerm.Required(existing.Pod.Spec.Affinity!.PodAntiAffinity!.RequiredDuringSchedulingIgnoredDuringExecution, existing.Pod))
+        {
+            if (t.Matches(pod) && Domain(node, t.TopologyKey) is { } pair)
+            {
+                counts[pair] = counts.GetValueOrDefault(pair) + sign;
+            }
+        }
+    }
+
+    private static void CountTerms(List<AffinityTerm> terms, V1Pod existing, NodeInfo node, Dictionary<TopologyPair, int> counts, bool all, int sign)
     {
         if (terms.Count == 0)
         {
@@ -185,7 +225,7 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, 
                 {
                     if (Domain(node, t.TopologyKey) is { } pair)
                     {
-                        counts[pair] = counts.GetValueOrDefault(pair) + 1;
+                        counts[pair] = counts.GetValueOrDefault(pair) + sign;
                     }
                 }
             }
@@ -197,7 +237,7 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, 
         {
             if (t.Matches(existing) && Domain(node, t.TopologyKey) is { } pair)
             {
-                counts[pair] = counts.GetValueOrDefault(pair) + 1;
+                counts[pair] = counts.GetValueOrDefault(pair) + sign;
             }
         }
     }

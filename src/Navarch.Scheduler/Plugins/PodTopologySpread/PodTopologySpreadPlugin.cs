@@ -11,7 +11,7 @@ namespace Navarch.Scheduler.Plugins.PodTopologySpread;
 /// exist). ScheduleAnyway constraints — or, for pods without constraints, the system defaults (hostname skew 3, zone
 /// skew 5) — score: fewer matching pods in the node's domains is better.
 /// </summary>
-internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
+internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "PodTopologySpread";
     public const string Reason = "node(s) didn't match pod topology spread constraints";
@@ -59,6 +59,34 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin,
         }
 
         return Status.Success;
+    }
+
+    public void AddPod(CycleState state, V1Pod podToSchedule, PodInfo podToAdd, NodeInfo node) => Update(state, podToSchedule, podToAdd, node, +1);
+
+    public void RemovePod(CycleState state, V1Pod podToSchedule, PodInfo podToRemove, NodeInfo node) => Update(state, podToSchedule, podToRemove, node, -1);
+
+    private static void Update(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, int sign)
+    {
+        if (state.Read<SpreadState>(FilterKey) is not { } s || node.Node is not { } n || n.Metadata.Labels is not { } labels
+            || !NodeAffinityPlugin.RequiredMatches(pod, n) || s.Constraints.Any(c => !labels.ContainsKey(c.TopologyKey))
+            || other.Pod.Metadata.NamespaceProperty != pod.Metadata.NamespaceProperty)
+        {
+            return;
+        }
+
+        // The state is shared with the cycle it was cloned from: change a copy.
+        var counts = new Dictionary<TopologyPair, int>(s.Counts);
+        foreach (SpreadConstraint c in s.Constraints)
+        {
+            if (LabelSelectors.Matches(c.Selector, other.Pod.Metadata.Labels))
+            {
+                var pair = new TopologyPair(c.TopologyKey, labels[c.TopologyKey]);
+                counts[pair] = counts.GetValueOrDefault(pair) + sign;
+            }
+        }
+
+        var mins = counts.GroupBy(kv => kv.Key.Key).ToDictionary(g => g.Key, g => g.Min(kv => kv.Value), StringComparer.Ordinal);
+        state.Write(FilterKey, s with { Counts = counts, MinCounts = mins });
     }
 
     public Status PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo> all)
