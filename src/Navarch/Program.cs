@@ -9,9 +9,10 @@ internal static class Program
     public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Navarch: Kubernetes in one binary.");
-        root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane: the store, the API server and the controller manager (scheduler and agent are not built yet).", withControllers: true));
+        root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane: the store, the API server, the controller manager and the scheduler (the agent is not built yet).", withControllers: true));
         root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone.", withControllers: false));
         root.Subcommands.Add(ControllerManagerCommand.Create());
+        root.Subcommands.Add(SchedulerCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {

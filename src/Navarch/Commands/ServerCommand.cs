@@ -49,6 +49,9 @@ internal static class ServerCommand
             Task controllers = client is null
                 ? Task.CompletedTask
                 : new Navarch.Controllers.ControllerManager(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+            Task scheduler = client is null
+                ? Task.CompletedTask
+                : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -58,6 +61,7 @@ internal static class ServerCommand
             }
 
             await controllers;
+            await scheduler;
             await server.StopAsync(CancellationToken.None);
             return 0;
         });

@@ -1,0 +1,64 @@
+using k8s.Models;
+using Navarch.Client.Informers;
+using Navarch.Scheduler.Cache;
+using Navarch.Scheduler.Queue;
+
+namespace Navarch.Scheduler;
+
+/// <summary>
+/// Routes informer events: pending pods this scheduler serves go to the queue; assigned pods go to the cache; an
+/// assigned pod deleted or finished frees room, so it moves parked pods back for another try (nodes: <see cref="NodeEventHandler"/>).
+/// </summary>
+internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, Nominator nominator, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
+{
+    public IResourceEventHandler<V1Pod> Pods => new ResourceEventHandler<V1Pod>(OnPod, OnPodDeleted);
+
+    public IResourceEventHandler<V1Node> Nodes => new NodeEventHandler(queue, cache);
+
+    private void OnPod(V1Pod pod)
+    {
+        string key = ObjectKeys.KeyOf(pod);
+        if (!string.IsNullOrEmpty(pod.Spec.NodeName))
+        {
+            queue.Delete(key);
+            nominator.Remove(key);
+            if (pod.Status?.Phase is "Succeeded" or "Failed")
+            {
+                cache.RemovePod(key);
+                queue.MoveAllToActiveOrBackoff();
+            }
+            else
+            {
+                cache.AddOrUpdatePod(pod);
+            }
+
+            return;
+        }
+
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            queue.Delete(key);
+            nominator.Remove(key);
+            return;
+        }
+
+        if (schedulerNames.Contains(pod.Spec.SchedulerName ?? "default-scheduler"))
+        {
+            int priority = priorities.Of(pod);
+            nominator.Set(pod, priority);
+            queue.AddOrUpdate(pod, priority);
+        }
+    }
+
+    private void OnPodDeleted(V1Pod pod, bool finalStateUnknown)
+    {
+        string key = ObjectKeys.KeyOf(pod);
+        queue.Delete(key);
+        nominator.Remove(key);
+        if (!string.IsNullOrEmpty(pod.Spec.NodeName) || cache.IsAssumed(key))
+        {
+            cache.RemovePod(key);
+            queue.MoveAllToActiveOrBackoff();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Navarch.Scheduler;
+using Navarch.Scheduler.Config;
+
+namespace Navarch.Commands;
+
+/// <summary><c>navarch scheduler</c>: the scheduler alone, against any API server.</summary>
+internal static class SchedulerCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig of the API server to schedule for", Required = true };
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Schedule only while holding the kube-scheduler Lease", DefaultValueFactory = _ => true };
+        var config = new Option<string?>("--config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file" };
+        var command = new Command("scheduler", "Run the scheduler alone.") { kubeconfig, leaderElect, config };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            SchedulerConfiguration configuration;
+            try
+            {
+                configuration = parse.GetValue(config) is { } path ? ConfigurationLoader.Load(path) : SchedulerConfiguration.Default();
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                await Console.Error.WriteLineAsync($"navarch scheduler: {e.Message}");
+                return 1;
+            }
+
+            using ILoggerFactory logging = Logging.Create();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
+            string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
+            await new KubeScheduler(client, logging, options: new SchedulerOptions { Configuration = configuration }).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+using k8s;
+using k8s.Models;
+using static Navarch.Scheduler.Tests.Fixtures;
+
+namespace Navarch.Scheduler.Tests;
+
+public sealed class LeaderElectionTests : SchedulerCluster
+{
+    protected override bool StartScheduler => false;
+
+    [Fact]
+    public async Task OnlyTheLeaderSchedulesAndAStandbyTakesOver()
+    {
+        var options = new SchedulerOptions { LeaseDuration = TimeSpan.FromSeconds(2), RenewDeadline = TimeSpan.FromSeconds(1), RetryPeriod = TimeSpan.FromMilliseconds(200) };
+        using var stopA = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        using var stopB = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        var stops = new Dictionary<string, CancellationTokenSource> { ["a"] = stopA, ["b"] = stopB };
+        Task a = new KubeScheduler(Client, Logging, options: options).RunAsync(leaderElect: true, "a", stopA.Token);
+        Task b = new KubeScheduler(Client, Logging, options: options).RunAsync(leaderElect: true, "b", stopB.Token);
+
+        await CreateNodeAsync(Node("n1"));
+        await CreatePodAsync(Pod("first"));
+        await WaitBoundAsync("first");
+        V1Lease lease = await Client.CoordinationV1.ReadNamespacedLeaseAsync("kube-scheduler", "kube-system");
+        string leader = lease.Spec.HolderIdentity;
+        Assert.Contains(leader, stops.Keys);
+
+        // The leader dies; the standby takes the lease once it expires and schedules.
+        await stops[leader].CancelAsync();
+        await (leader == "a" ? a : b);
+        await CreatePodAsync(Pod("second"));
+        await WaitBoundAsync("second", 10);
+        lease = await Client.CoordinationV1.ReadNamespacedLeaseAsync("kube-scheduler", "kube-system");
+        Assert.NotEqual(leader, lease.Spec.HolderIdentity);
+
+        await stopA.CancelAsync();
+        await stopB.CancelAsync();
+        await Task.WhenAll(a, b);
+    }
+}

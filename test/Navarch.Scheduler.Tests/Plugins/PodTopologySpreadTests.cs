@@ -1,0 +1,91 @@
+using k8s.Models;
+using Navarch.Scheduler.Framework;
+using Navarch.Scheduler.Plugins.PodTopologySpread;
+using static Navarch.Scheduler.Tests.Fixtures;
+
+namespace Navarch.Scheduler.Tests.Plugins;
+
+public sealed class PodTopologySpreadTests
+{
+    /// <summary>Zones a (2 matching pods), b (1), and c (0, on a node given only when asked).</summary>
+    private static List<NodeInfo> Cluster(bool withZoneC)
+    {
+        var app = Labels("app=web");
+        var nodes = new List<NodeInfo>
+        {
+            Info(Node("a1", labels: Labels("topology.kubernetes.io/zone=a")), Pod("w1", labels: app), Pod("w2", labels: app)),
+            Info(Node("b1", labels: Labels("topology.kubernetes.io/zone=b")), Pod("w3", labels: app), Pod("other", labels: Labels("app=db"))),
+        };
+        if (withZoneC)
+        {
+            nodes.Add(Info(Node("c1", labels: Labels("topology.kubernetes.io/zone=c"))));
+        }
+
+        nodes.Add(Info(Node("nolabel")));
+        return nodes;
+    }
+
+    public static TheoryData<int, int, bool, string, StatusCode> Cases => new()
+    {
+        { 1, 1, false, "a1", StatusCode.Unschedulable },   // a: 2+1-1 = 2 > 1
+        { 1, 1, false, "b1", StatusCode.Success },         // b: 1+1-1 = 1
+        { 2, 1, false, "a1", StatusCode.Success },
+        { 1, 1, true, "b1", StatusCode.Unschedulable },    // min is zone c's 0
+        { 1, 1, true, "c1", StatusCode.Success },
+        { 1, 3, false, "b1", StatusCode.Unschedulable },   // 2 domains < minDomains 3: min counts as 0
+        { 1, 1, false, "nolabel", StatusCode.UnschedulableAndUnresolvable },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DoNotSchedule(int maxSkew, int minDomains, bool withZoneC, string node, StatusCode want)
+    {
+        List<NodeInfo> nodes = Cluster(withZoneC);
+        V1Pod pod = Pod(labels: Labels("app=web"));
+        pod.Spec.TopologySpreadConstraints =
+        [
+            new V1TopologySpreadConstraint { MaxSkew = maxSkew, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "DoNotSchedule", MinDomains = minDomains, LabelSelector = new V1LabelSelector { MatchLabels = Labels("app=web") } },
+        ];
+        var plugin = new PodTopologySpreadPlugin();
+        var state = new CycleState();
+        Assert.True(plugin.PreFilter(state, pod, nodes).IsSuccess);
+        Assert.Equal(want, plugin.Filter(state, pod, nodes.Single(n => n.Name == node)).Code);
+    }
+
+    [Fact]
+    public void MatchLabelKeysNarrowTheSelector()
+    {
+        // w1 and w2 are revision 1; the pod is revision 2: with matchLabelKeys only revision 2 counts, so zone a is fine.
+        var nodes = new List<NodeInfo>
+        {
+            Info(Node("a1", labels: Labels("topology.kubernetes.io/zone=a")), Pod("w1", labels: Labels("app=web", "rev=1")), Pod("w2", labels: Labels("app=web", "rev=1"))),
+            Info(Node("b1", labels: Labels("topology.kubernetes.io/zone=b"))),
+        };
+        V1Pod pod = Pod(labels: Labels("app=web", "rev=2"));
+        pod.Spec.TopologySpreadConstraints =
+        [
+            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "DoNotSchedule", MatchLabelKeys = ["rev"], LabelSelector = new V1LabelSelector { MatchLabels = Labels("app=web") } },
+        ];
+        var plugin = new PodTopologySpreadPlugin();
+        var state = new CycleState();
+        plugin.PreFilter(state, pod, nodes);
+        Assert.True(plugin.Filter(state, pod, nodes[0]).IsSuccess);
+    }
+
+    [Fact]
+    public void ScheduleAnywayAndSystemDefaultsPreferEmptierDomains()
+    {
+        List<NodeInfo> nodes = Cluster(withZoneC: true).Where(n => n.Name != "nolabel").ToList();
+        var plugin = new PodTopologySpreadPlugin();
+
+        // No constraints: the system defaults (hostname, zone) apply with the pod's own labels.
+        V1Pod pod = Pod(labels: Labels("app=web"));
+        Assert.Equal(2, PodTopologySpreadPlugin.Constraints(pod, hard: false).Count);
+        var state = new CycleState();
+        Assert.Equal(StatusCode.Skip, plugin.PreFilter(state, pod, nodes).Code);
+        Assert.True(plugin.PreScore(state, pod, nodes, nodes).IsSuccess);
+        long[] scores = nodes.Select(n => plugin.Score(state, pod, n)).ToArray();
+        plugin.NormalizeScore(state, pod, scores);
+        Assert.True(scores[2] > scores[1] && scores[1] > scores[0], string.Join(",", scores));
+    }
+}
