@@ -12,6 +12,9 @@ internal static class Program
         root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane: the store, the API server and the controller manager (scheduler and agent are not built yet).", withControllers: true));
         root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone.", withControllers: false));
         root.Subcommands.Add(ControllerManagerCommand.Create());
+        root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
+        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet)."));
+        root.Subcommands.Add(ImagesCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {

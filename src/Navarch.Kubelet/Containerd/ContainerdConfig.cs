@@ -70,6 +70,10 @@ public sealed class ContainerdConfig
         b.AppendLine("  stream_server_port = \"0\"");
         b.AppendLine("  enable_selinux = false");
         b.AppendLine("  disable_apparmor = true");
+
+        // Sandboxes ask for oom_score_adj -998; where this process may not lower it (this machine: runc fails with
+        // "can't get final child's PID from pipe"), containerd clamps it to its own value instead.
+        b.AppendLine("  restrict_oom_score_adj = true");
         b.AppendLine();
         b.AppendLine($"[{cri}.containerd]");
         b.AppendLine("  snapshotter = \"overlayfs\"");

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Cri.V1;
+
+namespace Navarch.Kubelet.Tests;
+
+/// <summary>
+/// Removes what a test's kubelet left on the machine: its pod sandboxes (with their network namespaces and IP
+/// leases), then — after containerd stopped — any mount under its data dir, its bridge, and the data dir.
+/// </summary>
+internal static class NodeCleanup
+{
+    public static async Task RemoveSandboxesAsync(string socket)
+    {
+        if (!File.Exists(socket))
+        {
+            return;
+        }
+
+        using var cri = new CriConnection(socket);
+        try
+        {
+            ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+            foreach (PodSandbox sandbox in list.Items)
+            {
+                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+            }
+        }
+        catch (RpcException)
+        {
+            // containerd is gone already; the mounts below are still cleaned.
+        }
+    }
+
+    public static void RemoveHostState(string dataDir, string bridge)
+    {
+        string root = Path.GetFullPath(dataDir);
+        var mounts = File.ReadAllLines("/proc/self/mountinfo")
+            .Select(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))
+            .Where(m => m.StartsWith(root + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => m.Length)
+            .ToList();
+        foreach (string mount in mounts)
+        {
+            Run("umount", "-l", mount);
+        }
+
+        if (Directory.Exists($"/sys/class/net/{bridge}"))
+        {
+            Run("ip", "link", "delete", bridge);
+        }
+
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        using Process? p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true });
+        p?.WaitForExit();
+    }
+}
