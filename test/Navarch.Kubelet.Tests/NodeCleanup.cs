@@ -52,6 +52,24 @@ internal static class NodeCleanup
             Run("ip", "link", "delete", bridge);
         }
 
+        // containerd's parent cgroup of pods; rmdir succeeds only when no container of any runtime is left in it.
+        foreach (string cgroup in Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(c => new[] { Path.Combine(c, "k8s.io"), Path.Combine(c, "unified", "k8s.io") }).Append("/sys/fs/cgroup/k8s.io"))
+        {
+            try
+            {
+                if (Directory.Exists(cgroup) && Directory.GetDirectories(cgroup).Length == 0)
+                {
+                    Directory.Delete(cgroup);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
         if (Directory.Exists(root))
         {
             Directory.Delete(root, recursive: true);

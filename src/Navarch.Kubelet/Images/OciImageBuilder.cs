@@ -128,7 +128,10 @@ public static class OciImageBuilder
         ["size"] = blob.LongLength,
     };
 
-    private static byte[] Json(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node);
+    // Plain '+' in media types rather than \u002B: the same JSON, but as other OCI tools write it.
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static byte[] Json(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, JsonOptions);
 
     private static async Task WriteLayerAsync(string root, Stream output, CancellationToken cancellationToken)
     {
