@@ -2,148 +2,110 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
-using Navarch.Testing;
 
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>
 /// The kubelet against a real API server and its own containerd, as root: node registration and lease, a busybox
-/// pod from Pending to Running with its output in the CRI log, and graceful deletion down to no containers.
+/// pod from Pending to Running with its output in the CRI log, graceful deletion down to no containers, restarts.
 /// </summary>
 public sealed class KubeletEndToEndTests(ITestOutputHelper output)
 {
+    private static V1Pod Pod(string name, string node, string script, string restartPolicy = "Always") => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Spec = new V1PodSpec
+        {
+            NodeName = node,
+            RestartPolicy = restartPolicy,
+            TerminationGracePeriodSeconds = 2,
+            Containers = [new V1Container { Name = "main", Image = "busybox:1.35", Command = ["sh", "-c", script] }],
+        },
+    };
+
+    private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what, int seconds = 60) =>
+        KubeletNode.WaitAsync(async () =>
+        {
+            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, "default");
+            return condition(p) ? p : null;
+        }, what, seconds);
+
     [Fact]
     public async Task Pod_runs_logs_and_is_deleted()
     {
-        Assert.True(Environment.UserName == "root", "the kubelet end-to-end test runs containerd and must run as root");
-        TestImages.EnsurePackages();
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        Kubernetes client = node.Client;
+        KubeletOptions options = node.Options;
 
-        string suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
-        string dataDir = Path.Combine("/tmp", "nvk-" + suffix);
-        var options = new KubeletOptions
+        V1Node registered = await KubeletNode.WaitAsync(async () =>
         {
-            NodeName = "node-" + suffix,
-            DataDir = dataDir,
-            BridgeName = "nvt" + suffix,
-            DefaultPodCidr = $"10.{200 + Random.Shared.Next(50)}.{Random.Shared.Next(250)}.0/24",
-            LeaseRenewInterval = TimeSpan.FromSeconds(2),
-            StatusUpdateInterval = TimeSpan.FromSeconds(2),
-        };
-        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
-        await using ApiServerHost api = await ApiServerHost.StartAsync();
-        Kubernetes client = api.Client;
-        string? socket = null;
-        try
+            V1Node n = await client.CoreV1.ReadNodeAsync(options.NodeName);
+            return n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true ? n : null;
+        }, "node Ready");
+        Assert.Equal(options.NodeName, registered.Metadata.Labels["kubernetes.io/hostname"]);
+        Assert.Equal("linux", registered.Metadata.Labels["kubernetes.io/os"]);
+        Assert.Equal("110", registered.Status.Capacity["pods"].ToString());
+        Assert.StartsWith("containerd://", registered.Status.NodeInfo.ContainerRuntimeVersion, StringComparison.Ordinal);
+        Assert.Contains(registered.Status.Images, i => i.Names.Contains(TestImages.Busybox));
+        V1Lease lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(options.NodeName, "kube-node-lease");
+        Assert.Equal(options.NodeName, lease.Spec.HolderIdentity);
+
+        V1Pod created = await client.CoreV1.CreateNamespacedPodAsync(Pod("hello", options.NodeName, "echo hello; sleep 3600"), "default");
+        V1Pod running = await WaitPodAsync(client, "hello", p => p.Status?.Phase == "Running" && p.Status.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
+        V1ContainerStatus status = running.Status.ContainerStatuses[0];
+        Assert.StartsWith("containerd://", status.ContainerID, StringComparison.Ordinal);
+        Assert.StartsWith("sha256:", status.ImageID, StringComparison.Ordinal);
+        Assert.Equal(0, status.RestartCount);
+        Assert.True(status.Ready);
+        Assert.False(string.IsNullOrEmpty(running.Status.PodIP));
+        Assert.Contains(running.Status.Conditions, c => c.Type == "Ready" && c.Status == "True");
+
+        string log = Path.Combine(options.PodLogsDir, $"default_hello_{created.Metadata.Uid}", "main", "0.log");
+        await KubeletNode.WaitAsync(() => Task.FromResult<string?>(File.Exists(log) && File.ReadAllText(log).Contains("hello", StringComparison.Ordinal) ? "ok" : null), "hello in the container log");
+
+        await client.CoreV1.DeleteNamespacedPodAsync("hello", "default");
+        await KubeletNode.WaitAsync(async () =>
         {
-            await TestImages.BuildAsync(options.ImagesDir, Path.Combine(dataDir, "scratch"));
-            await using (var kubelet = new Kubelet(client, options, loggers))
+            try
             {
-                await kubelet.StartAsync(CancellationToken.None);
-                socket = kubelet.RuntimeEndpoint!;
-
-                V1Node node = await WaitAsync(async () =>
-                {
-                    V1Node n = await client.CoreV1.ReadNodeAsync(options.NodeName);
-                    return n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true ? n : null;
-                }, "node Ready");
-                Assert.Equal(options.NodeName, node.Metadata.Labels["kubernetes.io/hostname"]);
-                Assert.Equal("linux", node.Metadata.Labels["kubernetes.io/os"]);
-                Assert.Equal("110", node.Status.Capacity["pods"].ToString());
-                Assert.StartsWith("containerd://", node.Status.NodeInfo.ContainerRuntimeVersion, StringComparison.Ordinal);
-                Assert.Contains(node.Status.Images, i => i.Names.Contains(TestImages.Busybox));
-                V1Lease lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(options.NodeName, "kube-node-lease");
-                Assert.Equal(options.NodeName, lease.Spec.HolderIdentity);
-
-                var pod = new V1Pod
-                {
-                    Metadata = new V1ObjectMeta { Name = "hello", NamespaceProperty = "default" },
-                    Spec = new V1PodSpec
-                    {
-                        NodeName = options.NodeName,
-                        TerminationGracePeriodSeconds = 2,
-                        Containers = [new V1Container { Name = "main", Image = "busybox:1.35", Command = ["sh", "-c", "echo hello; sleep 3600"] }],
-                    },
-                };
-                V1Pod created = await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-                V1Pod running = await WaitAsync(async () =>
-                {
-                    V1Pod p = await client.CoreV1.ReadNamespacedPodAsync("hello", "default");
-                    return p.Status?.Phase == "Running" && p.Status.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null ? p : null;
-                }, "pod Running");
-                V1ContainerStatus status = running.Status.ContainerStatuses[0];
-                Assert.StartsWith("containerd://", status.ContainerID, StringComparison.Ordinal);
-                Assert.StartsWith("sha256:", status.ImageID, StringComparison.Ordinal);
-                Assert.Equal(0, status.RestartCount);
-                Assert.True(status.Ready);
-                Assert.False(string.IsNullOrEmpty(running.Status.PodIP));
-                Assert.Contains(running.Status.Conditions, c => c.Type == "Ready" && c.Status == "True");
-
-                string log = Path.Combine(options.PodLogsDir, $"default_hello_{created.Metadata.Uid}", "main", "0.log");
-                await WaitAsync(() => Task.FromResult<string?>(File.Exists(log) && File.ReadAllText(log).Contains("hello", StringComparison.Ordinal) ? "ok" : null), "hello in the container log");
-
-                await client.CoreV1.DeleteNamespacedPodAsync("hello", "default");
-                await WaitAsync(async () =>
-                {
-                    try
-                    {
-                        await client.CoreV1.ReadNamespacedPodAsync("hello", "default");
-                        return null;
-                    }
-                    catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        return "gone";
-                    }
-                }, "pod deleted");
-
-                using var cri = new CriConnection(socket);
-                var filter = new ContainerFilter();
-                filter.LabelSelector["io.kubernetes.pod.uid"] = created.Metadata.Uid;
-                ListContainersResponse left = await cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = filter });
-                Assert.Empty(left.Containers);
-                await NodeCleanup.RemoveSandboxesAsync(socket);
+                await client.CoreV1.ReadNamespacedPodAsync("hello", "default");
+                return null;
             }
-        }
-        finally
-        {
-            string containerdLog = Path.Combine(dataDir, "agent", "containerd", "containerd.log");
-            if (File.Exists(containerdLog))
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
-                output.WriteLine("containerd log (tail):");
-                foreach (string line in File.ReadLines(containerdLog).TakeLast(40))
-                {
-                    output.WriteLine(line);
-                }
+                return "gone";
             }
+        }, "pod deleted");
 
-            if (socket is not null && File.Exists(socket))
-            {
-                await NodeCleanup.RemoveSandboxesAsync(socket);
-            }
-
-            NodeCleanup.RemoveHostState(dataDir, options.BridgeName);
-        }
+        using var cri = new CriConnection(node.Socket);
+        var filter = new ContainerFilter();
+        filter.LabelSelector["io.kubernetes.pod.uid"] = created.Metadata.Uid;
+        ListContainersResponse left = await cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = filter });
+        Assert.Empty(left.Containers);
     }
 
-    private static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, string what, int seconds = 60)
-        where T : class
+    [Fact]
+    public async Task Failing_containers_restart_with_backoff_or_fail_the_pod()
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            if (await probe() is { } result)
-            {
-                return result;
-            }
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        Kubernetes client = node.Client;
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("crash", node.Options.NodeName, "echo run; exit 3"), "default");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("once", node.Options.NodeName, "exit 4", restartPolicy: "Never"), "default");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("done", node.Options.NodeName, "exit 0", restartPolicy: "OnFailure"), "default");
 
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
+        // The first restart waits 10 s; then the container waits in CrashLoopBackOff with its last exit recorded.
+        V1Pod crash = await WaitPodAsync(client, "crash", p => p.Status?.ContainerStatuses?.FirstOrDefault() is { RestartCount: >= 1, State.Waiting.Reason: "CrashLoopBackOff" }, "CrashLoopBackOff after a restart", 60);
+        V1ContainerStatus status = crash.Status.ContainerStatuses[0];
+        Assert.Equal(3, status.LastState.Terminated.ExitCode);
+        Assert.Equal("Error", status.LastState.Terminated.Reason);
+        Assert.Equal("Running", crash.Status.Phase);
 
-            await Task.Delay(200);
-        }
+        V1Pod once = await WaitPodAsync(client, "once", p => p.Status?.Phase == "Failed", "restartPolicy Never pod Failed");
+        Assert.Equal(4, once.Status.ContainerStatuses[0].State.Terminated.ExitCode);
+        Assert.Equal(0, once.Status.ContainerStatuses[0].RestartCount);
+        V1Pod done = await WaitPodAsync(client, "done", p => p.Status?.Phase == "Succeeded", "restartPolicy OnFailure pod Succeeded");
+        Assert.Equal("Completed", done.Status.ContainerStatuses[0].State.Terminated.Reason);
     }
 }

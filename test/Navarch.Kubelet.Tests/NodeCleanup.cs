@@ -24,14 +24,49 @@ internal static class NodeCleanup
             ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
             foreach (PodSandbox sandbox in list.Items)
             {
-                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
-                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                // The sandbox's network namespace, removed by hand if containerd could not (e.g. CNI was not ready).
+                PodSandboxStatusResponse status = await cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandbox.Id, Verbose = true }, deadline: DateTime.UtcNow.AddSeconds(10));
+                string? netns = NetnsOf(status);
+                try
+                {
+                    await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                    await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                }
+                catch (RpcException)
+                {
+                }
+
+                if (netns is not null && File.Exists(netns) && netns.StartsWith("/var/run/netns/", StringComparison.Ordinal))
+                {
+                    Run("ip", "netns", "delete", Path.GetFileName(netns));
+                }
             }
         }
         catch (RpcException)
         {
             // containerd is gone already; the mounts below are still cleaned.
         }
+    }
+
+    private static string? NetnsOf(PodSandboxStatusResponse status)
+    {
+        if (!status.Info.TryGetValue("info", out string? info))
+        {
+            return null;
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(info);
+        if (!doc.RootElement.TryGetProperty("runtimeSpec", out System.Text.Json.JsonElement spec)
+            || !spec.TryGetProperty("linux", out System.Text.Json.JsonElement linux)
+            || !linux.TryGetProperty("namespaces", out System.Text.Json.JsonElement namespaces))
+        {
+            return null;
+        }
+
+        return namespaces.EnumerateArray()
+            .Where(n => n.GetProperty("type").GetString() == "network" && n.TryGetProperty("path", out _))
+            .Select(n => n.GetProperty("path").GetString())
+            .FirstOrDefault();
     }
 
     public static void RemoveHostState(string dataDir, string bridge)

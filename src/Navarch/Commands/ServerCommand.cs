@@ -19,7 +19,7 @@ internal static class ServerCommand
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
-        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent on this machine (the agent is not built yet, so none runs either way)" };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent on this machine (the server does not start one yet either way: run `navarch agent`)" };
 
         var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent };
         command.SetAction(async (parse, cancellationToken) =>
