@@ -5,9 +5,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
+. scripts/lib/images.sh
 
 # etcd-server: the etcd conformance fixture starts a real etcd on loopback.
 ensure_packages etcd-server
+# containerd, runc, CNI plugins, catatonit, busybox-static: the kubelet end-to-end tests run real pods.
+ensure_image_packages
 
 results=artifacts/test-results
 rm -rf "$results"

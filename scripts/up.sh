@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
+. scripts/lib/images.sh
 ensure_packages ca-certificates
 dotnet build src/Navarch -c Release -o artifacts/navarch >&2
+# The node agent's runtime and its pause and busybox images (imported by `navarch agent` at start).
+build_images artifacts/navarch/navarch.dll "${NAVARCH_DATA_DIR:-/var/lib/navarch}/agent/images"
 mkdir -p /etc/navarch
 echo "kubeconfig: export KUBECONFIG=/etc/navarch/navarch.yaml" >&2
 exec dotnet artifacts/navarch/navarch.dll server --write-kubeconfig /etc/navarch/navarch.yaml --write-kubeconfig-mode 600 "$@"

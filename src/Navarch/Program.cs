@@ -9,10 +9,13 @@ internal static class Program
     public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Navarch: Kubernetes in one binary.");
-        root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane: the store, the API server, the controller manager and the scheduler (the agent is not built yet).", withControllers: true));
+        root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane (the store, the API server, the controller manager and the scheduler) and, unless --disable-agent, a node agent.", withControllers: true));
         root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone.", withControllers: false));
         root.Subcommands.Add(ControllerManagerCommand.Create());
         root.Subcommands.Add(SchedulerCommand.Create());
+        root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
+        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet)."));
+        root.Subcommands.Add(ImagesCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {

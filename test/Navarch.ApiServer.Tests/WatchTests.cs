@@ -62,4 +62,20 @@ public sealed class WatchTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Contains("\"code\":410", body, StringComparison.Ordinal);
         Assert.Contains("\"reason\":\"Expired\"", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_watch_with_bookmarks_streams_every_event_of_a_burst()
+    {
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "bookmarked" } });
+        string rv = (await _client.CoreV1.ListNamespacedConfigMapAsync("bookmarked")).Metadata.ResourceVersion;
+        Task<string> body = fixture.Http.GetStringAsync(new Uri($"/api/v1/namespaces/bookmarked/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion={rv}&timeoutSeconds=3", UriKind.Relative));
+        await Task.Delay(300);
+        for (int i = 0; i < 5; i++)
+        {
+            await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"burst-{i}" } }, "bookmarked");
+        }
+
+        string stream = await body;
+        Assert.Equal(5, stream.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(line => line.Contains("\"type\":\"ADDED\"", StringComparison.Ordinal)));
+    }
 }

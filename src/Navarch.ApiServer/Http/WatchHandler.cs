@@ -70,45 +70,58 @@ internal sealed partial class ResourceHandler
 
             var last = since;
             using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), time) : null;
-            await using IAsyncEnumerator<WatchEvent> events = caches.For(definition).WatchAsync(prefix, since, ct).GetAsyncEnumerator(ct);
+            using var stopEvents = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            await using IAsyncEnumerator<WatchEvent> events = caches.For(definition).WatchAsync(prefix, since, stopEvents.Token).GetAsyncEnumerator(stopEvents.Token);
             Task<bool> next = events.MoveNextAsync().AsTask();
-            while (true)
+            try
             {
-                Task tick = bookmarkTimer is null ? Task.Delay(Timeout.Infinite, ct) : bookmarkTimer.WaitForNextTickAsync(ct).AsTask();
-                if (await Task.WhenAny(next, tick) == tick)
+                // One wait on the timer at a time (a PeriodicTimer allows no more): it carries over while events arrive.
+                Task? tick = null;
+                while (true)
                 {
-                    await tick;
-                    var bookmark = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(definition.ClrType)!;
-                    bookmark.ApiVersion = definition.ApiVersion;
-                    bookmark.Kind = definition.Kind;
-                    bookmark.Metadata = new V1ObjectMeta { ResourceVersion = last.ToString(CultureInfo.InvariantCulture) };
-                    await SendAsync("BOOKMARK", ObjectCodec.ToNode(bookmark));
-                    continue;
-                }
+                    tick ??= bookmarkTimer is null ? Task.Delay(Timeout.Infinite, ct) : bookmarkTimer.WaitForNextTickAsync(ct).AsTask();
+                    if (await Task.WhenAny(next, tick) == tick)
+                    {
+                        await tick;
+                        tick = null;
+                        var bookmark = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(definition.ClrType)!;
+                        bookmark.ApiVersion = definition.ApiVersion;
+                        bookmark.Kind = definition.Kind;
+                        bookmark.Metadata = new V1ObjectMeta { ResourceVersion = last.ToString(CultureInfo.InvariantCulture) };
+                        await SendAsync("BOOKMARK", ObjectCodec.ToNode(bookmark));
+                        continue;
+                    }
 
-                if (!await next)
-                {
-                    return;
-                }
+                    if (!await next)
+                    {
+                        return;
+                    }
 
-                WatchEvent e = events.Current;
-                last = e.Revision;
-                IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : ObjectCodec.Decode(definition, e.PrevKv);
-                IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? ObjectCodec.Decode(definition, e.Kv) : null;
-                bool was = before is not null && Matches(before), now = after is not null && Matches(after);
-                if (after is not null && now)
-                {
-                    await SendAsync(was ? "MODIFIED" : "ADDED", Render(after));
-                }
-                else if (was)
-                {
-                    // Deleted, or no longer selected: the last state, at the revision of the change.
-                    IKubernetesObject<V1ObjectMeta> gone = after ?? before!;
-                    gone.Metadata.ResourceVersion = e.Revision.ToString(CultureInfo.InvariantCulture);
-                    await SendAsync("DELETED", Render(gone));
-                }
+                    WatchEvent e = events.Current;
+                    last = e.Revision;
+                    IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : ObjectCodec.Decode(definition, e.PrevKv);
+                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? ObjectCodec.Decode(definition, e.Kv) : null;
+                    bool was = before is not null && Matches(before), now = after is not null && Matches(after);
+                    if (after is not null && now)
+                    {
+                        await SendAsync(was ? "MODIFIED" : "ADDED", Render(after));
+                    }
+                    else if (was)
+                    {
+                        // Deleted, or no longer selected: the last state, at the revision of the change.
+                        IKubernetesObject<V1ObjectMeta> gone = after ?? before!;
+                        gone.Metadata.ResourceVersion = e.Revision.ToString(CultureInfo.InvariantCulture);
+                        await SendAsync("DELETED", Render(gone));
+                    }
 
-                next = events.MoveNextAsync().AsTask();
+                    next = events.MoveNextAsync().AsTask();
+                }
+            }
+            finally
+            {
+                // An enumerator may not be disposed while a MoveNextAsync is in flight: end it and let it finish.
+                await stopEvents.CancelAsync();
+                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
         catch (StorageException e) when (e.Code is StorageErrorCode.WatcherTooSlow)

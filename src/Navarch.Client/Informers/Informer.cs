@@ -22,15 +22,20 @@ public sealed partial class Informer<T> : IInformer
     private readonly RawApi _api;
     private readonly string _path;
     private readonly string? _labelSelector;
+    private readonly string? _fieldSelector;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<IResourceEventHandler<T>> _handlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _resourceVersion = "";
 
-    /// <summary>Creates an informer over one namespace (or all, when null) and an optional label selector.</summary>
-    public Informer(Kubernetes client, string? @namespace = null, string? labelSelector = null, TimeProvider? time = null, ILogger? logger = null)
+    /// <summary>
+    /// Creates an informer over one namespace (or all, when null) and optional label and field selectors (a kubelet
+    /// watches only its own pods with <c>spec.nodeName=NODE</c>).
+    /// </summary>
+    public Informer(Kubernetes client, string? @namespace = null, string? labelSelector = null, TimeProvider? time = null, ILogger? logger = null, string? fieldSelector = null)
     {
+        _fieldSelector = fieldSelector;
         _client = client;
         _api = new RawApi(client);
         _path = ResourcePaths.Collection<T>(@namespace);
@@ -205,6 +210,11 @@ public sealed partial class Informer<T> : IInformer
         if (!string.IsNullOrEmpty(_labelSelector))
         {
             all.Add(("labelSelector", _labelSelector));
+        }
+
+        if (!string.IsNullOrEmpty(_fieldSelector))
+        {
+            all.Add(("fieldSelector", _fieldSelector));
         }
 
         return _path + "?" + string.Join('&', all.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));

@@ -19,9 +19,10 @@ internal static class ServerCommand
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
-        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent on this machine (the agent is not built yet, so none runs either way)" };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
+        var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -52,12 +53,32 @@ internal static class ServerCommand
             Task scheduler = client is null
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+            // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
+            Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
+                ? null
+                : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
+                {
+                    NodeName = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
+                    DataDir = options.DataDir,
+                    NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
+                }, logging);
+            if (agent is not null)
+            {
+                await agent.StartAsync(stop.Token);
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
+            }
+
+            // The agent stops (its containerd with it) while the API server it reports to is still up.
+            if (agent is not null)
+            {
+                await agent.DisposeAsync();
             }
 
             await controllers;

@@ -1,0 +1,131 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Navarch.Client.Events;
+using Navarch.Client.Informers;
+using Navarch.Kubelet.Containerd;
+using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Images;
+using Navarch.Kubelet.Network;
+using Navarch.Kubelet.Node;
+using Navarch.Kubelet.Pods;
+
+namespace Navarch.Kubelet;
+
+/// <summary>
+/// The node agent's kubelet. Start-up stages: the container runtime (a supervised containerd unless an endpoint is
+/// given), the air-gap images, the Node and its pod network config, then the pod informer (this node's pods only)
+/// feeding one worker per pod. Stopping leaves pods running (they are adopted again at the next start).
+/// </summary>
+public sealed partial class Kubelet : IAsyncDisposable
+{
+    private readonly Kubernetes _client;
+    private readonly KubeletOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private ContainerdSupervisor? _containerd;
+    private CriConnection? _cri;
+    private EventRecorder? _events;
+    private PodWorkers? _workers;
+
+    /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
+    public Kubelet(Kubernetes client, KubeletOptions options, ILoggerFactory loggers, TimeProvider? time = null)
+    {
+        _client = client;
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<Kubelet>();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The CRI endpoint in use (set once started).</summary>
+    public string? RuntimeEndpoint { get; private set; }
+
+    /// <summary>The supervised containerd, when the agent runs its own.</summary>
+    public ContainerdSupervisor? Containerd => _containerd;
+
+    /// <summary>Runs every start-up stage; returns once the node is registered and pods are being synced.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_options.AgentDir);
+        Directory.CreateDirectory(_options.ImagesDir);
+        Directory.CreateDirectory(_options.PodLogsDir);
+        ContainerdConfig? containerdConfig = null;
+        if (string.IsNullOrEmpty(_options.ContainerRuntimeEndpoint))
+        {
+            containerdConfig = new ContainerdConfig(_options.DataDir);
+            _containerd = new ContainerdSupervisor(containerdConfig, _loggers.CreateLogger<ContainerdSupervisor>(), _time);
+            await _containerd.StartAsync(cancellationToken).ConfigureAwait(false);
+            RuntimeEndpoint = _containerd.Endpoint;
+        }
+        else
+        {
+            RuntimeEndpoint = _options.ContainerRuntimeEndpoint;
+        }
+
+        _cri = new CriConnection(RuntimeEndpoint);
+        foreach (string image in await ImageImporter.ImportFolderAsync(_cri.SocketPath, _options.ImagesDir, cancellationToken).ConfigureAwait(false))
+        {
+            LogImported(_logger, image);
+        }
+
+        var reporter = new NodeStatusReporter(_client, _cri, _options, _time, _loggers.CreateLogger<NodeStatusReporter>());
+        await reporter.RegisterAsync(cancellationToken).ConfigureAwait(false);
+        if (containerdConfig is not null)
+        {
+            // The pod network of an agent-run containerd; an external runtime brings its own.
+            string podCidr = reporter.Node?.Spec?.PodCIDR is { Length: > 0 } cidr ? cidr : _options.DefaultPodCidr;
+            var cni = new CniConfig { PodCidr = podCidr, BridgeName = _options.BridgeName, IpamDataDir = Path.Combine(_options.AgentDir, "cni", "networks") };
+            await cni.WriteAsync(containerdConfig.CniConfDir, cancellationToken).ConfigureAwait(false);
+            LogNetwork(_logger, podCidr, _options.BridgeName);
+        }
+
+        await reporter.RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
+        _loops.Add(Task.Run(() => reporter.RunAsync(_stop.Token), CancellationToken.None));
+
+        _events = new EventRecorder(_client, "kubelet", _options.NodeName, _time, _loggers.CreateLogger<EventRecorder>());
+        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _stop.Token);
+        var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
+        pods.AddHandler(_workers);
+        _loops.Add(Task.Run(() => pods.RunAsync(_stop.Token), CancellationToken.None));
+        await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        await _workers.RemoveOrphansAsync(pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        LogReady(_logger, _options.NodeName, RuntimeEndpoint);
+    }
+
+    /// <summary>Stops the loops and the supervised containerd; pods keep running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        if (_workers is not null)
+        {
+            await _workers.WaitAsync().ConfigureAwait(false);
+        }
+
+        if (_events is not null)
+        {
+            await _events.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _cri?.Dispose();
+        if (_containerd is not null)
+        {
+            await _containerd.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Imported images from {File}")]
+    private static partial void LogImported(ILogger logger, string file);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
+    private static partial void LogNetwork(ILogger logger, string cidr, string bridge);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet of node {Node} running on {Endpoint}")]
+    private static partial void LogReady(ILogger logger, string node, string endpoint);
+}

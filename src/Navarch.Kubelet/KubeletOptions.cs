@@ -1,0 +1,44 @@
+namespace Navarch.Kubelet;
+
+/// <summary>How a kubelet runs.</summary>
+public sealed class KubeletOptions
+{
+    /// <summary>The Node name (defaults to the hostname, lower-cased).</summary>
+    public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>The agent's state folder; containerd, pod logs and images live under <c>DATA/agent</c>.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>A CRI endpoint to use instead of a supervised containerd (a socket path or unix://PATH).</summary>
+    public string? ContainerRuntimeEndpoint { get; init; }
+
+    /// <summary>The pod CIDR used while the Node has no spec.podCIDR (no IPAM controller runs).</summary>
+    public string DefaultPodCidr { get; init; } = "10.42.0.0/24";
+
+    /// <summary>The host bridge of the pod network.</summary>
+    public string BridgeName { get; init; } = "navarch0";
+
+    /// <summary>The cluster DNS server pods with dnsPolicy ClusterFirst use.</summary>
+    public string ClusterDns { get; init; } = "10.43.0.10";
+
+    /// <summary>The cluster domain.</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>How often the node Lease is renewed.</summary>
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the node status is posted.</summary>
+    public TimeSpan StatusUpdateInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Labels added to the Node at registration (e.g. node-role.kubernetes.io/control-plane).</summary>
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The folder of the agent's own state.</summary>
+    public string AgentDir => Path.Combine(Path.GetFullPath(DataDir), "agent");
+
+    /// <summary>Image tarballs imported at start (k3s's air-gap images folder).</summary>
+    public string ImagesDir => Path.Combine(AgentDir, "images");
+
+    /// <summary>Pod log folders (the CRI log directory of each sandbox).</summary>
+    public string PodLogsDir => Path.Combine(AgentDir, "pods");
+}

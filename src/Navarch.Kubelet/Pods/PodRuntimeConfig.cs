@@ -1,0 +1,281 @@
+using System.Globalization;
+using k8s.Models;
+using Navarch.Kubelet.Cri.V1;
+
+namespace Navarch.Kubelet.Pods;
+
+/// <summary>Translates a Pod's spec into CRI sandbox and container configs.</summary>
+internal static class PodRuntimeConfig
+{
+    public static string LogDirectory(KubeletOptions options, V1Pod pod) =>
+        Path.Combine(options.PodLogsDir, $"{pod.Metadata.NamespaceProperty}_{pod.Metadata.Name}_{pod.Metadata.Uid}");
+
+    public static PodSandboxConfig Sandbox(KubeletOptions options, V1Pod pod, uint attempt)
+    {
+        V1PodSpec spec = pod.Spec;
+        bool hostNetwork = spec.HostNetwork == true;
+        var config = new PodSandboxConfig
+        {
+            Metadata = new PodSandboxMetadata { Name = pod.Metadata.Name, Namespace = pod.Metadata.NamespaceProperty, Uid = pod.Metadata.Uid, Attempt = attempt },
+            Hostname = hostNetwork ? "" : Truncate(spec.Hostname ?? pod.Metadata.Name, 63),
+            LogDirectory = LogDirectory(options, pod),
+            DnsConfig = Dns(options, pod),
+            Linux = new LinuxPodSandboxConfig
+            {
+                SecurityContext = new LinuxSandboxSecurityContext
+                {
+                    NamespaceOptions = Namespaces(spec),
+                    Privileged = spec.Containers.Any(c => c.SecurityContext?.Privileged == true),
+                },
+            },
+        };
+        AddIdentity(config.Labels, pod);
+        foreach (KeyValuePair<string, string> label in pod.Metadata.Labels ?? new Dictionary<string, string>())
+        {
+            config.Labels.TryAdd(label.Key, label.Value);
+        }
+
+        foreach (KeyValuePair<string, string> annotation in pod.Metadata.Annotations ?? new Dictionary<string, string>())
+        {
+            config.Annotations[annotation.Key] = annotation.Value;
+        }
+
+        foreach (V1Container c in spec.Containers)
+        {
+            foreach (V1ContainerPort port in c.Ports ?? [])
+            {
+                if (port.HostPort is > 0)
+                {
+                    config.PortMappings.Add(new PortMapping
+                    {
+                        ContainerPort = port.ContainerPort,
+                        HostPort = port.HostPort.Value,
+                        HostIp = port.HostIP ?? "",
+                        Protocol = port.Protocol switch { "UDP" => Protocol.Udp, "SCTP" => Protocol.Sctp, _ => Protocol.Tcp },
+                    });
+                }
+            }
+        }
+
+        return config;
+    }
+
+    public static ContainerConfig Container(V1Pod pod, V1Container container, string imageRef, uint attempt)
+    {
+        var config = new ContainerConfig
+        {
+            Metadata = new ContainerMetadata { Name = container.Name, Attempt = attempt },
+            Image = new ImageSpec { Image = imageRef, UserSpecifiedImage = container.Image },
+            WorkingDir = container.WorkingDir ?? "",
+            LogPath = Path.Combine(container.Name, $"{attempt.ToString(CultureInfo.InvariantCulture)}.log"),
+            Stdin = container.Stdin == true,
+            StdinOnce = container.StdinOnce == true,
+            Tty = container.Tty == true,
+            Linux = new LinuxContainerConfig
+            {
+                Resources = Resources(container),
+                SecurityContext = Security(pod, container),
+            },
+        };
+        Dictionary<string, string> env = Environment(pod, container);
+        config.Command.AddRange((container.Command ?? []).Select(s => Expand(s, env)));
+        config.Args.AddRange((container.Args ?? []).Select(s => Expand(s, env)));
+        config.Envs.AddRange(env.Select(e => new KeyValue { Key = e.Key, Value = e.Value }));
+        AddIdentity(config.Labels, pod);
+        config.Labels[CriLabels.ContainerName] = container.Name;
+        config.Annotations["io.kubernetes.container.restartCount"] = attempt.ToString(CultureInfo.InvariantCulture);
+        config.Annotations["io.kubernetes.container.terminationMessagePath"] = container.TerminationMessagePath ?? "/dev/termination-log";
+        return config;
+    }
+
+    private static void AddIdentity(Google.Protobuf.Collections.MapField<string, string> labels, V1Pod pod)
+    {
+        labels[CriLabels.PodName] = pod.Metadata.Name;
+        labels[CriLabels.PodNamespace] = pod.Metadata.NamespaceProperty;
+        labels[CriLabels.PodUid] = pod.Metadata.Uid;
+        labels[CriLabels.ManagedBy] = "true";
+    }
+
+    private static NamespaceOption Namespaces(V1PodSpec spec) => new()
+    {
+        Network = spec.HostNetwork == true ? NamespaceMode.Node : NamespaceMode.Pod,
+        Pid = spec.HostPID == true ? NamespaceMode.Node : spec.ShareProcessNamespace == true ? NamespaceMode.Pod : NamespaceMode.Container,
+        Ipc = spec.HostIPC == true ? NamespaceMode.Node : NamespaceMode.Pod,
+    };
+
+    private static DNSConfig Dns(KubeletOptions options, V1Pod pod)
+    {
+        V1PodSpec spec = pod.Spec;
+        string policy = spec.DnsPolicy ?? "ClusterFirst";
+        var dns = new DNSConfig();
+        bool cluster = policy == "ClusterFirstWithHostNet" || (policy == "ClusterFirst" && spec.HostNetwork != true);
+        if (cluster)
+        {
+            string ns = pod.Metadata.NamespaceProperty;
+            dns.Servers.Add(options.ClusterDns);
+            dns.Searches.Add($"{ns}.svc.{options.ClusterDomain}");
+            dns.Searches.Add($"svc.{options.ClusterDomain}");
+            dns.Searches.Add(options.ClusterDomain);
+            dns.Options.Add("ndots:5");
+        }
+        else if (policy != "None")
+        {
+            AddHostResolvConf(dns);
+        }
+
+        if (spec.DnsConfig is { } extra)
+        {
+            dns.Servers.AddRange(extra.Nameservers ?? []);
+            dns.Searches.AddRange(extra.Searches ?? []);
+            dns.Options.AddRange((extra.Options ?? []).Select(o => o.Value is null ? o.Name : $"{o.Name}:{o.Value}"));
+        }
+
+        return dns;
+    }
+
+    private static void AddHostResolvConf(DNSConfig dns)
+    {
+        if (!File.Exists("/etc/resolv.conf"))
+        {
+            return;
+        }
+
+        foreach (string line in File.ReadLines("/etc/resolv.conf"))
+        {
+            string[] f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2)
+            {
+                continue;
+            }
+
+            switch (f[0])
+            {
+                case "nameserver":
+                    dns.Servers.Add(f[1]);
+                    break;
+                case "search":
+                    dns.Searches.AddRange(f.Skip(1));
+                    break;
+                case "options":
+                    dns.Options.AddRange(f.Skip(1));
+                    break;
+            }
+        }
+    }
+
+    private static LinuxContainerResources Resources(V1Container container)
+    {
+        var r = new LinuxContainerResources();
+        IDictionary<string, ResourceQuantity>? requests = container.Resources?.Requests;
+        IDictionary<string, ResourceQuantity>? limits = container.Resources?.Limits;
+        ResourceQuantity? cpuRequest = requests?.TryGetValue("cpu", out ResourceQuantity? rq) == true ? rq : limits?.TryGetValue("cpu", out ResourceQuantity? lq) == true ? lq : null;
+
+        // The kubelet's formulas: shares = milliCPU * 1024 / 1000 (at least 2), quota = milliCPU * period / 1000.
+        r.CpuShares = cpuRequest is null ? 2 : Math.Max(2, MilliCpu(cpuRequest) * 1024 / 1000);
+        if (limits?.TryGetValue("cpu", out ResourceQuantity? cpuLimit) == true)
+        {
+            r.CpuPeriod = 100_000;
+            r.CpuQuota = Math.Max(1000, MilliCpu(cpuLimit) * 100_000 / 1000);
+        }
+
+        if (limits?.TryGetValue("memory", out ResourceQuantity? memory) == true)
+        {
+            r.MemoryLimitInBytes = (long)memory.ToDecimal();
+        }
+
+        return r;
+    }
+
+    private static long MilliCpu(ResourceQuantity q) => (long)Math.Ceiling(q.ToDecimal() * 1000);
+
+    private static LinuxContainerSecurityContext Security(V1Pod pod, V1Container container)
+    {
+        V1SecurityContext? sc = container.SecurityContext;
+        V1PodSecurityContext? psc = pod.Spec.SecurityContext;
+        var result = new LinuxContainerSecurityContext
+        {
+            NamespaceOptions = Namespaces(pod.Spec),
+            Privileged = sc?.Privileged == true,
+            ReadonlyRootfs = sc?.ReadOnlyRootFilesystem == true,
+            NoNewPrivs = sc?.AllowPrivilegeEscalation == false,
+        };
+        if ((sc?.RunAsUser ?? psc?.RunAsUser) is long uid)
+        {
+            result.RunAsUser = new Int64Value { Value = uid };
+        }
+
+        if ((sc?.RunAsGroup ?? psc?.RunAsGroup) is long gid)
+        {
+            result.RunAsGroup = new Int64Value { Value = gid };
+        }
+
+        if (sc?.Capabilities is { } caps)
+        {
+            result.Capabilities = new Capability();
+            result.Capabilities.AddCapabilities.AddRange(caps.Add ?? []);
+            result.Capabilities.DropCapabilities.AddRange(caps.Drop ?? []);
+        }
+
+        return result;
+    }
+
+    /// <summary>The container's environment: literal values and the pod fields the downward API offers.</summary>
+    private static Dictionary<string, string> Environment(V1Pod pod, V1Container container)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (V1EnvVar v in container.Env ?? [])
+        {
+            string? value = v.Value is not null
+                ? Expand(v.Value, env)
+                : v.ValueFrom?.FieldRef?.FieldPath switch
+                {
+                    "metadata.name" => pod.Metadata.Name,
+                    "metadata.namespace" => pod.Metadata.NamespaceProperty,
+                    "metadata.uid" => pod.Metadata.Uid,
+                    "spec.nodeName" => pod.Spec.NodeName,
+                    "spec.serviceAccountName" => pod.Spec.ServiceAccountName,
+                    "status.podIP" => pod.Status?.PodIP,
+                    "status.hostIP" => pod.Status?.HostIP,
+                    _ => null,
+                };
+            env[v.Name] = value ?? "";
+        }
+
+        return env;
+    }
+
+    /// <summary>Kubernetes' $(VAR) expansion: known variables are replaced, $$ escapes, unknown references stay.</summary>
+    internal static string Expand(string input, IReadOnlyDictionary<string, string> env)
+    {
+        var b = new System.Text.StringBuilder(input.Length);
+        for (int i = 0; i < input.Length; i++)
+        {
+            if (input[i] == '$' && i + 1 < input.Length)
+            {
+                if (input[i + 1] == '$')
+                {
+                    b.Append('$');
+                    i++;
+                    continue;
+                }
+
+                if (input[i + 1] == '(')
+                {
+                    int close = input.IndexOf(')', i + 2);
+                    if (close > 0 && env.TryGetValue(input[(i + 2)..close], out string? value))
+                    {
+                        b.Append(value);
+                        i = close;
+                        continue;
+                    }
+                }
+            }
+
+            b.Append(input[i]);
+        }
+
+        return b.ToString();
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max].TrimEnd('-', '.');
+}

@@ -1,0 +1,110 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using Navarch.Testing;
+
+namespace Navarch.Kubelet.Tests;
+
+/// <summary>
+/// A real API server and a kubelet with its own containerd in a temp data dir (unique node name, bridge and pod
+/// CIDR), with the pause and busybox images imported. Dispose removes every sandbox, stops containerd, and cleans
+/// mounts, the bridge, cgroups and the data dir.
+/// </summary>
+internal sealed class KubeletNode : IAsyncDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly ILoggerFactory _loggers;
+
+    private KubeletNode(ApiServerHost api, KubeletOptions options, ITestOutputHelper output, ILoggerFactory loggers)
+    {
+        Api = api;
+        Options = options;
+        _output = output;
+        _loggers = loggers;
+        Kubelet = new Kubelet(api.Client, options, loggers);
+    }
+
+    public ApiServerHost Api { get; }
+
+    public Kubernetes Client => Api.Client;
+
+    public KubeletOptions Options { get; }
+
+    public Kubelet Kubelet { get; }
+
+    public string Socket => Kubelet.RuntimeEndpoint!;
+
+    public static async Task<KubeletNode> StartAsync(ITestOutputHelper output)
+    {
+        Assert.True(Environment.UserName == "root", "the kubelet end-to-end tests run containerd and must run as root");
+        TestImages.EnsurePackages();
+        string suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+        var options = new KubeletOptions
+        {
+            NodeName = "node-" + suffix,
+            DataDir = Path.Combine("/tmp", "nvk-" + suffix),
+            BridgeName = "nvt" + suffix,
+            DefaultPodCidr = $"10.{200 + Random.Shared.Next(50)}.{Random.Shared.Next(250)}.0/24",
+            LeaseRenewInterval = TimeSpan.FromSeconds(2),
+            StatusUpdateInterval = TimeSpan.FromSeconds(2),
+        };
+        ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
+        ApiServerHost api = await ApiServerHost.StartAsync();
+        var node = new KubeletNode(api, options, output, loggers);
+        try
+        {
+            await TestImages.BuildAsync(options.ImagesDir, Path.Combine(options.DataDir, "scratch"));
+            await node.Kubelet.StartAsync();
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        string? socket = Kubelet.RuntimeEndpoint;
+        if (socket is not null)
+        {
+            await NodeCleanup.RemoveSandboxesAsync(socket);
+        }
+
+        await Kubelet.DisposeAsync();
+        string containerdLog = Path.Combine(Options.AgentDir, "containerd", "containerd.log");
+        if (File.Exists(containerdLog))
+        {
+            _output.WriteLine("containerd log (errors):");
+            foreach (string line in File.ReadLines(containerdLog).Where(l => l.Contains("level=error", StringComparison.Ordinal)).TakeLast(20))
+            {
+                _output.WriteLine(line);
+            }
+        }
+
+        NodeCleanup.RemoveHostState(Options.DataDir, Options.BridgeName);
+        await Api.DisposeAsync();
+        _loggers.Dispose();
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value.</summary>
+    public static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, string what, int seconds = 60)
+        where T : class
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            if (await probe() is { } result)
+            {
+                return result;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}

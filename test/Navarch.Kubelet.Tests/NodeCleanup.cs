@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Cri.V1;
+
+namespace Navarch.Kubelet.Tests;
+
+/// <summary>
+/// Removes what a test's kubelet left on the machine: its pod sandboxes (with their network namespaces and IP
+/// leases), then — after containerd stopped — any mount under its data dir, its bridge, and the data dir.
+/// </summary>
+internal static class NodeCleanup
+{
+    public static async Task RemoveSandboxesAsync(string socket)
+    {
+        if (!File.Exists(socket))
+        {
+            return;
+        }
+
+        using var cri = new CriConnection(socket);
+        try
+        {
+            ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+            foreach (PodSandbox sandbox in list.Items)
+            {
+                // The sandbox's network namespace, removed by hand if containerd could not (e.g. CNI was not ready).
+                PodSandboxStatusResponse status = await cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandbox.Id, Verbose = true }, deadline: DateTime.UtcNow.AddSeconds(10));
+                string? netns = NetnsOf(status);
+                try
+                {
+                    await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                    await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                }
+                catch (RpcException)
+                {
+                }
+
+                if (netns is not null && File.Exists(netns) && netns.StartsWith("/var/run/netns/", StringComparison.Ordinal))
+                {
+                    Run("ip", "netns", "delete", Path.GetFileName(netns));
+                }
+            }
+        }
+        catch (RpcException)
+        {
+            // containerd is gone already; the mounts below are still cleaned.
+        }
+    }
+
+    private static string? NetnsOf(PodSandboxStatusResponse status)
+    {
+        if (!status.Info.TryGetValue("info", out string? info))
+        {
+            return null;
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(info);
+        if (!doc.RootElement.TryGetProperty("runtimeSpec", out System.Text.Json.JsonElement spec)
+            || !spec.TryGetProperty("linux", out System.Text.Json.JsonElement linux)
+            || !linux.TryGetProperty("namespaces", out System.Text.Json.JsonElement namespaces))
+        {
+            return null;
+        }
+
+        return namespaces.EnumerateArray()
+            .Where(n => n.GetProperty("type").GetString() == "network" && n.TryGetProperty("path", out _))
+            .Select(n => n.GetProperty("path").GetString())
+            .FirstOrDefault();
+    }
+
+    public static void RemoveHostState(string dataDir, string bridge)
+    {
+        string root = Path.GetFullPath(dataDir);
+        var mounts = File.ReadAllLines("/proc/self/mountinfo")
+            .Select(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))
+            .Where(m => m.StartsWith(root + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => m.Length)
+            .ToList();
+        foreach (string mount in mounts)
+        {
+            Run("umount", "-l", mount);
+        }
+
+        if (Directory.Exists($"/sys/class/net/{bridge}"))
+        {
+            Run("ip", "link", "delete", bridge);
+        }
+
+        // containerd's parent cgroup of pods; rmdir succeeds only when no container of any runtime is left in it.
+        foreach (string cgroup in Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(c => new[] { Path.Combine(c, "k8s.io"), Path.Combine(c, "unified", "k8s.io") }).Append("/sys/fs/cgroup/k8s.io"))
+        {
+            try
+            {
+                if (Directory.Exists(cgroup) && Directory.GetDirectories(cgroup).Length == 0)
+                {
+                    Directory.Delete(cgroup);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        using Process? p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true });
+        p?.WaitForExit();
+    }
+}
