@@ -108,12 +108,9 @@ public sealed class TaintEvictionController : IController
 
         if (due > now)
         {
-            if (!_scheduled.TryGetValue(key, out DateTimeOffset scheduled) || scheduled != due)
-            {
-                _scheduled[key] = due.Value;
-                _queue.AddAfter(key, due.Value - now);
-            }
-
+            // Always look again at the deadline: a timer may fire a little early, and must not leave the pod behind.
+            _scheduled[key] = due.Value;
+            _queue.AddAfter(key, due.Value - now);
             return;
         }
 
