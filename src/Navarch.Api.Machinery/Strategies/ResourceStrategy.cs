@@ -112,6 +112,8 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
     {
         SpecProperty?.SetValue(obj, SpecProperty.GetValue(old));
         obj.Metadata.Generation = old.Metadata.Generation;
+        // As Kubernetes' status strategies do: a status write does not change labels.
+        obj.Metadata.Labels = old.Metadata.Labels;
     }
 
     /// <inheritdoc />

@@ -150,8 +150,8 @@ public sealed partial class DeploymentController
 
         string patch = $"{{\"metadata\":{{\"annotations\":{{\"{Revisions.RevisionAnnotation}\":\"{value}\"}}}}}}";
         V1Deployment patched = await _client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        d.Metadata.Annotations = patched.Metadata.Annotations;
-        d.Metadata.ResourceVersion = patched.Metadata.ResourceVersion;
+        // All of the stored metadata, not just the version: a status write carrying stale labels would undo others' changes.
+        d.Metadata = patched.Metadata;
     }
 
     /// <summary>

@@ -205,7 +205,7 @@ public sealed partial class DeploymentController
 
         d.Status = status;
         V1Deployment stored = await _client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(d, d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        d.Metadata.ResourceVersion = stored.Metadata.ResourceVersion;
+        d.Metadata = stored.Metadata;
     }
 
 }
