@@ -8,26 +8,11 @@ namespace Navarch.Controllers.Tests;
 /// <summary>The garbage collector against a real API server: background, orphan and foreground cascades, and shared ownership.</summary>
 public sealed class GarbageCollectorTests : ControllerCluster
 {
-    private static V1ReplicaSet ReplicaSet(string name, int replicas) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1ReplicaSetSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["rs"] = name } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["rs"] = name } },
-                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
-            },
-        },
-    };
-
     private async Task<IList<V1Pod>> PodsOf(string name) => (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items;
 
     private async Task<V1ReplicaSet> ReplicaSetWithPods(string name, int replicas)
     {
-        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet(name, replicas), "default");
+        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet(name, replicas), "default");
         await Eventually(async () => (await PodsOf(name)).Count == replicas, $"{name} has {replicas} pods");
         return rs;
     }

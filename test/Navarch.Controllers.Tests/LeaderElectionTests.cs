@@ -52,21 +52,6 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private static V1ReplicaSet ReplicaSet(string name, int replicas) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1ReplicaSetSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["rs"] = name } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["rs"] = name } },
-                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
-            },
-        },
-    };
-
     private async Task<string?> Holder()
     {
         try
@@ -133,7 +118,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             }
         });
 
-        await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("first", 3), "default");
+        await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("first", 3), "default");
         await WaitForPods("first", 3);
         Assert.Equal(leader, await Holder());
 
@@ -153,7 +138,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         V1ReplicaSet first = await Client.AppsV1.ReadNamespacedReplicaSetAsync("first", "default");
         first.Spec.Replicas = 5;
         await Client.AppsV1.ReplaceNamespacedReplicaSetAsync(first, "first", "default");
-        await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("second", 2), "default");
+        await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("second", 2), "default");
         await WaitForPods("first", 5);
         await WaitForPods("second", 2);
 

@@ -6,21 +6,6 @@ namespace Navarch.Controllers.Tests;
 /// <summary>The ReplicaSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
 public sealed class ReplicaSetTests : ControllerCluster
 {
-    private static V1ReplicaSet ReplicaSet(string name, int replicas) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1ReplicaSetSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["rs"] = name } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["rs"] = name } },
-                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
-            },
-        },
-    };
-
     private async Task<List<V1Pod>> PodsOf(string name) =>
         (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
@@ -47,7 +32,7 @@ public sealed class ReplicaSetTests : ControllerCluster
     [Fact]
     public async Task Creates_replaces_scales_down_and_adopts_to_match_replicas()
     {
-        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("web", 3), "default");
+        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("web", 3), "default");
         await WaitForPods("web", 3);
         List<V1Pod> pods = await PodsOf("web");
         Assert.All(pods, p => Assert.Equal(rs.Metadata.Uid, Assert.Single(p.Metadata.OwnerReferences).Uid));
@@ -73,7 +58,7 @@ public sealed class ReplicaSetTests : ControllerCluster
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
         }, "default");
         await Task.Delay(200);
-        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("adopter", 1), "default");
+        V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("adopter", 1), "default");
         await WaitForPods("adopter", 1);
         V1Pod orphan = await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default");
         Assert.Equal(rs.Metadata.Uid, Assert.Single(orphan.Metadata.OwnerReferences).Uid);
@@ -83,7 +68,7 @@ public sealed class ReplicaSetTests : ControllerCluster
     [Fact]
     public async Task Status_counts_ready_pods_as_the_kubelet_reports_them()
     {
-        await Client.AppsV1.CreateNamespacedReplicaSetAsync(ReplicaSet("status", 2), "default");
+        await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("status", 2), "default");
         await WaitForPods("status", 2);
         foreach (V1Pod pod in await PodsOf("status"))
         {
