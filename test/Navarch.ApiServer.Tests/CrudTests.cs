@@ -189,6 +189,26 @@ public sealed class CrudTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public async Task Binding_a_pod_that_was_unschedulable_leaves_one_pod_scheduled_condition()
+    {
+        V1Pod pod = await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "retried" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
+        }, "default");
+        pod.Status = new V1PodStatus
+        {
+            Phase = "Pending",
+            Conditions = [new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = "0/1 nodes are available" }],
+        };
+        await _client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "retried", "default");
+
+        await _client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding { Metadata = new V1ObjectMeta { Name = "retried" }, Target = new V1ObjectReference { Name = "node-a" } }, "retried", "default");
+        V1PodCondition scheduled = Assert.Single((await _client.CoreV1.ReadNamespacedPodAsync("retried", "default")).Status.Conditions, c => c.Type == "PodScheduled");
+        Assert.Equal("True", scheduled.Status);
+    }
+
+    [Fact]
     public async Task A_bound_pod_is_deleted_gracefully_and_binding_happens_once()
     {
         await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod

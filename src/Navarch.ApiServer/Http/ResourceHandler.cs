@@ -667,6 +667,12 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             pod.Spec.NodeName = node;
             pod.Status ??= new V1PodStatus();
             pod.Status.Conditions ??= [];
+            // One PodScheduled condition: a scheduler that failed before (False, Unschedulable) is superseded.
+            foreach (V1PodCondition stale in pod.Status.Conditions.Where(c => c.Type == "PodScheduled").ToList())
+            {
+                pod.Status.Conditions.Remove(stale);
+            }
+
             pod.Status.Conditions.Add(new V1PodCondition { Type = "PodScheduled", Status = "True", LastTransitionTime = Truncate(time.GetUtcNow()) });
             try
             {
