@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Navarch.Kubelet;
 
@@ -20,12 +19,7 @@ internal static class KubeletCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var stop = new Shutdown(cancellationToken);
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
             var options = new KubeletOptions
             {
@@ -37,13 +31,7 @@ internal static class KubeletCommand
             };
             await using var kubelet = new Kubelet.Kubelet(client, options, logging);
             await kubelet.StartAsync(stop.Token);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stop.WaitAsync();
 
             return 0;
         });

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Navarch.Scheduler;
 using Navarch.Scheduler.Config;
@@ -29,12 +28,7 @@ internal static class SchedulerCommand
             }
 
             using ILoggerFactory logging = Logging.Create();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var stop = new Shutdown(cancellationToken);
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
             string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
             await new KubeScheduler(client, logging, options: new SchedulerOptions { Configuration = configuration }).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Navarch.ApiServer;
 
@@ -37,12 +36,7 @@ internal static class ServerCommand
                 TokenAuthFile = parse.GetValue(tokenFile),
                 ServiceCidr = parse.GetValue(serviceCidr)!,
             };
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
+            using var stop = new Shutdown(cancellationToken);
             await using var server = new ApiServer.ApiServer(options, logging);
             await server.StartAsync(stop.Token);
             // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
@@ -67,13 +61,7 @@ internal static class ServerCommand
                 await agent.StartAsync(stop.Token);
             }
 
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stop.WaitAsync();
 
             // The agent stops (its containerd with it) while the API server it reports to is still up.
             if (agent is not null)
