@@ -360,23 +360,8 @@ public sealed class CronJobController : IController
     private async Task UpdateStatusAsync(string key, V1CronJob cronJob, V1CronJobStatus status, List<V1ObjectReference> active, CancellationToken cancellationToken)
     {
         status.Active = active.Count > 0 ? active : null;
-        if (Navarch.Api.KubernetesSerialization.JsonEquals(status, cronJob.Status ?? new V1CronJobStatus()))
-        {
-            return;
-        }
-
-        V1CronJob copy = ModelCopies.Copy(cronJob);
-        copy.Status = status;
-        try
-        {
-            await _client.BatchV1.ReplaceNamespacedCronJobStatusAsync(copy, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            _queue.AddRateLimited(key);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-        }
+        await StatusWrites.WriteAsync(cronJob, status, cronJob.Status ?? new V1CronJobStatus(), (c, s) => c.Status = s,
+            copy => _client.BatchV1.ReplaceNamespacedCronJobStatusAsync(copy, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            _queue, key, goneIsDone: true);
     }
 }

@@ -470,20 +470,8 @@ public sealed class DaemonSetController : IController
             _queue.AddAfter(ObjectKeys.KeyOf(ds), TimeSpan.FromSeconds(minReady));
         }
 
-        if (Navarch.Api.KubernetesSerialization.JsonEquals(status, ds.Status))
-        {
-            return;
-        }
-
-        V1DaemonSet copy = ModelCopies.Copy(ds);
-        copy.Status = status;
-        try
-        {
-            await _client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(copy, ds.Metadata.Name, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict)
-        {
-            _queue.AddRateLimited(ObjectKeys.KeyOf(ds));
-        }
+        await StatusWrites.WriteAsync(ds, status, ds.Status, (d, s) => d.Status = s,
+            copy => _client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(copy, ds.Metadata.Name, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            _queue, ObjectKeys.KeyOf(ds));
     }
 }

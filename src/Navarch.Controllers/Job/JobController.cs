@@ -540,24 +540,8 @@ public sealed class JobController : IController
 
     private async Task UpdateStatusAsync(string key, V1Job job, V1JobStatus status, CancellationToken cancellationToken)
     {
-        if (Navarch.Api.KubernetesSerialization.JsonEquals(status, job.Status))
-        {
-            return;
-        }
-
-        V1Job copy = ModelCopies.Copy(job);
-        copy.Status = status;
-        try
-        {
-            await _client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // The informer brings the newer version and another sync.
-            _queue.AddRateLimited(key);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-        }
+        await StatusWrites.WriteAsync(job, status, job.Status, (j, s) => j.Status = s,
+            copy => _client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            _queue, key, goneIsDone: true);
     }
 }

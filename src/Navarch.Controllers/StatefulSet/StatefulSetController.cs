@@ -374,20 +374,8 @@ public sealed class StatefulSetController : IController
             _queue.AddAfter(ObjectKeys.KeyOf(set), TimeSpan.FromSeconds(minReady));
         }
 
-        if (Navarch.Api.KubernetesSerialization.JsonEquals(status, set.Status))
-        {
-            return;
-        }
-
-        V1StatefulSet copy = ModelCopies.Copy(set);
-        copy.Status = status;
-        try
-        {
-            await _client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict)
-        {
-            _queue.AddRateLimited(ObjectKeys.KeyOf(set));
-        }
+        await StatusWrites.WriteAsync(set, status, set.Status, (s, st) => s.Status = st,
+            copy => _client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            _queue, ObjectKeys.KeyOf(set));
     }
 }
