@@ -6,6 +6,7 @@ using Navarch.Client.Informers;
 using Navarch.Client.Leadership;
 using Navarch.Scheduler.Cache;
 using Navarch.Scheduler.Framework;
+using Navarch.Scheduler.Plugins.PodTopologySpread;
 using Navarch.Scheduler.Queue;
 
 namespace Navarch.Scheduler;
@@ -45,6 +46,8 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         Informer<V1Node> nodes = informers.Get<V1Node>();
         Informer<V1PriorityClass> priorityClasses = informers.Get<V1PriorityClass>();
         Informer<V1PodDisruptionBudget> budgets = informers.Get<V1PodDisruptionBudget>();
+        Indexer<V1Namespace> namespaces = informers.Get<V1Namespace>().Store;
+        var spreadSelector = new DefaultSpreadSelector(informers.Get<V1Service>().Store, informers.Get<V1ReplicaSet>().Store, informers.Get<V1StatefulSet>().Store);
         await using var events = new EventRecorder(client, "default-scheduler", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         using var queue = new SchedulingQueue(_time);
         var cache = new SchedulerCache(_time, _options.AssumedPodTtl);
@@ -63,6 +66,8 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
                 DisruptionBudgets = budgets.Store.List,
                 Time = _time,
                 Nominator = nominator,
+                DefaultSpreadSelector = spreadSelector.For,
+                NamespaceLabels = name => namespaces.Get(name)?.Metadata.Labels,
             };
             profiles[p.SchedulerName] = ProfileBuilder.Build(p, _options.Configuration.PercentageOfNodesToScore, registry, handle);
         }

@@ -74,7 +74,7 @@ internal sealed class SchedulingAlgorithm
         void Check(int i, ParallelLoopState? loop)
         {
             NodeInfo node = nodes[(start + i) % nodes.Count];
-            Status s = profile.RunFilter(state, pod, anyNominated ? WithNominated(profile.Handle.Nominator, node, priority, key) : node);
+            Status s = anyNominated ? FilterWithNominated(profile, state, pod, node, priority, key) : profile.RunFilter(state, pod, node);
             Interlocked.Increment(ref processed);
             if (s.IsSuccess)
             {
@@ -141,18 +141,29 @@ internal sealed class SchedulingAlgorithm
         return new ScheduleResult(feasible[SelectHost(scores)].Name, processed, feasible.Count, failures, null, nodes.Count);
     }
 
-    /// <summary>The node with the pods nominated to it that outrank this one, as if they were already there.</summary>
-    private static NodeInfo WithNominated(Nominator nominator, NodeInfo node, int priority, string key)
+    /// <summary>
+    /// Filters as Kubernetes does when pods are nominated to the node: once as if the nominated pods that outrank this
+    /// one were already there (they must still fit after it), and once without them (affinity to them must not count,
+    /// as they may never arrive). Both passes must succeed.
+    /// </summary>
+    private static Status FilterWithNominated(Profile profile, CycleState state, V1Pod pod, NodeInfo node, int priority, string key)
     {
-        List<PodInfo> nominated = nominator.On(node.Name, priority, key);
+        List<PodInfo> nominated = profile.Handle.Nominator.On(node.Name, priority, key);
         if (nominated.Count == 0)
         {
-            return node;
+            return profile.RunFilter(state, pod, node);
         }
 
-        NodeInfo copy = node.Clone();
-        nominated.ForEach(copy.AddPod);
-        return copy;
+        NodeInfo withNominated = node.Clone();
+        CycleState stateWithNominated = state.Clone();
+        foreach (PodInfo other in nominated)
+        {
+            withNominated.AddPod(other);
+            profile.RunPreFilterExtensions(stateWithNominated, pod, other, withNominated, add: true);
+        }
+
+        Status first = profile.RunFilter(stateWithNominated, pod, withNominated);
+        return first.IsSuccess ? profile.RunFilter(state, pod, node) : first;
     }
 
     /// <summary>The index of the highest score, a random one among equals (reservoir sampling).</summary>

@@ -134,6 +134,31 @@ public sealed class SchedulingAlgorithmTests
     }
 
     [Fact]
+    public void AffinityToANominatedPodDoesNotCountUntilItArrives()
+    {
+        // A higher-priority web pod is nominated to n1 (not running there yet). The incoming pod requires a web pod on
+        // its host: the pass with the nominated pod passes, the pass without it does not — both must, so no node fits.
+        NodeInfo[] nodes = [Info(Node("n1")), Info(Node("n2"))];
+        var nominator = new Nominator();
+        V1Pod nominated = Pod("web", "100m", labels: Labels("app=web"), priority: 100);
+        nominated.Status = new V1PodStatus { NominatedNodeName = "n1" };
+        nominator.Set(nominated, 100);
+        var handle = new FrameworkHandle { Snapshot = Snapshot.From(nodes), Nominator = nominator };
+        Profile profile = ProfileBuilder.Build(new ProfileConfiguration(), 0, new PluginRegistry(), handle);
+        V1Pod pod = Pod("p", "100m", priority: 0);
+        pod.Spec.Affinity = new V1Affinity
+        {
+            PodAffinity = new V1PodAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = [new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = Labels("app=web") } }],
+            },
+        };
+        ScheduleResult r = new SchedulingAlgorithm().Schedule(profile, new CycleState(), pod, handle.Snapshot);
+        Assert.Null(r.NodeName);
+        Assert.Equal(2, r.Failures.Count);
+    }
+
+    [Fact]
     public void PreemptionSeesVictimsLeaveAntiAffinityCounts()
     {
         // The only node holds a low-priority db pod; the incoming pod refuses to share a host with db pods.

@@ -17,6 +17,12 @@ internal sealed class FrameworkHandle
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The selector of the system default topology spread constraints for a pod (its Services' and controllers'), or null.</summary>
+    public Func<V1Pod, V1LabelSelector?> DefaultSpreadSelector { get; init; } = _ => null;
+
+    /// <summary>A namespace's labels, for pod affinity terms with a namespaceSelector.</summary>
+    public Plugins.InterPodAffinity.NamespaceLabels NamespaceLabels { get; init; } = _ => null;
+
     /// <summary>Pods nominated to nodes by preemption, counted when filtering others of no higher priority.</summary>
     public Nominator Nominator { get; init; } = new();
 

@@ -76,6 +76,24 @@ public sealed class InterPodAffinityTests
         }
     }
 
+    [Theory]
+    [InlineData("team=data", StatusCode.Unschedulable)]   // the db pod's namespace "prod" has team=data: it counts
+    [InlineData("team=web", StatusCode.Success)]          // no namespace matches: nothing to avoid
+    [InlineData("", StatusCode.Unschedulable)]            // {} selects every namespace
+    public void ANamespaceSelectorPicksNamespacesByTheirLabels(string selector, StatusCode want)
+    {
+        V1Pod db = Pod("db", labels: Labels("app=db"), ns: "prod");
+        List<NodeInfo> nodes = [Info(Node("b1", labels: Labels($"{Zone}=b")), db)];
+        V1PodAffinityTerm term = Term("db");
+        term.NamespaceSelector = new V1LabelSelector { MatchLabels = selector.Length == 0 ? null : Labels(selector) };
+        V1Pod pod = Pod(labels: Labels("app=web"));
+        pod.Spec.Affinity = new V1Affinity { PodAntiAffinity = new V1PodAntiAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [term] } };
+        var plugin = new InterPodAffinityPlugin(name => name == "prod" ? Labels("team=data") : Labels("team=none"));
+        var state = new CycleState();
+        Assert.True(plugin.PreFilter(state, pod, nodes).IsSuccess);
+        Assert.Equal(want, plugin.Filter(state, pod, nodes[0]).Code);
+    }
+
     [Fact]
     public void PreferredTermsScore()
     {

@@ -10,7 +10,7 @@ namespace Navarch.Scheduler.Plugins.InterPodAffinity;
 /// its required anti-affinity terms must not; and no existing pod's required anti-affinity may match the pod in the
 /// node's domain. Score: preferred terms both ways add or subtract their weights per domain.
 /// </summary>
-internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
+internal sealed class InterPodAffinityPlugin(NamespaceLabels? namespaceLabels = null) : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "InterPodAffinity";
     public const string AffinityReason = "node(s) didn't match pod affinity rules";
@@ -26,8 +26,8 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExten
 
     public Status PreFilter(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes)
     {
-        List<AffinityTerm> affinity = AffinityTerm.Required(pod.Spec.Affinity?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, pod);
-        List<AffinityTerm> anti = AffinityTerm.Required(pod.Spec.Affinity?.PodAntiAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, pod);
+        List<AffinityTerm> affinity = AffinityTerm.Required(pod.Spec.Affinity?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, pod, namespaceLabels);
+        List<AffinityTerm> anti = AffinityTerm.Required(pod.Spec.Affinity?.PodAntiAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, pod, namespaceLabels);
         var existing = new Dictionary<TopologyPair, int>();
         foreach (NodeInfo node in nodes.Where(n => n.PodsWithRequiredAntiAffinity.Count > 0))
         {
@@ -104,8 +104,8 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExten
 
     public Status PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo> all)
     {
-        List<AffinityTerm> preferred = AffinityTerm.Preferred(pod.Spec.Affinity?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, pod);
-        List<AffinityTerm> preferredAnti = AffinityTerm.Preferred(pod.Spec.Affinity?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, pod);
+        List<AffinityTerm> preferred = AffinityTerm.Preferred(pod.Spec.Affinity?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, pod, namespaceLabels);
+        List<AffinityTerm> preferredAnti = AffinityTerm.Preferred(pod.Spec.Affinity?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, pod, namespaceLabels);
         bool incoming = preferred.Count > 0 || preferredAnti.Count > 0;
         IEnumerable<NodeInfo> nodes = incoming ? all : all.Where(n => n.PodsWithAffinity.Count > 0);
         var scores = new Dictionary<TopologyPair, long>();
@@ -116,9 +116,9 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExten
                 V1Affinity? theirs = p.Pod.Spec.Affinity;
                 Add(scores, node, preferred.Where(t => t.Matches(p.Pod)), +1);
                 Add(scores, node, preferredAnti.Where(t => t.Matches(p.Pod)), -1);
-                Add(scores, node, AffinityTerm.Preferred(theirs?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, p.Pod).Where(t => t.Matches(pod)), +1);
-                Add(scores, node, AffinityTerm.Required(theirs?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, p.Pod).Where(t => t.Matches(pod)).Select(t => t with { Weight = HardPodAffinityWeight }), +1);
-                Add(scores, node, AffinityTerm.Preferred(theirs?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, p.Pod).Where(t => t.Matches(pod)), -1);
+                Add(scores, node, AffinityTerm.Preferred(theirs?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, p.Pod, namespaceLabels).Where(t => t.Matches(pod)), +1);
+                Add(scores, node, AffinityTerm.Required(theirs?.PodAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, p.Pod, namespaceLabels).Where(t => t.Matches(pod)).Select(t => t with { Weight = HardPodAffinityWeight }), +1);
+                Add(scores, node, AffinityTerm.Preferred(theirs?.PodAntiAffinity?.PreferredDuringSchedulingIgnoredDuringExecution, p.Pod, namespaceLabels).Where(t => t.Matches(pod)), -1);
             }
         }
 
@@ -167,7 +167,7 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExten
 
     public void RemovePod(CycleState state, V1Pod podToSchedule, PodInfo podToRemove, NodeInfo node) => Update(state, podToSchedule, podToRemove, node, -1);
 
-    private static void Update(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, int sign)
+    private void Update(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, int sign)
     {
         if (state.Read<AffinityFilterState>(FilterKey) is not { } s)
         {
@@ -198,9 +198,9 @@ internal sealed class InterPodAffinityPlugin : IPreFilterPlugin, IPreFilterExten
         return counts;
     }
 
-    private static void CountExisting(PodInfo existing, NodeInfo node, V1Pod pod, Dictionary<TopologyPair, int> counts, int sign)
+    private void CountExisting(PodInfo existing, NodeInfo node, V1Pod pod, Dictionary<TopologyPair, int> counts, int sign)
     {
-        foreach (AffinityTerm t in AffinityTerm.Required(existing.Pod.Spec.Affinity!.PodAntiAffinity!.RequiredDuringSchedulingIgnoredDuringExecution, existing.Pod))
+        foreach (AffinityTerm t in AffinityTerm.Required(existing.Pod.Spec.Affinity!.PodAntiAffinity!.RequiredDuringSchedulingIgnoredDuringExecution, existing.Pod, namespaceLabels))
         {
             if (t.Matches(pod) && Domain(node, t.TopologyKey) is { } pair)
             {

@@ -1,7 +1,6 @@
 using k8s.Models;
 using Navarch.Scheduler.Framework;
 using Navarch.Scheduler.Plugins.Helpers;
-using Navarch.Scheduler.Plugins.NodeAffinity;
 
 namespace Navarch.Scheduler.Plugins.PodTopologySpread;
 
@@ -9,10 +8,13 @@ namespace Navarch.Scheduler.Plugins.PodTopologySpread;
 /// Spreads matching pods across topology domains. DoNotSchedule constraints filter: placing the pod must not make a
 /// domain exceed the emptiest by more than maxSkew (the emptiest counts as 0 while fewer than minDomains domains
 /// exist). ScheduleAnyway constraints — or, for pods without constraints, the system defaults (hostname skew 3, zone
-/// skew 5) — score: fewer matching pods in the node's domains is better.
+/// skew 5, over the selector of the pod's Services and controllers) — score: fewer matching pods in the node's
+/// domains is better. Only nodes a constraint's node inclusion policies admit are counted.
 /// </summary>
-internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
+internal sealed class PodTopologySpreadPlugin(Func<V1Pod, V1LabelSelector?>? defaultSelector = null) : IPreFilterPlugin, IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
+    private readonly Func<V1Pod, V1LabelSelector?> _defaultSelector = defaultSelector ?? (_ => null);
+
     public const string PluginName = "PodTopologySpread";
     public const string Reason = "node(s) didn't match pod topology spread constraints";
     public const string MissingLabelReason = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -23,7 +25,7 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
 
     public Status PreFilter(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes)
     {
-        List<SpreadConstraint> hard = Constraints(pod, hard: true);
+        List<SpreadConstraint> hard = Constraints(pod, hard: true, _defaultSelector);
         if (hard.Count == 0)
         {
             return Status.Skip;
@@ -68,7 +70,7 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
     private static void Update(CycleState state, V1Pod pod, PodInfo other, NodeInfo node, int sign)
     {
         if (state.Read<SpreadState>(FilterKey) is not { } s || node.Node is not { } n || n.Metadata.Labels is not { } labels
-            || !NodeAffinityPlugin.RequiredMatches(pod, n) || s.Constraints.Any(c => !labels.ContainsKey(c.TopologyKey))
+            || s.Constraints.Any(c => !labels.ContainsKey(c.TopologyKey))
             || other.Pod.Metadata.NamespaceProperty != pod.Metadata.NamespaceProperty)
         {
             return;
@@ -78,7 +80,7 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
         var counts = new Dictionary<TopologyPair, int>(s.Counts);
         foreach (SpreadConstraint c in s.Constraints)
         {
-            if (LabelSelectors.Matches(c.Selector, other.Pod.Metadata.Labels))
+            if (c.Includes(pod, n) && LabelSelectors.Matches(c.Selector, other.Pod.Metadata.Labels))
             {
                 var pair = new TopologyPair(c.TopologyKey, labels[c.TopologyKey]);
                 counts[pair] = counts.GetValueOrDefault(pair) + sign;
@@ -91,7 +93,7 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
 
     public Status PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo> all)
     {
-        List<SpreadConstraint> soft = Constraints(pod, hard: false);
+        List<SpreadConstraint> soft = Constraints(pod, hard: false, _defaultSelector);
         if (soft.Count == 0)
         {
             return Status.Skip;
@@ -138,25 +140,27 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
         }
     }
 
-    /// <summary>The pod's constraints of one kind; for soft ones with none given, the system defaults over the pod's own labels.</summary>
-    public static List<SpreadConstraint> Constraints(V1Pod pod, bool hard)
+    /// <summary>
+    /// The pod's constraints of one kind; for soft ones with none given, the system defaults over
+    /// <paramref name="defaultSelector"/>'s selector for the pod (none when nothing selects the pod).
+    /// </summary>
+    public static List<SpreadConstraint> Constraints(V1Pod pod, bool hard, Func<V1Pod, V1LabelSelector?> defaultSelector)
     {
         IList<V1TopologySpreadConstraint>? given = pod.Spec.TopologySpreadConstraints;
         if (given is { Count: > 0 })
         {
             return given.Where(c => (c.WhenUnsatisfiable == "DoNotSchedule") == hard)
-                .Select(c => new SpreadConstraint(c.TopologyKey, c.MaxSkew, hard, c.MinDomains ?? 1, WithMatchLabelKeys(c.LabelSelector, c.MatchLabelKeys, pod)))
+                .Select(c => new SpreadConstraint(
+                    c.TopologyKey, c.MaxSkew, hard, c.MinDomains ?? 1, WithMatchLabelKeys(c.LabelSelector, c.MatchLabelKeys, pod),
+                    HonorNodeAffinity: c.NodeAffinityPolicy != "Ignore", HonorNodeTaints: c.NodeTaintsPolicy == "Honor"))
                 .ToList();
         }
 
-        if (hard || pod.Metadata.Labels is not { Count: > 0 } labels)
+        if (hard || defaultSelector(pod) is not { } selector)
         {
             return [];
         }
 
-        // Kubernetes derives the default selector from the pod's Services and controllers; the pod's own labels
-        // select the same siblings for pods made by one template.
-        var selector = new V1LabelSelector { MatchLabels = labels.Where(kv => kv.Key != "pod-template-hash").ToDictionary(kv => kv.Key, kv => kv.Value) };
         return
         [
             new SpreadConstraint("kubernetes.io/hostname", 3, false, 1, selector),
@@ -189,14 +193,13 @@ internal sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IPreFilterExte
         var counts = new Dictionary<TopologyPair, int>();
         foreach (NodeInfo node in nodes)
         {
-            // Only nodes the pod could go to by node affinity count (nodeAffinityPolicy: Honor), and that carry every key.
-            if (node.Node is not { } n || !NodeAffinityPlugin.RequiredMatches(pod, n) || n.Metadata.Labels is not { } labels
-                || constraints.Any(c => !labels.ContainsKey(c.TopologyKey)))
+            // Only nodes that carry every key count, and for each constraint only those its inclusion policies admit.
+            if (node.Node is not { } n || n.Metadata.Labels is not { } labels || constraints.Any(c => !labels.ContainsKey(c.TopologyKey)))
             {
                 continue;
             }
 
-            foreach (SpreadConstraint c in constraints)
+            foreach (SpreadConstraint c in constraints.Where(c => c.Includes(pod, n)))
             {
                 var pair = new TopologyPair(c.TopologyKey, labels[c.TopologyKey]);
                 int matching = node.Pods.Count(p => p.Pod.Metadata.NamespaceProperty == pod.Metadata.NamespaceProperty
