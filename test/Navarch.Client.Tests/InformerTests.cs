@@ -95,4 +95,62 @@ public sealed class InformerTests : IAsyncLifetime
         await second.CancelAsync();
         await again;
     }
+
+    [Fact]
+    public async Task Custom_indexes_follow_every_add_update_and_delete()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("a", "red"), "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("b", "red"), "default");
+        var informer = new Informer<V1ConfigMap>(Client, "default");
+        var recorder = new Recorder();
+        informer.AddHandler(recorder);
+        using var cts = new CancellationTokenSource();
+        Task run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Added after the cache filled: what is there is indexed at once.
+        informer.Store.AddIndex("byValue", m => m.Data is { } d && d.TryGetValue("v", out string? v) ? [v] : []);
+        Assert.Equal(["a", "b"], informer.Store.ByIndex("byValue", "red").Select(m => m.Metadata.Name).Order());
+        Assert.Throws<InvalidOperationException>(() => informer.Store.AddIndex("byValue", _ => []));
+
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"blue\"}}", V1Patch.PatchType.MergePatch), "a", "default");
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("b", "default");
+        await recorder.WaitForAsync(4);
+        Assert.Empty(informer.Store.ByIndex("byValue", "red"));
+        Assert.Equal("a", Assert.Single(informer.Store.ByIndex("byValue", "blue")).Metadata.Name);
+        Assert.Equal(["blue"], informer.Store.IndexValues("byValue"));
+        Assert.Equal("a", Assert.Single(informer.Store.ByIndex(Indexer<V1ConfigMap>.NamespaceIndex, "default")).Metadata.Name);
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_resync_hands_every_cached_object_to_the_handlers_again_each_period()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(Map("steady", "1"), "default");
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var informer = new Informer<V1ConfigMap>(Client, "default", time: time) { ResyncPeriod = TimeSpan.FromMinutes(5) };
+        var recorder = new Recorder();
+        informer.AddHandler(recorder);
+        using var cts = new CancellationTokenSource();
+        Task run = informer.RunAsync(cts.Token);
+        await recorder.WaitForAsync(1);
+
+        // Nothing changes on the server; each period the object comes again as an update to itself.
+        for (int period = 1; period <= 2; period++)
+        {
+            for (int i = 0; i < 100 && recorder.Events.Count == period; i++)
+            {
+                time.Advance(TimeSpan.FromMinutes(5));
+                await Task.Delay(20);
+            }
+
+            await recorder.WaitForAsync(period + 1);
+        }
+
+        Assert.Equal(["add steady", "update steady 1->1", "update steady 1->1"], recorder.Events.Take(3));
+        await cts.CancelAsync();
+        await run;
+    }
 }

@@ -27,6 +27,7 @@ public sealed partial class Informer<T> : IInformer
     private readonly ILogger _logger;
     private readonly List<IResourceEventHandler<T>> _handlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _deliverLock = new();
     private string _resourceVersion = "";
 
     /// <summary>
@@ -53,6 +54,13 @@ public sealed partial class Informer<T> : IInformer
     /// <summary>The last resourceVersion seen (from a list, an event or a bookmark).</summary>
     public string LastResourceVersion => Volatile.Read(ref _resourceVersion);
 
+    /// <summary>
+    /// How often every cached object is handed to the handlers again as an update with old == new (client-go's
+    /// resync), so level-based controllers re-check what no event changed; zero (the default) for never. Set before
+    /// <see cref="RunAsync"/>.
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; set; }
+
     /// <summary>Adds a handler; add handlers before <see cref="RunAsync"/>.</summary>
     public void AddHandler(IResourceEventHandler<T> handler) => _handlers.Add(handler);
 
@@ -61,6 +69,41 @@ public sealed partial class Informer<T> : IInformer
 
     /// <summary>Lists and watches until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task resync = ResyncPeriod > TimeSpan.Zero ? ResyncAsync(cancellationToken) : Task.CompletedTask;
+        try
+        {
+            await ListAndWatchAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await resync.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                await Task.Delay(ResyncPeriod, _time, cancellationToken).ConfigureAwait(false);
+                lock (_deliverLock)
+                {
+                    foreach (T obj in Store.List())
+                    {
+                        _handlers.ForEach(h => h.OnUpdate(obj, obj));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ListAndWatchAsync(CancellationToken cancellationToken)
     {
         bool needList = true;
         TimeSpan backoff = TimeSpan.FromMilliseconds(100);
@@ -111,17 +154,20 @@ public sealed partial class Informer<T> : IInformer
         while (next is not null);
 
         // Tell the handlers what changed since the cache was last filled: deletions missed meanwhile are tombstones.
-        foreach (string key in Store.Keys.Where(k => !fresh.ContainsKey(k)))
+        lock (_deliverLock)
         {
-            if (Store.Remove(key) is { } gone)
+            foreach (string key in Store.Keys.Where(k => !fresh.ContainsKey(k)))
             {
-                _handlers.ForEach(h => h.OnDelete(gone, finalStateUnknown: true));
+                if (Store.Remove(key) is { } gone)
+                {
+                    _handlers.ForEach(h => h.OnDelete(gone, finalStateUnknown: true));
+                }
             }
-        }
 
-        foreach (T obj in fresh.Values)
-        {
-            Deliver(Store.Set(obj), obj);
+            foreach (T obj in fresh.Values)
+            {
+                Deliver(Store.Set(obj), obj);
+            }
         }
 
         Volatile.Write(ref _resourceVersion, revision);
@@ -169,14 +215,17 @@ public sealed partial class Informer<T> : IInformer
             if (type != "BOOKMARK")
             {
                 T obj = body.Deserialize<T>(Navarch.Api.KubernetesSerialization.Options)!;
-                if (type == "DELETED")
+                lock (_deliverLock)
                 {
-                    T last = Store.Remove(ObjectKeys.KeyOf(obj)) ?? obj;
-                    _handlers.ForEach(h => h.OnDelete(last, finalStateUnknown: false));
-                }
-                else
-                {
-                    Deliver(Store.Set(obj), obj);
+                    if (type == "DELETED")
+                    {
+                        T last = Store.Remove(ObjectKeys.KeyOf(obj)) ?? obj;
+                        _handlers.ForEach(h => h.OnDelete(last, finalStateUnknown: false));
+                    }
+                    else
+                    {
+                        Deliver(Store.Set(obj), obj);
+                    }
                 }
             }
 

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Navarch.Client.Informers;
 
-/// <summary>One informer per resource type per process, shared by every controller that asks for it.</summary>
-public sealed class SharedInformerFactory(Kubernetes client, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+/// <summary>
+/// One informer per resource type per process, shared by every controller that asks for it; each resyncs every
+/// <paramref name="defaultResync"/> (zero: never).
+/// </summary>
+public sealed class SharedInformerFactory(Kubernetes client, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, TimeSpan defaultResync = default)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Type, IInformer> _informers = [];
@@ -19,7 +22,7 @@ public sealed class SharedInformerFactory(Kubernetes client, ILoggerFactory? log
         {
             if (!_informers.TryGetValue(typeof(T), out IInformer? informer))
             {
-                _informers[typeof(T)] = informer = new Informer<T>(client, null, null, time, loggerFactory?.CreateLogger<Informer<T>>());
+                _informers[typeof(T)] = informer = new Informer<T>(client, null, null, time, loggerFactory?.CreateLogger<Informer<T>>()) { ResyncPeriod = defaultResync };
             }
 
             return (Informer<T>)informer;
