@@ -43,25 +43,31 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     {
         var informers = new SharedInformerFactory(client, loggerFactory, _time);
         var api = new RawApi(client);
-        await using var deploymentEvents = new EventRecorder(client, "deployment-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
-        await using var nodeEvents = new EventRecorder(client, "node-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
-        await using var taintEvictionEvents = new EventRecorder(client, "taint-eviction-controller", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
+        EventRecorder Recorder(string component) => new(client, component, time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
+        await using var deploymentEvents = Recorder("deployment-controller");
+        await using var nodeEvents = Recorder("node-controller");
+        await using var taintEvictionEvents = Recorder("taint-eviction-controller");
+        await using var replicaSetEvents = Recorder("replicaset-controller");
+        await using var jobEvents = Recorder("job-controller");
+        await using var cronJobEvents = Recorder("cronjob-controller");
+        await using var daemonSetEvents = Recorder("daemonset-controller");
+        await using var statefulSetEvents = Recorder("statefulset-controller");
         IController[] controllers =
         [
             new NamespaceController(informers, api, _time, loggerFactory.CreateLogger<NamespaceController>()),
             new ServiceAccountController(informers, client, _time, loggerFactory.CreateLogger<ServiceAccountController>()),
-            new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>()),
+            new ReplicaSet.ReplicaSetController(informers, client, _time, loggerFactory.CreateLogger<ReplicaSet.ReplicaSetController>(), replicaSetEvents),
             new Deployment.DeploymentController(informers, client, deploymentEvents, _time, loggerFactory.CreateLogger<Deployment.DeploymentController>()),
-            new Job.JobController(informers, client, _time, loggerFactory.CreateLogger<Job.JobController>()),
-            new CronJob.CronJobController(informers, client, _time, loggerFactory.CreateLogger<CronJob.CronJobController>()),
+            new Job.JobController(informers, client, _time, loggerFactory.CreateLogger<Job.JobController>(), jobEvents),
+            new CronJob.CronJobController(informers, client, _time, loggerFactory.CreateLogger<CronJob.CronJobController>(), cronJobEvents),
             new TtlAfterFinished.TtlAfterFinishedController(informers, client, _time, loggerFactory.CreateLogger<TtlAfterFinished.TtlAfterFinishedController>()),
             new Endpoints.EndpointsController(informers, client, _time, loggerFactory.CreateLogger<Endpoints.EndpointsController>()),
             new EndpointSlice.EndpointSliceController(informers, client, _time, loggerFactory.CreateLogger<EndpointSlice.EndpointSliceController>()),
             new GarbageCollectorController(informers, api, _time, loggerFactory.CreateLogger<GarbageCollectorController>()),
             new PodGCController(informers, client, _time, loggerFactory.CreateLogger<PodGCController>(), _options.TerminatedPodGCThreshold, _options.PodGCQuarantine, _options.PodGCPeriod),
             new NodeIpamController(informers, client, _time, loggerFactory.CreateLogger<NodeIpamController>(), _options.ClusterCidr, _options.NodeCidrMaskSize),
-            new DaemonSet.DaemonSetController(informers, client, _time, loggerFactory.CreateLogger<DaemonSet.DaemonSetController>()),
-            new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>()),
+            new DaemonSet.DaemonSetController(informers, client, _time, loggerFactory.CreateLogger<DaemonSet.DaemonSetController>(), daemonSetEvents),
+            new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>(), statefulSetEvents),
             new NodeLifecycleController(informers, client, nodeEvents, _time, loggerFactory.CreateLogger<NodeLifecycleController>(), _options.NodeMonitorGracePeriod, _options.NodeMonitorPeriod),
             new TaintEvictionController(informers, client, taintEvictionEvents, _time, loggerFactory.CreateLogger<TaintEvictionController>()),
         ];

@@ -103,6 +103,16 @@ public sealed class JobTests : ControllerCluster
         Assert.NotNull(job.Status.StartTime);
         Assert.NotNull(job.Status.CompletionTime);
         Assert.Equal(3, (await PodsOf("work")).Count);
+
+        // kubectl describe job: three SuccessfulCreate and one Completed event from the job-controller.
+        await Eventually(
+            async () =>
+            {
+                var events = (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.uid={job.Metadata.Uid}")).Items;
+                return events.Where(e => e.Reason == "SuccessfulCreate").Sum(e => e.Count ?? 1) == 3
+                    && events.Any(e => e.Reason == "Completed" && e.Message == "Job completed" && e.Source?.Component == "job-controller");
+            },
+            "the Job has 3 SuccessfulCreate events and a Completed event");
     }
 
     [Fact]

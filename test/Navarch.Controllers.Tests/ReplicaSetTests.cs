@@ -47,6 +47,19 @@ public sealed class ReplicaSetTests : ControllerCluster
         await Client.AppsV1.PatchNamespacedReplicaSetScaleAsync(new V1Patch("{\"spec\":{\"replicas\":1}}", V1Patch.PatchType.MergePatch), "web", "default");
         await WaitForPods("web", 1);
 
+        // Each create and delete is an Event on the ReplicaSet, as `kubectl describe rs` shows them.
+        await Eventually(
+            async () =>
+            {
+                var events = (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.uid={rs.Metadata.Uid}")).Items;
+                // 3 + 1 replacement created; 2 deleted by the scale-down (the test deleted the other itself).
+                return events.Where(e => e.Reason == "SuccessfulCreate").Sum(e => e.Count ?? 1) == 4
+                    && events.Where(e => e.Reason == "SuccessfulDelete").Sum(e => e.Count ?? 1) == 2
+                    && events.All(e => e.Source?.Component == "replicaset-controller" && e.InvolvedObject.Kind == "ReplicaSet")
+                    && !events.Any(e => e.Message == $"Deleted pod: {pods[0].Metadata.Name}");
+            },
+            "the ReplicaSet has 4 SuccessfulCreate and 2 SuccessfulDelete events");
+
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Strategies;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
 using Navarch.Controllers.Job;
@@ -33,10 +34,12 @@ public sealed class CronJobController : IController
     private readonly WorkQueue<string> _queue;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EventRecorder? _events;
 
     /// <summary>Creates the controller over the shared CronJob and Job informers.</summary>
-    public CronJobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<CronJobController> logger)
+    public CronJobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<CronJobController> logger, EventRecorder? events = null)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(informers);
         _cronJobs = informers.Get<V1CronJob>();
         _jobs = informers.Get<V1Job>();
@@ -120,7 +123,7 @@ public sealed class CronJobController : IController
             {
                 foreach (V1ObjectReference reference in active.ToList())
                 {
-                    await DeleteJobAsync(reference.Name, ns, cancellationToken);
+                    await DeleteJobAsync(cronJob, reference.Name, ns, cancellationToken);
                     active.Remove(reference);
                 }
             }
@@ -286,6 +289,7 @@ public sealed class CronJobController : IController
         {
             V1Job created = await _client.BatchV1.CreateNamespacedJobAsync(job, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             Log.Created(_logger, key, name);
+            _events?.Event(cronJob, "Normal", "SuccessfulCreate", $"Created job {name}");
             return created;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
@@ -341,16 +345,17 @@ public sealed class CronJobController : IController
                 .ToList();
             foreach (V1Job old in ofType.Take(Math.Max(0, ofType.Count - keep)))
             {
-                await DeleteJobAsync(old.Metadata.Name, old.Metadata.NamespaceProperty, cancellationToken);
+                await DeleteJobAsync(cronJob, old.Metadata.Name, old.Metadata.NamespaceProperty, cancellationToken);
             }
         }
     }
 
-    private async Task DeleteJobAsync(string name, string ns, CancellationToken cancellationToken)
+    private async Task DeleteJobAsync(V1CronJob cronJob, string name, string ns, CancellationToken cancellationToken)
     {
         try
         {
             await _client.BatchV1.DeleteNamespacedJobAsync(name, ns, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: cancellationToken);
+            _events?.Event(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {name}");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

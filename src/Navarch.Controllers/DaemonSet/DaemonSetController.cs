@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Controllers;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
 using Navarch.Controllers.History;
@@ -34,12 +35,14 @@ public sealed class DaemonSetController : IController
     private readonly ControllerExpectations _expectations;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EventRecorder? _events;
     private readonly Lock _backoffLock = new();
     private readonly Dictionary<string, (DateTimeOffset Until, TimeSpan Delay)> _failedBackoff = new(StringComparer.Ordinal);
 
     /// <summary>Creates the controller over the shared DaemonSet, Pod, Node and ControllerRevision informers.</summary>
-    public DaemonSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<DaemonSetController> logger)
+    public DaemonSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<DaemonSetController> logger, EventRecorder? events = null)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(informers);
         _daemonSets = informers.Get<V1DaemonSet>();
         _pods = informers.Get<V1Pod>();
@@ -395,12 +398,13 @@ public sealed class DaemonSetController : IController
         };
         try
         {
-            await _client.CoreV1.CreateNamespacedPodAsync(pod, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            PodEvents.Created(_events, ds, await _client.CoreV1.CreateNamespacedPodAsync(pod, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
             Log.CreateFailed(_logger, ObjectKeys.KeyOf(ds), nodeName, e.Response.Content);
+            PodEvents.CreateFailed(_events, ds, PodEvents.ErrorOf(e));
             return false;
         }
     }
@@ -413,6 +417,10 @@ public sealed class DaemonSetController : IController
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
                 cancellationToken: cancellationToken);
+            if (_daemonSets.Store.Get(key) is { } ds)
+            {
+                PodEvents.Deleted(_events, ds, pod);
+            }
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {

@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Controllers;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
 
@@ -34,13 +35,15 @@ public sealed class JobController : IController
     private readonly ControllerExpectations _expectations;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EventRecorder? _events;
     private readonly HashSet<string> _seenPods = new(StringComparer.Ordinal);
     private readonly HashSet<string> _terminatingPods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Failed, int Succeeded, int FailuresAfterSuccess, DateTimeOffset LastFailure)> _backoff = new(StringComparer.Ordinal);
 
     /// <summary>Creates the controller over the shared Job and Pod informers.</summary>
-    public JobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<JobController> logger)
+    public JobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<JobController> logger, EventRecorder? events = null)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(informers);
         _jobs = informers.Get<V1Job>();
         _pods = informers.Get<V1Pod>();
@@ -223,6 +226,7 @@ public sealed class JobController : IController
             active.Clear();
             JobConditions.Set(status, "Failed", "True", f.Reason, f.Message, now);
             Log.JobFailed(_logger, key, f.Reason);
+            _events?.Event(job, "Warning", f.Reason, f.Message);
         }
         else if (satisfied && job.Metadata.DeletionTimestamp is null)
         {
@@ -240,6 +244,7 @@ public sealed class JobController : IController
         {
             JobConditions.Set(status, "Complete", "True", "", "", now);
             status.CompletionTime = now;
+            _events?.Event(job, "Normal", "Completed", "Job completed");
         }
 
         status.Active = active.Count;
@@ -453,6 +458,10 @@ public sealed class JobController : IController
             try
             {
                 await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                if (_jobs.Store.Get(key) is { } job)
+                {
+                    PodEvents.Deleted(_events, job, pod);
+                }
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -528,12 +537,13 @@ public sealed class JobController : IController
         };
         try
         {
-            await _client.CoreV1.CreateNamespacedPodAsync(pod, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            PodEvents.Created(_events, job, await _client.CoreV1.CreateNamespacedPodAsync(pod, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
             Log.CreateFailed(_logger, ObjectKeys.KeyOf(job), e.Response.Content);
+            PodEvents.CreateFailed(_events, job, PodEvents.ErrorOf(e));
             return false;
         }
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Navarch.Api.Selectors;
 using Navarch.Api.Strategies;
 using Navarch.Client.Controllers;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
 
@@ -28,10 +29,12 @@ public sealed class ReplicaSetController : IController
     private readonly ControllerExpectations _expectations;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EventRecorder? _events;
 
     /// <summary>Creates the controller over the shared ReplicaSet and Pod informers.</summary>
-    public ReplicaSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<ReplicaSetController> logger)
+    public ReplicaSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<ReplicaSetController> logger, EventRecorder? events = null)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(informers);
         _replicaSets = informers.Get<V1ReplicaSet>();
         _pods = informers.Get<V1Pod>();
@@ -185,6 +188,7 @@ public sealed class ReplicaSetController : IController
                 try
                 {
                     await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                    PodEvents.Deleted(_events, rs, pod);
                 }
                 catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
                 {
@@ -242,12 +246,13 @@ public sealed class ReplicaSetController : IController
         };
         try
         {
-            await _client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            PodEvents.Created(_events, rs, await _client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
             Log.CreateFailed(_logger, ObjectKeys.KeyOf(rs), e.Response.Content);
+            PodEvents.CreateFailed(_events, rs, PodEvents.ErrorOf(e));
             return false;
         }
     }

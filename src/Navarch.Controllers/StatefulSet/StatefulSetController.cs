@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
 using Navarch.Controllers.History;
@@ -31,10 +32,12 @@ public sealed class StatefulSetController : IController
     private readonly WorkQueue<string> _queue;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EventRecorder? _events;
 
     /// <summary>Creates the controller over the shared StatefulSet, Pod, PersistentVolumeClaim and ControllerRevision informers.</summary>
-    public StatefulSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<StatefulSetController> logger)
+    public StatefulSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<StatefulSetController> logger, EventRecorder? events = null)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(informers);
         _sets = informers.Get<V1StatefulSet>();
         _pods = informers.Get<V1Pod>();
@@ -152,7 +155,7 @@ public sealed class StatefulSetController : IController
             if (pod is not null && pod.Status?.Phase is "Failed" or "Succeeded" && !PodConditions.IsTerminating(pod))
             {
                 Log.PodAction(_logger, key, "recreating finished", pod.Metadata.Name);
-                await DeletePodAsync(pod, cancellationToken);
+                await DeletePodAsync(set, pod, cancellationToken);
                 if (monotonic)
                 {
                     return;
@@ -202,7 +205,7 @@ public sealed class StatefulSetController : IController
             }
 
             Log.PodAction(_logger, key, "scaling down", pod.Metadata.Name);
-            await DeletePodAsync(pod, cancellationToken);
+            await DeletePodAsync(set, pod, cancellationToken);
             if (monotonic)
             {
                 return;
@@ -226,7 +229,7 @@ public sealed class StatefulSetController : IController
             if (RevisionOf(pod) != update.Metadata.Name && !PodConditions.IsTerminating(pod))
             {
                 Log.PodAction(_logger, key, "updating", pod.Metadata.Name);
-                await DeletePodAsync(pod, cancellationToken);
+                await DeletePodAsync(set, pod, cancellationToken);
                 return;
             }
 
@@ -281,10 +284,16 @@ public sealed class StatefulSetController : IController
         {
             Log.PodAction(_logger, key, "creating", podName);
             await _client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
+            _events?.Event(set, "Normal", "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
             // Already there: the informer has not shown it yet.
+        }
+        catch (HttpOperationException e)
+        {
+            _events?.Event(set, "Warning", "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {PodEvents.ErrorOf(e)}");
+            throw;
         }
     }
 
@@ -328,7 +337,7 @@ public sealed class StatefulSetController : IController
         }
     }
 
-    private async Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
+    private async Task DeletePodAsync(V1StatefulSet set, V1Pod pod, CancellationToken cancellationToken)
     {
         try
         {
@@ -336,6 +345,7 @@ public sealed class StatefulSetController : IController
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
                 cancellationToken: cancellationToken);
+            _events?.Event(set, "Normal", "SuccessfulDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} successful");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
