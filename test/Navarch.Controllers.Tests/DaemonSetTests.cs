@@ -226,6 +226,54 @@ public sealed class DaemonSetTests : ControllerCluster
     }
 
     [Fact]
+    public async Task With_max_surge_a_new_pod_starts_beside_the_old_one_and_no_node_goes_without()
+    {
+        string[] nodes = ["s1", "s2", "s3"];
+        foreach (string node in nodes)
+        {
+            await CreateNode(node, new Dictionary<string, string>());
+        }
+
+        V1DaemonSet surge = DaemonSet("surge");
+        surge.Spec.UpdateStrategy = new V1DaemonSetUpdateStrategy
+        {
+            Type = "RollingUpdate",
+            RollingUpdate = new V1RollingUpdateDaemonSet { MaxSurge = "1", MaxUnavailable = "0" },
+        };
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(surge, "default");
+        await WaitForNodes("surge", nodes);
+        foreach (V1Pod pod in await PodsOf("surge"))
+        {
+            await MarkReady(pod);
+        }
+
+        await WaitForStatus("surge", s => s.NumberAvailable == 3);
+        await Client.AppsV1.PatchNamespacedDaemonSetAsync(
+            new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "surge", "default");
+        int mostDoubled = 0;
+        int leastReadyNodes = 3;
+        bool done = false;
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        while (!done && DateTime.UtcNow < deadline)
+        {
+            List<V1Pod> pods = await PodsOf("surge");
+            mostDoubled = Math.Max(mostDoubled, nodes.Count(n => pods.Count(p => NodeOf(p) == n) == 2));
+            leastReadyNodes = Math.Min(leastReadyNodes, nodes.Count(n => pods.Any(p => NodeOf(p) == n && IsReady(p))));
+            done = pods.Count == 3 && pods.All(p => IsReady(p) && p.Spec.Containers[0].Image == "busybox:1.36");
+            foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
+            {
+                await MarkReady(pod);
+            }
+
+            await Task.Delay(30);
+        }
+
+        Assert.True(done, "the surge rollout did not finish");
+        Assert.Equal(1, mostDoubled);       // one node at a time had its new pod beside the old one
+        Assert.Equal(3, leastReadyNodes);   // and every node always had a ready daemon pod
+    }
+
+    [Fact]
     public async Task OnDelete_replaces_only_deleted_pods_and_an_untolerated_NoExecute_taint_evicts()
     {
         await CreateNode("o1", new Dictionary<string, string>());

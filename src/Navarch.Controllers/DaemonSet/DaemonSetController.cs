@@ -185,6 +185,8 @@ public sealed class DaemonSetController : IController
         var create = new List<string>();
         var delete = new List<V1Pod>();
         DateTimeOffset now = _time.GetUtcNow();
+        int minReady = ds.Spec.MinReadySeconds ?? 0;
+        bool surging = MaxSurge(ds, placements.Values.Count(p => p.ShouldRun)) > 0;
         foreach (V1Node node in nodes)
         {
             string name = node.Metadata.Name;
@@ -220,8 +222,25 @@ public sealed class DaemonSetController : IController
                     }
                 }
 
-                // More than one daemon pod on a node: keep the oldest.
-                delete.AddRange(running.Skip(1));
+                // More than one daemon pod on a node: keep the oldest — or, while surging, the oldest updated pod and
+                // beside it the oldest old pod only while the updated one is not available yet and the old one is.
+                V1Pod? updated = surging ? running.FirstOrDefault(p => IsUpdated(p, hash)) : null;
+                V1Pod? previous = updated is null ? null : running.FirstOrDefault(p => !IsUpdated(p, hash));
+                var keep = new HashSet<V1Pod>(ReferenceEqualityComparer.Instance);
+                if (updated is not null)
+                {
+                    keep.Add(updated);
+                    if (previous is not null && !PodConditions.IsAvailable(updated, minReady, now) && PodConditions.IsAvailable(previous, minReady, now))
+                    {
+                        keep.Add(previous);
+                    }
+                }
+                else if (running.Count > 0)
+                {
+                    keep.Add(running[0]);
+                }
+
+                delete.AddRange(running.Where(p => !keep.Contains(p)));
             }
             else
             {
@@ -287,17 +306,27 @@ public sealed class DaemonSetController : IController
         }
     }
 
+    private static int MaxSurge(V1DaemonSet ds, int desired) =>
+        ds.Spec.UpdateStrategy?.Type is null or "RollingUpdate" ? Scaled(ds.Spec.UpdateStrategy?.RollingUpdate?.MaxSurge, desired, fallback: 0) : 0;
+
     /// <summary>
     /// RollingUpdate with maxSurge 0, as Kubernetes does it: nodes with no pod, two pods, or a new pod not yet
     /// available count as unavailable; old pods that are unavailable anyway go at once, available ones only while
-    /// fewer than maxUnavailable nodes are unavailable.
+    /// fewer than maxUnavailable nodes are unavailable. With maxSurge, see <see cref="SurgeAsync"/>.
     /// </summary>
     private async Task RollingUpdateAsync(string key, V1DaemonSet ds, string hash, List<V1Node> nodes,
         Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, Dictionary<string, List<V1Pod>> byNode, CancellationToken cancellationToken)
     {
         int desired = placements.Values.Count(p => p.ShouldRun);
+        int maxSurge = MaxSurge(ds, desired);
+        if (maxSurge > 0)
+        {
+            await SurgeAsync(key, ds, hash, nodes, placements, byNode, maxSurge, cancellationToken);
+            return;
+        }
+
         int maxUnavailable = Scaled(ds.Spec.UpdateStrategy?.RollingUpdate?.MaxUnavailable, desired, fallback: 1);
-        if (maxUnavailable == 0 && Scaled(ds.Spec.UpdateStrategy?.RollingUpdate?.MaxSurge, desired, fallback: 0) == 0)
+        if (maxUnavailable == 0)
         {
             maxUnavailable = 1;
         }
@@ -347,6 +376,73 @@ public sealed class DaemonSetController : IController
 
         _expectations.ExpectDeletions(key, victims.Count);
         foreach (V1Pod pod in victims)
+        {
+            await DeletePodAsync(key, pod, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// RollingUpdate with maxSurge, as Kubernetes does it: a new pod starts beside the old one on up to maxSurge nodes
+    /// at a time (on nodes whose old pod is not available, at once), and the old pod goes once the new one is
+    /// available — so a node never lacks an available daemon pod while it updates.
+    /// </summary>
+    private async Task SurgeAsync(string key, V1DaemonSet ds, string hash, List<V1Node> nodes,
+        Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, Dictionary<string, List<V1Pod>> byNode, int maxSurge, CancellationToken cancellationToken)
+    {
+        int minReady = ds.Spec.MinReadySeconds ?? 0;
+        DateTimeOffset now = _time.GetUtcNow();
+        int surging = 0;
+        var oldToDelete = new List<V1Pod>();
+        var allowed = new List<string>();
+        var candidates = new List<string>();
+        foreach (V1Node node in nodes.Where(n => placements[n.Metadata.Name].ShouldRun))
+        {
+            List<V1Pod> pods = (byNode.GetValueOrDefault(node.Metadata.Name) ?? []).Where(p => !PodConditions.IsTerminating(p) && p.Status?.Phase != "Failed").ToList();
+            List<V1Pod> fresh = pods.Where(p => IsUpdated(p, hash)).ToList();
+            List<V1Pod> old = pods.Where(p => !IsUpdated(p, hash)).ToList();
+            if (fresh.Count > 1 || old.Count > 1)
+            {
+                // Left to the manage pass to settle; counts as a node mid-surge.
+                surging++;
+            }
+            else if (old.Count == 0)
+            {
+                // Up to date, or nothing yet (the manage pass creates it).
+            }
+            else if (fresh.Count == 0)
+            {
+                (PodConditions.IsAvailable(old[0], minReady, now) ? candidates : allowed).Add(node.Metadata.Name);
+            }
+            else if (!PodConditions.IsAvailable(fresh[0], minReady, now))
+            {
+                surging++;
+            }
+            else
+            {
+                oldToDelete.Add(old[0]);
+            }
+        }
+
+        List<string> create = [.. allowed, .. candidates.Take(Math.Clamp(maxSurge - surging, 0, candidates.Count))];
+        if (create.Count == 0 && oldToDelete.Count == 0)
+        {
+            if (minReady > 0 && surging > 0)
+            {
+                _queue.AddAfter(key, TimeSpan.FromSeconds(minReady));
+            }
+
+            return;
+        }
+
+        _expectations.ExpectCreations(key, create.Count);
+        _expectations.Lower(key, 0, -oldToDelete.Count);
+        bool[] created = await Task.WhenAll(create.Select(node => CreatePodAsync(ds, hash, node, cancellationToken)));
+        if (created.Count(ok => !ok) is > 0 and int failed)
+        {
+            _expectations.Lower(key, failed, 0);
+        }
+
+        foreach (V1Pod pod in oldToDelete)
         {
             await DeletePodAsync(key, pod, cancellationToken);
         }
