@@ -5,14 +5,16 @@ namespace Navarch.Commands;
 
 /// <summary>
 /// <c>navarch kubectl ARGS...</c> (k3s's <c>k3s kubectl</c>): the real kubectl with KUBECONFIG defaulting to this
-/// machine's admin kubeconfig. Program hands it the raw arguments, so kubectl's own flags are never parsed here.
+/// machine's admin kubeconfig: <c>$KUBECONFIG</c>, else <c>/etc/navarch/navarch.yaml</c>, else the admin kubeconfig
+/// under <c>$NAVARCH_DATA_DIR</c> (default <c>/var/lib/navarch</c>). Program hands it the raw arguments, so
+/// kubectl's own flags are never parsed here.
 /// </summary>
 internal static class KubectlCommand
 {
     /// <summary>The kubeconfig a server writes for users (<c>--write-kubeconfig</c> in the config file).</summary>
     public const string DefaultKubeconfig = "/etc/navarch/navarch.yaml";
 
-    /// <summary>The admin kubeconfig a server with the default data dir always writes.</summary>
+    /// <summary>The admin kubeconfig a server with the default data dir always writes (<c>$NAVARCH_DATA_DIR</c> moves it).</summary>
     public const string DataDirKubeconfig = "/var/lib/navarch/server/cred/admin.kubeconfig";
 
     /// <summary>The entry shown in help; running it goes through <see cref="RunAsync"/>.</summary>
@@ -44,7 +46,8 @@ internal static class KubectlCommand
 
         if (!environment.TryGetValue("KUBECONFIG", out string? kubeconfig) || kubeconfig.Length == 0)
         {
-            string? found = new[] { DefaultKubeconfig, DataDirKubeconfig }.FirstOrDefault(File.Exists);
+            string dataDir = environment.TryGetValue("NAVARCH_DATA_DIR", out string? d) && d.Length > 0 ? d : "/var/lib/navarch";
+            string? found = new[] { DefaultKubeconfig, Path.Combine(dataDir, "server", "cred", "admin.kubeconfig") }.FirstOrDefault(File.Exists);
             if (found is not null)
             {
                 start.Environment["KUBECONFIG"] = found;

@@ -39,7 +39,16 @@ internal static class KubeletCommand
                 ClusterDns = parse.GetValue(clusterDns)!,
             };
             await using var kubelet = new Kubelet.Kubelet(client, options, logging);
-            await kubelet.StartAsync(stop.Token);
+            try
+            {
+                await kubelet.StartAsync(stop.Token);
+            }
+            catch (Exception) when (stop.Token.IsCancellationRequested)
+            {
+                // Asked to stop while starting (a cancelled CRI call surfaces as an RpcException): a clean stop.
+                return 0;
+            }
+
             await stop.WaitAsync();
 
             return 0;
