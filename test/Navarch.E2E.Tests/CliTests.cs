@@ -65,6 +65,22 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
     }
 
     [Fact]
+    public async Task A_server_refuses_a_token_made_for_another_ca()
+    {
+        string dir = Directory.CreateTempSubdirectory("navarch-cli-").FullName;
+        try
+        {
+            Kubectl.Result result = await NavarchCli.RunAsync(["server", "--disable-agent", "--data-dir", dir, "--https-listen-port", "0", "--bind-address", "127.0.0.1", "--token", "K10" + new string('0', 64) + "::server:abc"]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("--token carries the hash of another cluster CA", result.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Navarch_kubectl_passes_arguments_and_exit_codes_through()
     {
         // No KUBECONFIG: the admin kubeconfig under NAVARCH_DATA_DIR is used.

@@ -40,7 +40,17 @@ internal static class ServerCommand
             };
             using var stop = new Shutdown(cancellationToken);
             await using var server = new ApiServer.ApiServer(options, logging);
-            await server.StartAsync(stop.Token);
+            try
+            {
+                await server.StartAsync(stop.Token);
+            }
+            catch (InvalidDataException e)
+            {
+                // A setting the user can fix (e.g. a --token made for another cluster's CA).
+                await Console.Error.WriteLineAsync($"navarch {name}: {e.Message}");
+                return 1;
+            }
+
             using var manifestsClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
             Task manifests = new Manifests.ManifestApplier(manifestsClient, Path.Combine(options.DataDir, "server", "manifests"), logging.CreateLogger<Manifests.ManifestApplier>()).RunAsync(stop.Token);
             // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
