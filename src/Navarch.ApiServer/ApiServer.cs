@@ -55,6 +55,9 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// <summary>The cluster certificates.</summary>
     public ClusterPki Pki { get; private set; } = null!;
 
+    /// <summary>The server's join token (known after start).</summary>
+    public Join.ServerToken JoinToken { get; private set; } = null!;
+
     /// <summary>The admin kubeconfig under the data dir.</summary>
     public string AdminKubeconfigPath => Path.Combine(_options.DataDir, "server", "cred", "admin.kubeconfig");
 
@@ -74,6 +77,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         ResourceCatalog catalog = ResourceCatalog.Default;
         var allocator = new ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
+        JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.DefaultTolerationSeconds()]);
         var handler = new ResourceHandler(_store, catalog, allocator, _caches, admission, _options.Time, _logger);
@@ -102,7 +106,10 @@ public sealed partial class ApiServer : IAsyncDisposable
         _app = builder.Build();
         _kubelets = new KubeletProxy(_app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), Pki);
         handler.Kubelets = _kubelets;
-        var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), new Authentication(Pki, _options.TokenAuthFile), new Authorization.AllowAuthenticated(), _options.MaxInFlight, _logger);
+        var bootstrapTokens = new Join.BootstrapTokens(_store, catalog.Find("", "v1", "secrets")!, _options.Time);
+        var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens };
+        var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), authentication, new Authorization.AllowAuthenticated(), _options.MaxInFlight, _logger);
+        pipeline.Join = new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>());
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;

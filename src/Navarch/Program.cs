@@ -1,21 +1,53 @@
 using System.CommandLine;
 using System.Reflection;
 using Navarch.Commands;
+using Navarch.Config;
 
 namespace Navarch;
 
 internal static class Program
 {
-    public static Task<int> Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("Navarch: Kubernetes in one binary.");
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+
+        // kubectl's arguments are kubectl's: handed over untouched, never parsed here.
+        if (args.Length > 0 && args[0] == "kubectl")
+        {
+            return await KubectlCommand.RunAsync(args[1..], environment);
+        }
+
+        RootCommand root = CreateRoot();
+        ParseResult parse;
+        try
+        {
+            parse = ConfigLayers.Parse(root, args, environment);
+        }
+        catch (InvalidDataException e)
+        {
+            await Console.Error.WriteLineAsync($"navarch: {e.Message}");
+            return 1;
+        }
+
+        Logging.Format = parse.GetValue(Logging.FormatOption) ?? "console";
+        return await parse.InvokeAsync();
+    }
+
+    private static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("Navarch: Kubernetes in one binary. Settings come from flags, then NAVARCH_<FLAG> environment variables, then the --config YAML file.");
+        root.Options.Add(Logging.FormatOption);
         root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane (the store, the API server, the controller manager and the scheduler) and, unless --disable-agent, a node agent.", withControllers: true));
         root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone.", withControllers: false));
         root.Subcommands.Add(ControllerManagerCommand.Create());
         root.Subcommands.Add(SchedulerCommand.Create());
         root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
-        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet)."));
+        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet); joins a cluster with --server and --token."));
         root.Subcommands.Add(ImagesCommand.Create());
+        root.Subcommands.Add(Commands.Token.TokenCommand.Create());
+        root.Subcommands.Add(KubectlCommand.Create());
+        root.Subcommands.Add(Commands.CheckConfig.CheckConfigCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {
@@ -23,6 +55,7 @@ internal static class Program
             Console.Out.WriteLine($"navarch {v} (Kubernetes {Navarch.ApiServer.ApiServer.KubernetesVersion})");
         });
         root.Subcommands.Add(version);
-        return root.Parse(args).InvokeAsync();
+        ConfigLayers.AddConfigOptions(root);
+        return root;
     }
 }

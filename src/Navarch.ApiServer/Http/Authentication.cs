@@ -11,7 +11,8 @@ internal sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> G
 
 /// <summary>
 /// Kubernetes' authenticator chain: a client certificate signed by the cluster CA (user = CN, groups = O), then a
-/// bearer token from the static token file. Null means unauthenticated.
+/// bearer token from the static token file, then a bootstrap token (<see cref="Join.BootstrapTokens"/>). Null means
+/// unauthenticated.
 /// </summary>
 internal sealed class Authentication
 {
@@ -22,6 +23,22 @@ internal sealed class Authentication
     {
         _pki = pki;
         _tokens = tokenFile is null ? [] : LoadTokens(tokenFile);
+    }
+
+    /// <summary>Bootstrap tokens (<c>id.secret</c> bearer tokens backed by kube-system Secrets), when the server has them.</summary>
+    public Join.BootstrapTokens? BootstrapTokens { get; init; }
+
+    public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext context)
+    {
+        if (Authenticate(context) is { } user)
+        {
+            return user;
+        }
+
+        string header = context.Request.Headers.Authorization.ToString();
+        return BootstrapTokens is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await BootstrapTokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted)
+            : null;
     }
 
     public UserInfo? Authenticate(HttpContext context)

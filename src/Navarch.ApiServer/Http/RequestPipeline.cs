@@ -19,6 +19,9 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
 
     public string ServerAddress { get; set; } = "127.0.0.1:6443";
 
+    /// <summary>The unauthenticated join endpoints (<c>/cacerts</c>, <c>/v1-navarch/...</c>), when served.</summary>
+    public Join.JoinEndpoints? Join { get; set; }
+
     public void Dispose() => _inFlight.Dispose();
 
     public async Task InvokeAsync(HttpContext context)
@@ -106,7 +109,12 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
                 return;
         }
 
-        if (authentication.Authenticate(context) is not { } user)
+        if (Join is not null && await Join.TryHandleAsync(context))
+        {
+            return;
+        }
+
+        if (await authentication.AuthenticateAsync(context) is not { } user)
         {
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized().Status);
             return;

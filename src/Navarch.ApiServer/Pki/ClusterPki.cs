@@ -79,29 +79,7 @@ public sealed class ClusterPki
     }
 
     /// <summary>A kubeconfig for <paramref name="server"/> with the CA and the admin credentials embedded.</summary>
-    public string AdminKubeconfig(string server) =>
-        $"""
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: default
-          cluster:
-            server: {server}
-            certificate-authority-data: {Base64Pem(Ca)}
-        contexts:
-        - name: default
-          context:
-            cluster: default
-            user: default
-        current-context: default
-        users:
-        - name: default
-          user:
-            client-certificate-data: {Base64Pem(Admin)}
-            client-key-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(KeyPem(Admin)))}
-        """;
-
-    private static string Base64Pem(X509Certificate2 cert) => Convert.ToBase64String(Encoding.ASCII.GetBytes(cert.ExportCertificatePem()));
+    public string AdminKubeconfig(string server) => Kubeconfig.Render(server, Ca.ExportCertificatePem(), Admin.ExportCertificatePem(), KeyPem(Admin));
 
     private static string KeyPem(X509Certificate2 cert) =>
         cert.GetECDsaPrivateKey()?.ExportPkcs8PrivateKeyPem() ?? throw new InvalidOperationException("certificate has no ECDSA key");

@@ -9,28 +9,46 @@ internal static class KubeletCommand
 {
     public static Command Create(string name, string description)
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig of the API server", Required = true };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig of the API server (or join with --server and --token)" };
+        var join = new JoinOptions();
         var nodeName = new Option<string?>("--node-name") { Description = "The Node name (default: the hostname)" };
         var dataDir = new Option<string>("--data-dir", "-d") { Description = "Folder to hold state", DefaultValueFactory = _ => "/var/lib/navarch" };
         var endpoint = new Option<string?>("--container-runtime-endpoint") { Description = "Use this CRI runtime (unix socket) instead of running containerd" };
         var podCidr = new Option<string>("--pod-cidr") { Description = "Pod CIDR while the Node has no spec.podCIDR", DefaultValueFactory = _ => "10.42.0.0/24" };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS server for pods", DefaultValueFactory = _ => "10.43.0.10" };
         var command = new Command(name, description) { kubeconfig, nodeName, dataDir, endpoint, podCidr, clusterDns };
+        join.AddTo(command, kubeconfig);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
-            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
+            string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
+            string? config = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+            if (config is null)
+            {
+                return 1;
+            }
+
+            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
             var options = new KubeletOptions
             {
-                NodeName = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
+                NodeName = node,
                 DataDir = parse.GetValue(dataDir)!,
                 ContainerRuntimeEndpoint = parse.GetValue(endpoint),
                 DefaultPodCidr = parse.GetValue(podCidr)!,
                 ClusterDns = parse.GetValue(clusterDns)!,
             };
             await using var kubelet = new Kubelet.Kubelet(client, options, logging);
-            await kubelet.StartAsync(stop.Token);
+            try
+            {
+                await kubelet.StartAsync(stop.Token);
+            }
+            catch (Exception) when (stop.Token.IsCancellationRequested)
+            {
+                // Asked to stop while starting (a cancelled CRI call surfaces as an RpcException): a clean stop.
+                return 0;
+            }
+
             await stop.WaitAsync();
 
             return 0;

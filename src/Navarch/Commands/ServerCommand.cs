@@ -20,8 +20,9 @@ internal static class ServerCommand
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
+        var token = new Option<string?>("--token", "-t") { Description = "The join token agents use (a K10 token or its secret); default: kept in <data-dir>/server/token, generated on first start" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -35,10 +36,23 @@ internal static class ServerCommand
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 TokenAuthFile = parse.GetValue(tokenFile),
                 ServiceCidr = parse.GetValue(serviceCidr)!,
+                Token = parse.GetValue(token),
             };
             using var stop = new Shutdown(cancellationToken);
             await using var server = new ApiServer.ApiServer(options, logging);
-            await server.StartAsync(stop.Token);
+            try
+            {
+                await server.StartAsync(stop.Token);
+            }
+            catch (InvalidDataException e)
+            {
+                // A setting the user can fix (e.g. a --token made for another cluster's CA).
+                await Console.Error.WriteLineAsync($"navarch {name}: {e.Message}");
+                return 1;
+            }
+
+            using var manifestsClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
+            Task manifests = new Manifests.ManifestApplier(manifestsClient, Path.Combine(options.DataDir, "server", "manifests"), logging.CreateLogger<Manifests.ManifestApplier>()).RunAsync(stop.Token);
             // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
             using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
             Task controllers = client is null
@@ -69,6 +83,7 @@ internal static class ServerCommand
                 await agent.DisposeAsync();
             }
 
+            await manifests;
             await controllers;
             await scheduler;
             await server.StopAsync(CancellationToken.None);

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Navarch.ApiServer.Join;
+
+namespace Navarch.Commands.Token;
+
+/// <summary>
+/// <c>navarch token create|list|delete</c> (k3s's, after kubeadm's): bootstrap tokens as kube-system Secrets
+/// <c>bootstrap-token-&lt;id&gt;</c> of type <c>bootstrap.kubernetes.io/token</c>, managed through the API server with
+/// an admin kubeconfig. <c>create</c> prints the token in the K10 form (with the CA hash) that agents join with.
+/// </summary>
+internal static class TokenCommand
+{
+    private const string Namespace = BootstrapTokenSecret.Namespace;
+    private const string BootstrapTokenType = BootstrapTokenSecret.Type;
+    private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static Command Create()
+    {
+        var token = new Command("token", "Manage bootstrap tokens agents join with.");
+        token.Subcommands.Add(CreateCommand());
+        token.Subcommands.Add(ListCommand());
+        token.Subcommands.Add(DeleteCommand());
+        return token;
+    }
+
+    private static Option<string?> KubeconfigOption() => new("--kubeconfig")
+    {
+        Description = $"Admin kubeconfig (default: $KUBECONFIG, {KubectlCommand.DefaultKubeconfig}, then {KubectlCommand.DataDirKubeconfig})",
+    };
+
+    private static Kubernetes Client(ParseResult parse, Option<string?> kubeconfig)
+    {
+        string? path = parse.GetValue(kubeconfig);
+        if (string.IsNullOrEmpty(path))
+        {
+            path = new[] { Environment.GetEnvironmentVariable("KUBECONFIG"), KubectlCommand.DefaultKubeconfig, KubectlCommand.DataDirKubeconfig }
+                .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
+                ?? throw new FileNotFoundException($"no kubeconfig: pass --kubeconfig (looked at $KUBECONFIG, {KubectlCommand.DefaultKubeconfig}, {KubectlCommand.DataDirKubeconfig})");
+        }
+
+        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+    }
+
+    private static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or FormatException or k8s.Exceptions.KubeConfigException)
+        {
+            string message = e is HttpOperationException { Response.Content: { Length: > 0 } content } ? StatusMessage(content) : e.Message;
+            await Console.Error.WriteLineAsync($"navarch token: {message}");
+            return 1;
+        }
+    }
+
+    private static string StatusMessage(string content)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(content)?["message"]?.GetValue<string>() ?? content;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return content;
+        }
+    }
+
+    private static Command CreateCommand()
+    {
+        var kubeconfig = KubeconfigOption();
+        var ttl = new Option<string>("--ttl") { Description = "How long the token is valid (Go duration, e.g. 24h, 30m; 0 = never expires)", DefaultValueFactory = _ => "24h" };
+        var description = new Option<string?>("--description") { Description = "A human-friendly description of the token's use" };
+        var command = new Command("create", "Create a bootstrap token and print it in the K10<CA hash>::<id>.<secret> form agents join with.") { kubeconfig, ttl, description };
+        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        {
+            TimeSpan lifetime = GoDuration.Parse(parse.GetValue(ttl)!);
+            using Kubernetes client = Client(parse, kubeconfig);
+            string id = RandomString(6), secret = RandomString(16);
+            var data = new Dictionary<string, byte[]>
+            {
+                ["token-id"] = Encoding.UTF8.GetBytes(id),
+                ["token-secret"] = Encoding.UTF8.GetBytes(secret),
+                ["usage-bootstrap-authentication"] = "true"u8.ToArray(),
+                ["usage-bootstrap-signing"] = "true"u8.ToArray(),
+                ["auth-extra-groups"] = "system:bootstrappers:navarch:default-node-token"u8.ToArray(),
+            };
+            if (lifetime > TimeSpan.Zero)
+            {
+                data["expiration"] = Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.Add(lifetime).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            }
+
+            if (parse.GetValue(description) is { Length: > 0 } text)
+            {
+                data["description"] = Encoding.UTF8.GetBytes(text);
+            }
+
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = BootstrapTokenSecret.NameOf(id), NamespaceProperty = Namespace },
+                Type = BootstrapTokenType,
+                Data = data,
+            }, Namespace, cancellationToken: cancellationToken);
+
+            using HttpResponseMessage ca = await client.HttpClient.GetAsync(new Uri(client.BaseUri, JoinProtocol.CaCertsPath), cancellationToken);
+            ca.EnsureSuccessStatusCode();
+            string hash = JoinToken.HashOf(await ca.Content.ReadAsByteArrayAsync(cancellationToken));
+            Console.Out.WriteLine(new JoinToken(hash, $"{id}.{secret}").ToString());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command ListCommand()
+    {
+        var kubeconfig = KubeconfigOption();
+        var command = new Command("list", "List bootstrap tokens (TOKEN, TTL, EXPIRES, USAGES, DESCRIPTION, EXTRA GROUPS).") { kubeconfig };
+        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        {
+            using Kubernetes client = Client(parse, kubeconfig);
+            V1SecretList secrets = await client.CoreV1.ListNamespacedSecretAsync(Namespace, fieldSelector: "type=" + BootstrapTokenType, cancellationToken: cancellationToken);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            var rows = new List<string[]> { new[] { "TOKEN", "TTL", "EXPIRES", "USAGES", "DESCRIPTION", "EXTRA GROUPS" } };
+            foreach (V1Secret secret in secrets.Items.Where(s => s.Type == BootstrapTokenType).OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
+            {
+                string Value(string key) => secret.Data?.TryGetValue(key, out byte[]? v) == true ? Encoding.UTF8.GetString(v) : "";
+                string expiration = Value("expiration");
+                string ttlText = expiration.Length == 0 ? "<forever>"
+                    : BootstrapTokenSecret.IsExpired(expiration, now) ? "<invalid>"
+                    : GoDuration.Format(DateTimeOffset.Parse(expiration, CultureInfo.InvariantCulture) - now);
+                string usages = string.Join(",", (secret.Data?.Keys ?? []).Where(k => k.StartsWith("usage-bootstrap-", StringComparison.Ordinal) && Value(k) == "true")
+                    .Select(k => k["usage-bootstrap-".Length..]).Order(StringComparer.Ordinal));
+                rows.Add([$"{Value("token-id")}.{Value("token-secret")}", ttlText, expiration.Length == 0 ? "<never>" : expiration, usages, Dash(Value("description")), Dash(Value("auth-extra-groups"))]);
+            }
+
+            int[] widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length) + 3).ToArray();
+            foreach (string[] row in rows)
+            {
+                Console.Out.WriteLine(string.Concat(row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command DeleteCommand()
+    {
+        var kubeconfig = KubeconfigOption();
+        var ids = new Argument<string[]>("token") { Description = "Token IDs (or whole id.secret tokens) to delete", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("delete", "Delete bootstrap tokens.") { ids, kubeconfig };
+        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        {
+            using Kubernetes client = Client(parse, kubeconfig);
+            foreach (string given in parse.GetValue(ids)!)
+            {
+                string id = JoinToken.Parse(given).Bootstrap?.Id ?? given.Split('.')[0];
+                await client.CoreV1.DeleteNamespacedSecretAsync(BootstrapTokenSecret.NameOf(id), Namespace, cancellationToken: cancellationToken);
+                Console.Out.WriteLine($"bootstrap token \"{id}\" deleted");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Dash(string value) => value.Length == 0 ? "<none>" : value;
+
+    private static string RandomString(int length) =>
+        string.Create(length, 0, (span, _) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                span[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+            }
+        });
+}

@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Navarch.ApiServer.Join;
+using Navarch.ApiServer.Pki;
+
+namespace Navarch.Join;
+
+/// <summary>
+/// How an agent joins a cluster with <c>--server</c> and <c>--token</c> (k3s's agent bootstrap): fetch the CA from
+/// <c>/cacerts</c> and check its SHA-256 against the token's hash, then send certificate requests for the kubelet's
+/// client certificate (<c>system:node:&lt;name&gt;</c> in <c>system:nodes</c>) and serving certificate to the
+/// server's join endpoints, and write them with the agent's kubeconfig under <c>&lt;data-dir&gt;/agent/</c>. The
+/// private keys never leave the agent. A later start with valid files for the same server and CA reuses them.
+/// A token without a CA hash is refused unless <c>--insecure-skip-ca-verify</c> says to trust the first CA seen.
+/// </summary>
+internal sealed partial class AgentJoin(string server, string token, string nodeName, string dataDir, bool insecureSkipCaVerify, ILogger logger, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly string _server = server.TrimEnd('/');
+
+    /// <summary>The agent's state folder.</summary>
+    public string AgentDir => Path.Combine(Path.GetFullPath(dataDir), "agent");
+
+    /// <summary>The kubeconfig the kubelet runs with.</summary>
+    public string KubeconfigPath => Path.Combine(AgentDir, "kubelet.kubeconfig");
+
+    private string CaPath => Path.Combine(AgentDir, "server-ca.crt");
+
+    private string ClientCertPath => Path.Combine(AgentDir, "client-kubelet.crt");
+
+    private string ClientKeyPath => Path.Combine(AgentDir, "client-kubelet.key");
+
+    /// <summary>Joins (or reuses an earlier join) and returns the kubeconfig path.</summary>
+    /// <exception cref="JoinException">The token is wrong, the CA does not match, or the server cannot be reached.</exception>
+    public async Task<string> JoinAsync(CancellationToken cancellationToken)
+    {
+        JoinToken parsed;
+        try
+        {
+            parsed = JoinToken.Parse(token);
+        }
+        catch (FormatException e)
+        {
+            throw new JoinException($"invalid token: {e.Message}", e);
+        }
+
+        if (Reusable(parsed))
+        {
+            LogReused(logger, KubeconfigPath);
+            return KubeconfigPath;
+        }
+
+        byte[] bundle = await FetchCaAsync(cancellationToken);
+        if (parsed.CaHash is null && !insecureSkipCaVerify)
+        {
+            throw new JoinException("the token carries no CA hash: use the full K10... token (from <data-dir>/server/token or `navarch token create`), or pass --insecure-skip-ca-verify");
+        }
+
+        if (parsed.CaHash is { } hash && hash != JoinToken.HashOf(bundle))
+        {
+            throw new JoinException("token CA hash does not match the server's CA");
+        }
+
+        string caPem = Encoding.ASCII.GetString(bundle);
+        using X509Certificate2 ca = X509Certificate2.CreateFromPem(caPem);
+        using HttpClient http = TrustingOnly(ca);
+
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string clientCert = await RequestAsync(http, JoinProtocol.ClientKubeletPath, Csr(clientKey, null), cancellationToken);
+        using var servingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string servingCert = await RequestAsync(http, JoinProtocol.ServingKubeletPath, Csr(servingKey, ServingNames()), cancellationToken);
+
+        Directory.CreateDirectory(AgentDir);
+        string clientKeyPem = clientKey.ExportPkcs8PrivateKeyPem();
+        Write(CaPath, caPem);
+        Write(Path.Combine(AgentDir, "client-ca.crt"), caPem);
+        Write(ClientCertPath, clientCert);
+        Write(ClientKeyPath, clientKeyPem, secret: true);
+        Write(Path.Combine(AgentDir, "serving-kubelet.crt"), servingCert);
+        Write(Path.Combine(AgentDir, "serving-kubelet.key"), servingKey.ExportPkcs8PrivateKeyPem(), secret: true);
+        Write(KubeconfigPath, Kubeconfig.Render(_server, caPem, clientCert, clientKeyPem), secret: true);
+        LogJoined(logger, _server, nodeName);
+        return KubeconfigPath;
+    }
+
+    /// <summary>The stored files are for this server, this CA and this node, and the client certificate has a day left.</summary>
+    private bool Reusable(JoinToken parsed)
+    {
+        if (!File.Exists(KubeconfigPath) || !File.Exists(CaPath) || !File.Exists(ClientCertPath) || !File.Exists(ClientKeyPath))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (parsed.CaHash is { } hash && hash != JoinToken.HashOf(File.ReadAllBytes(CaPath)))
+            {
+                return false;
+            }
+
+            using X509Certificate2 cert = X509Certificate2.CreateFromPemFile(ClientCertPath, ClientKeyPath);
+            return cert.GetNameInfo(X509NameType.SimpleName, false) == "system:node:" + nodeName
+                && cert.NotAfter.ToUniversalTime() > _time.GetUtcNow().UtcDateTime.AddDays(1)
+                && File.ReadAllText(KubeconfigPath).Contains($"server: {_server}\n", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<byte[]> FetchCaAsync(CancellationToken cancellationToken)
+    {
+        // Nothing is trusted yet: the bundle is checked against the token's hash instead of by TLS.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(new Uri(_server + JoinProtocol.CaCertsPath), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new JoinException($"{_server}/cacerts answered {(int)response.StatusCode}");
+            }
+
+            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new JoinException($"cannot reach the server {_server}: {e.Message}", e);
+        }
+    }
+
+    private async Task<string> RequestAsync(HttpClient http, string path, string csr, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server + path))
+        {
+            Content = new StringContent(csr, Encoding.ASCII, "application/pkcs10"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
+        request.Headers.Add(JoinProtocol.NodeNameHeader, nodeName);
+        try
+        {
+            using HttpResponseMessage response = await http.SendAsync(request, cancellationToken);
+            string body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                string message = body;
+                try
+                {
+                    message = JsonNode.Parse(body)?["message"]?.GetValue<string>() ?? body;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                }
+
+                throw new JoinException($"{(int)response.StatusCode}: {message}");
+            }
+
+            return body;
+        }
+        catch (HttpRequestException e)
+        {
+            throw new JoinException($"cannot reach the server {_server}: {e.Message}", e);
+        }
+    }
+
+    private string Csr(ECDsa key, SubjectAlternativeNameBuilder? sans)
+    {
+        var request = new CertificateRequest($"CN=system:node:{nodeName}, O=system:nodes", key, HashAlgorithmName.SHA256);
+        if (sans is not null)
+        {
+            request.CertificateExtensions.Add(sans.Build());
+        }
+
+        return request.CreateSigningRequestPem();
+    }
+
+    private SubjectAlternativeNameBuilder ServingNames()
+    {
+        var sans = new SubjectAlternativeNameBuilder();
+        foreach (string name in new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nodeName, Dns.GetHostName(), "localhost" })
+        {
+            sans.AddDnsName(name);
+        }
+
+        var addresses = new HashSet<IPAddress> { IPAddress.Loopback };
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            addresses.UnionWith(nic.GetIPProperties().UnicastAddresses.Select(a => a.Address).Where(a => !a.IsIPv6LinkLocal));
+        }
+
+        foreach (IPAddress address in addresses)
+        {
+            sans.AddIpAddress(address);
+        }
+
+        return sans;
+    }
+
+    /// <summary>An HTTP client that accepts only servers whose certificate chains to <paramref name="ca"/>.</summary>
+    private static HttpClient TrustingOnly(X509Certificate2 ca)
+    {
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            },
+        };
+        return new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private static void Write(string path, string text, bool secret = false)
+    {
+        UnixFileMode mode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if (File.Exists(path))
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+
+        // Keys are created with their final mode, never readable by others for a moment.
+        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode });
+        stream.Write(Encoding.UTF8.GetBytes(text));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reusing the kubelet credentials in {Kubeconfig}")]
+    private static partial void LogReused(ILogger logger, string kubeconfig);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Joined {Server} as node {Node}")]
+    private static partial void LogJoined(ILogger logger, string server, string node);
+}
