@@ -225,6 +225,34 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
         Assert.Equal(ReturnCode.NxDomain, deleted.ReturnCode);
     }
 
+    [Fact]
+    public async Task Kube_dns_is_published_with_its_cluster_ip_and_republished_in_place()
+    {
+        var publisher = new Navarch.Dns.Publishing.SelectorlessServicePublisher(Client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await Navarch.Dns.Publishing.KubeDnsService.PublishAsync(publisher, "10.43.0.10", IPAddress.Parse("192.0.2.7"), 53, "node-1", CancellationToken.None);
+        V1Service first = await Client.CoreV1.ReadNamespacedServiceAsync("kube-dns", "kube-system");
+
+        // A restart on another address: the same Service, its endpoints moved.
+        await Navarch.Dns.Publishing.KubeDnsService.PublishAsync(publisher, "10.43.0.10", IPAddress.Parse("192.0.2.8"), 5353, "node-1", CancellationToken.None);
+        V1Service service = await Client.CoreV1.ReadNamespacedServiceAsync("kube-dns", "kube-system");
+        V1Endpoints endpoints = await Client.CoreV1.ReadNamespacedEndpointsAsync("kube-dns", "kube-system");
+        V1EndpointSlice slice = Assert.Single((await Client.DiscoveryV1.ListNamespacedEndpointSliceAsync("kube-system", labelSelector: "kubernetes.io/service-name=kube-dns")).Items);
+        await cluster.WaitForInformerAsync(service);
+        DnsMessage ns = await cluster.QueryAsync("ns.dns.cluster.local", RecordType.A);
+
+        Assert.Equal(first.Metadata.Uid, service.Metadata.Uid);
+        Assert.Equal("10.43.0.10", service.Spec.ClusterIP);
+        Assert.Null(service.Spec.Selector);
+        Assert.Equal("kube-dns", service.Metadata.Labels["k8s-app"]);
+        Assert.Equal(["dns/UDP/53/5353", "dns-tcp/TCP/53/5353"], service.Spec.Ports.Select(p => $"{p.Name}/{p.Protocol}/{p.Port}/{p.TargetPort.Value}"));
+        Assert.Equal("192.0.2.8", Assert.Single(Assert.Single(endpoints.Subsets).Addresses).Ip);
+        Assert.Equal(["dns/UDP/5353", "dns-tcp/TCP/5353"], endpoints.Subsets[0].Ports.Select(p => $"{p.Name}/{p.Protocol}/{p.Port}"));
+        Assert.Equal(["192.0.2.8"], Assert.Single(slice.Endpoints).Addresses);
+        Assert.Equal(Navarch.Dns.Publishing.SelectorlessServicePublisher.ManagedBy, slice.Metadata.Labels["endpointslice.kubernetes.io/managed-by"]);
+        Assert.Equal(service.Metadata.Uid, Assert.Single(slice.Metadata.OwnerReferences).Uid);
+        Assert.Equal(IPAddress.Parse("10.43.0.10"), Assert.IsType<ARecord>(Assert.Single(ns.AnswerRecords)).Address);
+    }
+
     private async Task<V1Service> CreateService(string name, bool headless, params V1ServicePort[] ports)
     {
         V1Service service = await Client.CoreV1.CreateNamespacedServiceAsync(new V1Service

@@ -16,7 +16,7 @@ namespace Navarch.Dns.Publishing;
 public sealed class SelectorlessServicePublisher(Kubernetes client, ILogger logger)
 {
     /// <summary>The value of <c>endpointslice.kubernetes.io/managed-by</c> on the slices this publisher owns.</summary>
-    public const string ManagedBy = "navarch.io/selectorless-service-publisher";
+    public const string ManagedBy = "service-publisher.navarch.io";
 
     /// <summary>
     /// Ensures the Service <paramref name="name"/> in <paramref name="namespace"/> (with <paramref name="clusterIp"/>,
