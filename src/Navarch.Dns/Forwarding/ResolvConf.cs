@@ -53,14 +53,11 @@ public static class ResolvConf
     public static IPEndPoint Endpoint(string value, int defaultPort)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (IPAddress.TryParse(value, out IPAddress? bare))
-        {
-            return new IPEndPoint(bare, defaultPort);
-        }
-
+        // IPEndPoint reads "a.b.c.d", "a.b.c.d:port", "[v6]:port" and a bare IPv6 address (port 0 when none is given);
+        // IPAddress.TryParse alone would accept "[::1]:5300" and drop the port.
         if (IPEndPoint.TryParse(value, out IPEndPoint? endpoint))
         {
-            return endpoint;
+            return endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, defaultPort) : endpoint;
         }
 
         throw new FormatException($"not an address or address:port: {value}");
