@@ -1,3 +1,4 @@
+using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Navarch.Dns.Caching;
@@ -17,8 +18,9 @@ internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarde
     public async Task<DnsAnswer> ResolveAsync(DnsQuestion question, CancellationToken cancellationToken, int depth = 0)
     {
         bool inZone = question.Name.IsEqualOrSubDomainOf(zone.Domain);
+        IPAddress? reverse = inZone ? null : ClusterZone.ParseReverse(question.Name);
         // Read before answering: a change while answering leaves an entry that is already stale.
-        long? generation = inZone ? state.Generation : null;
+        long? generation = inZone || reverse is not null ? state.Generation : null;
         if (cache.TryGet(question, generation, out DnsAnswer cached))
         {
             return cached;
@@ -45,6 +47,10 @@ internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarde
                     Additional = target.Additional,
                 };
             }
+        }
+        else if (reverse is not null && state.ServiceInformer.HasSynced && zone.Reverse(question, reverse) is { } cluster)
+        {
+            answer = cluster;
         }
         else
         {

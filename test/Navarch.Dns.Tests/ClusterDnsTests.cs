@@ -226,6 +226,26 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
     }
 
     [Fact]
+    public async Task Reverse_names_of_cluster_addresses_point_at_services_and_endpoints_and_others_are_forwarded()
+    {
+        V1Service service = await CreateService("rev", headless: false, new V1ServicePort { Name = "http", Port = 80, Protocol = "TCP" });
+        await CreateService("revh", headless: true, new V1ServicePort { Name = "http", Port = 80, Protocol = "TCP" });
+        await CreateSlice("revh", "revh-1", ("10.42.9.4", "node-a", true));
+        string[] ip = service.Spec.ClusterIP.Split('.');
+        int upstreamBefore = cluster.Upstream.Queries;
+
+        DnsMessage byClusterIp = await cluster.QueryAsync($"{ip[3]}.{ip[2]}.{ip[1]}.{ip[0]}.in-addr.arpa", RecordType.Ptr);
+        DnsMessage byEndpoint = await cluster.QueryAsync("4.9.42.10.in-addr.arpa", RecordType.Ptr);
+        Assert.Equal(upstreamBefore, cluster.Upstream.Queries);
+        DnsMessage elsewhere = await cluster.QueryAsync("1.2.0.192.in-addr.arpa", RecordType.Ptr);
+
+        Assert.Equal("rev.default.svc.cluster.local.", Assert.IsType<PtrRecord>(Assert.Single(byClusterIp.AnswerRecords)).PointerDomainName.ToString());
+        Assert.Equal("node-a.revh.default.svc.cluster.local.", Assert.IsType<PtrRecord>(Assert.Single(byEndpoint.AnswerRecords)).PointerDomainName.ToString());
+        Assert.Equal(ReturnCode.NxDomain, elsewhere.ReturnCode);
+        Assert.Equal(upstreamBefore + 1, cluster.Upstream.Queries);
+    }
+
+    [Fact]
     public async Task Kube_dns_is_published_with_its_cluster_ip_and_republished_in_place()
     {
         var publisher = new Navarch.Dns.Publishing.SelectorlessServicePublisher(Client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);

@@ -44,4 +44,12 @@ public sealed class ResolvConfTests
             Assert.Equal(address, Navarch.Dns.Zone.ClusterZone.ParseDashed(Navarch.Dns.Zone.ClusterZone.Dashed(IPAddress.Parse(address)))!.ToString());
         }
     }
+
+    [Theory]
+    [InlineData("7.0.42.10.in-addr.arpa", "10.42.0.7")]
+    [InlineData("5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "2001:db8::5")]
+    [InlineData("0.42.10.in-addr.arpa", null)]
+    [InlineData("300.0.42.10.in-addr.arpa", null)]
+    public void Reverse_names_parse_to_addresses(string name, string? address) =>
+        Assert.Equal(address is null ? null : IPAddress.Parse(address), Navarch.Dns.Zone.ClusterZone.ParseReverse(ARSoft.Tools.Net.DomainName.Parse(name)));
 }

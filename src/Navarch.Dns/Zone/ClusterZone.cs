@@ -71,6 +71,68 @@ internal sealed class ClusterZone
         };
     }
 
+    /// <summary>
+    /// PTR for a Service's ClusterIP (<c>svc.ns.svc.zone</c>) or a ready endpoint's address
+    /// (<c>host.svc.ns.svc.zone</c>), as CoreDNS's kubernetes plugin serves <c>in-addr.arpa</c> and <c>ip6.arpa</c>; null
+    /// when the address is not the cluster's (CoreDNS's <c>fallthrough in-addr.arpa ip6.arpa</c>: forward it).
+    /// Reverse questions are rare, so this scans the caches instead of keeping an index.
+    /// </summary>
+    public DnsAnswer? Reverse(DnsQuestion question, IPAddress address)
+    {
+        var targets = new List<DomainName>();
+        foreach (V1Service service in _state.ServiceInformer.Store.List())
+        {
+            if (service.Spec is not null && !IsHeadless(service) && service.Spec.Type != "ExternalName" && ClusterIps(service).Contains(address))
+            {
+                targets.Add(Name($"{service.Metadata.Name}.{service.Metadata.NamespaceProperty}.svc"));
+            }
+        }
+
+        foreach (V1EndpointSlice slice in _state.SliceInformer.Store.List())
+        {
+            if (slice.Metadata.Labels?.TryGetValue(EndpointSliceIndex.ServiceNameLabel, out string? service) != true)
+            {
+                continue;
+            }
+
+            foreach (V1Endpoint endpoint in slice.Endpoints ?? [])
+            {
+                if (endpoint.Conditions?.Ready != false && (endpoint.Addresses ?? []).Any(a => IPAddress.TryParse(a, out IPAddress? ip) && ip.Equals(address)))
+                {
+                    string label = string.IsNullOrEmpty(endpoint.Hostname) ? Dashed(address) : endpoint.Hostname.ToLowerInvariant();
+                    targets.Add(Name($"{label}.{service}.{slice.Metadata.NamespaceProperty}.svc"));
+                }
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            return null;
+        }
+
+        return question.RecordType == RecordType.Ptr
+            ? Positive(targets.Distinct().Select(t => (DnsRecordBase)new PtrRecord(question.Name, _ttl, t)).ToList())
+            : new DnsAnswer(ReturnCode.NoError, [], [], [], Authoritative: true);
+    }
+
+    /// <summary>The address a reverse name (<c>d.c.b.a.in-addr.arpa</c>, 32 nibbles of <c>ip6.arpa</c>) stands for.</summary>
+    internal static IPAddress? ParseReverse(DomainName name)
+    {
+        string[] labels = name.Labels.Select(l => l.ToLowerInvariant()).ToArray();
+        if (labels is [.. var v4, "in-addr", "arpa"] && v4.Length == 4 && v4.All(o => o.Length is > 0 and <= 3 && o.All(char.IsAsciiDigit) && int.Parse(o, CultureInfo.InvariantCulture) <= 255))
+        {
+            return IPAddress.Parse(string.Join('.', v4.Reverse()));
+        }
+
+        if (labels is [.. var v6, "ip6", "arpa"] && v6.Length == 32 && v6.All(n => n.Length == 1 && char.IsAsciiHexDigit(n[0])))
+        {
+            byte[] bytes = Convert.FromHexString(string.Concat(v6.Reverse()));
+            return new IPAddress(bytes);
+        }
+
+        return null;
+    }
+
     private DnsAnswer Apex(DnsQuestion question) => question.RecordType switch
     {
         RecordType.Soa => Positive([Soa()]),
