@@ -15,6 +15,7 @@ internal static class Program
         root.Subcommands.Add(SchedulerCommand.Create());
         root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
         root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet)."));
+        root.Subcommands.Add(DnsCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
