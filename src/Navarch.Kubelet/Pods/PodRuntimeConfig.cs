@@ -19,7 +19,7 @@ internal static class PodRuntimeConfig
             Metadata = new PodSandboxMetadata { Name = pod.Metadata.Name, Namespace = pod.Metadata.NamespaceProperty, Uid = pod.Metadata.Uid, Attempt = attempt },
             Hostname = hostNetwork ? "" : Truncate(spec.Hostname ?? pod.Metadata.Name, 63),
             LogDirectory = LogDirectory(options, pod),
-            DnsConfig = Dns(options, pod),
+            DnsConfig = PodDns.Sandbox(options, pod),
             Linux = new LinuxPodSandboxConfig
             {
                 SecurityContext = new LinuxSandboxSecurityContext

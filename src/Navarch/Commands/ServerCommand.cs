@@ -21,8 +21,12 @@ internal static class ServerCommand
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
         var token = new Option<string?>("--token", "-t") { Description = "The join token agents use (a K10 token or its secret); default: kept in <data-dir>/server/token, generated on first start" };
+        var clusterDns = new Option<string>("--cluster-dns") { Description = "ClusterIP of the kube-dns Service, the pods' nameserver", DefaultValueFactory = _ => "10.43.0.10" };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
+        var clusterDnsBind = new Option<string?>("--cluster-dns-bind") { Description = "IP[:port] the cluster DNS server listens on, UDP and TCP (default: this node's InternalIP:53; none with --disable-agent)" };
+        var dnsUpstream = new Option<string>("--dns-upstream") { Description = "Resolvers for names outside the cluster domain: IP[:port],... or a resolv.conf path", DefaultValueFactory = _ => "/etc/resolv.conf" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -61,21 +65,32 @@ internal static class ServerCommand
             Task scheduler = client is null
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+            string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
             Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
                 ? null
                 : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
                 {
-                    NodeName = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
+                    NodeName = thisNode,
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
+                    ClusterDns = parse.GetValue(clusterDns)!,
+                    ClusterDomain = parse.GetValue(clusterDomain)!,
                 }, logging);
             if (agent is not null)
             {
                 await agent.StartAsync(stop.Token);
             }
 
+            // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
+            Navarch.Dns.ClusterDnsServer? dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
+                client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
+
             await stop.WaitAsync();
+            if (dns is not null)
+            {
+                await dns.DisposeAsync();
+            }
 
             // The agent stops (its containerd with it) while the API server it reports to is still up.
             if (agent is not null)

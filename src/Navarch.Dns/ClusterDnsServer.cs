@@ -1,0 +1,107 @@
+using System.Net;
+using ARSoft.Tools.Net.Dns;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Dns.Caching;
+using Navarch.Dns.Forwarding;
+using Navarch.Dns.Zone;
+
+namespace Navarch.Dns;
+
+/// <summary>
+/// The cluster DNS server (what CoreDNS is to a Kubernetes cluster): answers the cluster domain from informers on
+/// Services and EndpointSlices, forwards other names upstream, caches both, over UDP and TCP on one endpoint. Pods reach
+/// it through the <c>kube-dns</c> Service's ClusterIP, which the Service proxy routes to this endpoint.
+/// </summary>
+public sealed class ClusterDnsServer : IAsyncDisposable
+{
+    private readonly ClusterDnsOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ClusterState _state;
+    private DnsServer? _server;
+    private Task _informers = Task.CompletedTask;
+
+    /// <summary>Creates the server; nothing runs until <see cref="StartAsync"/>.</summary>
+    public ClusterDnsServer(Kubernetes client, ClusterDnsOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = loggerFactory?.CreateLogger<ClusterDnsServer>() ?? NullLogger<ClusterDnsServer>.Instance;
+        _state = new ClusterState(client, loggerFactory);
+        var zone = new ClusterZone(_state, DnsResolver.Domain(options.Domain), (int)options.RecordTtl.TotalSeconds);
+        // Never forward to ourselves (CoreDNS's loop plugin would stop the server instead).
+        var forwarder = new Forwarder(options.Upstreams.Where(u => !u.Equals(options.Listen)), options.UpstreamTimeout, _logger);
+        Cache = new ResponseCache(options.CacheCapacity, options.MaxForwardedTtl, time ?? TimeProvider.System);
+        Resolver = new DnsResolver(_state, zone, forwarder, Cache);
+    }
+
+    /// <summary>The endpoint the server answers on.</summary>
+    public IPEndPoint Listen => _options.Listen;
+
+    internal DnsResolver Resolver { get; }
+
+    internal ResponseCache Cache { get; }
+
+    internal ClusterState State => _state;
+
+    /// <summary>Starts the informers, waits for their first list, then binds UDP and TCP and answers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _state.Factory.Start(_stop.Token);
+        _informers = _state.Factory.StoppedAsync();
+        await _state.Factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+
+        var server = new DnsServer(new UdpServerTransport(_options.Listen), new TcpServerTransport(_options.Listen, 5000, 120_000));
+        server.QueryReceived += OnQueryAsync;
+        server.ExceptionThrown += (_, e) =>
+        {
+            Log.ServerError(_logger, e.Exception.Message);
+            return Task.CompletedTask;
+        };
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            // One transport may be bound already: release it.
+            server.Stop();
+            throw;
+        }
+
+        _server = server;
+        Log.Listening(_logger, _options.Domain, _options.Listen, _options.Upstreams);
+    }
+
+    private async Task OnQueryAsync(object sender, QueryReceivedEventArgs e)
+    {
+        if (e.Query is not DnsMessage query)
+        {
+            return;
+        }
+
+        try
+        {
+            e.Response = await Resolver.AnswerAsync(query, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.QueryFailed(_logger, ex, query.Questions);
+            DnsMessage failure = query.CreateResponseInstance();
+            failure.ReturnCode = ReturnCode.ServerFailure;
+            e.Response = failure;
+        }
+    }
+
+    /// <summary>Stops answering and stops the informers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _server?.Stop();
+        _server = null;
+        await _informers.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,25 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Navarch.Dns;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster DNS for {Domain} listening on {Endpoint} (UDP and TCP), forwarding to {Upstreams}")]
+    public static partial void Listening(ILogger logger, string domain, IPEndPoint endpoint, IEnumerable<IPEndPoint> upstreams);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upstream {Upstream} failed for {Name}: {Error}")]
+    public static partial void UpstreamError(ILogger logger, IPEndPoint upstream, ARSoft.Tools.Net.DomainName name, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upstream {Upstream} gave no usable answer for {Name}: {Outcome} (none: no answer)")]
+    public static partial void UpstreamFailed(ILogger logger, IPEndPoint upstream, ARSoft.Tools.Net.DomainName name, ARSoft.Tools.Net.Dns.ReturnCode? outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DNS server error: {Error}")]
+    public static partial void ServerError(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed to answer {Question}")]
+    public static partial void QueryFailed(ILogger logger, Exception exception, IEnumerable<ARSoft.Tools.Net.Dns.DnsQuestion> question);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published {Namespace}/{Service} with endpoints {Addresses}")]
+    public static partial void Published(ILogger logger, string @namespace, string service, IEnumerable<System.Net.IPAddress> addresses);
+}

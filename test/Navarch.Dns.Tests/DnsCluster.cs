@@ -1,0 +1,73 @@
+using System.Net;
+using ARSoft.Tools.Net.Dns;
+using k8s;
+using k8s.Models;
+using Navarch.Testing;
+
+namespace Navarch.Dns.Tests;
+
+/// <summary>
+/// A real API server, a fake upstream resolver and the cluster DNS server between them on loopback ports, with a DNS
+/// client (ARSoft's) to ask it questions over UDP or TCP.
+/// </summary>
+public sealed class DnsCluster : IAsyncLifetime
+{
+    public ApiServerHost Api { get; private set; } = null!;
+
+    public FakeUpstream Upstream { get; private set; } = null!;
+
+    public ClusterDnsServer Dns { get; private set; } = null!;
+
+    public Kubernetes Client => Api.Client;
+
+    public async Task InitializeAsync()
+    {
+        Api = await ApiServerHost.StartAsync();
+        Upstream = FakeUpstream.Start();
+        Dns = await StartDnsAsync([Upstream.Endpoint]);
+    }
+
+    /// <summary>Starts a cluster DNS server on a free loopback port (disposed by the caller).</summary>
+    public Task<ClusterDnsServer> StartDnsAsync(IReadOnlyList<IPEndPoint> upstreams) => DnsPorts.BindAsync(async port =>
+    {
+        var server = new ClusterDnsServer(Client, new ClusterDnsOptions { Listen = new IPEndPoint(IPAddress.Loopback, port), Upstreams = upstreams, UpstreamTimeout = TimeSpan.FromSeconds(1) });
+        try
+        {
+            await server.StartAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    });
+
+    public static Task<DnsMessage> QueryAsync(ClusterDnsServer server, string name, RecordType type, bool tcp = false) =>
+        RawDnsClient.QueryAsync(server.Listen, name, type, tcp);
+
+    public Task<DnsMessage> QueryAsync(string name, RecordType type, bool tcp = false) => QueryAsync(Dns, name, type, tcp);
+
+    /// <summary>Waits until the DNS server's informers hold <paramref name="obj"/> at its resourceVersion (or without it, when <paramref name="deleted"/>).</summary>
+    public async Task WaitForInformerAsync<T>(T obj, bool deleted = false)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        string key = $"{obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}";
+        Func<IKubernetesObject<V1ObjectMeta>?> read = obj is V1Service
+            ? () => Dns.State.ServiceInformer.Store.Get(key)
+            : () => Dns.State.SliceInformer.Store.Get(key);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (deleted ? read() is not null : read()?.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the informer never saw {key} at {obj.Metadata.ResourceVersion}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Dns.DisposeAsync();
+        Upstream.Dispose();
+        await Api.DisposeAsync();
+    }
+}
