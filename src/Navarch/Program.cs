@@ -14,7 +14,8 @@ internal static class Program
         root.Subcommands.Add(ControllerManagerCommand.Create());
         root.Subcommands.Add(SchedulerCommand.Create());
         root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
-        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet)."));
+        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent: the kubelet and the Service proxy.", withProxy: true));
+        root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>

@@ -56,12 +56,15 @@ internal static class ServerCommand
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                 }, logging);
+            Task proxy = Task.CompletedTask;
             if (agent is not null)
             {
                 await agent.StartAsync(stop.Token);
+                proxy = ProxyCommand.RunForAgentAsync(client!, parse.GetValue(nodeName) is { Length: > 0 } proxyNode ? proxyNode : Environment.MachineName.ToLowerInvariant(), logging, stop.Token);
             }
 
             await stop.WaitAsync();
+            await proxy;
 
             // The agent stops (its containerd with it) while the API server it reports to is still up.
             if (agent is not null)
