@@ -5,7 +5,7 @@ namespace Navarch.Proxy.Rules;
 
 /// <summary>
 /// The names of the chains the proxy owns, all under one prefix. Per-Service and per-endpoint chains are named like
-/// kube-proxy's: the base32 of a SHA-256 over the service port name, protocol (and endpoint), cut so the whole name
+/// kube-proxy's (the same hash: ns1/svc1:p80 over TCP is …-SVC-XPGD46QRK7WJZT7O): the base32 of a SHA-256 over the service port name, protocol (and endpoint), cut so the whole name
 /// stays within iptables' 28 characters.
 /// </summary>
 internal sealed class ChainNames(string prefix)
@@ -34,19 +34,22 @@ internal sealed class ChainNames(string prefix)
     public string Forward => Prefix + "FORWARD";
 
     /// <summary>A service port's chain over all its usable endpoints.</summary>
-    public string Svc(ServicePortInfo port) => Hashed("SVC-", port.Key + port.Protocol);
+    public string Svc(ServicePortInfo port) => Hashed("SVC-", port.Key + Proto(port));
 
     /// <summary>A service port's chain over its local endpoints.</summary>
-    public string Svl(ServicePortInfo port) => Hashed("SVL-", port.Key + port.Protocol);
+    public string Svl(ServicePortInfo port) => Hashed("SVL-", port.Key + Proto(port));
 
     /// <summary>A service port's chain for external destinations (node port, externalIPs, load-balancer IPs).</summary>
-    public string Ext(ServicePortInfo port) => Hashed("EXT-", port.Key + port.Protocol);
+    public string Ext(ServicePortInfo port) => Hashed("EXT-", port.Key + Proto(port));
 
     /// <summary>An endpoint's chain (DNAT).</summary>
-    public string Sep(ServicePortInfo port, EndpointInfo endpoint) => Hashed("SEP-", port.Key + port.Protocol + endpoint.Address);
+    public string Sep(ServicePortInfo port, EndpointInfo endpoint) => Hashed("SEP-", port.Key + Proto(port) + endpoint.Address);
 
     /// <summary>Whether <paramref name="chain"/> is one of this prefix's chains.</summary>
     public bool Owns(string chain) => chain.StartsWith(Prefix, StringComparison.Ordinal);
+
+    // kube-proxy hashes the lower-case protocol, so the same Service port gets the same hash as there.
+    private static string Proto(ServicePortInfo port) => port.Protocol.ToLowerInvariant();
 
     private string Hashed(string kind, string input)
     {
