@@ -5,17 +5,19 @@ using Navarch.Proxy.Rules;
 namespace Navarch.Proxy.Iptables;
 
 /// <summary>
-/// One sync's work after the informers: generate the whole ruleset, and — only when its text changed, or on a full
-/// resync — write it with a single <c>iptables-restore --noflush</c> that also deletes the owned chains no longer
-/// wanted; then make sure the built-in chains jump to it and clear stale UDP conntrack entries.
+/// One sync's work after the informers: generate the whole ruleset, then write it with a single
+/// <c>iptables-restore --noflush</c>. The first sync and every full resync write every owned chain (and delete owned
+/// chains found in the kernel that are not wanted); the others write only the chains whose rules changed and delete
+/// the ones no longer wanted (kube-proxy's partial sync) — nothing at all when nothing changed. iptables-nft's restore
+/// time grows with the square of the chains written, so this is what keeps a sync after one endpoint change short.
+/// Then the built-in chains' jumps are checked (first and full syncs) and stale UDP conntrack entries cleared.
 /// </summary>
 internal sealed class RulesApplier
 {
     private readonly RuleGenerator _generator;
     private readonly IptablesClient _iptables;
     private readonly Conntrack _conntrack;
-    private Dictionary<string, HashSet<string>>? _existing;
-    private string? _lastText;
+    private (Dictionary<string, string> Filter, Dictionary<string, string> Nat)? _applied;
 
     public RulesApplier(CommandRunner runner, ProxyOptions options)
     {
@@ -28,48 +30,51 @@ internal sealed class RulesApplier
     /// <summary>The iptables side.</summary>
     public IptablesClient Iptables => _iptables;
 
-    /// <summary>The last text written.</summary>
-    public string? LastText => _lastText;
+    /// <summary>The text of the last restore.</summary>
+    public string? LastRestore { get; private set; }
 
     /// <summary>
-    /// Applies <paramref name="ports"/>; returns what was done. With <paramref name="force"/> the rules are written
+    /// Applies <paramref name="ports"/>; returns what was done. With <paramref name="full"/> every chain is written
     /// and the jumps checked even when nothing changed (the periodic full resync repairs what others removed).
     /// </summary>
-    public async Task<SyncResult> ApplyAsync(IReadOnlyList<ServicePortEndpoints> ports, bool force, CancellationToken cancellationToken)
+    public async Task<SyncResult> ApplyAsync(IReadOnlyList<ServicePortEndpoints> ports, bool full, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
         RuleSet rules = _generator.Generate(ports);
-        string text = rules.Render();
-        TimeSpan generated = Stopwatch.GetElapsedTime(start);
-        if (!force && text == _lastText)
+        bool first = _applied is null;
+        string? text;
+        if (full || _applied is null)
         {
-            return new SyncResult(false, generated, TimeSpan.Zero, text.Length);
+            Dictionary<string, HashSet<string>> existing = await _iptables.OwnedChainsAsync(cancellationToken).ConfigureAwait(false);
+            text = rules.Render(existing["filter"], existing["nat"]);
+        }
+        else
+        {
+            text = rules.RenderChanges(_applied.Value.Filter, _applied.Value.Nat);
         }
 
-        bool first = _existing is null;
-        _existing ??= await _iptables.OwnedChainsAsync(cancellationToken).ConfigureAwait(false);
-        string apply = rules.Render(_existing["filter"], _existing["nat"]);
+        TimeSpan generated = Stopwatch.GetElapsedTime(start);
+        if (text is null)
+        {
+            return new SyncResult(false, generated, TimeSpan.Zero, 0);
+        }
+
         long restoreStart = Stopwatch.GetTimestamp();
         try
         {
-            await _iptables.RestoreAsync(apply, cancellationToken).ConfigureAwait(false);
+            await _iptables.RestoreAsync(text, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            // The kernel's state is unknown now: read it again next time and write in full.
-            _existing = null;
-            _lastText = null;
+            // The kernel's state is unknown now: the next sync writes everything.
+            _applied = null;
             throw;
         }
 
         TimeSpan restored = Stopwatch.GetElapsedTime(restoreStart);
-        _existing = new(StringComparer.Ordinal)
-        {
-            ["filter"] = rules.Filter.Chains.ToHashSet(StringComparer.Ordinal),
-            ["nat"] = rules.Nat.Chains.ToHashSet(StringComparer.Ordinal),
-        };
-        _lastText = text;
-        if (first || force)
+        _applied = (rules.Filter.Snapshot(), rules.Nat.Snapshot());
+        LastRestore = text;
+        if (first || full)
         {
             await _iptables.EnsureJumpsAsync(cancellationToken).ConfigureAwait(false);
         }

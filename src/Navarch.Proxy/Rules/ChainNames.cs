@@ -11,6 +11,7 @@ namespace Navarch.Proxy.Rules;
 internal sealed class ChainNames(string prefix)
 {
     private const int MaxChainLength = 28;
+    private readonly Dictionary<string, string> _cache = new(StringComparer.Ordinal);
 
     /// <summary>The prefix every owned chain starts with.</summary>
     public string Prefix { get; } = prefix.Length <= 10 ? prefix : throw new ArgumentException("A chain prefix has at most 10 characters", nameof(prefix));
@@ -52,6 +53,32 @@ internal sealed class ChainNames(string prefix)
     private static string Proto(ServicePortInfo port) => port.Protocol.ToLowerInvariant();
 
     private string Hashed(string kind, string input)
+    {
+        string key = kind + input;
+        lock (_cache)
+        {
+            if (_cache.TryGetValue(key, out string? cached))
+            {
+                return cached;
+            }
+        }
+
+        string name = Compute(kind, input);
+        lock (_cache)
+        {
+            // Names of Services long gone are not kept forever.
+            if (_cache.Count > 200_000)
+            {
+                _cache.Clear();
+            }
+
+            _cache[key] = name;
+        }
+
+        return name;
+    }
+
+    private string Compute(string kind, string input)
     {
         string hash = Base32(SHA256.HashData(Encoding.UTF8.GetBytes(input)));
         int length = Math.Min(16, MaxChainLength - Prefix.Length - kind.Length);

@@ -10,5 +10,5 @@ namespace Navarch.Proxy.Rules;
 internal sealed record EndpointInfo(string Ip, int Port, bool Ready, bool Serving, bool Terminating, bool IsLocal)
 {
     /// <summary><c>ip:port</c>.</summary>
-    public string Address => $"{Ip}:{Port}";
+    public string Address { get; } = $"{Ip}:{Port}";
 }

@@ -28,7 +28,7 @@ internal sealed record ServicePortInfo(string Namespace, string Name, string Por
     public bool InternalPolicyLocal { get; init; }
 
     /// <summary><c>namespace/name:port</c>, kube-proxy's ServicePortName (no colon part when the port is unnamed).</summary>
-    public string Key => PortName.Length == 0 ? $"{Namespace}/{Name}" : $"{Namespace}/{Name}:{PortName}";
+    public string Key { get; } = PortName.Length == 0 ? $"{Namespace}/{Name}" : $"{Namespace}/{Name}:{PortName}";
 
     /// <summary>Whether anything outside the ClusterIP reaches this port.</summary>
     public bool HasExternal => NodePort > 0 || ExternalIps.Count > 0 || LoadBalancerIps.Count > 0;

@@ -190,6 +190,33 @@ internal sealed class NetnsLab : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> on a thread of its own inside <paramref name="ns"/> (blocking socket loops of a benchmark).</summary>
+    public static Task RunInNamespaceAsync(string ns, Action body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                using (SafeFileHandle handle = File.OpenHandle($"/var/run/netns/{ns}"))
+                {
+                    if (setns(handle, CloneNewNet) != 0)
+                    {
+                        throw new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}");
+                    }
+                }
+
+                body();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true }.Start();
+        return done.Task;
+    }
+
     /// <summary>Runs a command inside <paramref name="ns"/>.</summary>
     public Task<CommandResult> ExecAsync(string ns, string file, params string[] args) => new CommandRunner(ns).RunAsync(file, args);
 

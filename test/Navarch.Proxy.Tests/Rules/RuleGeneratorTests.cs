@@ -229,4 +229,26 @@ public sealed class RuleGeneratorTests
             Rules(nat, "KUBE-POSTROUTING"));
         Assert.Equal(["-A KUBE-MARK-MASQ -j MARK --or-mark 0x1000"], Rules(nat, "KUBE-MARK-MASQ"));
     }
+
+    [Fact]
+    public void A_partial_sync_writes_only_the_chains_that_changed_and_deletes_the_ones_gone()
+    {
+        V1Service a = Service("a", "10.43.0.20", Port(null, 80));
+        V1Service b = Service("b", "10.43.0.21", Port(null, 80));
+        RuleSet before = Generate([a, b], [Slice("a", null, 80, "TCP", Endpoint("10.42.0.1")), Slice("b", null, 80, "TCP", Endpoint("10.42.0.2"), Endpoint("10.42.0.3"))]);
+        Assert.Null(before.RenderChanges(before.Filter.Snapshot(), before.Nat.Snapshot()));
+
+        RuleSet after = Generate([a, b], [Slice("a", null, 80, "TCP", Endpoint("10.42.0.1")), Slice("b", null, 80, "TCP", Endpoint("10.42.0.2"))]);
+        string text = after.RenderChanges(before.Filter.Snapshot(), before.Nat.Snapshot())!;
+        var portA = new ServicePortInfo("ns1", "a", "", "TCP", "10.43.0.20", 80);
+        var portB = new ServicePortInfo("ns1", "b", "", "TCP", "10.43.0.21", 80);
+        string gone = Chains.Sep(portB, new EndpointInfo("10.42.0.3", 80, true, true, false, true));
+        Assert.DoesNotContain("*filter", text);
+        Assert.Contains($":{Chains.Svc(portB)} - [0:0]\n", text);
+        Assert.Contains($"-X {gone}\n", text);
+        // Service a's chains and b's remaining endpoint chain are left as they are in the kernel.
+        Assert.DoesNotContain(Chains.Svc(portA), text);
+        Assert.DoesNotContain(Chains.Sep(portB, new EndpointInfo("10.42.0.2", 80, true, true, false, true)) + " - [0:0]", text);
+        Assert.DoesNotContain(":KUBE-SERVICES", text);
+    }
 }
