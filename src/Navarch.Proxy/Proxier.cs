@@ -10,7 +10,8 @@ namespace Navarch.Proxy;
 /// <summary>
 /// kube-proxy's iptables proxier: Service and EndpointSlice changes mark the state dirty; a single loop syncs at most
 /// once per <see cref="ProxyOptions.MinSyncInterval"/> (a burst of changes becomes one sync) and at least once per
-/// <see cref="ProxyOptions.SyncPeriod"/> (a full resync), each sync computing the complete ruleset from the caches.
+/// <see cref="ProxyOptions.SyncPeriod"/>, each sync computing the complete ruleset from the caches and writing what
+/// differs from the last write; every <see cref="ProxyOptions.FullSyncPeriod"/> (and after a failure) it writes all.
 /// </summary>
 internal sealed partial class Proxier : IDisposable
 {
@@ -46,16 +47,17 @@ internal sealed partial class Proxier : IDisposable
         await _services.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         await _slices.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset nextFull = _time.GetUtcNow();
+        DateTimeOffset nextPeriodic = nextFull;
         DateTimeOffset lastSync = DateTimeOffset.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                TimeSpan untilFull = nextFull - _time.GetUtcNow();
-                if (untilFull > TimeSpan.Zero)
+                TimeSpan untilPeriodic = (nextPeriodic < nextFull ? nextPeriodic : nextFull) - _time.GetUtcNow();
+                if (untilPeriodic > TimeSpan.Zero)
                 {
                     using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    Task timer = Task.Delay(untilFull, _time, wake.Token);
+                    Task timer = Task.Delay(untilPeriodic, _time, wake.Token);
                     await Task.WhenAny(_dirty.WaitAsync(wake.Token), timer).ConfigureAwait(false);
                     await wake.CancelAsync().ConfigureAwait(false);
                 }
@@ -69,13 +71,14 @@ internal sealed partial class Proxier : IDisposable
 
                 // Changes that came while waiting are in this sync.
                 _dirty.Wait(0, CancellationToken.None);
-                bool full = _time.GetUtcNow() >= nextFull;
                 lastSync = _time.GetUtcNow();
+                bool full = lastSync >= nextFull;
                 if (full)
                 {
-                    nextFull = lastSync + _options.SyncPeriod;
+                    nextFull = lastSync + _options.FullSyncPeriod;
                 }
 
+                nextPeriodic = lastSync + _options.SyncPeriod;
                 await SyncAsync(full, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -21,8 +21,15 @@ public sealed class ProxyOptions
     /// <summary>Changes closer together than this are applied in one sync (kube-proxy's --iptables-min-sync-period).</summary>
     public TimeSpan MinSyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A full resync (rules re-applied and base-chain jumps repaired) at least this often (--iptables-sync-period).</summary>
+    /// <summary>A sync from the caches at least this often even without changes (--iptables-sync-period); it writes only what differs.</summary>
     public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A full sync — every owned chain written, owned chains found in the kernel but not wanted deleted, base-chain
+    /// jumps repaired — at least this often (kube-proxy's fullSyncPeriod, 1 h): with iptables-nft a full write of
+    /// thousands of chains takes minutes.
+    /// </summary>
+    public TimeSpan FullSyncPeriod { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Run every command (iptables, conntrack, sysctl, ip) inside this named network namespace (tests, benchmarks).</summary>
     public string? NetworkNamespace { get; init; }
