@@ -2,7 +2,8 @@
 # No registry is reachable here, so the pause and busybox images are built from Debian packages with
 # `navarch images build` and imported by the agent at start from <data-dir>/agent/images/.
 
-NAVARCH_RUNTIME_PACKAGES=(containerd runc catatonit busybox-static containernetworking-plugins)
+# iptables and conntrack: the proxy's dataplane (iptables-restore) and its UDP conntrack clean-up.
+NAVARCH_RUNTIME_PACKAGES=(containerd runc catatonit busybox-static containernetworking-plugins iptables conntrack)
 
 ensure_image_packages() {
     ensure_packages "${NAVARCH_RUNTIME_PACKAGES[@]}"

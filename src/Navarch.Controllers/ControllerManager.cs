@@ -70,6 +70,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new StatefulSet.StatefulSetController(informers, client, _time, loggerFactory.CreateLogger<StatefulSet.StatefulSetController>(), statefulSetEvents),
             new NodeLifecycleController(informers, client, nodeEvents, _time, loggerFactory.CreateLogger<NodeLifecycleController>(), _options.NodeMonitorGracePeriod, _options.NodeMonitorPeriod),
             new TaintEvictionController(informers, client, taintEvictionEvents, _time, loggerFactory.CreateLogger<TaintEvictionController>()),
+            new ServiceLb.ServiceLbController(informers, client, _time, loggerFactory.CreateLogger<ServiceLb.ServiceLbController>()),
         ];
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

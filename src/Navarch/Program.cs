@@ -43,8 +43,9 @@ internal static class Program
         root.Subcommands.Add(ControllerManagerCommand.Create());
         root.Subcommands.Add(SchedulerCommand.Create());
         root.Subcommands.Add(KubeletCommand.Create("kubelet", "Run the kubelet: register this machine as a Node and run its pods through containerd."));
-        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent (for now: the kubelet); joins a cluster with --server and --token."));
+        root.Subcommands.Add(KubeletCommand.Create("agent", "Run the node agent: the kubelet and the Service proxy; joins a cluster with --server and --token.", withProxy: true));
         root.Subcommands.Add(DnsCommand.Create());
+        root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(Commands.Token.TokenCommand.Create());
         root.Subcommands.Add(KubectlCommand.Create());

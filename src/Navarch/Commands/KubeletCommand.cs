@@ -4,10 +4,10 @@ using Navarch.Kubelet;
 
 namespace Navarch.Commands;
 
-/// <summary><c>navarch kubelet</c> (and, until the proxy exists, <c>navarch agent</c>): the node agent against an API server.</summary>
+/// <summary><c>navarch kubelet</c> and <c>navarch agent</c> (the kubelet and the proxy): the node agent against an API server.</summary>
 internal static class KubeletCommand
 {
-    public static Command Create(string name, string description)
+    public static Command Create(string name, string description, bool withProxy = false)
     {
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig of the API server (or join with --server and --token)" };
         var join = new JoinOptions();
@@ -49,7 +49,9 @@ internal static class KubeletCommand
                 return 0;
             }
 
+            Task proxy = withProxy ? ProxyCommand.RunForAgentAsync(client, options.NodeName, logging, stop.Token) : Task.CompletedTask;
             await stop.WaitAsync();
+            await proxy;
 
             return 0;
         });

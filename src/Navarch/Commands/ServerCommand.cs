@@ -77,9 +77,11 @@ internal static class ServerCommand
                     ClusterDns = parse.GetValue(clusterDns)!,
                     ClusterDomain = parse.GetValue(clusterDomain)!,
                 }, logging);
+            Task proxy = Task.CompletedTask;
             if (agent is not null)
             {
                 await agent.StartAsync(stop.Token);
+                proxy = ProxyCommand.RunForAgentAsync(client!, thisNode, logging, stop.Token);
             }
 
             // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
@@ -91,6 +93,8 @@ internal static class ServerCommand
             {
                 await dns.DisposeAsync();
             }
+
+            await proxy;
 
             // The agent stops (its containerd with it) while the API server it reports to is still up.
             if (agent is not null)

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Navarch.Proxy;
+
+namespace Navarch.Commands;
+
+/// <summary><c>navarch proxy</c>: the node's Service proxy (iptables) and pod routes alone; also started by <c>agent</c> and <c>server</c>.</summary>
+internal static class ProxyCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig of the API server" };
+        var hostname = new Option<string?>("--hostname-override") { Description = "This node's name (default: the hostname)" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "Remove every iptables rule and chain the proxy made, then exit" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var prefix = new Option<string>("--chain-prefix") { Description = "Prefix of the iptables chains the proxy owns (at most 10 characters)", DefaultValueFactory = _ => "NAVARCH-" };
+        var command = new Command("proxy", "Run the Service proxy (iptables) and the routes to other nodes' pod networks.") { kubeconfig, hostname, cleanup, clusterCidr, prefix };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new ProxyOptions
+            {
+                NodeName = parse.GetValue(hostname) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
+                ClusterCidr = parse.GetValue(clusterCidr)!,
+                ChainPrefix = parse.GetValue(prefix)!,
+            };
+            if (parse.GetValue(cleanup))
+            {
+                int removed = await ProxyServer.CleanupAsync(options, cancellationToken);
+                await Console.Out.WriteLineAsync($"removed {removed} chains of {options.ChainPrefix}*");
+                return 0;
+            }
+
+            if (parse.GetValue(kubeconfig) is not { Length: > 0 } path)
+            {
+                await Console.Error.WriteLineAsync("navarch proxy: --kubeconfig is required (unless --cleanup)");
+                return 1;
+            }
+
+            using ILoggerFactory logging = Logging.Create();
+            using var stop = new Shutdown(cancellationToken);
+            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+            await new ProxyServer(client, options, logging).RunAsync(stop.Token);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>.</summary>
+    public static Task RunForAgentAsync(k8s.Kubernetes client, string nodeName, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        Task.Run(() => new ProxyServer(client, new ProxyOptions { NodeName = nodeName }, logging).RunAsync(cancellationToken), CancellationToken.None);
+}
