@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Navarch.ApiServer;
 
@@ -20,8 +21,11 @@ internal static class ServerCommand
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
+        var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
+        var podCidr = new Option<string>("--pod-cidr") { Description = "The agent's pod CIDR while its Node has no spec.podCIDR", DefaultValueFactory = _ => "10.42.0.0/24" };
+        var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, kubeletPort, podCidr, bridge };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -48,13 +52,20 @@ internal static class ServerCommand
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
+            string agentName = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
                 ? null
                 : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
                 {
-                    NodeName = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
+                    NodeName = agentName,
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
+                    KubeletPort = parse.GetValue(kubeletPort),
+                    DefaultPodCidr = parse.GetValue(podCidr)!,
+                    BridgeName = parse.GetValue(bridge)!,
+                    // The in-process agent's kubelet API is signed by the cluster CA and serves only the API server.
+                    ServingCertificate = server.Pki.IssueServing(agentName, [agentName, "localhost"], [.. Dns.GetHostAddresses(Dns.GetHostName()), IPAddress.Loopback]),
+                    ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
                 }, logging);
             if (agent is not null)
             {
