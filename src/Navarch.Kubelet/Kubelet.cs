@@ -96,7 +96,15 @@ public sealed partial class Kubelet : IAsyncDisposable
         await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         await _workers.RemoveOrphansAsync(pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         _server = new KubeletServer(_options, _cri, pods.Store, _loggers, _time);
-        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // Pods keep running without the API (logs, exec, port-forward), e.g. when another kubelet holds the port.
+            LogServerFailed(_logger, _options.KubeletPort, e.Message);
+        }
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);
     }
 
@@ -134,6 +142,9 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
     private static partial void LogNetwork(ILogger logger, string cidr, string bridge);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kubelet API not served: port {Port}: {Reason}")]
+    private static partial void LogServerFailed(ILogger logger, int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet of node {Node} running on {Endpoint}")]
     private static partial void LogReady(ILogger logger, string node, string endpoint);

@@ -75,7 +75,17 @@ public sealed partial class KubeletServer : IAsyncDisposable
         _app = builder.Build();
         _streams = new RuntimeStreamProxy(_app.Services.GetRequiredService<IHttpForwarder>());
         _app.Run(InvokeAsync);
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+            throw;
+        }
+
         LogListening(_logger, _options.KubeletBindAddress, _options.KubeletPort);
     }
 
@@ -187,7 +197,11 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private static Task WriteStatusAsync(HttpContext context, HttpStatusCode code, string reason, string message)
     {
         context.Response.StatusCode = (int)code;
-        return WriteJsonAsync(context, new V1Status { ApiVersion = "v1", Kind = "Status", Status = "Failure", Code = (int)code, Reason = reason, Message = message, Metadata = new V1ListMeta() });
+        // Written by hand: the client library's V1Status converter only reads.
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(
+            System.Text.Json.JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, code = (int)code }),
+            context.RequestAborted);
     }
 
     /// <summary>A self-signed serving certificate, as the kubelet makes when it is given none.</summary>

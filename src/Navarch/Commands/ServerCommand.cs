@@ -22,10 +22,10 @@ internal static class ServerCommand
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
-        var podCidr = new Option<string>("--pod-cidr") { Description = "The agent's pod CIDR while its Node has no spec.podCIDR", DefaultValueFactory = _ => "10.42.0.0/24" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 range nodes' pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, kubeletPort, podCidr, bridge };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, kubeletPort, clusterCidr, bridge };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -47,7 +47,7 @@ internal static class ServerCommand
             using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
             Task controllers = client is null
                 ? Task.CompletedTask
-                : new Navarch.Controllers.ControllerManager(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions { ClusterCidr = parse.GetValue(clusterCidr)! }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             Task scheduler = client is null
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
@@ -61,7 +61,6 @@ internal static class ServerCommand
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                     KubeletPort = parse.GetValue(kubeletPort),
-                    DefaultPodCidr = parse.GetValue(podCidr)!,
                     BridgeName = parse.GetValue(bridge)!,
                     // The in-process agent's kubelet API is signed by the cluster CA and serves only the API server.
                     ServingCertificate = server.Pki.IssueServing(agentName, [agentName, "localhost"], [.. Dns.GetHostAddresses(Dns.GetHostName()), IPAddress.Loopback]),
