@@ -10,50 +10,65 @@ namespace Navarch.Kubelet.Server;
 /// </summary>
 internal sealed class CriLogParser
 {
-    private readonly Dictionary<string, (DateTimeOffset Time, string Text, MemoryStream Bytes)> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Time, MemoryStream Bytes)> _pending = new(StringComparer.Ordinal);
 
     /// <summary>Feeds one file line (without its newline); returns the logical line it completes, if any.</summary>
     public CriLogMessage? Add(ReadOnlySpan<byte> line)
     {
+        // Only the shape is checked here; the timestamp is parsed when a filter or the output needs it.
         int a = line.IndexOf((byte)' ');
-        if (a <= 0)
+        if (a < 20 || !char.IsAsciiDigit((char)line[0]))
         {
             return null;
         }
 
         ReadOnlySpan<byte> rest = line[(a + 1)..];
-        int b = rest.IndexOf((byte)' ');
-        if (b <= 0)
+        string stream;
+        if (rest.StartsWith("stdout "u8))
+        {
+            stream = "stdout";
+        }
+        else if (rest.StartsWith("stderr "u8))
+        {
+            stream = "stderr";
+        }
+        else
         {
             return null;
         }
 
-        string stream = Encoding.ASCII.GetString(rest[..b]);
-        rest = rest[(b + 1)..];
+        rest = rest[7..];
         int c = rest.IndexOf((byte)' ');
         ReadOnlySpan<byte> tag = c < 0 ? rest : rest[..c];
         ReadOnlySpan<byte> content = c < 0 ? [] : rest[(c + 1)..];
-        if (!TryParseTime(Encoding.ASCII.GetString(line[..a]), out DateTimeOffset time, out string text) || stream is not ("stdout" or "stderr"))
-        {
-            return null;
-        }
-
         bool partial = tag.Length > 0 && tag[0] == (byte)'P';
-        if (!_pending.TryGetValue(stream, out var pending))
+        if (_pending.Remove(stream, out var pending))
         {
-            pending = (time, text, new MemoryStream());
+            pending.Bytes.Write(content);
+            if (partial)
+            {
+                _pending[stream] = pending;
+                return null;
+            }
+
+            pending.Bytes.WriteByte((byte)'\n');
+            return new CriLogMessage(pending.Time, stream, pending.Bytes.ToArray());
         }
 
-        pending.Bytes.Write(content);
+        string time = Encoding.ASCII.GetString(line[..a]);
         if (partial)
         {
-            _pending[stream] = pending;
+            var bytes = new MemoryStream();
+            bytes.Write(content);
+            _pending[stream] = (time, bytes);
             return null;
         }
 
-        _pending.Remove(stream);
-        pending.Bytes.WriteByte((byte)'\n');
-        return new CriLogMessage(pending.Time, pending.Text, stream, pending.Bytes.ToArray());
+        // The common case, a whole line: one allocation for its bytes.
+        byte[] whole = new byte[content.Length + 1];
+        content.CopyTo(whole);
+        whole[^1] = (byte)'\n';
+        return new CriLogMessage(time, stream, whole);
     }
 
     /// <summary>
