@@ -94,6 +94,11 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, unknownPod.StatusCode);
         using HttpResponseMessage badQuery = await apiServer.GetAsync("/containerLogs/default/missing/main?tailLines=-1");
         Assert.Equal(HttpStatusCode.BadRequest, badQuery.StatusCode);
+
+        // A port already taken is an IOException, which the kubelet logs and survives (its pods keep running).
+        await using var second = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+        await Assert.ThrowsAsync<IOException>(() => second.StartAsync(CancellationToken.None));
+        Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
     }
 
     [Fact]
