@@ -9,6 +9,7 @@ using Navarch.Kubelet.Images;
 using Navarch.Kubelet.Network;
 using Navarch.Kubelet.Node;
 using Navarch.Kubelet.Pods;
+using Navarch.Kubelet.Server;
 
 namespace Navarch.Kubelet;
 
@@ -30,6 +31,7 @@ public sealed partial class Kubelet : IAsyncDisposable
     private CriConnection? _cri;
     private EventRecorder? _events;
     private PodWorkers? _workers;
+    private KubeletServer? _server;
 
     /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
     public Kubelet(Kubernetes client, KubeletOptions options, ILoggerFactory loggers, TimeProvider? time = null)
@@ -93,12 +95,27 @@ public sealed partial class Kubelet : IAsyncDisposable
         _loops.Add(Task.Run(() => pods.RunAsync(_stop.Token), CancellationToken.None));
         await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         await _workers.RemoveOrphansAsync(pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        _server = new KubeletServer(_options, _cri, pods.Store, _loggers, _time);
+        try
+        {
+            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // Pods keep running without the API (logs, exec, port-forward), e.g. when another kubelet holds the port.
+            LogServerFailed(_logger, _options.KubeletPort, e.Message);
+        }
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);
     }
 
     /// <summary>Stops the loops and the supervised containerd; pods keep running.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         if (_workers is not null)
@@ -125,6 +142,9 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
     private static partial void LogNetwork(ILogger logger, string cidr, string bridge);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kubelet API not served: port {Port}: {Reason}")]
+    private static partial void LogServerFailed(ILogger logger, int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet of node {Node} running on {Endpoint}")]
     private static partial void LogReady(ILogger logger, string node, string endpoint);

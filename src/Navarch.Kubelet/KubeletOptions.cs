@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
 namespace Navarch.Kubelet;
 
 /// <summary>How a kubelet runs.</summary>
@@ -32,6 +35,21 @@ public sealed class KubeletOptions
 
     /// <summary>Labels added to the Node at registration (e.g. node-role.kubernetes.io/control-plane).</summary>
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The port of the kubelet's HTTPS API (logs, exec, attach, port-forward, stats), published in the Node status.</summary>
+    public int KubeletPort { get; init; } = 10250;
+
+    /// <summary>The address the kubelet's HTTPS API listens on.</summary>
+    public IPAddress KubeletBindAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>The kubelet API's serving certificate with its key (a self-signed one is made when absent, as the kubelet does).</summary>
+    public X509Certificate2? ServingCertificate { get; init; }
+
+    /// <summary>The CA that client certificates must chain to; without it every request is refused.</summary>
+    public X509Certificate2? ClientCa { get; init; }
+
+    /// <summary>The client certificate common names allowed to use the kubelet API (the API server's kubelet client).</summary>
+    public IReadOnlyList<string> AuthorizedClients { get; init; } = ["system:apiserver", "kube-apiserver-kubelet-client"];
 
     /// <summary>The folder of the agent's own state.</summary>
     public string AgentDir => Path.Combine(Path.GetFullPath(DataDir), "agent");

@@ -38,6 +38,8 @@ internal sealed class KubeletNode : IAsyncDisposable
         Assert.True(Environment.UserName == "root", "the kubelet end-to-end tests run containerd and must run as root");
         TestImages.EnsurePackages();
         string suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+        ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
+        ApiServerHost api = await ApiServerHost.StartAsync();
         var options = new KubeletOptions
         {
             NodeName = "node-" + suffix,
@@ -46,9 +48,12 @@ internal sealed class KubeletNode : IAsyncDisposable
             DefaultPodCidr = $"10.{200 + Random.Shared.Next(50)}.{Random.Shared.Next(250)}.0/24",
             LeaseRenewInterval = TimeSpan.FromSeconds(2),
             StatusUpdateInterval = TimeSpan.FromSeconds(2),
+            // The kubelet API on a free loopback port, signed by the test API server's CA and serving only that server.
+            KubeletPort = FreePort.Next(),
+            KubeletBindAddress = System.Net.IPAddress.Loopback,
+            ServingCertificate = api.Server.Pki.IssueServing("node-" + suffix, ["node-" + suffix], [System.Net.IPAddress.Loopback]),
+            ClientCa = api.Server.Pki.Ca,
         };
-        ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Information));
-        ApiServerHost api = await ApiServerHost.StartAsync();
         var node = new KubeletNode(api, options, output, loggers);
         try
         {

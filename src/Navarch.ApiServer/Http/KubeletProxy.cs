@@ -14,8 +14,9 @@ namespace Navarch.ApiServer.Http;
 /// </summary>
 internal sealed class KubeletProxy : IDisposable
 {
-    // Kubelets speak streaming upgrades (WebSocket, SPDY) over HTTP/1.1 only.
-    private static readonly ForwarderRequestConfig Http11 = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+    // Kubelets speak streaming upgrades (WebSocket, SPDY) over HTTP/1.1 only. A quiet `logs -f` or an idle `exec -it`
+    // must outlive YARP's 100 s default idle limit; 4 h is the runtime streaming server's own idle timeout.
+    private static readonly ForwarderRequestConfig Http11 = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromHours(4) };
 
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _invoker;

@@ -162,7 +162,7 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
             Allocatable = capacity,
             Conditions = conditions,
             Addresses = [new V1NodeAddress { Address = HostInfo.InternalIp(), Type = "InternalIP" }, new V1NodeAddress { Address = options.NodeName, Type = "Hostname" }],
-            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = 10250 } },
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = options.KubeletPort } },
             NodeInfo = new V1NodeSystemInfo
             {
                 Architecture = OciPlatform.CurrentArchitecture,

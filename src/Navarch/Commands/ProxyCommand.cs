@@ -46,6 +46,6 @@ internal static class ProxyCommand
     }
 
     /// <summary>The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>.</summary>
-    public static Task RunForAgentAsync(k8s.Kubernetes client, string nodeName, ILoggerFactory logging, CancellationToken cancellationToken) =>
-        Task.Run(() => new ProxyServer(client, new ProxyOptions { NodeName = nodeName }, logging).RunAsync(cancellationToken), CancellationToken.None);
+    public static Task RunForAgentAsync(k8s.Kubernetes client, string nodeName, ILoggerFactory logging, CancellationToken cancellationToken, string clusterCidr = "10.42.0.0/16") =>
+        Task.Run(() => new ProxyServer(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr }, logging).RunAsync(cancellationToken), CancellationToken.None);
 }

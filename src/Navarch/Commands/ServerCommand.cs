@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Navarch.ApiServer;
 
@@ -25,8 +26,11 @@ internal static class ServerCommand
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
         var clusterDnsBind = new Option<string?>("--cluster-dns-bind") { Description = "IP[:port] the cluster DNS server listens on, UDP and TCP (default: this node's InternalIP:53; none with --disable-agent)" };
         var dnsUpstream = new Option<string>("--dns-upstream") { Description = "Resolvers for names outside the cluster domain: IP[:port],... or a resolv.conf path", DefaultValueFactory = _ => "/etc/resolv.conf" };
+        var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 range nodes' pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
+        var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, bridge };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -61,7 +65,7 @@ internal static class ServerCommand
             using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
             Task controllers = client is null
                 ? Task.CompletedTask
-                : new Navarch.Controllers.ControllerManager(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions { ClusterCidr = parse.GetValue(clusterCidr)! }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             Task scheduler = client is null
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
@@ -76,12 +80,17 @@ internal static class ServerCommand
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                     ClusterDns = parse.GetValue(clusterDns)!,
                     ClusterDomain = parse.GetValue(clusterDomain)!,
+                    KubeletPort = parse.GetValue(kubeletPort),
+                    BridgeName = parse.GetValue(bridge)!,
+                    // The in-process agent's kubelet API is signed by the cluster CA and serves only the API server.
+                    ServingCertificate = server.Pki.IssueServing(thisNode, [thisNode, "localhost"], [.. System.Net.Dns.GetHostAddresses(System.Net.Dns.GetHostName()), IPAddress.Loopback]),
+                    ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
                 }, logging);
             Task proxy = Task.CompletedTask;
             if (agent is not null)
             {
                 await agent.StartAsync(stop.Token);
-                proxy = ProxyCommand.RunForAgentAsync(client!, thisNode, logging, stop.Token);
+                proxy = ProxyCommand.RunForAgentAsync(client!, thisNode, logging, stop.Token, parse.GetValue(clusterCidr)!);
             }
 
             // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).

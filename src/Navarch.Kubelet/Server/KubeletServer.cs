@@ -1,0 +1,228 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Navarch.Client.Informers;
+using Navarch.Kubelet.Cri;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Navarch.Kubelet.Server;
+
+/// <summary>
+/// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
+/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, and <c>/exec</c>, <c>/attach</c>,
+/// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Only clients with a
+/// certificate from <see cref="KubeletOptions.ClientCa"/> whose common name is one of
+/// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served: no certificate → 401, another → 403.
+/// </summary>
+public sealed partial class KubeletServer : IAsyncDisposable
+{
+    private readonly KubeletOptions _options;
+    private readonly PodRuntimeLookup _runtime;
+    private readonly CriConnection _cri;
+    private readonly Indexer<V1Pod> _pods;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private WebApplication? _app;
+    private RuntimeStreamProxy? _streams;
+
+    /// <summary>Creates the server over the runtime <paramref name="cri"/> and this node's <paramref name="pods"/>.</summary>
+    public KubeletServer(KubeletOptions options, CriConnection cri, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null)
+    {
+        _options = options;
+        _cri = cri;
+        _runtime = new PodRuntimeLookup(cri);
+        _pods = pods;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<KubeletServer>();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Starts listening.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        X509Certificate2 serving = _options.ServingCertificate ?? SelfSigned(_options.NodeName);
+        if (_options.ClientCa is null)
+        {
+            LogNoClientCa(_logger);
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(_options.KubeletBindAddress, _options.KubeletPort, listen =>
+        {
+            // Streaming upgrades (SPDY, WebSocket) are HTTP/1.1.
+            listen.Protocols = HttpProtocols.Http1;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = serving,
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                // The chain is checked against the client CA per request (so a refusal is an HTTP status, not a TLS alert).
+                ClientCertificateValidation = (_, _, _) => true,
+            });
+        }));
+        builder.Services.AddHttpForwarder();
+        _app = builder.Build();
+        _streams = new RuntimeStreamProxy(_app.Services.GetRequiredService<IHttpForwarder>());
+        _app.Run(InvokeAsync);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+            throw;
+        }
+
+        LogListening(_logger, _options.KubeletBindAddress, _options.KubeletPort);
+    }
+
+    /// <summary>Stops listening; open streams are cut.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _streams?.Dispose();
+    }
+
+    private async Task InvokeAsync(HttpContext context)
+    {
+        if (!Authenticated(context.Connection.ClientCertificate, out string? user))
+        {
+            await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            return;
+        }
+
+        if (!_options.AuthorizedClients.Contains(user, StringComparer.Ordinal))
+        {
+            await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={user}, verb={context.Request.Method.ToLowerInvariant()}, resource=nodes, subresource=proxy)").ConfigureAwait(false);
+            return;
+        }
+
+        string[] parts = context.Request.Path.Value?.Trim('/').Split('/') ?? [];
+        try
+        {
+            switch (parts)
+            {
+                case ["healthz"]:
+                    context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.WriteAsync("ok", context.RequestAborted).ConfigureAwait(false);
+                    return;
+                case ["pods"]:
+                    await WriteJsonAsync(context, new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta(), Items = [.. _pods.List()] }).ConfigureAwait(false);
+                    return;
+                case ["stats", "summary"]:
+                    await WriteJsonAsync(context, await StatsSummaryAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+                    return;
+                case ["containerLogs", var ns, var pod, var container]:
+                    await ContainerLogsAsync(context, ns, pod, container).ConfigureAwait(false);
+                    return;
+                case ["exec", var ns, var pod, var container]:
+                    await ExecAsync(context, ns, pod, container).ConfigureAwait(false);
+                    return;
+                case ["attach", var ns, var pod, var container]:
+                    await AttachAsync(context, ns, pod, container).ConfigureAwait(false);
+                    return;
+                case ["portForward", var ns, var pod]:
+                    await PortForwardAsync(context, ns, pod).ConfigureAwait(false);
+                    return;
+                default:
+                    await WriteStatusAsync(context, HttpStatusCode.NotFound, "NotFound", $"the path {context.Request.Path} is not served by the kubelet").ConfigureAwait(false);
+                    return;
+            }
+        }
+        catch (KubeletRequestException e) when (!context.Response.HasStarted)
+        {
+            await WriteStatusAsync(context, e.Code, e.Reason, e.Message).ConfigureAwait(false);
+        }
+        catch (Grpc.Core.RpcException e) when (!context.Response.HasStarted)
+        {
+            LogRuntimeError(_logger, context.Request.Path, e.Status.Detail);
+            await WriteStatusAsync(context, HttpStatusCode.InternalServerError, "InternalError", $"container runtime: {e.Status.Detail}").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (e.g. logs -f interrupted).
+        }
+    }
+
+    private bool Authenticated(X509Certificate2? certificate, out string? user)
+    {
+        user = null;
+        if (certificate is null || _options.ClientCa is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_options.ClientCa);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        if (!chain.Build(certificate))
+        {
+            return false;
+        }
+
+        user = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return true;
+    }
+
+    /// <summary>The pod of this node named <paramref name="ns"/>/<paramref name="name"/>, or a 404.</summary>
+    private V1Pod FindPod(string ns, string name) =>
+        _pods.Get($"{ns}/{name}") ?? throw new KubeletRequestException(HttpStatusCode.NotFound, "NotFound", $"pod \"{name}\" not found on this node");
+
+    private static Task WriteJsonAsync(HttpContext context, object value)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(KubernetesJson.Serialize(value), context.RequestAborted);
+    }
+
+    private static Task WriteStatusAsync(HttpContext context, HttpStatusCode code, string reason, string message)
+    {
+        context.Response.StatusCode = (int)code;
+        // Written by hand: the client library's V1Status converter only reads.
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(
+            System.Text.Json.JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, code = (int)code }),
+            context.RequestAborted);
+    }
+
+    /// <summary>A self-signed serving certificate, as the kubelet makes when it is given none.</summary>
+    private static X509Certificate2 SelfSigned(string nodeName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={nodeName}@{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
+        var sans = new SubjectAlternativeNameBuilder();
+        sans.AddDnsName(nodeName);
+        sans.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(sans.Build());
+        using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet API listening on {Address}:{Port}")]
+    private static partial void LogListening(ILogger logger, IPAddress address, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No client CA for the kubelet API: every request will be refused")]
+    private static partial void LogNoClientCa(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: container runtime error {Detail}")]
+    private static partial void LogRuntimeError(ILogger logger, string path, string detail);
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.ApiServer.Pki;
+using Navarch.Client.Informers;
+using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Server;
+using Navarch.Testing;
+
+namespace Navarch.Kubelet.Tests;
+
+/// <summary>
+/// The kubelet's HTTPS API: who may use it (only the API server's kubelet-client certificate from the cluster CA),
+/// and, on a real kubelet with containerd, /pods, /stats/summary and /containerLogs with previous.
+/// </summary>
+public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-kubelet-api-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static HttpClient Client(int port, X509Certificate2? certificate, ClusterPki pki)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                ClientCertificates = certificate is null ? null : [certificate],
+                // The kubelet's serving certificate must chain to the cluster CA, as the API server's proxy requires.
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && pki.IsSignedByCa(c),
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private static X509Certificate2 SelfSigned(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    [Fact]
+    public async Task Only_the_api_servers_kubelet_client_certificate_is_served()
+    {
+        ClusterPki pki = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "pki"), IPAddress.Parse("10.43.0.1"));
+        ClusterPki other = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "other"), IPAddress.Parse("10.43.0.1"));
+        int port = FreePort.Next();
+        var options = new KubeletOptions
+        {
+            NodeName = "n1",
+            DataDir = _dir.FullName,
+            KubeletPort = port,
+            KubeletBindAddress = IPAddress.Loopback,
+            ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
+            ClientCa = pki.Ca,
+        };
+        using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
+        await using var server = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+        await server.StartAsync(CancellationToken.None);
+
+        var refused = new (string Who, X509Certificate2? Cert, HttpStatusCode Code)[]
+        {
+            ("no certificate", null, HttpStatusCode.Unauthorized),
+            ("self-signed system:apiserver", SelfSigned("CN=system:apiserver, O=system:masters"), HttpStatusCode.Unauthorized),
+            ("another cluster's API server", other.KubeletClient, HttpStatusCode.Unauthorized),
+            ("the cluster admin", pki.Admin, HttpStatusCode.Forbidden),
+            ("another component", pki.IssueClient("system:kube-scheduler", null), HttpStatusCode.Forbidden),
+        };
+        foreach ((string who, X509Certificate2? cert, HttpStatusCode code) in refused)
+        {
+            using HttpClient client = Client(port, cert, pki);
+            using HttpResponseMessage response = await client.GetAsync("/healthz");
+            Assert.True(code == response.StatusCode, $"{who}: {response.StatusCode}");
+            using JsonDocument status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("Status", status.RootElement.GetProperty("kind").GetString());
+            Assert.Equal((int)code, status.RootElement.GetProperty("code").GetInt32());
+        }
+
+        using HttpClient apiServer = Client(port, pki.KubeletClient, pki);
+        Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
+        V1PodList pods = KubernetesJson.Deserialize<V1PodList>(await apiServer.GetStringAsync("/pods"));
+        Assert.Equal("PodList", pods.Kind);
+        Assert.Empty(pods.Items);
+        using HttpResponseMessage unknownPath = await apiServer.GetAsync("/nope");
+        Assert.Equal(HttpStatusCode.NotFound, unknownPath.StatusCode);
+        using HttpResponseMessage unknownPod = await apiServer.GetAsync("/containerLogs/default/missing/main");
+        Assert.Equal(HttpStatusCode.NotFound, unknownPod.StatusCode);
+        using HttpResponseMessage badQuery = await apiServer.GetAsync("/containerLogs/default/missing/main?tailLines=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, badQuery.StatusCode);
+
+        // A port already taken is an IOException, which the kubelet logs and survives (its pods keep running).
+        await using var second = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+        await Assert.ThrowsAsync<IOException>(() => second.StartAsync(CancellationToken.None));
+        Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
+    }
+
+    [Fact]
+    public async Task Serves_pods_stats_and_previous_logs_of_a_restarting_container()
+    {
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        Kubernetes client = node.Client;
+        ClusterPki pki = node.Api.Server.Pki;
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "restarter", NamespaceProperty = "default" },
+            Spec = new V1PodSpec
+            {
+                NodeName = node.Options.NodeName,
+                TerminationGracePeriodSeconds = 1,
+                Containers = [new V1Container { Name = "main", Image = "busybox:1.35", Command = ["sh", "-c", "echo run $(cat /proc/sys/kernel/random/uuid); sleep 2; exit 1"] }],
+            },
+        };
+        await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
+        using HttpClient kubelet = Client(node.Options.KubeletPort, pki.KubeletClient, pki);
+
+        string first = await KubeletNode.WaitAsync(async () =>
+        {
+            using HttpResponseMessage r = await kubelet.GetAsync("/containerLogs/default/restarter/main");
+            string text = await r.Content.ReadAsStringAsync();
+            return r.IsSuccessStatusCode && text.StartsWith("run ", StringComparison.Ordinal) ? text : null;
+        }, "the first run's log");
+        using (HttpResponseMessage none = await kubelet.GetAsync("/containerLogs/default/restarter/main?previous=true"))
+        {
+            // Until the first restart there is no previous run (unless the restart already happened).
+            string body = await none.Content.ReadAsStringAsync();
+            Assert.True(none.StatusCode == HttpStatusCode.BadRequest ? body.Contains("previous terminated container", StringComparison.Ordinal) : body == first, body);
+        }
+
+        V1PodList pods = KubernetesJson.Deserialize<V1PodList>(await kubelet.GetStringAsync("/pods"));
+        Assert.Contains(pods.Items, p => p.Metadata.Name == "restarter");
+
+        using (JsonDocument summary = JsonDocument.Parse(await kubelet.GetStringAsync("/stats/summary")))
+        {
+            Assert.Equal(node.Options.NodeName, summary.RootElement.GetProperty("node").GetProperty("nodeName").GetString());
+            Assert.Contains(summary.RootElement.GetProperty("pods").EnumerateArray(), p => p.GetProperty("podRef").GetProperty("name").GetString() == "restarter");
+        }
+
+        string previous = await KubeletNode.WaitAsync(async () =>
+        {
+            using HttpResponseMessage r = await kubelet.GetAsync("/containerLogs/default/restarter/main?previous=true");
+            string text = await r.Content.ReadAsStringAsync();
+            return r.IsSuccessStatusCode ? text : null;
+        }, "a previous run after the restart", 60);
+        Assert.Matches("^run [0-9a-f-]{36}\n$", previous);
+        string current = await kubelet.GetStringAsync("/containerLogs/default/restarter/main");
+        Assert.Matches("^run [0-9a-f-]{36}\n$", current);
+        Assert.NotEqual(previous, current);
+        Assert.Equal(first, previous);
+
+        await client.CoreV1.DeleteNamespacedPodAsync("restarter", "default");
+        await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0 ? "gone" : null, "pod deleted");
+    }
+}
