@@ -61,7 +61,7 @@ public sealed class NavarchServer : IAsyncLifetime
         _dir.Delete(recursive: true);
     }
 
-    private static string FindBinary()
+    internal static string FindBinary()
     {
         // test/Navarch.E2E.Tests/bin/<Configuration>/net10.0 → src/Navarch/bin/<Configuration>/net10.0/navarch.dll
         var here = new DirectoryInfo(AppContext.BaseDirectory);
