@@ -88,7 +88,22 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
                     new V1Volume { Name = "shared", EmptyDir = new V1EmptyDirVolumeSource() },
                     new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("8Mi") } },
                     new V1Volume { Name = "host", HostPath = new V1HostPathVolumeSource { Path = hostDir, Type = "DirectoryOrCreate" } },
+                    new V1Volume
+                    {
+                        Name = "all",
+                        Projected = new V1ProjectedVolumeSource
+                        {
+                            Sources =
+                            [
+                                new V1VolumeProjection { ConfigMap = new V1ConfigMapProjection { Name = "cfg", Items = [new V1KeyToPath { Key = "b", Path = "cfg/b" }] } },
+                                new V1VolumeProjection { Secret = new V1SecretProjection { Name = "sec" } },
+                                new V1VolumeProjection { DownwardAPI = new V1DownwardAPIProjection { Items = [new V1DownwardAPIVolumeFile { Path = "ns", FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.namespace" } }] } },
+                                new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token", ExpirationSeconds = 3600 } },
+                            ],
+                        },
+                    },
                 ],
+                SecurityContext = new V1PodSecurityContext { FsGroup = 2000 },
                 Containers =
                 [
                     new V1Container
@@ -127,14 +142,16 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
                             new V1VolumeMount { Name = "shared", MountPath = "/shared" },
                             new V1VolumeMount { Name = "mem", MountPath = "/mem" },
                             new V1VolumeMount { Name = "host", MountPath = "/host" },
+                            new V1VolumeMount { Name = "all", MountPath = "/etc/all" },
+                            new V1VolumeMount { Name = "cfg", MountPath = "/etc/single/b.txt", SubPath = "a.txt" },
                         ],
                     },
                     new V1Container
                     {
                         Name = "writer",
                         Image = "busybox:1.35",
-                        Command = ["sh", "-c", "busybox id -u > /shared/uid; echo from-writer > /shared/x; sleep 3600"],
-                        SecurityContext = new V1SecurityContext { RunAsUser = 1234, RunAsGroup = 1234 },
+                        Command = ["sh", "-c", "busybox id -u > /shared/uid; busybox id -G > /shared/groups; echo from-writer > /shared/x; sleep 3600"],
+                        SecurityContext = new V1SecurityContext { RunAsUser = 1234, RunAsGroup = 1234, ReadOnlyRootFilesystem = true },
                         VolumeMounts = [new V1VolumeMount { Name = "shared", MountPath = "/shared" }],
                     },
                 ],
@@ -183,6 +200,13 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         Assert.Equal("app=\"demo\"", await ExecAsync(cri, main, "cat", "/etc/down/labels"));
         Assert.Equal("from-writer\n", await KubeletNode.WaitAsync(async () => await ExecAsync(cri, main, "cat", "/shared/x") is { Length: > 0 } s && !s.Contains("No such", StringComparison.Ordinal) ? s : null, "the writer's file in the shared emptyDir"));
         Assert.Equal("1234\n", await ExecAsync(cri, main, "cat", "/shared/uid"));
+        Assert.Contains("2000", (await ExecAsync(cri, main, "cat", "/shared/groups")).Split(' ', '\n'));
+        string writer = Id(running.Status.ContainerStatuses.Single(c => c.Name == "writer"));
+        Assert.Contains("Read-only file system", await ExecAsync(cri, writer, "sh", "-c", "echo x > /tmp/x"), StringComparison.Ordinal);
+        Assert.Equal("two", await ExecAsync(cri, main, "cat", "/etc/all/cfg/b"));
+        Assert.Equal("s3cret", await ExecAsync(cri, main, "cat", "/etc/all/password"));
+        Assert.Equal("default", await ExecAsync(cri, main, "cat", "/etc/all/ns"));
+        Assert.Equal("one", await ExecAsync(cri, main, "cat", "/etc/single/b.txt"));
         await ExecAsync(cri, main, "sh", "-c", "echo on-host > /host/file");
         Assert.Equal("on-host\n", File.ReadAllText(Path.Combine(hostDir, "file")));
         Assert.Contains("tmpfs /mem tmpfs", await ExecAsync(cri, main, "cat", "/proc/mounts"), StringComparison.Ordinal);

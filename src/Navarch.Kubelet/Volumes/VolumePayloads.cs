@@ -14,7 +14,8 @@ namespace Navarch.Kubelet.Volumes;
 internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider time, ILogger logger)
 {
     private const int DefaultMode = 0644;
-    private readonly Dictionary<string, (string Token, DateTimeOffset RefreshAt)> _tokens = new(StringComparer.Ordinal);
+    private static readonly TimeSpan UnsupportedRetry = TimeSpan.FromMinutes(5);
+    private readonly Dictionary<string, (string? Token, DateTimeOffset RefreshAt)> _tokens = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public async Task<Dictionary<string, VolumeFile>> ConfigMapAsync(string ns, V1ConfigMapVolumeSource source, CancellationToken cancellationToken)
@@ -117,7 +118,7 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
 
     /// <summary>
     /// A pod-bound service account token from the TokenRequest API, renewed at 80% of its life as the kubelet does;
-    /// null (the file is left out) when the API server does not offer TokenRequest.
+    /// null (the file is left out, asked again after five minutes) when the API server does not offer TokenRequest.
     /// </summary>
     private async Task<string?> TokenAsync(V1Pod pod, V1ServiceAccountTokenProjection projection, CancellationToken cancellationToken)
     {
@@ -156,6 +157,11 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest)
         {
             LogNoTokenRequest(logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, (int)e.Response.StatusCode);
+            lock (_lock)
+            {
+                _tokens[key] = (null, now + UnsupportedRetry);
+            }
+
             return null;
         }
     }
