@@ -113,7 +113,7 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
                         Command = ["sh", "-c", "env; echo CMD=$(LIT); sleep 3600"],
                         Resources = new V1ResourceRequirements
                         {
-                            Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("64Mi") },
+                            Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("64Mi"), ["cpu"] = new("500m") },
                             Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("250m"), ["memory"] = new("32Mi") },
                         },
                         EnvFrom = [new V1EnvFromSource { Prefix = "CFG_", ConfigMapRef = new V1ConfigMapEnvSource { Name = "cfg" } }, new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "cfg" } }],
@@ -209,6 +209,10 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         Assert.Equal("one", await ExecAsync(cri, main, "cat", "/etc/single/b.txt"));
         await ExecAsync(cri, main, "sh", "-c", "echo on-host > /host/file");
         Assert.Equal("on-host\n", File.ReadAllText(Path.Combine(hostDir, "file")));
+        // The resources as cgroup (v1 here) settings: shares from the request, quota from the limit, the memory limit.
+        Assert.Equal("256", (await ExecAsync(cri, main, "cat", "/sys/fs/cgroup/cpu/cpu.shares")).Trim());
+        Assert.Equal("50000", (await ExecAsync(cri, main, "cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")).Trim());
+        Assert.Equal("67108864", (await ExecAsync(cri, main, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")).Trim());
         string memMount = (await ExecAsync(cri, main, "cat", "/proc/mounts")).Split('\n').Single(l => l.StartsWith("tmpfs /mem ", StringComparison.Ordinal));
         Assert.Contains("size=8192k", memMount, StringComparison.Ordinal);
         Assert.Contains("Read-only file system", await ExecAsync(cri, main, "sh", "-c", "echo x > /etc/cfg/new"), StringComparison.Ordinal);
@@ -220,12 +224,12 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(Path.Combine(secretDir, AtomicWriter.DataDirName, "password")));
         Assert.Equal(Path.Combine(AtomicWriter.DataDirName, "a.txt"), new FileInfo(Path.Combine(volumes, "kubernetes.io~configmap", "cfg", "a.txt")).LinkTarget);
 
-        // Updates reach the mounted files: the ConfigMap by the periodic refresh, the labels by the pod update.
+        // Updates reach the mounted files: the ConfigMap by the periodic refresh, then the labels by the pod update.
         V1ConfigMap cm = await client.CoreV1.ReadNamespacedConfigMapAsync("cfg", "default");
         cm.Data["a"] = "changed";
         await client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "cfg", "default");
-        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}", V1Patch.PatchType.MergePatch), "env", "default");
         await KubeletNode.WaitAsync(async () => await ExecAsync(cri, main, "cat", "/etc/cfg/a.txt") == "changed" ? "ok" : null, "the ConfigMap update in the mounted file", 45);
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}", V1Patch.PatchType.MergePatch), "env", "default");
         await KubeletNode.WaitAsync(async () => await ExecAsync(cri, main, "cat", "/etc/down/labels") == "app=\"demo\"\ntier=\"web\"" ? "ok" : null, "the new label in the downwardAPI file", 30);
 
         await DeleteAndWaitGoneAsync(client, "env");
