@@ -10,6 +10,7 @@ using Navarch.Kubelet.Network;
 using Navarch.Kubelet.Node;
 using Navarch.Kubelet.Pods;
 using Navarch.Kubelet.Server;
+using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet;
 
@@ -32,6 +33,7 @@ public sealed partial class Kubelet : IAsyncDisposable
     private EventRecorder? _events;
     private PodWorkers? _workers;
     private KubeletServer? _server;
+    private VolumeManager? _volumes;
 
     /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
     public Kubelet(Kubernetes client, KubeletOptions options, ILoggerFactory loggers, TimeProvider? time = null)
@@ -89,12 +91,15 @@ public sealed partial class Kubelet : IAsyncDisposable
         _loops.Add(Task.Run(() => reporter.RunAsync(_stop.Token), CancellationToken.None));
 
         _events = new EventRecorder(_client, "kubelet", _options.NodeName, _time, _loggers.CreateLogger<EventRecorder>());
-        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _stop.Token);
+        _volumes = new VolumeManager(_client, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
+        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _volumes, new ContainerEnvironment(_client, _cri, _events, _time), _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);
         _loops.Add(Task.Run(() => pods.RunAsync(_stop.Token), CancellationToken.None));
         await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        await _workers.RemoveOrphansAsync(pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
+        _volumes.RemoveOrphans(known);
         _server = new KubeletServer(_options, _cri, pods.Store, _loggers, _time);
         try
         {
@@ -105,6 +110,7 @@ public sealed partial class Kubelet : IAsyncDisposable
             // Pods keep running without the API (logs, exec, port-forward), e.g. when another kubelet holds the port.
             LogServerFailed(_logger, _options.KubeletPort, e.Message);
         }
+
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);
     }
 

@@ -60,7 +60,11 @@ internal static class PodRuntimeConfig
         return config;
     }
 
-    public static ContainerConfig Container(V1Pod pod, V1Container container, string imageRef, uint attempt)
+    /// <summary>
+    /// The CRI config of <paramref name="container"/>: its resolved environment (see <see cref="ContainerEnvironment"/>)
+    /// with $(VAR) expanded in command and args, its volume mounts, cgroup resources and security context.
+    /// </summary>
+    public static ContainerConfig Container(V1Pod pod, V1Container container, string imageRef, uint attempt, IReadOnlyDictionary<string, string> env, IEnumerable<Mount> mounts)
     {
         var config = new ContainerConfig
         {
@@ -73,11 +77,11 @@ internal static class PodRuntimeConfig
             Tty = container.Tty == true,
             Linux = new LinuxContainerConfig
             {
-                Resources = Resources(container),
+                Resources = Resources(pod, container),
                 SecurityContext = Security(pod, container),
             },
         };
-        Dictionary<string, string> env = Environment(pod, container);
+        config.Mounts.AddRange(mounts);
         config.Command.AddRange((container.Command ?? []).Select(s => Expand(s, env)));
         config.Args.AddRange((container.Args ?? []).Select(s => Expand(s, env)));
         config.Envs.AddRange(env.Select(e => new KeyValue { Key = e.Key, Value = e.Value }));
@@ -163,9 +167,9 @@ internal static class PodRuntimeConfig
         }
     }
 
-    private static LinuxContainerResources Resources(V1Container container)
+    private static LinuxContainerResources Resources(V1Pod pod, V1Container container)
     {
-        var r = new LinuxContainerResources();
+        var r = new LinuxContainerResources { OomScoreAdj = OomScoreAdj(pod, container) };
         IDictionary<string, ResourceQuantity>? requests = container.Resources?.Requests;
         IDictionary<string, ResourceQuantity>? limits = container.Resources?.Limits;
         ResourceQuantity? cpuRequest = requests?.TryGetValue("cpu", out ResourceQuantity? rq) == true ? rq : limits?.TryGetValue("cpu", out ResourceQuantity? lq) == true ? lq : null;
@@ -184,6 +188,26 @@ internal static class PodRuntimeConfig
         }
 
         return r;
+    }
+
+    /// <summary>
+    /// The kubelet's OOM score policy by QoS: Guaranteed -997, BestEffort 1000, Burstable 1000 - 1000 * memory
+    /// request / node memory, kept within 2..999 so a Burstable container dies before a Guaranteed one.
+    /// </summary>
+    internal static long OomScoreAdj(V1Pod pod, V1Container container)
+    {
+        switch (PodStatusBuilder.QosClass(pod))
+        {
+            case "Guaranteed":
+                return -997;
+            case "BestEffort":
+                return 1000;
+        }
+
+        long capacity = Node.HostInfo.MemoryBytes();
+        long request = container.Resources?.Requests?.TryGetValue("memory", out ResourceQuantity? m) == true ? (long)m.ToDecimal() : 0;
+        long score = capacity > 0 ? 1000 - (1000 * request / capacity) : 1000;
+        return Math.Clamp(score, 2, 999);
     }
 
     private static long MilliCpu(ResourceQuantity q) => (long)Math.Ceiling(q.ToDecimal() * 1000);
@@ -209,6 +233,13 @@ internal static class PodRuntimeConfig
             result.RunAsGroup = new Int64Value { Value = gid };
         }
 
+        // fsGroup and supplementalGroups are extra groups of every process in the pod.
+        if (psc?.FsGroup is long fsGroup)
+        {
+            result.SupplementalGroups.Add(fsGroup);
+        }
+
+        result.SupplementalGroups.AddRange((psc?.SupplementalGroups ?? []).OfType<long>().Where(g => !result.SupplementalGroups.Contains(g)));
         if (sc?.Capabilities is { } caps)
         {
             result.Capabilities = new Capability();
@@ -217,31 +248,6 @@ internal static class PodRuntimeConfig
         }
 
         return result;
-    }
-
-    /// <summary>The container's environment: literal values and the pod fields the downward API offers.</summary>
-    private static Dictionary<string, string> Environment(V1Pod pod, V1Container container)
-    {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (V1EnvVar v in container.Env ?? [])
-        {
-            string? value = v.Value is not null
-                ? Expand(v.Value, env)
-                : v.ValueFrom?.FieldRef?.FieldPath switch
-                {
-                    "metadata.name" => pod.Metadata.Name,
-                    "metadata.namespace" => pod.Metadata.NamespaceProperty,
-                    "metadata.uid" => pod.Metadata.Uid,
-                    "spec.nodeName" => pod.Spec.NodeName,
-                    "spec.serviceAccountName" => pod.Spec.ServiceAccountName,
-                    "status.podIP" => pod.Status?.PodIP,
-                    "status.hostIP" => pod.Status?.HostIP,
-                    _ => null,
-                };
-            env[v.Name] = value ?? "";
-        }
-
-        return env;
     }
 
     /// <summary>Kubernetes' $(VAR) expansion: known variables are replaced, $$ escapes, unknown references stay.</summary>

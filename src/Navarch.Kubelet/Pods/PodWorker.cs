@@ -9,6 +9,7 @@ using Navarch.Client.Events;
 using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
+using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet.Pods;
 
@@ -38,8 +39,13 @@ internal sealed partial class PodWorker
     private string _lastStatus = "";
     private readonly DateTime _firstSeen;
 
-    public PodWorker(V1Pod pod, IKubernetes client, CriConnection cri, KubeletOptions options, EventRecorder events, TimeProvider time, ILogger logger)
+    private readonly VolumeManager _volumes;
+    private readonly ContainerEnvironment _environment;
+
+    public PodWorker(V1Pod pod, IKubernetes client, CriConnection cri, KubeletOptions options, EventRecorder events, TimeProvider time, ILogger logger, VolumeManager volumes, ContainerEnvironment environment)
     {
+        _volumes = volumes;
+        _environment = environment;
         _pod = pod;
         _client = client;
         _cri = cri;
@@ -122,6 +128,14 @@ internal sealed partial class PodWorker
         {
             // Terminal pods keep their record but no longer hold resources.
             await StopSandboxesAsync(pod, gracePeriod: 0, remove: false, cancellationToken).ConfigureAwait(false);
+            _volumes.TearDown(pod.Metadata.Uid);
+            return false;
+        }
+
+        // Volumes come before the sandbox; one that cannot be set up keeps the pod ContainerCreating.
+        if (!await _volumes.SetUpAsync(pod, cancellationToken).ConfigureAwait(false))
+        {
+            await PostStatusAsync(pod, false, null, cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -228,7 +242,12 @@ internal sealed partial class PodWorker
             return;
         }
 
-        ContainerConfig config = PodRuntimeConfig.Container(pod, spec, imageRef, attempt);
+        ContainerConfig? config = await _environment.ConfigAsync(pod, spec, sandboxId, imageRef, attempt, _volumes, view, cancellationToken).ConfigureAwait(false);
+        if (config is null)
+        {
+            return;
+        }
+
         Directory.CreateDirectory(Path.Combine(sandboxConfig.LogDirectory, spec.Name));
         CreateContainerResponse created = await _cri.Runtime.CreateContainerAsync(
             new CreateContainerRequest { PodSandboxId = sandboxId, Config = config, SandboxConfig = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -337,6 +356,7 @@ internal sealed partial class PodWorker
     {
         long grace = pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30;
         await StopSandboxesAsync(pod, grace, remove: true, cancellationToken).ConfigureAwait(false);
+        _volumes.TearDown(pod.Metadata.Uid);
         if (_goneFromApi)
         {
             return;

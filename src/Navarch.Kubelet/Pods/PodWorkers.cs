@@ -5,6 +5,7 @@ using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet.Pods;
 
@@ -12,7 +13,7 @@ namespace Navarch.Kubelet.Pods;
 /// Keeps one <see cref="PodWorker"/> per pod UID bound to this node, fed by the pod informer; a worker ends when
 /// its pod has been torn down. Also removes sandboxes of pods that no longer exist (deleted while the agent was down).
 /// </summary>
-internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, KubeletOptions options, EventRecorder events, TimeProvider time, ILoggerFactory loggers, CancellationToken stopping)
+internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, KubeletOptions options, EventRecorder events, TimeProvider time, ILoggerFactory loggers, VolumeManager volumes, ContainerEnvironment environment, CancellationToken stopping)
     : IResourceEventHandler<V1Pod>
 {
     private readonly Lock _lock = new();
@@ -41,7 +42,7 @@ internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, 
                 return;
             }
 
-            var worker = new PodWorker(pod, client, cri, options, events, time, loggers.CreateLogger<PodWorker>());
+            var worker = new PodWorker(pod, client, cri, options, events, time, loggers.CreateLogger<PodWorker>(), volumes, environment);
             if (deleted)
             {
                 worker.Update(pod, deleted: true);
