@@ -36,19 +36,9 @@ public sealed class PodLogicTests
     [MemberData(nameof(Phases))]
     public void Phase_follows_the_kubelet_rule(string restartPolicy, V1ContainerStatus[] statuses, string phase)
     {
-        var pod = new V1Pod { Spec = new V1PodSpec { RestartPolicy = restartPolicy, Containers = [] } };
+        var pod = new V1Pod { Spec = new V1PodSpec { RestartPolicy = restartPolicy, Containers = [.. statuses.Select((s, i) => new V1Container { Name = s.Name = "c" + i })] } };
         Assert.Equal(phase, PodStatusBuilder.Phase(pod, statuses));
     }
-
-    [Theory]
-    [InlineData(0u, 10)]
-    [InlineData(1u, 20)]
-    [InlineData(2u, 40)]
-    [InlineData(4u, 160)]
-    [InlineData(5u, 300)]
-    [InlineData(40u, 300)]
-    public void Restart_backoff_doubles_from_10s_to_5min(uint restarts, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), PodWorker.Backoff(restarts));
 
     [Theory]
     [InlineData("$(A)-$(B)", "1-2")]

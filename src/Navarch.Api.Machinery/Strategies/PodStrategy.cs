@@ -35,7 +35,7 @@ public static class PodStrategy
         ],
         Cells = (p, now) =>
         [
-            $"{p.Status?.ContainerStatuses?.Count(c => c.Ready) ?? 0}/{p.Spec?.Containers?.Count ?? 0}",
+            ReadyColumn(p),
             PodPhaseReason(p),
             (p.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             Age.Of(p.Metadata.CreationTimestamp, now),
@@ -166,6 +166,15 @@ public static class PodStrategy
         }
     }
 
+    /// <summary>The READY column as kubectl prints it: ready app containers and sidecars (init containers with restartPolicy Always) of both.</summary>
+    public static string ReadyColumn(V1Pod pod)
+    {
+        var sidecars = (pod.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always").Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        int ready = (pod.Status?.ContainerStatuses?.Count(c => c.Ready) ?? 0)
+            + (pod.Status?.InitContainerStatuses?.Count(c => sidecars.Contains(c.Name) && c.Started == true && c.Ready) ?? 0);
+        return $"{ready}/{(pod.Spec?.Containers?.Count ?? 0) + sidecars.Count}";
+    }
+
     /// <summary>The STATUS column as kubectl prints it.</summary>
     public static string PodPhaseReason(V1Pod pod)
     {
@@ -176,6 +185,12 @@ public static class PodStrategy
         {
             V1ContainerState? s = initStatuses[i].State;
             if (s?.Terminated is { ExitCode: 0 })
+            {
+                continue;
+            }
+
+            // A sidecar that has started no longer holds initialization up.
+            if (initStatuses[i].Started == true && pod.Spec?.InitContainers?.FirstOrDefault(c => c.Name == initStatuses[i].Name)?.RestartPolicy == "Always")
             {
                 continue;
             }

@@ -16,4 +16,13 @@ internal sealed class ContainerView
 
     /// <summary>A message for the waiting reason.</summary>
     public string? WaitingMessage { get; set; }
+
+    /// <summary>Whether the "already present" Pulled event was recorded for this container.</summary>
+    public bool ImageReported { get; set; }
+
+    /// <summary>The <c>started</c> field: the current container runs and has passed its startup probe, if any.</summary>
+    public bool Started { get; set; }
+
+    /// <summary>The <c>ready</c> field of a running container: started and passing its readiness probe, if any.</summary>
+    public bool Ready { get; set; }
 }

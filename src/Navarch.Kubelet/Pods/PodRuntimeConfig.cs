@@ -107,66 +107,6 @@ internal static class PodRuntimeConfig
         Ipc = spec.HostIPC == true ? NamespaceMode.Node : NamespaceMode.Pod,
     };
 
-    private static DNSConfig Dns(KubeletOptions options, V1Pod pod)
-    {
-        V1PodSpec spec = pod.Spec;
-        string policy = spec.DnsPolicy ?? "ClusterFirst";
-        var dns = new DNSConfig();
-        bool cluster = policy == "ClusterFirstWithHostNet" || (policy == "ClusterFirst" && spec.HostNetwork != true);
-        if (cluster)
-        {
-            string ns = pod.Metadata.NamespaceProperty;
-            dns.Servers.Add(options.ClusterDns);
-            dns.Searches.Add($"{ns}.svc.{options.ClusterDomain}");
-            dns.Searches.Add($"svc.{options.ClusterDomain}");
-            dns.Searches.Add(options.ClusterDomain);
-            dns.Options.Add("ndots:5");
-        }
-        else if (policy != "None")
-        {
-            AddHostResolvConf(dns);
-        }
-
-        if (spec.DnsConfig is { } extra)
-        {
-            dns.Servers.AddRange(extra.Nameservers ?? []);
-            dns.Searches.AddRange(extra.Searches ?? []);
-            dns.Options.AddRange((extra.Options ?? []).Select(o => o.Value is null ? o.Name : $"{o.Name}:{o.Value}"));
-        }
-
-        return dns;
-    }
-
-    private static void AddHostResolvConf(DNSConfig dns)
-    {
-        if (!File.Exists("/etc/resolv.conf"))
-        {
-            return;
-        }
-
-        foreach (string line in File.ReadLines("/etc/resolv.conf"))
-        {
-            string[] f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 2)
-            {
-                continue;
-            }
-
-            switch (f[0])
-            {
-                case "nameserver":
-                    dns.Servers.Add(f[1]);
-                    break;
-                case "search":
-                    dns.Searches.AddRange(f.Skip(1));
-                    break;
-                case "options":
-                    dns.Options.AddRange(f.Skip(1));
-                    break;
-            }
-        }
-    }
-
     private static LinuxContainerResources Resources(V1Pod pod, V1Container container)
     {
         var r = new LinuxContainerResources { OomScoreAdj = OomScoreAdj(pod, container) };

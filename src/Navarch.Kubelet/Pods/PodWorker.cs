@@ -10,14 +10,18 @@ using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
 using Navarch.Kubelet.Volumes;
+using Navarch.Kubelet.Pods.Probes;
 
 namespace Navarch.Kubelet.Pods;
 
 /// <summary>
-/// Drives one pod to its spec through the CRI: a sandbox, images, app containers (restarted by restartPolicy with
-/// back-off 10 s doubling to 5 min), status through the status subresource; on deletion it stops the containers
-/// within the grace period, removes the sandbox and then the API object. One worker per pod UID; a sync runs when
-/// the pod changes and every second while the worker lives.
+/// Drives one pod to its spec through the CRI, the kubelet's way: a sandbox; init containers one at a time, each to
+/// success (sidecars — init containers with restartPolicy Always — started in order and kept running); then the app
+/// containers, restarted by restartPolicy with <see cref="RestartBackoff"/>; probes (<see cref="PodProbes"/>),
+/// lifecycle hooks, activeDeadlineSeconds; status through the status subresource. On deletion the containers stop
+/// (preStop, then SIGTERM, then SIGKILL at the end of the grace period; sidecars after the app containers), the
+/// sandbox is removed and then the API object. One worker per pod UID; a sync runs when the pod changes, when a
+/// probe result changes, and every second while the worker lives.
 /// </summary>
 internal sealed partial class PodWorker
 {
@@ -34,9 +38,15 @@ internal sealed partial class PodWorker
     private readonly System.Threading.Channels.Channel<bool> _signal = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, ContainerView> _views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _pullBackoffUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _terminationMessages = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _backoffEventSent = new(StringComparer.Ordinal);
+    private readonly RestartBackoff _backoff;
+    private readonly Prober _prober;
+    private readonly PodProbes _probes;
     private V1Pod _pod;
     private bool _goneFromApi;
     private string _lastStatus = "";
+    private string? _podIp;
     private readonly DateTime _firstSeen;
 
     private readonly VolumeManager _volumes;
@@ -54,6 +64,9 @@ internal sealed partial class PodWorker
         _time = time;
         _logger = logger;
         _firstSeen = time.GetUtcNow().UtcDateTime;
+        _backoff = new RestartBackoff(time, InitialBackoff, MaxBackoff);
+        _prober = new Prober(cri, time);
+        _probes = new PodProbes(_prober, time, OnProbeFailed, () => _signal.Writer.TryWrite(true));
     }
 
     public string Uid => _pod.Metadata.Uid;
@@ -73,6 +86,18 @@ internal sealed partial class PodWorker
 
     /// <summary>Syncs until the pod is torn down (returns) or the kubelet stops (cancelled).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _probes.StopAllAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -127,6 +152,7 @@ internal sealed partial class PodWorker
         if (pod.Status?.Phase is "Succeeded" or "Failed")
         {
             // Terminal pods keep their record but no longer hold resources.
+            _probes.Sync(null, []);
             await StopSandboxesAsync(pod, gracePeriod: 0, remove: false, cancellationToken).ConfigureAwait(false);
             _volumes.TearDown(pod.Metadata.Uid);
             return false;
@@ -145,7 +171,7 @@ internal sealed partial class PodWorker
         string sandboxId;
         if (ready is null)
         {
-            // A sandbox that died takes its containers with it: start over with a new one.
+            // A sandbox that died takes its containers with it: start over with a new one (init containers too).
             foreach (PodSandbox old in sandboxes)
             {
                 await _cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = old.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -153,7 +179,7 @@ internal sealed partial class PodWorker
 
             sandboxConfig = PodRuntimeConfig.Sandbox(_options, pod, (uint)sandboxes.Count);
             Directory.CreateDirectory(sandboxConfig.LogDirectory);
-            await PostStatusAsync(pod, false, null, cancellationToken).ConfigureAwait(false);
+            await PostStatusAsync(pod, false, null, false, null, cancellationToken).ConfigureAwait(false);
             RunPodSandboxResponse run = await _cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false);
             sandboxId = run.PodSandboxId;
             LogSandbox(_logger, Key, sandboxId);
@@ -166,120 +192,68 @@ internal sealed partial class PodWorker
 
         PodSandboxStatusResponse sandbox = await _cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandboxId }, cancellationToken: cancellationToken).ConfigureAwait(false);
         string? podIp = pod.Spec.HostNetwork == true ? _hostIp : sandbox.Status?.Network?.Ip;
+        _podIp = podIp;
+        bool sandboxReady = sandbox.Status?.State == PodSandboxState.SandboxReady && !string.IsNullOrEmpty(podIp);
+        var sb = new SandboxContext(sandboxId, sandboxConfig, podIp);
 
+        IList<V1Container> inits = pod.Spec.InitContainers ?? [];
         ListContainersResponse list = await _cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = new ContainerFilter { PodSandboxId = sandboxId } }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (V1Container container in pod.Spec.Containers)
+        foreach (V1Container spec in inits.Concat(pod.Spec.Containers))
         {
-            await SyncContainerAsync(pod, container, sandboxId, sandboxConfig, list.Containers.Where(c => c.Metadata.Name == container.Name).ToList(), cancellationToken).ConfigureAwait(false);
+            await RefreshAsync(spec, list.Containers, cancellationToken).ConfigureAwait(false);
         }
 
-        await PostStatusAsync(pod, sandbox.Status?.State == PodSandboxState.SandboxReady, podIp, cancellationToken).ConfigureAwait(false);
+        UpdateProbes(pod, podIp);
+
+        if (DeadlineExceeded(pod))
+        {
+            await FailForDeadlineAsync(pod, sb, sandboxReady, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        await KillUnhealthyAsync(pod, list.Containers, cancellationToken).ConfigureAwait(false);
+
+        // Init containers ran to completion in this sandbox once any app container was made in it.
+        bool appsMade = pod.Spec.Containers.Any(c => list.Containers.Any(x => x.Metadata.Name == c.Name));
+        bool appsDone = appsMade && AppContainersFinished(pod);
+        bool initialized = await SyncInitContainersAsync(pod, sb, appsMade, appsDone, cancellationToken).ConfigureAwait(false);
+        if (initialized)
+        {
+            foreach (V1Container container in pod.Spec.Containers)
+            {
+                string policy = pod.Spec.RestartPolicy ?? "Always";
+                await EnsureRunningAsync(pod, container, sb, exitCode => policy == "Always" || (policy == "OnFailure" && exitCode != 0), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (AppContainersFinished(pod))
+            {
+                // The app containers are done for good: the sidecars stop too, and the pod turns terminal.
+                await StopSidecarsAsync(pod, cancellationToken).ConfigureAwait(false);
+                foreach (V1Container spec in inits.Where(PodStatusBuilder.IsSidecar))
+                {
+                    await RefreshAsync(spec, (await ListAsync(sandboxId, cancellationToken).ConfigureAwait(false)).Containers, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        UpdateProbes(pod, podIp);
+        await PostStatusAsync(pod, sandboxReady, podIp, initialized || appsMade, null, cancellationToken).ConfigureAwait(false);
         return false;
     }
 
     private readonly string _hostIp = Node.HostInfoAccess.InternalIp;
 
-    private async Task SyncContainerAsync(V1Pod pod, V1Container spec, string sandboxId, PodSandboxConfig sandboxConfig, List<Container> existing, CancellationToken cancellationToken)
+    private Task<ListContainersResponse> ListAsync(string sandboxId, CancellationToken cancellationToken) =>
+        _cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = new ContainerFilter { PodSandboxId = sandboxId } }, cancellationToken: cancellationToken).ResponseAsync;
+
+    private ContainerView View(string name)
     {
-        if (!_views.TryGetValue(spec.Name, out ContainerView? view))
+        if (!_views.TryGetValue(name, out ContainerView? view))
         {
-            _views[spec.Name] = view = new ContainerView();
+            _views[name] = view = new ContainerView();
         }
 
-        List<Container> ordered = [.. existing.OrderByDescending(c => c.Metadata.Attempt)];
-        Container? latest = ordered.FirstOrDefault();
-        view.Current = latest is null ? null : await StatusAsync(latest.Id, cancellationToken).ConfigureAwait(false);
-        view.Previous = ordered.Count > 1 ? await StatusAsync(ordered[1].Id, cancellationToken).ConfigureAwait(false) : null;
-        view.WaitingReason = null;
-        view.WaitingMessage = null;
-
-        ContainerStatus? current = view.Current;
-        if (current?.State == ContainerState.ContainerRunning)
-        {
-            return;
-        }
-
-        if (current?.State == ContainerState.ContainerCreated)
-        {
-            await StartAsync(pod, spec, current.Id, cancellationToken).ConfigureAwait(false);
-            view.Current = await StatusAsync(current.Id, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        uint attempt = 0;
-        if (current is not null)
-        {
-            // Exited: restart by the pod's restartPolicy, after the back-off of its restart count.
-            string policy = pod.Spec.RestartPolicy ?? "Always";
-            bool restart = policy == "Always" || (policy == "OnFailure" && current.ExitCode != 0);
-            if (!restart)
-            {
-                return;
-            }
-
-            DateTimeOffset finished = DateTimeOffset.UnixEpoch.AddTicks(current.FinishedAt / 100);
-            DateTimeOffset started = DateTimeOffset.UnixEpoch.AddTicks(current.StartedAt / 100);
-            TimeSpan delay = finished - started > TimeSpan.FromMinutes(10) ? TimeSpan.Zero : Backoff(current.Metadata.Attempt);
-            if (_time.GetUtcNow() < finished + delay)
-            {
-                view.WaitingReason = "CrashLoopBackOff";
-                view.WaitingMessage = $"back-off {delay.TotalSeconds:0}s restarting failed container={spec.Name} pod={pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
-                return;
-            }
-
-            attempt = current.Metadata.Attempt + 1;
-
-            // Keep only the last dead container (for logs --previous).
-            foreach (Container old in ordered.Skip(1))
-            {
-                await _cri.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = old.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        string? imageRef = await EnsureImageAsync(pod, spec, view, sandboxConfig, cancellationToken).ConfigureAwait(false);
-        if (imageRef is null)
-        {
-            return;
-        }
-
-        ContainerConfig? config = await _environment.ConfigAsync(pod, spec, sandboxId, imageRef, attempt, _volumes, view, cancellationToken).ConfigureAwait(false);
-        if (config is null)
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(Path.Combine(sandboxConfig.LogDirectory, spec.Name));
-        CreateContainerResponse created = await _cri.Runtime.CreateContainerAsync(
-            new CreateContainerRequest { PodSandboxId = sandboxId, Config = config, SandboxConfig = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _events.Event(pod, "Normal", "Created", $"Created container {spec.Name}");
-        await StartAsync(pod, spec, created.ContainerId, cancellationToken).ConfigureAwait(false);
-        view.Previous = current;
-        view.Current = await StatusAsync(created.ContainerId, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task StartAsync(V1Pod pod, V1Container spec, string id, CancellationToken cancellationToken)
-    {
-        await _cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _events.Event(pod, "Normal", "Started", $"Started container {spec.Name}");
-        LogStarted(_logger, Key, spec.Name, id);
-    }
-
-    private async Task<ContainerStatus?> StatusAsync(string id, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id }, cancellationToken: cancellationToken).ConfigureAwait(false)).Status;
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    internal static TimeSpan Backoff(uint restarts)
-    {
-        double seconds = InitialBackoff.TotalSeconds * Math.Pow(2, Math.Min(restarts, 16));
-        return TimeSpan.FromSeconds(Math.Min(seconds, MaxBackoff.TotalSeconds));
+        return view;
     }
 
     /// <summary>Makes the image present by the container's imagePullPolicy; returns its image ID, or null (waiting).</summary>
@@ -289,6 +263,12 @@ internal sealed partial class PodWorker
         ImageStatusResponse present = await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = spec.Image } }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (present.Image is not null && policy != "Always")
         {
+            if (!view.ImageReported)
+            {
+                _events.Event(pod, "Normal", "Pulled", $"Container image \"{spec.Image}\" already present on machine");
+                view.ImageReported = true;
+            }
+
             return present.Image.Id;
         }
 
@@ -325,10 +305,10 @@ internal sealed partial class PodWorker
         }
     }
 
-    private async Task PostStatusAsync(V1Pod pod, bool sandboxReady, string? podIp, CancellationToken cancellationToken)
+    private async Task PostStatusAsync(V1Pod pod, bool sandboxReady, string? podIp, bool initialized, (string Reason, string Message)? failure, CancellationToken cancellationToken)
     {
         DateTime now = _time.GetUtcNow().UtcDateTime;
-        V1PodStatus status = PodStatusBuilder.Build(pod, sandboxReady, podIp, _hostIp, _views, _firstSeen, now);
+        V1PodStatus status = PodStatusBuilder.Build(pod, sandboxReady, podIp, _hostIp, _views, _firstSeen, now, initialized, failure);
 
         // Write only changes; transition times come from the previous status so an unchanged pod compares equal.
         string json = KubernetesJson.Serialize(new { status });
@@ -355,8 +335,16 @@ internal sealed partial class PodWorker
     private async Task TerminateAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         long grace = pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30;
+        _probes.Sync(null, []);
+        await KillContainersAsync(pod, grace, cancellationToken).ConfigureAwait(false);
         await StopSandboxesAsync(pod, grace, remove: true, cancellationToken).ConfigureAwait(false);
         _volumes.TearDown(pod.Metadata.Uid);
+        string podState = TerminationMessages.PodDirectory(_options, pod.Metadata.Uid);
+        if (Directory.Exists(podState))
+        {
+            Directory.Delete(podState, recursive: true);
+        }
+
         if (_goneFromApi)
         {
             return;
@@ -419,9 +407,6 @@ internal sealed partial class PodWorker
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Pod}: sandbox {Sandbox} running")]
     private static partial void LogSandbox(ILogger logger, string pod, string sandbox);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Pod}: container {Container} started ({Id})")]
-    private static partial void LogStarted(ILogger logger, string pod, string container, string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Pod}: containers and sandbox removed; pod deleted")]
     private static partial void LogDeleted(ILogger logger, string pod);

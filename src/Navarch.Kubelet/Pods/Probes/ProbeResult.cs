@@ -1,0 +1,14 @@
+namespace Navarch.Kubelet.Pods.Probes;
+
+/// <summary>A probe's result, as the kubelet's prober results cache holds it.</summary>
+internal enum ProbeResult
+{
+    /// <summary>Not probed yet (the startup probe's initial value).</summary>
+    Unknown,
+
+    /// <summary>The probe passed (or warned).</summary>
+    Success,
+
+    /// <summary>The probe failed.</summary>
+    Failure,
+}
