@@ -161,7 +161,7 @@ internal sealed partial class PodWorker
         // Volumes come before the sandbox; one that cannot be set up keeps the pod ContainerCreating.
         if (!await _volumes.SetUpAsync(pod, cancellationToken).ConfigureAwait(false))
         {
-            await PostStatusAsync(pod, false, null, cancellationToken).ConfigureAwait(false);
+            await PostStatusAsync(pod, false, null, false, null, cancellationToken).ConfigureAwait(false);
             return false;
         }
 

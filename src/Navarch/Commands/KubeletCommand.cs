@@ -36,6 +36,9 @@ internal static class KubeletCommand
             }
 
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
+
+            // A joined agent was given a serving certificate signed by the cluster CA (which also signs the API server's client).
+            string agentDir = Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent");
             var options = new KubeletOptions
             {
                 NodeName = node,
@@ -45,8 +48,12 @@ internal static class KubeletCommand
                 ClusterDns = parse.GetValue(clusterDns)!,
                 KubeletPort = parse.GetValue(kubeletPort),
                 BridgeName = parse.GetValue(bridge)!,
-                ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey)) : null,
-                ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPemFile(ca) : null,
+                ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
+                    : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
+                    : null,
+                ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPemFile(ca)
+                    : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "client-ca.crt"))
+                    : null,
             };
             await using var kubelet = new Kubelet.Kubelet(client, options, logging);
             try

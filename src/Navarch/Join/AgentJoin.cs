@@ -184,7 +184,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
     private SubjectAlternativeNameBuilder ServingNames()
     {
         var sans = new SubjectAlternativeNameBuilder();
-        foreach (string name in new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nodeName, Dns.GetHostName(), "localhost" })
+        foreach (string name in new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nodeName, System.Net.Dns.GetHostName(), "localhost" })
         {
             sans.AddDnsName(name);
         }
