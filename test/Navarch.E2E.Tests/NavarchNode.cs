@@ -29,6 +29,21 @@ public sealed class NavarchNode : IAsyncLifetime
 
     private string Bridge => "nve" + _suffix;
 
+    /// <summary>The prefix of the iptables chains this node's proxy owns.</summary>
+    public string ChainPrefix => "E" + _suffix.ToUpperInvariant() + "-";
+
+    /// <summary>The ClusterIP of this cluster's kube-dns Service.</summary>
+    public string ClusterDns { get; private set; } = "";
+
+    /// <summary>The node's InternalIP as the kubelet picks it: the first IPv4 address of an interface that is up and not loopback.</summary>
+    private static string HostIp() =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up && n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a))
+            .ToString();
+
     public async Task InitializeAsync()
     {
         Assert.True(Environment.UserName == "root", "the streaming end-to-end tests run containerd and must run as root");
@@ -39,11 +54,15 @@ public sealed class NavarchNode : IAsyncLifetime
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string cidr = $"10.{100 + Random.Shared.Next(50)}.0.0/16";
+        string serviceNet = $"10.{200 + Random.Shared.Next(50)}";
         foreach (string arg in new[]
         {
             binary, "server", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1",
             "--write-kubeconfig", Kubeconfig, "--node-name", NodeName, "--kubelet-port", FreePort.Next().ToString(),
             "--cluster-cidr", cidr, "--bridge-name", Bridge,
+            // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
+            "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
+            "--cluster-dns-bind", $"{HostIp()}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
         })
         {
             start.ArgumentList.Add(arg);
@@ -106,6 +125,7 @@ public sealed class NavarchNode : IAsyncLifetime
         }
 
         _process?.Dispose();
+        await RunAsync("dotnet", [NavarchServer.FindBinary(), "proxy", "--cleanup", "--chain-prefix", ChainPrefix], "/");
         foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(DataDir + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
         {
             await RunAsync("umount", ["-l", mount], "/");

@@ -24,6 +24,14 @@ internal static class KubeletCommand
         var bridge = new Option<string>("--bridge-name") { Description = "The pod network bridge", DefaultValueFactory = _ => "navarch0" };
         var command = new Command(name, description) { kubeconfig, nodeName, dataDir, endpoint, podCidr, clusterDns, kubeletPort, tlsCert, tlsKey, clientCa, bridge };
         join.AddTo(command, kubeconfig);
+        var proxyFlags = new ProxyCommand.AgentFlags();
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network of the whole cluster (the proxy masquerades traffic from outside it)", DefaultValueFactory = _ => "10.42.0.0/16" };
+        if (withProxy)
+        {
+            proxyFlags.AddTo(command);
+            command.Options.Add(clusterCidr);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -51,8 +59,8 @@ internal static class KubeletCommand
                 ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
                     : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
                     : null,
-                ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPemFile(ca)
-                    : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "client-ca.crt"))
+                ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPem(File.ReadAllText(ca))
+                    : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "client-ca.crt")))
                     : null,
             };
             await using var kubelet = new Kubelet.Kubelet(client, options, logging);
@@ -66,7 +74,7 @@ internal static class KubeletCommand
                 return 0;
             }
 
-            Task proxy = withProxy ? ProxyCommand.RunForAgentAsync(client, options.NodeName, logging, stop.Token) : Task.CompletedTask;
+            Task proxy = withProxy ? proxyFlags.RunAsync(parse, client, options.NodeName, parse.GetValue(clusterCidr)!, logging, stop.Token) : Task.CompletedTask;
             await stop.WaitAsync();
             await proxy;
 

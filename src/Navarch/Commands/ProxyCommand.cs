@@ -46,6 +46,25 @@ internal static class ProxyCommand
     }
 
     /// <summary>The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>.</summary>
-    public static Task RunForAgentAsync(k8s.Kubernetes client, string nodeName, ILoggerFactory logging, CancellationToken cancellationToken, string clusterCidr = "10.42.0.0/16") =>
-        Task.Run(() => new ProxyServer(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr }, logging).RunAsync(cancellationToken), CancellationToken.None);
+    public static Task RunForAgentAsync(k8s.Kubernetes client, ProxyOptions options, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        Task.Run(() => new ProxyServer(client, options, logging).RunAsync(cancellationToken), CancellationToken.None);
+
+    /// <summary>The agent's flags that shape its proxy: <c>--disable-kube-proxy</c> (as k3s) and <c>--proxy-chain-prefix</c>.</summary>
+    public sealed class AgentFlags
+    {
+        private readonly Option<bool> _disable = new("--disable-kube-proxy") { Description = "Do not run the Service proxy on this node" };
+        private readonly Option<string> _prefix = new("--proxy-chain-prefix") { Description = "Prefix of the iptables chains the proxy owns (at most 10 characters)", DefaultValueFactory = _ => "NAVARCH-" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_disable);
+            command.Options.Add(_prefix);
+        }
+
+        /// <summary>Starts the proxy unless disabled; completes when it stops.</summary>
+        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken) =>
+            parse.GetValue(_disable)
+                ? Task.CompletedTask
+                : RunForAgentAsync(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! }, logging, cancellationToken);
+    }
 }

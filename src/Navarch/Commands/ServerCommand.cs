@@ -7,7 +7,7 @@ using Navarch.ApiServer;
 namespace Navarch.Commands;
 
 /// <summary><c>navarch server</c> and <c>navarch apiserver</c>: the control plane on this machine.</summary>
-internal static class ServerCommand
+internal static partial class ServerCommand
 {
     public static Command Create(string name, string description, bool withControllers)
     {
@@ -31,6 +31,8 @@ internal static class ServerCommand
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
         var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, bridge };
+        var proxyFlags = new ProxyCommand.AgentFlags();
+        proxyFlags.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -90,12 +92,18 @@ internal static class ServerCommand
             if (agent is not null)
             {
                 await agent.StartAsync(stop.Token);
-                proxy = ProxyCommand.RunForAgentAsync(client!, thisNode, logging, stop.Token, parse.GetValue(clusterCidr)!);
+                proxy = proxyFlags.RunAsync(parse, client!, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
             }
 
             // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
             Navarch.Dns.ClusterDnsServer? dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
                 client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
+
+            // As kube-apiserver's endpoint reconciler: default/kubernetes points at this server, so pods reach it at 10.43.0.1:443.
+            if (client is not null)
+            {
+                await PublishKubernetesEndpointsAsync(client, options, agent is null ? null : thisNode, logging.CreateLogger("Navarch.KubernetesService"), stop.Token);
+            }
 
             await stop.WaitAsync();
             if (dns is not null)
@@ -119,4 +127,31 @@ internal static class ServerCommand
         });
         return command;
     }
+
+    private static async Task PublishKubernetesEndpointsAsync(k8s.Kubernetes client, ApiServerOptions options, string? nodeName, ILogger logger, CancellationToken cancellationToken)
+    {
+        IPAddress advertise = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
+            ? IPAddress.Parse(Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
+            : options.BindAddress;
+        if (IPAddress.IsLoopback(advertise))
+        {
+            // A pod cannot reach the server's loopback, and Endpoints may not hold one.
+            LogKubernetesEndpointsFailed(logger, $"the API server listens on {advertise} only");
+            return;
+        }
+
+        try
+        {
+            await new Navarch.Dns.Publishing.SelectorlessServicePublisher(client, logger).PublishAsync(
+                "default", "kubernetes", clusterIp: null, new Dictionary<string, string>(), [new Navarch.Dns.Publishing.ServicePortMapping("https", "TCP", 443, options.Port)],
+                [advertise], nodeName, cancellationToken);
+        }
+        catch (k8s.Autorest.HttpOperationException e)
+        {
+            LogKubernetesEndpointsFailed(logger, e.Response.Content);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the endpoints of default/kubernetes: {Reason}")]
+    private static partial void LogKubernetesEndpointsFailed(ILogger logger, string reason);
 }
