@@ -98,7 +98,9 @@ public sealed class NavarchNode : IAsyncLifetime
     {
         if (_process is { HasExited: false })
         {
-            // Pods first, so the kubelet tears down their sandboxes and network namespaces.
+            // Workloads, then pods, so the kubelet tears down their sandboxes and network namespaces and no controller
+            // makes new ones.
+            await Kubectl.RunAsync(Kubeconfig, ["delete", "deployments,replicasets,daemonsets,statefulsets,jobs,cronjobs", "--all", "-A", "--wait=false"]);
             Kubectl.Result pods = await Kubectl.RunAsync(Kubeconfig, ["get", "pods", "-A", "-o", "json"]);
             if (pods.ExitCode == 0)
             {
@@ -125,6 +127,7 @@ public sealed class NavarchNode : IAsyncLifetime
         }
 
         _process?.Dispose();
+        LeftoverShims.Kill(DataDir);
         await RunAsync("dotnet", [NavarchServer.FindBinary(), "proxy", "--cleanup", "--chain-prefix", ChainPrefix], "/");
         foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(DataDir + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
         {

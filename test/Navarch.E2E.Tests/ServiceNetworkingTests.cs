@@ -73,7 +73,8 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
         {
             foreach (string target in new[] { "http://web/", $"http://{clusterIp}/" })
             {
-                Kubectl.Result got = await node.KubectlAsync("exec", "client", "--", "wget", "-q", "-O", "-", "-T", "3", target);
+                // (busybox-static's wget crashes with -T, so the timeout is busybox's own.)
+                Kubectl.Result got = await node.KubectlAsync("exec", "client", "--", "timeout", "5", "wget", "-q", "-O", "-", target);
                 if (got.ExitCode == 0)
                 {
                     string body = got.Stdout.Trim();
@@ -88,7 +89,7 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
         // No ready endpoints: the proxy rejects at once instead of letting the connection hang.
         Kubectl.Result scaled = await node.KubectlAsync("scale", "deployment/web", "--replicas=0");
         Assert.True(scaled.ExitCode == 0, scaled.Output);
-        string refused = await EventuallyAsync(["sh", "-c", $"wget -q -O - -T 5 http://{clusterIp}/ 2>&1; echo exit=$?"], r => r.Stdout.Contains("refused", StringComparison.OrdinalIgnoreCase));
+        string refused = await EventuallyAsync(["sh", "-c", $"timeout 10 wget -q -O - http://{clusterIp}/ 2>&1; echo exit=$?"], r => r.Stdout.Contains("refused", StringComparison.OrdinalIgnoreCase));
         Assert.Contains("exit=1", refused, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Testing;
 
@@ -70,13 +71,32 @@ internal sealed class KubeletNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Pods go from the API first (grace 0), so the running kubelet tears their sandboxes down and no worker makes
+        // a new one behind the clean-up below.
+        try
+        {
+            foreach (V1Pod pod in (await Client.CoreV1.ListPodForAllNamespacesAsync()).Items)
+            {
+                await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, new V1DeleteOptions { GracePeriodSeconds = 0 });
+            }
+        }
+        catch (k8s.Autorest.HttpOperationException)
+        {
+        }
+
         string? socket = Kubelet.RuntimeEndpoint;
         if (socket is not null)
         {
+            await NodeCleanup.WaitForNoSandboxesAsync(socket, TimeSpan.FromSeconds(20));
             await NodeCleanup.RemoveSandboxesAsync(socket);
         }
 
         await Kubelet.DisposeAsync();
+        foreach (int pid in Navarch.Testing.LeftoverShims.Kill(Options.DataDir))
+        {
+            _output.WriteLine($"killed leftover containerd shim {pid}");
+        }
+
         string containerdLog = Path.Combine(Options.AgentDir, "containerd", "containerd.log");
         if (File.Exists(containerdLog))
         {

@@ -11,6 +11,29 @@ namespace Navarch.Kubelet.Tests;
 /// </summary>
 internal static class NodeCleanup
 {
+    /// <summary>Waits until the runtime has no sandbox left (the kubelet removed them) or <paramref name="timeout"/> passed.</summary>
+    public static async Task WaitForNoSandboxesAsync(string socket, TimeSpan timeout)
+    {
+        if (!File.Exists(socket))
+        {
+            return;
+        }
+
+        using var cri = new CriConnection(socket);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while (clock.Elapsed < timeout
+                && (await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10))).Items.Count > 0)
+            {
+                await Task.Delay(250);
+            }
+        }
+        catch (RpcException)
+        {
+        }
+    }
+
     public static async Task RemoveSandboxesAsync(string socket)
     {
         if (!File.Exists(socket))

@@ -21,6 +21,7 @@ internal sealed class IptablesClient(CommandRunner runner, ChainNames chains)
         new("filter", "FORWARD", ["-m", "comment", "--comment", "navarch forwarding rules", "-j", chains.Forward]),
         new("filter", "FORWARD", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "navarch service portals", "-j", chains.Services]),
         new("filter", "FORWARD", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "navarch externally-visible service portals", "-j", chains.ExternalServices]),
+        new("filter", "FORWARD", ["-m", "comment", "--comment", "navarch pod network forwarding", "-j", chains.PodForward]),
         new("filter", "OUTPUT", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "navarch service portals", "-j", chains.Services]),
     ];
 

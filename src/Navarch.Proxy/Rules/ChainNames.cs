@@ -31,8 +31,14 @@ internal sealed class ChainNames(string prefix)
     /// <summary>No-endpoint REJECTs / DROPs for node ports, externalIPs and load-balancer IPs (filter).</summary>
     public string ExternalServices => Prefix + "EXTERNAL-SERVICES";
 
-    /// <summary>Accepts forwarded service and pod traffic (filter).</summary>
+    /// <summary>Accepts forwarded service traffic: marked or part of a known connection (filter).</summary>
     public string Forward => Prefix + "FORWARD";
+
+    /// <summary>
+    /// Accepts traffic from and to the pod network (filter), jumped to after the service chains so a Service without
+    /// endpoints is still rejected for pods (flannel's FLANNEL-FWD).
+    /// </summary>
+    public string PodForward => Prefix + "POD-FORWARD";
 
     /// <summary>A service port's chain over all its usable endpoints.</summary>
     public string Svc(ServicePortInfo port) => Hashed("SVC-", port.Key + Proto(port));

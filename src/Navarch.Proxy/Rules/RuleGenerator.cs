@@ -25,6 +25,7 @@ internal sealed class RuleGenerator(ChainNames chains, ProxyOptions options)
         filter.Chain(chains.Services);
         filter.Chain(chains.ExternalServices);
         filter.Chain(chains.Forward);
+        filter.Chain(chains.PodForward);
         nat.Chain(chains.Services);
         nat.Chain(chains.NodePorts);
         nat.Chain(chains.Postrouting);
@@ -40,8 +41,8 @@ internal sealed class RuleGenerator(ChainNames chains, ProxyOptions options)
 
         filter.Rule(chains.Forward, $"-m comment --comment \"forwarding rules\" -m mark --mark {_mark}/{_mark} -j ACCEPT");
         filter.Rule(chains.Forward, "-m comment --comment \"forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
-        filter.Rule(chains.Forward, $"-s {cluster} -m comment --comment \"pod network\" -j ACCEPT");
-        filter.Rule(chains.Forward, $"-d {cluster} -m comment --comment \"pod network\" -j ACCEPT");
+        filter.Rule(chains.PodForward, $"-s {cluster} -m comment --comment \"pod network\" -j ACCEPT");
+        filter.Rule(chains.PodForward, $"-d {cluster} -m comment --comment \"pod network\" -j ACCEPT");
 
         foreach (ServicePortEndpoints port in ports)
         {
