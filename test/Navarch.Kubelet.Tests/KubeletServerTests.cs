@@ -149,7 +149,12 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
             return r.IsSuccessStatusCode ? text : null;
         }, "a previous run after the restart", 60);
         Assert.Matches("^run [0-9a-f-]{36}\n$", previous);
-        string current = await kubelet.GetStringAsync("/containerLogs/default/restarter/main");
+        // The first restart is immediate: the new run's log may still be empty for a moment.
+        string current = await KubeletNode.WaitAsync(async () =>
+        {
+            string text = await kubelet.GetStringAsync("/containerLogs/default/restarter/main");
+            return text.Length > 0 ? text : null;
+        }, "the second run's log");
         Assert.Matches("^run [0-9a-f-]{36}\n$", current);
         Assert.NotEqual(previous, current);
         Assert.Equal(first, previous);
