@@ -34,6 +34,10 @@ public static class KubernetesSerialization
     public static bool JsonEquals(object? a, object? b) =>
         JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options);
 
+    /// <summary>A deep copy of a model value through its JSON form.</summary>
+    public static T DeepCopy<T>(T value) =>
+        JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Options), Options)!;
+
     private static JsonSerializerOptions Capture()
     {
         JsonSerializerOptions? captured = null;

@@ -297,4 +297,43 @@ public sealed class CrudTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         var failedTest = await Assert.ThrowsAsync<HttpOperationException>(() => _client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":1}]", V1Patch.PatchType.JsonPatch), "crud-patch", "default"));
         Assert.Equal((HttpStatusCode)422, failedTest.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_pods_spec_is_immutable_except_images_deadline_and_added_tolerations()
+    {
+        V1Pod pod = await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "immutable" },
+            Spec = new V1PodSpec { ActiveDeadlineSeconds = 600, Containers = [new V1Container { Name = "main", Image = "busybox:1.35" }] },
+        }, "default");
+
+        // What may change: the image, a lower deadline, one more toleration.
+        pod.Spec.Containers[0].Image = "busybox:1.36";
+        pod.Spec.ActiveDeadlineSeconds = 300;
+        pod.Spec.Tolerations.Add(new V1Toleration { Key = "extra", OperatorProperty = "Exists" });
+        pod = await _client.CoreV1.ReplaceNamespacedPodAsync(pod, "immutable", "default");
+        Assert.Equal("busybox:1.36", pod.Spec.Containers[0].Image);
+
+        // What may not: the command, the node (that is pods/binding), a higher deadline, a removed toleration.
+        foreach (Action<V1PodSpec> change in new Action<V1PodSpec>[]
+        {
+            s => s.Containers[0].Command = ["sleep", "1"],
+            s => s.NodeName = "elsewhere",
+            s => s.ActiveDeadlineSeconds = 900,
+            s => s.Tolerations.RemoveAt(s.Tolerations.Count - 1),
+        })
+        {
+            V1Pod edited = await _client.CoreV1.ReadNamespacedPodAsync("immutable", "default");
+            change(edited.Spec);
+            var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ReplaceNamespacedPodAsync(edited, "immutable", "default"));
+            Assert.Equal((HttpStatusCode)422, e.Response.StatusCode);
+            using var status = System.Text.Json.JsonDocument.Parse(e.Response.Content);
+            Assert.StartsWith("Pod \"immutable\" is invalid: spec", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        V1Pod stored = await _client.CoreV1.ReadNamespacedPodAsync("immutable", "default");
+        Assert.Null(stored.Spec.Containers[0].Command);
+        Assert.Equal(300, stored.Spec.ActiveDeadlineSeconds);
+        await _client.CoreV1.DeleteNamespacedPodAsync("immutable", "default", new V1DeleteOptions { GracePeriodSeconds = 0 });
+    }
 }

@@ -139,13 +139,11 @@ public sealed class NodeLifecycleTests : ControllerCluster
     public async Task An_unreachable_node_becomes_unknown_and_its_pods_are_evicted_as_their_tolerations_allow()
     {
         (CancellationTokenSource stop, Task loop) = await StartKubelet("lost");
-        await Client.CoreV1.CreateNamespacedPodAsync(Pod("intolerant", "lost"), "default");
-        // The DefaultTolerationSeconds admission plugin gave it 300 s; take them away (the kubelet-less equivalent of a
-        // pod created before the plugin existed) so it tolerates nothing.
-        V1Pod intolerant = await Client.CoreV1.ReadNamespacedPodAsync("intolerant", "default");
-        intolerant.Spec.Tolerations = [];
-        intolerant = await Client.CoreV1.ReplaceNamespacedPodAsync(intolerant, "intolerant", "default");
-        Assert.Empty(intolerant.Spec.Tolerations ?? []);
+        // Tolerations for the two keys that match no taint (a value the taints never carry) keep the
+        // DefaultTolerationSeconds admission plugin from adding its 300 s ones, so this pod tolerates nothing.
+        V1Toleration Never(string key) => new() { Key = key, OperatorProperty = "Equal", Value = "never", Effect = "NoExecute" };
+        V1Pod intolerant = await Client.CoreV1.CreateNamespacedPodAsync(Pod("intolerant", "lost", Never(Unreachable), Never("node.kubernetes.io/not-ready")), "default");
+        Assert.All(intolerant.Spec.Tolerations, t => Assert.Equal("never", t.Value));
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("patient", "lost", TolerateUnreachable(3)), "default");
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("loyal", "lost", TolerateUnreachable(null)), "default");
         await Task.Delay(1000);

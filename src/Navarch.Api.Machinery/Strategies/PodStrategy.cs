@@ -11,6 +11,7 @@ public static class PodStrategy
         HasStatus = true,
         Defaults = p => DefaultSpec(p.Spec),
         Validation = p => ValidateSpec(p.Spec, "spec"),
+        UpdateValidation = ValidateSpecUpdate,
         Fields = p =>
         [
             new("spec.nodeName", p.Spec?.NodeName ?? ""),
@@ -45,6 +46,66 @@ public static class PodStrategy
             p.Spec?.ReadinessGates is { Count: > 0 } gates ? $"0/{gates.Count}" : "<none>",
         ],
     };
+
+    /// <summary>The message of Kubernetes' ValidatePodUpdate for a spec change outside what may change.</summary>
+    public const string ImmutableSpecMessage = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+    /// <summary>
+    /// ValidatePodUpdate: a pod's spec is fixed once created, except container and init container images,
+    /// activeDeadlineSeconds (set, or lowered), tolerations (only added), scheduling gates (only removed), and
+    /// terminationGracePeriodSeconds from a negative value to 1. spec.nodeName is set through pods/binding only.
+    /// </summary>
+    private static IEnumerable<FieldError> ValidateSpecUpdate(V1Pod pod, V1Pod old)
+    {
+        V1PodSpec? spec = pod.Spec, before = old.Spec;
+        if (spec is null || before is null)
+        {
+            yield break;
+        }
+
+        if (before.ActiveDeadlineSeconds is { } was && (spec.ActiveDeadlineSeconds is not { } now || now > was))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.activeDeadlineSeconds", spec.ActiveDeadlineSeconds, "must be less than or equal to previous value");
+        }
+
+        // Compare the rest with the mutable fields taken from the old spec.
+        V1PodSpec rest = KubernetesSerialization.DeepCopy(spec);
+        CopyImages(rest.Containers, before.Containers);
+        CopyImages(rest.InitContainers, before.InitContainers);
+        rest.ActiveDeadlineSeconds = before.ActiveDeadlineSeconds;
+        if ((before.Tolerations ?? []).All(t => (spec.Tolerations ?? []).Any(n => KubernetesSerialization.JsonEquals(n, t))))
+        {
+            rest.Tolerations = before.Tolerations;
+        }
+
+        if ((spec.SchedulingGates ?? []).All(g => (before.SchedulingGates ?? []).Any(o => o.Name == g.Name)))
+        {
+            rest.SchedulingGates = before.SchedulingGates;
+        }
+
+        if (before.TerminationGracePeriodSeconds < 0 && spec.TerminationGracePeriodSeconds == 1)
+        {
+            rest.TerminationGracePeriodSeconds = before.TerminationGracePeriodSeconds;
+        }
+
+        if (!KubernetesSerialization.JsonEquals(rest, before))
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, "spec", null, ImmutableSpecMessage);
+        }
+    }
+
+    private static void CopyImages(IList<V1Container>? into, IList<V1Container>? from)
+    {
+        if (into is null || from is null || into.Count != from.Count)
+        {
+            return;
+        }
+
+        for (int i = 0; i < into.Count; i++)
+        {
+            into[i].Image = from[i].Image;
+        }
+    }
 
     /// <summary>SetDefaults_PodSpec and SetDefaults_Container for the fields clients see.</summary>
     public static void DefaultSpec(V1PodSpec? spec)
