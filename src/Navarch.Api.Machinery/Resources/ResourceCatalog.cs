@@ -54,9 +54,9 @@ public sealed class ResourceCatalog
         yield return Define<V1Node, V1NodeList>(false, "/registry/minions", CoreStrategies.Node(), ["no"], subresources: ["status", "proxy"]);
         yield return Define<Corev1Event, Corev1EventList>(true, "/registry/events", CoreStrategies.Event(), ["ev"]);
         yield return Define<V1ServiceAccount, V1ServiceAccountList>(true, "/registry/serviceaccounts", ClusterStrategies.ServiceAccount(), ["sa"], subresources: ["token"]);
-        yield return Define<V1ResourceQuota, V1ResourceQuotaList>(true, "/registry/resourcequotas", Plain<V1ResourceQuota>(true), ["quota"], subresources: ["status"]);
-        yield return Define<V1LimitRange, V1LimitRangeList>(true, "/registry/limitranges", Plain<V1LimitRange>(), ["limits"]);
-        yield return Define<V1PersistentVolume, V1PersistentVolumeList>(false, "/registry/persistentvolumes", Plain<V1PersistentVolume>(true), ["pv"], subresources: ["status"]);
+        yield return Define<V1ResourceQuota, V1ResourceQuotaList>(true, "/registry/resourcequotas", Plain<V1ResourceQuota>(true, validation: SpecValidation.ResourceQuota), ["quota"], subresources: ["status"]);
+        yield return Define<V1LimitRange, V1LimitRangeList>(true, "/registry/limitranges", Plain<V1LimitRange>(validation: SpecValidation.LimitRange), ["limits"]);
+        yield return Define<V1PersistentVolume, V1PersistentVolumeList>(false, "/registry/persistentvolumes", Plain<V1PersistentVolume>(true, validation: SpecValidation.PersistentVolume), ["pv"], subresources: ["status"]);
         yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", ClusterStrategies.PersistentVolumeClaim(), ["pvc"], subresources: ["status"]);
 
         // apps/v1
@@ -71,7 +71,7 @@ public sealed class ResourceCatalog
         yield return Define<V1CronJob, V1CronJobList>(true, "/registry/cronjobs", ClusterStrategies.CronJob(), ["cj"], all, ["status"]);
 
         yield return Define<V1Lease, V1LeaseList>(true, "/registry/leases", CoreStrategies.Lease());
-        yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", Plain<V1EndpointSlice>());
+        yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", Plain<V1EndpointSlice>(validation: SpecValidation.EndpointSlice, defaults: s => DefaultSlicePorts(s)));
         yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", ClusterStrategies.HorizontalPodAutoscaler(), ["hpa"], all, ["status"]);
         yield return Define<V1HorizontalPodAutoscaler, V1HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V1HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]) with { Converter = Conversion.Conversions.HorizontalPodAutoscalers };
         yield return Define<Eventsv1Event, Eventsv1EventList>(true, "/registry/events", Plain<Eventsv1Event>(), ["ev"]) with { Converter = Conversion.Conversions.Events };
@@ -81,14 +81,23 @@ public sealed class ResourceCatalog
         yield return Define<V1RoleBinding, V1RoleBindingList>(true, "/registry/rolebindings", ClusterStrategies.Binding<V1RoleBinding>(b => b.RoleRef, b => b.Subjects));
         yield return Define<V1ClusterRoleBinding, V1ClusterRoleBindingList>(false, "/registry/clusterrolebindings", ClusterStrategies.Binding<V1ClusterRoleBinding>(b => b.RoleRef, b => b.Subjects));
         yield return Define<V1Ingress, V1IngressList>(true, "/registry/ingress", ClusterStrategies.Ingress(), ["ing"], subresources: ["status"]);
-        yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", Plain<V1NetworkPolicy>(), ["netpol"]);
+        yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", Plain<V1NetworkPolicy>(validation: SpecValidation.NetworkPolicy), ["netpol"]);
         yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", Plain<V1IngressClass>());
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", ClusterStrategies.StorageClass(), ["sc"]);
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", ClusterStrategies.PriorityClass(), ["pc"]);
         yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", Plain<V1CustomResourceDefinition>(true), ["crd", "crds"], subresources: ["status"]);
     }
 
-    private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain)
+    private static void DefaultSlicePorts(V1EndpointSlice slice)
+    {
+        foreach (Discoveryv1EndpointPort port in slice.Ports ?? [])
+        {
+            port.Protocol ??= "TCP";
+            port.Name ??= "";
+        }
+    }
+
+    private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain, Func<T, IEnumerable<FieldError>>? validation = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var spec = typeof(T).GetProperty("Spec");
@@ -96,6 +105,7 @@ public sealed class ResourceCatalog
         {
             HasStatus = hasStatus,
             NameRule = nameRule,
+            Validation = validation,
             // Defaults that read the spec only run once it exists; an object without one gets none.
             Defaults = defaults is null ? null : o =>
             {

@@ -102,6 +102,14 @@ public static class ClusterStrategies
     /// <summary>core/v1 Endpoints.</summary>
     public static ResourceStrategy<V1Endpoints> Endpoints() => new()
     {
+        Defaults = e =>
+        {
+            foreach (Corev1EndpointPort port in (e.Subsets ?? []).SelectMany(s => s.Ports ?? []))
+            {
+                port.Protocol ??= "TCP";
+            }
+        },
+        Validation = SpecValidation.Endpoints,
         Columns = [new("Endpoints", "string", "", "Endpoints of the service"), TableColumn.AgeColumn],
         Cells = (e, now) => [FormatEndpoints(e), Age.Of(e.Metadata.CreationTimestamp, now)],
     };
@@ -297,6 +305,7 @@ public static class ClusterStrategies
     public static ResourceStrategy<V1Ingress> Ingress() => new()
     {
         HasStatus = true,
+        Validation = SpecValidation.Ingress,
         Columns =
         [
             new("Class", "string", "", "The name of the IngressClass resource."),

@@ -149,6 +149,7 @@ public static class CoreStrategies
     public static ResourceStrategy<V1Node> Node() => new()
     {
         HasStatus = true,
+        Validation = SpecValidation.Node,
         Fields = n => [new("spec.unschedulable", (n.Spec?.Unschedulable ?? false) ? "true" : "false")],
         Columns =
         [
@@ -265,6 +266,7 @@ public static class CoreStrategies
     /// <summary>coordination.k8s.io/v1 Lease.</summary>
     public static ResourceStrategy<V1Lease> Lease() => new()
     {
+        Validation = SpecValidation.Lease,
         Columns = [new("Holder", "string", "", "Holder of the lease"), TableColumn.AgeColumn],
         Cells = (l, now) => [l.Spec?.HolderIdentity ?? "", Age.Of(l.Metadata.CreationTimestamp, now)],
     };
