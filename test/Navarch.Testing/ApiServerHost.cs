@@ -30,10 +30,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     public string DataDir => _dir.FullName;
 
     /// <summary>Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).</summary>
-    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null)
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile);
+        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight);
         return new ApiServerHost(dir, server);
     }
 
@@ -42,12 +42,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         int port = Server.Port;
         await Server.DisposeAsync();
-        Server = await StartServerAsync(_dir.FullName, port, null);
+        Server = await StartServerAsync(_dir.FullName, port, null, 400);
     }
 
-    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile)
+    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight)
     {
-        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile }, NullLoggerFactory.Instance);
+        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight }, NullLoggerFactory.Instance);
         await server.StartAsync();
         return server;
     }

@@ -24,9 +24,33 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
 
     public void Dispose() => _inFlight.Dispose();
 
+    /// <summary>
+    /// Requests that may stay open indefinitely and so do not count against the in-flight limit (kube-apiserver's
+    /// long-running check): watches, and the log, exec, attach, portforward and proxy subresources.
+    /// </summary>
+    internal static bool IsLongRunning(HttpRequest request)
+    {
+        if (request.Query["watch"].ToString() is "true" or "1")
+        {
+            return true;
+        }
+
+        // .../{pods|services|nodes}/{name}/{subresource}[/...]
+        string[] segments = (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 2; i < segments.Length; i++)
+        {
+            if (segments[i - 2] is "pods" or "services" or "nodes" && segments[i] is "log" or "exec" or "attach" or "portforward" or "proxy")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public async Task InvokeAsync(HttpContext context)
     {
-        bool longRunning = context.Request.Query["watch"].ToString() is "true" or "1";
+        bool longRunning = IsLongRunning(context.Request);
         if (!longRunning && !_inFlight.Wait(0))
         {
             context.Response.Headers.RetryAfter = "1";
