@@ -15,13 +15,25 @@ internal sealed class SchedulerCache(TimeProvider time, TimeSpan ttl)
     private readonly Dictionary<string, CachedPod> _pods = new(StringComparer.Ordinal);
     private long _generation;
 
+    // Node names, most recently changed first (Kubernetes' nodeInfo list): a snapshot update walks only the head.
+    private readonly LinkedList<string> _recent = new();
+    private readonly Dictionary<string, LinkedListNode<string>> _recentByName = new(StringComparer.Ordinal);
+
+    // The generation at which the set of nodes last changed: a snapshot older than it is rebuilt from every node.
+    private long _membershipGeneration;
+
     public void AddOrUpdateNode(V1Node node)
     {
         lock (_lock)
         {
             NodeInfo info = NodeFor(node.Metadata.Name);
+            bool added = info.Node is null;
             info.SetNode(node);
-            info.Generation = ++_generation;
+            Bump(node.Metadata.Name, info);
+            if (added)
+            {
+                _membershipGeneration = _generation;
+            }
         }
     }
 
@@ -33,10 +45,11 @@ internal sealed class SchedulerCache(TimeProvider time, TimeSpan ttl)
             {
                 // Keep the pods' accounting (they may move when the node returns); the snapshot drops node-less entries.
                 info.SetNode(null);
-                info.Generation = ++_generation;
+                Bump(name, info);
+                _membershipGeneration = _generation;
                 if (info.Pods.Count == 0)
                 {
-                    _nodes.Remove(name);
+                    Forget(name);
                 }
             }
         }
@@ -140,7 +153,27 @@ internal sealed class SchedulerCache(TimeProvider time, TimeSpan ttl)
                 return;
             }
 
-            snapshot.Update(_nodes);
+            if (snapshot.Generation == 0 || snapshot.Generation < _membershipGeneration)
+            {
+                snapshot.Update(_nodes);
+            }
+            else
+            {
+                var changed = new List<NodeInfo>();
+                for (LinkedListNode<string>? n = _recent.First; n is not null; n = n.Next)
+                {
+                    NodeInfo info = _nodes[n.Value];
+                    if (info.Generation <= snapshot.Generation)
+                    {
+                        break;
+                    }
+
+                    changed.Add(info);
+                }
+
+                snapshot.UpdateChanged(changed);
+            }
+
             snapshot.Generation = _generation;
         }
     }
@@ -165,21 +198,45 @@ internal sealed class SchedulerCache(TimeProvider time, TimeSpan ttl)
         return info;
     }
 
+    /// <summary>Marks <paramref name="info"/> changed: a new generation, and first in the recency list.</summary>
+    private void Bump(string name, NodeInfo info)
+    {
+        info.Generation = ++_generation;
+        if (_recentByName.TryGetValue(name, out LinkedListNode<string>? entry))
+        {
+            _recent.Remove(entry);
+            _recent.AddFirst(entry);
+        }
+        else
+        {
+            _recentByName[name] = _recent.AddFirst(name);
+        }
+    }
+
+    private void Forget(string name)
+    {
+        _nodes.Remove(name);
+        if (_recentByName.Remove(name, out LinkedListNode<string>? entry))
+        {
+            _recent.Remove(entry);
+        }
+    }
+
     private void Place(PodInfo info, string nodeName)
     {
         NodeInfo node = NodeFor(nodeName);
         node.AddPod(info);
-        node.Generation = ++_generation;
+        Bump(nodeName, node);
     }
 
     private void Unplace(CachedPod p)
     {
         if (_nodes.TryGetValue(p.NodeName, out NodeInfo? node) && node.RemovePod(p.Info.Key))
         {
-            node.Generation = ++_generation;
+            Bump(p.NodeName, node);
             if (node.Node is null && node.Pods.Count == 0)
             {
-                _nodes.Remove(p.NodeName);
+                Forget(p.NodeName);
             }
         }
     }

@@ -45,32 +45,48 @@ internal sealed class Snapshot
     /// </summary>
     internal void Update(IReadOnlyDictionary<string, NodeInfo> cacheNodes)
     {
+        Apply(cacheNodes, changed: null);
+    }
+
+    /// <summary>
+    /// Takes in <paramref name="changed"/>, the cache's nodes whose generation moved since this snapshot's, when the set
+    /// of nodes is the same (the cache knows): no pass over every node at all.
+    /// </summary>
+    internal void UpdateChanged(IReadOnlyList<NodeInfo> changed)
+    {
+        Apply(null, changed);
+    }
+
+    private void Apply(IReadOnlyDictionary<string, NodeInfo>? cacheNodes, IReadOnlyList<NodeInfo>? changed)
+    {
         bool membership = false;
         bool affinity = false;
         List<(NodeInfo Old, NodeInfo New)>? swapped = null;
-        foreach (KeyValuePair<string, NodeInfo> kv in cacheNodes)
+        IEnumerable<NodeInfo> candidates = changed ?? cacheNodes!.Values;
+        foreach (NodeInfo cached in candidates)
         {
-            if (kv.Value.Node is null)
+            if (cached.Node is null)
             {
                 continue;
             }
 
-            if (!_byName.TryGetValue(kv.Key, out NodeInfo? mine))
+            string name = cached.Name;
+            if (!_byName.TryGetValue(name, out NodeInfo? mine))
             {
-                _byName[kv.Key] = kv.Value.Clone();
+                _byName[name] = cached.Clone();
                 membership = true;
             }
-            else if (mine.Generation != kv.Value.Generation)
+            else if (mine.Generation != cached.Generation)
             {
-                NodeInfo copy = kv.Value.Clone();
-                _byName[kv.Key] = copy;
+                NodeInfo copy = cached.Clone();
+                _byName[name] = copy;
                 (swapped ??= []).Add((mine, copy));
                 affinity |= mine.PodsWithAffinity.Count > 0 || copy.PodsWithAffinity.Count > 0
                     || mine.PodsWithRequiredAntiAffinity.Count > 0 || copy.PodsWithRequiredAntiAffinity.Count > 0;
             }
         }
 
-        if (_byName.Count != cacheNodes.Count || membership)
+        if (cacheNodes is not null && (_byName.Count != cacheNodes.Count || membership))
         {
             foreach (string name in _byName.Keys.Where(n => !cacheNodes.TryGetValue(n, out NodeInfo? c) || c.Node is null).ToList())
             {
