@@ -106,4 +106,55 @@ public sealed class SpecValidationTests(ServerFixture fixture) : IClassFixture<S
         var quota = new V1ResourceQuota { Metadata = Meta("validated-quota"), Spec = new V1ResourceQuotaSpec { Hard = new Dictionary<string, ResourceQuantity> { ["pods"] = new("-1") } } };
         await AssertInvalid(() => _client.CoreV1.CreateNamespacedResourceQuotaAsync(quota, "default"), "spec.hard[pods]", "must be greater than or equal to 0");
     }
+
+    [Fact]
+    public async Task Jobs_and_stateful_sets_keep_their_fixed_fields()
+    {
+        V1PodTemplateSpec Template() => new()
+        {
+            Spec = new V1PodSpec { RestartPolicy = "Never", Containers = [new V1Container { Name = "main", Image = "busybox:1.35" }] },
+        };
+        V1Job job = await _client.BatchV1.CreateNamespacedJobAsync(new V1Job { Metadata = Meta("fixed-job"), Spec = new V1JobSpec { Suspend = true, Template = Template() } }, "default");
+
+        // A suspended Job that never started may change its pods' scheduling directives, not the rest of the template.
+        job.Spec.Template.Spec.NodeSelector = new Dictionary<string, string> { ["zone"] = "a" };
+        job = await _client.BatchV1.ReplaceNamespacedJobAsync(job, "fixed-job", "default");
+        Assert.Equal("a", job.Spec.Template.Spec.NodeSelector["zone"]);
+        job.Spec.Template.Spec.Containers[0].Image = "busybox:1.36";
+        await AssertInvalid(() => _client.BatchV1.ReplaceNamespacedJobAsync(job, "fixed-job", "default"), "spec.template", "field is immutable");
+        job = await _client.BatchV1.ReadNamespacedJobAsync("fixed-job", "default");
+        job.Spec.Completions = 3;
+        await AssertInvalid(() => _client.BatchV1.ReplaceNamespacedJobAsync(job, "fixed-job", "default"), "spec.completions", "field is immutable");
+        await _client.BatchV1.DeleteNamespacedJobAsync("fixed-job", "default");
+
+        var labels = new Dictionary<string, string> { ["app"] = "fixed" };
+        V1PodTemplateSpec podTemplate = Template();
+        podTemplate.Metadata = new V1ObjectMeta { Labels = labels };
+        podTemplate.Spec.RestartPolicy = "Always";
+        V1StatefulSet set = await _client.AppsV1.CreateNamespacedStatefulSetAsync(new V1StatefulSet
+        {
+            Metadata = Meta("fixed-set"),
+            Spec = new V1StatefulSetSpec { ServiceName = "fixed", Selector = new V1LabelSelector { MatchLabels = labels }, Template = podTemplate },
+        }, "default");
+        set.Spec.Replicas = 3;
+        set = await _client.AppsV1.ReplaceNamespacedStatefulSetAsync(set, "fixed-set", "default");
+        set.Spec.ServiceName = "other";
+        await AssertInvalid(() => _client.AppsV1.ReplaceNamespacedStatefulSetAsync(set, "fixed-set", "default"), "spec", "updates to statefulset spec for fields other than");
+        await _client.AppsV1.DeleteNamespacedStatefulSetAsync("fixed-set", "default");
+    }
+
+    [Fact]
+    public async Task Events_revisions_and_definitions_are_checked()
+    {
+        var e = new Corev1Event { Metadata = Meta("elsewhere.1"), InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "p", NamespaceProperty = "kube-system" }, Reason = "Test" };
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedEventAsync(e, "default"), "involvedObject.namespace", "does not match event.namespace");
+
+        V1ControllerRevision revision = await _client.AppsV1.CreateNamespacedControllerRevisionAsync(new V1ControllerRevision { Metadata = Meta("fixed-rev"), Revision = 1, Data = new Dictionary<string, object> { ["a"] = 1 } }, "default");
+        revision.Data = new Dictionary<string, object> { ["a"] = 2 };
+        await AssertInvalid(() => _client.AppsV1.ReplaceNamespacedControllerRevisionAsync(revision, "fixed-rev", "default"), "data", "field is immutable");
+
+        var crd = new V1CustomResourceDefinition { Metadata = Meta("widgets.example.com"), Spec = new V1CustomResourceDefinitionSpec { Group = "example.com", Names = new V1CustomResourceDefinitionNames { Plural = "gadgets", Kind = "Widget" }, Scope = "Namespaced", Versions = [] } };
+        await AssertInvalid(() => _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd), "metadata.name", "must be spec.names.plural");
+        await AssertInvalid(() => _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd), "spec.versions", "exactly one version marked as storage version");
+    }
 }

@@ -64,7 +64,7 @@ public sealed class ResourceCatalog
         yield return Define<V1ReplicaSet, V1ReplicaSetList>(true, "/registry/replicasets", WorkloadStrategies.ReplicaSet(), ["rs"], all, ["status", "scale"]);
         yield return Define<V1StatefulSet, V1StatefulSetList>(true, "/registry/statefulsets", WorkloadStrategies.StatefulSet(), ["sts"], all, ["status", "scale"]);
         yield return Define<V1DaemonSet, V1DaemonSetList>(true, "/registry/daemonsets", WorkloadStrategies.DaemonSet(), ["ds"], all, ["status"]);
-        yield return Define<V1ControllerRevision, V1ControllerRevisionList>(true, "/registry/controllerrevisions", Plain<V1ControllerRevision>());
+        yield return Define<V1ControllerRevision, V1ControllerRevisionList>(true, "/registry/controllerrevisions", Plain<V1ControllerRevision>(validation: SpecValidation.ControllerRevision, updateValidation: SpecValidation.ControllerRevisionUpdate));
 
         // batch/v1
         yield return Define<V1Job, V1JobList>(true, "/registry/jobs", WorkloadStrategies.Job(), categories: all, subresources: ["status"]);
@@ -82,10 +82,10 @@ public sealed class ResourceCatalog
         yield return Define<V1ClusterRoleBinding, V1ClusterRoleBindingList>(false, "/registry/clusterrolebindings", ClusterStrategies.Binding<V1ClusterRoleBinding>(b => b.RoleRef, b => b.Subjects));
         yield return Define<V1Ingress, V1IngressList>(true, "/registry/ingress", ClusterStrategies.Ingress(), ["ing"], subresources: ["status"]);
         yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", Plain<V1NetworkPolicy>(validation: SpecValidation.NetworkPolicy), ["netpol"]);
-        yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", Plain<V1IngressClass>());
+        yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", Plain<V1IngressClass>(validation: SpecValidation.IngressClass, updateValidation: SpecValidation.IngressClassUpdate));
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", ClusterStrategies.StorageClass(), ["sc"]);
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", ClusterStrategies.PriorityClass(), ["pc"]);
-        yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", Plain<V1CustomResourceDefinition>(true), ["crd", "crds"], subresources: ["status"]);
+        yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", Plain<V1CustomResourceDefinition>(true, validation: SpecValidation.CustomResourceDefinition), ["crd", "crds"], subresources: ["status"]);
     }
 
     private static void DefaultSlicePorts(V1EndpointSlice slice)
@@ -97,7 +97,7 @@ public sealed class ResourceCatalog
         }
     }
 
-    private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain, Func<T, IEnumerable<FieldError>>? validation = null)
+    private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain, Func<T, IEnumerable<FieldError>>? validation = null, Func<T, T, IEnumerable<FieldError>>? updateValidation = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var spec = typeof(T).GetProperty("Spec");
@@ -106,6 +106,7 @@ public sealed class ResourceCatalog
             HasStatus = hasStatus,
             NameRule = nameRule,
             Validation = validation,
+            UpdateValidation = updateValidation,
             // Defaults that read the spec only run once it exists; an object without one gets none.
             Defaults = defaults is null ? null : o =>
             {

@@ -231,6 +231,7 @@ public static class CoreStrategies
     /// <summary>core/v1 Event.</summary>
     public static ResourceStrategy<Corev1Event> Event() => new()
     {
+        Validation = SpecValidation.Event,
         Fields = e =>
         [
             new("involvedObject.kind", e.InvolvedObject?.Kind ?? ""),

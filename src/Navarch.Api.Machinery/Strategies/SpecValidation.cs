@@ -6,8 +6,8 @@ namespace Navarch.Api.Strategies;
 
 /// <summary>
 /// Kubernetes' validation (pkg/apis/*/validation) for the resources whose strategy has no rules of its own elsewhere:
-/// Endpoints, EndpointSlices, Leases, Nodes, Ingresses, NetworkPolicies, PersistentVolumes, LimitRanges and
-/// ResourceQuotas — field paths, error types and messages as the API server reports them.
+/// Endpoints, EndpointSlices, Leases, Nodes, Ingresses, NetworkPolicies, PersistentVolumes, LimitRanges,
+/// ResourceQuotas, Events, ControllerRevisions, IngressClasses and CustomResourceDefinitions — field paths, error types and messages as the API server reports them.
 /// </summary>
 public static class SpecValidation
 {
@@ -371,6 +371,99 @@ public static class SpecValidation
             {
                 yield return new FieldError(FieldErrorType.Invalid, $"spec.hard[{resource}]", value.ToString(), "must be greater than or equal to 0");
             }
+        }
+    }
+
+    /// <summary>core/v1 Event: the involved object lives in the event's namespace (when it has one).</summary>
+    public static IEnumerable<FieldError> Event(Corev1Event e)
+    {
+        if (e.InvolvedObject?.NamespaceProperty is { Length: > 0 } ns && ns != e.Metadata.NamespaceProperty)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "involvedObject.namespace", ns, "does not match event.namespace");
+        }
+    }
+
+    /// <summary>apps/v1 ControllerRevision: a revision number that is not negative.</summary>
+    public static IEnumerable<FieldError> ControllerRevision(V1ControllerRevision revision)
+    {
+        if (revision.Revision < 0)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "revision", revision.Revision, "must be greater than or equal to 0");
+        }
+    }
+
+    /// <summary>A ControllerRevision's data never changes.</summary>
+    public static IEnumerable<FieldError> ControllerRevisionUpdate(V1ControllerRevision revision, V1ControllerRevision old)
+    {
+        if (!KubernetesSerialization.JsonEquals(revision.Data, old.Data))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "data", null, "field is immutable");
+        }
+    }
+
+    /// <summary>networking.k8s.io/v1 IngressClass: a controller name.</summary>
+    public static IEnumerable<FieldError> IngressClass(V1IngressClass ingressClass)
+    {
+        if (string.IsNullOrEmpty(ingressClass.Spec?.Controller))
+        {
+            yield return new FieldError(FieldErrorType.Required, "spec.controller", null, "");
+        }
+        else if (ingressClass.Spec.Controller.Length > 250)
+        {
+            yield return new FieldError(FieldErrorType.TooLong, "spec.controller", ingressClass.Spec.Controller, "may not be more than 250 bytes");
+        }
+    }
+
+    /// <summary>An IngressClass's controller never changes.</summary>
+    public static IEnumerable<FieldError> IngressClassUpdate(V1IngressClass ingressClass, V1IngressClass old)
+    {
+        if (ingressClass.Spec?.Controller != old.Spec?.Controller)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.controller", ingressClass.Spec?.Controller, "field is immutable");
+        }
+    }
+
+    /// <summary>apiextensions.k8s.io/v1 CustomResourceDefinition: group, names, scope, versions with one storage version.</summary>
+    public static IEnumerable<FieldError> CustomResourceDefinition(V1CustomResourceDefinition crd)
+    {
+        V1CustomResourceDefinitionSpec? spec = crd.Spec;
+        if (string.IsNullOrEmpty(spec?.Group))
+        {
+            yield return new FieldError(FieldErrorType.Required, "spec.group", null, "");
+        }
+        else if (!spec.Group.Contains('.', StringComparison.Ordinal))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.group", spec.Group, "should be a domain with at least one dot");
+        }
+
+        if (string.IsNullOrEmpty(spec?.Names?.Plural))
+        {
+            yield return new FieldError(FieldErrorType.Required, "spec.names.plural", null, "");
+        }
+
+        if (string.IsNullOrEmpty(spec?.Names?.Kind))
+        {
+            yield return new FieldError(FieldErrorType.Required, "spec.names.kind", null, "");
+        }
+
+        if (spec?.Names?.Plural is { Length: > 0 } plural && spec.Group is { Length: > 0 } group && crd.Metadata.Name != $"{plural}.{group}")
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "metadata.name", crd.Metadata.Name, "must be spec.names.plural+\".\"+spec.group");
+        }
+
+        if (spec?.Scope is not ("Namespaced" or "Cluster"))
+        {
+            yield return new FieldError(FieldErrorType.NotSupported, "spec.scope", spec?.Scope ?? "", "supported values: \"Cluster\", \"Namespaced\"");
+        }
+
+        IList<V1CustomResourceDefinitionVersion> versions = spec?.Versions ?? [];
+        if (versions.Count == 0)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.versions", null, "must have exactly one version marked as storage version");
+        }
+        else if (versions.Count(v => v.Storage) != 1)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.versions", null, "must have exactly one version marked as storage version");
         }
     }
 

@@ -101,7 +101,7 @@ public static class WorkloadStrategies
             PodStrategy.DefaultSpec(s.Spec.Template?.Spec);
         },
         Validation = s => ValidateTemplated(s.Spec?.Selector, s.Spec?.Template, s.Spec?.Replicas),
-        UpdateValidation = (s, old) => SelectorImmutable(s.Spec?.Selector, old.Spec?.Selector),
+        UpdateValidation = StatefulSetUpdate,
         Columns =
         [
             new("Ready", "string", "", "Number of the pod with ready state"),
@@ -195,6 +195,7 @@ public static class WorkloadStrategies
             }
         },
         Validation = j => PodStrategy.ValidateSpec(j.Spec?.Template?.Spec, "spec.template.spec").Concat(JobRestartPolicy(j)),
+        UpdateValidation = JobUpdate,
         Fields = j => [new("status.successful", (j.Status?.Succeeded ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture))],
         Columns =
         [
@@ -271,6 +272,85 @@ public static class WorkloadStrategies
             {
                 yield return e;
             }
+        }
+    }
+
+    /// <summary>ValidateStatefulSetUpdate: besides the selector, only these spec fields may change.</summary>
+    private static IEnumerable<FieldError> StatefulSetUpdate(V1StatefulSet set, V1StatefulSet old)
+    {
+        foreach (FieldError error in SelectorImmutable(set.Spec?.Selector, old.Spec?.Selector))
+        {
+            yield return error;
+        }
+
+        if (set.Spec is null || old.Spec is null)
+        {
+            yield break;
+        }
+
+        V1StatefulSetSpec rest = KubernetesSerialization.DeepCopy(set.Spec);
+        rest.Replicas = old.Spec.Replicas;
+        rest.Ordinals = old.Spec.Ordinals;
+        rest.Template = old.Spec.Template;
+        rest.UpdateStrategy = old.Spec.UpdateStrategy;
+        rest.RevisionHistoryLimit = old.Spec.RevisionHistoryLimit;
+        rest.PersistentVolumeClaimRetentionPolicy = old.Spec.PersistentVolumeClaimRetentionPolicy;
+        rest.MinReadySeconds = old.Spec.MinReadySeconds;
+        rest.Selector = old.Spec.Selector;
+        if (!KubernetesSerialization.JsonEquals(rest, old.Spec))
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, "spec", null, "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+        }
+    }
+
+    /// <summary>
+    /// ValidateJobSpecUpdate: the selector, template, completion mode and completions are fixed — except that a
+    /// suspended Job that never started may change its pods' scheduling directives (node selector, affinity,
+    /// tolerations, scheduling gates, labels and annotations), and an Indexed Job may change completions together with
+    /// parallelism (elastic Indexed Jobs).
+    /// </summary>
+    private static IEnumerable<FieldError> JobUpdate(V1Job job, V1Job old)
+    {
+        foreach (FieldError error in SelectorImmutable(job.Spec?.Selector, old.Spec?.Selector))
+        {
+            yield return error;
+        }
+
+        V1JobSpec? spec = job.Spec, before = old.Spec;
+        if (spec is null || before is null)
+        {
+            yield break;
+        }
+
+        V1PodTemplateSpec? template = spec.Template;
+        if (before.Suspend == true && old.Status?.StartTime is null && template is not null && before.Template is not null)
+        {
+            template = KubernetesSerialization.DeepCopy(template);
+            template.Metadata ??= new V1ObjectMeta();
+            template.Metadata.Labels = before.Template.Metadata?.Labels;
+            template.Metadata.Annotations = before.Template.Metadata?.Annotations;
+            if (template.Spec is not null)
+            {
+                template.Spec.NodeSelector = before.Template.Spec?.NodeSelector;
+                template.Spec.Affinity = before.Template.Spec?.Affinity;
+                template.Spec.Tolerations = before.Template.Spec?.Tolerations;
+                template.Spec.SchedulingGates = before.Template.Spec?.SchedulingGates;
+            }
+        }
+
+        if (!KubernetesSerialization.JsonEquals(template, before.Template))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.template", null, "field is immutable");
+        }
+
+        if (spec.CompletionMode != before.CompletionMode)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.completionMode", spec.CompletionMode, "field is immutable");
+        }
+
+        if (spec.Completions != before.Completions && !(spec.CompletionMode == "Indexed" && spec.Completions == spec.Parallelism))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.completions", spec.Completions, "field is immutable");
         }
     }
 
