@@ -113,9 +113,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
-        pipeline.ServerAddress = $"{(Equals(_options.BindAddress, IPAddress.Any) ? "127.0.0.1" : _options.BindAddress.ToString())}:{Port}";
+        // Bound to every address, this machine reaches the server on loopback; bound to one address, only there.
+        IPAddress local = _options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : _options.BindAddress;
+        string hostPort = new IPEndPoint(local, Port).ToString();
+        pipeline.ServerAddress = hostPort;
 
-        string kubeconfig = Pki.AdminKubeconfig($"https://127.0.0.1:{Port}");
+        string kubeconfig = Pki.AdminKubeconfig($"https://{hostPort}");
         Directory.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
         await File.WriteAllTextAsync(AdminKubeconfigPath, kubeconfig, cancellationToken);
         File.SetUnixFileMode(AdminKubeconfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -92,7 +92,7 @@ public sealed partial class Kubelet : IAsyncDisposable
 
         _events = new EventRecorder(_client, "kubelet", _options.NodeName, _time, _loggers.CreateLogger<EventRecorder>());
         _volumes = new VolumeManager(_client, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
-        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _volumes, new ContainerEnvironment(_client, _cri, _events, _time), _stop.Token);
+        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _volumes, new ContainerEnvironment(_client, _cri, _events, _time, _options.InternalIp), _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);
         _loops.Add(Task.Run(() => pods.RunAsync(_stop.Token), CancellationToken.None));

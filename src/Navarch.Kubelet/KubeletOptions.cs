@@ -39,6 +39,12 @@ public sealed class KubeletOptions
     /// <summary>The port of the kubelet's HTTPS API (logs, exec, attach, port-forward, stats), published in the Node status.</summary>
     public int KubeletPort { get; init; } = 10250;
 
+    /// <summary>The node's InternalIP (the kubelet's <c>--node-ip</c>); null for the address of the interface the default route leaves by.</summary>
+    public string? NodeIp { get; init; }
+
+    /// <summary>The address this node reports and pods see as status.hostIP.</summary>
+    public string InternalIp => NodeIp ?? Node.HostInfoAccess.InternalIp;
+
     /// <summary>The address the kubelet's HTTPS API listens on.</summary>
     public IPAddress KubeletBindAddress { get; init; } = IPAddress.Any;
 

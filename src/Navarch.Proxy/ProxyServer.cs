@@ -25,9 +25,11 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         ILogger logger = loggers.CreateLogger<ProxyServer>();
+        Task reported = Task.CompletedTask;
         if (options.ConfigureKernel)
         {
-            await KernelSettings.ApplyAsync(_runner, logger, cancellationToken).ConfigureAwait(false);
+            List<string> failed = await KernelSettings.ApplyAsync(_runner, logger, cancellationToken).ConfigureAwait(false);
+            reported = NetworkCondition.ReportAsync(client, options.NodeName, failed, _time, logger, cancellationToken);
         }
 
         var informers = new SharedInformerFactory(client, loggers, _time);
@@ -40,7 +42,7 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
         LogStarted(logger, options.NodeName, options.ChainPrefix);
         try
         {
-            await Task.WhenAll(proxier.RunAsync(cancellationToken), routes?.RunAsync(cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
+            await Task.WhenAll(proxier.RunAsync(cancellationToken), routes?.RunAsync(cancellationToken) ?? Task.CompletedTask, reported).ConfigureAwait(false);
             await informers.StoppedAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -43,12 +43,18 @@ internal static class HostInfo
         return "Linux";
     }
 
-    /// <summary>The first IPv4 address of an interface that is up and not loopback (loopback when there is none).</summary>
+    /// <summary>
+    /// The node's address when no <c>--node-ip</c> is given, chosen as the kubelet does: the IPv4 address of the
+    /// interface the default route leaves by (so never the pod bridge's), else the first IPv4 address of an interface
+    /// that is up and not loopback, else loopback.
+    /// </summary>
     public static string InternalIp()
     {
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        string? routed = DefaultRouteInterface();
+        NetworkInterface[] nics = NetworkInterface.GetAllNetworkInterfaces();
+        foreach (NetworkInterface nic in nics.OrderBy(n => n.Name == routed ? 0 : 1))
         {
-            if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback)
+            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown) || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback)
             {
                 continue;
             }
@@ -63,6 +69,23 @@ internal static class HostInfo
         }
 
         return "127.0.0.1";
+    }
+
+    /// <summary>The interface of the IPv4 default route in this network namespace (/proc/net/route), if any.</summary>
+    private static string? DefaultRouteInterface()
+    {
+        if (!File.Exists("/proc/net/route"))
+        {
+            return null;
+        }
+
+        // Columns: Iface Destination Gateway Flags RefCnt Use Metric Mask ...; the default route has destination and mask 0.
+        return File.ReadLines("/proc/net/route").Skip(1)
+            .Select(line => line.Split('\t', StringSplitOptions.TrimEntries))
+            .Where(f => f.Length > 7 && f[1] == "00000000" && f[7] == "00000000")
+            .OrderBy(f => int.TryParse(f[6], CultureInfo.InvariantCulture, out int metric) ? metric : int.MaxValue)
+            .Select(f => f[0])
+            .FirstOrDefault();
     }
 
     private static long MemInfo(string field)

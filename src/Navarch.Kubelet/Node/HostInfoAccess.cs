@@ -5,6 +5,6 @@ public static class HostInfoAccess
 {
     private static readonly Lazy<string> Ip = new(HostInfo.InternalIp);
 
-    /// <summary>The first IPv4 address of an interface that is up and not loopback (loopback when there is none).</summary>
+    /// <summary>The IPv4 address of the interface the default route leaves by (see <see cref="HostInfo.InternalIp"/>).</summary>
     public static string InternalIp => Ip.Value;
 }

@@ -161,7 +161,7 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
             Capacity = capacity,
             Allocatable = capacity,
             Conditions = conditions,
-            Addresses = [new V1NodeAddress { Address = HostInfo.InternalIp(), Type = "InternalIP" }, new V1NodeAddress { Address = options.NodeName, Type = "Hostname" }],
+            Addresses = [new V1NodeAddress { Address = options.InternalIp, Type = "InternalIP" }, new V1NodeAddress { Address = options.NodeName, Type = "Hostname" }],
             DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = options.KubeletPort } },
             NodeInfo = new V1NodeSystemInfo
             {
@@ -178,8 +178,9 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
             },
             Images = [.. images.Images.Select(i => new V1ContainerImage { Names = [.. i.RepoDigests, .. i.RepoTags], SizeBytes = (long)i.Size })],
         };
+        // Strategic merge, as the kubelet: conditions merge by type, so those others own (NetworkUnavailable) stay.
         string patch = KubernetesJson.Serialize(new { status });
-        Node = await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Node = await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static V1NodeCondition Condition(V1Node current, string type, string status, string reason, string message, DateTime now)

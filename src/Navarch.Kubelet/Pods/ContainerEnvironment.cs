@@ -20,7 +20,7 @@ namespace Navarch.Kubelet.Pods;
 /// resourceFieldRef, configMapKeyRef and secretKeyRef (optional or not), then the Service variables not already
 /// defined. Also the runAsNonRoot check against the image's user. Failures are <see cref="ContainerConfigException"/>.
 /// </summary>
-internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnection cri, EventRecorder events, TimeProvider time)
+internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnection cri, EventRecorder events, TimeProvider time, string hostIp)
 {
     private static readonly TimeSpan ErrorEventInterval = TimeSpan.FromSeconds(60);
     private readonly ConditionalWeakTable<ContainerView, Tuple<string, DateTimeOffset>> _lastErrors = [];
@@ -136,7 +136,7 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
                     podIp ??= await PodIpAsync(sandboxId, cancellationToken).ConfigureAwait(false);
                 }
 
-                value = DownwardApi.Field(pod, field.FieldPath, podIp, HostInfoAccess.InternalIp)
+                value = DownwardApi.Field(pod, field.FieldPath, podIp, hostIp)
                     ?? throw new ContainerConfigException($"unsupported fieldPath: {field.FieldPath}");
             }
             else if (v.ValueFrom?.ResourceFieldRef is { } resource)

@@ -241,7 +241,7 @@ internal sealed partial class PodWorker
         return false;
     }
 
-    private readonly string _hostIp = Node.HostInfoAccess.InternalIp;
+    private string _hostIp => _options.InternalIp;
 
     private Task<ListContainersResponse> ListAsync(string sandboxId, CancellationToken cancellationToken) =>
         _cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = new ContainerFilter { PodSandboxId = sandboxId } }, cancellationToken: cancellationToken).ResponseAsync;

@@ -198,7 +198,7 @@ internal sealed partial class VolumeManager
         string uid = pod.Metadata.Uid;
         string ns = pod.Metadata.NamespaceProperty;
         long? fsGroup = pod.Spec.SecurityContext?.FsGroup;
-        string hostIp = HostInfoAccess.InternalIp;
+        string hostIp = _options.InternalIp;
         if (volume.EmptyDir is { } emptyDir)
         {
             string dir = VolumeDir(uid, "empty-dir", volume.Name);

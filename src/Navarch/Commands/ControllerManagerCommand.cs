@@ -13,8 +13,9 @@ internal static class ControllerManagerCommand
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the kube-controller-manager Lease", DefaultValueFactory = _ => true };
         var terminatedPodGCThreshold = new Option<int>("--terminated-pod-gc-threshold") { Description = "Terminated pods kept before PodGC deletes the oldest (0 or less: keep all)", DefaultValueFactory = _ => 12500 };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The range node pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
+        Option<string> nodeMonitorGracePeriod = Token.GoDuration.Option("--node-monitor-grace-period", "How long a node may go without a heartbeat before it is marked not ready (and its pods evicted after their tolerations)", "40s");
         var nodeCidrMaskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
-        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize };
+        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -26,6 +27,7 @@ internal static class ControllerManagerCommand
                 TerminatedPodGCThreshold = parse.GetValue(terminatedPodGCThreshold),
                 ClusterCidr = parse.GetValue(clusterCidr)!,
                 NodeCidrMaskSize = parse.GetValue(nodeCidrMaskSize),
+                NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
             };
             await new ControllerManager(client, logging, options: options).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
             return 0;

@@ -22,7 +22,8 @@ internal static class KubeletCommand
         var tlsKey = new Option<string?>("--tls-private-key-file") { Description = "The key of --tls-cert-file (PEM)" };
         var clientCa = new Option<string?>("--client-ca-file") { Description = "CA (PEM) of the clients the kubelet API accepts (the API server's kubelet client certificate)" };
         var bridge = new Option<string>("--bridge-name") { Description = "The pod network bridge", DefaultValueFactory = _ => "navarch0" };
-        var command = new Command(name, description) { kubeconfig, nodeName, dataDir, endpoint, podCidr, clusterDns, kubeletPort, tlsCert, tlsKey, clientCa, bridge };
+        Option<string?> nodeIp = NodeIpOption();
+        var command = new Command(name, description) { kubeconfig, nodeName, nodeIp, dataDir, endpoint, podCidr, clusterDns, kubeletPort, tlsCert, tlsKey, clientCa, bridge };
         join.AddTo(command, kubeconfig);
         var proxyFlags = new ProxyCommand.AgentFlags();
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network of the whole cluster (the proxy masquerades traffic from outside it)", DefaultValueFactory = _ => "10.42.0.0/16" };
@@ -50,6 +51,7 @@ internal static class KubeletCommand
             var options = new KubeletOptions
             {
                 NodeName = node,
+                NodeIp = ParseNodeIp(parse.GetValue(nodeIp)),
                 DataDir = parse.GetValue(dataDir)!,
                 ContainerRuntimeEndpoint = parse.GetValue(endpoint),
                 DefaultPodCidr = parse.GetValue(podCidr)!,
@@ -82,4 +84,22 @@ internal static class KubeletCommand
         });
         return command;
     }
+
+    /// <summary><c>--node-ip</c> (the kubelet's flag), refused at parse time unless an IPv4 address.</summary>
+    public static Option<string?> NodeIpOption()
+    {
+        var option = new Option<string?>("--node-ip") { Description = "The IPv4 address the Node reports as InternalIP (default: the address of the default route's interface)" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { Length: > 0 } value && ParseNodeIp(value) is null)
+            {
+                result.AddError($"--node-ip {value} is not an IPv4 address");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A <c>--node-ip</c> value as a normalised IPv4 address, or null when absent or not one.</summary>
+    public static string? ParseNodeIp(string? value) =>
+        System.Net.IPAddress.TryParse(value, out System.Net.IPAddress? ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? ip.ToString() : null;
 }

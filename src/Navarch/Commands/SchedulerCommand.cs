@@ -16,14 +16,8 @@ internal static class SchedulerCommand
         var command = new Command("scheduler", "Run the scheduler alone.") { kubeconfig, leaderElect, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            SchedulerConfiguration configuration;
-            try
+            if (await LoadConfigurationAsync(parse.GetValue(config), "scheduler") is not { } configuration)
             {
-                configuration = parse.GetValue(config) is { } path ? ConfigurationLoader.Load(path) : SchedulerConfiguration.Default();
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException)
-            {
-                await Console.Error.WriteLineAsync($"navarch scheduler: {e.Message}");
                 return 1;
             }
 
@@ -35,5 +29,19 @@ internal static class SchedulerCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The configuration in <paramref name="path"/> (the default one when null); null after printing why it cannot be used.</summary>
+    public static async Task<SchedulerConfiguration?> LoadConfigurationAsync(string? path, string commandName)
+    {
+        try
+        {
+            return path is { Length: > 0 } ? ConfigurationLoader.Load(path) : SchedulerConfiguration.Default();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"navarch {commandName}: {e.Message}");
+            return null;
+        }
     }
 }

@@ -21,6 +21,7 @@ internal static partial class ServerCommand
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
+        Option<string?> nodeIp = KubeletCommand.NodeIpOption();
         var token = new Option<string?>("--token", "-t") { Description = "The join token agents use (a K10 token or its secret); default: kept in <data-dir>/server/token, generated on first start" };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "ClusterIP of the kube-dns Service, the pods' nameserver", DefaultValueFactory = _ => "10.43.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
@@ -28,13 +29,20 @@ internal static partial class ServerCommand
         var dnsUpstream = new Option<string>("--dns-upstream") { Description = "Resolvers for names outside the cluster domain: IP[:port],... or a resolv.conf path", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 range nodes' pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
+        Option<string> nodeMonitorGracePeriod = Token.GoDuration.Option("--node-monitor-grace-period", "How long a node may go without a heartbeat before it is marked not ready (and its pods evicted after their tolerations)", "40s");
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file: the scheduler's profiles" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, bridge };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
+            {
+                return 1;
+            }
+
             using ILoggerFactory logging = Logging.Create();
             var options = new ApiServerOptions
             {
@@ -67,10 +75,14 @@ internal static partial class ServerCommand
             using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
             Task controllers = client is null
                 ? Task.CompletedTask
-                : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions { ClusterCidr = parse.GetValue(clusterCidr)! }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions
+                {
+                    ClusterCidr = parse.GetValue(clusterCidr)!,
+                    NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
+                }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             Task scheduler = client is null
                 ? Task.CompletedTask
-                : new Navarch.Scheduler.KubeScheduler(client, logging).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
             Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
@@ -78,6 +90,7 @@ internal static partial class ServerCommand
                 : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
                 {
                     NodeName = thisNode,
+                    NodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)),
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                     ClusterDns = parse.GetValue(clusterDns)!,
@@ -89,34 +102,53 @@ internal static partial class ServerCommand
                     ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
                 }, logging);
             Task proxy = Task.CompletedTask;
-            if (agent is not null)
+            Navarch.Dns.ClusterDnsServer? dns = null;
+            try
             {
-                await agent.StartAsync(stop.Token);
-                proxy = proxyFlags.RunAsync(parse, client!, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
+                if (agent is not null)
+                {
+                    await agent.StartAsync(stop.Token);
+                    proxy = proxyFlags.RunAsync(parse, client!, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
+                }
+
+                // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
+                dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
+                    client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
+
+                // As kube-apiserver's endpoint reconciler: default/kubernetes points at this server, so pods reach it at 10.43.0.1:443.
+                if (client is not null)
+                {
+                    await PublishKubernetesEndpointsAsync(client, options, KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)), agent is null ? null : thisNode, logging.CreateLogger("Navarch.KubernetesService"), stop.Token);
+                }
+
+                await stop.WaitAsync();
             }
-
-            // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
-            Navarch.Dns.ClusterDnsServer? dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
-                client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
-
-            // As kube-apiserver's endpoint reconciler: default/kubernetes points at this server, so pods reach it at 10.43.0.1:443.
-            if (client is not null)
+            catch (Exception) when (stop.Token.IsCancellationRequested)
             {
-                await PublishKubernetesEndpointsAsync(client, options, agent is null ? null : thisNode, logging.CreateLogger("Navarch.KubernetesService"), stop.Token);
+                // Asked to stop while starting (a cancelled call, or a CRI call cancelled as an RpcException): stop cleanly.
             }
-
-            await stop.WaitAsync();
-            if (dns is not null)
+            finally
             {
-                await dns.DisposeAsync();
-            }
+                // Whatever happened above, the agent stops (its containerd with it) while the API server it reports to is
+                // still up, so no containerd outlives this process.
+                if (dns is not null)
+                {
+                    await dns.DisposeAsync();
+                }
 
-            await proxy;
+                try
+                {
+                    await proxy;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    LogProxyFailed(logging.CreateLogger("Navarch.Proxy"), e.Message);
+                }
 
-            // The agent stops (its containerd with it) while the API server it reports to is still up.
-            if (agent is not null)
-            {
-                await agent.DisposeAsync();
+                if (agent is not null)
+                {
+                    await agent.DisposeAsync();
+                }
             }
 
             await manifests;
@@ -128,10 +160,10 @@ internal static partial class ServerCommand
         return command;
     }
 
-    private static async Task PublishKubernetesEndpointsAsync(k8s.Kubernetes client, ApiServerOptions options, string? nodeName, ILogger logger, CancellationToken cancellationToken)
+    private static async Task PublishKubernetesEndpointsAsync(k8s.Kubernetes client, ApiServerOptions options, string? nodeIp, string? nodeName, ILogger logger, CancellationToken cancellationToken)
     {
         IPAddress advertise = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
-            ? IPAddress.Parse(Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
+            ? IPAddress.Parse(nodeIp ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
             : options.BindAddress;
         if (IPAddress.IsLoopback(advertise))
         {
@@ -151,6 +183,9 @@ internal static partial class ServerCommand
             LogKubernetesEndpointsFailed(logger, e.Response.Content);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The Service proxy stopped with an error: {Reason}")]
+    private static partial void LogProxyFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the endpoints of default/kubernetes: {Reason}")]
     private static partial void LogKubernetesEndpointsFailed(ILogger logger, string reason);

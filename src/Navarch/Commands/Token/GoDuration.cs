@@ -6,6 +6,24 @@ namespace Navarch.Commands.Token;
 /// <summary>Go's duration syntax for flags like <c>--ttl 24h</c>: a sequence of number+unit (h, m, s, ms), or 0.</summary>
 internal static partial class GoDuration
 {
+    /// <summary>A flag holding a Go duration, refused at parse time when it is not one.</summary>
+    public static System.CommandLine.Option<string> Option(string name, string description, string defaultValue)
+    {
+        var option = new System.CommandLine.Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            try
+            {
+                Parse(result.GetValueOrDefault<string>() ?? "");
+            }
+            catch (FormatException e)
+            {
+                result.AddError($"{name}: {e.Message}");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Parses <paramref name="text"/>, e.g. <c>24h</c>, <c>1h30m</c>, <c>90s</c>, <c>0</c>.</summary>
     /// <exception cref="FormatException">Not a duration.</exception>
     public static TimeSpan Parse(string text)

@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Navarch.Testing;
+
+namespace Navarch.E2E.Tests;
+
+/// <summary>
+/// Several nodes on this one machine: `navarch server --disable-agent` on a bridge of its own, and each node a network
+/// namespace joined to that bridge by a veth pair, running `navarch agent --server --token` (its own containerd,
+/// kubelet and proxy, whose iptables rules and routes live in the node's namespace). Pods on different nodes reach each
+/// other through the routes the agents keep (host-gw); the cluster DNS listens on the bridge address. Dispose deletes
+/// the workloads and pods, stops the agents and the server by PID, and removes the namespaces, veths, bridge, mounts
+/// and data dirs.
+/// </summary>
+public sealed class NetnsCluster : IAsyncLifetime
+{
+    private const int NodeCount = 2;
+    private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+    private readonly Process?[] _agents = new Process?[NodeCount];
+    private readonly string _subnet = $"172.{16 + Random.Shared.Next(14)}.{Random.Shared.Next(250)}";
+    private Process? _server;
+    private string _serverUrl = "";
+    private string _token = "";
+    private string _clusterCidr = "";
+
+    /// <summary>The scheduler's profiles: the default one, and bin-packing (NodeResourcesFit with MostAllocated).</summary>
+    public const string SchedulerConfig = """
+        apiVersion: kubescheduler.config.k8s.io/v1
+        kind: KubeSchedulerConfiguration
+        profiles:
+        - schedulerName: default-scheduler
+        - schedulerName: bin-packing
+          plugins:
+            score:
+              disabled:
+              - name: NodeResourcesBalancedAllocation
+              enabled:
+              - name: NodeResourcesFit
+                weight: 5
+          pluginConfig:
+          - name: NodeResourcesFit
+            args:
+              scoringStrategy:
+                type: MostAllocated
+                resources:
+                - {name: cpu, weight: 1}
+                - {name: memory, weight: 1}
+        """;
+
+    /// <summary>The server's --node-monitor-grace-period: short, so a stopped agent's node is noticed in a test's time.</summary>
+    public static TimeSpan NodeMonitorGracePeriod => TimeSpan.FromSeconds(20);
+
+    public NetnsCluster()
+    {
+        DataDir = Path.Combine("/tmp", "nvm-" + _suffix);
+    }
+
+    public string DataDir { get; }
+
+    public string Kubeconfig => Path.Combine(DataDir, "kubeconfig.yaml");
+
+    /// <summary>The nodes' names, in order.</summary>
+    public IReadOnlyList<string> Nodes => [.. Enumerable.Range(1, NodeCount).Select(NodeName)];
+
+    /// <summary>The InternalIP of node <paramref name="index"/> (0-based), on the cluster's bridge.</summary>
+    public string NodeIp(int index) => $"{_subnet}.{11 + index}";
+
+    private string BridgeIp => $"{_subnet}.1";
+
+    private string Bridge => "nvm" + _suffix;
+
+    private string NodeName(int i) => $"nvm-{_suffix}-{i}";
+
+    private string Namespace(int i) => $"nvm{_suffix}-{i}";
+
+    public Task<Kubectl.Result> KubectlAsync(params string[] args) => Kubectl.RunAsync(Kubeconfig, args, timeout: TimeSpan.FromSeconds(150));
+
+    /// <summary>Pods, events and the tails of the server's and agents' logs, for a failure message.</summary>
+    public async Task<string> DiagnosticsAsync()
+    {
+        Kubectl.Result pods = await KubectlAsync("get", "pods", "-A", "-o", "wide");
+        Kubectl.Result events = await KubectlAsync("get", "events", "-A", "--sort-by=.lastTimestamp");
+        return $"{pods.Output}\n{events.Output}\n{LogTails()}";
+    }
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(Environment.UserName == "root", "the multi-node tests make network namespaces and run containerd, as root");
+        string binary = NavarchServer.FindBinary();
+        string repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(binary)!, "..", "..", "..", "..", ".."));
+        string images = Path.Combine(DataDir, "images");
+        Directory.CreateDirectory(DataDir);
+        await RunAsync("bash", ["-c", $". scripts/lib/packages.sh && . scripts/lib/images.sh && build_images '{binary}' '{images}'"], repo);
+
+        await RunAsync("ip", ["link", "add", Bridge, "type", "bridge"]);
+        await RunAsync("ip", ["addr", "add", BridgeIp + "/24", "dev", Bridge]);
+        await RunAsync("ip", ["link", "set", Bridge, "up"]);
+
+        int port = FreePort.Next();
+        _serverUrl = $"https://{BridgeIp}:{port}";
+        _clusterCidr = $"10.{150 + Random.Shared.Next(40)}.0.0/16";
+        string schedulerConfig = Path.Combine(DataDir, "scheduler.yaml");
+        await File.WriteAllTextAsync(schedulerConfig, SchedulerConfig);
+        _server = Start("dotnet", "server", [
+            binary, "server", "--disable-agent", "--data-dir", Path.Combine(DataDir, "server"), "--https-listen-port", port.ToString(),
+            "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
+            "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
+            "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
+        ]);
+        string tokenFile = Path.Combine(DataDir, "server", "server", "token");
+        await WaitForAsync(() => Task.FromResult(File.Exists(tokenFile) && File.Exists(Kubeconfig)), "the server's token and kubeconfig", _server);
+        _token = File.ReadAllText(tokenFile).Trim();
+
+        for (int i = 1; i <= NodeCount; i++)
+        {
+            string ns = Namespace(i), host = $"{Bridge}h{i}", inside = $"{Bridge}n{i}";
+            await RunAsync("ip", ["netns", "add", ns]);
+            await RunAsync("ip", ["link", "add", host, "type", "veth", "peer", "name", inside]);
+            await RunAsync("ip", ["link", "set", inside, "netns", ns]);
+            await RunAsync("ip", ["link", "set", host, "master", Bridge, "up"]);
+            await RunAsync("ip", ["-n", ns, "addr", "add", NodeIp(i - 1) + "/24", "dev", inside]);
+            await RunAsync("ip", ["-n", ns, "link", "set", inside, "up"]);
+            await RunAsync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+            await RunAsync("ip", ["-n", ns, "route", "add", "default", "via", BridgeIp]);
+
+            string nodeDir = Path.Combine(DataDir, $"n{i}");
+            Directory.CreateDirectory(Path.Combine(nodeDir, "agent", "images"));
+            foreach (string tar in Directory.GetFiles(images, "*.tar"))
+            {
+                File.Copy(tar, Path.Combine(nodeDir, "agent", "images", Path.GetFileName(tar)));
+            }
+
+            StartAgent(i - 1);
+        }
+
+        for (int i = 0; i < NodeCount; i++)
+        {
+            await WaitForReadyAsync(i);
+        }
+    }
+
+    /// <summary>Starts node <paramref name="index"/>'s agent (0-based), which must not be running.</summary>
+    public void StartAgent(int index)
+    {
+        Assert.True(_agents[index] is null, $"the agent of node {index} is running");
+        int i = index + 1;
+        string nodeDir = Path.Combine(DataDir, $"n{i}");
+
+        // nsenter enters only the network namespace (`ip netns exec` would also remount /sys, hiding the cgroup
+        // filesystem runc needs), and execs, so the PID is the agent's own.
+        _agents[index] = Start("nsenter", $"agent-{i}", [
+            $"--net=/run/netns/{Namespace(i)}", "dotnet", NavarchServer.FindBinary(), "agent", "--server", _serverUrl, "--token", _token,
+            "--node-name", NodeName(i), "--data-dir", nodeDir, "--cluster-cidr", _clusterCidr,
+        ]);
+    }
+
+    /// <summary>Stops node <paramref name="index"/>'s agent with SIGTERM, as a service manager would; its containers keep running.</summary>
+    public async Task StopAgentAsync(int index)
+    {
+        if (_agents[index] is { } agent)
+        {
+            _agents[index] = null;
+            await StopAsync(agent);
+        }
+    }
+
+    /// <summary>Waits until node <paramref name="index"/> reports Ready.</summary>
+    public Task WaitForReadyAsync(int index) => WaitForAsync(
+        async () => (await KubectlAsync("get", "node", Nodes[index], "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim() == "True",
+        $"node {Nodes[index]} Ready",
+        _server!);
+
+    public async Task DisposeAsync()
+    {
+        if (_server is { HasExited: false })
+        {
+            // Workloads, then pods (graceful: each goes once its kubelet removed its sandbox and network namespace).
+            await KubectlAsync("delete", "deployments,replicasets,daemonsets,statefulsets,jobs,cronjobs", "--all", "-A", "--wait=false");
+            Kubectl.Result pods = await KubectlAsync("get", "pods", "-A", "-o", "json");
+            if (pods.ExitCode == 0)
+            {
+                foreach (JsonElement pod in JsonDocument.Parse(pods.Stdout).RootElement.GetProperty("items").EnumerateArray())
+                {
+                    JsonElement meta = pod.GetProperty("metadata");
+                    await KubectlAsync("delete", "pod", "-n", meta.GetProperty("namespace").GetString()!, meta.GetProperty("name").GetString()!, "--wait=false");
+                }
+
+                await Kubectl.RunAsync(Kubeconfig, ["wait", "--for=delete", "pods", "--all", "-A", "--timeout=60s"], timeout: TimeSpan.FromSeconds(70));
+            }
+        }
+
+        for (int i = 0; i < NodeCount; i++)
+        {
+            await StopAgentAsync(i);
+        }
+
+        if (_server is not null)
+        {
+            await StopAsync(_server);
+        }
+
+        for (int i = 1; i <= NodeCount; i++)
+        {
+            LeftoverShims.Kill(Path.Combine(DataDir, $"n{i}"));
+        }
+
+        foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(DataDir + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+        {
+            await RunAsync("umount", ["-l", mount]);
+        }
+
+        for (int i = 1; i <= NodeCount; i++)
+        {
+            if (File.Exists($"/run/netns/{Namespace(i)}"))
+            {
+                await RunAsync("ip", ["netns", "delete", Namespace(i)]);
+            }
+        }
+
+        if (Directory.Exists($"/sys/class/net/{Bridge}"))
+        {
+            await RunAsync("ip", ["link", "delete", Bridge]);
+        }
+
+        if (Directory.Exists(DataDir))
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+    }
+
+    private Process Start(string file, string name, string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process process = Process.Start(start)!;
+        var log = new StreamWriter(Path.Combine(DataDir, name + ".log"), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            await RunAsync("kill", ["-TERM", process.Id.ToString()]);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+
+        process.Dispose();
+    }
+
+    private async Task WaitForAsync(Func<Task<bool>> condition, string what, Process watched)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.False(watched.HasExited, $"navarch exited while waiting for {what}:\n{LogTails()}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}:\n{LogTails()}");
+            await Task.Delay(300);
+        }
+    }
+
+    /// <summary>The last lines of each process's log, for a failure message (the logs go with the data dir).</summary>
+    private string LogTails() => string.Join('\n', Directory.GetFiles(DataDir, "*.log").Select(f =>
+    {
+        using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        string[] lines = new StreamReader(stream).ReadToEnd().Split('\n');
+        return $"--- {Path.GetFileName(f)}\n" + string.Join('\n', lines.TakeLast(25));
+    }));
+
+    private static async Task RunAsync(string file, string[] args, string workingDirectory = "/")
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using Process p = Process.Start(info)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0 || file is "umount" or "kill", $"{file} {string.Join(' ', args)} failed: {await err}");
+    }
+}

@@ -1,0 +1,55 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Proxy.Host;
+using Navarch.Testing;
+
+namespace Navarch.Proxy.Tests;
+
+public sealed class NetworkConditionTests
+{
+    private static async Task<V1NodeCondition?> ConditionAsync(Kubernetes client, string type) =>
+        (await client.CoreV1.ReadNodeAsync("n1")).Status?.Conditions?.FirstOrDefault(c => c.Type == type);
+
+    [Fact]
+    public async Task Kernel_settings_are_reported_as_NetworkUnavailable_beside_the_kubelets_conditions()
+    {
+        await using ApiServerHost api = await ApiServerHost.StartAsync();
+        Kubernetes client = api.Client;
+        V1Node node = await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "n1" } });
+        node.Status = new V1NodeStatus { Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady" }] };
+        await client.CoreV1.ReplaceNodeStatusAsync(node, "n1");
+
+        // Forwarding off: the node's network is unavailable.
+        await NetworkCondition.ReportAsync(client, "n1", ["net.ipv4.ip_forward", "br_netfilter"], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        V1NodeCondition? network = await ConditionAsync(client, "NetworkUnavailable");
+        Assert.NotNull(network);
+        Assert.Equal(("True", "KernelSettingsFailed"), (network.Status, network.Reason));
+        Assert.Contains("net.ipv4.ip_forward", network.Message, StringComparison.Ordinal);
+        Assert.Equal("True", (await ConditionAsync(client, "Ready"))?.Status);
+
+        // Only the bridge settings missing: available, with a warning in the message.
+        await NetworkCondition.ReportAsync(client, "n1", ["net.bridge.bridge-nf-call-iptables"], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        network = await ConditionAsync(client, "NetworkUnavailable");
+        Assert.Equal(("False", "KernelSettingsIncomplete"), (network?.Status, network?.Reason));
+        Assert.Contains("bridge-nf-call-iptables", network?.Message, StringComparison.Ordinal);
+
+        await NetworkCondition.ReportAsync(client, "n1", [], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        network = await ConditionAsync(client, "NetworkUnavailable");
+        Assert.Equal(("False", "KernelSettingsApplied"), (network?.Status, network?.Reason));
+        Assert.Equal(2, (await client.CoreV1.ReadNodeAsync("n1")).Status.Conditions.Count);
+    }
+
+    [Fact]
+    public async Task A_node_not_registered_yet_is_waited_for()
+    {
+        await using ApiServerHost api = await ApiServerHost.StartAsync();
+        Kubernetes client = api.Client;
+        Task report = NetworkCondition.ReportAsync(client, "n1", [], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        await Task.Delay(300);
+        Assert.False(report.IsCompleted);
+        await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "n1" } });
+        await report.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("False", (await ConditionAsync(client, "NetworkUnavailable"))?.Status);
+    }
+}
