@@ -73,12 +73,7 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
             command: ["sleep", "3600"]
         """;
 
-    private async Task<string> Ok(params string[] args)
-    {
-        Kubectl.Result r = await cluster.KubectlAsync(args);
-        Assert.True(r.ExitCode == 0, $"kubectl {string.Join(' ', args)} failed ({r.ExitCode}): {r.Output}");
-        return r.Stdout;
-    }
+    private Task<string> Ok(params string[] args) => cluster.OkAsync(args);
 
     /// <summary>`wget -q -O - URL` in a client pod until it answers; the body.</summary>
     private async Task<string> GetAsync(int fromNode, string url)
@@ -202,27 +197,6 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
         }
     }
 
-    /// <summary>Polls `kubectl get` with a jsonpath until <paramref name="done"/> holds of its output; the last output.</summary>
-    private async Task<string> PollAsync(string what, Func<string, bool> done, TimeSpan timeout, params string[] args)
-    {
-        var clock = Stopwatch.StartNew();
-        string output = "";
-        while (clock.Elapsed < timeout)
-        {
-            Kubectl.Result r = await cluster.KubectlAsync(args);
-            output = r.Stdout.Trim();
-            if (r.ExitCode == 0 && done(output))
-            {
-                return output;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"timed out waiting for {what} (last: {output}):\n" + await cluster.DiagnosticsAsync());
-        return output;
-    }
-
     [Fact]
     public async Task Pods_land_where_their_requests_fit_and_a_MostAllocated_profile_packs_them()
     {
@@ -242,7 +216,7 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
                 command: ["sleep", "3600"]
                 resources: {requests: {cpu: {{{milliCpu}}}m}}
             """;
-        async Task<string> NodeOfAsync(string pod) => await PollAsync($"{pod} scheduled", o => o.Length > 0, TimeSpan.FromSeconds(60), "-n", ns, "get", "pod", pod, "-o", "jsonpath={.spec.nodeName}");
+        async Task<string> NodeOfAsync(string pod) => await cluster.PollAsync($"{pod} scheduled", o => o.Length > 0, TimeSpan.FromSeconds(60), "-n", ns, "get", "pod", pod, "-o", "jsonpath={.spec.nodeName}");
 
         // The bin-packing profile puts small pods on the node already busiest: all three together.
         for (int i = 1; i <= 3; i++)
@@ -268,7 +242,7 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
         Assert.NotEqual(await NodeOfAsync("big-1"), await NodeOfAsync("big-2"));
         Kubectl.Result third = await Kubectl.RunAsync(cluster.Kubeconfig, ["apply", "-f", "-"], Pod("big-3", "default-scheduler", big));
         Assert.True(third.ExitCode == 0, third.Output);
-        await PollAsync("big-3 unschedulable", o => o.Contains("0/2 nodes are available: 2 Insufficient cpu.", StringComparison.Ordinal), TimeSpan.FromSeconds(60),
+        await cluster.PollAsync("big-3 unschedulable", o => o.Contains("0/2 nodes are available: 2 Insufficient cpu.", StringComparison.Ordinal), TimeSpan.FromSeconds(60),
             "-n", ns, "get", "pod", "big-3", "-o", "jsonpath={.status.conditions[?(@.type==\"PodScheduled\")].message}");
         Assert.Equal("", (await Ok("-n", ns, "get", "pod", "big-3", "-o", "jsonpath={.spec.nodeName}")).Trim());
         await Ok("delete", "namespace", ns, "--wait=false");
@@ -343,11 +317,11 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
         // 2 s toleration ends, and the ReplicaSet's replacement runs on the first node.
         await cluster.StopAgentAsync(1);
         TimeSpan patience = NetnsCluster.NodeMonitorGracePeriod + TimeSpan.FromSeconds(60);
-        await PollAsync($"node {second} not ready", o => o == "Unknown", patience, "get", "node", second, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
+        await cluster.PollAsync($"node {second} not ready", o => o == "Unknown", patience, "get", "node", second, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
         const string Live = "jsonpath={range .items[*]}{.spec.nodeName}/{.status.phase}/{.metadata.deletionTimestamp} {end}";
-        await PollAsync("both replicas running on the first node", o => o.Split(' ').Count(r => r == $"{cluster.Nodes[0]}/Running/") == 2, patience,
+        await cluster.PollAsync("both replicas running on the first node", o => o.Split(' ').Count(r => r == $"{cluster.Nodes[0]}/Running/") == 2, patience,
             "-n", ns, "get", "pods", "-l", "app=heal", "-o", Live);
-        await PollAsync("heal available again", o => o == "2", patience, "-n", ns, "get", "deployment", "heal", "-o", "jsonpath={.status.availableReplicas}");
+        await cluster.PollAsync("heal available again", o => o == "2", patience, "-n", ns, "get", "deployment", "heal", "-o", "jsonpath={.status.availableReplicas}");
         Assert.Contains("node.kubernetes.io/unreachable", await Ok("get", "node", second, "-o", "jsonpath={.spec.taints[*].key}"), StringComparison.Ordinal);
 
         // Back again: the node is Ready, the evicted pod's container is stopped and the pod goes away, and the pod

@@ -12,7 +12,7 @@ namespace Navarch.E2E.Tests;
 /// the workloads and pods, stops the agents and the server by PID, and removes the namespaces, veths, bridge, mounts
 /// and data dirs.
 /// </summary>
-public sealed class NetnsCluster : IAsyncLifetime
+public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
 {
     private const int NodeCount = 2;
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
@@ -75,13 +75,7 @@ public sealed class NetnsCluster : IAsyncLifetime
 
     public Task<Kubectl.Result> KubectlAsync(params string[] args) => Kubectl.RunAsync(Kubeconfig, args, timeout: TimeSpan.FromSeconds(150));
 
-    /// <summary>Pods, events and the tails of the server's and agents' logs, for a failure message.</summary>
-    public async Task<string> DiagnosticsAsync()
-    {
-        Kubectl.Result pods = await KubectlAsync("get", "pods", "-A", "-o", "wide");
-        Kubectl.Result events = await KubectlAsync("get", "events", "-A", "--sort-by=.lastTimestamp");
-        return $"{pods.Output}\n{events.Output}\n{LogTails()}";
-    }
+    public Task<string> DiagnosticsAsync() => TestProcesses.DiagnosticsAsync(this, DataDir);
 
     public async Task InitializeAsync()
     {
@@ -90,11 +84,11 @@ public sealed class NetnsCluster : IAsyncLifetime
         string repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(binary)!, "..", "..", "..", "..", ".."));
         string images = Path.Combine(DataDir, "images");
         Directory.CreateDirectory(DataDir);
-        await RunAsync("bash", ["-c", $". scripts/lib/packages.sh && . scripts/lib/images.sh && build_images '{binary}' '{images}'"], repo);
+        await TestProcesses.RunAsync("bash", ["-c", $". scripts/lib/packages.sh && . scripts/lib/images.sh && build_images '{binary}' '{images}'"], repo);
 
-        await RunAsync("ip", ["link", "add", Bridge, "type", "bridge"]);
-        await RunAsync("ip", ["addr", "add", BridgeIp + "/24", "dev", Bridge]);
-        await RunAsync("ip", ["link", "set", Bridge, "up"]);
+        await TestProcesses.RunAsync("ip", ["link", "add", Bridge, "type", "bridge"]);
+        await TestProcesses.RunAsync("ip", ["addr", "add", BridgeIp + "/24", "dev", Bridge]);
+        await TestProcesses.RunAsync("ip", ["link", "set", Bridge, "up"]);
 
         int port = FreePort.Next();
         _serverUrl = $"https://{BridgeIp}:{port}";
@@ -114,14 +108,14 @@ public sealed class NetnsCluster : IAsyncLifetime
         for (int i = 1; i <= NodeCount; i++)
         {
             string ns = Namespace(i), host = $"{Bridge}h{i}", inside = $"{Bridge}n{i}";
-            await RunAsync("ip", ["netns", "add", ns]);
-            await RunAsync("ip", ["link", "add", host, "type", "veth", "peer", "name", inside]);
-            await RunAsync("ip", ["link", "set", inside, "netns", ns]);
-            await RunAsync("ip", ["link", "set", host, "master", Bridge, "up"]);
-            await RunAsync("ip", ["-n", ns, "addr", "add", NodeIp(i - 1) + "/24", "dev", inside]);
-            await RunAsync("ip", ["-n", ns, "link", "set", inside, "up"]);
-            await RunAsync("ip", ["-n", ns, "link", "set", "lo", "up"]);
-            await RunAsync("ip", ["-n", ns, "route", "add", "default", "via", BridgeIp]);
+            await TestProcesses.RunAsync("ip", ["netns", "add", ns]);
+            await TestProcesses.RunAsync("ip", ["link", "add", host, "type", "veth", "peer", "name", inside]);
+            await TestProcesses.RunAsync("ip", ["link", "set", inside, "netns", ns]);
+            await TestProcesses.RunAsync("ip", ["link", "set", host, "master", Bridge, "up"]);
+            await TestProcesses.RunAsync("ip", ["-n", ns, "addr", "add", NodeIp(i - 1) + "/24", "dev", inside]);
+            await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", inside, "up"]);
+            await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+            await TestProcesses.RunAsync("ip", ["-n", ns, "route", "add", "default", "via", BridgeIp]);
 
             string nodeDir = Path.Combine(DataDir, $"n{i}");
             Directory.CreateDirectory(Path.Combine(nodeDir, "agent", "images"));
@@ -160,7 +154,7 @@ public sealed class NetnsCluster : IAsyncLifetime
         if (_agents[index] is { } agent)
         {
             _agents[index] = null;
-            await StopAsync(agent);
+            await TestProcesses.StopAsync(agent);
         }
     }
 
@@ -174,19 +168,25 @@ public sealed class NetnsCluster : IAsyncLifetime
     {
         if (_server is { HasExited: false })
         {
-            // Workloads, then pods (graceful: each goes once its kubelet removed its sandbox and network namespace).
-            await KubectlAsync("delete", "deployments,replicasets,daemonsets,statefulsets,jobs,cronjobs", "--all", "-A", "--wait=false");
-            Kubectl.Result pods = await KubectlAsync("get", "pods", "-A", "-o", "json");
-            if (pods.ExitCode == 0)
+            // A test that failed with an agent stopped: start it again, so its pods are removed properly (their
+            // sandboxes' network namespaces with them) rather than left behind.
+            for (int i = 0; i < NodeCount; i++)
             {
-                foreach (JsonElement pod in JsonDocument.Parse(pods.Stdout).RootElement.GetProperty("items").EnumerateArray())
+                if (_agents[i] is null && Directory.Exists(Path.Combine(DataDir, $"n{i + 1}")))
                 {
-                    JsonElement meta = pod.GetProperty("metadata");
-                    await KubectlAsync("delete", "pod", "-n", meta.GetProperty("namespace").GetString()!, meta.GetProperty("name").GetString()!, "--wait=false");
+                    StartAgent(i);
+                    try
+                    {
+                        await WaitForReadyAsync(i);
+                    }
+                    catch (Exception e) when (e is Xunit.Sdk.XunitException)
+                    {
+                        // Cleaning up goes on regardless.
+                    }
                 }
-
-                await Kubectl.RunAsync(Kubeconfig, ["wait", "--for=delete", "pods", "--all", "-A", "--timeout=60s"], timeout: TimeSpan.FromSeconds(70));
             }
+
+            await TestProcesses.DeletePodsAsync(Kubeconfig);
         }
 
         for (int i = 0; i < NodeCount; i++)
@@ -196,7 +196,7 @@ public sealed class NetnsCluster : IAsyncLifetime
 
         if (_server is not null)
         {
-            await StopAsync(_server);
+            await TestProcesses.StopAsync(_server);
         }
 
         for (int i = 1; i <= NodeCount; i++)
@@ -204,22 +204,19 @@ public sealed class NetnsCluster : IAsyncLifetime
             LeftoverShims.Kill(Path.Combine(DataDir, $"n{i}"));
         }
 
-        foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(DataDir + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
-        {
-            await RunAsync("umount", ["-l", mount]);
-        }
+        await TestProcesses.UnmountUnderAsync(DataDir);
 
         for (int i = 1; i <= NodeCount; i++)
         {
             if (File.Exists($"/run/netns/{Namespace(i)}"))
             {
-                await RunAsync("ip", ["netns", "delete", Namespace(i)]);
+                await TestProcesses.RunAsync("ip", ["netns", "delete", Namespace(i)]);
             }
         }
 
         if (Directory.Exists($"/sys/class/net/{Bridge}"))
         {
-            await RunAsync("ip", ["link", "delete", Bridge]);
+            await TestProcesses.RunAsync("ip", ["link", "delete", Bridge]);
         }
 
         if (Directory.Exists(DataDir))
@@ -228,74 +225,18 @@ public sealed class NetnsCluster : IAsyncLifetime
         }
     }
 
-    private Process Start(string file, string name, string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+    private Process Start(string file, string name, string[] args) => TestProcesses.StartLogged(file, args, Path.Combine(DataDir, name + ".log"));
 
-        Process process = Process.Start(start)!;
-        var log = new StreamWriter(Path.Combine(DataDir, name + ".log"), append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        if (!process.HasExited)
-        {
-            await RunAsync("kill", ["-TERM", process.Id.ToString()]);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-        }
-
-        process.Dispose();
-    }
 
     private async Task WaitForAsync(Func<Task<bool>> condition, string what, Process watched)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.False(watched.HasExited, $"navarch exited while waiting for {what}:\n{LogTails()}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}:\n{LogTails()}");
+            Assert.False(watched.HasExited, $"navarch exited while waiting for {what}:\n{TestProcesses.LogTails(DataDir)}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}:\n{TestProcesses.LogTails(DataDir)}");
             await Task.Delay(300);
         }
     }
 
-    /// <summary>The last lines of each process's log, for a failure message (the logs go with the data dir).</summary>
-    private string LogTails() => string.Join('\n', Directory.GetFiles(DataDir, "*.log").Select(f =>
-    {
-        using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        string[] lines = new StreamReader(stream).ReadToEnd().Split('\n');
-        return $"--- {Path.GetFileName(f)}\n" + string.Join('\n', lines.TakeLast(25));
-    }));
-
-    private static async Task RunAsync(string file, string[] args, string workingDirectory = "/")
-    {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using Process p = Process.Start(info)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0 || file is "umount" or "kill", $"{file} {string.Join(' ', args)} failed: {await err}");
-    }
 }
