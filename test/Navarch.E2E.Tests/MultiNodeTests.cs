@@ -10,36 +10,15 @@ namespace Navarch.E2E.Tests;
 /// </summary>
 public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCluster>
 {
-    private const string Web = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          replicas: 2
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec:
-              terminationGracePeriodSeconds: 1
+    // One replica per node (required anti-affinity), behind a NodePort Service, a headless one and a sticky one.
+    private static readonly string Web = Workloads.HelloWeb(serviceType: "NodePort", podSpec: """
               affinity:
                 podAntiAffinity:
                   requiredDuringSchedulingIgnoredDuringExecution:
                   - topologyKey: kubernetes.io/hostname
                     labelSelector: {matchLabels: {app: web}}
-              containers:
-              - name: httpd
-                image: busybox:1.35
-                command: ["sh", "-c", "mkdir -p /www && echo \"hello from $(hostname)\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
-                ports: [{name: http, containerPort: 8080}]
-                readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web}
-        spec:
-          type: NodePort
-          selector: {app: web}
-          ports: [{name: http, port: 80, targetPort: http}]
+        """) + """
+
         ---
         apiVersion: v1
         kind: Service

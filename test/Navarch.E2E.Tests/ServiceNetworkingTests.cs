@@ -9,30 +9,8 @@ namespace Navarch.E2E.Tests;
 /// </summary>
 public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
-    private const string Web = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          replicas: 2
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec:
-              terminationGracePeriodSeconds: 1
-              containers:
-              - name: httpd
-                image: busybox:1.35
-                command: ["sh", "-c", "mkdir -p /www && echo \"hello from $(hostname)\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
-                ports: [{name: http, containerPort: 8080}]
-                readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web}
-        spec:
-          selector: {app: web}
-          ports: [{name: http, port: 80, targetPort: http}]
+    private static readonly string Web = Workloads.HelloWeb() + """
+
         ---
         apiVersion: v1
         kind: Pod
