@@ -14,6 +14,7 @@ public sealed class NavarchNode : IAsyncLifetime, ITestCluster
 {
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
     private Process? _process;
+    private string[] _arguments = [];
 
     public NavarchNode()
     {
@@ -55,23 +56,43 @@ public sealed class NavarchNode : IAsyncLifetime, ITestCluster
         string cidr = $"10.{100 + Random.Shared.Next(50)}.0.0/16";
         string serviceNet = $"10.{200 + Random.Shared.Next(50)}";
         string hostIp = HostIp();
-        _process = TestProcesses.StartLogged("dotnet", [
+        _arguments = [
             binary, "server", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1",
             "--write-kubeconfig", Kubeconfig, "--node-name", NodeName, "--kubelet-port", FreePort.Next().ToString(),
             "--cluster-cidr", cidr, "--bridge-name", Bridge,
             // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
             "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
             "--node-ip", hostIp, "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
-        ], Path.Combine(DataDir, "server.log"));
+        ];
+        await StartAsync();
+    }
+
+    /// <summary>
+    /// Stops the server with SIGTERM (its agent and containerd with it; the containers live on) and starts it again
+    /// on the same data dir and flags, returning once its kubelet has reported the node Ready again.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await TestProcesses.StopAsync(_process!);
+        _process = null;
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        DateTime started = DateTime.UtcNow.AddSeconds(-1);
+        _process = TestProcesses.StartLogged("dotnet", _arguments, Path.Combine(DataDir, "server.log"));
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            Assert.False(_process.HasExited, "navarch server exited");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "the node did not become Ready in 90 s");
+            Assert.False(_process.HasExited, "navarch server exited:\n" + TestProcesses.LogTails(DataDir));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "the node did not become Ready in 90 s:\n" + TestProcesses.LogTails(DataDir));
             if (File.Exists(Kubeconfig))
             {
-                Kubectl.Result node = await KubectlAsync("get", "node", NodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
-                if (node.ExitCode == 0 && node.Stdout.Trim() == "True")
+                // Ready as reported by this run's kubelet (a restart finds the last run's status in the store).
+                Kubectl.Result node = await KubectlAsync("get", "node", NodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].lastHeartbeatTime}");
+                if (node.ExitCode == 0 && node.Stdout.Trim().Split(' ') is ["True", var heartbeat]
+                    && DateTime.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal) >= started)
                 {
                     return;
                 }

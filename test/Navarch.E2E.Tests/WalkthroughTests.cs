@@ -248,4 +248,28 @@ public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNo
             "-n", "kube-node-lease", "get", "lease", node.NodeName, "-o", Renew());
         Assert.Equal(node.NodeName, (await node.OkAsync("-n", "kube-node-lease", "get", "lease", node.NodeName, "-o", "jsonpath={.metadata.ownerReferences[0].name}")).Trim());
     }
+
+    [Fact]
+    public async Task A_server_restarted_on_its_data_dir_resumes_the_cluster_and_adopts_its_containers()
+    {
+        const string ns = "walk-restart";
+        await NamespaceAsync(ns);
+        await node.OkAsync("-n", ns, "create", "configmap", "kept", "--from-literal=written=before");
+        await node.ApplyAsync(Deployment(ns, "steady", 2));
+        await RunningAsync(ns, "steady", 2);
+        const string Containers = "jsonpath={range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID}/{.status.containerStatuses[0].restartCount} {end}";
+        string before = (await node.OkAsync("-n", ns, "get", "pods", "-l", "app=steady", "-o", Containers)).Trim();
+
+        await node.RestartAsync();
+
+        // Everything acknowledged before is there, and the running pods are the same containers, not restarted.
+        Assert.Equal("before", (await node.OkAsync("-n", ns, "get", "configmap", "kept", "-o", "jsonpath={.data.written}")).Trim());
+        await RunningAsync(ns, "steady", 2);
+        Assert.Equal(before, (await node.OkAsync("-n", ns, "get", "pods", "-l", "app=steady", "-o", Containers)).Trim());
+
+        // And the cluster goes on working: a scale-up after the restart runs.
+        await node.OkAsync("-n", ns, "scale", "deployment/steady", "--replicas=3");
+        await RunningAsync(ns, "steady", 3);
+        await node.OkAsync("delete", "namespace", ns, "--wait=false");
+    }
 }
