@@ -39,6 +39,18 @@ public sealed class KubeletOptions
     /// <summary>The port of the kubelet's HTTPS API (logs, exec, attach, port-forward, stats), published in the Node status.</summary>
     public int KubeletPort { get; init; } = 10250;
 
+    /// <summary>Resources set aside for Kubernetes' own daemons (<c>--kube-reserved</c>), taken off allocatable.</summary>
+    public IReadOnlyDictionary<string, k8s.Models.ResourceQuantity> KubeReserved { get; init; } = new Dictionary<string, k8s.Models.ResourceQuantity>();
+
+    /// <summary>Resources set aside for the operating system (<c>--system-reserved</c>), taken off allocatable.</summary>
+    public IReadOnlyDictionary<string, k8s.Models.ResourceQuantity> SystemReserved { get; init; } = new Dictionary<string, k8s.Models.ResourceQuantity>();
+
+    /// <summary>Hard eviction thresholds (<c>--eviction-hard</c>): the pressure conditions, and taken off allocatable.</summary>
+    public IReadOnlyList<Node.EvictionThreshold> EvictionHard { get; init; } = Node.EvictionThreshold.ParseList(Node.EvictionThreshold.Defaults);
+
+    /// <summary>Reads the node's memory, disk and PIDs for each status update (given the data dir); tests supply their own.</summary>
+    public Func<string, Node.NodeReadings> Readings { get; init; } = Node.NodeReadings.Read;
+
     /// <summary>The node's InternalIP (the kubelet's <c>--node-ip</c>); null for the address of the interface the default route leaves by.</summary>
     public string? NodeIp { get; init; }
 

@@ -108,4 +108,39 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         V1Pod done = await WaitPodAsync(client, "done", p => p.Status?.Phase == "Succeeded", "restartPolicy OnFailure pod Succeeded");
         Assert.Equal("Completed", done.Status.ContainerStatuses[0].State.Terminated.Reason);
     }
+
+    [Fact]
+    public async Task Killing_containerd_under_the_kubelet_is_survived()
+    {
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        Kubernetes client = node.Client;
+        string nodeName = node.Options.NodeName;
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("before", nodeName, "sleep 3600"), "default");
+        V1Pod running = await WaitPodAsync(client, "before", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
+        string containerId = running.Status.ContainerStatuses[0].ContainerID;
+
+        // containerd dies hard (SIGKILL, no clean-up): the supervisor starts another on the same root and state dirs.
+        int killed = node.Kubelet.Containerd!.ProcessId;
+        Assert.NotEqual(0, killed);
+        using (var containerd = System.Diagnostics.Process.GetProcessById(killed))
+        {
+            containerd.Kill();
+        }
+
+        await KubeletNode.WaitAsync(() => Task.FromResult<string?>(node.Kubelet.Containerd.ProcessId is int pid && pid != 0 && pid != killed ? "restarted" : null), "containerd restarted");
+
+        // The running container lived on under its shim: the same container, not restarted, still Ready.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        V1Pod after = await client.CoreV1.ReadNamespacedPodAsync("before", "default");
+        Assert.Equal(containerId, after.Status.ContainerStatuses[0].ContainerID);
+        Assert.Equal(0, after.Status.ContainerStatuses[0].RestartCount);
+        Assert.NotNull(after.Status.ContainerStatuses[0].State.Running);
+        Assert.Contains(after.Status.Conditions, c => c.Type == "Ready" && c.Status == "True");
+
+        // And the node goes on working: a new pod starts through the new containerd, and the node stays Ready.
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("after", nodeName, "sleep 3600"), "default");
+        await WaitPodAsync(client, "after", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "a new pod Running");
+        V1Node n = await client.CoreV1.ReadNodeAsync(nodeName);
+        Assert.Equal("True", n.Status.Conditions.Single(c => c.Type == "Ready").Status);
+    }
 }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Kubelet.Node;
 using Navarch.Testing;
 
 namespace Navarch.Kubelet.Tests;
@@ -34,7 +35,7 @@ internal sealed class KubeletNode : IAsyncDisposable
 
     public string Socket => Kubelet.RuntimeEndpoint!;
 
-    public static async Task<KubeletNode> StartAsync(ITestOutputHelper output)
+    public static async Task<KubeletNode> StartAsync(ITestOutputHelper output, Func<string, NodeReadings>? readings = null, string kubeReserved = "", string systemReserved = "")
     {
         Assert.True(Environment.UserName == "root", "the kubelet end-to-end tests run containerd and must run as root");
         TestImages.EnsurePackages();
@@ -54,6 +55,9 @@ internal sealed class KubeletNode : IAsyncDisposable
             KubeletBindAddress = System.Net.IPAddress.Loopback,
             ServingCertificate = api.Server.Pki.IssueServing("node-" + suffix, ["node-" + suffix], [System.Net.IPAddress.Loopback]),
             ClientCa = api.Server.Pki.Ca,
+            Readings = readings ?? NodeReadings.Read,
+            KubeReserved = ReservedResources.Parse(kubeReserved),
+            SystemReserved = ReservedResources.Parse(systemReserved),
         };
         var node = new KubeletNode(api, options, output, loggers);
         try

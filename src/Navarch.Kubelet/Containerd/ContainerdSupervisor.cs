@@ -18,7 +18,8 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _logLock = new();
-    private Process? _process;
+    private volatile Process? _process;
+    private long _startedAt;
     private StreamWriter? _log;
     private Task? _loop;
 
@@ -38,7 +39,21 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
     public string Endpoint => _config.Socket;
 
     /// <summary>The process id of the running containerd, or 0.</summary>
-    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+    public int ProcessId
+    {
+        get
+        {
+            try
+            {
+                return _process is { HasExited: false } p ? p.Id : 0;
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed by the supervisor between the read and the call: exited.
+                return 0;
+            }
+        }
+    }
 
     /// <summary>Writes the config, starts containerd, and waits until its CRI plugin answers.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -79,6 +94,7 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _startedAt = _time.GetTimestamp();
         _process = process;
         LogStarted(_logger, process.Id, _config.Socket);
     }
@@ -134,19 +150,28 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
         TimeSpan backoff = TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
         {
-            Process process = _process!;
-            try
+            if (_process is { } process)
             {
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                try
+                {
+                    await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                // Back off while it keeps dying; a containerd that ran a while starts over at 1 s.
+                if (_time.GetElapsedTime(_startedAt) > TimeSpan.FromMinutes(1))
+                {
+                    backoff = TimeSpan.FromSeconds(1);
+                }
+
+                LogExited(_logger, process.ExitCode, backoff.TotalSeconds);
+                _process = null;
+                process.Dispose();
             }
 
-            long startedAt = _time.GetTimestamp();
-            LogExited(_logger, process.ExitCode, backoff.TotalSeconds);
-            process.Dispose();
             try
             {
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
@@ -162,8 +187,7 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
                 LogRestartFailed(_logger, e.Message);
             }
 
-            // Back off while it keeps dying; a containerd that ran a while starts over at 1 s.
-            backoff = _time.GetElapsedTime(startedAt) > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
     }
 

@@ -137,12 +137,12 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
         Node = current;
 
         DateTime now = time.GetUtcNow().UtcDateTime;
-        long memory = HostInfo.MemoryBytes();
+        NodeReadings readings = options.Readings(options.DataDir);
         var capacity = new Dictionary<string, ResourceQuantity>
         {
             ["cpu"] = new(HostInfo.CpuCount.ToString(CultureInfo.InvariantCulture)),
-            ["memory"] = new($"{memory / 1024}Ki"),
-            ["ephemeral-storage"] = new($"{HostInfo.DiskBytes(options.DataDir) / 1024}Ki"),
+            ["memory"] = new($"{readings.MemoryCapacity / 1024}Ki"),
+            ["ephemeral-storage"] = new($"{readings.NodeFsCapacity / 1024}Ki"),
             ["pods"] = new("110"),
         };
 
@@ -151,15 +151,16 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
         var conditions = new List<V1NodeCondition>
         {
             Condition(current, "Ready", notReady is null ? "True" : "False", notReady is null ? "KubeletReady" : "KubeletNotReady", notReady is null ? "kubelet is posting ready status" : $"container runtime not ready: {notReady.Type}: {notReady.Message}", now),
-            Condition(current, "MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now),
-            Condition(current, "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
-            Condition(current, "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now),
         };
+        foreach ((string type, bool pressure, string reason, string message) in NodeAllocatable.Pressure(readings, options.EvictionHard))
+        {
+            conditions.Add(Condition(current, type, pressure ? "True" : "False", reason, message, now));
+        }
 
         var status = new V1NodeStatus
         {
             Capacity = capacity,
-            Allocatable = capacity,
+            Allocatable = NodeAllocatable.Compute(capacity, options.KubeReserved, options.SystemReserved, options.EvictionHard),
             Conditions = conditions,
             Addresses = [new V1NodeAddress { Address = options.InternalIp, Type = "InternalIP" }, new V1NodeAddress { Address = options.NodeName, Type = "Hostname" }],
             DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = options.KubeletPort } },

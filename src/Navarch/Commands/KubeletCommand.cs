@@ -23,8 +23,10 @@ internal static class KubeletCommand
         var clientCa = new Option<string?>("--client-ca-file") { Description = "CA (PEM) of the clients the kubelet API accepts (the API server's kubelet client certificate)" };
         var bridge = new Option<string>("--bridge-name") { Description = "The pod network bridge", DefaultValueFactory = _ => "navarch0" };
         Option<string?> nodeIp = NodeIpOption();
+        var resources = new NodeResourceFlags();
         var command = new Command(name, description) { kubeconfig, nodeName, nodeIp, dataDir, endpoint, podCidr, clusterDns, kubeletPort, tlsCert, tlsKey, clientCa, bridge };
         join.AddTo(command, kubeconfig);
+        resources.AddTo(command);
         var proxyFlags = new ProxyCommand.AgentFlags();
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network of the whole cluster (the proxy masquerades traffic from outside it)", DefaultValueFactory = _ => "10.42.0.0/16" };
         if (withProxy)
@@ -52,6 +54,9 @@ internal static class KubeletCommand
             {
                 NodeName = node,
                 NodeIp = ParseNodeIp(parse.GetValue(nodeIp)),
+                KubeReserved = resources.KubeReserved(parse),
+                SystemReserved = resources.SystemReserved(parse),
+                EvictionHard = resources.EvictionHard(parse),
                 DataDir = parse.GetValue(dataDir)!,
                 ContainerRuntimeEndpoint = parse.GetValue(endpoint),
                 DefaultPodCidr = parse.GetValue(podCidr)!,

@@ -22,6 +22,7 @@ internal static partial class ServerCommand
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
         Option<string?> nodeIp = KubeletCommand.NodeIpOption();
+        var resources = new NodeResourceFlags();
         var token = new Option<string?>("--token", "-t") { Description = "The join token agents use (a K10 token or its secret); default: kept in <data-dir>/server/token, generated on first start" };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "ClusterIP of the kube-dns Service, the pods' nameserver", DefaultValueFactory = _ => "10.43.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
@@ -36,6 +37,7 @@ internal static partial class ServerCommand
         var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
+        resources.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -91,6 +93,9 @@ internal static partial class ServerCommand
                 {
                     NodeName = thisNode,
                     NodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)),
+                    KubeReserved = resources.KubeReserved(parse),
+                    SystemReserved = resources.SystemReserved(parse),
+                    EvictionHard = resources.EvictionHard(parse),
                     DataDir = options.DataDir,
                     NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                     ClusterDns = parse.GetValue(clusterDns)!,
