@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
 . scripts/lib/images.sh
 
-# etcd-server: the etcd conformance fixture starts a real etcd on loopback.
-ensure_packages etcd-server
+# etcd-server: the etcd conformance fixture starts a real etcd on loopback. docker-registry and apache2-utils
+# (htpasswd): the image pull tests run a private registry on loopback.
+ensure_packages etcd-server docker-registry apache2-utils
 # containerd, runc, CNI plugins, catatonit, busybox-static: the kubelet end-to-end tests run real pods.
 ensure_image_packages
 

@@ -157,4 +157,64 @@ public sealed class SpecValidationTests(ServerFixture fixture) : IClassFixture<S
         await AssertInvalid(() => _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd), "metadata.name", "must be spec.names.plural");
         await AssertInvalid(() => _client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd), "spec.versions", "exactly one version marked as storage version");
     }
+
+    [Fact]
+    public async Task Secrets_of_well_known_types_need_their_keys_and_stringData_is_merged_into_data()
+    {
+        V1Secret Secret(string name, string type, Dictionary<string, string> data) =>
+            new() { Metadata = Meta(name), Type = type, StringData = data };
+
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-pull", "kubernetes.io/dockerconfigjson", []), "default"), "data[.dockerconfigjson]", "Required value");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-pull", "kubernetes.io/dockerconfigjson", new() { [".dockerconfigjson"] = "{not json" }), "default"), "data[.dockerconfigjson]", "<secret contents redacted>");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-tls", "kubernetes.io/tls", new() { ["tls.crt"] = "x" }), "default"), "data[tls.key]", "Required value");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-basic", "kubernetes.io/basic-auth", []), "default"), "data[username]", "Required value");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-ssh", "kubernetes.io/ssh-auth", []), "default"), "data[ssh-privatekey]", "Required value");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("bad-token", "kubernetes.io/service-account-token", []), "default"), "metadata.annotations[kubernetes.io/service-account.name]", "Required value");
+        await AssertInvalid(() => _client.CoreV1.CreateNamespacedSecretAsync(Secret("too-big", "Opaque", new() { ["big"] = new string('x', 1024 * 1024 + 1) }), "default"), "data", "may not be more than 1048576 bytes");
+        Assert.DoesNotContain((await _client.CoreV1.ListNamespacedSecretAsync("default")).Items, s => s.Metadata.Name.StartsWith("bad-", StringComparison.Ordinal) || s.Metadata.Name == "too-big");
+
+        V1Secret pull = Secret("good-pull", "kubernetes.io/dockerconfigjson", new() { [".dockerconfigjson"] = "{\"auths\":{}}" });
+        pull.Data = new Dictionary<string, byte[]> { ["note"] = "from data"u8.ToArray(), ["both"] = "data"u8.ToArray() };
+        pull.StringData["both"] = "stringData";
+        V1Secret created = await _client.CoreV1.CreateNamespacedSecretAsync(pull, "default");
+        V1Secret read = await _client.CoreV1.ReadNamespacedSecretAsync("good-pull", "default");
+        foreach (V1Secret s in new[] { created, read })
+        {
+            Assert.Null(s.StringData);
+            Assert.Equal([".dockerconfigjson", "both", "note"], s.Data.Keys.Order(StringComparer.Ordinal).ToArray());
+            Assert.Equal("stringData", System.Text.Encoding.UTF8.GetString(s.Data["both"]));
+        }
+
+        await _client.CoreV1.DeleteNamespacedSecretAsync("good-pull", "default");
+    }
+
+    [Fact]
+    public async Task A_pod_without_imagePullSecrets_gets_its_service_accounts()
+    {
+        var account = new V1ServiceAccount { Metadata = Meta("puller"), ImagePullSecrets = [new V1LocalObjectReference { Name = "regcred" }] };
+        await _client.CoreV1.CreateNamespacedServiceAccountAsync(account, "default");
+        V1Pod Pod(string name) => new()
+        {
+            Metadata = Meta(name),
+            Spec = new V1PodSpec { ServiceAccountName = "puller", Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
+        };
+
+        V1Pod inherited = await _client.CoreV1.CreateNamespacedPodAsync(Pod("sa-pull-inherits"), "default");
+        Assert.Equal(["regcred"], inherited.Spec.ImagePullSecrets.Select(s => s.Name));
+
+        V1Pod own = Pod("sa-pull-own");
+        own.Spec.ImagePullSecrets = [new V1LocalObjectReference { Name = "mine" }];
+        Assert.Equal(["mine"], (await _client.CoreV1.CreateNamespacedPodAsync(own, "default")).Spec.ImagePullSecrets.Select(s => s.Name));
+
+        V1Pod plain = Pod("sa-pull-none");
+        plain.Spec.ServiceAccountName = null;
+        Assert.Null((await _client.CoreV1.CreateNamespacedPodAsync(plain, "default")).Spec.ImagePullSecrets);
+
+        foreach (string name in new[] { "sa-pull-inherits", "sa-pull-own", "sa-pull-none" })
+        {
+            await _client.CoreV1.DeleteNamespacedPodAsync(name, "default", new V1DeleteOptions { GracePeriodSeconds = 0 });
+        }
+
+        await _client.CoreV1.DeleteNamespacedServiceAccountAsync("puller", "default");
+    }
 }

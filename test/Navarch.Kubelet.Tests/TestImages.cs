@@ -45,7 +45,7 @@ internal static class TestImages
         await OciImageBuilder.BuildFileAsync(new OciImageSpec { Name = Busybox, RootDirectory = busybox, Cmd = ["sh"] }, Path.Combine(folder, "busybox.tar"));
     }
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {

@@ -211,8 +211,20 @@ public static class CoreStrategies
             {
                 s.Type = "Opaque";
             }
+
+            // stringData is write-only: merged into data (its values win) and never stored, as Kubernetes converts it.
+            if (s.StringData is { Count: > 0 })
+            {
+                s.Data ??= new Dictionary<string, byte[]>();
+                foreach (KeyValuePair<string, string> kv in s.StringData)
+                {
+                    s.Data[kv.Key] = System.Text.Encoding.UTF8.GetBytes(kv.Value ?? "");
+                }
+            }
+
+            s.StringData = null;
         },
-        Validation = s => DataKeys(s.Data?.Keys.Concat(s.StringData?.Keys ?? []), "data"),
+        Validation = SecretContents,
         UpdateValidation = (s, old) =>
         {
             var errors = Immutable(old.Immutable, () => KubernetesSerialization.JsonEquals(s.Data, old.Data)).ToList();
@@ -271,6 +283,86 @@ public static class CoreStrategies
         Columns = [new("Holder", "string", "", "Holder of the lease"), TableColumn.AgeColumn],
         Cells = (l, now) => [l.Spec?.HolderIdentity ?? "", Age.Of(l.Metadata.CreationTimestamp, now)],
     };
+
+    /// <summary>Kubernetes' ValidateSecret: data keys, the 1 MiB limit, and the keys each well-known type requires.</summary>
+    private static IEnumerable<FieldError> SecretContents(V1Secret s)
+    {
+        IDictionary<string, byte[]> data = s.Data ?? new Dictionary<string, byte[]>();
+        foreach (FieldError e in DataKeys(data.Keys, "data"))
+        {
+            yield return e;
+        }
+
+        long size = data.Sum(kv => (long)kv.Key.Length + (kv.Value?.Length ?? 0));
+        if (size > MaxSecretSize)
+        {
+            yield return new FieldError(FieldErrorType.TooLong, "data", "", $"may not be more than {MaxSecretSize} bytes");
+        }
+
+        switch (s.Type)
+        {
+            case "kubernetes.io/service-account-token":
+                if (s.Metadata.Annotations?.TryGetValue("kubernetes.io/service-account.name", out string? account) != true || string.IsNullOrEmpty(account))
+                {
+                    yield return new FieldError(FieldErrorType.Required, "metadata.annotations[kubernetes.io/service-account.name]", null, "");
+                }
+
+                break;
+            case "kubernetes.io/dockercfg":
+            case "kubernetes.io/dockerconfigjson":
+                string key = s.Type == "kubernetes.io/dockercfg" ? ".dockercfg" : ".dockerconfigjson";
+                if (!data.TryGetValue(key, out byte[]? config))
+                {
+                    yield return new FieldError(FieldErrorType.Required, $"data[{key}]", null, "");
+                }
+                else if (JsonError(config) is { } error)
+                {
+                    yield return new FieldError(FieldErrorType.Invalid, $"data[{key}]", "<secret contents redacted>", error);
+                }
+
+                break;
+            case "kubernetes.io/basic-auth":
+                if (!data.ContainsKey("username") && !data.ContainsKey("password"))
+                {
+                    yield return new FieldError(FieldErrorType.Required, "data[username]", null, "");
+                    yield return new FieldError(FieldErrorType.Required, "data[password]", null, "");
+                }
+
+                break;
+            case "kubernetes.io/ssh-auth":
+                if (!data.TryGetValue("ssh-privatekey", out byte[]? sshKey) || sshKey.Length == 0)
+                {
+                    yield return new FieldError(FieldErrorType.Required, "data[ssh-privatekey]", null, "");
+                }
+
+                break;
+            case "kubernetes.io/tls":
+                foreach (string tlsKey in new[] { "tls.key", "tls.crt" })
+                {
+                    if (!data.ContainsKey(tlsKey))
+                    {
+                        yield return new FieldError(FieldErrorType.Required, $"data[{tlsKey}]", null, "");
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private const long MaxSecretSize = 1024 * 1024;
+
+    private static string? JsonError(byte[]? bytes)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(bytes ?? []);
+            return null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return e.Message;
+        }
+    }
 
     private static IEnumerable<FieldError> DataKeys(IEnumerable<string>? keys, string path)
     {

@@ -37,7 +37,7 @@ internal sealed partial class PodWorker
     private readonly ILogger _logger;
     private readonly System.Threading.Channels.Channel<bool> _signal = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, ContainerView> _views = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _pullBackoffUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Until, TimeSpan Delay, DateTimeOffset FailedAt, string? Failure)> _pullBackoff = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _terminationMessages = new(StringComparer.Ordinal);
     private readonly HashSet<string> _backoffEventSent = new(StringComparer.Ordinal);
     private readonly RestartBackoff _backoff;
@@ -279,30 +279,77 @@ internal sealed partial class PodWorker
             return null;
         }
 
-        if (_pullBackoffUntil.TryGetValue(spec.Image, out DateTimeOffset until) && _time.GetUtcNow() < until)
+        DateTimeOffset now = _time.GetUtcNow();
+        if (_pullBackoff.TryGetValue(spec.Image, out var backoff) && now < backoff.Until)
         {
-            view.WaitingReason = "ImagePullBackOff";
-            view.WaitingMessage = $"Back-off pulling image \"{spec.Image}\"";
+            // The kubelet re-syncs a pod whose pull failed only after its worker back-off (10 s), so ErrImagePull
+            // stays that long before ImagePullBackOff shows.
+            bool recent = now - backoff.FailedAt < InitialBackoff;
+            view.WaitingReason = recent ? "ErrImagePull" : "ImagePullBackOff";
+            view.WaitingMessage = recent ? backoff.Failure : $"Back-off pulling image \"{spec.Image}\"";
             return null;
         }
 
+        IReadOnlyList<AuthConfig> credentials = (await PullSecretsAsync(pod, cancellationToken).ConfigureAwait(false)).Lookup(spec.Image);
         _events.Event(pod, "Normal", "Pulling", $"Pulling image \"{spec.Image}\"");
-        try
+        string? failure = null;
+        // As the kubelet: anonymous when no secret matches the image, else each matching credential in turn.
+        foreach (AuthConfig? auth in credentials.Count == 0 ? new AuthConfig?[] { null } : credentials.ToArray<AuthConfig?>())
         {
-            PullImageResponse pulled = await _cri.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = spec.Image }, SandboxConfig = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            _pullBackoffUntil.Remove(spec.Image);
-            _events.Event(pod, "Normal", "Pulled", $"Successfully pulled image \"{spec.Image}\"");
-            ImageStatusResponse status = await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = pulled.ImageRef } }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return status.Image?.Id ?? pulled.ImageRef;
+            try
+            {
+                PullImageResponse pulled = await _cri.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = spec.Image }, Auth = auth, SandboxConfig = sandboxConfig }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _pullBackoff.Remove(spec.Image);
+                _events.Event(pod, "Normal", "Pulled", $"Successfully pulled image \"{spec.Image}\"");
+                ImageStatusResponse status = await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = pulled.ImageRef } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return status.Image?.Id ?? pulled.ImageRef;
+            }
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+            {
+                failure = e.Status.Detail;
+            }
         }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+
+        // Image pull back-off: 10 s doubling to 5 min per image, as the kubelet's.
+        TimeSpan delay = backoff.Delay == TimeSpan.Zero ? InitialBackoff : TimeSpan.FromTicks(Math.Min(backoff.Delay.Ticks * 2, MaxBackoff.Ticks));
+        _pullBackoff[spec.Image] = (now + delay, delay, now, failure);
+        _events.Event(pod, "Warning", "Failed", $"Failed to pull image \"{spec.Image}\": {failure}");
+        view.WaitingReason = "ErrImagePull";
+        view.WaitingMessage = failure;
+        return null;
+    }
+
+    /// <summary>
+    /// The pod's imagePullSecrets as a keyring; secrets that cannot be read are left out with the kubelet's
+    /// FailedToRetrieveImagePullSecret event, and the pull is still tried.
+    /// </summary>
+    private async Task<PullCredentials> PullSecretsAsync(V1Pod pod, CancellationToken cancellationToken)
+    {
+        var secrets = new List<V1Secret>();
+        var missing = new List<string>();
+        foreach (V1LocalObjectReference reference in pod.Spec.ImagePullSecrets ?? [])
         {
-            _pullBackoffUntil[spec.Image] = _time.GetUtcNow() + InitialBackoff;
-            _events.Event(pod, "Warning", "Failed", $"Failed to pull image \"{spec.Image}\": {e.Status.Detail}");
-            view.WaitingReason = "ErrImagePull";
-            view.WaitingMessage = e.Status.Detail;
-            return null;
+            if (string.IsNullOrEmpty(reference.Name))
+            {
+                continue;
+            }
+
+            try
+            {
+                secrets.Add(await _client.CoreV1.ReadNamespacedSecretAsync(reference.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                missing.Add(reference.Name);
+            }
         }
+
+        if (missing.Count > 0)
+        {
+            _events.Event(pod, "Warning", "FailedToRetrieveImagePullSecret", $"Unable to retrieve some image pull secrets ({string.Join(", ", missing)}); attempting to pull the image may not succeed.");
+        }
+
+        return PullCredentials.From(secrets);
     }
 
     private async Task PostStatusAsync(V1Pod pod, bool sandboxReady, string? podIp, bool initialized, (string Reason, string Message)? failure, CancellationToken cancellationToken)
