@@ -138,9 +138,16 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
         Assert.Equal("out\n", failed.Stdout);
         Assert.Contains("err", failed.Stderr, StringComparison.Ordinal);
 
-        Kubectl.Result piped = await Kubectl.RunAsync(node.Kubeconfig, ["exec", "-i", "logger", "--", "sh", "-c", "tr a-z A-Z"], "hello stdin\n");
+        // kubectl 1.32 speaks v5.channel.k8s.io over WebSocket first (it logs "RemoteCommand fallback" at -v=4 when
+        // it has to drop to SPDY); v5's close signal is what ends `tr`'s input here.
+        Kubectl.Result piped = await Kubectl.RunAsync(node.Kubeconfig, ["exec", "-v=4", "-i", "logger", "--", "sh", "-c", "tr a-z A-Z"], "hello stdin\n");
         Assert.True(piped.ExitCode == 0, piped.Output);
         Assert.Equal("HELLO STDIN\n", piped.Stdout);
+        Assert.DoesNotContain("fallback", piped.Stderr, StringComparison.OrdinalIgnoreCase);
+        Kubectl.Result overWebSocket = await node.KubectlAsync("exec", "-v=4", "logger", "--", "sh", "-c", "echo ws; echo err >&2; exit 5");
+        Assert.Equal((5, "ws\n"), (overWebSocket.ExitCode, overWebSocket.Stdout));
+        Assert.Contains("err", overWebSocket.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("fallback", overWebSocket.Stderr, StringComparison.OrdinalIgnoreCase);
 
         Kubectl.Result nope = await node.KubectlAsync("exec", "logger", "-c", "nope", "--", "true");
         Assert.NotEqual(0, nope.ExitCode);
@@ -183,7 +190,9 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
                 command: ["sh", "-c", "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"]
             """);
         int port = Navarch.Testing.FreePort.Next();
-        using Process forward = StartKubectl(redirectInput: false, "port-forward", "pod/web", $"{port}:8080", "--address", "127.0.0.1");
+        // -v=4: kubectl logs "fallback to secondary dialer" when its SPDY-over-WebSocket tunnel is refused.
+        using Process forward = StartKubectl(redirectInput: false, "port-forward", "-v=4", "pod/web", $"{port}:8080", "--address", "127.0.0.1");
+        Task<string> diagnostics = forward.StandardError.ReadToEndAsync();
         try
         {
             string? first = await forward.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -191,7 +200,15 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             for (int i = 0; i < 3; i++)
             {
-                Assert.Equal("hello from web\n", await http.GetStringAsync($"http://127.0.0.1:{port}/"));
+                try
+                {
+                    Assert.Equal("hello from web\n", await http.GetStringAsync($"http://127.0.0.1:{port}/"));
+                }
+                catch (HttpRequestException e)
+                {
+                    forward.Kill();
+                    Assert.Fail($"request {i} through kubectl port-forward failed ({e.Message}); kubectl said: {await diagnostics}");
+                }
             }
         }
         finally
@@ -199,6 +216,8 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
             forward.Kill();
             await forward.WaitForExitAsync();
         }
+
+        Assert.DoesNotContain("fallback", await diagnostics, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -254,6 +273,54 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
         Assert.Equal(4, code);
         Assert.Equal("from-csharp\n", stdout);
         Assert.Equal("oops\n", stderr);
+    }
+
+    [Fact]
+    public async Task A_v5_websocket_exec_with_a_tty_is_resized_and_ends_with_its_status()
+    {
+        await RunPodAsync("logger", LoggerPod);
+        KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(node.Kubeconfig);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.AddSubProtocol("v5.channel.k8s.io");
+        socket.Options.ClientCertificates.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+            System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(config.ClientCertificateData)),
+            System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(config.ClientCertificateKeyData))));
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(config.SslCaCerts);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 served && chain.Build(served);
+        };
+        var uri = new Uri(config.Host.Replace("https://", "wss://", StringComparison.Ordinal).TrimEnd('/') +
+            "/api/v1/namespaces/default/pods/logger/exec?command=sh&command=-c&command=read%20l%3B%20for%20i%20in%201%202%203%204%205%206%207%208%209%2010%3B%20do%20s%3D%24%28stty%20size%202%3E%2Fdev%2Fnull%29%3B%20%5B%20%22%24s%22%20%3D%20%2245%20123%22%20%5D%20%26%26%20break%3B%20sleep%200.2%3B%20done%3B%20echo%20size%3D%24s&stdin=true&stdout=true&tty=true");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(uri, timeout.Token);
+        Assert.Equal("v5.channel.k8s.io", socket.SubProtocol);
+
+        await socket.SendAsync("\u0004{\"Width\":123,\"Height\":45}"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        await socket.SendAsync("\u0000go\n"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        var channels = new Dictionary<byte, string>();
+        byte[] buffer = new byte[64 * 1024];
+        while (true)
+        {
+            System.Net.WebSockets.WebSocketReceiveResult r = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                break;
+            }
+
+            if (r.Count > 0)
+            {
+                channels[buffer[0]] = channels.GetValueOrDefault(buffer[0], "") + System.Text.Encoding.UTF8.GetString(buffer, 1, r.Count - 1);
+            }
+        }
+
+        // The resize reaches the terminal asynchronously, so the script polls its size for up to 2 s.
+        Assert.Contains("size=45 123", channels.GetValueOrDefault((byte)1, ""), StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"Success\"", channels.GetValueOrDefault((byte)3, ""), StringComparison.Ordinal);
+        Assert.False(channels.ContainsKey(2), "a tty has no separate stderr");
     }
 
     [GeneratedRegex(@"line (\d+)")]

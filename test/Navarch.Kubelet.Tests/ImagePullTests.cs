@@ -89,8 +89,12 @@ public sealed class ImagePullTests(ITestOutputHelper output)
         await WaitStatusAsync(client, "via-account", s => s.State?.Running is not null, "pod through its service account Running");
         Assert.Contains((await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=via-account,reason=Pulled")).Items, e => e.Message == $"Successfully pulled image \"{image}\"");
 
-        // The registry's credentials are needed on every pull: the anonymous pod still is not running.
-        V1Pod anonymous = await client.CoreV1.ReadNamespacedPodAsync("anonymous", "default");
-        Assert.Null(anonymous.Status.ContainerStatuses[0].State.Running);
+        // With the image present, IfNotPresent would run it without credentials (as on Kubernetes); Always still asks
+        // the registry, so a pod without them stays refused.
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("always-anonymous", nodeName, image, pullPolicy: "Always"), "default");
+        await KubeletNode.WaitAsync(
+            async () => (await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=always-anonymous,reason=Failed")).Items.FirstOrDefault(e => e.Message.Contains("401 Unauthorized", StringComparison.Ordinal)),
+            "a Failed pull event for policy Always without credentials");
+        Assert.Null((await client.CoreV1.ReadNamespacedPodAsync("always-anonymous", "default")).Status.ContainerStatuses[0].State.Running);
     }
 }

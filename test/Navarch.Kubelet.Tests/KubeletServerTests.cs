@@ -162,4 +162,63 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         await client.CoreV1.DeleteNamespacedPodAsync("restarter", "default");
         await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0 ? "gone" : null, "pod deleted");
     }
+
+    [Fact]
+    public async Task Exec_over_a_v5_websocket_is_carried_to_the_runtime_and_closes_stdin_on_the_close_signal()
+    {
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        ClusterPki pki = node.Api.Server.Pki;
+        await node.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "shell", NamespaceProperty = "default" },
+            Spec = new V1PodSpec
+            {
+                NodeName = node.Options.NodeName,
+                TerminationGracePeriodSeconds = 0,
+                Containers = [new V1Container { Name = "main", Image = "busybox:1.35", Command = ["sleep", "3600"] }],
+            },
+        }, "default");
+        await KubeletNode.WaitAsync(async () => (await node.Client.CoreV1.ReadNamespacedPodAsync("shell", "default")).Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running, "pod running");
+
+        async Task<Dictionary<byte, string>> ExecAsync(string script, params byte[][] messages)
+        {
+            using var socket = new System.Net.WebSockets.ClientWebSocket();
+            socket.Options.AddSubProtocol("v5.channel.k8s.io");
+            socket.Options.ClientCertificates.Add(pki.KubeletClient);
+            socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && pki.IsSignedByCa(c);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{node.Options.KubeletPort}/exec/default/shell/main?command=sh&command=-c&command={Uri.EscapeDataString(script)}&input=1&output=1&error=1"), timeout.Token);
+            Assert.Equal("v5.channel.k8s.io", socket.SubProtocol);
+            foreach (byte[] message in messages)
+            {
+                await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+            }
+
+            var channels = new Dictionary<byte, string>();
+            byte[] buffer = new byte[64 * 1024];
+            while (true)
+            {
+                System.Net.WebSockets.WebSocketReceiveResult r = await socket.ReceiveAsync(buffer, timeout.Token);
+                if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    return channels;
+                }
+
+                if (r.Count > 0)
+                {
+                    channels[buffer[0]] = channels.GetValueOrDefault(buffer[0], "") + System.Text.Encoding.UTF8.GetString(buffer, 1, r.Count - 1);
+                }
+            }
+        }
+
+        Dictionary<byte, string> upper = await ExecAsync("tr a-z A-Z; echo done >&2", [0, .. "hello v5\n"u8], [255, 0]);
+        Assert.Equal("HELLO V5\n", upper.GetValueOrDefault((byte)1));
+        Assert.Equal("done\n", upper.GetValueOrDefault((byte)2));
+        Assert.Contains("\"status\":\"Success\"", upper.GetValueOrDefault((byte)3), StringComparison.Ordinal);
+
+        Dictionary<byte, string> failed = await ExecAsync("exit 7", [255, 0]);
+        using JsonDocument status = JsonDocument.Parse(failed[3]);
+        Assert.Equal("NonZeroExitCode", status.RootElement.GetProperty("reason").GetString());
+        Assert.Equal("7", status.RootElement.GetProperty("details").GetProperty("causes")[0].GetProperty("message").GetString());
+    }
 }

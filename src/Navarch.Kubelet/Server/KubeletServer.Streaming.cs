@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Server.Spdy;
 
 namespace Navarch.Kubelet.Server;
 
@@ -22,7 +23,7 @@ public sealed partial class KubeletServer
         var request = new ExecRequest { ContainerId = id, Tty = flags.Tty, Stdin = flags.Stdin, Stdout = flags.Stdout, Stderr = flags.Stderr && !flags.Tty };
         request.Cmd.Add(command);
         ExecResponse response = await _cri.Runtime.ExecAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-        await _streams!.ForwardAsync(context, new Uri(response.Url)).ConfigureAwait(false);
+        await StreamAsync(context, new Uri(response.Url), flags).ConfigureAwait(false);
     }
 
     /// <summary><c>/attach/{ns}/{pod}/{container}</c>: CRI Attach to the container's main process, then the stream.</summary>
@@ -32,7 +33,7 @@ public sealed partial class KubeletServer
         string id = await RunningContainerAsync(ns, podName, container, context.RequestAborted).ConfigureAwait(false);
         var request = new AttachRequest { ContainerId = id, Tty = flags.Tty, Stdin = flags.Stdin, Stdout = flags.Stdout, Stderr = flags.Stderr && !flags.Tty };
         AttachResponse response = await _cri.Runtime.AttachAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-        await _streams!.ForwardAsync(context, new Uri(response.Url)).ConfigureAwait(false);
+        await StreamAsync(context, new Uri(response.Url), flags).ConfigureAwait(false);
     }
 
     /// <summary><c>/portForward/{ns}/{pod}</c>: CRI PortForward into the pod's sandbox, then the stream (ports travel per stream).</summary>
@@ -53,7 +54,45 @@ public sealed partial class KubeletServer
         }
 
         PortForwardResponse response = await _cri.Runtime.PortForwardAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        if (StreamTranslator.Offers(context, StreamTranslator.PortForwardTunnel))
+        {
+            await TranslateAsync(context, () => StreamTranslator.PortForwardTunnelAsync(context, new Uri(response.Url))).ConfigureAwait(false);
+            return;
+        }
+
         await _streams!.ForwardAsync(context, new Uri(response.Url)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Exec and attach streams: kubectl's v5 WebSocket is translated to SPDY here; anything else (SPDY, older
+    /// WebSocket protocols) is negotiated with the runtime's streaming server directly.
+    /// </summary>
+    private async Task StreamAsync(HttpContext context, Uri url, StreamFlags flags)
+    {
+        if (StreamTranslator.Offers(context, StreamTranslator.RemoteCommandV5))
+        {
+            await TranslateAsync(context, () => StreamTranslator.RemoteCommandAsync(context, url, flags)).ConfigureAwait(false);
+            return;
+        }
+
+        await _streams!.ForwardAsync(context, url).ConfigureAwait(false);
+    }
+
+    private async Task TranslateAsync(HttpContext context, Func<Task> serve)
+    {
+        try
+        {
+            await serve().ConfigureAwait(false);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is IOException or System.Net.Sockets.SocketException or NotSupportedException)
+        {
+            throw new KubeletRequestException(System.Net.HttpStatusCode.BadGateway, "InternalError", $"error reaching the runtime's streaming server: {e.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStreamFailed(_logger, context.Request.Path, e);
+            throw;
+        }
     }
 
     private async Task<string> RunningContainerAsync(string ns, string podName, string container, CancellationToken cancellationToken)

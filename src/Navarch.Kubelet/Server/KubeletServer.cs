@@ -74,6 +74,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
         builder.Services.AddHttpForwarder();
         _app = builder.Build();
         _streams = new RuntimeStreamProxy(_app.Services.GetRequiredService<IHttpForwarder>());
+        // WebSocket accepts for the streams translated here (StreamTranslator); other upgrades pass through YARP.
+        _app.UseWebSockets();
         _app.Run(InvokeAsync);
         try
         {
@@ -222,6 +224,9 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No client CA for the kubelet API: every request will be refused")]
     private static partial void LogNoClientCa(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the translated stream failed")]
+    private static partial void LogStreamFailed(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: container runtime error {Detail}")]
     private static partial void LogRuntimeError(ILogger logger, string path, string detail);
