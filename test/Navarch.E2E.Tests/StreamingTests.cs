@@ -301,21 +301,7 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
 
         await socket.SendAsync("\u0004{\"Width\":123,\"Height\":45}"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
         await socket.SendAsync("\u0000go\n"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
-        var channels = new Dictionary<byte, string>();
-        byte[] buffer = new byte[64 * 1024];
-        while (true)
-        {
-            System.Net.WebSockets.WebSocketReceiveResult r = await socket.ReceiveAsync(buffer, timeout.Token);
-            if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
-            {
-                break;
-            }
-
-            if (r.Count > 0)
-            {
-                channels[buffer[0]] = channels.GetValueOrDefault(buffer[0], "") + System.Text.Encoding.UTF8.GetString(buffer, 1, r.Count - 1);
-            }
-        }
+        Dictionary<byte, string> channels = await Navarch.Testing.ChannelSocket.ReadToCloseAsync(socket, timeout.Token);
 
         // The resize reaches the terminal asynchronously, so the script polls its size for up to 2 s.
         Assert.Contains("size=45 123", channels.GetValueOrDefault((byte)1, ""), StringComparison.Ordinal);

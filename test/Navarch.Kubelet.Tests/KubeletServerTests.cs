@@ -194,21 +194,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
                 await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
             }
 
-            var channels = new Dictionary<byte, string>();
-            byte[] buffer = new byte[64 * 1024];
-            while (true)
-            {
-                System.Net.WebSockets.WebSocketReceiveResult r = await socket.ReceiveAsync(buffer, timeout.Token);
-                if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
-                {
-                    return channels;
-                }
-
-                if (r.Count > 0)
-                {
-                    channels[buffer[0]] = channels.GetValueOrDefault(buffer[0], "") + System.Text.Encoding.UTF8.GetString(buffer, 1, r.Count - 1);
-                }
-            }
+            return await ChannelSocket.ReadToCloseAsync(socket, timeout.Token);
         }
 
         Dictionary<byte, string> upper = await ExecAsync("tr a-z A-Z; echo done >&2", [0, .. "hello v5\n"u8], [255, 0]);
