@@ -107,7 +107,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         _kubelets = new KubeletProxy(_app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), Pki);
         handler.Kubelets = _kubelets;
         var bootstrapTokens = new Join.BootstrapTokens(_store, catalog.Find("", "v1", "secrets")!, _options.Time);
-        var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens };
+        var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
+        handler.Tokens = serviceAccountTokens;
+        var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens, ServiceAccountTokens = serviceAccountTokens };
         var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), authentication, new Authorization.AllowAuthenticated(), _options.MaxInFlight, _logger);
         pipeline.Join = new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>());
         _app.Run(pipeline.InvokeAsync);

@@ -21,19 +21,7 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
-    public HttpClient NewHttp(bool withClientCertificate)
-    {
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && Server.Pki.IsSignedByCa(cert),
-        };
-        if (withClientCertificate)
-        {
-            handler.ClientCertificates.Add(Server.Pki.Admin);
-        }
-
-        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{Server.Port}") };
-    }
+    public HttpClient NewHttp(bool withClientCertificate) => _host.NewHttp(withClientCertificate);
 
     public async Task DisposeAsync()
     {

@@ -240,6 +240,38 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
     }
 
     [Fact]
+    public async Task Create_token_gives_a_bearer_token_that_kubectl_can_use_alone()
+    {
+        await Ok("create", "namespace", "token-test");
+        await Ok("-n", "token-test", "create", "serviceaccount", "bot");
+        string token = (await Ok("-n", "token-test", "create", "token", "bot", "--duration=15m")).Trim();
+        Assert.Matches(@"^[\w-]+\.[\w-]+\.[\w-]+$", token);
+
+        // Only the server and its CA from the admin kubeconfig: the token is the sole credential.
+        string address = await Ok("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}");
+        string ca = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(ca, Convert.FromBase64String(await Ok("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}")));
+            string[] alone = ["--kubeconfig=/dev/null", $"--server={address}", $"--certificate-authority={ca}"];
+            Kubectl.Result listed = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "-n", "token-test", "get", "serviceaccounts"]);
+            Assert.True(listed.ExitCode == 0, listed.Output);
+            Assert.Matches(@"(?m)^bot\s", listed.Stdout);
+            Kubectl.Result forged = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token[..^4]}AAAA", "get", "pods"]);
+            Assert.Contains("Unauthorized", forged.Stderr, StringComparison.Ordinal);
+
+            Kubectl.Result tooShort = await server.KubectlAsync("-n", "token-test", "create", "token", "bot", "--duration=1m");
+            Assert.Contains("may not specify a duration less than 10 minutes", tooShort.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
+
+        await Ok("delete", "namespace", "token-test", "--wait=false");
+    }
+
+    [Fact]
     public async Task Get_watch_sees_a_change()
     {
         await Ok("create", "namespace", "watch-test");

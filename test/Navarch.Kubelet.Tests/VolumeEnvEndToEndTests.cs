@@ -71,6 +71,8 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
             Metadata = new V1ObjectMeta { Name = "my-db" },
             Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "sql", Port = 5432 }], Selector = new Dictionary<string, string> { ["app"] = "db" } },
         }, "default");
+        // The pod's account, so the projected serviceAccountToken can be requested for it.
+        await client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "default" } }, "default");
         string hostDir = Path.Combine(node.Options.DataDir, "host-share");
 
         var pod = new V1Pod
@@ -206,6 +208,15 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         Assert.Equal("two", await ExecAsync(cri, main, "cat", "/etc/all/cfg/b"));
         Assert.Equal("s3cret", await ExecAsync(cri, main, "cat", "/etc/all/password"));
         Assert.Equal("default", await ExecAsync(cri, main, "cat", "/etc/all/ns"));
+        // The projected token is a pod-bound service account token the API server accepts.
+        string token = await ExecAsync(cri, main, "cat", "/etc/all/token");
+        using (HttpClient http = node.Api.NewHttp(withClientCertificate: false))
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using HttpResponseMessage listed = await http.GetAsync("/api/v1/namespaces/default/pods");
+            Assert.Equal(System.Net.HttpStatusCode.OK, listed.StatusCode);
+        }
+
         Assert.Equal("one", await ExecAsync(cri, main, "cat", "/etc/single/b.txt"));
         await ExecAsync(cri, main, "sh", "-c", "echo on-host > /host/file");
         Assert.Equal("on-host\n", File.ReadAllText(Path.Combine(hostDir, "file")));

@@ -37,6 +37,22 @@ public sealed class ApiServerHost : IAsyncDisposable
         return new ApiServerHost(dir, server);
     }
 
+    /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
+    public HttpClient NewHttp(bool withClientCertificate)
+    {
+        ApiServer.ApiServer server = Server;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && server.Pki.IsSignedByCa(cert),
+        };
+        if (withClientCertificate)
+        {
+            handler.ClientCertificates.Add(server.Pki.Admin);
+        }
+
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{server.Port}") };
+    }
+
     /// <summary>Stops the server and starts a new one on the same data dir and port (a server restart).</summary>
     public async Task RestartAsync()
     {

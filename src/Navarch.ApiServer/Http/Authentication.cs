@@ -11,7 +11,8 @@ internal sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> G
 
 /// <summary>
 /// Kubernetes' authenticator chain: a client certificate signed by the cluster CA (user = CN, groups = O), then a
-/// bearer token from the static token file, then a bootstrap token (<see cref="Join.BootstrapTokens"/>). Null means
+/// bearer token from the static token file, then a service account token, then a bootstrap token
+/// (<see cref="Join.BootstrapTokens"/>). Null means
 /// unauthenticated.
 /// </summary>
 internal sealed class Authentication
@@ -28,6 +29,9 @@ internal sealed class Authentication
     /// <summary>Bootstrap tokens (<c>id.secret</c> bearer tokens backed by kube-system Secrets), when the server has them.</summary>
     public Join.BootstrapTokens? BootstrapTokens { get; init; }
 
+    /// <summary>Service account tokens (JWTs from the TokenRequest API), when the server issues them.</summary>
+    public ServiceAccounts.ServiceAccountTokens? ServiceAccountTokens { get; init; }
+
     public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext context)
     {
         if (Authenticate(context) is { } user)
@@ -36,9 +40,18 @@ internal sealed class Authentication
         }
 
         string header = context.Request.Headers.Authorization.ToString();
-        return BootstrapTokens is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await BootstrapTokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted)
-            : null;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        string token = header["Bearer ".Length..].Trim();
+        if (ServiceAccountTokens is not null && await ServiceAccountTokens.AuthenticateAsync(token, context.RequestAborted) is { } account)
+        {
+            return account;
+        }
+
+        return BootstrapTokens is not null ? await BootstrapTokens.AuthenticateAsync(token, context.RequestAborted) : null;
     }
 
     public UserInfo? Authenticate(HttpContext context)

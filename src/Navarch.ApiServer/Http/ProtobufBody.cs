@@ -8,7 +8,8 @@ namespace Navarch.ApiServer.Http;
 /// Reads Kubernetes' protobuf request encoding (<c>application/vnd.kubernetes.protobuf</c>: the "k8s\0" magic and a
 /// runtime.Unknown envelope around the object) into JSON, for the kinds kubectl's typed clients send that way:
 /// kubectl 1.32's <c>create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|service|quota|role|
-/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c> post protobuf and do not fall back to JSON.
+/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c> and <c>kubectl create token</c> post protobuf and do
+/// not fall back to JSON.
 /// The field numbers are those of Kubernetes' generated.proto (checked against what kubectl sends); fields not
 /// listed here are skipped.
 /// </summary>
@@ -197,6 +198,23 @@ internal static class ProtobufBody
             [2] = new("secrets", Kind.RepeatedMessage, ObjectReference),
             [3] = new("imagePullSecrets", Kind.RepeatedMessage, new() { [1] = new("name", Kind.String) }),
             [4] = new("automountServiceAccountToken", Kind.Bool),
+        },
+        ["authentication.k8s.io/v1/TokenRequest"] = new()
+        {
+            // kubectl create token; the (empty) status it sends is left unread.
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("audiences", Kind.RepeatedString),
+                [3] = new("boundObjectRef", Kind.Message, new()
+                {
+                    [1] = new("kind", Kind.String),
+                    [2] = new("apiVersion", Kind.String),
+                    [3] = new("name", Kind.String),
+                    [4] = new("uid", Kind.String),
+                }),
+                [4] = new("expirationSeconds", Kind.Int, OmitZero: true),
+            }),
         },
         ["v1/Service"] = new()
         {

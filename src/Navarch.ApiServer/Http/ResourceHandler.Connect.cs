@@ -13,6 +13,9 @@ internal sealed partial class ResourceHandler
     /// <summary>The kubelet proxy; set once the web host exists.</summary>
     public KubeletProxy? Kubelets { get; set; }
 
+    /// <summary>Issues service account tokens for <c>serviceaccounts/token</c>; without it the subresource is not served.</summary>
+    public ServiceAccounts.ServiceAccountTokens? Tokens { get; set; }
+
     /// <summary>
     /// pods/log, exec, attach and portforward: find the pod's node and its kubelet endpoint, and pass the request
     /// through to the kubelet's own API (<c>/containerLogs</c>, <c>/exec</c>, <c>/attach</c>, <c>/portForward</c>).

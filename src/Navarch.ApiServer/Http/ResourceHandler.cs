@@ -61,6 +61,9 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             case ("POST", { } name, "eviction"):
                 await EvictAsync(context, definition, path.Namespace!, name);
                 break;
+            case ("POST", { } name, "token") when definition.Plural == "serviceaccounts" && Tokens is not null:
+                await RequestTokenAsync(context, path.Namespace!, name);
+                break;
             case ("PUT", { } name, null or "status" or "finalize"):
                 await UpdateAsync(context, definition, path.Namespace, name, sub == "status");
                 break;
@@ -692,6 +695,29 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         V1DeleteOptions options = body["deleteOptions"]?.Deserialize<V1DeleteOptions>(KubernetesSerialization.Options) ?? new V1DeleteOptions();
         await DeleteObjectAsync(definition, ns, name, options, DryRun(context), context.RequestAborted);
         await Responder.WriteStatusAsync(context, Success(201));
+    }
+
+    /// <summary><c>serviceaccounts/token</c>: a TokenRequest in, the same with its signed token out (201).</summary>
+    private async Task RequestTokenAsync(HttpContext context, string ns, string name)
+    {
+        JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
+        Authenticationv1TokenRequest request;
+        try
+        {
+            request = body.Deserialize<Authenticationv1TokenRequest>(KubernetesSerialization.Options) ?? new Authenticationv1TokenRequest();
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
+        }
+
+        if (request.Kind is { Length: > 0 } kind && kind != "TokenRequest")
+        {
+            throw ApiErrors.BadRequest($"the body of the request must be a TokenRequest, not {kind}");
+        }
+
+        Authenticationv1TokenRequest issued = await Tokens!.IssueAsync(ns, name, request, context.RequestAborted);
+        await Responder.WriteJsonAsync(context, 201, JsonSerializer.SerializeToNode(issued, KubernetesSerialization.Plain)!);
     }
 
     private static V1Status Success(int code)

@@ -12,14 +12,18 @@ namespace Navarch.ApiServer.Pki;
 /// </summary>
 public sealed class ClusterPki
 {
-    private ClusterPki(string dir, X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, X509Certificate2 kubeletClient)
+    private ClusterPki(string dir, X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, X509Certificate2 kubeletClient, ECDsa serviceAccountKey)
     {
         Directory = dir;
         Ca = ca;
         Serving = serving;
         Admin = admin;
         KubeletClient = kubeletClient;
+        ServiceAccountKey = serviceAccountKey;
     }
+
+    /// <summary>The key service account tokens are signed with (ES256), kept as <c>service.key</c>.</summary>
+    public ECDsa ServiceAccountKey { get; }
 
     /// <summary>The API server's client certificate towards kubelets (the only client a kubelet accepts).</summary>
     public X509Certificate2 KubeletClient { get; }
@@ -44,7 +48,7 @@ public sealed class ClusterPki
         X509Certificate2 serving = LoadOrCreate(dir, "serving-kube-apiserver", () => Issue(ca, "kube-apiserver", null, server: true, sans: ServingNames(kubernetesServiceIp)));
         X509Certificate2 admin = LoadOrCreate(dir, "client-admin", () => Issue(ca, "system:admin", "system:masters", server: false, sans: null));
         X509Certificate2 kubeletClient = LoadOrCreate(dir, "client-kube-apiserver", () => Issue(ca, "system:apiserver", "system:masters", server: false, sans: null));
-        return new ClusterPki(dir, ca, serving, admin, kubeletClient);
+        return new ClusterPki(dir, ca, serving, admin, kubeletClient, LoadOrCreateKey(Path.Combine(dir, "service.key")));
     }
 
     /// <summary>Issues a serving certificate for <paramref name="names"/> signed by the cluster CA (kubelets, tests).</summary>
@@ -83,6 +87,20 @@ public sealed class ClusterPki
 
     private static string KeyPem(X509Certificate2 cert) =>
         cert.GetECDsaPrivateKey()?.ExportPkcs8PrivateKeyPem() ?? throw new InvalidOperationException("certificate has no ECDSA key");
+
+    private static ECDsa LoadOrCreateKey(string path)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (File.Exists(path))
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return key;
+        }
+
+        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return key;
+    }
 
     private static X509Certificate2 LoadOrCreate(string dir, string name, Func<X509Certificate2> create)
     {
