@@ -24,6 +24,12 @@ public sealed record ControllerManagerOptions
     /// <summary>--node-monitor-period: how often the node lifecycle controller checks every node's health.</summary>
     public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// --root-ca-file: the CA bundle (PEM) published to every namespace as the kube-root-ca.crt ConfigMap; null runs
+    /// no publisher.
+    /// </summary>
+    public string? RootCaBundle { get; init; }
+
     /// <summary>--leader-elect-lease-duration: how long the kube-controller-manager Lease is valid without renewal.</summary>
     public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
 

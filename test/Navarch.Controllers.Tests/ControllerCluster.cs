@@ -22,6 +22,9 @@ public abstract class ControllerCluster : IAsyncLifetime
 
     protected Kubernetes Client => _host.Client;
 
+    /// <summary>The API server's CA certificate (PEM).</summary>
+    protected string ServerCa => _host.Server.Pki.Ca.ExportCertificatePem();
+
     /// <summary>The controller manager's options; suites override what they need to be fast.</summary>
     protected virtual ControllerManagerOptions Options => new();
 

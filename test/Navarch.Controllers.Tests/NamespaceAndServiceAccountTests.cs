@@ -5,9 +5,11 @@ using k8s.Models;
 
 namespace Navarch.Controllers.Tests;
 
-/// <summary>The controller manager against a real API server: the namespace and serviceaccount controllers.</summary>
+/// <summary>The controller manager against a real API server: the namespace, serviceaccount and root CA publisher controllers.</summary>
 public sealed class NamespaceAndServiceAccountTests : ControllerCluster
 {
+    protected override ControllerManagerOptions Options => new() { RootCaBundle = ServerCa };
+
     private static async Task Eventually(Func<Task<bool>> condition, string what)
     {
         for (int i = 0; i < 300; i++)
@@ -44,6 +46,35 @@ public sealed class NamespaceAndServiceAccountTests : ControllerCluster
         await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "kube-system")), "default service account in kube-system");
         await Client.CoreV1.DeleteNamespacedServiceAccountAsync("default", "team");
         await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account recreated");
+    }
+
+    [Fact]
+    public async Task Every_namespace_gets_the_root_ca_config_map_kept_as_published()
+    {
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "trusting" } });
+        async Task<bool> Published(string ns)
+        {
+            try
+            {
+                V1ConfigMap cm = await Client.CoreV1.ReadNamespacedConfigMapAsync("kube-root-ca.crt", ns);
+                return cm.Data.Count == 1 && cm.Data["ca.crt"] == ServerCa && cm.Metadata.Annotations.ContainsKey("kubernetes.io/description");
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+        }
+
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt in trusting");
+        await Eventually(() => Published("kube-system"), "kube-root-ca.crt in kube-system");
+
+        V1ConfigMap changed = await Client.CoreV1.ReadNamespacedConfigMapAsync("kube-root-ca.crt", "trusting");
+        changed.Data["ca.crt"] = "not a CA";
+        changed.Data["extra"] = "x";
+        await Client.CoreV1.ReplaceNamespacedConfigMapAsync(changed, "kube-root-ca.crt", "trusting");
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt restored");
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("kube-root-ca.crt", "trusting");
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt recreated");
     }
 
     [Fact]

@@ -20,7 +20,8 @@ internal static class ControllerManagerCommand
         {
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
-            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
+            k8s.KubernetesClientConfiguration config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!);
+            using var client = new k8s.Kubernetes(config);
             string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
             var options = new ControllerManagerOptions
             {
@@ -28,6 +29,8 @@ internal static class ControllerManagerCommand
                 ClusterCidr = parse.GetValue(clusterCidr)!,
                 NodeCidrMaskSize = parse.GetValue(nodeCidrMaskSize),
                 NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
+                // As kube-controller-manager without --root-ca-file: the CA its kubeconfig trusts.
+                RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(config),
             };
             await new ControllerManager(client, logging, options: options).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
             return 0;

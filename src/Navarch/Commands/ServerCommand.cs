@@ -74,13 +74,15 @@ internal static partial class ServerCommand
             using var manifestsClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
             Task manifests = new Manifests.ManifestApplier(manifestsClient, Path.Combine(options.DataDir, "server", "manifests"), logging.CreateLogger<Manifests.ManifestApplier>()).RunAsync(stop.Token);
             // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
-            using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath)) : null;
+            k8s.KubernetesClientConfiguration clientConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath);
+            using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(clientConfig) : null;
             Task controllers = client is null
                 ? Task.CompletedTask
                 : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
+                    RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(clientConfig),
                 }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             Task scheduler = client is null
                 ? Task.CompletedTask
