@@ -61,10 +61,16 @@ internal static class StreamTranslator
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(RemoteCommandV5).ConfigureAwait(false);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         Task input = ClientToRuntimeAsync(socket, runtime, stdin, resize, done.Token);
+        Task output = RuntimeToClientAsync(runtime, socket, channels, errorStream, done.Token);
         try
         {
-            await RuntimeToClientAsync(runtime, socket, channels, errorStream, done.Token).ConfigureAwait(false);
-            await CloseAsync(socket, input, aborted).ConfigureAwait(false);
+            // The command ends (its status sent), or the client closes or goes first: then the runtime's connection is
+            // dropped with this method, which ends the session there as kubectl going away would.
+            if (await Task.WhenAny(output, input).ConfigureAwait(false) == output)
+            {
+                await output.ConfigureAwait(false);
+                await CloseAsync(socket, input, aborted).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
@@ -73,7 +79,7 @@ internal static class StreamTranslator
         finally
         {
             await done.CancelAsync().ConfigureAwait(false);
-            await input.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(input, output).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
