@@ -10,7 +10,8 @@ namespace Navarch.ApiServer.Tests;
 
 /// <summary>
 /// The TokenRequest API (<c>serviceaccounts/token</c>) and service account bearer tokens: issued, accepted while their
-/// account (and bound pod) exist with the same uid, refused for another audience, a changed signature or a deleted owner.
+/// account (and bound pod) exist with the same uid, refused for another audience, a changed signature or a deleted owner;
+/// and the self reviews (who am I, may I).
 /// </summary>
 public sealed class ServiceAccountTokenTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
@@ -115,5 +116,29 @@ public sealed class ServiceAccountTokenTests(ServerFixture fixture) : IClassFixt
         using HttpResponseMessage refused = await fixture.Http.PostAsync("/api/v1/namespaces/default/serviceaccounts/short/token", wrongKind);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         await _client.CoreV1.DeleteNamespacedServiceAccountAsync("short", "default");
+    }
+
+    [Fact]
+    public async Task Self_reviews_name_the_caller_and_ask_the_authorizer()
+    {
+        V1SelfSubjectReview me = await _client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview());
+        Assert.Equal("system:admin", me.Status.UserInfo.Username);
+        Assert.Contains("system:masters", me.Status.UserInfo.Groups);
+
+        V1SelfSubjectAccessReview allowed = await _client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
+        {
+            Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = "delete", Resource = "nodes" } },
+        });
+        Assert.True(allowed.Status.Allowed);
+        Assert.Equal("nodes", allowed.Spec.ResourceAttributes.Resource);
+
+        var neither = await Assert.ThrowsAsync<HttpOperationException>(() => _client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview { Spec = new V1SelfSubjectAccessReviewSpec() }));
+        Assert.Equal((HttpStatusCode)422, neither.Response.StatusCode);
+        Assert.Contains("exactly one of nonResourceAttributes or resourceAttributes must be specified", neither.Response.Content, StringComparison.Ordinal);
+
+        using HttpClient anonymous = fixture.NewHttp(withClientCertificate: false);
+        using var body = new StringContent("{}", Encoding.UTF8, "application/json");
+        using HttpResponseMessage refused = await anonymous.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", body);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 }

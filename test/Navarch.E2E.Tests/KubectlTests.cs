@@ -240,7 +240,7 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
     }
 
     [Fact]
-    public async Task Create_token_gives_a_bearer_token_that_kubectl_can_use_alone()
+    public async Task Create_token_gives_a_bearer_token_that_kubectl_can_use_alone_and_auth_whoami_names_its_account()
     {
         await Ok("create", "namespace", "token-test");
         await Ok("-n", "token-test", "create", "serviceaccount", "bot");
@@ -257,6 +257,12 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
             Kubectl.Result listed = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "-n", "token-test", "get", "serviceaccounts"]);
             Assert.True(listed.ExitCode == 0, listed.Output);
             Assert.Matches(@"(?m)^bot\s", listed.Stdout);
+            Kubectl.Result whoami = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "auth", "whoami"]);
+            Assert.True(whoami.ExitCode == 0, whoami.Output);
+            Assert.Matches(@"Username\s+system:serviceaccount:token-test:bot", whoami.Stdout);
+            Assert.Matches(@"Groups\s+\[system:serviceaccounts system:serviceaccounts:token-test system:authenticated\]", whoami.Stdout);
+            Kubectl.Result canI = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "auth", "can-i", "create", "pods", "-n", "token-test"]);
+            Assert.Equal((0, "yes"), (canI.ExitCode, canI.Stdout.Trim()));
             Kubectl.Result forged = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token[..^4]}AAAA", "get", "pods"]);
             Assert.Contains("Unauthorized", forged.Stderr, StringComparison.Ordinal);
 

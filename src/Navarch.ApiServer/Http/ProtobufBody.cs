@@ -8,8 +8,8 @@ namespace Navarch.ApiServer.Http;
 /// Reads Kubernetes' protobuf request encoding (<c>application/vnd.kubernetes.protobuf</c>: the "k8s\0" magic and a
 /// runtime.Unknown envelope around the object) into JSON, for the kinds kubectl's typed clients send that way:
 /// kubectl 1.32's <c>create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|service|quota|role|
-/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c> and <c>kubectl create token</c> post protobuf and do
-/// not fall back to JSON.
+/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c>, <c>kubectl create token</c> and <c>kubectl auth
+/// whoami|can-i</c> post protobuf and do not fall back to JSON.
 /// The field numbers are those of Kubernetes' generated.proto (checked against what kubectl sends); fields not
 /// listed here are skipped.
 /// </summary>
@@ -214,6 +214,33 @@ internal static class ProtobufBody
                     [4] = new("uid", Kind.String),
                 }),
                 [4] = new("expirationSeconds", Kind.Int, OmitZero: true),
+            }),
+        },
+        // kubectl auth whoami and kubectl auth can-i; their (empty) statuses are left unread.
+        ["authentication.k8s.io/v1/SelfSubjectReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+        },
+        ["authorization.k8s.io/v1/SelfSubjectAccessReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("resourceAttributes", Kind.Message, new()
+                {
+                    [1] = new("namespace", Kind.String),
+                    [2] = new("verb", Kind.String),
+                    [3] = new("group", Kind.String),
+                    [4] = new("version", Kind.String),
+                    [5] = new("resource", Kind.String),
+                    [6] = new("subresource", Kind.String),
+                    [7] = new("name", Kind.String),
+                }),
+                [2] = new("nonResourceAttributes", Kind.Message, new()
+                {
+                    [1] = new("path", Kind.String),
+                    [2] = new("verb", Kind.String),
+                }),
             }),
         },
         ["v1/Service"] = new()

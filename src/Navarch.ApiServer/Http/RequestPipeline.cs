@@ -22,6 +22,9 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
     /// <summary>The unauthenticated join endpoints (<c>/cacerts</c>, <c>/v1-navarch/...</c>), when served.</summary>
     public Join.JoinEndpoints? Join { get; set; }
 
+    /// <summary>SelfSubjectReview and SelfSubjectAccessReview, answered for the authenticated caller.</summary>
+    public SelfReviews? Reviews { get; set; }
+
     public void Dispose() => _inFlight.Dispose();
 
     /// <summary>
@@ -141,6 +144,11 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
         if (await authentication.AuthenticateAsync(context) is not { } user)
         {
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized().Status);
+            return;
+        }
+
+        if (Reviews is not null && await Reviews.TryHandleAsync(context, path, user))
+        {
             return;
         }
 

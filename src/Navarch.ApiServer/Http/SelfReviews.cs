@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.ApiServer.Authorization;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>
+/// The create-only review APIs about the caller itself, answered without storing anything: SelfSubjectReview
+/// (<c>kubectl auth whoami</c>) returns the authenticated user, SelfSubjectAccessReview (<c>kubectl auth can-i</c>) asks
+/// the authorizer whether the caller may do what the review describes.
+/// </summary>
+internal sealed class SelfReviews(IAuthorizer authorizer, TimeProvider time)
+{
+    private const string WhoAmI = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    private const string CanI = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+
+    /// <summary>Answers a review POST for <paramref name="user"/>; false when <paramref name="path"/> is not one.</summary>
+    public async Task<bool> TryHandleAsync(HttpContext context, string path, UserInfo user)
+    {
+        string trimmed = path.TrimEnd('/');
+        if (context.Request.Method != "POST" || trimmed is not (WhoAmI or CanI))
+        {
+            return false;
+        }
+
+        try
+        {
+            JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
+            JsonNode answer = trimmed == WhoAmI ? Identity(user) : await AccessAsync(body, user, context.RequestAborted);
+            await Responder.WriteJsonAsync(context, 201, answer);
+        }
+        catch (StatusException e)
+        {
+            await Responder.WriteStatusAsync(context, e.Status);
+        }
+
+        return true;
+    }
+
+    private JsonNode Identity(UserInfo user) => Serialize(new V1SelfSubjectReview
+    {
+        ApiVersion = "authentication.k8s.io/v1",
+        Kind = "SelfSubjectReview",
+        Metadata = new V1ObjectMeta { CreationTimestamp = time.GetUtcNow().UtcDateTime },
+        Status = new V1SelfSubjectReviewStatus
+        {
+            UserInfo = new V1UserInfo { Username = user.Name, Uid = user.Uid.Length > 0 ? user.Uid : null, Groups = [.. user.Groups] },
+        },
+    });
+
+    private async Task<JsonNode> AccessAsync(JsonNode body, UserInfo user, CancellationToken cancellationToken)
+    {
+        V1SelfSubjectAccessReview review;
+        try
+        {
+            review = body.Deserialize<V1SelfSubjectAccessReview>(KubernetesSerialization.Options) ?? new V1SelfSubjectAccessReview();
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
+        }
+
+        V1ResourceAttributes? resource = review.Spec?.ResourceAttributes;
+        V1NonResourceAttributes? nonResource = review.Spec?.NonResourceAttributes;
+        if ((resource is null) == (nonResource is null))
+        {
+            throw ApiErrors.Invalid("SelfSubjectAccessReview", "authorization.k8s.io", "", [new FieldError(FieldErrorType.Invalid, "spec.resourceAttributes", "", "exactly one of nonResourceAttributes or resourceAttributes must be specified")]);
+        }
+
+        // Non-resource URLs go to the authorizer with the path in place of a resource (it allows or denies by user).
+        RequestAttributes attributes = resource is not null
+            ? new RequestAttributes(user, resource.Verb ?? "", resource.Group ?? "", resource.Resource ?? "", NullIfEmpty(resource.Subresource), NullIfEmpty(resource.NamespaceProperty), NullIfEmpty(resource.Name))
+            : new RequestAttributes(user, nonResource!.Verb ?? "", "", "", null, null, nonResource.Path);
+        string? denied = await authorizer.AuthorizeAsync(attributes, cancellationToken);
+        review.ApiVersion = "authorization.k8s.io/v1";
+        review.Kind = "SelfSubjectAccessReview";
+        review.Metadata ??= new V1ObjectMeta();
+        review.Metadata.CreationTimestamp = time.GetUtcNow().UtcDateTime;
+        review.Status = new V1SubjectAccessReviewStatus { Allowed = denied is null, Reason = denied };
+        return Serialize(review);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static JsonNode Serialize<T>(T value) => JsonSerializer.SerializeToNode(value, KubernetesSerialization.Plain)!;
+}
