@@ -110,7 +110,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
         handler.Tokens = serviceAccountTokens;
         var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens, ServiceAccountTokens = serviceAccountTokens };
-        var authorizer = new Authorization.AllowAuthenticated();
+        Authorization.IAuthorizer authorizer = _options.AuthorizationMode == "RBAC"
+            ? new Authorization.RbacAuthorizer(_caches, catalog)
+            : new Authorization.AllowAuthenticated();
         var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), authentication, authorizer, _options.MaxInFlight, _logger);
         pipeline.Reviews = new SelfReviews(authorizer, _options.Time);
         pipeline.Join = new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>());

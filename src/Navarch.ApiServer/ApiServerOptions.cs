@@ -20,6 +20,12 @@ public sealed class ApiServerOptions
     /// <summary>The Service CIDR; its first address is the <c>kubernetes</c> Service's.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 
+    /// <summary>
+    /// --authorization-mode: <c>AlwaysAllow</c> (every authenticated user may do anything) or <c>RBAC</c> (Roles,
+    /// ClusterRoles and their bindings; <c>system:masters</c> may do anything).
+    /// </summary>
+    public string AuthorizationMode { get; init; } = "AlwaysAllow";
+
     /// <summary>A Kubernetes static token file (CSV: token,user,uid,"group1,group2"), or null.</summary>
     public string? TokenAuthFile { get; init; }
 

@@ -31,6 +31,17 @@ internal static class Bootstrap
                 Ports = [new V1ServicePort { Name = "https", Port = 443, Protocol = "TCP", TargetPort = 6443 }],
             },
         }, cancellationToken);
+
+        // The default RBAC policy exists whatever the authorization mode, as on Kubernetes.
+        foreach (V1ClusterRole role in Authorization.BootstrapPolicy.ClusterRoles())
+        {
+            await EnsureAsync(handler, catalog.Find("rbac.authorization.k8s.io", "v1", "clusterroles")!, role, cancellationToken);
+        }
+
+        foreach (V1ClusterRoleBinding binding in Authorization.BootstrapPolicy.ClusterRoleBindings())
+        {
+            await EnsureAsync(handler, catalog.Find("rbac.authorization.k8s.io", "v1", "clusterrolebindings")!, binding, cancellationToken);
+        }
     }
 
     private static async Task EnsureAsync(ResourceHandler handler, ResourceDefinition definition, k8s.IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)

@@ -13,9 +13,12 @@ public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly DirectoryInfo _dir;
 
-    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server)
+    private readonly string _authorizationMode;
+
+    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server, string authorizationMode)
     {
         _dir = dir;
+        _authorizationMode = authorizationMode;
         Server = server;
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
     }
@@ -30,11 +33,11 @@ public sealed class ApiServerHost : IAsyncDisposable
     public string DataDir => _dir.FullName;
 
     /// <summary>Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).</summary>
-    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400)
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow")
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight);
-        return new ApiServerHost(dir, server);
+        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode);
+        return new ApiServerHost(dir, server, authorizationMode);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -58,12 +61,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         int port = Server.Port;
         await Server.DisposeAsync();
-        Server = await StartServerAsync(_dir.FullName, port, null, 400);
+        Server = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode);
     }
 
-    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight)
+    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode)
     {
-        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight }, NullLoggerFactory.Instance);
+        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode }, NullLoggerFactory.Instance);
         await server.StartAsync();
         return server;
     }

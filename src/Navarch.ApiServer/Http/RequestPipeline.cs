@@ -210,7 +210,8 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
         if (await authorizer.AuthorizeAsync(attributes, context.RequestAborted) is { } reason)
         {
             string scope = api.Namespace is null ? "at the cluster scope" : $"in the namespace \"{api.Namespace}\"";
-            StatusException denied = ApiErrors.Forbidden(api.Resource.GroupResource, api.Name ?? "", $"User \"{user.Name}\" cannot {verb} resource \"{api.Resource.Plural}\" in API group \"{api.Group}\" {scope}: {reason}");
+            string because = reason.Length > 0 ? $": {reason}" : "";
+            StatusException denied = ApiErrors.Forbidden(api.Resource.GroupResource, api.Name ?? "", $"User \"{user.Name}\" cannot {verb} resource \"{api.Resource.Plural}{(api.Subresource is { } sub ? "/" + sub : "")}\" in API group \"{api.Group}\" {scope}{because}");
             await Responder.WriteStatusAsync(context, denied.Status);
             return;
         }

@@ -70,16 +70,15 @@ internal sealed class SelfReviews(IAuthorizer authorizer, TimeProvider time)
             throw ApiErrors.Invalid("SelfSubjectAccessReview", "authorization.k8s.io", "", [new FieldError(FieldErrorType.Invalid, "spec.resourceAttributes", "", "exactly one of nonResourceAttributes or resourceAttributes must be specified")]);
         }
 
-        // Non-resource URLs go to the authorizer with the path in place of a resource (it allows or denies by user).
         RequestAttributes attributes = resource is not null
             ? new RequestAttributes(user, resource.Verb ?? "", resource.Group ?? "", resource.Resource ?? "", NullIfEmpty(resource.Subresource), NullIfEmpty(resource.NamespaceProperty), NullIfEmpty(resource.Name))
-            : new RequestAttributes(user, nonResource!.Verb ?? "", "", "", null, null, nonResource.Path);
+            : new RequestAttributes(user, nonResource!.Verb ?? "", "", "", null, null, null, nonResource.Path ?? "");
         string? denied = await authorizer.AuthorizeAsync(attributes, cancellationToken);
         review.ApiVersion = "authorization.k8s.io/v1";
         review.Kind = "SelfSubjectAccessReview";
         review.Metadata ??= new V1ObjectMeta();
         review.Metadata.CreationTimestamp = time.GetUtcNow().UtcDateTime;
-        review.Status = new V1SubjectAccessReviewStatus { Allowed = denied is null, Reason = denied };
+        review.Status = new V1SubjectAccessReviewStatus { Allowed = denied is null, Reason = string.IsNullOrEmpty(denied) ? null : denied };
         return Serialize(review);
     }
 
