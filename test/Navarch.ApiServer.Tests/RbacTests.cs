@@ -121,4 +121,42 @@ public sealed class RbacTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, reviewed);
         Assert.False(JsonDocument.Parse(answer).RootElement.GetProperty("status").GetProperty("allowed").GetBoolean());
     }
+
+    [Fact]
+    public async Task Pods_get_their_service_account_token_mounted_unless_they_or_the_account_opt_out()
+    {
+        await Admin.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "default" } }, "default");
+        await Admin.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "quiet" }, AutomountServiceAccountToken = false }, "default");
+        V1Pod Pod(string name, string account = "default") => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                ServiceAccountName = account,
+                InitContainers = [new V1Container { Name = "init", Image = "busybox:1.35" }],
+                Containers = [new V1Container { Name = "a", Image = "busybox:1.35" }, new V1Container { Name = "b", Image = "busybox:1.35" }],
+            },
+        };
+
+        V1Pod mounted = await Admin.CoreV1.CreateNamespacedPodAsync(Pod("mounted"), "default");
+        V1Volume volume = Assert.Single(mounted.Spec.Volumes);
+        Assert.Matches("^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$", volume.Name);
+        Assert.Equal(420, volume.Projected.DefaultMode);
+        Assert.Equal((3607L, "token"), (volume.Projected.Sources[0].ServiceAccountToken.ExpirationSeconds!.Value, volume.Projected.Sources[0].ServiceAccountToken.Path));
+        Assert.Equal("kube-root-ca.crt", volume.Projected.Sources[1].ConfigMap.Name);
+        Assert.Equal("metadata.namespace", volume.Projected.Sources[2].DownwardAPI.Items[0].FieldRef.FieldPath);
+        foreach (V1Container c in mounted.Spec.InitContainers.Concat(mounted.Spec.Containers))
+        {
+            V1VolumeMount mount = Assert.Single(c.VolumeMounts);
+            Assert.Equal((volume.Name, "/var/run/secrets/kubernetes.io/serviceaccount", true), (mount.Name, mount.MountPath, mount.ReadOnlyProperty!.Value));
+        }
+
+        V1Pod optedOut = Pod("opted-out");
+        optedOut.Spec.AutomountServiceAccountToken = false;
+        Assert.Null((await Admin.CoreV1.CreateNamespacedPodAsync(optedOut, "default")).Spec.Volumes);
+        Assert.Null((await Admin.CoreV1.CreateNamespacedPodAsync(Pod("quiet-account", "quiet"), "default")).Spec.Volumes);
+        V1Pod optedIn = Pod("opted-in", "quiet");
+        optedIn.Spec.AutomountServiceAccountToken = true;
+        Assert.Single((await Admin.CoreV1.CreateNamespacedPodAsync(optedIn, "default")).Spec.Volumes);
+    }
 }

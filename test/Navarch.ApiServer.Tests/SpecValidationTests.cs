@@ -201,6 +201,8 @@ public sealed class SpecValidationTests(ServerFixture fixture) : IClassFixture<S
 
         V1Pod inherited = await _client.CoreV1.CreateNamespacedPodAsync(Pod("sa-pull-inherits"), "default");
         Assert.Equal(["regcred"], inherited.Spec.ImagePullSecrets.Select(s => s.Name));
+        // With AlwaysAllow authorization no token is mounted on its own (it would be an administrator's).
+        Assert.Null(inherited.Spec.Volumes);
 
         V1Pod own = Pod("sa-pull-own");
         own.Spec.ImagePullSecrets = [new V1LocalObjectReference { Name = "mine" }];

@@ -10,14 +10,22 @@ namespace Navarch.E2E.Tests;
 /// Dispose deletes the pods (so their sandboxes and network namespaces go), stops the server with SIGTERM (the agent
 /// stops containerd), then removes leftover mounts, the bridge and the data dir.
 /// </summary>
-public sealed class NavarchNode : IAsyncLifetime, ITestCluster
+public class NavarchNode : IAsyncLifetime, ITestCluster
 {
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+    private readonly string[] _extraArguments;
     private Process? _process;
     private string[] _arguments = [];
 
     public NavarchNode()
+        : this([])
     {
+    }
+
+    /// <summary>A node whose server also gets <paramref name="extraArguments"/> (e.g. <c>--authorization-mode RBAC</c>).</summary>
+    protected NavarchNode(string[] extraArguments)
+    {
+        _extraArguments = extraArguments;
         DataDir = Path.Combine("/tmp", "nve-" + _suffix);
         NodeName = "e2e-" + _suffix;
     }
@@ -63,6 +71,7 @@ public sealed class NavarchNode : IAsyncLifetime, ITestCluster
             // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
             "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
             "--node-ip", hostIp, "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
+            .. _extraArguments,
         ];
         await StartAsync();
     }
