@@ -10,7 +10,7 @@ namespace Navarch.E2E.Tests;
 /// kubelet and proxy, whose iptables rules and routes live in the node's namespace). Pods on different nodes reach each
 /// other through the routes the agents keep (host-gw); the cluster DNS listens on the bridge address. Dispose deletes
 /// the workloads and pods, stops the agents and the server by PID, and removes the namespaces, veths, bridge, mounts
-/// and data dirs.
+/// and data dirs. The server enforces RBAC, so the agents work with their system:nodes rights only.
 /// </summary>
 public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
 {
@@ -100,6 +100,8 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
             "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
             "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
             "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
+            // As a real multi-node cluster would run: joined agents act as system:node under RBAC, pods get tokens.
+            "--authorization-mode", "RBAC",
         ]);
         string tokenFile = Path.Combine(DataDir, "server", "server", "token");
         await WaitForAsync(() => Task.FromResult(File.Exists(tokenFile) && File.Exists(Kubeconfig)), "the server's token and kubeconfig", _server);
