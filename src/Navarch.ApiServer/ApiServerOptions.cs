@@ -21,10 +21,10 @@ public sealed class ApiServerOptions
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 
     /// <summary>
-    /// --authorization-mode: <c>AlwaysAllow</c> (every authenticated user may do anything) or <c>RBAC</c> (Roles,
-    /// ClusterRoles and their bindings; <c>system:masters</c> may do anything).
+    /// --authorization-mode: <c>RBAC</c> (Roles, ClusterRoles and their bindings; <c>system:masters</c> may do anything;
+    /// the default, as k3s's) or <c>AlwaysAllow</c> (every authenticated user may do anything).
     /// </summary>
-    public string AuthorizationMode { get; init; } = "AlwaysAllow";
+    public string AuthorizationMode { get; init; } = "RBAC";
 
     /// <summary>A Kubernetes static token file (CSV: token,user,uid,"group1,group2"), or null.</summary>
     public string? TokenAuthFile { get; init; }

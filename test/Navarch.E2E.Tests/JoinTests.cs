@@ -115,8 +115,8 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
             Assert.Equal($"CN=system:node:{node}, O=system:nodes", cert.Subject);
         }
 
-        Assert.Equal(HttpStatusCode.OK, await GetWithBearerAsync(http, token));
-        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithBearerAsync(http, token[..^1] + (token[^1] == 'a' ? 'b' : 'a')));
+        Assert.Equal(HttpStatusCode.Created, await WhoAmIWithBearerAsync(http, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WhoAmIWithBearerAsync(http, token[..^1] + (token[^1] == 'a' ? 'b' : 'a')));
 
         // An expiration in the past is refused, at the join endpoint and at the API.
         string id = token[(token.IndexOf("::", StringComparison.Ordinal) + 2)..].Split('.')[0];
@@ -124,13 +124,13 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
             "-p", "{\"data\":{\"expiration\":\"" + Convert.ToBase64String("2020-01-01T00:00:00Z"u8) + "\"}}");
         Assert.True(patched.ExitCode == 0, patched.Output);
         Assert.Equal(HttpStatusCode.Unauthorized, (await RequestClientCertificateAsync(http, token, node)).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithBearerAsync(http, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WhoAmIWithBearerAsync(http, token));
         await AssertJoinRefusedAsync(token, "401: token rejected");
 
         // A token that lives two seconds stops working on its own.
         string brief = await CreateTokenAsync("--ttl", "2s");
         var clock = Stopwatch.StartNew();
-        while (await GetWithBearerAsync(http, brief) == HttpStatusCode.OK)
+        while (await WhoAmIWithBearerAsync(http, brief) == HttpStatusCode.Created)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "a 2s token still authenticates after 20 s");
             await Task.Delay(250);
@@ -176,9 +176,16 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<HttpStatusCode> GetWithBearerAsync(HttpClient http, string token)
+    /// <summary>
+    /// Asks the API who the token's bearer is (a SelfSubjectReview: any authenticated user may, so under RBAC this
+    /// tells authenticated, 201, from not, 401, whatever the user may do otherwise).
+    /// </summary>
+    private async Task<HttpStatusCode> WhoAmIWithBearerAsync(HttpClient http, string token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerUrl + "/api/v1/namespaces/kube-system"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ServerUrl + "/apis/authentication.k8s.io/v1/selfsubjectreviews"))
+        {
+            Content = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token[(token.IndexOf("::", StringComparison.Ordinal) + 2)..]);
         using HttpResponseMessage response = await http.SendAsync(request);
         return response.StatusCode;

@@ -254,6 +254,10 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
         {
             await File.WriteAllBytesAsync(ca, Convert.FromBase64String(await Ok("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}")));
             string[] alone = ["--kubeconfig=/dev/null", $"--server={address}", $"--certificate-authority={ca}"];
+            // Under RBAC (the default) the account may do nothing until it is bound to a role.
+            Kubectl.Result refused = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "-n", "token-test", "get", "serviceaccounts"]);
+            Assert.Contains("serviceaccounts is forbidden: User \"system:serviceaccount:token-test:bot\" cannot list resource \"serviceaccounts\"", refused.Stderr, StringComparison.Ordinal);
+            await Ok("-n", "token-test", "create", "rolebinding", "bot-view", "--clusterrole=view", "--serviceaccount=token-test:bot");
             Kubectl.Result listed = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "-n", "token-test", "get", "serviceaccounts"]);
             Assert.True(listed.ExitCode == 0, listed.Output);
             Assert.Matches(@"(?m)^bot\s", listed.Stdout);
@@ -261,8 +265,10 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
             Assert.True(whoami.ExitCode == 0, whoami.Output);
             Assert.Matches(@"Username\s+system:serviceaccount:token-test:bot", whoami.Stdout);
             Assert.Matches(@"Groups\s+\[system:serviceaccounts system:serviceaccounts:token-test system:authenticated\]", whoami.Stdout);
-            Kubectl.Result canI = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "auth", "can-i", "create", "pods", "-n", "token-test"]);
-            Assert.Equal((0, "yes"), (canI.ExitCode, canI.Stdout.Trim()));
+            Kubectl.Result canList = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "auth", "can-i", "list", "pods", "-n", "token-test"]);
+            Assert.Equal((0, "yes"), (canList.ExitCode, canList.Stdout.Trim()));
+            Kubectl.Result canCreate = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token}", "auth", "can-i", "create", "pods", "-n", "token-test"]);
+            Assert.Equal("no", canCreate.Stdout.Trim());
             Kubectl.Result forged = await Kubectl.RunAsync("/dev/null", [.. alone, $"--token={token[..^4]}AAAA", "get", "pods"]);
             Assert.Contains("Unauthorized", forged.Stderr, StringComparison.Ordinal);
 

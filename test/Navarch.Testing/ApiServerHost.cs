@@ -32,7 +32,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>The data dir.</summary>
     public string DataDir => _dir.FullName;
 
-    /// <summary>Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).</summary>
+    /// <summary>
+    /// Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).
+    /// AlwaysAllow unless told otherwise: these tests are about the API's mechanics, not who may use it.
+    /// </summary>
     public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow")
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");

@@ -18,8 +18,8 @@ internal static partial class ServerCommand
         var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 600" };
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
-        var authorizationMode = new Option<string>("--authorization-mode") { Description = "AlwaysAllow (every authenticated user may do anything) or RBAC (Roles, ClusterRoles and their bindings)", DefaultValueFactory = _ => "AlwaysAllow" };
-        authorizationMode.AcceptOnlyFromAmong("AlwaysAllow", "RBAC");
+        var authorizationMode = new Option<string>("--authorization-mode") { Description = "RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token) or AlwaysAllow (every authenticated user may do anything; no tokens are mounted)", DefaultValueFactory = _ => "RBAC" };
+        authorizationMode.AcceptOnlyFromAmong("RBAC", "AlwaysAllow");
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
