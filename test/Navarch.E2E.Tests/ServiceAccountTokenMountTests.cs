@@ -27,7 +27,7 @@ public sealed class ServiceAccountTokenMountTests(RbacNavarchNode node) : IClass
             kind: Pod
             metadata: {name: reader, namespace: tokens}
             spec:
-              terminationGracePeriodSeconds: 0
+              terminationGracePeriodSeconds: 1
               containers:
               - name: main
                 image: busybox:1.35
