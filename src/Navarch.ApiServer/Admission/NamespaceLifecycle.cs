@@ -1,3 +1,5 @@
+using k8s;
+using k8s.Models;
 using Navarch.Api;
 using Navarch.Api.Resources;
 using Navarch.ApiServer.Registry;
@@ -34,14 +36,9 @@ internal sealed class NamespaceLifecycle(IStore store, ResourceCatalog catalog) 
             return;
         }
 
-        ResourceDefinition namespaces = catalog.Find("", "v1", "namespaces")!;
-        KeyValue? kv = await store.GetAsync(namespaces.Key(null, request.Namespace), 0, cancellationToken);
-        if (kv is null)
-        {
-            throw ApiErrors.NotFound("namespaces", request.Namespace);
-        }
-
-        if (ObjectCodec.Decode(namespaces, kv).Metadata.DeletionTimestamp is not null)
+        IKubernetesObject<V1ObjectMeta> ns = await ObjectCodec.ReadAsync(store, catalog.Find("", "v1", "namespaces")!, null, request.Namespace, cancellationToken)
+            ?? throw ApiErrors.NotFound("namespaces", request.Namespace);
+        if (ns.Metadata.DeletionTimestamp is not null)
         {
             throw ApiErrors.Forbidden(request.Resource.GroupResource, request.Name, $"unable to create new content in namespace {request.Namespace} because it is being terminated");
         }

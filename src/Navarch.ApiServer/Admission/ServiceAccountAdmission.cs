@@ -38,9 +38,7 @@ internal sealed class ServiceAccountAdmission(IStore store, ResourceCatalog cata
             return;
         }
 
-        ResourceDefinition accounts = catalog.Find("", "v1", "serviceaccounts")!;
-        KeyValue? kv = await store.GetAsync(accounts.Key(request.Namespace, spec.ServiceAccountName), 0, cancellationToken);
-        if (kv is null || ObjectCodec.Decode(accounts, kv) is not V1ServiceAccount account)
+        if (await ObjectCodec.ReadAsync(store, catalog.Find("", "v1", "serviceaccounts")!, request.Namespace, spec.ServiceAccountName, cancellationToken) is not V1ServiceAccount account)
         {
             return;
         }

@@ -96,8 +96,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
 
     public async Task<IKubernetesObject<V1ObjectMeta>> GetAsync(ResourceDefinition definition, string? ns, string name, CancellationToken cancellationToken)
     {
-        KeyValue kv = await store.GetAsync(definition.Key(ns, name), 0, cancellationToken) ?? throw ApiErrors.NotFound(definition.GroupResource, name);
-        return ObjectCodec.Decode(definition, kv);
+        return await ObjectCodec.ReadAsync(store, definition, ns, name, cancellationToken) ?? throw ApiErrors.NotFound(definition.GroupResource, name);
     }
 
     private async Task ListAsync(HttpContext context, ResourceDefinition definition, string? ns)

@@ -27,8 +27,8 @@ internal sealed class BootstrapTokens(IStore store, ResourceDefinition secrets, 
             return null;
         }
 
-        KeyValue? kv = await store.GetAsync(secrets.Key(BootstrapTokenSecret.Namespace, BootstrapTokenSecret.NameOf(parts.Id)), 0, cancellationToken);
-        if (kv is null || ObjectCodec.Decode(secrets, kv) is not V1Secret secret || secret.Type != BootstrapTokenSecret.Type)
+        if (await ObjectCodec.ReadAsync(store, secrets, BootstrapTokenSecret.Namespace, BootstrapTokenSecret.NameOf(parts.Id), cancellationToken) is not V1Secret secret
+            || secret.Type != BootstrapTokenSecret.Type)
         {
             return null;
         }

@@ -37,6 +37,13 @@ internal static class ObjectCodec
         return obj;
     }
 
+    /// <summary>The current object <paramref name="ns"/>/<paramref name="name"/> from the store, or null when there is none.</summary>
+    public static async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(IStore store, ResourceDefinition definition, string? ns, string name, CancellationToken cancellationToken)
+    {
+        KeyValue? kv = await store.GetAsync(definition.Key(ns, name), 0, cancellationToken).ConfigureAwait(false);
+        return kv is null ? null : Decode(definition, kv);
+    }
+
     public static JsonNode ToNode(object obj) =>
         JsonSerializer.SerializeToNode(obj, obj.GetType(), KubernetesSerialization.Options) ?? new JsonObject();
 

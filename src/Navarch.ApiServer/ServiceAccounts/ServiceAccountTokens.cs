@@ -180,10 +180,6 @@ internal sealed class ServiceAccountTokens
     }
 
     private async Task<T?> GetAsync<T>(string resource, string? ns, string name, CancellationToken cancellationToken)
-        where T : class
-    {
-        ResourceDefinition definition = _catalog.Find("", "v1", resource)!;
-        KeyValue? kv = await _store.GetAsync(definition.Key(ns, name), 0, cancellationToken).ConfigureAwait(false);
-        return kv is null ? null : ObjectCodec.Decode(definition, kv) as T;
-    }
+        where T : class =>
+        await ObjectCodec.ReadAsync(_store, _catalog.Find("", "v1", resource)!, ns, name, cancellationToken).ConfigureAwait(false) as T;
 }
