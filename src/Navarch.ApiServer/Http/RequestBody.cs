@@ -12,6 +12,24 @@ internal static class RequestBody
 {
     public const int MaxBytes = 3 * 1024 * 1024;
 
+    /// <summary>
+    /// Reads the body as a <typeparamref name="T"/> (for the kinds served outside the registry, e.g. TokenRequest);
+    /// a body that does not fit the type is a 400.
+    /// </summary>
+    public static async Task<T> ReadAsAsync<T>(HttpContext context)
+        where T : new()
+    {
+        JsonNode body = await ReadAsync(context, allowPatchTypes: false);
+        try
+        {
+            return body.Deserialize<T>(KubernetesSerialization.Options) ?? new T();
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
+        }
+    }
+
     public static async Task<JsonNode> ReadAsync(HttpContext context, bool allowPatchTypes)
     {
         string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();

@@ -699,17 +699,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
     /// <summary><c>serviceaccounts/token</c>: a TokenRequest in, the same with its signed token out (201).</summary>
     private async Task RequestTokenAsync(HttpContext context, string ns, string name)
     {
-        JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
-        Authenticationv1TokenRequest request;
-        try
-        {
-            request = body.Deserialize<Authenticationv1TokenRequest>(KubernetesSerialization.Options) ?? new Authenticationv1TokenRequest();
-        }
-        catch (JsonException e)
-        {
-            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
-        }
-
+        Authenticationv1TokenRequest request = await RequestBody.ReadAsAsync<Authenticationv1TokenRequest>(context);
         if (request.Kind is { Length: > 0 } kind && kind != "TokenRequest")
         {
             throw ApiErrors.BadRequest($"the body of the request must be a TokenRequest, not {kind}");

@@ -28,8 +28,18 @@ internal sealed class SelfReviews(IAuthorizer authorizer, TimeProvider time)
 
         try
         {
-            JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
-            JsonNode answer = trimmed == WhoAmI ? Identity(user) : await AccessAsync(body, user, context.RequestAborted);
+            JsonNode answer;
+            if (trimmed == WhoAmI)
+            {
+                // Read for its errors only: the review asks about the caller, nothing in it changes the answer.
+                await RequestBody.ReadAsAsync<V1SelfSubjectReview>(context);
+                answer = Identity(user);
+            }
+            else
+            {
+                answer = await AccessAsync(await RequestBody.ReadAsAsync<V1SelfSubjectAccessReview>(context), user, context.RequestAborted);
+            }
+
             await Responder.WriteJsonAsync(context, 201, answer);
         }
         catch (StatusException e)
@@ -51,18 +61,8 @@ internal sealed class SelfReviews(IAuthorizer authorizer, TimeProvider time)
         },
     });
 
-    private async Task<JsonNode> AccessAsync(JsonNode body, UserInfo user, CancellationToken cancellationToken)
+    private async Task<JsonNode> AccessAsync(V1SelfSubjectAccessReview review, UserInfo user, CancellationToken cancellationToken)
     {
-        V1SelfSubjectAccessReview review;
-        try
-        {
-            review = body.Deserialize<V1SelfSubjectAccessReview>(KubernetesSerialization.Options) ?? new V1SelfSubjectAccessReview();
-        }
-        catch (JsonException e)
-        {
-            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
-        }
-
         V1ResourceAttributes? resource = review.Spec?.ResourceAttributes;
         V1NonResourceAttributes? nonResource = review.Spec?.NonResourceAttributes;
         if ((resource is null) == (nonResource is null))
