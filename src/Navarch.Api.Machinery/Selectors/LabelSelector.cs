@@ -1,4 +1,5 @@
-using Navarch.Api.Strategies;
+using k8s.Models;
+using Navarch.Api.Validation;
 
 namespace Navarch.Api.Selectors;
 
@@ -36,6 +37,27 @@ public sealed class LabelSelector
             }
 
             requirements.Add(ParseRequirement(part));
+        }
+
+        return new LabelSelector(requirements);
+    }
+
+    /// <summary>
+    /// The selector a <c>metav1.LabelSelector</c> stands for (Kubernetes' <c>LabelSelectorAsSelector</c>): every
+    /// matchLabels pair and every matchExpressions requirement must hold; an unknown operator matches nothing.
+    /// </summary>
+    public static LabelSelector From(V1LabelSelector selector)
+    {
+        var requirements = new List<Requirement>();
+        foreach ((string key, string value) in selector.MatchLabels ?? new Dictionary<string, string>())
+        {
+            requirements.Add(new Requirement(key, "=", [value]));
+        }
+
+        foreach (V1LabelSelectorRequirement r in selector.MatchExpressions ?? [])
+        {
+            string op = r.OperatorProperty switch { "In" => "in", "NotIn" => "notin", "Exists" => "exists", "DoesNotExist" => "!", _ => "" };
+            requirements.Add(new Requirement(r.Key, op, r.Values?.ToArray() ?? []));
         }
 
         return new LabelSelector(requirements);

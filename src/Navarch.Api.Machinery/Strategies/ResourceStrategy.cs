@@ -1,6 +1,7 @@
 using System.Reflection;
 using k8s;
 using k8s.Models;
+using Navarch.Api.Validation;
 
 namespace Navarch.Api.Strategies;
 

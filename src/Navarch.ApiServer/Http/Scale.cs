@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Navarch.Api;
-using Navarch.Api.Strategies;
+using Navarch.Api.Selectors;
 
 namespace Navarch.ApiServer.Http;
 
@@ -13,7 +13,7 @@ internal static class Scale
     public static JsonObject ToScale(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
         JsonNode node = Registry.ObjectCodec.ToNode(obj);
-        string? selector = node["spec"]?["selector"] is JsonNode s ? WorkloadStrategies.FormatSelector(s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!) : null;
+        string? selector = node["spec"]?["selector"] is JsonNode s ? s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!.Format() : null;
         var scale = new V1Scale
         {
             ApiVersion = "autoscaling/v1",

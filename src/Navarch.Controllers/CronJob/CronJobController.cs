@@ -5,7 +5,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Navarch.Api.Strategies;
+using Navarch.Api.Strategies.Batch;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
@@ -109,7 +109,7 @@ public sealed class CronJobController : IController
             return;
         }
 
-        if (ClusterStrategies.ParseSchedule(cronJob.Spec.Schedule) is not { } schedule)
+        if (CronSchedule.Parse(cronJob.Spec.Schedule) is not { } schedule)
         {
             Log.BadSchedule(_logger, key, cronJob.Spec.Schedule ?? "");
             await UpdateStatusAsync(key, cronJob, status, active, cancellationToken);

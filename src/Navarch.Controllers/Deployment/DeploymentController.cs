@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api;
-using Navarch.Api.Strategies;
+using Navarch.Api.Selectors;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Client.Queue;
@@ -67,7 +67,7 @@ public sealed partial class DeploymentController : IController
 
         foreach (V1Deployment d in _deployments.Store.List(rs.Metadata.NamespaceProperty))
         {
-            if (d.Spec?.Selector is { } selector && WorkloadStrategies.SelectorMatches(selector, rs.Metadata.Labels))
+            if (d.Spec?.Selector is { } selector && selector.Matches(rs.Metadata.Labels))
             {
                 _queue.Add(ObjectKeys.KeyOf(d));
             }
@@ -134,7 +134,7 @@ public sealed partial class DeploymentController : IController
         foreach (V1ReplicaSet rs in _replicaSets.Store.List(d.Metadata.NamespaceProperty))
         {
             V1OwnerReference? owner = ControllerOf(rs.Metadata, "Deployment");
-            bool matches = WorkloadStrategies.SelectorMatches(d.Spec.Selector, rs.Metadata.Labels);
+            bool matches = d.Spec.Selector.Matches(rs.Metadata.Labels);
             if (owner?.Uid == d.Metadata.Uid)
             {
                 if (matches)

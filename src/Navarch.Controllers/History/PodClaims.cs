@@ -2,7 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Navarch.Api.Strategies;
+using Navarch.Api.Selectors;
 
 namespace Navarch.Controllers.History;
 
@@ -20,7 +20,7 @@ internal static class PodClaims
         foreach (V1Pod pod in pods)
         {
             V1OwnerReference? controller = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
-            bool matches = WorkloadStrategies.SelectorMatches(selector, pod.Metadata.Labels);
+            bool matches = selector.Matches(pod.Metadata.Labels);
             if (controller?.Uid == owner.Metadata.Uid)
             {
                 if (matches)

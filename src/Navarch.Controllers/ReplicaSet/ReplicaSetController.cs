@@ -4,7 +4,6 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Selectors;
-using Navarch.Api.Strategies;
 using Navarch.Client.Controllers;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
@@ -78,7 +77,7 @@ public sealed class ReplicaSetController : IController
         // An orphan: every ReplicaSet that selects it may adopt it.
         foreach (V1ReplicaSet rs in _replicaSets.Store.List(pod.Metadata.NamespaceProperty))
         {
-            if (rs.Spec?.Selector is { } selector && WorkloadStrategies.SelectorMatches(selector, pod.Metadata.Labels))
+            if (rs.Spec?.Selector is { } selector && selector.Matches(pod.Metadata.Labels))
             {
                 _queue.Add(ObjectKeys.KeyOf(rs));
             }
@@ -129,7 +128,7 @@ public sealed class ReplicaSetController : IController
         foreach (V1Pod pod in _pods.Store.List(ns))
         {
             V1OwnerReference? owner = ControllerOf(pod);
-            bool matches = WorkloadStrategies.SelectorMatches(selector, pod.Metadata.Labels);
+            bool matches = selector.Matches(pod.Metadata.Labels);
             if (owner?.Uid == rs.Metadata.Uid)
             {
                 if (matches)

@@ -1,4 +1,4 @@
-namespace Navarch.Api.Strategies;
+namespace Navarch.Api.Validation;
 
 /// <summary>Which of Kubernetes' name validations a kind uses.</summary>
 public enum NameRule

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using k8s.Models;
 
-namespace Navarch.Api.Strategies;
+namespace Navarch.Api.Validation;
 
 /// <summary>Kubernetes' <c>ValidateObjectMeta</c>: names, labels, annotations, with its messages.</summary>
 public static partial class MetadataValidation

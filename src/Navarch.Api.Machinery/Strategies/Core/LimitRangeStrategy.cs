@@ -1,0 +1,38 @@
+using k8s.Models;
+using Navarch.Api.Validation;
+
+namespace Navarch.Api.Strategies.Core;
+
+/// <summary>core/v1 LimitRange.</summary>
+internal static class LimitRangeStrategy
+{
+    private static readonly SupportedValues LimitTypes = new("Container", "PersistentVolumeClaim", "Pod");
+
+    /// <summary>The strategy.</summary>
+    public static ResourceStrategy<V1LimitRange> Create() => new() { Validation = Validate };
+
+    /// <summary>ValidateLimitRange: the limit types, and min ≤ max and default ≤ max per resource.</summary>
+    private static IEnumerable<FieldError> Validate(V1LimitRange range)
+    {
+        IList<V1LimitRangeItem> limits = range.Spec?.Limits ?? [];
+        for (int i = 0; i < limits.Count; i++)
+        {
+            string at = $"spec.limits[{i}]";
+            if (LimitTypes.Check(at + ".type", limits[i].Type ?? "") is { } badType)
+            {
+                yield return badType;
+            }
+
+            foreach ((string field, IDictionary<string, ResourceQuantity>? values) in new[] { ("min", limits[i].Min), ("default", limits[i].DefaultProperty) })
+            {
+                foreach ((string resource, ResourceQuantity value) in values ?? new Dictionary<string, ResourceQuantity>())
+                {
+                    if (limits[i].Max?.TryGetValue(resource, out ResourceQuantity? max) == true && value.ToDecimal() > max.ToDecimal())
+                    {
+                        yield return new FieldError(FieldErrorType.Invalid, $"{at}.{field}[{resource}]", value.ToString(), $"{field} value {value} is greater than max value {max}");
+                    }
+                }
+            }
+        }
+    }
+}
