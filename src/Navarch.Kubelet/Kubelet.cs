@@ -3,21 +3,26 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
+using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Containerd;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Images;
 using Navarch.Kubelet.Network;
 using Navarch.Kubelet.Node;
 using Navarch.Kubelet.Pods;
+using Navarch.Kubelet.Probes;
+using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Server;
+using Navarch.Kubelet.Status;
 using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet;
 
 /// <summary>
 /// The node agent's kubelet. Start-up stages: the container runtime (a supervised containerd unless an endpoint is
-/// given), the air-gap images, the Node and its pod network config, then the pod informer (this node's pods only)
-/// feeding one worker per pod. Stopping leaves pods running (they are adopted again at the next start).
+/// given), the air-gap images, the Node and its pod network config, the caches of the objects pods refer to, then the
+/// pod informer (this node's pods only) feeding one worker per pod, which works through the runtime service and the
+/// image, status, probe and volume managers composed here. Stopping leaves pods running (they are adopted again at the
+/// next start).
 /// </summary>
 public sealed partial class Kubelet : IAsyncDisposable
 {
@@ -33,7 +38,6 @@ public sealed partial class Kubelet : IAsyncDisposable
     private EventRecorder? _events;
     private PodWorkers? _workers;
     private KubeletServer? _server;
-    private VolumeManager? _volumes;
 
     /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
     public Kubelet(Kubernetes client, KubeletOptions options, ILoggerFactory loggers, TimeProvider? time = null)
@@ -70,13 +74,13 @@ public sealed partial class Kubelet : IAsyncDisposable
             RuntimeEndpoint = _options.ContainerRuntimeEndpoint;
         }
 
-        _cri = new CriConnection(RuntimeEndpoint);
+        _cri = new CriConnection(RuntimeEndpoint, _time);
         foreach (string image in await ImageImporter.ImportFolderAsync(_cri.SocketPath, _options.ImagesDir, cancellationToken).ConfigureAwait(false))
         {
             LogImported(_logger, image);
         }
 
-        var reporter = new NodeStatusReporter(_client, _cri, _options, _time, _loggers.CreateLogger<NodeStatusReporter>());
+        var reporter = new NodeStatusReporter(_client, _cri.Runtime, _cri.Images, _options, _time, _loggers.CreateLogger<NodeStatusReporter>());
         await reporter.RegisterAsync(cancellationToken).ConfigureAwait(false);
         if (containerdConfig is not null)
         {
@@ -91,16 +95,37 @@ public sealed partial class Kubelet : IAsyncDisposable
         _loops.Add(Task.Run(() => reporter.RunAsync(_stop.Token), CancellationToken.None));
 
         _events = new EventRecorder(_client, "kubelet", _options.NodeName, _time, _loggers.CreateLogger<EventRecorder>());
-        _volumes = new VolumeManager(_client, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
-        _workers = new PodWorkers(_client, _cri, _options, _events, _time, _loggers, _volumes, new ContainerEnvironment(_client, _cri, _events, _time, _options.InternalIp), _stop.Token);
+
+        // ConfigMaps, Secrets and Services are cached before the first pod is synced, so a container start reads them
+        // from memory; one not in the cache (yet) reads as missing and the pod's next sync tries again.
+        var informers = new SharedInformerFactory(_client, _loggers, _time);
+        var objects = new PodObjectCache(informers);
+        informers.Start(_stop.Token);
+        _loops.Add(informers.StoppedAsync());
+        await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+
+        var volumes = new VolumeManager(_client, objects, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
+        var prober = new Prober(_cri.Runtime, _time);
+        var dependencies = new PodWorkerDependencies(
+            Runtime: _cri.Runtime,
+            Images: new ImageManager(_cri.Images, _client, _events, _time),
+            Status: new StatusManager(_client, _loggers.CreateLogger<StatusManager>()),
+            Probes: new ProbeManager(prober, _events, _time),
+            Hooks: prober,
+            Volumes: volumes,
+            Configs: new ContainerConfigBuilder(new ContainerEnvironment(objects, _events, _options.InternalIp), volumes, _options, _events, _time),
+            Options: _options,
+            Events: _events,
+            Time: _time);
+        _workers = new PodWorkers(dependencies, _loggers, _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);
         _loops.Add(Task.Run(() => pods.RunAsync(_stop.Token), CancellationToken.None));
         await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
-        _volumes.RemoveOrphans(known);
-        _server = new KubeletServer(_options, _cri, pods.Store, _loggers, _time);
+        volumes.RemoveOrphans(known);
+        _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time);
         try
         {
             await _server.StartAsync(cancellationToken).ConfigureAwait(false);

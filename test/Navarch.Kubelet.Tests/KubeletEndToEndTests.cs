@@ -2,8 +2,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Tests;
 
@@ -82,8 +82,8 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         using var cri = new CriConnection(node.Socket);
         var filter = new ContainerFilter();
         filter.LabelSelector["io.kubernetes.pod.uid"] = created.Metadata.Uid;
-        ListContainersResponse left = await cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = filter });
-        Assert.Empty(left.Containers);
+        IReadOnlyList<Container> left = await cri.Runtime.ListContainersAsync(filter, CancellationToken.None);
+        Assert.Empty(left);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.ApiServer.Pki;
 using Navarch.Client.Informers;
-using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Server;
 using Navarch.Testing;
 
@@ -62,7 +62,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
             ClientCa = pki.Ca,
         };
         using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
-        await using var server = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+        await using var server = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
         await server.StartAsync(CancellationToken.None);
 
         var refused = new (string Who, X509Certificate2? Cert, HttpStatusCode Code)[]
@@ -96,7 +96,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badQuery.StatusCode);
 
         // A port already taken is an IOException, which the kubelet logs and survives (its pods keep running).
-        await using var second = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+        await using var second = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
         await Assert.ThrowsAsync<IOException>(() => second.StartAsync(CancellationToken.None));
         Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
     }

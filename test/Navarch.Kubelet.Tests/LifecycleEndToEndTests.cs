@@ -3,8 +3,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Tests;
 
@@ -50,9 +50,7 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
     private static async Task ExecAsync(KubeletNode node, V1ContainerStatus status, params string[] command)
     {
         using var cri = new CriConnection(node.Socket);
-        var request = new ExecSyncRequest { ContainerId = status.ContainerID["containerd://".Length..], Timeout = 10 };
-        request.Cmd.AddRange(command);
-        ExecSyncResponse response = await cri.Runtime.ExecSyncAsync(request);
+        ExecSyncResponse response = await cri.Runtime.ExecSyncAsync(status.ContainerID["containerd://".Length..], command, TimeSpan.FromSeconds(10), CancellationToken.None);
         Assert.True(response.ExitCode == 0, response.Stderr.ToStringUtf8());
     }
 

@@ -3,7 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Pods;
-using Navarch.Kubelet.Pods.Probes;
+using Navarch.Kubelet.Probes;
 
 namespace Navarch.Kubelet.Tests;
 

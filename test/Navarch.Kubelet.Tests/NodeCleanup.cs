@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Tests;
 
@@ -24,7 +24,7 @@ internal static class NodeCleanup
         try
         {
             while (clock.Elapsed < timeout
-                && (await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10))).Items.Count > 0)
+                && (await ListWithinAsync(cri.Runtime, TimeSpan.FromSeconds(10))).Count > 0)
             {
                 await Task.Delay(250);
             }
@@ -44,16 +44,18 @@ internal static class NodeCleanup
         using var cri = new CriConnection(socket);
         try
         {
-            ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
-            foreach (PodSandbox sandbox in list.Items)
+            foreach (PodSandbox sandbox in await ListWithinAsync(cri.Runtime, TimeSpan.FromSeconds(10)))
             {
                 // The sandbox's network namespace, removed by hand if containerd could not (e.g. CNI was not ready).
-                PodSandboxStatusResponse status = await cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandbox.Id, Verbose = true }, deadline: DateTime.UtcNow.AddSeconds(10));
+                using var statusTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                PodSandboxStatusResponse status = await cri.Runtime.PodSandboxStatusAsync(sandbox.Id, verbose: true, statusTimeout.Token);
                 string? netns = NetnsOf(status);
                 try
                 {
-                    await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
-                    await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddSeconds(30));
+                    using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await cri.Runtime.StopPodSandboxAsync(sandbox.Id, stopTimeout.Token);
+                    using var removeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await cri.Runtime.RemovePodSandboxAsync(sandbox.Id, removeTimeout.Token);
                 }
                 catch (RpcException)
                 {
@@ -69,6 +71,12 @@ internal static class NodeCleanup
         {
             // containerd is gone already; the mounts below are still cleaned.
         }
+    }
+
+    private static async Task<IReadOnlyList<PodSandbox>> ListWithinAsync(IRuntimeService runtime, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        return await runtime.ListPodSandboxAsync(null, cts.Token);
     }
 
     private static string? NetnsOf(PodSandboxStatusResponse status)

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Navarch.Kubelet.Cri;
-using Navarch.Kubelet.Pods.Probes;
+using Navarch.Kubelet.Probes;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Tests;
 
@@ -77,7 +77,7 @@ public sealed class ProberTests : IAsyncLifetime
     });
 
     private Task<ProbeOutcome> HttpAsync(string path, IntOrString? port = null, IList<V1HTTPHeader>? headers = null) =>
-        new Prober(_cri, TimeProvider.System).ProbeAsync(new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers } }, Target(), CancellationToken.None);
+        new Prober(_cri.Runtime, TimeProvider.System).ProbeAsync(new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers } }, Target(), CancellationToken.None);
 
     [Fact]
     public async Task HttpGet_succeeds_on_2xx_3xx_and_fails_otherwise()
@@ -113,7 +113,7 @@ public sealed class ProberTests : IAsyncLifetime
     [Fact]
     public async Task TcpSocket_connects_or_fails()
     {
-        var prober = new Prober(_cri, TimeProvider.System);
+        var prober = new Prober(_cri.Runtime, TimeProvider.System);
         Assert.Equal(ProbeResult.Success, (await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" } }, Target(), CancellationToken.None)).Result);
         ProbeOutcome refused = await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = FreePort().ToString() } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, refused.Result);
@@ -123,7 +123,7 @@ public sealed class ProberTests : IAsyncLifetime
     [Fact]
     public async Task Grpc_asks_the_health_service()
     {
-        var prober = new Prober(_cri, TimeProvider.System);
+        var prober = new Prober(_cri.Runtime, TimeProvider.System);
         ProbeOutcome serving = await prober.ProbeAsync(new V1Probe { TimeoutSeconds = 5, Grpc = new V1GRPCAction { Port = _grpcPort } }, Target(), CancellationToken.None);
         Assert.True(serving.Result == ProbeResult.Success, serving.Output);
         ProbeOutcome sick = await prober.ProbeAsync(new V1Probe { TimeoutSeconds = 5, Grpc = new V1GRPCAction { Port = _grpcPort, Service = "sick" } }, Target(), CancellationToken.None);

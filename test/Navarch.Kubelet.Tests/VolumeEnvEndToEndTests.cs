@@ -3,8 +3,8 @@ using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet.Tests;
@@ -26,9 +26,7 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
 
     private static async Task<string> ExecAsync(CriConnection cri, string containerId, params string[] cmd)
     {
-        var request = new ExecSyncRequest { ContainerId = containerId, Timeout = 10 };
-        request.Cmd.AddRange(cmd);
-        ExecSyncResponse r = await cri.Runtime.ExecSyncAsync(request);
+        ExecSyncResponse r = await cri.Runtime.ExecSyncAsync(containerId, cmd, TimeSpan.FromSeconds(10), CancellationToken.None);
         return r.Stdout.ToStringUtf8() + r.Stderr.ToStringUtf8();
     }
 

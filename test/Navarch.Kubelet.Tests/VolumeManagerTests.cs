@@ -3,6 +3,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Navarch.Client.Events;
+using Navarch.Client.Informers;
+using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Pods;
 using Navarch.Kubelet.Volumes;
@@ -11,14 +13,18 @@ using Navarch.Testing;
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>
-/// The volume manager against a real in-process API server, without containers: set-up, CRI mounts (read-only
-/// API-data volumes, propagation, subPath), FailedMount, the refresh interval on a fake clock, tear-down.
+/// The volume manager against a real in-process API server (ConfigMaps through the kubelet's informer cache), without
+/// containers: set-up, CRI mounts (read-only API-data volumes, propagation, subPath), FailedMount, the refresh
+/// interval on a fake clock, tear-down.
 /// </summary>
 public sealed class VolumeManagerTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("nv-volman-");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 20, 0, 0, TimeSpan.Zero));
+    private readonly CancellationTokenSource _stop = new();
     private ApiServerHost _api = null!;
+    private SharedInformerFactory _informers = null!;
+    private PodObjectCache _objects = null!;
     private EventRecorder _events = null!;
     private VolumeManager _volumes = null!;
 
@@ -26,11 +32,18 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     {
         _api = await ApiServerHost.StartAsync();
         _events = new EventRecorder(_api.Client, "kubelet", "test");
-        _volumes = new VolumeManager(_api.Client, new KubeletOptions { DataDir = _dir.FullName, NodeName = "n" }, _events, _time, NullLogger.Instance);
+        _informers = new SharedInformerFactory(_api.Client);
+        _objects = new PodObjectCache(_informers);
+        _informers.Start(_stop.Token);
+        await _informers.WaitForCacheSyncAsync(CancellationToken.None);
+        _volumes = new VolumeManager(_api.Client, _objects, new KubeletOptions { DataDir = _dir.FullName, NodeName = "n" }, _events, _time, NullLogger.Instance);
     }
 
     public async Task DisposeAsync()
     {
+        await _stop.CancelAsync();
+        await _informers.StoppedAsync();
+        _stop.Dispose();
         await _events.DisposeAsync();
         await _api.DisposeAsync();
         _dir.Delete(recursive: true);
@@ -46,6 +59,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     public async Task Volumes_are_set_up_mounted_refreshed_on_schedule_and_torn_down()
     {
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cfg" }, Data = new Dictionary<string, string> { ["k"] = "v1" } }, "default");
+        await KubeletNode.WaitAsync(() => Task.FromResult(_objects.ConfigMap("default", "cfg")), "the ConfigMap in the cache");
         string host = Path.Combine(_dir.FullName, "host");
         V1Pod pod = Pod(
             "p",
@@ -85,6 +99,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         V1ConfigMap cm = await _api.Client.CoreV1.ReadNamespacedConfigMapAsync("cfg", "default");
         cm.Data["k"] = "v2";
         await _api.Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "cfg", "default");
+        await KubeletNode.WaitAsync(() => Task.FromResult(_objects.ConfigMap("default", "cfg") is { } cached && cached.Data["k"] == "v2" ? cached : null), "the update in the cache");
         Assert.True(await _volumes.SetUpAsync(pod, CancellationToken.None));
         Assert.Equal("v1", File.ReadAllText(Path.Combine(cfg, "k")));
         _time.Advance(_volumes.RefreshInterval);

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using Navarch.Kubelet.Cri;
-using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Containerd;
 
@@ -126,9 +125,11 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
 
             if (File.Exists(_config.Socket))
             {
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);
                 try
                 {
-                    await cri.Runtime.VersionAsync(new VersionRequest { Version = "v1" }, deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await cri.Runtime.VersionAsync("v1", linked.Token).ConfigureAwait(false);
                     return;
                 }
                 catch (RpcException)

@@ -5,7 +5,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
 
@@ -15,7 +15,7 @@ namespace Navarch.Kubelet.Node;
 /// Registers this machine's Node, keeps its Lease in kube-node-lease renewed, and posts its status (capacity,
 /// allocatable, nodeInfo, addresses, conditions, images) — the kubelet's node status manager and lease controller.
 /// </summary>
-internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnection cri, KubeletOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeService runtime, IImageService images, KubeletOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>The kubelet version reported in nodeInfo.</summary>
     public const string KubeletVersion = "v1.32.0";
@@ -130,9 +130,9 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
     /// <summary>Posts the node status through the status subresource.</summary>
     public async Task UpdateStatusAsync(CancellationToken cancellationToken)
     {
-        VersionResponse version = await cri.Runtime.VersionAsync(new VersionRequest { Version = "v1" }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        StatusResponse runtimeStatus = await cri.Runtime.StatusAsync(new StatusRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
-        ListImagesResponse images = await cri.Images.ListImagesAsync(new ListImagesRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        VersionResponse version = await runtime.VersionAsync("v1", cancellationToken).ConfigureAwait(false);
+        StatusResponse runtimeStatus = await runtime.StatusAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Image> present = await images.ListImagesAsync(null, cancellationToken).ConfigureAwait(false);
         V1Node current = await client.CoreV1.ReadNodeAsync(options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
         Node = current;
 
@@ -177,7 +177,7 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, CriConnecti
                 KubeProxyVersion = "",
                 ContainerRuntimeVersion = $"{version.RuntimeName}://{version.RuntimeVersion}",
             },
-            Images = [.. images.Images.Select(i => new V1ContainerImage { Names = [.. i.RepoDigests, .. i.RepoTags], SizeBytes = (long)i.Size })],
+            Images = [.. present.Select(i => new V1ContainerImage { Names = [.. i.RepoDigests, .. i.RepoTags], SizeBytes = (long)i.Size })],
         };
         // Strategic merge, as the kubelet: conditions merge by type, so those others own (NetworkUnavailable) stay.
         string patch = KubernetesJson.Serialize(new { status });

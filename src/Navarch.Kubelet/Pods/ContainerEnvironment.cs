@@ -1,15 +1,8 @@
-using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
-using Grpc.Core;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Navarch.Client.Events;
-using Navarch.Kubelet.Cri;
-using Navarch.Kubelet.Cri.V1;
-using Navarch.Kubelet.Node;
+using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet.Pods;
@@ -18,50 +11,20 @@ namespace Navarch.Kubelet.Pods;
 /// A container's environment as the kubelet makes it (makeEnvironmentVariables): envFrom ConfigMaps and Secrets
 /// (with prefix; invalid names skipped with an event), env values with <c>$(VAR)</c> expansion, fieldRef,
 /// resourceFieldRef, configMapKeyRef and secretKeyRef (optional or not), then the Service variables not already
-/// defined. Also the runAsNonRoot check against the image's user. Failures are <see cref="ContainerConfigException"/>.
+/// defined. ConfigMaps, Secrets and Services come from the <see cref="PodObjectCache"/>. A missing source is a
+/// <see cref="ContainerConfigException"/> with Kubernetes' message.
 /// </summary>
-internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnection cri, EventRecorder events, TimeProvider time, string hostIp)
+internal sealed partial class ContainerEnvironment(PodObjectCache objects, EventRecorder events, string hostIp)
 {
-    private static readonly TimeSpan ErrorEventInterval = TimeSpan.FromSeconds(60);
-    private readonly ConditionalWeakTable<ContainerView, Tuple<string, DateTimeOffset>> _lastErrors = [];
-
     /// <summary>
-    /// The CRI config of a container about to be created — environment, mounts, resources, security — or null when it
-    /// cannot be made: then <paramref name="view"/> waits with CreateContainerConfigError and a Failed event says why.
+    /// Builds the environment of <paramref name="container"/> (in order of definition); <paramref name="podIp"/> is
+    /// the sandbox's IP as the runtime reported it, for <c>status.podIP</c>.
     /// </summary>
-    public async Task<ContainerConfig?> ConfigAsync(V1Pod pod, V1Container container, string sandboxId, string imageRef, uint attempt, VolumeManager volumes, ContainerView view, CancellationToken cancellationToken)
+    public Dictionary<string, string> Build(V1Pod pod, V1Container container, string? podIp)
     {
-        try
-        {
-            Dictionary<string, string> env = await BuildAsync(pod, container, sandboxId, imageRef, cancellationToken).ConfigureAwait(false);
-            ContainerConfig config = PodRuntimeConfig.Container(pod, container, imageRef, attempt, env, volumes.Mounts(pod, container, env));
-            _lastErrors.Remove(view);
-            return config;
-        }
-        catch (ContainerConfigException e)
-        {
-            view.WaitingReason = ContainerConfigException.Reason;
-            view.WaitingMessage = e.Message;
-            DateTimeOffset now = time.GetUtcNow();
-            if (!_lastErrors.TryGetValue(view, out Tuple<string, DateTimeOffset>? last) || last.Item1 != e.Message || now >= last.Item2 + ErrorEventInterval)
-            {
-                events.Event(pod, "Warning", "Failed", "Error: " + e.Message);
-                _lastErrors.AddOrUpdate(view, Tuple.Create(e.Message, now));
-            }
-
-            return null;
-        }
-    }
-
-    /// <summary>Builds the environment of <paramref name="container"/> (in order of definition).</summary>
-    public async Task<Dictionary<string, string>> BuildAsync(V1Pod pod, V1Container container, string sandboxId, string imageRef, CancellationToken cancellationToken)
-    {
-        await VerifyNonRootAsync(pod, container, imageRef, cancellationToken).ConfigureAwait(false);
         string ns = pod.Metadata.NamespaceProperty;
-        Dictionary<string, string> services = ContainerEnvironmentServices.For(pod, await ServicesAsync(pod, cancellationToken).ConfigureAwait(false));
+        Dictionary<string, string> services = ContainerEnvironmentServices.For(pod, Services(pod));
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        var configMaps = new Dictionary<string, V1ConfigMap?>(StringComparer.Ordinal);
-        var secrets = new Dictionary<string, V1Secret?>(StringComparer.Ordinal);
 
         foreach (V1EnvFromSource from in container.EnvFrom ?? [])
         {
@@ -71,7 +34,7 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             if (from.ConfigMapRef is { } cmRef)
             {
                 (kind, name) = ("configMap", cmRef.Name);
-                V1ConfigMap? cm = await ConfigMapAsync(configMaps, ns, cmRef.Name, cancellationToken).ConfigureAwait(false);
+                V1ConfigMap? cm = objects.ConfigMap(ns, cmRef.Name);
                 if (cm is null)
                 {
                     if (cmRef.Optional == true)
@@ -87,7 +50,7 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             else if (from.SecretRef is { } sRef)
             {
                 (kind, name) = ("secret", sRef.Name);
-                V1Secret? secret = await SecretAsync(secrets, ns, sRef.Name, cancellationToken).ConfigureAwait(false);
+                V1Secret? secret = objects.Secret(ns, sRef.Name);
                 if (secret is null)
                 {
                     if (sRef.Optional == true)
@@ -121,7 +84,6 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             }
         }
 
-        string? podIp = null;
         foreach (V1EnvVar v in container.Env ?? [])
         {
             string? value;
@@ -131,11 +93,6 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             }
             else if (v.ValueFrom?.FieldRef is { } field)
             {
-                if (field.FieldPath.StartsWith("status.podIP", StringComparison.Ordinal))
-                {
-                    podIp ??= await PodIpAsync(sandboxId, cancellationToken).ConfigureAwait(false);
-                }
-
                 value = DownwardApi.Field(pod, field.FieldPath, podIp, hostIp)
                     ?? throw new ContainerConfigException($"unsupported fieldPath: {field.FieldPath}");
             }
@@ -147,7 +104,7 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             }
             else if (v.ValueFrom?.ConfigMapKeyRef is { } cmKey)
             {
-                V1ConfigMap? cm = await ConfigMapAsync(configMaps, ns, cmKey.Name, cancellationToken).ConfigureAwait(false);
+                V1ConfigMap? cm = objects.ConfigMap(ns, cmKey.Name);
                 if (cm is null)
                 {
                     if (cmKey.Optional == true)
@@ -170,7 +127,7 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
             }
             else if (v.ValueFrom?.SecretKeyRef is { } sKey)
             {
-                V1Secret? secret = await SecretAsync(secrets, ns, sKey.Name, cancellationToken).ConfigureAwait(false);
+                V1Secret? secret = objects.Secret(ns, sKey.Name);
                 if (secret is null)
                 {
                     if (sKey.Optional == true)
@@ -224,118 +181,25 @@ internal sealed partial class ContainerEnvironment(IKubernetes client, CriConnec
         return PodRuntimeConfig.Expand(value, both);
     }
 
-    /// <summary>kubelet's verifyRunAsNonRoot: a runAsNonRoot container must not run as uid 0, nor as a user it cannot check.</summary>
-    private async Task VerifyNonRootAsync(V1Pod pod, V1Container container, string imageRef, CancellationToken cancellationToken)
-    {
-        bool? nonRoot = container.SecurityContext?.RunAsNonRoot ?? pod.Spec.SecurityContext?.RunAsNonRoot;
-        if (nonRoot != true)
-        {
-            return;
-        }
-
-        string who = $"(pod: \"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})\", container: {container.Name})";
-        long? runAs = container.SecurityContext?.RunAsUser ?? pod.Spec.SecurityContext?.RunAsUser;
-        if (runAs is long uid)
-        {
-            if (uid == 0)
-            {
-                throw new ContainerConfigException($"container's runAsUser breaks non-root policy {who}");
-            }
-
-            return;
-        }
-
-        ImageStatusResponse status = await cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = imageRef } }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (status.Image?.Uid is { } imageUid)
-        {
-            if (imageUid.Value == 0)
-            {
-                throw new ContainerConfigException($"container has runAsNonRoot and image will run as root {who}");
-            }
-
-            return;
-        }
-
-        if (status.Image?.Username is { Length: > 0 } user)
-        {
-            throw new ContainerConfigException($"container has runAsNonRoot and image has non-numeric user ({user}), cannot verify user is non-root {who}");
-        }
-
-        throw new ContainerConfigException($"container has runAsNonRoot and image will run as root {who}");
-    }
-
-    private async Task<List<V1Service>> ServicesAsync(V1Pod pod, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Services a pod's variables come from: with enableServiceLinks (true or unset) those of its namespace, and
+    /// <c>kubernetes</c> of the default namespace.
+    /// </summary>
+    private List<V1Service> Services(V1Pod pod)
     {
         string ns = pod.Metadata.NamespaceProperty;
         var list = new List<V1Service>();
         if (pod.Spec.EnableServiceLinks != false)
         {
-            list.AddRange((await client.CoreV1.ListNamespacedServiceAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Items);
+            list.AddRange(objects.Services(ns));
         }
 
-        if (ns != "default" || pod.Spec.EnableServiceLinks == false)
+        if ((ns != "default" || pod.Spec.EnableServiceLinks == false) && objects.Service("default", "kubernetes") is { } kubernetes)
         {
-            try
-            {
-                list.Add(await client.CoreV1.ReadNamespacedServiceAsync("kubernetes", "default", cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-            }
+            list.Add(kubernetes);
         }
 
         return list;
-    }
-
-    private async Task<string?> PodIpAsync(string sandboxId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            PodSandboxStatusResponse status = await cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandboxId }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return status.Status?.Network?.Ip;
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private async Task<V1ConfigMap?> ConfigMapAsync(Dictionary<string, V1ConfigMap?> cache, string ns, string name, CancellationToken cancellationToken)
-    {
-        if (!cache.TryGetValue(name, out V1ConfigMap? cm))
-        {
-            try
-            {
-                cm = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                cm = null;
-            }
-
-            cache[name] = cm;
-        }
-
-        return cm;
-    }
-
-    private async Task<V1Secret?> SecretAsync(Dictionary<string, V1Secret?> cache, string ns, string name, CancellationToken cancellationToken)
-    {
-        if (!cache.TryGetValue(name, out V1Secret? secret))
-        {
-            try
-            {
-                secret = await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                secret = null;
-            }
-
-            cache[name] = secret;
-        }
-
-        return secret;
     }
 
     private static Dictionary<string, string> SecretValues(V1Secret secret)

@@ -3,14 +3,15 @@ using Grpc.Core;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Kubelet.Cri.V1;
-using Navarch.Kubelet.Pods.Probes;
+using Navarch.Kubelet.Images;
+using Navarch.Kubelet.Probes;
 
 namespace Navarch.Kubelet.Pods;
 
 /// <summary>Containers of one sandbox: their runtime state, starting and restarting them, postStart hooks, probe results.</summary>
 internal sealed partial class PodWorker
 {
-    /// <summary>Reads the newest two CRI containers of <paramref name="spec"/>'s name into its view.</summary>
+    /// <summary>Reads the newest two CRI containers of <paramref name="spec"/>'s name (from <paramref name="containers"/>, the sandbox's list) into its view.</summary>
     private async Task RefreshAsync(V1Container spec, IEnumerable<Container> containers, CancellationToken cancellationToken)
     {
         ContainerView view = View(spec.Name);
@@ -21,12 +22,21 @@ internal sealed partial class PodWorker
         view.WaitingMessage = null;
     }
 
+    /// <summary>
+    /// A container's status from the runtime, or null when it no longer has it. An exited container's status never
+    /// changes, so it is asked for once (and its termination message read once) and kept until the container is removed.
+    /// </summary>
     private async Task<ContainerStatus?> StatusAsync(string id, CancellationToken cancellationToken)
     {
+        if (_exited.TryGetValue(id, out ContainerStatus? exited))
+        {
+            return exited;
+        }
+
         ContainerStatus status;
         try
         {
-            status = (await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id }, cancellationToken: cancellationToken).ConfigureAwait(false)).Status;
+            status = await _deps.Runtime.ContainerStatusAsync(id, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
@@ -36,15 +46,13 @@ internal sealed partial class PodWorker
         if (status.State == ContainerState.ContainerExited)
         {
             // The runtime's message enriched with the container's termination message, as the kubelet does.
-            if (!_terminationMessages.TryGetValue(id, out string? message))
-            {
-                _terminationMessages[id] = message = TerminationMessages.Read(status);
-            }
-
+            string message = TerminationMessages.Read(status);
             if (message.Length > 0)
             {
                 status.Message = status.Message.Length > 0 ? status.Message + ": " + message : message;
             }
+
+            _exited[id] = status;
         }
 
         return status;
@@ -54,18 +62,15 @@ internal sealed partial class PodWorker
     private void UpdateProbes(V1Pod pod, string? podIp)
     {
         IEnumerable<V1Container> probed = (pod.Spec.InitContainers ?? []).Where(PodStatusBuilder.IsSidecar).Concat(pod.Spec.Containers);
-        _probes.Sync(podIp, probed.Select(c => (c, View(c.Name).Current)));
+        _deps.Probes.UpdatePod(Uid, podIp, probed.Select(c => (c, View(c.Name).Current)));
         foreach (V1Container spec in (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers))
         {
             ContainerView view = View(spec.Name);
             bool running = view.Current?.State == ContainerState.ContainerRunning;
-            view.Started = running && _probes.Started(spec, view.Current!.Id);
-            view.Ready = running && _probes.Ready(spec, view.Current!.Id);
+            view.Started = running && _deps.Probes.IsStarted(Uid, spec, view.Current!.Id);
+            view.Ready = running && _deps.Probes.IsReady(Uid, spec, view.Current!.Id);
         }
     }
-
-    private void OnProbeFailed(V1Container spec, ProbeKind kind, ProbeOutcome outcome) =>
-        _events.Event(Volatile.Read(ref _pod), "Warning", "Unhealthy", $"{kind} probe failed: {outcome.Output}");
 
     /// <summary>Kills containers whose liveness or startup probe failed; they restart by the usual rules.</summary>
     private async Task KillUnhealthyAsync(V1Pod pod, IEnumerable<Container> containers, CancellationToken cancellationToken)
@@ -73,7 +78,7 @@ internal sealed partial class PodWorker
         foreach (V1Container spec in (pod.Spec.InitContainers ?? []).Where(PodStatusBuilder.IsSidecar).Concat(pod.Spec.Containers))
         {
             ContainerView view = View(spec.Name);
-            if (view.Current is not { State: ContainerState.ContainerRunning } current || _probes.FailedToLive(spec, current.Id) is not { } kind)
+            if (view.Current is not { State: ContainerState.ContainerRunning } current || _deps.Probes.FailedToLive(Uid, spec, current.Id) is not { } kind)
             {
                 continue;
             }
@@ -123,7 +128,7 @@ internal sealed partial class PodWorker
                 view.WaitingMessage = $"back-off {delay}s restarting failed container={spec.Name} pod={pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
                 if (_backoffEventSent.Add(current.Id))
                 {
-                    _events.Event(pod, "Warning", "BackOff", $"Back-off restarting failed container {spec.Name} in pod {pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})");
+                    _deps.Events.Event(pod, "Warning", "BackOff", $"Back-off restarting failed container {spec.Name} in pod {pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})");
                 }
 
                 return;
@@ -135,60 +140,47 @@ internal sealed partial class PodWorker
             // Keep only the last dead container (for logs --previous and lastState).
             if (view.Previous is { } older)
             {
-                await _cri.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = older.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
-                _terminationMessages.Remove(older.Id);
+                await _deps.Runtime.RemoveContainerAsync(older.Id, cancellationToken).ConfigureAwait(false);
+                _exited.Remove(older.Id);
             }
         }
 
-        string? imageRef = await EnsureImageAsync(pod, spec, view, sb.Config, cancellationToken).ConfigureAwait(false);
-        if (imageRef is null)
+        ImagePullResult image = await _deps.Images.EnsureImageExistsAsync(pod, spec, sb.Config, reportPresent: !view.ImageReported, cancellationToken).ConfigureAwait(false);
+        view.ImageReported |= image.WasPresent;
+        if (image.ImageRef is null)
         {
+            view.WaitingReason = image.WaitingReason;
+            view.WaitingMessage = image.WaitingMessage;
             return;
         }
 
-        ContainerConfig? config = await _environment.ConfigAsync(pod, spec, sb.Id, imageRef, attempt, _volumes, view, cancellationToken).ConfigureAwait(false);
+        ContainerConfig? config = _deps.Configs.Build(pod, spec, sb, image.ImageRef, image.Image, attempt, view);
         if (config is null)
         {
             return;
         }
 
-        AddTerminationMessage(pod, spec, config);
         Directory.CreateDirectory(Path.Combine(sb.Config.LogDirectory, spec.Name));
-        CreateContainerResponse created = await _cri.Runtime.CreateContainerAsync(
-            new CreateContainerRequest { PodSandboxId = sb.Id, Config = config, SandboxConfig = sb.Config }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _events.Event(pod, "Normal", "Created", $"Created container {spec.Name}");
-        await StartAsync(pod, spec, created.ContainerId, sb, cancellationToken).ConfigureAwait(false);
+        string id = await _deps.Runtime.CreateContainerAsync(sb.Id, config, sb.Config, cancellationToken).ConfigureAwait(false);
+        _deps.Events.Event(pod, "Normal", "Created", $"Created container {spec.Name}");
+        await StartAsync(pod, spec, id, sb, cancellationToken).ConfigureAwait(false);
         view.Previous = current;
-    }
-
-    /// <summary>Mounts a fresh host file at the terminationMessagePath, as the kubelet does.</summary>
-    private void AddTerminationMessage(V1Pod pod, V1Container spec, ContainerConfig config)
-    {
-        string path = spec.TerminationMessagePath ?? TerminationMessages.DefaultPath;
-        config.Annotations[TerminationMessages.PolicyAnnotation] = spec.TerminationMessagePolicy ?? "File";
-        if (config.Mounts.Any(m => m.ContainerPath == path))
-        {
-            return;
-        }
-
-        string host = TerminationMessages.CreateHostFile(_options, pod.Metadata.Uid, spec.Name);
-        config.Mounts.Add(new Mount { ContainerPath = path, HostPath = host });
     }
 
     /// <summary>Starts a created container and runs its postStart hook; a failed hook kills the container.</summary>
     private async Task StartAsync(V1Pod pod, V1Container spec, string id, SandboxContext sb, CancellationToken cancellationToken)
     {
-        await _cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _events.Event(pod, "Normal", "Started", $"Started container {spec.Name}");
+        await _deps.Runtime.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+        _deps.Events.Event(pod, "Normal", "Started", $"Started container {spec.Name}");
         LogStarted(_logger, Key, spec.Name, id);
         ContainerView view = View(spec.Name);
         if (spec.Lifecycle?.PostStart is { } hook)
         {
-            ProbeOutcome outcome = await _prober.HookAsync(hook, new ProbeTarget(id, sb.PodIp, spec), cancellationToken).ConfigureAwait(false);
+            ProbeOutcome outcome = await _deps.Hooks.HookAsync(hook, new ProbeTarget(id, sb.PodIp, spec), cancellationToken).ConfigureAwait(false);
             if (outcome.Result == ProbeResult.Failure)
             {
                 LogHookFailed(_logger, Key, spec.Name, "PostStart", outcome.Output);
-                _events.Event(pod, "Warning", "FailedPostStartHook", "PostStartHook failed");
+                _deps.Events.Event(pod, "Warning", "FailedPostStartHook", "PostStartHook failed");
                 await KillContainerAsync(pod, spec, id, pod.Spec.TerminationGracePeriodSeconds ?? 30, "FailedPostStartHook", cancellationToken).ConfigureAwait(false);
                 view.Current = await StatusAsync(id, cancellationToken).ConfigureAwait(false);
                 view.WaitingReason = "PostStartHookError";

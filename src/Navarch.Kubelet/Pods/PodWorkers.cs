@@ -1,11 +1,7 @@
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
-using Navarch.Kubelet.Volumes;
 
 namespace Navarch.Kubelet.Pods;
 
@@ -13,7 +9,7 @@ namespace Navarch.Kubelet.Pods;
 /// Keeps one <see cref="PodWorker"/> per pod UID bound to this node, fed by the pod informer; a worker ends when
 /// its pod has been torn down. Also removes sandboxes of pods that no longer exist (deleted while the agent was down).
 /// </summary>
-internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, KubeletOptions options, EventRecorder events, TimeProvider time, ILoggerFactory loggers, VolumeManager volumes, ContainerEnvironment environment, CancellationToken stopping)
+internal sealed partial class PodWorkers(PodWorkerDependencies deps, ILoggerFactory loggers, CancellationToken stopping)
     : IResourceEventHandler<V1Pod>
 {
     private readonly Lock _lock = new();
@@ -42,7 +38,7 @@ internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, 
                 return;
             }
 
-            var worker = new PodWorker(pod, client, cri, options, events, time, loggers.CreateLogger<PodWorker>(), volumes, environment);
+            var worker = new PodWorker(pod, deps, loggers.CreateLogger<PodWorker>());
             if (deleted)
             {
                 worker.Update(pod, deleted: true);
@@ -67,14 +63,13 @@ internal sealed partial class PodWorkers(IKubernetes client, CriConnection cri, 
     {
         var filter = new PodSandboxFilter();
         filter.LabelSelector[CriLabels.ManagedBy] = "true";
-        ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (PodSandbox sandbox in list.Items)
+        foreach (PodSandbox sandbox in await deps.Runtime.ListPodSandboxAsync(filter, cancellationToken).ConfigureAwait(false))
         {
             if (sandbox.Labels.TryGetValue(CriLabels.PodUid, out string? uid) && !known.Contains(uid))
             {
                 LogOrphan(_logger, sandbox.Id, uid);
-                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await deps.Runtime.StopPodSandboxAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+                await deps.Runtime.RemovePodSandboxAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -11,9 +11,9 @@ public sealed partial class KubeletServer
     /// </summary>
     private async Task<object> StatsSummaryAsync(CancellationToken cancellationToken)
     {
-        ListContainerStatsResponse stats = await _cri.Runtime.ListContainerStatsAsync(new ListContainerStatsRequest { Filter = new ContainerStatsFilter() }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ContainerStats> stats = await _runtimeService.ListContainerStatsAsync(new ContainerStatsFilter(), cancellationToken).ConfigureAwait(false);
         string now = Time(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000);
-        var pods = stats.Stats
+        var pods = stats
             .Where(s => s.Attributes?.Labels.ContainsKey(CriLabels.PodUid) == true)
             .GroupBy(s => s.Attributes.Labels[CriLabels.PodUid], StringComparer.Ordinal)
             .Select(g =>
@@ -40,8 +40,8 @@ public sealed partial class KubeletServer
             node = new
             {
                 nodeName = _options.NodeName,
-                cpu = new { time = now, usageNanoCores = Sum(stats.Stats, s => s.Cpu?.UsageNanoCores?.Value), usageCoreNanoSeconds = Sum(stats.Stats, s => s.Cpu?.UsageCoreNanoSeconds?.Value) },
-                memory = new { time = now, usageBytes = Sum(stats.Stats, s => s.Memory?.UsageBytes?.Value), workingSetBytes = Sum(stats.Stats, s => s.Memory?.WorkingSetBytes?.Value), rssBytes = Sum(stats.Stats, s => s.Memory?.RssBytes?.Value) },
+                cpu = new { time = now, usageNanoCores = Sum(stats, s => s.Cpu?.UsageNanoCores?.Value), usageCoreNanoSeconds = Sum(stats, s => s.Cpu?.UsageCoreNanoSeconds?.Value) },
+                memory = new { time = now, usageBytes = Sum(stats, s => s.Memory?.UsageBytes?.Value), workingSetBytes = Sum(stats, s => s.Memory?.WorkingSetBytes?.Value), rssBytes = Sum(stats, s => s.Memory?.RssBytes?.Value) },
             },
             pods = pods.Select(p => new { p.podRef, p.containers, p.cpu, p.memory }),
         };

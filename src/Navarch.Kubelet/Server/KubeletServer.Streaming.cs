@@ -22,7 +22,7 @@ public sealed partial class KubeletServer
         string id = await RunningContainerAsync(ns, podName, container, context.RequestAborted).ConfigureAwait(false);
         var request = new ExecRequest { ContainerId = id, Tty = flags.Tty, Stdin = flags.Stdin, Stdout = flags.Stdout, Stderr = flags.Stderr && !flags.Tty };
         request.Cmd.Add(command);
-        ExecResponse response = await _cri.Runtime.ExecAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        ExecResponse response = await _runtimeService.ExecAsync(request, context.RequestAborted).ConfigureAwait(false);
         await StreamAsync(context, new Uri(response.Url), flags).ConfigureAwait(false);
     }
 
@@ -32,7 +32,7 @@ public sealed partial class KubeletServer
         StreamFlags flags = StreamFlags.Parse(context.Request.Query);
         string id = await RunningContainerAsync(ns, podName, container, context.RequestAborted).ConfigureAwait(false);
         var request = new AttachRequest { ContainerId = id, Tty = flags.Tty, Stdin = flags.Stdin, Stdout = flags.Stdout, Stderr = flags.Stderr && !flags.Tty };
-        AttachResponse response = await _cri.Runtime.AttachAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        AttachResponse response = await _runtimeService.AttachAsync(request, context.RequestAborted).ConfigureAwait(false);
         await StreamAsync(context, new Uri(response.Url), flags).ConfigureAwait(false);
     }
 
@@ -53,7 +53,7 @@ public sealed partial class KubeletServer
             }
         }
 
-        PortForwardResponse response = await _cri.Runtime.PortForwardAsync(request, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        PortForwardResponse response = await _runtimeService.PortForwardAsync(request, context.RequestAborted).ConfigureAwait(false);
         if (StreamTranslator.Offers(context, StreamTranslator.PortForwardTunnel))
         {
             await TranslateAsync(context, () => StreamTranslator.PortForwardTunnelAsync(context, new Uri(response.Url))).ConfigureAwait(false);

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Kubelet.Cri;
+using Navarch.Kubelet.Runtime;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Navarch.Kubelet.Server;
@@ -27,7 +27,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
 {
     private readonly KubeletOptions _options;
     private readonly PodRuntimeLookup _runtime;
-    private readonly CriConnection _cri;
+    private readonly IRuntimeService _runtimeService;
     private readonly Indexer<V1Pod> _pods;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -35,12 +35,12 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private WebApplication? _app;
     private RuntimeStreamProxy? _streams;
 
-    /// <summary>Creates the server over the runtime <paramref name="cri"/> and this node's <paramref name="pods"/>.</summary>
-    public KubeletServer(KubeletOptions options, CriConnection cri, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null)
+    /// <summary>Creates the server over the <paramref name="runtime"/> and this node's <paramref name="pods"/>.</summary>
+    public KubeletServer(KubeletOptions options, IRuntimeService runtime, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null)
     {
         _options = options;
-        _cri = cri;
-        _runtime = new PodRuntimeLookup(cri);
+        _runtimeService = runtime;
+        _runtime = new PodRuntimeLookup(runtime);
         _pods = pods;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KubeletServer>();

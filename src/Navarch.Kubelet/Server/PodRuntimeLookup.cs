@@ -1,11 +1,11 @@
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Pods;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Kubelet.Server;
 
 /// <summary>Finds a pod's CRI containers and sandbox by the Kubernetes labels the pod worker puts on them.</summary>
-internal sealed class PodRuntimeLookup(CriConnection cri)
+internal sealed class PodRuntimeLookup(IRuntimeService runtime)
 {
     /// <summary>The runtime's containers of one pod container, newest attempt first (the current one, then the previous).</summary>
     public async Task<IReadOnlyList<Container>> ContainersAsync(string podUid, string container, CancellationToken cancellationToken)
@@ -13,8 +13,8 @@ internal sealed class PodRuntimeLookup(CriConnection cri)
         var filter = new ContainerFilter();
         filter.LabelSelector[CriLabels.PodUid] = podUid;
         filter.LabelSelector[CriLabels.ContainerName] = container;
-        ListContainersResponse list = await cri.Runtime.ListContainersAsync(new ListContainersRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return [.. list.Containers.OrderByDescending(c => c.Metadata?.Attempt ?? 0).ThenByDescending(c => c.CreatedAt)];
+        IReadOnlyList<Container> list = await runtime.ListContainersAsync(filter, cancellationToken).ConfigureAwait(false);
+        return [.. list.OrderByDescending(c => c.Metadata?.Attempt ?? 0).ThenByDescending(c => c.CreatedAt)];
     }
 
     /// <summary>The pod's ready sandbox, if it has one.</summary>
@@ -22,8 +22,8 @@ internal sealed class PodRuntimeLookup(CriConnection cri)
     {
         var filter = new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxReady } };
         filter.LabelSelector[CriLabels.PodUid] = podUid;
-        ListPodSandboxResponse list = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return list.Items.OrderByDescending(s => s.CreatedAt).FirstOrDefault()?.Id;
+        IReadOnlyList<PodSandbox> list = await runtime.ListPodSandboxAsync(filter, cancellationToken).ConfigureAwait(false);
+        return list.OrderByDescending(s => s.CreatedAt).FirstOrDefault()?.Id;
     }
 
     /// <summary>The container's status (log path, state), or null when the runtime no longer has it.</summary>
@@ -31,7 +31,7 @@ internal sealed class PodRuntimeLookup(CriConnection cri)
     {
         try
         {
-            return (await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = containerId }, cancellationToken: cancellationToken).ConfigureAwait(false)).Status;
+            return await runtime.ContainerStatusAsync(containerId, cancellationToken).ConfigureAwait(false);
         }
         catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
         {

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
+using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Node;
 using Navarch.Kubelet.Pods;
@@ -14,8 +15,9 @@ namespace Navarch.Kubelet.Volumes;
 /// <c>AGENT/pods/UID/volumes/kubernetes.io~PLUGIN/NAME</c>: emptyDir (a folder, or a tmpfs for medium Memory),
 /// hostPath (type-checked, used in place), configMap (files on disk), secret, downwardAPI and projected (files in a
 /// tmpfs) written by the <see cref="AtomicWriter"/>. API-data volumes are refreshed every
-/// <see cref="RefreshInterval"/> (and when the pod's labels or annotations change), so updates reach running
-/// containers. Gives each container its CRI mounts, and unmounts and removes everything when the pod goes.
+/// <see cref="RefreshInterval"/> (and when the pod's labels or annotations change) from the
+/// <see cref="Cache.PodObjectCache"/>, so updates reach running containers. Gives each container its CRI mounts, and
+/// unmounts and removes everything when the pod goes: the one place in the kubelet that mounts and unmounts.
 /// </summary>
 internal sealed partial class VolumeManager
 {
@@ -27,13 +29,13 @@ internal sealed partial class VolumeManager
     private readonly VolumePayloads _payloads;
     private readonly ConcurrentDictionary<string, PodVolumes> _pods = new(StringComparer.Ordinal);
 
-    public VolumeManager(IKubernetes client, KubeletOptions options, EventRecorder events, TimeProvider time, ILogger logger, TimeSpan? refreshInterval = null)
+    public VolumeManager(IKubernetes client, PodObjectCache objects, KubeletOptions options, EventRecorder events, TimeProvider time, ILogger logger, TimeSpan? refreshInterval = null)
     {
         _options = options;
         _events = events;
         _time = time;
         _logger = logger;
-        _payloads = new VolumePayloads(client, time, logger);
+        _payloads = new VolumePayloads(client, objects, time, logger);
         RefreshInterval = refreshInterval ?? TimeSpan.FromSeconds(10);
     }
 
@@ -233,14 +235,14 @@ internal sealed partial class VolumeManager
         if (volume.ConfigMap is { } cm)
         {
             string dir = VolumeDir(uid, "configmap", volume.Name);
-            Write(dir, await _payloads.ConfigMapAsync(ns, cm, cancellationToken).ConfigureAwait(false), now, fsGroup, pod);
+            Write(dir, _payloads.ConfigMap(ns, cm), now, fsGroup, pod);
             return dir;
         }
 
         if (volume.Secret is { } secret)
         {
             string dir = VolumeDir(uid, "secret", volume.Name);
-            Dictionary<string, VolumeFile> payload = await _payloads.SecretAsync(ns, secret, cancellationToken).ConfigureAwait(false);
+            Dictionary<string, VolumeFile> payload = _payloads.Secret(ns, secret);
             MountTable.EnsureTmpfs(dir, null, "0755");
             Write(dir, payload, now, fsGroup, pod);
             return dir;

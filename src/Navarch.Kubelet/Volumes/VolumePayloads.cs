@@ -4,24 +4,26 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Kubelet.Cache;
 
 namespace Navarch.Kubelet.Volumes;
 
 /// <summary>
-/// Builds the file payloads of the API-data volumes — configMap, secret, downwardAPI and projected — from the API
-/// server's objects and the pod, with the kubelet's rules for items, modes and optional sources.
+/// Builds the file payloads of the API-data volumes — configMap, secret, downwardAPI and projected — from the cached
+/// ConfigMaps and Secrets (<see cref="PodObjectCache"/>), service account tokens (TokenRequest) and the pod, with the
+/// kubelet's rules for items, modes and optional sources.
 /// </summary>
-internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider time, ILogger logger)
+internal sealed partial class VolumePayloads(IKubernetes client, PodObjectCache objects, TimeProvider time, ILogger logger)
 {
     private const int DefaultMode = 0644;
     private static readonly TimeSpan UnsupportedRetry = TimeSpan.FromMinutes(5);
     private readonly Dictionary<string, (string? Token, DateTimeOffset RefreshAt)> _tokens = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public async Task<Dictionary<string, VolumeFile>> ConfigMapAsync(string ns, V1ConfigMapVolumeSource source, CancellationToken cancellationToken)
+    public Dictionary<string, VolumeFile> ConfigMap(string ns, V1ConfigMapVolumeSource source)
     {
         var payload = new Dictionary<string, VolumeFile>(StringComparer.Ordinal);
-        V1ConfigMap? cm = await ReadConfigMapAsync(ns, source.Name, source.Optional == true, cancellationToken).ConfigureAwait(false);
+        V1ConfigMap? cm = ReadConfigMap(ns, source.Name, source.Optional == true);
         if (cm is not null)
         {
             AddKeys(payload, Keys(cm), source.Items, source.DefaultMode ?? DefaultMode, source.Optional == true, "configmap references non-existent config key");
@@ -30,10 +32,10 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
         return payload;
     }
 
-    public async Task<Dictionary<string, VolumeFile>> SecretAsync(string ns, V1SecretVolumeSource source, CancellationToken cancellationToken)
+    public Dictionary<string, VolumeFile> Secret(string ns, V1SecretVolumeSource source)
     {
         var payload = new Dictionary<string, VolumeFile>(StringComparer.Ordinal);
-        V1Secret? secret = await ReadSecretAsync(ns, source.SecretName, source.Optional == true, cancellationToken).ConfigureAwait(false);
+        V1Secret? secret = ReadSecret(ns, source.SecretName, source.Optional == true);
         if (secret is not null)
         {
             AddKeys(payload, Keys(secret), source.Items, source.DefaultMode ?? DefaultMode, source.Optional == true, "references non-existent secret key");
@@ -73,7 +75,7 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
         {
             if (projection.ConfigMap is { } c)
             {
-                V1ConfigMap? cm = await ReadConfigMapAsync(ns, c.Name, c.Optional == true, cancellationToken).ConfigureAwait(false);
+                V1ConfigMap? cm = ReadConfigMap(ns, c.Name, c.Optional == true);
                 if (cm is not null)
                 {
                     AddKeys(payload, Keys(cm), c.Items, mode, c.Optional == true, "configmap references non-existent config key");
@@ -81,7 +83,7 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
             }
             else if (projection.Secret is { } s)
             {
-                V1Secret? secret = await ReadSecretAsync(ns, s.Name, s.Optional == true, cancellationToken).ConfigureAwait(false);
+                V1Secret? secret = ReadSecret(ns, s.Name, s.Optional == true);
                 if (secret is not null)
                 {
                     AddKeys(payload, Keys(secret), s.Items, mode, s.Optional == true, "references non-existent secret key");
@@ -229,29 +231,11 @@ internal sealed partial class VolumePayloads(IKubernetes client, TimeProvider ti
         }
     }
 
-    private async Task<V1ConfigMap?> ReadConfigMapAsync(string ns, string name, bool optional, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return optional ? null : throw new VolumeSetupException($"configmap \"{name}\" not found");
-        }
-    }
+    private V1ConfigMap? ReadConfigMap(string ns, string name, bool optional) =>
+        objects.ConfigMap(ns, name) ?? (optional ? null : throw new VolumeSetupException($"configmap \"{name}\" not found"));
 
-    private async Task<V1Secret?> ReadSecretAsync(string ns, string name, bool optional, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return optional ? null : throw new VolumeSetupException($"secret \"{name}\" not found");
-        }
-    }
+    private V1Secret? ReadSecret(string ns, string name, bool optional) =>
+        objects.Secret(ns, name) ?? (optional ? null : throw new VolumeSetupException($"secret \"{name}\" not found"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod}: the API server does not offer TokenRequest ({Status}); the projected serviceAccountToken is left out")]
     private static partial void LogNoTokenRequest(ILogger logger, string @namespace, string pod, int status);

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Navarch.Kubelet.Containerd;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
+using Navarch.Kubelet.Runtime;
 
 namespace Navarch.Commands;
 
@@ -84,9 +84,9 @@ internal static class ImagesCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var cri = new CriConnection(Socket(parse, endpoint, dataDir));
-            ListImagesResponse list = await cri.Images.ListImagesAsync(new ListImagesRequest(), cancellationToken: cancellationToken);
+            IReadOnlyList<Image> list = await cri.Images.ListImagesAsync(null, cancellationToken);
             Console.Out.WriteLine($"{"IMAGE",-50} {"ID",-20} SIZE");
-            foreach (Image image in list.Images)
+            foreach (Image image in list)
             {
                 string id = image.Id.StartsWith("sha256:", StringComparison.Ordinal) ? image.Id[7..19] : image.Id;
                 foreach (string tag in image.RepoTags.DefaultIfEmpty("<none>"))

@@ -1,12 +1,12 @@
 using k8s.Models;
 using Navarch.Kubelet.Cri.V1;
 
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>
 /// The probe workers of one pod: one per (container, probe kind) while that container runs, tied to its CRI
-/// container ID so a restarted container starts with fresh results. Owned by the pod worker, which reads the
-/// results for <c>started</c>, <c>ready</c> and restarts, and stops them all when the pod is done.
+/// container ID so a restarted container starts with fresh results. Kept by the <see cref="ProbeManager"/> and used
+/// only from that pod's worker, which reads the results for <c>started</c>, <c>ready</c> and restarts.
 /// </summary>
 internal sealed class PodProbes(Prober prober, TimeProvider time, Action<V1Container, ProbeKind, ProbeOutcome> failed, Action changed)
 {

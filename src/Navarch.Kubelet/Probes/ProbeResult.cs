@@ -1,4 +1,4 @@
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>A probe's result, as the kubelet's prober results cache holds it.</summary>
 internal enum ProbeResult

@@ -1,4 +1,4 @@
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>The three container probes.</summary>
 internal enum ProbeKind

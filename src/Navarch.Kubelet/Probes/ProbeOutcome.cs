@@ -1,4 +1,4 @@
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>One probe or hook run: its result and what it said (the text of an Unhealthy or hook event).</summary>
 internal readonly record struct ProbeOutcome(ProbeResult Result, string Output)

@@ -1,4 +1,4 @@
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>
 /// Probes one container (one CRI container ID) periodically, as the kubelet's probe worker does: the first run right

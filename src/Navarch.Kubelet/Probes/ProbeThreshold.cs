@@ -1,4 +1,4 @@
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>
 /// The kubelet's threshold rule: a probe's published result flips only after successThreshold consecutive successes

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>A probe's timing with the API defaults filled in (period 10 s, timeout 1 s, thresholds 1 and 3).</summary>
 internal sealed record ProbeSettings(TimeSpan InitialDelay, TimeSpan Period, TimeSpan Timeout, int SuccessThreshold, int FailureThreshold)

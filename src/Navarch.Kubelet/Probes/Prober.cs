@@ -5,18 +5,18 @@ using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
 using k8s.Models;
-using Navarch.Kubelet.Cri;
 using Navarch.Kubelet.Cri.V1;
-using Navarch.Kubelet.Pods.Probes.Health;
+using Navarch.Kubelet.Probes.Health;
+using Navarch.Kubelet.Runtime;
 
-namespace Navarch.Kubelet.Pods.Probes;
+namespace Navarch.Kubelet.Probes;
 
 /// <summary>
 /// Runs one probe or lifecycle hook the kubelet's way: exec through CRI ExecSync, httpGet (success 200–399, redirects
 /// followed on the same host, a redirect elsewhere counts as success), tcpSocket (a connection), grpc
 /// (grpc.health.v1 Health/Check returns SERVING), and the sleep hook.
 /// </summary>
-internal sealed class Prober(CriConnection cri, TimeProvider time)
+internal sealed class Prober(IRuntimeService runtime, TimeProvider time)
 {
     private const int MaxRedirects = 10;
     private const int MaxBody = 10 * 1024;
@@ -113,12 +113,9 @@ internal sealed class Prober(CriConnection cri, TimeProvider time)
 
     private async Task<ProbeOutcome> ExecAsync(string containerId, IList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var request = new ExecSyncRequest { ContainerId = containerId, Timeout = (long)timeout.TotalSeconds };
-        request.Cmd.AddRange(command);
-        DateTime? deadline = timeout > TimeSpan.Zero ? time.GetUtcNow().UtcDateTime + timeout + TimeSpan.FromSeconds(2) : null;
         try
         {
-            ExecSyncResponse response = await cri.Runtime.ExecSyncAsync(request, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ExecSyncResponse response = await runtime.ExecSyncAsync(containerId, [.. command], timeout, cancellationToken).ConfigureAwait(false);
             string output = response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8();
             return response.ExitCode == 0 ? ProbeOutcome.Success(output) : ProbeOutcome.Failure(output.Length > 0 ? output : $"command \"{string.Join(' ', command)}\" exited with {response.ExitCode.ToString(CultureInfo.InvariantCulture)}");
         }
