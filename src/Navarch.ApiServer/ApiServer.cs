@@ -109,7 +109,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         var bootstrapTokens = new Join.BootstrapTokens(_store, catalog.Find("", "v1", "secrets")!, _options.Time);
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
         var handler = new ResourceHandler(stores, BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, _options.Time), _logger);
-        var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens, ServiceAccountTokens = serviceAccountTokens };
+        var authentication = new Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
         Authorization.IAuthorizer authorizer = _options.AuthorizationMode == "RBAC"
             ? new Authorization.RbacAuthorizer(_caches, catalog)
             : new Authorization.AllowAuthenticated();
