@@ -39,6 +39,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private PeriodicCompactor? _compactor;
     private RequestPipeline? _pipeline;
     private WatchCaches? _caches;
+    private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
 
     /// <summary>Creates a server; nothing runs until <see cref="StartAsync"/>.</summary>
@@ -74,14 +75,14 @@ public sealed partial class ApiServer : IAsyncDisposable
         _compactor = new PeriodicCompactor(_store, _options.CompactionWindow, _options.Time, _loggerFactory.CreateLogger<PeriodicCompactor>());
         _compactor.Start();
 
-        ResourceCatalog catalog = ResourceCatalog.Default;
-        var allocator = new ServiceAllocator(_store, _options.ServiceCidr);
+        ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
+        var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: _options.AuthorizationMode == "RBAC"), new Admission.DefaultTolerationSeconds()]);
-        var handler = new ResourceHandler(_store, catalog, allocator, _caches, admission, _options.Time, _logger);
-        await Bootstrap.RunAsync(handler, catalog, allocator, cancellationToken);
+        var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
+        await Bootstrap.RunAsync(stores, allocator, cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -105,17 +106,23 @@ public sealed partial class ApiServer : IAsyncDisposable
         builder.Services.AddHttpForwarder();
         _app = builder.Build();
         _kubelets = new KubeletProxy(_app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), Pki);
-        handler.Kubelets = _kubelets;
         var bootstrapTokens = new Join.BootstrapTokens(_store, catalog.Find("", "v1", "secrets")!, _options.Time);
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
-        handler.Tokens = serviceAccountTokens;
-        var authentication = new Authentication(Pki, _options.TokenAuthFile) { BootstrapTokens = bootstrapTokens, ServiceAccountTokens = serviceAccountTokens };
+        var handler = new ResourceHandler(stores, BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, _options.Time), _logger);
+        var authentication = new Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
         Authorization.IAuthorizer authorizer = _options.AuthorizationMode == "RBAC"
             ? new Authorization.RbacAuthorizer(_caches, catalog)
             : new Authorization.AllowAuthenticated();
-        var pipeline = _pipeline = new RequestPipeline(catalog, handler, new Discovery(catalog), authentication, authorizer, _options.MaxInFlight, _logger);
-        pipeline.Reviews = new SelfReviews(authorizer, _options.Time);
-        pipeline.Join = new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>());
+        var pipeline = _pipeline = new RequestPipeline(
+            catalog,
+            handler,
+            new Discovery(catalog),
+            authentication,
+            authorizer,
+            new SelfReviews(authorizer, _options.Time),
+            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
+            _options.MaxInFlight,
+            _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -155,6 +162,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         _pipeline = null;
         _kubelets?.Dispose();
         _kubelets = null;
+        _stores?.Dispose();
+        _stores = null;
         if (_caches is not null)
         {
             await _caches.DisposeAsync();

@@ -1,23 +1,26 @@
 using k8s.Models;
 using Navarch.Api;
 using Navarch.Api.Resources;
-using Navarch.ApiServer.Http;
 using Navarch.ApiServer.Registry;
+using Navarch.ApiServer.Registry.Services;
 
 namespace Navarch.ApiServer;
 
-/// <summary>What every cluster has from its first start: the system namespaces and the <c>kubernetes</c> Service.</summary>
+/// <summary>
+/// What every cluster has from its first start: the system namespaces, the <c>kubernetes</c> Service and the default
+/// RBAC policy, created through the registry like any client's objects (strategy, admission, allocation).
+/// </summary>
 internal static class Bootstrap
 {
-    public static async Task RunAsync(ResourceHandler handler, ResourceCatalog catalog, ServiceAllocator allocator, CancellationToken cancellationToken)
+    public static async Task RunAsync(StoreRegistry stores, ServiceAllocator allocator, CancellationToken cancellationToken)
     {
-        ResourceDefinition namespaces = catalog.Find("", "v1", "namespaces")!;
+        GenericStore namespaces = stores.For("", "v1", "namespaces");
         foreach (string name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
         {
-            await EnsureAsync(handler, namespaces, new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken);
+            await EnsureAsync(namespaces, new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken);
         }
 
-        await EnsureAsync(handler, catalog.Find("", "v1", "services")!, new V1Service
+        await EnsureAsync(stores.For("", "v1", "services"), new V1Service
         {
             Metadata = new V1ObjectMeta
             {
@@ -35,20 +38,20 @@ internal static class Bootstrap
         // The default RBAC policy exists whatever the authorization mode, as on Kubernetes.
         foreach (V1ClusterRole role in Authorization.BootstrapPolicy.ClusterRoles())
         {
-            await EnsureAsync(handler, catalog.Find("rbac.authorization.k8s.io", "v1", "clusterroles")!, role, cancellationToken);
+            await EnsureAsync(stores.For("rbac.authorization.k8s.io", "v1", "clusterroles"), role, cancellationToken);
         }
 
         foreach (V1ClusterRoleBinding binding in Authorization.BootstrapPolicy.ClusterRoleBindings())
         {
-            await EnsureAsync(handler, catalog.Find("rbac.authorization.k8s.io", "v1", "clusterrolebindings")!, binding, cancellationToken);
+            await EnsureAsync(stores.For("rbac.authorization.k8s.io", "v1", "clusterrolebindings"), binding, cancellationToken);
         }
     }
 
-    private static async Task EnsureAsync(ResourceHandler handler, ResourceDefinition definition, k8s.IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)
+    private static async Task EnsureAsync(GenericStore store, k8s.IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)
     {
         try
         {
-            await handler.CreateObjectAsync(definition, obj, dryRun: false, cancellationToken);
+            await store.CreateAsync(obj, dryRun: false, cancellationToken);
         }
         catch (StatusException e) when (e.Status.Reason == "AlreadyExists")
         {

@@ -17,9 +17,39 @@ public static class StoreExtensions
         WriteOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(tryUpdate);
+        StoreUpdateResult result = await store.GuaranteedUpdateAsync(
+            key,
+            (current, _) => ValueTask.FromResult(tryUpdate(current) is { } next ? StoreUpdate.Put(next) : StoreUpdate.None),
+            ignoreNotFound,
+            assumeAbsent: false,
+            options,
+            cancellationToken).ConfigureAwait(false);
+        return result.Current;
+    }
+
+    /// <summary>
+    /// Kubernetes' <c>GuaranteedUpdate</c>: reads the key, asks <paramref name="tryUpdate"/> what to do with that
+    /// version (write, delete, or leave it), and does it with compare-and-swap on the modRevision it read; when
+    /// another writer got there first it asks again with the fresh version, until a round succeeds. A
+    /// <paramref name="tryUpdate"/> that throws ends it without a write, which is how a precondition (a
+    /// resourceVersion the caller insists on, an object that may not change any more) stops the retries.
+    /// <paramref name="tryUpdate"/> receives null when the key does not exist, which is an error
+    /// (<see cref="StorageErrorCode.KeyNotFound"/>) unless <paramref name="ignoreNotFound"/> is set; then a write
+    /// creates the key. <paramref name="assumeAbsent"/> skips the first read for a caller that expects to create.
+    /// </summary>
+    public static async Task<StoreUpdateResult> GuaranteedUpdateAsync(
+        this IStore store,
+        string key,
+        Func<KeyValue?, CancellationToken, ValueTask<StoreUpdate>> tryUpdate,
+        bool ignoreNotFound = false,
+        bool assumeAbsent = false,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(tryUpdate);
-        KeyValue? current = await store.GetAsync(key, 0, cancellationToken).ConfigureAwait(false);
+        KeyValue? current = assumeAbsent && ignoreNotFound ? null : await store.GetAsync(key, 0, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -28,17 +58,23 @@ public static class StoreExtensions
                 throw StorageException.NotFound(key);
             }
 
-            byte[]? next = tryUpdate(current);
-            if (next is null)
-            {
-                return current;
-            }
-
+            StoreUpdate next = await tryUpdate(current, cancellationToken).ConfigureAwait(false);
             try
             {
-                return current is null
-                    ? await store.CreateAsync(key, next, options, cancellationToken).ConfigureAwait(false)
-                    : await store.UpdateAsync(key, next, current.ModRevision, options, cancellationToken).ConfigureAwait(false);
+                switch (next.Kind)
+                {
+                    case StoreUpdateKind.Put when current is null:
+                        KeyValue created = await store.CreateAsync(key, next.Value!, options, cancellationToken).ConfigureAwait(false);
+                        return new StoreUpdateResult(StoreUpdateKind.Put, created, created.ModRevision);
+                    case StoreUpdateKind.Put:
+                        KeyValue updated = await store.UpdateAsync(key, next.Value!, current.ModRevision, options, cancellationToken).ConfigureAwait(false);
+                        return new StoreUpdateResult(StoreUpdateKind.Put, updated, updated.ModRevision);
+                    case StoreUpdateKind.Delete when current is not null:
+                        DeleteResult deleted = await store.DeleteAsync(key, current.ModRevision, cancellationToken).ConfigureAwait(false);
+                        return new StoreUpdateResult(StoreUpdateKind.Delete, deleted.Deleted, deleted.Revision);
+                    default:
+                        return new StoreUpdateResult(StoreUpdateKind.None, current, current?.ModRevision ?? 0);
+                }
             }
             catch (StorageException e) when (e.Code is StorageErrorCode.Conflict)
             {

@@ -19,40 +19,149 @@ using Navarch.Api.Validation;
 namespace Navarch.Api.Resources;
 
 /// <summary>
-/// Every resource Navarch serves, declared once: discovery, routing and storage all read from here. Group,
-/// version, kind and plural come from the <c>[KubernetesEntity]</c> attribute of the official model types.
+/// Every resource Navarch serves: discovery, routing, OpenAPI and storage all read from here. The built-in
+/// resources are declared once below (group, version, kind and plural come from the <c>[KubernetesEntity]</c>
+/// attribute of the official model types); more can be added and removed while the server runs (custom resources),
+/// and every change raises <see cref="Changed"/> with a new <see cref="Version"/>. Reads are lock-free and each sees
+/// one consistent set.
 /// </summary>
 public sealed class ResourceCatalog
 {
     private static readonly string[] NoCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
-    private readonly Dictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath = [];
+    private readonly Lock _writeLock = new();
+    private volatile Snapshot _current;
 
-    /// <summary>The catalog of built-in resources.</summary>
-    public static ResourceCatalog Default { get; } = new(BuiltIn());
+    /// <summary>
+    /// A catalog of the built-in resources shared by readers that never change it (manifests, tests). A server makes
+    /// its own with <see cref="CreateBuiltIn"/>, since it adds and removes resources.
+    /// </summary>
+    public static ResourceCatalog Default { get; } = CreateBuiltIn();
 
     /// <summary>Builds a catalog from <paramref name="definitions"/> (kept in the given order).</summary>
     public ResourceCatalog(IEnumerable<ResourceDefinition> definitions)
     {
-        All = definitions.ToList();
-        foreach (ResourceDefinition d in All)
+        _current = new Snapshot(0, definitions.ToList());
+    }
+
+    /// <summary>Raised after every <see cref="Add"/> or <see cref="Remove"/> that changed the catalog.</summary>
+    public event EventHandler<ResourceCatalogChangedEventArgs>? Changed;
+
+    /// <summary>A new catalog of the built-in resources.</summary>
+    public static ResourceCatalog CreateBuiltIn() => new(BuiltIn());
+
+    /// <summary>Grows by one with every change; caches built from the catalog are keyed by it.</summary>
+    public long Version => _current.Version;
+
+    /// <summary>Every definition, in discovery order.</summary>
+    public IReadOnlyList<ResourceDefinition> All => _current.All;
+
+    /// <summary>The group/versions served, in discovery order ("" = core).</summary>
+    public IReadOnlyList<(string Group, string Version)> GroupVersions => _current.GroupVersions;
+
+    /// <summary>The current definitions and the <see cref="Version"/> they are at, read together.</summary>
+    public (long Version, IReadOnlyList<ResourceDefinition> All) Current
+    {
+        get
         {
-            _byPath[(d.Group, d.Version, d.Plural)] = d;
+            Snapshot current = _current;
+            return (current.Version, current.All);
         }
     }
 
-    /// <summary>Every definition, in discovery order.</summary>
-    public IReadOnlyList<ResourceDefinition> All { get; }
-
-    /// <summary>The group/versions served, in discovery order ("" = core).</summary>
-    public IEnumerable<(string Group, string Version)> GroupVersions => All.Select(d => (d.Group, d.Version)).Distinct();
-
     /// <summary>Looks a resource up by its URL parts.</summary>
     public ResourceDefinition? Find(string group, string version, string plural) =>
-        _byPath.GetValueOrDefault((group, version, plural));
+        _current.ByPath.GetValueOrDefault((group, version, plural));
 
     /// <summary>Looks a resource up by its model type.</summary>
-    public ResourceDefinition? Find(Type clrType) => All.FirstOrDefault(d => d.ClrType == clrType);
+    public ResourceDefinition? Find(Type clrType) => _current.All.FirstOrDefault(d => d.ClrType == clrType);
+
+    /// <summary>Serves <paramref name="definition"/>, in place of one with the same group, version and plural.</summary>
+    public void Add(ResourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Change(all =>
+        {
+            int at = all.FindIndex(d => SamePath(d, definition));
+            ResourceDefinition? replaced = at >= 0 ? all[at] : null;
+            if (at >= 0)
+            {
+                all[at] = definition;
+            }
+            else
+            {
+                all.Add(definition);
+            }
+
+            return (definition, replaced);
+        });
+    }
+
+    /// <summary>Stops serving group/version/plural; false when it was not served.</summary>
+    public bool Remove(string group, string version, string plural)
+    {
+        bool removed = false;
+        Change(all =>
+        {
+            int at = all.FindIndex(d => d.Group == group && d.Version == version && d.Plural == plural);
+            if (at < 0)
+            {
+                return (null, null);
+            }
+
+            ResourceDefinition gone = all[at];
+            all.RemoveAt(at);
+            removed = true;
+            return (null, gone);
+        });
+        return removed;
+    }
+
+    private void Change(Func<List<ResourceDefinition>, (ResourceDefinition? Added, ResourceDefinition? Removed)> change)
+    {
+        ResourceCatalogChangedEventArgs args;
+        lock (_writeLock)
+        {
+            var all = _current.All.ToList();
+            (ResourceDefinition? added, ResourceDefinition? removed) = change(all);
+            if (added is null && removed is null)
+            {
+                return;
+            }
+
+            var next = new Snapshot(_current.Version + 1, all);
+            _current = next;
+            args = new ResourceCatalogChangedEventArgs(next.Version, added, removed);
+        }
+
+        Changed?.Invoke(this, args);
+    }
+
+    private static bool SamePath(ResourceDefinition a, ResourceDefinition b) =>
+        a.Group == b.Group && a.Version == b.Version && a.Plural == b.Plural;
+
+    /// <summary>One immutable state of the catalog; a change swaps in a new one.</summary>
+    private sealed class Snapshot
+    {
+        public Snapshot(long version, List<ResourceDefinition> all)
+        {
+            Version = version;
+            All = all;
+            GroupVersions = all.Select(d => (d.Group, d.Version)).Distinct().ToList();
+            foreach (ResourceDefinition d in all)
+            {
+                ByPath[(d.Group, d.Version, d.Plural)] = d;
+            }
+        }
+
+        public long Version { get; }
+
+        public IReadOnlyList<ResourceDefinition> All { get; }
+
+        public IReadOnlyList<(string Group, string Version)> GroupVersions { get; }
+
+        public Dictionary<(string Group, string Version, string Plural), ResourceDefinition> ByPath { get; } = [];
+    }
 
     private static IEnumerable<ResourceDefinition> BuiltIn()
     {

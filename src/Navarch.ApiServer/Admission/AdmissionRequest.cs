@@ -12,7 +12,10 @@ internal enum AdmissionOperation
     Delete,
 }
 
-/// <summary>One write on its way to the store, as admission plugins see it (Kubernetes' admission.Attributes).</summary>
+/// <summary>
+/// One write on its way to the store, as admission plugins see it (Kubernetes' admission.Attributes);
+/// <c>Subresource</c> is null for the resource itself, else e.g. "status", "scale" or "binding".
+/// </summary>
 internal sealed record AdmissionRequest(
     AdmissionOperation Operation,
     ResourceDefinition Resource,
@@ -20,4 +23,4 @@ internal sealed record AdmissionRequest(
     string Name,
     IKubernetesObject<V1ObjectMeta>? Object,
     IKubernetesObject<V1ObjectMeta>? OldObject,
-    bool Status);
+    string? Subresource);

@@ -19,18 +19,20 @@ internal sealed class Authentication
 {
     private readonly ClusterPki _pki;
     private readonly Dictionary<string, UserInfo> _tokens;
+    private readonly ServiceAccounts.ServiceAccountTokens _serviceAccountTokens;
+    private readonly Join.BootstrapTokens _bootstrapTokens;
 
-    public Authentication(ClusterPki pki, string? tokenFile)
+    /// <summary>
+    /// The chain over the cluster CA, the static token file (if any), service account tokens (JWTs from the
+    /// TokenRequest API) and bootstrap tokens (<c>id.secret</c> bearer tokens backed by kube-system Secrets).
+    /// </summary>
+    public Authentication(ClusterPki pki, string? tokenFile, ServiceAccounts.ServiceAccountTokens serviceAccountTokens, Join.BootstrapTokens bootstrapTokens)
     {
         _pki = pki;
         _tokens = tokenFile is null ? [] : LoadTokens(tokenFile);
+        _serviceAccountTokens = serviceAccountTokens;
+        _bootstrapTokens = bootstrapTokens;
     }
-
-    /// <summary>Bootstrap tokens (<c>id.secret</c> bearer tokens backed by kube-system Secrets), when the server has them.</summary>
-    public Join.BootstrapTokens? BootstrapTokens { get; init; }
-
-    /// <summary>Service account tokens (JWTs from the TokenRequest API), when the server issues them.</summary>
-    public ServiceAccounts.ServiceAccountTokens? ServiceAccountTokens { get; init; }
 
     public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext context)
     {
@@ -46,12 +48,12 @@ internal sealed class Authentication
         }
 
         string token = header["Bearer ".Length..].Trim();
-        if (ServiceAccountTokens is not null && await ServiceAccountTokens.AuthenticateAsync(token, context.RequestAborted) is { } account)
+        if (await _serviceAccountTokens.AuthenticateAsync(token, context.RequestAborted) is { } account)
         {
             return account;
         }
 
-        return BootstrapTokens is not null ? await BootstrapTokens.AuthenticateAsync(token, context.RequestAborted) : null;
+        return await _bootstrapTokens.AuthenticateAsync(token, context.RequestAborted);
     }
 
     public UserInfo? Authenticate(HttpContext context)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
@@ -6,12 +7,17 @@ using Navarch.Api.Resources;
 
 namespace Navarch.ApiServer.Http;
 
-/// <summary>The discovery documents kubectl reads first: /api, /apis, and the resource list of each group/version.</summary>
+/// <summary>
+/// The discovery documents kubectl reads first: /api, /apis, and the resource list of each group/version, built from
+/// the catalog as it is (again after every change to it).
+/// </summary>
 internal sealed class Discovery(ResourceCatalog catalog)
 {
     private static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
     private static readonly string[] CreateOnly = ["create"];
     private static readonly string[] ConnectVerbs = ["create", "get"];
+
+    private readonly CatalogCache<Dictionary<string, byte[]>> _documents = new(catalog, Build);
 
     public static JsonNode Versions(string serverAddress) => Serialize(new V1APIVersions
     {
@@ -20,27 +26,42 @@ internal sealed class Discovery(ResourceCatalog catalog)
         ServerAddressByClientCIDRs = [new V1ServerAddressByClientCIDR { ClientCIDR = "0.0.0.0/0", ServerAddress = serverAddress }],
     });
 
-    public JsonNode Groups() => Serialize(new V1APIGroupList
-    {
-        Kind = "APIGroupList",
-        ApiVersion = "v1",
-        Groups = catalog.GroupVersions.Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).Select(g => Group(g.Key)).ToList(),
-    });
+    /// <summary>The document at <paramref name="path"/> (<c>/apis</c>, <c>/api/v1</c>, <c>/apis/{group}[/{version}]</c>) as JSON, or null.</summary>
+    public byte[]? Find(string path) => _documents.Current.GetValueOrDefault(path.TrimEnd('/'));
 
-    public JsonNode? GroupDocument(string group) =>
-        catalog.GroupVersions.Any(gv => gv.Group == group) ? Serialize(Group(group)) : null;
-
-    private V1APIGroup Group(string group)
+    private static Dictionary<string, byte[]> Build(IReadOnlyList<ResourceDefinition> all)
     {
-        var versions = catalog.GroupVersions.Where(gv => gv.Group == group)
+        var groupVersions = all.Select(d => (d.Group, d.Version)).Distinct().ToList();
+        var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["/apis"] = Bytes(Serialize(new V1APIGroupList
+            {
+                Kind = "APIGroupList",
+                ApiVersion = "v1",
+                Groups = groupVersions.Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).Select(g => Group(groupVersions, g.Key)).ToList(),
+            })),
+            ["/api/v1"] = Bytes(Resources(all, "", "v1")),
+        };
+        foreach ((string group, string version) in groupVersions.Where(gv => gv.Group.Length > 0))
+        {
+            documents[$"/apis/{group}"] = Bytes(Serialize(Group(groupVersions, group)));
+            documents[$"/apis/{group}/{version}"] = Bytes(Resources(all, group, version));
+        }
+
+        return documents;
+    }
+
+    private static V1APIGroup Group(List<(string Group, string Version)> groupVersions, string group)
+    {
+        var versions = groupVersions.Where(gv => gv.Group == group)
             .Select(gv => new V1GroupVersionForDiscovery { GroupVersion = $"{group}/{gv.Version}", Version = gv.Version }).ToList();
         return new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = group, Versions = versions, PreferredVersion = versions[0] };
     }
 
-    public JsonNode Resources(string group, string version)
+    private static JsonNode Resources(IReadOnlyList<ResourceDefinition> all, string group, string version)
     {
         var resources = new List<V1APIResource>();
-        foreach (ResourceDefinition d in catalog.All.Where(d => d.Group == group && d.Version == version))
+        foreach (ResourceDefinition d in all.Where(d => d.Group == group && d.Version == version))
         {
             resources.Add(new V1APIResource
             {
@@ -86,6 +107,8 @@ internal sealed class Discovery(ResourceCatalog catalog)
             Resources = resources,
         });
     }
+
+    private static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString(KubernetesSerialization.Plain));
 
     private static JsonNode Serialize<T>(T value) => JsonSerializer.SerializeToNode(value, KubernetesSerialization.Options)!;
 }

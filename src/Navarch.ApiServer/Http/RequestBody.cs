@@ -17,9 +17,13 @@ internal static class RequestBody
     /// a body that does not fit the type is a 400.
     /// </summary>
     public static async Task<T> ReadAsAsync<T>(HttpContext context)
+        where T : new() =>
+        Deserialize<T>(await ReadAsync(context, allowPatchTypes: false));
+
+    /// <summary>A body already read, as a <typeparamref name="T"/>; a body that does not fit the type is a 400.</summary>
+    public static T Deserialize<T>(JsonNode body)
         where T : new()
     {
-        JsonNode body = await ReadAsync(context, allowPatchTypes: false);
         try
         {
             return body.Deserialize<T>(KubernetesSerialization.Options) ?? new T();

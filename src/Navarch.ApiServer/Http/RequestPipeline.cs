@@ -8,22 +8,30 @@ using Navarch.Storage;
 namespace Navarch.ApiServer.Http;
 
 /// <summary>
-/// Every request's path through the server: in-flight limit → unauthenticated health endpoints → authentication →
-/// discovery or the generic resource handler; any failure becomes a Kubernetes Status.
+/// Every request's path through the server: parsed once into a <see cref="RequestInfo"/> → in-flight limit →
+/// unauthenticated health endpoints → authentication → discovery, OpenAPI, or the resource handler after
+/// authorization; any failure becomes a Kubernetes Status.
 /// </summary>
-internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceHandler handler, Discovery discovery, Authentication authentication, Authorization.IAuthorizer authorizer, int maxInFlight, ILogger logger) : IDisposable
+internal sealed partial class RequestPipeline(
+    ResourceCatalog catalog,
+    ResourceHandler handler,
+    Discovery discovery,
+    Authentication authentication,
+    Authorization.IAuthorizer authorizer,
+    SelfReviews reviews,
+    Join.JoinEndpoints join,
+    int maxInFlight,
+    ILogger logger) : IDisposable
 {
-    private readonly Lazy<OpenApi.OpenApiDocuments> _openApi = new(() => new OpenApi.OpenApiDocuments(catalog));
+    // Kubernetes' long-running subresources: streams that may stay open indefinitely.
+    private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
+
+    private readonly CatalogCache<OpenApi.OpenApiDocuments> _openApi = new(catalog, definitions => new OpenApi.OpenApiDocuments(definitions));
 
     private readonly SemaphoreSlim _inFlight = new(maxInFlight, maxInFlight);
 
+    /// <summary>The address clients reach the server at, for /api; known once the server listens.</summary>
     public string ServerAddress { get; set; } = "127.0.0.1:6443";
-
-    /// <summary>The unauthenticated join endpoints (<c>/cacerts</c>, <c>/v1-navarch/...</c>), when served.</summary>
-    public Join.JoinEndpoints? Join { get; set; }
-
-    /// <summary>SelfSubjectReview and SelfSubjectAccessReview, answered for the authenticated caller.</summary>
-    public SelfReviews? Reviews { get; set; }
 
     public void Dispose() => _inFlight.Dispose();
 
@@ -31,29 +39,13 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
     /// Requests that may stay open indefinitely and so do not count against the in-flight limit (kube-apiserver's
     /// long-running check): watches, and the log, exec, attach, portforward and proxy subresources.
     /// </summary>
-    internal static bool IsLongRunning(HttpRequest request)
-    {
-        if (request.Query["watch"].ToString() is "true" or "1")
-        {
-            return true;
-        }
-
-        // .../{pods|services|nodes}/{name}/{subresource}[/...]
-        string[] segments = (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 2; i < segments.Length; i++)
-        {
-            if (segments[i - 2] is "pods" or "services" or "nodes" && segments[i] is "log" or "exec" or "attach" or "portforward" or "proxy")
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal static bool IsLongRunning(RequestInfo info) =>
+        info.Options.Watch || (info.Subresource is { } sub && LongRunningSubresources.Contains(sub));
 
     public async Task InvokeAsync(HttpContext context)
     {
-        bool longRunning = IsLongRunning(context.Request);
+        RequestInfo info = RequestInfoFactory.Parse(context.Request);
+        bool longRunning = IsLongRunning(info);
         if (!longRunning && !_inFlight.Wait(0))
         {
             context.Response.Headers.RetryAfter = "1";
@@ -63,7 +55,7 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
 
         try
         {
-            await RouteAsync(context);
+            await RouteAsync(context, info);
         }
         catch (StatusException e)
         {
@@ -111,7 +103,7 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
         _ => ApiErrors.Unavailable(e.Message),
     };
 
-    private async Task RouteAsync(HttpContext context)
+    private async Task RouteAsync(HttpContext context, RequestInfo info)
     {
         string path = context.Request.Path.Value ?? "/";
         switch (path)
@@ -136,7 +128,7 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
                 return;
         }
 
-        if (Join is not null && await Join.TryHandleAsync(context))
+        if (await join.TryHandleAsync(context))
         {
             return;
         }
@@ -147,39 +139,35 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
             return;
         }
 
-        if (Reviews is not null && await Reviews.TryHandleAsync(context, path, user))
+        if (await reviews.TryHandleAsync(context, path, user))
         {
             return;
         }
 
-        if (context.Request.Method == "GET")
+        if (context.Request.Method == "GET" && path.TrimEnd('/') == "/api")
         {
-            JsonNode? document = path.TrimEnd('/') switch
-            {
-                "/api" => Discovery.Versions(ServerAddress),
-                "/apis" => discovery.Groups(),
-                "/api/v1" => discovery.Resources("", "v1"),
-                var p when p.StartsWith("/apis/", StringComparison.Ordinal) && p.Split('/').Length == 3 => discovery.GroupDocument(p.Split('/')[2]),
-                var p when p.StartsWith("/apis/", StringComparison.Ordinal) && p.Split('/').Length == 4 && catalog.GroupVersions.Contains((p.Split('/')[2], p.Split('/')[3])) => discovery.Resources(p.Split('/')[2], p.Split('/')[3]),
-                _ => null,
-            };
-            if (document is not null)
-            {
-                await Responder.WriteJsonAsync(context, 200, document);
-                return;
-            }
+            await Responder.WriteJsonAsync(context, 200, Discovery.Versions(ServerAddress));
+            return;
+        }
+
+        if (context.Request.Method == "GET" && discovery.Find(path) is { } document)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(document, context.RequestAborted);
+            return;
         }
 
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/openapi/v2")
         {
             context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(_openApi.Value.V2, context.RequestAborted);
+            await context.Response.Body.WriteAsync(_openApi.Current.V2, context.RequestAborted);
             return;
         }
 
         if (context.Request.Method == "GET" && path.StartsWith("/openapi/v3", StringComparison.Ordinal))
         {
-            byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? _openApi.Value.Index : _openApi.Value.Find(path["/openapi/v3/".Length..].TrimEnd('/'));
+            OpenApi.OpenApiDocuments documents = _openApi.Current;
+            byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? documents.Index : documents.Find(path["/openapi/v3/".Length..].TrimEnd('/'));
             if (openapi is not null)
             {
                 context.Response.ContentType = "application/json";
@@ -188,41 +176,48 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
             }
         }
 
-        ApiPath? api = ApiPath.Parse(catalog, path);
-        if (api?.Resource is null)
+        if (Resolve(info) is not { } definition)
         {
-            await Responder.WriteStatusAsync(context, NotFoundPath(api).Status);
+            await Responder.WriteStatusAsync(context, NotFoundPath().Status);
             return;
         }
 
-        string verb = (context.Request.Method, api.Name) switch
-        {
-            ("GET", null) => context.Request.Query["watch"].ToString() is "true" or "1" ? "watch" : "list",
-            ("GET", _) => "get",
-            ("POST", _) => "create",
-            ("PUT", _) => "update",
-            ("PATCH", _) => "patch",
-            ("DELETE", null) => "deletecollection",
-            ("DELETE", _) => "delete",
-            _ => context.Request.Method.ToLowerInvariant(),
-        };
-        var attributes = new Authorization.RequestAttributes(user, verb, api.Group, api.Resource.Plural, api.Subresource, api.Namespace, api.Name);
+        var attributes = new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name);
         if (await authorizer.AuthorizeAsync(attributes, context.RequestAborted) is { } reason)
         {
-            string scope = api.Namespace is null ? "at the cluster scope" : $"in the namespace \"{api.Namespace}\"";
+            string scope = info.Namespace is null ? "at the cluster scope" : $"in the namespace \"{info.Namespace}\"";
             string because = reason.Length > 0 ? $": {reason}" : "";
-            StatusException denied = ApiErrors.Forbidden(api.Resource.GroupResource, api.Name ?? "", $"User \"{user.Name}\" cannot {verb} resource \"{api.Resource.Plural}{(api.Subresource is { } sub ? "/" + sub : "")}\" in API group \"{api.Group}\" {scope}{because}");
+            StatusException denied = ApiErrors.Forbidden(definition.GroupResource, info.Name ?? "", $"User \"{user.Name}\" cannot {info.Verb} resource \"{info.ResourceWithSubresource}\" in API group \"{info.Group}\" {scope}{because}");
             await Responder.WriteStatusAsync(context, denied.Status);
             return;
         }
 
-        await handler.HandleAsync(context, api);
+        if (info.Options.Error is { } malformed)
+        {
+            throw malformed;
+        }
+
+        await handler.HandleAsync(context, info, definition);
     }
 
-    private static StatusException NotFoundPath(ApiPath? api)
+    /// <summary>
+    /// The served resource a request is about: its group/version and resource in the catalog, at most a name and a
+    /// subresource after it, and a namespace only for a namespaced resource. Null is a 404 for the path.
+    /// </summary>
+    private ResourceDefinition? Resolve(RequestInfo info)
+    {
+        if (!info.IsResourceRequest || info.Parts.Count > 3 || catalog.Find(info.Group, info.Version, info.Resource) is not { } definition)
+        {
+            return null;
+        }
+
+        return info.Namespace is not null && !definition.Namespaced ? null : definition;
+    }
+
+    private static StatusException NotFoundPath()
     {
         StatusException e = ApiErrors.NotFound("", "");
-        e.Status.Message = api?.Unknown == true ? $"the server could not find the requested resource" : "the server could not find the requested resource";
+        e.Status.Message = "the server could not find the requested resource";
         e.Status.Details = new k8s.Models.V1StatusDetails();
         return e;
     }

@@ -48,6 +48,15 @@ internal static class Responder
         Details = new V1StatusDetails { Name = name, Kind = kind, Group = group, Uid = uid },
     };
 
+    /// <summary>The bare Success a subresource create answers with (pods/binding, pods/eviction): 201, no details.</summary>
+    public static V1Status Created()
+    {
+        V1Status status = Success(null, "", "", "");
+        status.Details = null;
+        status.Code = 201;
+        return status;
+    }
+
     /// <summary>True when the client asked for server-side printing (<c>as=Table</c>), as kubectl get does.</summary>
     public static bool WantsTable(HttpContext context) =>
         context.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);

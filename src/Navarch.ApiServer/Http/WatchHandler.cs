@@ -5,36 +5,35 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
-using Navarch.Api.Selectors;
 using Navarch.ApiServer.Registry;
 using Navarch.Storage;
 
 namespace Navarch.ApiServer.Http;
 
-internal sealed partial class ResourceHandler
+/// <summary>
+/// WATCH (apiserver's handlers.ListResource with watch=true): newline-delimited JSON events from the resource's watch
+/// cache. Without a resourceVersion (or "0") the current objects come first as ADDED; otherwise changes after that
+/// revision. Selectors apply to the old and new object, so an object that stops matching arrives as DELETED and one
+/// that starts matching as ADDED.
+/// </summary>
+internal static partial class WatchHandler
 {
-    /// <summary>
-    /// Streams watch events as newline-delimited JSON. Without a resourceVersion (or "0") the current objects come
-    /// first as ADDED; otherwise changes after that revision. Selectors apply to the old and new object, so an object
-    /// that stops matching arrives as DELETED and one that starts matching as ADDED.
-    /// </summary>
-    private async Task WatchAsync(HttpContext context, ResourceDefinition definition, string? ns)
+    public static async Task ServeAsync(HttpContext context, RequestInfo info, GenericStore store, Microsoft.Extensions.Logging.ILogger logger)
     {
-        IQueryCollection q = context.Request.Query;
-        LabelSelector labels = LabelSelector.Parse(q["labelSelector"]);
-        FieldSelector fields = ParseFieldSelector(definition, q["fieldSelector"]);
-        string rv = q["resourceVersion"].ToString();
-        long timeout = ParseLong(q["timeoutSeconds"], "timeoutSeconds");
-        bool bookmarks = q["allowWatchBookmarks"].ToString() == "true";
+        RequestOptions o = info.Options;
+        ResourceDefinition definition = store.Definition;
+        store.CheckFieldSelector(o.Fields);
+        string rv = o.ResourceVersion;
         bool table = Responder.WantsTable(context);
-        string prefix = definition.ListPrefix(ns);
-        long requested = rv is "" or "0" ? 0 : ParseLong(rv, "resourceVersion");
+        string? ns = info.Namespace;
+        long timeout = o.TimeoutSeconds;
+        bool bookmarks = o.AllowWatchBookmarks;
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         cts.CancelAfter(TimeSpan.FromSeconds(timeout > 0 ? Math.Min(timeout, 3600) : 1800));
         CancellationToken ct = cts.Token;
 
-        bool Matches(IKubernetesObject<V1ObjectMeta> o) => labels.Matches(o.Metadata.Labels) && fields.Matches(definition.Strategy.SelectableFields(o));
+        bool Matches(IKubernetesObject<V1ObjectMeta> obj) => store.Matches(obj, o.Labels, o.Fields);
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -47,31 +46,31 @@ internal sealed partial class ResourceHandler
             await context.Response.Body.FlushAsync(ct);
         }
 
-        JsonNode Render(IKubernetesObject<V1ObjectMeta> o) =>
-            table ? Responder.Table(context, definition, [o], o.Metadata.ResourceVersion, null, time.GetUtcNow()) : ObjectCodec.ToNode(o);
+        JsonNode Render(IKubernetesObject<V1ObjectMeta> obj) =>
+            table ? Responder.Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, store.Now) : ObjectCodec.ToNode(obj);
 
         long since;
         try
         {
             if (rv is "" or "0")
             {
-                (List<KeyValue> current, long at) = await caches.For(definition).ListAsync(prefix, ct);
-                foreach (IKubernetesObject<V1ObjectMeta> o in current.Select(kv => ObjectCodec.Decode(definition, kv)).Where(Matches))
+                (List<KeyValue> current, long at) = await store.ListCachedAsync(ns, ct);
+                foreach (IKubernetesObject<V1ObjectMeta> obj in current.Select(store.Decode).Where(Matches))
                 {
-                    await SendAsync("ADDED", Render(o));
+                    await SendAsync("ADDED", Render(obj));
                 }
 
                 since = at;
             }
             else
             {
-                since = requested;
+                since = o.Revision;
             }
 
             var last = since;
-            using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), time) : null;
+            using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), store.Time) : null;
             using var stopEvents = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            await using IAsyncEnumerator<WatchEvent> events = caches.For(definition).WatchAsync(prefix, since, stopEvents.Token).GetAsyncEnumerator(stopEvents.Token);
+            await using IAsyncEnumerator<WatchEvent> events = store.WatchAsync(ns, since, stopEvents.Token).GetAsyncEnumerator(stopEvents.Token);
             Task<bool> next = events.MoveNextAsync().AsTask();
             try
             {
@@ -99,8 +98,8 @@ internal sealed partial class ResourceHandler
 
                     WatchEvent e = events.Current;
                     last = e.Revision;
-                    IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : ObjectCodec.Decode(definition, e.PrevKv);
-                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? ObjectCodec.Decode(definition, e.Kv) : null;
+                    IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : store.Decode(e.PrevKv);
+                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? store.Decode(e.Kv) : null;
                     bool was = before is not null && Matches(before), now = after is not null && Matches(after);
                     if (after is not null && now)
                     {
@@ -131,7 +130,7 @@ internal sealed partial class ResourceHandler
         }
         catch (StorageException e) when (e.Code is StorageErrorCode.Compacted)
         {
-            long compacted = await store.GetCompactedRevisionAsync(CancellationToken.None);
+            long compacted = await store.CompactedRevisionAsync(CancellationToken.None);
             V1Status status = ApiErrors.Expired($"too old resource version: {rv} ({compacted})").Status;
             await SendAsync("ERROR", Responder.StatusJson(status));
         }

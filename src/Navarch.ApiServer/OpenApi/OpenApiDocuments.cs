@@ -6,12 +6,11 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using k8s.Models;
 using Navarch.Api;
-using Navarch.Api.Resources;
 
 namespace Navarch.ApiServer.OpenApi;
 
 /// <summary>
-/// OpenAPI v3 documents for every served group/version, built once from the catalog by reflection over the
+/// OpenAPI v3 documents for every served group/version, built from the catalog's definitions by reflection over the
 /// official model types: the discovery document at /openapi/v3 and one document per group/version. kubectl reads
 /// them to learn that the server validates fields itself (the <c>fieldValidation</c> parameter of each PATCH) and
 /// for <c>kubectl explain</c>.
@@ -20,18 +19,18 @@ internal sealed class OpenApiDocuments
 {
     private readonly Dictionary<string, (byte[] Json, string Hash)> _byGroupVersion = new(StringComparer.Ordinal);
 
-    public OpenApiDocuments(ResourceCatalog catalog)
+    public OpenApiDocuments(IReadOnlyList<ResourceDefinition> definitions)
     {
         var descriptions = ModelDocs.Load();
         var v2 = new SchemaBuilder(descriptions, "#/definitions/", swagger2: true);
         var v2Paths = new JsonObject();
-        foreach ((string group, string version) in catalog.GroupVersions)
+        foreach ((string group, string version) in definitions.Select(d => (d.Group, d.Version)).Distinct())
         {
             string path = group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
             var builder = new SchemaBuilder(descriptions, "#/components/schemas/", swagger2: false);
-            AddPaths(v2Paths, v2, catalog, group, version, path, swagger2: true);
+            AddPaths(v2Paths, v2, definitions, group, version, path, swagger2: true);
             var paths = new JsonObject();
-            AddPaths(paths, builder, catalog, group, version, path, swagger2: false);
+            AddPaths(paths, builder, definitions, group, version, path, swagger2: false);
 
             var document = new JsonObject
             {
@@ -63,9 +62,9 @@ internal sealed class OpenApiDocuments
     /// <summary>The /openapi/v2 (Swagger 2.0) document of every resource.</summary>
     public byte[] V2 { get; }
 
-    private static void AddPaths(JsonObject paths, SchemaBuilder builder, ResourceCatalog catalog, string group, string version, string path, bool swagger2)
+    private static void AddPaths(JsonObject paths, SchemaBuilder builder, IReadOnlyList<ResourceDefinition> definitions, string group, string version, string path, bool swagger2)
     {
-        foreach (ResourceDefinition d in catalog.All.Where(d => d.Group == group && d.Version == version))
+        foreach (ResourceDefinition d in definitions.Where(d => d.Group == group && d.Version == version))
         {
             string schema = builder.Ref(d.ClrType, d);
             string list = builder.Ref(d.ListClrType, null);

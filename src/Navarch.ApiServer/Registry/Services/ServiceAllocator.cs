@@ -5,7 +5,7 @@ using k8s.Models;
 using Navarch.Api;
 using Navarch.Storage;
 
-namespace Navarch.ApiServer.Registry;
+namespace Navarch.ApiServer.Registry.Services;
 
 /// <summary>
 /// Hands out Service cluster IPs from the service CIDR and node ports from 30000–32767. Every allocation is a key in

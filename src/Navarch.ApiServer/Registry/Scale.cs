@@ -5,14 +5,14 @@ using k8s.Models;
 using Navarch.Api;
 using Navarch.Api.Selectors;
 
-namespace Navarch.ApiServer.Http;
+namespace Navarch.ApiServer.Registry;
 
 /// <summary>The autoscaling/v1 Scale view of a workload's replicas (the /scale subresource).</summary>
 internal static class Scale
 {
     public static JsonObject ToScale(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
-        JsonNode node = Registry.ObjectCodec.ToNode(obj);
+        JsonNode node = ObjectCodec.ToNode(obj);
         string? selector = node["spec"]?["selector"] is JsonNode s ? s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!.Format() : null;
         var scale = new V1Scale
         {
@@ -41,9 +41,9 @@ internal static class Scale
             throw ApiErrors.Invalid("Scale", "autoscaling", target.Metadata.Name, [new FieldError(FieldErrorType.Invalid, "spec.replicas", replicas?.ToJsonString(), "must be greater than or equal to 0")]);
         }
 
-        JsonNode node = Registry.ObjectCodec.ToNode(target);
+        JsonNode node = ObjectCodec.ToNode(target);
         node["spec"] ??= new JsonObject();
         node["spec"]!["replicas"] = count;
-        return Registry.ObjectCodec.FromNode(definition, node, strict: false);
+        return ObjectCodec.FromNode(definition, node, strict: false);
     }
 }

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.ApiServer.Registry;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>DELETE of one object or of a collection (apiserver's handlers.DeleteResource, DeleteCollection), with DeleteOptions from the body and the query.</summary>
+internal static class DeleteHandler
+{
+    public static async Task ServeAsync(HttpContext context, RequestInfo info, GenericStore store)
+    {
+        V1DeleteOptions options = await ReadDeleteOptionsAsync(context, info.Options);
+        bool dryRun = info.Options.DryRun || options.DryRun?.Contains("All") == true;
+        var result = await store.DeleteAsync(info.Namespace, info.Name!, options, dryRun, context.RequestAborted);
+        await Responder.WriteObjectAsync(context, 200, store.Definition, result, store.Now);
+    }
+
+    public static async Task ServeCollectionAsync(HttpContext context, RequestInfo info, GenericStore store)
+    {
+        V1DeleteOptions options = await ReadDeleteOptionsAsync(context, info.Options);
+        var (deleted, revision) = await store.DeleteCollectionAsync(info.Namespace, info.Options.Labels, info.Options.Fields, options, info.Options.DryRun, context.RequestAborted);
+        await Responder.WriteJsonAsync(context, 200, new JsonObject
+        {
+            ["kind"] = store.Definition.Kind + "List",
+            ["apiVersion"] = store.Definition.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToNode(d)).ToArray()),
+        });
+    }
+
+    private static async Task<V1DeleteOptions> ReadDeleteOptionsAsync(HttpContext context, RequestOptions query)
+    {
+        V1DeleteOptions options = new();
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            JsonNode body = await RequestBody.ReadAsync(context, allowPatchTypes: false);
+            try
+            {
+                options = body.Deserialize<V1DeleteOptions>(KubernetesSerialization.Options) ?? options;
+            }
+            catch (JsonException e)
+            {
+                throw ApiErrors.BadRequest($"unable to decode DeleteOptions: {e.Message.Split(" Path:")[0]}");
+            }
+        }
+
+        if (query.GracePeriodSeconds is { } grace)
+        {
+            options.GracePeriodSeconds = grace;
+        }
+
+        if (query.PropagationPolicy is { } policy)
+        {
+            options.PropagationPolicy = policy;
+        }
+
+        if (options.PropagationPolicy is { } p && p is not ("Orphan" or "Background" or "Foreground"))
+        {
+            throw ApiErrors.Invalid("DeleteOptions", "", "", [new FieldError(FieldErrorType.NotSupported, "propagationPolicy", p, "supported values: \"Foreground\", \"Background\", \"Orphan\"")]);
+        }
+
+        if (options.GracePeriodSeconds is < 0)
+        {
+            options.GracePeriodSeconds = 1;
+        }
+
+        return options;
+    }
+}

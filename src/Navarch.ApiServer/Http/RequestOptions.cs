@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.Http;
+using Navarch.Api;
+using Navarch.Api.Selectors;
+
+namespace Navarch.ApiServer.Http;
+
+/// <summary>
+/// The common query options of a request (metav1's ListOptions, CreateOptions, DeleteOptions, ... as query
+/// parameters), parsed once for the verb they belong to. A malformed value does not fail the parse: it is kept in
+/// <see cref="Error"/> and reported once the request is authorized, as kube-apiserver's handlers do.
+/// </summary>
+internal sealed record RequestOptions
+{
+    /// <summary>No options.</summary>
+    public static RequestOptions None { get; } = new();
+
+    /// <summary><c>watch=true</c> (or 1).</summary>
+    public bool Watch { get; init; }
+
+    /// <summary><c>dryRun=All</c>: admit and validate, write nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary><c>fieldValidation</c>: Strict, Warn, Ignore or "" (checked when a body is decoded).</summary>
+    public string FieldValidation { get; init; } = "";
+
+    /// <summary><c>labelSelector</c> (list, watch, deletecollection).</summary>
+    public LabelSelector Labels { get; init; } = LabelSelector.Everything;
+
+    /// <summary><c>fieldSelector</c> (list, watch, deletecollection); the fields it may use are the resource's.</summary>
+    public FieldSelector Fields { get; init; } = FieldSelector.Everything;
+
+    /// <summary><c>limit</c> (list); 0 for none.</summary>
+    public long Limit { get; init; }
+
+    /// <summary><c>continue</c> (list).</summary>
+    public string? Continue { get; init; }
+
+    /// <summary><c>resourceVersion</c> as sent (list, watch).</summary>
+    public string ResourceVersion { get; init; } = "";
+
+    /// <summary><c>resourceVersionMatch</c> (list): Exact, NotOlderThan or "".</summary>
+    public string ResourceVersionMatch { get; init; } = "";
+
+    /// <summary>
+    /// <see cref="ResourceVersion"/> as a store revision: 0 for "" and "0" (any), and for a list that asks for
+    /// NotOlderThan (which the store always satisfies).
+    /// </summary>
+    public long Revision { get; init; }
+
+    /// <summary><c>timeoutSeconds</c> (watch); 0 for the default.</summary>
+    public long TimeoutSeconds { get; init; }
+
+    /// <summary><c>allowWatchBookmarks=true</c> (watch).</summary>
+    public bool AllowWatchBookmarks { get; init; }
+
+    /// <summary><c>gracePeriodSeconds</c> (delete, deletecollection); null when not sent.</summary>
+    public long? GracePeriodSeconds { get; init; }
+
+    /// <summary><c>propagationPolicy</c> (delete, deletecollection); null when not sent.</summary>
+    public string? PropagationPolicy { get; init; }
+
+    /// <summary>The first malformed option, reported after authorization; null when all parsed.</summary>
+    public StatusException? Error { get; init; }
+
+    /// <summary>Parses the options of <paramref name="verb"/> from <paramref name="query"/>.</summary>
+    public static RequestOptions Parse(string verb, IQueryCollection query)
+    {
+        var options = new RequestOptions
+        {
+            Watch = query["watch"].ToString() is "true" or "1",
+            DryRun = query["dryRun"].ToString() == "All",
+            FieldValidation = query["fieldValidation"].ToString(),
+        };
+        try
+        {
+            return verb switch
+            {
+                "list" => options.WithSelectors(query) with
+                {
+                    Limit = ParseLong(query["limit"], "limit"),
+                    Continue = NullIfEmpty(query["continue"]),
+                    ResourceVersion = query["resourceVersion"].ToString(),
+                    ResourceVersionMatch = query["resourceVersionMatch"].ToString(),
+                    Revision = query["resourceVersion"].ToString() is "" or "0" || query["resourceVersionMatch"].ToString() == "NotOlderThan"
+                        ? 0
+                        : ParseLong(query["resourceVersion"], "resourceVersion"),
+                },
+                "watch" => options.WithSelectors(query) with
+                {
+                    ResourceVersion = query["resourceVersion"].ToString(),
+                    TimeoutSeconds = ParseLong(query["timeoutSeconds"], "timeoutSeconds"),
+                    Revision = query["resourceVersion"].ToString() is "" or "0" ? 0 : ParseLong(query["resourceVersion"], "resourceVersion"),
+                    AllowWatchBookmarks = query["allowWatchBookmarks"].ToString() == "true",
+                },
+                "deletecollection" => options.WithSelectors(query).WithDeleteOptions(query),
+                "delete" => options.WithDeleteOptions(query),
+                _ => options,
+            };
+        }
+        catch (StatusException e)
+        {
+            return options with { Error = e };
+        }
+    }
+
+    /// <summary>A number from the query; "" is 0; anything else is a 400 naming the parameter.</summary>
+    public static long ParseLong(string? value, string name)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return 0;
+        }
+
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n)
+            ? n
+            : throw ApiErrors.BadRequest($"invalid {name}: {(value.Length > 64 ? value[..64] + "..." : value)}");
+    }
+
+    private RequestOptions WithSelectors(IQueryCollection query) => this with
+    {
+        Labels = LabelSelector.Parse(query["labelSelector"].ToString()),
+        Fields = FieldSelector.Parse(query["fieldSelector"].ToString()),
+    };
+
+    private RequestOptions WithDeleteOptions(IQueryCollection query) => this with
+    {
+        GracePeriodSeconds = query.ContainsKey("gracePeriodSeconds") ? ParseLong(query["gracePeriodSeconds"], "gracePeriodSeconds") : null,
+        PropagationPolicy = NullIfEmpty(query["propagationPolicy"]),
+    };
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}
