@@ -32,14 +32,13 @@ public sealed class DeploymentTests : ControllerCluster
 
     private async Task<V1Deployment> WaitFor(string name, Func<V1Deployment, bool> done, string what, int seconds = 20)
     {
-        V1Deployment d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default");
-        for (DateTime end = DateTime.UtcNow.AddSeconds(seconds); !done(d); d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default"))
-        {
-            Assert.True(DateTime.UtcNow < end, $"{name} never got {what}; status: {(d.Status is null ? "none" : k8s.KubernetesJson.Serialize(d.Status))}");
-            await Task.Delay(50);
-        }
-
-        return d;
+        V1Deployment? d = null;
+        return await Eventually(
+            async () => d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default"),
+            done,
+            $"{name} has {what}",
+            TimeSpan.FromSeconds(seconds),
+            detail: () => Task.FromResult($"status: {(d?.Status is null ? "none" : k8s.KubernetesJson.Serialize(d.Status))}"));
     }
 
     private static bool RolledOut(V1Deployment d) =>
@@ -226,11 +225,7 @@ public sealed class DeploymentTests : ControllerCluster
             await WaitFor("hist", x => x.Metadata.Generation == expected && RolledOut(x), $"generation {generation}");
         }
 
-        for (int i = 0; i < 100 && (await ReplicaSetsOf("hist")).Count > 2; i++)
-        {
-            await Task.Delay(50);
-        }
-
+        await Eventually(async () => (await ReplicaSetsOf("hist")).Count <= 2, "the replica sets beyond the history limit are deleted", TimeSpan.FromSeconds(5));
         Assert.Equal(["3", "4"], (await ReplicaSetsOf("hist")).Select(rs => rs.Metadata.Annotations["deployment.kubernetes.io/revision"]));
     }
 }

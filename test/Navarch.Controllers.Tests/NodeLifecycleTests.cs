@@ -153,7 +153,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await stop.CancelAsync();
         await loop;
         stop.Dispose();
-        await Eventually(async () => await Taint("lost", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", 8);
+        await Eventually(async () => await Taint("lost", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", TimeSpan.FromSeconds(8));
         DateTime tainted = DateTime.UtcNow;
         foreach (string type in new[] { "Ready", "MemoryPressure", "DiskPressure", "PIDPressure" })
         {
@@ -166,7 +166,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         Assert.NotNull((await Taint("lost", Unreachable, "NoExecute"))!.TimeAdded);
         await Eventually(async () => await Taint("lost", Unreachable, "NoSchedule") is not null, "the node is tainted unreachable:NoSchedule");
 
-        await Eventually(() => Evicted("intolerant"), "the pod without tolerations is evicted", 3);
+        await Eventually(() => Evicted("intolerant"), "the pod without tolerations is evicted", TimeSpan.FromSeconds(3));
         Assert.False(await Evicted("patient"));
         V1Pod evicted = await Client.CoreV1.ReadNamespacedPodAsync("intolerant", "default");
         V1PodCondition disruption = Assert.Single(evicted.Status.Conditions, c => c.Type == "DisruptionTarget");
@@ -180,7 +180,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         }
 
         Assert.False(await Evicted("patient"));
-        await Eventually(() => Evicted("patient"), "the pod tolerating 3 s is evicted", 5);
+        await Eventually(() => Evicted("patient"), "the pod tolerating 3 s is evicted", TimeSpan.FromSeconds(5));
         Assert.True((DateTime.UtcNow - tainted).TotalSeconds >= 1.5);
 
         await Task.Delay(1000);
@@ -199,7 +199,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await stop.CancelAsync();
         await loop;
         stop.Dispose();
-        await Eventually(async () => await Taint("flaky", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", 8);
+        await Eventually(async () => await Taint("flaky", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", TimeSpan.FromSeconds(8));
 
         // The kubelet is back: it renews its lease and reports Ready again.
         (stop, loop) = StartRenewing("flaky");

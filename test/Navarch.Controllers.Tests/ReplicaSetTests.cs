@@ -9,25 +9,23 @@ public sealed class ReplicaSetTests : ControllerCluster
     private async Task<List<V1Pod>> PodsOf(string name) =>
         (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
-    private async Task WaitForPods(string name, int count)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            if ((await PodsOf(name)).Count == count)
+    private async Task WaitForPods(string name, int count) =>
+        await Eventually(
+            async () =>
             {
-                // Stable: no further creates or deletes are on their way.
-                await Task.Delay(300);
-                if ((await PodsOf(name)).Count == count)
+                if ((await PodsOf(name)).Count != count)
                 {
-                    return;
+                    return false;
                 }
-            }
 
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{name} never had {count} pods; has {(await PodsOf(name)).Count}");
-    }
+                // Stable: no further creates or deletes are on their way. Nothing marks "the controller is done", so
+                // the count has to hold over a short window.
+                await Task.Delay(300);
+                return (await PodsOf(name)).Count == count;
+            },
+            $"{name} has {count} pods",
+            TimeSpan.FromSeconds(20),
+            detail: async () => $"has {(await PodsOf(name)).Count}");
 
     [Fact]
     public async Task Creates_replaces_scales_down_and_adopts_to_match_replicas()
@@ -93,14 +91,8 @@ public sealed class ReplicaSetTests : ControllerCluster
             await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, "default");
         }
 
-        V1ReplicaSetStatus? status = null;
-        for (int i = 0; i < 200 && status?.ReadyReplicas != 2; i++)
-        {
-            status = (await Client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status;
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(2, status!.Replicas);
+        V1ReplicaSetStatus status = await Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status, s => s?.ReadyReplicas == 2, "2 ready replicas");
+        Assert.Equal(2, status.Replicas);
         Assert.Equal(2, status.ReadyReplicas);
         Assert.Equal(2, status.AvailableReplicas);
         Assert.Equal(2, status.FullyLabeledReplicas);
