@@ -1,7 +1,7 @@
 using k8s.Models;
 using Navarch.Kubelet.Pods;
 
-namespace Navarch.Dns.Tests;
+namespace Navarch.Kubelet.Tests;
 
 /// <summary>The kubelet's resolv.conf rules for each dnsPolicy and the merging of spec.dnsConfig.</summary>
 public sealed class PodDnsTests
