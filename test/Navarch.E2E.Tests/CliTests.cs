@@ -83,8 +83,9 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
     [Fact]
     public async Task Navarch_kubectl_passes_arguments_and_exit_codes_through()
     {
-        // No KUBECONFIG: the admin kubeconfig under NAVARCH_DATA_DIR is used.
-        var environment = new Dictionary<string, string?> { ["KUBECONFIG"] = null, ["NAVARCH_DATA_DIR"] = server.DataDir };
+        // The kubeconfig is named: a kubeconfig left on this machine (/etc/navarch/navarch.yaml from scripts/up.sh) would
+        // win over NAVARCH_DATA_DIR's. Which one is used without KUBECONFIG is Navarch.Cli.Tests' KubectlCommandTests.
+        var environment = new Dictionary<string, string?> { ["KUBECONFIG"] = server.Kubeconfig };
         Kubectl.Result nodes = await NavarchCli.RunAsync(["kubectl", "get", "nodes"], environment);
         Assert.True(nodes.ExitCode == 0, nodes.Output);
         Kubectl.Result namespaces = await NavarchCli.RunAsync(["kubectl", "get", "ns", "kube-system", "-o", "jsonpath={.metadata.name}"], environment);
