@@ -119,21 +119,5 @@ internal sealed class KubeletNode : IAsyncDisposable
     /// <summary>Polls <paramref name="probe"/> until it returns a value.</summary>
     public static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, string what, int seconds = 60)
         where T : class
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            if (await probe() is { } result)
-            {
-                return result;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+        => (await Eventually(probe, result => result is not null, what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(200)))!;
 }
