@@ -13,7 +13,7 @@ public sealed class InformerTests : IAsyncLifetime
 
     private Kubernetes Client => _host.Client;
 
-    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync(port: FreePort.Next());
+    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync();
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

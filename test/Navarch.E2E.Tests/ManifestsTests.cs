@@ -60,13 +60,6 @@ public sealed class ManifestsTests
         Assert.Equal(0, (await server.KubectlAsync("get", "namespace", "addons")).ExitCode);
     }
 
-    private static async Task WaitForAsync(string what, Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitForAsync(string what, Func<Task<bool>> condition) =>
+        Eventually(condition, what, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
 }

@@ -23,13 +23,13 @@ public sealed class ProberTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _httpPort = FreePort();
-        _grpcPort = FreePort();
+        // Both on port 0: Kestrel binds free ports and its listen options then carry them.
+        ListenOptions http = null!, grpc = null!;
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, _httpPort);
-            k.Listen(IPAddress.Loopback, _grpcPort, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, 0, o => http = o);
+            k.Listen(IPAddress.Loopback, 0, o => (grpc = o).Protocols = HttpProtocols.Http2);
         });
         _app = builder.Build();
         _app.MapGet("/ok", () => "fine");
@@ -52,6 +52,7 @@ public sealed class ProberTests : IAsyncLifetime
             await context.Response.Body.WriteAsync(new byte[] { 0, 0, 0, 0, 2, 0x08, (byte)status });
         });
         await _app.StartAsync();
+        (_httpPort, _grpcPort) = (http.IPEndPoint!.Port, grpc.IPEndPoint!.Port);
     }
 
     public async Task DisposeAsync()
@@ -61,13 +62,6 @@ public sealed class ProberTests : IAsyncLifetime
         {
             await _app.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     private ProbeTarget Target() => new("c1", "127.0.0.1", new V1Container
@@ -115,7 +109,7 @@ public sealed class ProberTests : IAsyncLifetime
     {
         var prober = new Prober(_cri, TimeProvider.System);
         Assert.Equal(ProbeResult.Success, (await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" } }, Target(), CancellationToken.None)).Result);
-        ProbeOutcome refused = await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = FreePort().ToString() } }, Target(), CancellationToken.None);
+        ProbeOutcome refused = await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = Navarch.Testing.FreePort.Next().ToString() } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, refused.Result);
         Assert.StartsWith("dial tcp 127.0.0.1:", refused.Output, StringComparison.Ordinal);
     }
@@ -129,7 +123,7 @@ public sealed class ProberTests : IAsyncLifetime
         ProbeOutcome sick = await prober.ProbeAsync(new V1Probe { TimeoutSeconds = 5, Grpc = new V1GRPCAction { Port = _grpcPort, Service = "sick" } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, sick.Result);
         Assert.Equal("service unhealthy (responded with \"NOT_SERVING\")", sick.Output);
-        ProbeOutcome closed = await prober.ProbeAsync(new V1Probe { Grpc = new V1GRPCAction { Port = FreePort() } }, Target(), CancellationToken.None);
+        ProbeOutcome closed = await prober.ProbeAsync(new V1Probe { Grpc = new V1GRPCAction { Port = Navarch.Testing.FreePort.Next() } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, closed.Result);
     }
 }
