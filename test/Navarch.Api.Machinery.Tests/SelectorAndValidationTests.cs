@@ -3,6 +3,7 @@ using Navarch.Api.Strategies;
 
 namespace Navarch.Api.Machinery.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SelectorAndValidationTests
 {
     private static readonly Dictionary<string, string> Labels = new() { ["app"] = "web", ["tier"] = "front", ["n"] = "5" };

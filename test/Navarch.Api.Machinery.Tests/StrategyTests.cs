@@ -4,6 +4,7 @@ using Navarch.Api.Strategies;
 
 namespace Navarch.Api.Machinery.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class StrategyTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using Navarch.ApiServer.Join;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>The K10 token format, bootstrap token shapes and expirations.</summary>
+[Trait("Category", "Unit")]
 public sealed class JoinTokenTests
 {
     private static readonly string Hash = new('a', 64);

@@ -5,6 +5,7 @@ using Navarch.Testing;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>All state lives in the store: a restarted server on the same data dir has every acknowledged object, and its certificates.</summary>
+[Trait("Category", "Integration")]
 public sealed class RestartTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using k8s.Models;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>Kubernetes' validation of Endpoints, EndpointSlices, Leases, Nodes, Ingresses, NetworkPolicies, PVs, LimitRanges and quotas: 422 with the field, nothing stored.</summary>
+[Trait("Category", "Integration")]
 public sealed class SpecValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly Kubernetes _client = fixture.Client;

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 
 namespace Navarch.ApiServer.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class WatchCacheTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
     [Fact]

@@ -4,6 +4,7 @@ using k8s.Models;
 
 namespace Navarch.ApiServer.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class WatchTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly Kubernetes _client = fixture.Client;

@@ -3,6 +3,7 @@ using Navarch.Commands.Token;
 namespace Navarch.Cli.Tests;
 
 /// <summary>The --ttl syntax of `navarch token create`: Go durations.</summary>
+[Trait("Category", "Unit")]
 public sealed class GoDurationTests
 {
     [Theory]

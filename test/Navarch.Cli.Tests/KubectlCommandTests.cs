@@ -6,6 +6,7 @@ namespace Navarch.Cli.Tests;
 /// Which kubeconfig `navarch kubectl` hands kubectl, against files under a temporary root: the order is tested here, on
 /// paths of the test's own, so no kubeconfig left on this machine (by scripts/up.sh, say) changes the outcome.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class KubectlCommandTests : IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("navarch-kubectl-");

@@ -7,6 +7,7 @@ using Navarch.Testing;
 namespace Navarch.Client.Tests;
 
 /// <summary>Informers against a real API server over a temp store.</summary>
+[Trait("Category", "Integration")]
 public sealed class InformerTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;

@@ -6,6 +6,7 @@ using Navarch.Client.Leadership;
 namespace Navarch.Client.Tests;
 
 /// <summary>Two candidates on one Lease of a real API server: one leads; when it dies the other takes over.</summary>
+[Trait("Category", "Integration")]
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;

@@ -3,6 +3,7 @@ using Navarch.Client.Queue;
 
 namespace Navarch.Client.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class WorkQueueTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);

@@ -9,6 +9,7 @@ namespace Navarch.Controllers.Tests;
 /// two minutes ahead of the server's, so a "* * * * *" CronJob is due as soon as it is created, and each
 /// <see cref="FakeTimeProvider.Advance"/> of a minute makes the next run due.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CronJobTests : ControllerCluster
 {
     private readonly FakeTimeProvider _clock;

@@ -8,6 +8,7 @@ namespace Navarch.Controllers.Tests;
 /// The DaemonSet controller against a real API server. No scheduler or kubelet runs: the test creates the nodes and
 /// plays the kubelet, setting pod status; daemon pods are found on their node through the node affinity they carry.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DaemonSetTests : ControllerCluster
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);

@@ -5,6 +5,7 @@ using Navarch.Client.Informers;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The Deployment controller (with the ReplicaSet controller under it) against a real API server; the test plays the kubelet.</summary>
+[Trait("Category", "Integration")]
 public sealed class DeploymentTests : ControllerCluster
 {
     private static V1Deployment Deployment(string name, int replicas, string image = "busybox:1.35") => new()

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The EndpointSlice controller against a real API server, the test playing the kubelet.</summary>
+[Trait("Category", "Integration")]
 public sealed class EndpointSliceTests : ServiceCluster
 {
     private static V1Endpoint? Find(IEnumerable<V1EndpointSlice> slices, string pod) =>

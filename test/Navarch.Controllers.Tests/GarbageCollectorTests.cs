@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The garbage collector against a real API server: background, orphan and foreground cascades, and shared ownership.</summary>
+[Trait("Category", "Integration")]
 public sealed class GarbageCollectorTests : ControllerCluster
 {
     private async Task<IList<V1Pod>> PodsOf(string name) => (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items;

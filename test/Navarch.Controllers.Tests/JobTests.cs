@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The Job controller against a real API server. No kubelet runs: the test plays it, writing pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class JobTests : ControllerCluster
 {
     internal static V1Job Job(string name, int? completions = 1, int parallelism = 1, int backoffLimit = 6, string mode = "NonIndexed") => new()

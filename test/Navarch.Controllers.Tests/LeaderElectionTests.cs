@@ -10,6 +10,7 @@ namespace Navarch.Controllers.Tests;
 /// and short timings: exactly one leads; when it dies the other takes over within the lease duration, and no pod is
 /// ever created twice.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);

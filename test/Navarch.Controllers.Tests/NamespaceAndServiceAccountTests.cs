@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The controller manager against a real API server: the namespace, serviceaccount and root CA publisher controllers.</summary>
+[Trait("Category", "Integration")]
 public sealed class NamespaceAndServiceAccountTests : ControllerCluster
 {
     protected override ControllerManagerOptions Options => new() { RootCaBundle = ServerCa };

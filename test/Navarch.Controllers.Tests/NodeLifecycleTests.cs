@@ -10,6 +10,7 @@ namespace Navarch.Controllers.Tests;
 /// plays the kubelet: it registers the Node with Ready=True and renews its Lease in kube-node-lease, or stops.
 /// Pods are bound to the node, so the API server deletes them gracefully: a deletionTimestamp counts as evicted.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NodeLifecycleTests : ControllerCluster
 {
     private const string Unreachable = "node.kubernetes.io/unreachable";

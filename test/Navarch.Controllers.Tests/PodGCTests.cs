@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>PodGC against a real API server, with a short quarantine and period and a small terminated-pod threshold.</summary>
+[Trait("Category", "Integration")]
 public sealed class PodGCTests : ControllerCluster
 {
     protected override ControllerManagerOptions Options => new()

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The ReplicaSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class ReplicaSetTests : ControllerCluster
 {
     private async Task<List<V1Pod>> PodsOf(string name) =>

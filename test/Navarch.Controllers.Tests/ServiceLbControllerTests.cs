@@ -7,6 +7,7 @@ using Navarch.Testing;
 
 namespace Navarch.Controllers.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class ServiceLbControllerTests
 {
     private static async Task NodeAsync(Kubernetes client, string name, string ip, bool ready)

@@ -5,6 +5,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The StatefulSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class StatefulSetTests : ControllerCluster
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);

@@ -17,6 +17,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
 
     private string ServerToken => File.ReadAllText(Path.Combine(server.DataDir, "server", "token")).Trim();
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task The_server_keeps_a_k10_token_with_the_hash_of_its_ca()
     {
@@ -29,6 +30,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         Assert.Equal(ca, Encoding.ASCII.GetString(bundle).Trim());
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task An_agent_joins_with_the_server_token_registers_its_node_and_reuses_its_credentials()
     {
@@ -86,6 +88,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
     }
 
 
+    [Trait("Category", "Integration")]
     [Theory]
     [InlineData("K10{zeros}::server:{secret}", "token CA hash does not match the server's CA")]
     [InlineData("{hash}::server:0123456789abcdef0123456789abcdef", "401: token rejected")]
@@ -100,6 +103,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         await AssertJoinRefusedAsync(text, message);
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task A_bootstrap_token_signs_until_it_expires_or_is_deleted()
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Navarch.E2E.Tests;
 
 /// <summary>The real kubectl against `navarch server --disable-agent`.</summary>
+[Trait("Category", "Integration")]
 public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string Manifest = """

@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Navarch.E2E.Tests;
 
 /// <summary>Manifests in <c>&lt;data-dir&gt;/server/manifests</c>: applied at start and again when they change.</summary>
+[Trait("Category", "Integration")]
 public sealed class ManifestsTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Navarch.E2E.Tests;
 /// a Service's DNS name reaches the replicas on every node, a NodePort answers on every node's address, a headless
 /// Service resolves to its pods, and sessionAffinity keeps a client on one pod.
 /// </summary>
+[Trait("Category", "MultiNode")]
 public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCluster>
 {
     // One replica per node (required anti-affinity), behind a NodePort Service, a headless one and a sticky one.

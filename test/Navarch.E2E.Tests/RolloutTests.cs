@@ -6,6 +6,7 @@ namespace Navarch.E2E.Tests;
 /// kubectl rollout status, history, undo, pause and resume against `navarch server`'s Deployment controller. No
 /// kubelet runs here, so the test reports pods Running and Ready itself with kubectl, through the status subresource.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string Ns = "rollout-test";

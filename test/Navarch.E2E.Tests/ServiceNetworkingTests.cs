@@ -7,6 +7,7 @@ namespace Navarch.E2E.Tests;
 /// by the Service's DNS name and ClusterIP (iptables DNAT written by the proxy, the name answered by the cluster DNS
 /// server the pod's resolv.conf points at), and a Service without ready endpoints refuses the connection.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private static readonly string Web = Workloads.HelloWeb() + """

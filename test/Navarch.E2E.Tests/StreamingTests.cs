@@ -10,6 +10,7 @@ namespace Navarch.E2E.Tests;
 /// attach, and the C# client's WebSocket exec, against `navarch server` with its own kubelet and containerd: the API
 /// server proxies to the kubelet's HTTPS API, which reads CRI log files and passes streams to containerd.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private const string LoggerPod = """

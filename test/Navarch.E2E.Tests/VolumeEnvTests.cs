@@ -8,6 +8,7 @@ namespace Navarch.E2E.Tests;
 /// network so no bridge is created; the test deletes the pod, stops the agent by PID (SIGTERM) and unmounts
 /// anything left under its data dir.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string PodManifest = """

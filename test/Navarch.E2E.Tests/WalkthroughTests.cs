@@ -7,6 +7,7 @@ namespace Navarch.E2E.Tests;
 /// self-healing, scaling, rollouts that keep enough replicas available, configuration reaching running pods, batch
 /// work, and node heartbeats. (Bin packing and rescheduling after a lost node need several nodes: MultiNodeTests.)
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

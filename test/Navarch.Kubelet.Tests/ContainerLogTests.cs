@@ -10,6 +10,7 @@ namespace Navarch.Kubelet.Tests;
 /// The kubelet's reading of CRI log files (what containerd writes: partial fragments, both streams, an unparsable
 /// line) with the PodLogOptions kubectl sends: tail, since, timestamps, limitBytes, follow.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ContainerLogTests : IDisposable
 {
     private const string Log = """

@@ -11,6 +11,7 @@ namespace Navarch.Kubelet.Tests;
 /// The kubelet against a real API server and its own containerd, as root: node registration and lease, a busybox
 /// pod from Pending to Running with its output in the CRI log, graceful deletion down to no containers, restarts.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class KubeletEndToEndTests(ITestOutputHelper output)
 {
     private static V1Pod Pod(string name, string node, string script, string restartPolicy = "Always") => new()

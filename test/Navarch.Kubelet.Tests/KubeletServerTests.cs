@@ -46,6 +46,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Only_the_api_servers_kubelet_client_certificate_is_served()
     {
@@ -101,6 +102,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task Serves_pods_stats_and_previous_logs_of_a_restarting_container()
     {
@@ -163,6 +165,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0 ? "gone" : null, "pod deleted");
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task Exec_over_a_v5_websocket_is_carried_to_the_runtime_and_closes_stdin_on_the_close_signal()
     {

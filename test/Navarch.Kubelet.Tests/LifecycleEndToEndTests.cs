@@ -13,6 +13,7 @@ namespace Navarch.Kubelet.Tests;
 /// sidecars, probes of every handler kind restarting and gating containers, hooks and graceful termination,
 /// termination messages, activeDeadlineSeconds and CrashLoopBackOff — checked through the API and the real kubectl.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
 {
     private static V1Container Sh(string name, string script) => new() { Name = name, Image = "busybox:1.35", Command = ["sh", "-c", script] };

@@ -8,6 +8,7 @@ using Navarch.Kubelet.Pods.Probes;
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>The pure parts of the pod lifecycle: probe thresholds and workers, restart back-off, status conditions and phase, termination messages.</summary>
+[Trait("Category", "Unit")]
 public sealed class LifecycleLogicTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);

@@ -14,6 +14,7 @@ namespace Navarch.Kubelet.Tests;
 /// The httpGet, tcpSocket and grpc probes against a real Kestrel server on loopback: status codes, redirects, headers,
 /// named ports, refused connections, and grpc.health.v1 Health/Check answered over HTTP/2 without TLS.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ProberTests : IAsyncLifetime
 {
     private WebApplication? _app;

@@ -6,6 +6,7 @@ using Navarch.Testing;
 
 namespace Navarch.Proxy.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class NetworkConditionTests
 {
     private static async Task<V1NodeCondition?> ConditionAsync(Kubernetes client, string type) =>

@@ -5,6 +5,7 @@ using Navarch.Testing;
 namespace Navarch.Proxy.Tests.Dataplane;
 
 /// <summary><c>navarch proxy --cleanup</c>'s work: every owned chain and every jump into them goes.</summary>
+[Trait("Category", "Node")]
 public sealed class CleanupTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Navarch.Storage.Sqlite;
 namespace Navarch.Storage.Tests.Sqlite;
 
 /// <summary>Automatic compaction keeps one window of history, as kube-apiserver's compactor does.</summary>
+[Trait("Category", "Integration")]
 public sealed class PeriodicCompactorTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-compactor-");
