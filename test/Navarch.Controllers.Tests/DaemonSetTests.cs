@@ -209,6 +209,7 @@ public sealed class DaemonSetTests : ControllerCluster
 
         // Settled: the controller writes nothing more.
         string version = (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion;
+        // A write that does not happen has no event to await: a second of quiet is the check.
         await Task.Delay(1000);
         Assert.Equal(version, (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion);
     }
@@ -273,8 +274,8 @@ public sealed class DaemonSetTests : ControllerCluster
 
         await Client.AppsV1.PatchNamespacedDaemonSetAsync(
             new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "ondelete", "default");
+        // The marker: the controller has synced generation 2, and under OnDelete that sync replaced nothing.
         await WaitForStatus("ondelete", s => s.ObservedGeneration == 2);
-        await Task.Delay(500);
         Assert.Equal(before.Select(p => p.Metadata.Uid).Order(), (await PodsOf("ondelete")).Select(p => p.Metadata.Uid).Order());
 
         // Only a deleted pod comes back with the new template.
@@ -314,7 +315,9 @@ public sealed class DaemonSetTests : ControllerCluster
 
         V1OwnerReference owner = Assert.Single((await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences);
         Assert.Equal((ds.Metadata.Uid, true), (owner.Uid, owner.Controller));
-        await Task.Delay(500);
+
+        // The marker: a status written after the adoption, with the node covered by the orphan.
+        await WaitForStatus("adopter", s => s.DesiredNumberScheduled == 1 && s.CurrentNumberScheduled == 1);
         Assert.Equal("orphan", Assert.Single(await PodsOf("adopter")).Metadata.Name);
     }
 

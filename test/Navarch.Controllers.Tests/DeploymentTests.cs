@@ -168,8 +168,8 @@ public sealed class DeploymentTests : ControllerCluster
         await WaitFor("p", RolledOut, "rolled out");
         await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"paused\":true}}", V1Patch.PatchType.MergePatch), "p", "default");
         await PatchImage("p", "busybox:1.36");
-        await WaitFor("p", x => x.Status.Conditions.Any(c => c.Type == "Progressing" && c.Reason == "DeploymentPaused" && c.Status == "Unknown"), "the paused condition");
-        await Task.Delay(500);
+        // The marker: the paused condition written by a sync of the new template's generation, which made no new set.
+        await WaitFor("p", x => x.Status.ObservedGeneration == x.Metadata.Generation && x.Status.Conditions.Any(c => c.Type == "Progressing" && c.Reason == "DeploymentPaused" && c.Status == "Unknown"), "the paused condition");
         Assert.Single(await ReplicaSetsOf("p"));
 
         await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"paused\":false}}", V1Patch.PatchType.MergePatch), "p", "default");

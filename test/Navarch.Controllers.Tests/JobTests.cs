@@ -64,6 +64,8 @@ public sealed class JobTests : ControllerCluster
     private async Task<List<V1Pod>> WaitForActive(string job, int count)
     {
         await Eventually(async () => (await ActivePods(job)).Count == count, $"{job} with {count} active pods");
+
+        // "And they stay so": no pod is marked as the last one the controller makes, so the count holds over a window.
         await Task.Delay(300);
         List<V1Pod> active = await ActivePods(job);
         Assert.Equal(count, active.Count);

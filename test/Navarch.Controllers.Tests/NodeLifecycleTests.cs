@@ -127,7 +127,8 @@ public sealed class NodeLifecycleTests : ControllerCluster
     public async Task A_node_whose_lease_is_renewed_stays_ready_and_untainted()
     {
         (CancellationTokenSource stop, Task loop) = await StartKubelet("alive");
-        // Well past the grace period, with only the lease renewed (as kubelets do between status reports).
+        // Well past the grace period, with only the lease renewed (as kubelets do between status reports). The grace
+        // period runs on the real clock, so time passing is the scenario itself, not a wait for an event.
         await Task.Delay(4500);
         Assert.Equal("True", (await Condition("alive", "Ready")).Status);
         Assert.Empty((await Client.CoreV1.ReadNodeAsync("alive")).Spec?.Taints ?? []);
@@ -147,6 +148,8 @@ public sealed class NodeLifecycleTests : ControllerCluster
         Assert.All(intolerant.Spec.Tolerations, t => Assert.Equal("never", t.Value));
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("patient", "lost", TolerateUnreachable(3)), "default");
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("loyal", "lost", TolerateUnreachable(null)), "default");
+
+        // A second of the real-clock grace period with the lease renewed: the node stays Ready.
         await Task.Delay(1000);
         Assert.Equal("True", (await Condition("lost", "Ready")).Status);
 
@@ -184,6 +187,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await Eventually(() => Evicted("patient"), "the pod tolerating 3 s is evicted", TimeSpan.FromSeconds(5));
         Assert.True((DateTime.UtcNow - tainted).TotalSeconds >= 1.5);
 
+        // A pod tolerating forever is never evicted: an absence, so a window past the others' evictions.
         await Task.Delay(1000);
         Assert.False(await Evicted("loyal"));
 
@@ -208,7 +212,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await Eventually(async () => ((await Client.CoreV1.ReadNodeAsync("flaky")).Spec?.Taints ?? []).Count == 0, "the node's taints are removed");
         Assert.Equal("True", (await Condition("flaky", "Ready")).Status);
 
-        // Past the toleration's deadline, the pod is still there.
+        // Past the toleration's deadline (real time: the scenario itself), the pod is still there.
         await Task.Delay(6000);
         Assert.False(await Evicted("stays"));
         Assert.Empty((await Client.CoreV1.ReadNodeAsync("flaky")).Spec?.Taints ?? []);

@@ -69,6 +69,8 @@ public sealed class ReplicaSetTests : ControllerCluster
             Metadata = new V1ObjectMeta { Name = "orphan", Labels = new Dictionary<string, string> { ["rs"] = "adopter" } },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
         }, "default");
+
+        // Time for the orphan to reach the controller's pod cache before its ReplicaSet does: the cache is not visible.
         await Task.Delay(200);
         V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("adopter", 1), "default");
         await WaitForPods("adopter", 1);

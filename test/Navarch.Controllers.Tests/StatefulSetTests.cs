@@ -75,7 +75,9 @@ public sealed class StatefulSetTests : ControllerCluster
     {
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(StatefulSet("web", 3), "default");
         await Eventually(async () => (await NamesOf("web")).Length > 0, "web-0", Deadline);
-        await Task.Delay(500);
+
+        // The marker: the status the controller wrote after the sync that made web-0 counts one replica.
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status is { Replicas: 1, ObservedGeneration: 1 }, "status.replicas 1", Deadline);
         Assert.Equal(["web-0"], await NamesOf("web"));
 
         V1Pod web0 = Assert.Single(await PodsOf("web"));
@@ -91,7 +93,7 @@ public sealed class StatefulSetTests : ControllerCluster
         // web-1 only once web-0 is Running and Ready, and so on.
         await MarkAllReady("web");
         await Eventually(async () => (await NamesOf("web")).Length == 2, "web-1", Deadline);
-        await Task.Delay(300);
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status?.Replicas == 2, "status.replicas 2", Deadline);
         Assert.Equal(["web-0", "web-1"], await NamesOf("web"));
         await MarkAllReady("web");
         await Eventually(async () => (await NamesOf("web")).Length == 3, "web-2", Deadline);
@@ -147,14 +149,14 @@ public sealed class StatefulSetTests : ControllerCluster
             await MarkReady(pods);
             return order.Count == 2 && pods.Count == 3 && pods.All(IsReady);
         }, "db-2 and db-1 updated", Deadline);
-        await Task.Delay(500);
 
+        // The marker: the status of a sync that saw the two updated and all three ready; db-0, below the partition, stays.
+        V1StatefulSetStatus status = null!;
+        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status).UpdatedReplicas == 2 && status.ReadyReplicas == 3, "status of the partitioned rollout", Deadline);
         Assert.Equal(["db-2", "db-1"], order);
         List<V1Pod> after = await PodsOf("db");
         Assert.Equal(db0, after[0].Metadata.Uid);
         Assert.Equal("busybox:1.35", after[0].Spec.Containers[0].Image);
-        V1StatefulSetStatus status = null!;
-        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status).UpdatedReplicas == 2 && status.ReadyReplicas == 3, "status of the partitioned rollout", Deadline);
         Assert.Equal(before.CurrentRevision, status.CurrentRevision);
         Assert.NotEqual(status.CurrentRevision, status.UpdateRevision);
         Assert.Equal(1, status.CurrentReplicas);
@@ -180,6 +182,7 @@ public sealed class StatefulSetTests : ControllerCluster
 
         // Settled: the controller writes nothing more.
         string version = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion;
+        // A write that does not happen has no event to await: a second of quiet is the check.
         await Task.Delay(1000);
         Assert.Equal(version, (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion);
     }
