@@ -52,19 +52,37 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
     {
         ClusterPki pki = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "pki"), IPAddress.Parse("10.43.0.1"));
         ClusterPki other = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "other"), IPAddress.Parse("10.43.0.1"));
-        int port = FreePort.Next();
-        var options = new KubeletOptions
-        {
-            NodeName = "n1",
-            DataDir = _dir.FullName,
-            KubeletPort = port,
-            KubeletBindAddress = IPAddress.Loopback,
-            ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
-            ClientCa = pki.Ca,
-        };
         using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
-        await using var server = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
-        await server.StartAsync(CancellationToken.None);
+
+        // The kubelet serves on the port of its options (it reports that one to the API server, so it cannot bind 0):
+        // picked free, and picked again if another process takes it first.
+        KubeletOptions options = null!;
+        await using KubeletServer server = await PortRetry.StartAsync(
+            async () =>
+            {
+                options = new KubeletOptions
+                {
+                    NodeName = "n1",
+                    DataDir = _dir.FullName,
+                    KubeletPort = FreePort.Next(),
+                    KubeletBindAddress = IPAddress.Loopback,
+                    ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
+                    ClientCa = pki.Ca,
+                };
+                var started = new KubeletServer(options, cri, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+                try
+                {
+                    await started.StartAsync(CancellationToken.None);
+                    return started;
+                }
+                catch
+                {
+                    await started.DisposeAsync();
+                    throw;
+                }
+            },
+            e => e is IOException && PortRetry.SaysAddressInUse(e.Message));
+        int port = options.KubeletPort;
 
         var refused = new (string Who, X509Certificate2? Cert, HttpStatusCode Code)[]
         {

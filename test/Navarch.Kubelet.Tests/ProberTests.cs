@@ -72,7 +72,9 @@ public sealed class ProberTests : IAsyncLifetime
     });
 
     private Task<ProbeOutcome> HttpAsync(string path, IntOrString? port = null, IList<V1HTTPHeader>? headers = null) =>
-        new Prober(_cri, TimeProvider.System).ProbeAsync(new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers } }, Target(), CancellationToken.None);
+        new Prober(_cri, TimeProvider.System).ProbeAsync(
+            // A timeout well above the default second: these tests are about answers, and a loaded machine can be slow.
+            new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers }, TimeoutSeconds = 10 }, Target(), CancellationToken.None);
 
     [Fact]
     public async Task HttpGet_succeeds_on_2xx_3xx_and_fails_otherwise()
