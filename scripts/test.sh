@@ -141,7 +141,10 @@ if ((whole)) && [ -z "$filter" ]; then
             > "$results/untiered-$(basename "$project" .csproj).txt" 2>&1 &
     done
     wait
-    untiered=$(cat "$results"/untiered-*.txt | sed -n '/The following Tests are available:/,/^$/p' | grep -v 'The following Tests are available:' | grep -v '^$')
+    # The listed tests are the indented lines after the heading.
+    untiered=$(for listing in "$results"/untiered-*.txt; do
+        sed -n '/The following Tests are available:/,$p' "$listing" | grep '^    '
+    done)
     if [ -n "$untiered" ]; then
         echo "tests without a [Trait(\"Category\", ...)] tier (not run):"
         echo "$untiered"
