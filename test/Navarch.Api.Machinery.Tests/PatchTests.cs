@@ -3,6 +3,7 @@ using Navarch.Api.Patch;
 
 namespace Navarch.Api.Machinery.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class PatchTests
 {
     public static TheoryData<string, string, string, string> StrategicCases => new()

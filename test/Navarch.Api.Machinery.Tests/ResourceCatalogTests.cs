@@ -4,6 +4,7 @@ using Navarch.Api.Resources;
 namespace Navarch.Api.Machinery.Tests;
 
 /// <summary>The catalog changes while it is read: added, replaced and removed resources, each change a new version.</summary>
+[Trait("Category", "Unit")]
 public sealed class ResourceCatalogTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Navarch.Testing;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>Bearer tokens from a Kubernetes static token file, beside client certificates.</summary>
+[Trait("Category", "Integration")]
 public sealed class AuthTests : IDisposable
 {
     private readonly string _tokens = Path.GetTempFileName();

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>One stored resource served in two versions: events (core/v1 and events.k8s.io/v1), HPAs (autoscaling/v2 and v1).</summary>
+[Trait("Category", "Integration")]
 public sealed class ConversionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]

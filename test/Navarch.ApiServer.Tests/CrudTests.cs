@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>The official C# client against a real server: CRUD, conflicts, selectors, paging, subresources.</summary>
+[Trait("Category", "Integration")]
 public sealed class CrudTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly Kubernetes _client = fixture.Client;

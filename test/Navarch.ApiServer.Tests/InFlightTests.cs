@@ -5,6 +5,7 @@ using Navarch.Testing;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>The in-flight limit: a request over it gets 429 TooManyRequests with Retry-After; watches and streams are not counted.</summary>
+[Trait("Category", "Integration")]
 public sealed class InFlightTests
 {
     /// <summary>A request body that is sent only when released, so the request holds its in-flight slot meanwhile.</summary>

@@ -20,6 +20,7 @@ namespace Navarch.ApiServer.Tests;
 /// server on loopback with a certificate from the cluster CA stands in for one (it is not the API server: that one
 /// is real); it records what arrives and answers like a kubelet would.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class KubeletProxyTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
     private WebApplication _kubelet = null!;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Navarch.ApiServer.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class OpenApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private async Task<JsonNode> GetJson(string path) =>

@@ -12,6 +12,7 @@ namespace Navarch.ApiServer.Tests;
 /// or through its groups) allow — by verb, group, resource, subresource and name — with Kubernetes' 403 message, and
 /// <c>system:masters</c> may do anything; the default policy (cluster-admin, admin, edit, view, system:node) exists.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RbacTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>Whatever a client sends, the answer is a Kubernetes Status with the right code — never a 500 — and nothing partial is stored.</summary>
+[Trait("Category", "Integration")]
 public sealed class RobustnessTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     public static TheoryData<string, string, string, string, int> BadRequests => new()

@@ -13,6 +13,7 @@ namespace Navarch.ApiServer.Tests;
 /// account (and bound pod) exist with the same uid, refused for another audience, a changed signature or a deleted owner;
 /// and the self reviews (who am I, may I).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ServiceAccountTokenTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly Kubernetes _client = fixture.Client;

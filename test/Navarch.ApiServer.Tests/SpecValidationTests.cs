@@ -11,6 +11,7 @@ namespace Navarch.ApiServer.Tests;
 /// never stored, admission defaults. Each kind's rules on their own are tested beside its strategy in
 /// Navarch.Api.Machinery.Tests/Strategies.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SpecValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly Kubernetes _client = fixture.Client;

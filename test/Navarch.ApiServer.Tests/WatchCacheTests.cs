@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 
 namespace Navarch.ApiServer.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class WatchCacheTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
     [Fact]
@@ -28,10 +29,7 @@ public sealed class WatchCacheTests(ServerFixture fixture, ITestOutputHelper out
             return clock.Elapsed.TotalMilliseconds;
         })).ToArray();
 
-        while (Volatile.Read(ref ready) < watchers)
-        {
-            await Task.Delay(20, cts.Token);
-        }
+        await Eventually(() => Volatile.Read(ref ready) == watchers, $"{watchers} watchers are connected", interval: TimeSpan.FromMilliseconds(20));
 
         clock.Start();
         await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "broadcast" } }, "fanout");
@@ -46,12 +44,9 @@ public sealed class WatchCacheTests(ServerFixture fixture, ITestOutputHelper out
         await fixture.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "cached" } });
         await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "one" } }, "cached");
         // The cache follows the store asynchronously; a write shows up in it within moments.
-        V1ConfigMapList list = new();
-        for (int i = 0; i < 100 && list.Items?.Count != 1; i++)
-        {
-            list = await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("cached", resourceVersion: "0");
-            await Task.Delay(20);
-        }
+        V1ConfigMapList list = await Eventually(
+            () => fixture.Client.CoreV1.ListNamespacedConfigMapAsync("cached", resourceVersion: "0"), l => l.Items?.Count == 1, "the cache lists the write",
+            interval: TimeSpan.FromMilliseconds(20));
 
         Assert.Equal("one", Assert.Single(list.Items).Metadata.Name);
         Assert.True(long.Parse(list.Metadata.ResourceVersion) >= long.Parse(list.Items[0].Metadata.ResourceVersion));

@@ -4,6 +4,7 @@ using Navarch.Config;
 namespace Navarch.Cli.Tests;
 
 /// <summary>Settings precedence: flag, then NAVARCH_* environment variable, then the config file, then the default.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConfigLayersTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-config-");

@@ -5,6 +5,7 @@ using Navarch.Commands.Token;
 namespace Navarch.Cli.Tests;
 
 /// <summary>Flags whose values are checked at parse time, so a typo stops the command before it starts anything.</summary>
+[Trait("Category", "Unit")]
 public sealed class FlagValidationTests
 {
     private static ParseResult Parse(Option option, params string[] args)

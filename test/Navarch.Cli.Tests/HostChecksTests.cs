@@ -3,6 +3,7 @@ using Navarch.Commands.CheckConfig;
 namespace Navarch.Cli.Tests;
 
 /// <summary>check-config's checks against fake host trees (files under a temporary root).</summary>
+[Trait("Category", "Unit")]
 public sealed class HostChecksTests : IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("navarch-host-");

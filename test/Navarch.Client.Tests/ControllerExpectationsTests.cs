@@ -3,6 +3,7 @@ using Navarch.Client.Controllers;
 
 namespace Navarch.Client.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class ControllerExpectationsTests
 {
     [Fact]

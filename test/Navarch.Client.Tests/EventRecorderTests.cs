@@ -5,6 +5,7 @@ using Navarch.Client.Events;
 
 namespace Navarch.Client.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class EventRecorderTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;

@@ -7,13 +7,14 @@ using Navarch.Testing;
 namespace Navarch.Client.Tests;
 
 /// <summary>Informers against a real API server over a temp store.</summary>
+[Trait("Category", "Integration")]
 public sealed class InformerTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;
 
     private Kubernetes Client => _host.Client;
 
-    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync(port: FreePort.Next());
+    public async Task InitializeAsync() => _host = await ApiServerHost.StartAsync();
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -29,15 +30,8 @@ public sealed class InformerTests : IAsyncLifetime
 
         public void OnDelete(V1ConfigMap lastKnown, bool finalStateUnknown) => Events.Enqueue($"delete {lastKnown.Metadata.Name}{(finalStateUnknown ? " (tombstone)" : "")}");
 
-        public async Task WaitForAsync(int count)
-        {
-            for (int i = 0; i < 500 && Events.Count < count; i++)
-            {
-                await Task.Delay(20);
-            }
-
-            Assert.True(Events.Count >= count, $"saw {Events.Count} events: {string.Join("; ", Events)}");
-        }
+        public Task WaitForAsync(int count) =>
+            Eventually(() => Events.Count >= count, $"{count} events", interval: TimeSpan.FromMilliseconds(20), detail: () => $"saw {Events.Count} events: {string.Join("; ", Events)}");
     }
 
     private static V1ConfigMap Map(string name, string value) => new() { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["v"] = value } };
@@ -140,12 +134,21 @@ public sealed class InformerTests : IAsyncLifetime
         // Nothing changes on the server; each period the object comes again as an update to itself.
         for (int period = 1; period <= 2; period++)
         {
-            for (int i = 0; i < 100 && recorder.Events.Count == period; i++)
-            {
-                time.Advance(TimeSpan.FromMinutes(5));
-                await Task.Delay(20);
-            }
+            // The resync timer may not be armed yet when the clock first moves: advance until the period's update comes.
+            int seen = period;
+            await Eventually(
+                () =>
+                {
+                    if (recorder.Events.Count > seen)
+                    {
+                        return true;
+                    }
 
+                    time.Advance(TimeSpan.FromMinutes(5));
+                    return false;
+                },
+                $"resync {period}",
+                interval: TimeSpan.FromMilliseconds(20));
             await recorder.WaitForAsync(period + 1);
         }
 

@@ -6,6 +6,7 @@ using Navarch.Client.Leadership;
 namespace Navarch.Client.Tests;
 
 /// <summary>Two candidates on one Lease of a real API server: one leads; when it dies the other takes over.</summary>
+[Trait("Category", "Integration")]
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;
@@ -52,8 +53,10 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         using var killA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
         Task a = LeaderElection.RunAsync(clientA, Options("a"), Work("a"), killA.Token);
-        await WaitUntil(() => Volatile.Read(ref starts) == 1, TimeSpan.FromSeconds(20));
+        await Eventually(() => Volatile.Read(ref starts) == 1, "a leads", TimeSpan.FromSeconds(20));
         Task b = LeaderElection.RunAsync(clientB, Options("b"), Work("b"), stopB.Token);
+        // A standby that does not respect a held lease would take it once its 2 s duration passed: that absence has
+        // no event to await, so it is a window longer than the lease.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(["a"], whoLeads);
         V1Lease lease = await clientA.CoordinationV1.ReadNamespacedLeaseAsync("navarch-test", "kube-system");
@@ -63,7 +66,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await killA.CancelAsync();
         await a;
-        await WaitUntil(() => Volatile.Read(ref starts) == 2, TimeSpan.FromSeconds(20));
+        await Eventually(() => Volatile.Read(ref starts) == 2, "b takes over", TimeSpan.FromSeconds(20));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"takeover took {clock.Elapsed}");
         Assert.Equal(["a", "b"], whoLeads);
         Assert.Equal(1, maxLeaders);
@@ -77,16 +80,5 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
         {
         }
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < timeout)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "condition not met in time");
     }
 }

@@ -3,6 +3,7 @@ using Navarch.Client.Queue;
 
 namespace Navarch.Client.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class WorkQueueTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
@@ -30,10 +31,13 @@ public sealed class WorkQueueTests
         queue.Add("k");
         Assert.Equal(0, queue.Count);
         Task<(string? Item, bool ShutDown)> second = queue.GetAsync();
-        await Task.Delay(50);
-        Assert.False(second.IsCompleted, "the key is still being processed");
+
+        // The marker: another key added now is what the waiting worker gets, so "k" was held back while processed.
+        queue.Add("other");
+        Assert.Equal("other", (await second.WaitAsync(Short)).Item);
+        Assert.Equal(0, queue.Count);
         queue.Done(item!);
-        Assert.Equal("k", (await second.WaitAsync(Short)).Item);
+        Assert.Equal("k", (await queue.GetAsync().WaitAsync(Short)).Item);
     }
 
     [Fact]
@@ -140,7 +144,8 @@ public sealed class WorkQueueTests
         Assert.Equal("x", (await idle.WaitAsync(Short)).Item);
         Task drained = queue.ShutDownWithDrainAsync();
         queue.Add("ignored");
-        await Task.Delay(50);
+
+        // Only Done completes the drain, and it does so synchronously: no wait is needed to see that it has not.
         Assert.False(drained.IsCompleted, "x is still being processed");
         queue.Done("x");
         await drained.WaitAsync(Short);

@@ -3,6 +3,7 @@ using Navarch.Controllers.NodeIpam;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The node IPAM's subnet set on its own.</summary>
+[Trait("Category", "Unit")]
 public sealed class CidrSetTests
 {
     [Fact]

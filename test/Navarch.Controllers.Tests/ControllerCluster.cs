@@ -28,21 +28,6 @@ public abstract class ControllerCluster : IAsyncLifetime
     /// <summary>The controller manager's options; suites override what they need to be fast.</summary>
     protected virtual ControllerManagerOptions Options => new();
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing with <paramref name="what"/> after <paramref name="seconds"/>.</summary>
-    protected static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 10)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     public async Task InitializeAsync()
     {
         _host = await ApiServerHost.StartAsync();

@@ -9,6 +9,7 @@ namespace Navarch.Controllers.Tests;
 /// two minutes ahead of the server's, so a "* * * * *" CronJob is due as soon as it is created, and each
 /// <see cref="FakeTimeProvider.Advance"/> of a minute makes the next run due.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CronJobTests : ControllerCluster
 {
     private readonly FakeTimeProvider _clock;
@@ -62,6 +63,8 @@ public sealed class CronJobTests : ControllerCluster
     {
         DateTime expected = DateTimeOffset.FromUnixTimeSeconds(minute * 60).UtcDateTime;
         await Eventually(async () => (await Read(name)).Status?.LastScheduleTime == expected, $"{name} lastScheduleTime {expected:o}");
+        // The requeue is armed on the fake clock after that write, with nothing to show it: an Advance before it would
+        // be missed, so a moment passes.
         await Task.Delay(300);
     }
 
@@ -80,6 +83,8 @@ public sealed class CronJobTests : ControllerCluster
 
         // The next minute is due, but the first Job still runs: Forbid starts nothing.
         _clock.Advance(TimeSpan.FromMinutes(1));
+
+        // A skipped run writes nothing (no status, no event): a second of real time is the window for it to show.
         await Task.Delay(1000);
         Assert.Single(await JobsOf("tick"));
 
@@ -113,6 +118,8 @@ public sealed class CronJobTests : ControllerCluster
         V1CronJob spec = CronJob("quiet", "Allow");
         spec.Spec.Suspend = true;
         await Client.BatchV1.CreateNamespacedCronJobAsync(spec, "default");
+
+        // A suspended CronJob writes nothing: a second is the window for a wrongly started Job to show.
         await Task.Delay(1000);
         Assert.Empty(await JobsOf("quiet"));
 
@@ -155,6 +162,7 @@ public sealed class CronJobTests : ControllerCluster
         // 20 s past the schedule time, with a deadline of 10 s: that run is lost.
         _clock.Advance(TimeSpan.FromSeconds(79));
         await Client.BatchV1.PatchNamespacedCronJobAsync(new V1Patch("{\"spec\":{\"suspend\":false}}", V1Patch.PatchType.MergePatch), "strict", "default");
+        // A run skipped for its deadline writes nothing: a second is the window for a wrongly started Job to show.
         await Task.Delay(1000);
         Assert.Empty(await JobsOf("strict"));
         Assert.Null((await Read("strict")).Status?.LastScheduleTime);

@@ -8,6 +8,7 @@ namespace Navarch.Controllers.Tests;
 /// The DaemonSet controller against a real API server. No scheduler or kubelet runs: the test creates the nodes and
 /// plays the kubelet, setting pod status; daemon pods are found on their node through the node affinity they carry.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DaemonSetTests : ControllerCluster
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -63,22 +64,22 @@ public sealed class DaemonSetTests : ControllerCluster
     private async Task WaitForNodes(string name, params string[] nodes)
     {
         string[] want = nodes.Order(StringComparer.Ordinal).ToArray();
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Same(await PodsOf(name)))
+        await Eventually(
+            async () =>
             {
-                await Task.Delay(300);
-                if (Same(await PodsOf(name)))
+                if (!Same(await PodsOf(name)))
                 {
-                    return;
+                    return false;
                 }
-            }
 
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{name} never ran on [{string.Join(", ", want)}]; runs on [{string.Join(", ", (await PodsOf(name)).Select(NodeOf))}]");
+                // "And stay so": nothing marks that no create or delete is on its way, so the placement has to hold
+                // over a short window.
+                await Task.Delay(300);
+                return Same(await PodsOf(name));
+            },
+            $"{name} runs on [{string.Join(", ", want)}]",
+            Deadline,
+            detail: async () => $"runs on [{string.Join(", ", (await PodsOf(name)).Select(NodeOf))}]");
 
         bool Same(List<V1Pod> pods) => pods.Select(p => NodeOf(p) ?? "?").Order(StringComparer.Ordinal).SequenceEqual(want);
     }
@@ -86,20 +87,12 @@ public sealed class DaemonSetTests : ControllerCluster
     private async Task<V1DaemonSetStatus> WaitForStatus(string name, Func<V1DaemonSetStatus, bool> done)
     {
         V1DaemonSetStatus? status = null;
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            status = (await Client.AppsV1.ReadNamespacedDaemonSetAsync(name, "default")).Status;
-            if (status is not null && done(status))
-            {
-                return status;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{name}'s status never got there: {KubernetesJson.Serialize(status)}");
-        return null!;
+        return (await Eventually(
+            async () => status = (await Client.AppsV1.ReadNamespacedDaemonSetAsync(name, "default")).Status,
+            s => s is not null && done(s),
+            $"{name}'s status gets there",
+            Deadline,
+            detail: () => Task.FromResult(KubernetesJson.Serialize(status))))!;
     }
 
     [Fact]
@@ -152,11 +145,7 @@ public sealed class DaemonSetTests : ControllerCluster
         V1Pod failing = Assert.Single(await PodsOf("agent"));
         failing.Status.Phase = "Failed";
         await Client.CoreV1.ReplaceNamespacedPodStatusAsync(failing, failing.Metadata.Name, "default");
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline && !(await PodsOf("agent")).Any(p => p.Metadata.Uid != failing.Metadata.Uid))
-        {
-            await Task.Delay(50);
-        }
+        await Eventually(async () => (await PodsOf("agent")).Any(p => p.Metadata.Uid != failing.Metadata.Uid), "the failed pod is replaced", Deadline);
 
         await WaitForNodes("agent", "n1");
         Assert.NotEqual(failing.Metadata.Uid, Assert.Single(await PodsOf("agent")).Metadata.Uid);
@@ -185,23 +174,22 @@ public sealed class DaemonSetTests : ControllerCluster
         await Client.AppsV1.PatchNamespacedDaemonSetAsync(
             new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "roll", "default");
         int worst = 0;
-        bool done = false;
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (!done && DateTime.UtcNow < deadline)
-        {
-            List<V1Pod> pods = await PodsOf("roll");
-            int unavailable = nodes.Count(n => !pods.Any(p => NodeOf(p) == n && IsReady(p)));
-            worst = Math.Max(worst, unavailable);
-            done = pods.Count == 3 && unavailable == 0 && pods.All(p => p.Spec.Containers[0].Image == "busybox:1.36");
-            foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
+        await Eventually(
+            async () =>
             {
-                await MarkReady(pod);
-            }
+                List<V1Pod> pods = await PodsOf("roll");
+                int unavailable = nodes.Count(n => !pods.Any(p => NodeOf(p) == n && IsReady(p)));
+                worst = Math.Max(worst, unavailable);
+                foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
+                {
+                    await MarkReady(pod);
+                }
 
-            await Task.Delay(30);
-        }
-
-        Assert.True(done, "the rollout did not finish");
+                return pods.Count == 3 && unavailable == 0 && pods.All(p => p.Spec.Containers[0].Image == "busybox:1.36");
+            },
+            "the rollout finishes",
+            Deadline,
+            TimeSpan.FromMilliseconds(30));
         Assert.Equal(1, worst);
         List<V1Pod> updated = await PodsOf("roll");
         Assert.All(updated, p => Assert.NotEqual(oldHash, p.Metadata.Labels["controller-revision-hash"]));
@@ -221,6 +209,7 @@ public sealed class DaemonSetTests : ControllerCluster
 
         // Settled: the controller writes nothing more.
         string version = (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion;
+        // A write that does not happen has no event to await: a second of quiet is the check.
         await Task.Delay(1000);
         Assert.Equal(version, (await Client.AppsV1.ReadNamespacedDaemonSetAsync("roll", "default")).Metadata.ResourceVersion);
     }
@@ -252,23 +241,22 @@ public sealed class DaemonSetTests : ControllerCluster
             new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "surge", "default");
         int mostDoubled = 0;
         int leastReadyNodes = 3;
-        bool done = false;
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (!done && DateTime.UtcNow < deadline)
-        {
-            List<V1Pod> pods = await PodsOf("surge");
-            mostDoubled = Math.Max(mostDoubled, nodes.Count(n => pods.Count(p => NodeOf(p) == n) == 2));
-            leastReadyNodes = Math.Min(leastReadyNodes, nodes.Count(n => pods.Any(p => NodeOf(p) == n && IsReady(p))));
-            done = pods.Count == 3 && pods.All(p => IsReady(p) && p.Spec.Containers[0].Image == "busybox:1.36");
-            foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
+        await Eventually(
+            async () =>
             {
-                await MarkReady(pod);
-            }
+                List<V1Pod> pods = await PodsOf("surge");
+                mostDoubled = Math.Max(mostDoubled, nodes.Count(n => pods.Count(p => NodeOf(p) == n) == 2));
+                leastReadyNodes = Math.Min(leastReadyNodes, nodes.Count(n => pods.Any(p => NodeOf(p) == n && IsReady(p))));
+                foreach (V1Pod pod in pods.Where(p => !IsReady(p)))
+                {
+                    await MarkReady(pod);
+                }
 
-            await Task.Delay(30);
-        }
-
-        Assert.True(done, "the surge rollout did not finish");
+                return pods.Count == 3 && pods.All(p => IsReady(p) && p.Spec.Containers[0].Image == "busybox:1.36");
+            },
+            "the surge rollout finishes",
+            Deadline,
+            TimeSpan.FromMilliseconds(30));
         Assert.Equal(1, mostDoubled);       // one node at a time had its new pod beside the old one
         Assert.Equal(3, leastReadyNodes);   // and every node always had a ready daemon pod
     }
@@ -286,18 +274,14 @@ public sealed class DaemonSetTests : ControllerCluster
 
         await Client.AppsV1.PatchNamespacedDaemonSetAsync(
             new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}}}", V1Patch.PatchType.MergePatch), "ondelete", "default");
+        // The marker: the controller has synced generation 2, and under OnDelete that sync replaced nothing.
         await WaitForStatus("ondelete", s => s.ObservedGeneration == 2);
-        await Task.Delay(500);
         Assert.Equal(before.Select(p => p.Metadata.Uid).Order(), (await PodsOf("ondelete")).Select(p => p.Metadata.Uid).Order());
 
         // Only a deleted pod comes back with the new template.
         V1Pod onO1 = before.Single(p => NodeOf(p) == "o1");
         await Client.CoreV1.DeleteNamespacedPodAsync(onO1.Metadata.Name, "default");
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline && !(await PodsOf("ondelete")).Any(p => NodeOf(p) == "o1" && p.Metadata.Uid != onO1.Metadata.Uid))
-        {
-            await Task.Delay(50);
-        }
+        await Eventually(async () => (await PodsOf("ondelete")).Any(p => NodeOf(p) == "o1" && p.Metadata.Uid != onO1.Metadata.Uid), "the deleted pod on o1 comes back", Deadline);
 
         List<V1Pod> after = await PodsOf("ondelete");
         Assert.Equal("busybox:1.36", after.Single(p => NodeOf(p) == "o1").Spec.Containers[0].Image);
@@ -327,15 +311,13 @@ public sealed class DaemonSetTests : ControllerCluster
         V1DaemonSet spec = DaemonSet("adopter");
         spec.Spec.UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "OnDelete" };
         V1DaemonSet ds = await Client.AppsV1.CreateNamespacedDaemonSetAsync(spec, "default");
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline && (await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences is not { Count: > 0 })
-        {
-            await Task.Delay(50);
-        }
+        await Eventually(async () => (await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences is { Count: > 0 }, "the orphan is adopted", Deadline);
 
         V1OwnerReference owner = Assert.Single((await Client.CoreV1.ReadNamespacedPodAsync("orphan", "default")).Metadata.OwnerReferences);
         Assert.Equal((ds.Metadata.Uid, true), (owner.Uid, owner.Controller));
-        await Task.Delay(500);
+
+        // The marker: a status written after the adoption, with the node covered by the orphan.
+        await WaitForStatus("adopter", s => s.DesiredNumberScheduled == 1 && s.CurrentNumberScheduled == 1);
         Assert.Equal("orphan", Assert.Single(await PodsOf("adopter")).Metadata.Name);
     }
 

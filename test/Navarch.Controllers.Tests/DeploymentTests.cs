@@ -5,6 +5,7 @@ using Navarch.Client.Informers;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The Deployment controller (with the ReplicaSet controller under it) against a real API server; the test plays the kubelet.</summary>
+[Trait("Category", "Integration")]
 public sealed class DeploymentTests : ControllerCluster
 {
     private static V1Deployment Deployment(string name, int replicas, string image = "busybox:1.35") => new()
@@ -32,14 +33,13 @@ public sealed class DeploymentTests : ControllerCluster
 
     private async Task<V1Deployment> WaitFor(string name, Func<V1Deployment, bool> done, string what, int seconds = 20)
     {
-        V1Deployment d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default");
-        for (DateTime end = DateTime.UtcNow.AddSeconds(seconds); !done(d); d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default"))
-        {
-            Assert.True(DateTime.UtcNow < end, $"{name} never got {what}; status: {(d.Status is null ? "none" : k8s.KubernetesJson.Serialize(d.Status))}");
-            await Task.Delay(50);
-        }
-
-        return d;
+        V1Deployment? d = null;
+        return await Eventually(
+            async () => d = await Client.AppsV1.ReadNamespacedDeploymentAsync(name, "default"),
+            done,
+            $"{name} has {what}",
+            TimeSpan.FromSeconds(seconds),
+            detail: () => Task.FromResult($"status: {(d?.Status is null ? "none" : k8s.KubernetesJson.Serialize(d.Status))}"));
     }
 
     private static bool RolledOut(V1Deployment d) =>
@@ -168,8 +168,8 @@ public sealed class DeploymentTests : ControllerCluster
         await WaitFor("p", RolledOut, "rolled out");
         await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"paused\":true}}", V1Patch.PatchType.MergePatch), "p", "default");
         await PatchImage("p", "busybox:1.36");
-        await WaitFor("p", x => x.Status.Conditions.Any(c => c.Type == "Progressing" && c.Reason == "DeploymentPaused" && c.Status == "Unknown"), "the paused condition");
-        await Task.Delay(500);
+        // The marker: the paused condition written by a sync of the new template's generation, which made no new set.
+        await WaitFor("p", x => x.Status.ObservedGeneration == x.Metadata.Generation && x.Status.Conditions.Any(c => c.Type == "Progressing" && c.Reason == "DeploymentPaused" && c.Status == "Unknown"), "the paused condition");
         Assert.Single(await ReplicaSetsOf("p"));
 
         await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"paused\":false}}", V1Patch.PatchType.MergePatch), "p", "default");
@@ -226,11 +226,7 @@ public sealed class DeploymentTests : ControllerCluster
             await WaitFor("hist", x => x.Metadata.Generation == expected && RolledOut(x), $"generation {generation}");
         }
 
-        for (int i = 0; i < 100 && (await ReplicaSetsOf("hist")).Count > 2; i++)
-        {
-            await Task.Delay(50);
-        }
-
+        await Eventually(async () => (await ReplicaSetsOf("hist")).Count <= 2, "the replica sets beyond the history limit are deleted", TimeSpan.FromSeconds(5));
         Assert.Equal(["3", "4"], (await ReplicaSetsOf("hist")).Select(rs => rs.Metadata.Annotations["deployment.kubernetes.io/revision"]));
     }
 }

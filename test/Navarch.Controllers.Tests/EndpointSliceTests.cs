@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The EndpointSlice controller against a real API server, the test playing the kubelet.</summary>
+[Trait("Category", "Integration")]
 public sealed class EndpointSliceTests : ServiceCluster
 {
     private static V1Endpoint? Find(IEnumerable<V1EndpointSlice> slices, string pod) =>
@@ -64,7 +65,7 @@ public sealed class EndpointSliceTests : ServiceCluster
         Assert.All(slices, s => Assert.InRange(s.Endpoints.Count, 1, 100));
         Assert.Equal(250, AllEndpoints(slices).Select(e => e.TargetRef.Name).Distinct().Count());
 
-        // Stable: nothing is rewritten once the slices match.
+        // Stable: nothing is rewritten once the slices match. A write that does not happen has no event: a window.
         await Task.Delay(500);
         IList<V1EndpointSlice> again = await SlicesOf("big");
         Assert.Equal(slices.Select(s => s.Metadata.ResourceVersion).Order(), again.Select(s => s.Metadata.ResourceVersion).Order());

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The Endpoints controller against a real API server, the test playing the kubelet.</summary>
+[Trait("Category", "Integration")]
 public sealed class EndpointsTests : ServiceCluster
 {
     private static List<string> Ips(IEnumerable<V1EndpointSubset>? subsets, bool ready) =>

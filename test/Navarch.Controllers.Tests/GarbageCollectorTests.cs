@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The garbage collector against a real API server: background, orphan and foreground cascades, and shared ownership.</summary>
+[Trait("Category", "Integration")]
 public sealed class GarbageCollectorTests : ControllerCluster
 {
     private async Task<IList<V1Pod>> PodsOf(string name) => (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items;
@@ -54,7 +55,7 @@ public sealed class GarbageCollectorTests : ControllerCluster
         await Eventually(() => Gone(() => Client.AppsV1.ReadNamespacedReplicaSetAsync("orphaner", "default")), "the ReplicaSet is gone");
         await Eventually(async () => (await PodsOf("orphaner")).All(p => p.Metadata.OwnerReferences is null or { Count: 0 }), "the pods are orphaned");
 
-        // Orphans stay (nothing owns them any more, so nothing collects them).
+        // Orphans stay (nothing owns them any more, so nothing collects them): an absence, so a window.
         await Task.Delay(500);
         IList<V1Pod> pods = await PodsOf("orphaner");
         Assert.Equal(2, pods.Count);
@@ -73,6 +74,7 @@ public sealed class GarbageCollectorTests : ControllerCluster
         await Eventually(async () => (await PodsOf("fg")).All(p => p.Metadata.DeletionTimestamp is not null), "every pod is being deleted");
         await Eventually(async () => (await PodsOf("fg")).Count == 1, "the pod without a finalizer is gone");
 
+        // The owner waits for its held dependent: nothing marks "still waiting", so a window.
         await Task.Delay(300);
         V1ReplicaSet waiting = await Client.AppsV1.ReadNamespacedReplicaSetAsync("fg", "default");
         Assert.NotNull(waiting.Metadata.DeletionTimestamp);
@@ -144,6 +146,7 @@ public sealed class GarbageCollectorTests : ControllerCluster
         }, "default");
 
         await Eventually(() => Gone(() => Client.CoreV1.ReadNamespacedConfigMapAsync("stale-lease", "default")), "a reference to another object of the same name dangles");
+        // Objects the collector keeps get no write: a window after it acted on the dangling one.
         await Task.Delay(500);
         Assert.Null((await Client.CoreV1.ReadNamespacedConfigMapAsync("leased", "default")).Metadata.DeletionTimestamp);
         Assert.Null((await Client.CoreV1.ReadNamespacedConfigMapAsync("unknown-kind", "default")).Metadata.DeletionTimestamp);

@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The Job controller against a real API server. No kubelet runs: the test plays it, writing pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class JobTests : ControllerCluster
 {
     internal static V1Job Job(string name, int? completions = 1, int parallelism = 1, int backoffLimit = 6, string mode = "NonIndexed") => new()
@@ -63,6 +64,8 @@ public sealed class JobTests : ControllerCluster
     private async Task<List<V1Pod>> WaitForActive(string job, int count)
     {
         await Eventually(async () => (await ActivePods(job)).Count == count, $"{job} with {count} active pods");
+
+        // "And they stay so": no pod is marked as the last one the controller makes, so the count holds over a window.
         await Task.Delay(300);
         List<V1Pod> active = await ActivePods(job);
         Assert.Equal(count, active.Count);

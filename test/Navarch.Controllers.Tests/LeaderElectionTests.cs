@@ -10,6 +10,7 @@ namespace Navarch.Controllers.Tests;
 /// and short timings: exactly one leads; when it dies the other takes over within the lease duration, and no pod is
 /// ever created twice.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
@@ -68,36 +69,27 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     private async Task<int> PodCount(string rs) => (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={rs}")).Items.Count;
 
     /// <summary>Waits until <paramref name="rs"/> has exactly <paramref name="count"/> pods, and still has a second later.</summary>
-    private async Task WaitForPods(string rs, int count)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            if (await PodCount(rs) == count)
+    private async Task WaitForPods(string rs, int count) =>
+        await Eventually(
+            async () =>
             {
-                await Task.Delay(1000);
-                if (await PodCount(rs) == count)
+                if (await PodCount(rs) != count)
                 {
-                    return;
+                    return false;
                 }
-            }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{rs} never settled at {count} pods; has {await PodCount(rs)}");
-            await Task.Delay(50);
-        }
-    }
+                // A pod made twice (by both managers) would show within the second: a window, since nothing marks its absence.
+                await Task.Delay(1000);
+                return await PodCount(rs) == count;
+            },
+            $"{rs} settles at {count} pods",
+            TimeSpan.FromSeconds(20),
+            detail: async () => $"has {await PodCount(rs)}");
 
     [Fact]
     public async Task One_manager_leads_and_the_other_takes_over_when_it_dies_without_creating_pods_twice()
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
-        string? leader;
-        while ((leader = await Holder()) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "nobody took the kube-controller-manager lease");
-            await Task.Delay(50);
-        }
-
+        string leader = (await Eventually(Holder, h => h is not null, "somebody holds the kube-controller-manager lease"))!;
         Assert.Contains(leader, _stops.Keys);
         string follower = _stops.Keys.Single(k => k != leader);
 
@@ -123,14 +115,10 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.Equal(leader, await Holder());
 
         // The leader dies (its process is gone: it neither renews nor releases the lease).
-        DateTime killed = DateTime.UtcNow;
+        var killed = System.Diagnostics.Stopwatch.StartNew();
         await _stops[leader].CancelAsync();
         await _managers[leader];
-        while (await Holder() != follower)
-        {
-            Assert.True(DateTime.UtcNow - killed < LeaseDuration + TimeSpan.FromSeconds(2), $"{follower} did not take over within the lease duration");
-            await Task.Delay(50);
-        }
+        await Eventually(async () => await Holder() == follower, $"{follower} takes over within the lease duration", LeaseDuration + TimeSpan.FromSeconds(2) - killed.Elapsed);
 
         // The new leader's controllers work, and do not recreate what the old one made.
         await WaitForPods("first", 3);

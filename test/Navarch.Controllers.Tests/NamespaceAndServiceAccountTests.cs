@@ -6,24 +6,12 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The controller manager against a real API server: the namespace, serviceaccount and root CA publisher controllers.</summary>
+[Trait("Category", "Integration")]
 public sealed class NamespaceAndServiceAccountTests : ControllerCluster
 {
     protected override ControllerManagerOptions Options => new() { RootCaBundle = ServerCa };
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"never: {what}");
-    }
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     private async Task<bool> Exists(Func<Task> read)
     {
@@ -42,10 +30,10 @@ public sealed class NamespaceAndServiceAccountTests : ControllerCluster
     public async Task Every_namespace_gets_a_default_service_account_back_even_after_deletion()
     {
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
-        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account in team");
-        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "kube-system")), "default service account in kube-system");
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account in team", Deadline);
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "kube-system")), "default service account in kube-system", Deadline);
         await Client.CoreV1.DeleteNamespacedServiceAccountAsync("default", "team");
-        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account recreated");
+        await Eventually(() => Exists(() => Client.CoreV1.ReadNamespacedServiceAccountAsync("default", "team")), "default service account recreated", Deadline);
     }
 
     [Fact]
@@ -65,16 +53,16 @@ public sealed class NamespaceAndServiceAccountTests : ControllerCluster
             }
         }
 
-        await Eventually(() => Published("trusting"), "kube-root-ca.crt in trusting");
-        await Eventually(() => Published("kube-system"), "kube-root-ca.crt in kube-system");
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt in trusting", Deadline);
+        await Eventually(() => Published("kube-system"), "kube-root-ca.crt in kube-system", Deadline);
 
         V1ConfigMap changed = await Client.CoreV1.ReadNamespacedConfigMapAsync("kube-root-ca.crt", "trusting");
         changed.Data["ca.crt"] = "not a CA";
         changed.Data["extra"] = "x";
         await Client.CoreV1.ReplaceNamespacedConfigMapAsync(changed, "kube-root-ca.crt", "trusting");
-        await Eventually(() => Published("trusting"), "kube-root-ca.crt restored");
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt restored", Deadline);
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("kube-root-ca.crt", "trusting");
-        await Eventually(() => Published("trusting"), "kube-root-ca.crt recreated");
+        await Eventually(() => Published("trusting"), "kube-root-ca.crt recreated", Deadline);
     }
 
     [Fact]
@@ -95,7 +83,7 @@ public sealed class NamespaceAndServiceAccountTests : ControllerCluster
         }, "doomed");
 
         await Client.CoreV1.DeleteNamespaceAsync("doomed");
-        await Eventually(async () => !await Exists(() => Client.CoreV1.ReadNamespaceAsync("doomed")), "namespace doomed gone");
+        await Eventually(async () => !await Exists(() => Client.CoreV1.ReadNamespaceAsync("doomed")), "namespace doomed gone", Deadline);
         Assert.Empty((await Client.CoreV1.ListNamespacedConfigMapAsync("doomed")).Items);
         Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("doomed")).Items);
         Assert.Empty((await Client.AppsV1.ListNamespacedDeploymentAsync("doomed")).Items);

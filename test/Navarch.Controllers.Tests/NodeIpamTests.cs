@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>Node IPAM against a real API server, over a cluster CIDR with room for four /24s.</summary>
+[Trait("Category", "Integration")]
 public sealed class NodeIpamTests : ControllerCluster
 {
     protected override ControllerManagerOptions Options => new() { ClusterCidr = "10.42.0.0/22" };

@@ -10,6 +10,7 @@ namespace Navarch.Controllers.Tests;
 /// plays the kubelet: it registers the Node with Ready=True and renews its Lease in kube-node-lease, or stops.
 /// Pods are bound to the node, so the API server deletes them gracefully: a deletionTimestamp counts as evicted.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NodeLifecycleTests : ControllerCluster
 {
     private const string Unreachable = "node.kubernetes.io/unreachable";
@@ -126,7 +127,8 @@ public sealed class NodeLifecycleTests : ControllerCluster
     public async Task A_node_whose_lease_is_renewed_stays_ready_and_untainted()
     {
         (CancellationTokenSource stop, Task loop) = await StartKubelet("alive");
-        // Well past the grace period, with only the lease renewed (as kubelets do between status reports).
+        // Well past the grace period, with only the lease renewed (as kubelets do between status reports). The grace
+        // period runs on the real clock, so time passing is the scenario itself, not a wait for an event.
         await Task.Delay(4500);
         Assert.Equal("True", (await Condition("alive", "Ready")).Status);
         Assert.Empty((await Client.CoreV1.ReadNodeAsync("alive")).Spec?.Taints ?? []);
@@ -146,6 +148,8 @@ public sealed class NodeLifecycleTests : ControllerCluster
         Assert.All(intolerant.Spec.Tolerations, t => Assert.Equal("never", t.Value));
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("patient", "lost", TolerateUnreachable(3)), "default");
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("loyal", "lost", TolerateUnreachable(null)), "default");
+
+        // A second of the real-clock grace period with the lease renewed: the node stays Ready.
         await Task.Delay(1000);
         Assert.Equal("True", (await Condition("lost", "Ready")).Status);
 
@@ -153,7 +157,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await stop.CancelAsync();
         await loop;
         stop.Dispose();
-        await Eventually(async () => await Taint("lost", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", 8);
+        await Eventually(async () => await Taint("lost", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", TimeSpan.FromSeconds(8));
         DateTime tainted = DateTime.UtcNow;
         foreach (string type in new[] { "Ready", "MemoryPressure", "DiskPressure", "PIDPressure" })
         {
@@ -166,7 +170,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         Assert.NotNull((await Taint("lost", Unreachable, "NoExecute"))!.TimeAdded);
         await Eventually(async () => await Taint("lost", Unreachable, "NoSchedule") is not null, "the node is tainted unreachable:NoSchedule");
 
-        await Eventually(() => Evicted("intolerant"), "the pod without tolerations is evicted", 3);
+        await Eventually(() => Evicted("intolerant"), "the pod without tolerations is evicted", TimeSpan.FromSeconds(3));
         Assert.False(await Evicted("patient"));
         V1Pod evicted = await Client.CoreV1.ReadNamespacedPodAsync("intolerant", "default");
         V1PodCondition disruption = Assert.Single(evicted.Status.Conditions, c => c.Type == "DisruptionTarget");
@@ -180,9 +184,10 @@ public sealed class NodeLifecycleTests : ControllerCluster
         }
 
         Assert.False(await Evicted("patient"));
-        await Eventually(() => Evicted("patient"), "the pod tolerating 3 s is evicted", 5);
+        await Eventually(() => Evicted("patient"), "the pod tolerating 3 s is evicted", TimeSpan.FromSeconds(5));
         Assert.True((DateTime.UtcNow - tainted).TotalSeconds >= 1.5);
 
+        // A pod tolerating forever is never evicted: an absence, so a window past the others' evictions.
         await Task.Delay(1000);
         Assert.False(await Evicted("loyal"));
 
@@ -199,7 +204,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await stop.CancelAsync();
         await loop;
         stop.Dispose();
-        await Eventually(async () => await Taint("flaky", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", 8);
+        await Eventually(async () => await Taint("flaky", Unreachable, "NoExecute") is not null, "the node is tainted unreachable:NoExecute", TimeSpan.FromSeconds(8));
 
         // The kubelet is back: it renews its lease and reports Ready again.
         (stop, loop) = StartRenewing("flaky");
@@ -207,7 +212,7 @@ public sealed class NodeLifecycleTests : ControllerCluster
         await Eventually(async () => ((await Client.CoreV1.ReadNodeAsync("flaky")).Spec?.Taints ?? []).Count == 0, "the node's taints are removed");
         Assert.Equal("True", (await Condition("flaky", "Ready")).Status);
 
-        // Past the toleration's deadline, the pod is still there.
+        // Past the toleration's deadline (real time: the scenario itself), the pod is still there.
         await Task.Delay(6000);
         Assert.False(await Evicted("stays"));
         Assert.Empty((await Client.CoreV1.ReadNodeAsync("flaky")).Spec?.Taints ?? []);

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>PodGC against a real API server, with a short quarantine and period and a small terminated-pod threshold.</summary>
+[Trait("Category", "Integration")]
 public sealed class PodGCTests : ControllerCluster
 {
     protected override ControllerManagerOptions Options => new()
@@ -48,6 +49,7 @@ public sealed class PodGCTests : ControllerCluster
 
         await Client.CoreV1.CreateNamespacedPodAsync(Pod("running"), "default");
         await Eventually(async () => (await PodNames()).Count == 3, "two terminated pods are deleted");
+        // No more than two go: an absence, so a window after the two deletions.
         await Task.Delay(700);
         Assert.Equal(["done-2", "done-3", "running"], await PodNames());
     }

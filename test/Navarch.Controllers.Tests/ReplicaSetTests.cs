@@ -4,30 +4,29 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The ReplicaSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class ReplicaSetTests : ControllerCluster
 {
     private async Task<List<V1Pod>> PodsOf(string name) =>
         (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"rs={name}")).Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
-    private async Task WaitForPods(string name, int count)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            if ((await PodsOf(name)).Count == count)
+    private async Task WaitForPods(string name, int count) =>
+        await Eventually(
+            async () =>
             {
-                // Stable: no further creates or deletes are on their way.
-                await Task.Delay(300);
-                if ((await PodsOf(name)).Count == count)
+                if ((await PodsOf(name)).Count != count)
                 {
-                    return;
+                    return false;
                 }
-            }
 
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{name} never had {count} pods; has {(await PodsOf(name)).Count}");
-    }
+                // Stable: no further creates or deletes are on their way. Nothing marks "the controller is done", so
+                // the count has to hold over a short window.
+                await Task.Delay(300);
+                return (await PodsOf(name)).Count == count;
+            },
+            $"{name} has {count} pods",
+            TimeSpan.FromSeconds(20),
+            detail: async () => $"has {(await PodsOf(name)).Count}");
 
     [Fact]
     public async Task Creates_replaces_scales_down_and_adopts_to_match_replicas()
@@ -70,6 +69,8 @@ public sealed class ReplicaSetTests : ControllerCluster
             Metadata = new V1ObjectMeta { Name = "orphan", Labels = new Dictionary<string, string> { ["rs"] = "adopter" } },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] },
         }, "default");
+
+        // Time for the orphan to reach the controller's pod cache before its ReplicaSet does: the cache is not visible.
         await Task.Delay(200);
         V1ReplicaSet rs = await Client.AppsV1.CreateNamespacedReplicaSetAsync(TestObjects.ReplicaSet("adopter", 1), "default");
         await WaitForPods("adopter", 1);
@@ -93,14 +94,8 @@ public sealed class ReplicaSetTests : ControllerCluster
             await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, "default");
         }
 
-        V1ReplicaSetStatus? status = null;
-        for (int i = 0; i < 200 && status?.ReadyReplicas != 2; i++)
-        {
-            status = (await Client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status;
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(2, status!.Replicas);
+        V1ReplicaSetStatus status = await Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("status", "default")).Status, s => s?.ReadyReplicas == 2, "2 ready replicas");
+        Assert.Equal(2, status.Replicas);
         Assert.Equal(2, status.ReadyReplicas);
         Assert.Equal(2, status.AvailableReplicas);
         Assert.Equal(2, status.FullyLabeledReplicas);

@@ -63,25 +63,6 @@ public abstract class ServiceCluster : ControllerCluster
 
     protected static Dictionary<string, string> App(string app) => new() { ["app"] = app };
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds, for up to 10 seconds; returns the last value.</summary>
-    protected static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
-        T value = await read();
-        while (!done(value))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"never: {what}");
-            }
-
-            await Task.Delay(50);
-            value = await read();
-        }
-
-        return value;
-    }
-
     /// <summary>The Endpoints named <paramref name="name"/>, or null when there are none.</summary>
     protected async Task<V1Endpoints?> ReadEndpoints(string name)
     {

@@ -5,6 +5,7 @@ using k8s.Models;
 namespace Navarch.Controllers.Tests;
 
 /// <summary>The StatefulSet controller against a real API server. No kubelet runs: the test plays it, setting pod status.</summary>
+[Trait("Category", "Integration")]
 public sealed class StatefulSetTests : ControllerCluster
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -69,28 +70,14 @@ public sealed class StatefulSetTests : ControllerCluster
         }
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"timed out waiting for {what}");
-    }
-
     [Fact]
     public async Task OrderedReady_creates_in_order_with_claims_and_scales_down_from_the_highest_ordinal()
     {
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(StatefulSet("web", 3), "default");
-        await Eventually(async () => (await NamesOf("web")).Length > 0, "web-0");
-        await Task.Delay(500);
+        await Eventually(async () => (await NamesOf("web")).Length > 0, "web-0", Deadline);
+
+        // The marker: the status the controller wrote after the sync that made web-0 counts one replica.
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status is { Replicas: 1, ObservedGeneration: 1 }, "status.replicas 1", Deadline);
         Assert.Equal(["web-0"], await NamesOf("web"));
 
         V1Pod web0 = Assert.Single(await PodsOf("web"));
@@ -105,13 +92,13 @@ public sealed class StatefulSetTests : ControllerCluster
 
         // web-1 only once web-0 is Running and Ready, and so on.
         await MarkAllReady("web");
-        await Eventually(async () => (await NamesOf("web")).Length == 2, "web-1");
-        await Task.Delay(300);
+        await Eventually(async () => (await NamesOf("web")).Length == 2, "web-1", Deadline);
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status?.Replicas == 2, "status.replicas 2", Deadline);
         Assert.Equal(["web-0", "web-1"], await NamesOf("web"));
         await MarkAllReady("web");
-        await Eventually(async () => (await NamesOf("web")).Length == 3, "web-2");
+        await Eventually(async () => (await NamesOf("web")).Length == 3, "web-2", Deadline);
         await MarkAllReady("web");
-        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status?.ReadyReplicas == 3, "3 ready replicas");
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status?.ReadyReplicas == 3, "3 ready replicas", Deadline);
         Assert.Equal(3, (await Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("default")).Items.Count(c => c.Metadata.Name.StartsWith("data-web-", StringComparison.Ordinal)));
 
         // Scaling down removes the highest ordinal first: the pods left are always a prefix.
@@ -121,9 +108,9 @@ public sealed class StatefulSetTests : ControllerCluster
             string[] names = await NamesOf("web");
             Assert.Equal(Enumerable.Range(0, names.Length).Select(i => $"web-{i}"), names);
             return names.Length == 1;
-        }, "scale down to web-0");
+        }, "scale down to web-0", Deadline);
         V1StatefulSetStatus status = null!;
-        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status).Replicas == 1, "status.replicas 1");
+        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("web", "default")).Status).Replicas == 1, "status.replicas 1", Deadline);
         Assert.Equal((1, 1, 1), (status.ReadyReplicas ?? 0, status.AvailableReplicas ?? 0, status.CurrentReplicas ?? 0));
         Assert.Equal(status.CurrentRevision, status.UpdateRevision);
         Assert.Equal(2, status.ObservedGeneration);
@@ -142,7 +129,7 @@ public sealed class StatefulSetTests : ControllerCluster
         {
             await MarkAllReady("db");
             return (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status?.ReadyReplicas == 3;
-        }, "3 ready replicas");
+        }, "3 ready replicas", Deadline);
         V1StatefulSetStatus before = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status;
         Assert.Equal(before.CurrentRevision, before.UpdateRevision);
         string db0 = (await PodsOf("db"))[0].Metadata.Uid;
@@ -161,15 +148,15 @@ public sealed class StatefulSetTests : ControllerCluster
             // Only pods seen in this listing: the order above must not miss a step.
             await MarkReady(pods);
             return order.Count == 2 && pods.Count == 3 && pods.All(IsReady);
-        }, "db-2 and db-1 updated");
-        await Task.Delay(500);
+        }, "db-2 and db-1 updated", Deadline);
 
+        // The marker: the status of a sync that saw the two updated and all three ready; db-0, below the partition, stays.
+        V1StatefulSetStatus status = null!;
+        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status).UpdatedReplicas == 2 && status.ReadyReplicas == 3, "status of the partitioned rollout", Deadline);
         Assert.Equal(["db-2", "db-1"], order);
         List<V1Pod> after = await PodsOf("db");
         Assert.Equal(db0, after[0].Metadata.Uid);
         Assert.Equal("busybox:1.35", after[0].Spec.Containers[0].Image);
-        V1StatefulSetStatus status = null!;
-        await Eventually(async () => (status = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status).UpdatedReplicas == 2 && status.ReadyReplicas == 3, "status of the partitioned rollout");
         Assert.Equal(before.CurrentRevision, status.CurrentRevision);
         Assert.NotEqual(status.CurrentRevision, status.UpdateRevision);
         Assert.Equal(1, status.CurrentReplicas);
@@ -190,11 +177,12 @@ public sealed class StatefulSetTests : ControllerCluster
             await MarkAllReady("db");
             V1StatefulSetStatus s = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Status;
             return s.CurrentRevision == s.UpdateRevision && s.UpdatedReplicas == 3 && s.ReadyReplicas == 3;
-        }, "the rollout to finish");
+        }, "the rollout to finish", Deadline);
         Assert.NotEqual(db0, (await PodsOf("db"))[0].Metadata.Uid);
 
         // Settled: the controller writes nothing more.
         string version = (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion;
+        // A write that does not happen has no event to await: a second of quiet is the check.
         await Task.Delay(1000);
         Assert.Equal(version, (await Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "default")).Metadata.ResourceVersion);
     }
@@ -207,13 +195,13 @@ public sealed class StatefulSetTests : ControllerCluster
         spec.Spec.VolumeClaimTemplates = null;
         spec.Spec.Ordinals = new V1StatefulSetOrdinals { Start = 5 };
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(spec, "default");
-        await Eventually(async () => (await NamesOf("par")).Length == 3, "3 pods without any being ready");
+        await Eventually(async () => (await NamesOf("par")).Length == 3, "3 pods without any being ready", Deadline);
         Assert.Equal(["par-5", "par-6", "par-7"], await NamesOf("par"));
 
         V1Pod failed = (await PodsOf("par"))[1];
         failed.Status = new V1PodStatus { Phase = "Failed" };
         await Client.CoreV1.ReplaceNamespacedPodStatusAsync(failed, failed.Metadata.Name, "default");
-        await Eventually(async () => (await PodsOf("par")).Any(p => p.Metadata.Name == "par-6" && p.Metadata.Uid != failed.Metadata.Uid), "par-6 recreated");
+        await Eventually(async () => (await PodsOf("par")).Any(p => p.Metadata.Name == "par-6" && p.Metadata.Uid != failed.Metadata.Uid), "par-6 recreated", Deadline);
         Assert.Equal(["par-5", "par-6", "par-7"], await NamesOf("par"));
     }
 }

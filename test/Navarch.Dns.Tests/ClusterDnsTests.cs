@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Navarch.Dns.Tests;
 
 /// <summary>The cluster DNS server over UDP and TCP, fed by a real API server, forwarding to a real upstream server.</summary>
+[Trait("Category", "Integration")]
 public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsCluster>
 {
     private const string Ns = "default";

@@ -56,12 +56,10 @@ public sealed class DnsCluster : IAsyncLifetime
         Func<IKubernetesObject<V1ObjectMeta>?> read = obj is V1Service
             ? () => Dns.State.ServiceInformer.Store.Get(key)
             : () => Dns.State.SliceInformer.Store.Get(key);
-        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
-        while (deleted ? read() is not null : read()?.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the informer never saw {key} at {obj.Metadata.ResourceVersion}");
-            await Task.Delay(20);
-        }
+        await Eventually(
+            () => deleted ? read() is null : read()?.Metadata.ResourceVersion == obj.Metadata.ResourceVersion,
+            deleted ? $"the informer drops {key}" : $"the informer holds {key} at {obj.Metadata.ResourceVersion}",
+            interval: TimeSpan.FromMilliseconds(20));
     }
 
     public async Task DisposeAsync()

@@ -3,6 +3,7 @@ using System.Net;
 namespace Navarch.Dns.Tests;
 
 /// <summary>Upstream lists: --dns-upstream values and resolv.conf files.</summary>
+[Trait("Category", "Unit")]
 public sealed class ResolvConfTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Navarch.Dns.Caching;
 namespace Navarch.Dns.Tests;
 
 /// <summary>The answer cache on a fake clock.</summary>
+[Trait("Category", "Unit")]
 public sealed class ResponseCacheTests
 {
     private static readonly DnsQuestion Www = new(DomainName.Parse("www.example.test"), RecordType.A, RecordClass.INet);

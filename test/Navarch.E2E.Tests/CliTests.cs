@@ -5,6 +5,7 @@ namespace Navarch.E2E.Tests;
 /// <summary>The navarch command line against a running server: tokens, kubectl, check-config, config layering, examples.</summary>
 public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Token_create_list_delete_round_trip()
     {
@@ -34,6 +35,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         Assert.Contains("not found", again.Stderr, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Settings_come_from_the_config_file_and_the_environment()
     {
@@ -64,6 +66,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         }
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task A_server_refuses_a_token_made_for_another_ca()
     {
@@ -80,11 +83,13 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         }
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Navarch_kubectl_passes_arguments_and_exit_codes_through()
     {
-        // No KUBECONFIG: the admin kubeconfig under NAVARCH_DATA_DIR is used.
-        var environment = new Dictionary<string, string?> { ["KUBECONFIG"] = null, ["NAVARCH_DATA_DIR"] = server.DataDir };
+        // The kubeconfig is named: a kubeconfig left on this machine (/etc/navarch/navarch.yaml from scripts/up.sh) would
+        // win over NAVARCH_DATA_DIR's. Which one is used without KUBECONFIG is Navarch.Cli.Tests' KubectlCommandTests.
+        var environment = new Dictionary<string, string?> { ["KUBECONFIG"] = server.Kubeconfig };
         Kubectl.Result nodes = await NavarchCli.RunAsync(["kubectl", "get", "nodes"], environment);
         Assert.True(nodes.ExitCode == 0, nodes.Output);
         Kubectl.Result namespaces = await NavarchCli.RunAsync(["kubectl", "get", "ns", "kube-system", "-o", "jsonpath={.metadata.name}"], environment);
@@ -98,6 +103,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         Assert.Contains("clientVersion", version.Stdout, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task Check_config_prints_a_line_per_prerequisite_and_fails_only_on_required_ones()
     {
@@ -117,6 +123,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         Assert.Contains(lines, l => l.StartsWith("PASS  cni-plugins: ", StringComparison.Ordinal));
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Every_command_has_help_for_every_flag()
     {
@@ -135,6 +142,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         }
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task The_examples_are_accepted_by_the_server()
     {

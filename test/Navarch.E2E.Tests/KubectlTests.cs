@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Navarch.E2E.Tests;
 
 /// <summary>The real kubectl against `navarch server --disable-agent`.</summary>
+[Trait("Category", "Integration")]
 public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string Manifest = """
@@ -167,6 +168,8 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
         Assert.Contains("the object has been modified; please apply your changes to the latest version and try again", replaced.Output, StringComparison.Ordinal);
 
         Task<Kubectl.Result> wait = server.KubectlAsync("-n", "replace-test", "wait", "--for=delete", "cm/web-config", "--timeout=30s");
+
+        // Time for kubectl to start watching: nothing outside the process shows when it has.
         await Task.Delay(500);
         await Ok("-n", "replace-test", "delete", "cm", "web-config");
         Kubectl.Result waited = await wait;
@@ -288,6 +291,7 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
     {
         await Ok("create", "namespace", "watch-test");
         Task<Kubectl.Result> watch = Kubectl.RunAsync(server.Kubeconfig, ["-n", "watch-test", "get", "cm", "-w", "--request-timeout=8s"], null, TimeSpan.FromSeconds(20));
+        // Time for kubectl to list and start watching: nothing outside the process shows when it has.
         await Task.Delay(1500);
         await Apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: seen}\ndata: {a: b}\n", "watch-test");
         Kubectl.Result result = await watch;

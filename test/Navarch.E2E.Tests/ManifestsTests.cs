@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Navarch.E2E.Tests;
 
 /// <summary>Manifests in <c>&lt;data-dir&gt;/server/manifests</c>: applied at start and again when they change.</summary>
+[Trait("Category", "Integration")]
 public sealed class ManifestsTests
 {
     [Fact]
@@ -60,13 +61,6 @@ public sealed class ManifestsTests
         Assert.Equal(0, (await server.KubectlAsync("get", "namespace", "addons")).ExitCode);
     }
 
-    private static async Task WaitForAsync(string what, Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitForAsync(string what, Func<Task<bool>> condition) =>
+        Eventually(condition, what, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
 }

@@ -8,6 +8,7 @@ namespace Navarch.E2E.Tests;
 /// a Service's DNS name reaches the replicas on every node, a NodePort answers on every node's address, a headless
 /// Service resolves to its pods, and sessionAffinity keeps a client on one pod.
 /// </summary>
+[Trait("Category", "MultiNode")]
 public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCluster>
 {
     // One replica per node (required anti-affinity), behind a NodePort Service, a headless one and a sticky one.
@@ -57,23 +58,15 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
     /// <summary>`wget -q -O - URL` in a client pod until it answers; the body.</summary>
     private async Task<string> GetAsync(int fromNode, string url)
     {
-        var clock = Stopwatch.StartNew();
-        Kubectl.Result last;
-        do
-        {
+        Kubectl.Result? last = null;
+        return (await Eventually(
             // (busybox-static's wget crashes with -T, so the timeout is busybox's own.)
-            last = await cluster.KubectlAsync("exec", Client(fromNode), "--", "timeout", "5", "wget", "-q", "-O", "-", url);
-            if (last.ExitCode == 0)
-            {
-                return last.Stdout.Trim();
-            }
-
-            await Task.Delay(500);
-        }
-        while (clock.Elapsed < TimeSpan.FromSeconds(60));
-
-        Assert.Fail($"{url} never answered from node {fromNode}: {last.Output}");
-        return "";
+            async () => last = await cluster.KubectlAsync("exec", Client(fromNode), "--", "timeout", "5", "wget", "-q", "-O", "-", url),
+            r => r.ExitCode == 0,
+            $"{url} answers from node {fromNode}",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(500),
+            () => Task.FromResult($"last: {last?.Output}"))).Stdout.Trim();
     }
 
     [Fact]
@@ -122,20 +115,8 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
         for (int node = 0; node < 2; node++)
         {
             string body = "";
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                try
-                {
-                    body = await http.GetStringAsync($"http://{cluster.NodeIp(node)}:{nodePort}/");
-                    break;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    await Task.Delay(500);
-                }
-            }
-
+            string url = $"http://{cluster.NodeIp(node)}:{nodePort}/";
+            await EventuallyPasses(async () => body = await http.GetStringAsync(url), $"{url} answers", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
             Assert.StartsWith("hello from web-", body, StringComparison.Ordinal);
         }
 
@@ -284,6 +265,7 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
         await cluster.StopAgentAsync(1);
         cluster.StartAgent(1);
         await cluster.WaitForReadyAsync(1);
+        // A container restarted by the new kubelet is an absence with no event to await: a window of a few status periods.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(before, (await Ok("-n", ns, "get", "pod", "steady", "-o", Container)).Trim());
 

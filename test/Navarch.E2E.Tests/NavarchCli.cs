@@ -59,7 +59,10 @@ public sealed class NavarchCli : IAsyncDisposable
         return new Kubectl.Result(cli._process.ExitCode, cli.Stdout, cli.Stderr);
     }
 
-    /// <summary>Starts navarch in the background; a null environment value removes the variable.</summary>
+    /// <summary>
+    /// Starts navarch in the background, isolated from this machine's navarch settings (<see cref="TestProcesses.Isolated"/>);
+    /// <paramref name="environment"/> is applied on top, a null value removing the variable.
+    /// </summary>
     public static NavarchCli Start(string[] args, IDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -67,7 +70,7 @@ public sealed class NavarchCli : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
+        }.Isolated();
         start.ArgumentList.Add(NavarchServer.FindBinary());
         foreach (string arg in args)
         {

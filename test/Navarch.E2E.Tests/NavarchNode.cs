@@ -64,16 +64,27 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
         string cidr = $"10.{100 + Random.Shared.Next(50)}.0.0/16";
         string serviceNet = $"10.{200 + Random.Shared.Next(50)}";
         string hostIp = HostIp();
-        _arguments = [
-            binary, "server", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1",
-            "--write-kubeconfig", Kubeconfig, "--node-name", NodeName, "--kubelet-port", FreePort.Next().ToString(),
-            "--cluster-cidr", cidr, "--bridge-name", Bridge,
-            // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
-            "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
-            "--node-ip", hostIp, "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
-            .. _extraArguments,
-        ];
-        await StartAsync();
+
+        // The server takes its three ports on its command line: picked now, and picked again if one is taken before it binds.
+        string log = Path.Combine(DataDir, "server.log");
+        long logged = 0;
+        await PortRetry.StartAsync(
+            async () =>
+            {
+                logged = File.Exists(log) ? new FileInfo(log).Length : 0;
+                _arguments = [
+                    binary, "server", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1",
+                    "--write-kubeconfig", Kubeconfig, "--node-name", NodeName, "--kubelet-port", FreePort.Next().ToString(),
+                    "--cluster-cidr", cidr, "--bridge-name", Bridge,
+                    // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
+                    "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
+                    "--node-ip", hostIp, "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
+                    .. _extraArguments,
+                ];
+                await StartAsync();
+                return true;
+            },
+            _ => _process is { HasExited: true } && PortRetry.SaysAddressInUse(TestProcesses.ReadFrom(log, logged)));
     }
 
     /// <summary>
@@ -91,24 +102,25 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
     {
         DateTime started = DateTime.UtcNow.AddSeconds(-1);
         _process = TestProcesses.StartLogged("dotnet", _arguments, Path.Combine(DataDir, "server.log"));
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            Assert.False(_process.HasExited, "navarch server exited:\n" + TestProcesses.LogTails(DataDir));
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "the node did not become Ready in 90 s:\n" + TestProcesses.LogTails(DataDir));
-            if (File.Exists(Kubeconfig))
+        Process process = _process;
+        await Eventually(
+            async () =>
             {
+                Assert.False(process.HasExited, "navarch server exited:\n" + TestProcesses.LogTails(DataDir));
+                if (!File.Exists(Kubeconfig))
+                {
+                    return false;
+                }
+
                 // Ready as reported by this run's kubelet (a restart finds the last run's status in the store).
                 Kubectl.Result node = await KubectlAsync("get", "node", NodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].lastHeartbeatTime}");
-                if (node.ExitCode == 0 && node.Stdout.Trim().Split(' ') is ["True", var heartbeat]
-                    && DateTime.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal) >= started)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(300);
-        }
+                return node.ExitCode == 0 && node.Stdout.Trim().Split(' ') is ["True", var heartbeat]
+                    && DateTime.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal) >= started;
+            },
+            "the node is Ready",
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(300),
+            () => Task.FromResult(TestProcesses.LogTails(DataDir)));
     }
 
     public Task<Kubectl.Result> KubectlAsync(params string[] args) => Kubectl.RunAsync(Kubeconfig, args);

@@ -4,8 +4,8 @@ using Navarch.Testing;
 namespace Navarch.E2E.Tests;
 
 /// <summary>
-/// `navarch server --disable-agent` started as a child process from the built binary, on a free port in a temp data
-/// dir, with the kubeconfig it writes; killed by PID and removed on dispose.
+/// `navarch server --disable-agent` started as a child process from the built binary (isolated from this machine's
+/// navarch settings), on a free port in a temp data dir, with the kubeconfig it writes; killed by PID and removed on dispose.
 /// </summary>
 public sealed class NavarchServer : IAsyncLifetime
 {
@@ -16,32 +16,67 @@ public sealed class NavarchServer : IAsyncLifetime
 
     public string DataDir => _dir.FullName;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() =>
+        _process = await PortRetry.StartAsync(StartOnceAsync, e => PortRetry.SaysAddressInUse(e.Message));
+
+    /// <summary>Starts the server on a port picked now and waits until it is ready; a failed start says why and is cleaned up.</summary>
+    private async Task<Process> StartOnceAsync()
     {
-        string binary = FindBinary();
-        int port = FreePort.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
-        foreach (string arg in new[] { binary, "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig })
+        }.Isolated();
+        foreach (string arg in new[] { FindBinary(), "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig })
         {
             start.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(Kubeconfig) || (await Kubectl.RunAsync(Kubeconfig, "get", "--raw", "/readyz")).ExitCode != 0)
+        Process process = Process.Start(start)!;
+        var errors = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
         {
-            Assert.False(_process.HasExited, $"navarch server exited with {(_process.HasExited ? _process.ExitCode : 0)}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "navarch server did not become ready in 60 s");
-            await Task.Delay(200);
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await Eventually(
+                async () =>
+                {
+                    if (process.HasExited)
+                    {
+                        // Its whole output read first: it says why.
+                        await process.WaitForExitAsync();
+                        lock (errors)
+                        {
+                            Assert.Fail($"navarch server exited with {process.ExitCode}: {errors}");
+                        }
+                    }
+
+                    return File.Exists(Kubeconfig) && (await Kubectl.RunAsync(Kubeconfig, "get", "--raw", "/readyz")).ExitCode == 0;
+                },
+                "navarch server is ready",
+                TimeSpan.FromSeconds(60),
+                TimeSpan.FromMilliseconds(200));
+            return process;
+        }
+        catch
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            throw;
         }
     }
 

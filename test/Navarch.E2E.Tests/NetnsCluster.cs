@@ -90,21 +90,36 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
         await TestProcesses.RunAsync("ip", ["addr", "add", BridgeIp + "/24", "dev", Bridge]);
         await TestProcesses.RunAsync("ip", ["link", "set", Bridge, "up"]);
 
-        int port = FreePort.Next();
-        _serverUrl = $"https://{BridgeIp}:{port}";
         _clusterCidr = $"10.{150 + Random.Shared.Next(40)}.0.0/16";
         string schedulerConfig = Path.Combine(DataDir, "scheduler.yaml");
         await File.WriteAllTextAsync(schedulerConfig, SchedulerConfig);
-        _server = Start("dotnet", "server", [
-            binary, "server", "--disable-agent", "--data-dir", Path.Combine(DataDir, "server"), "--https-listen-port", port.ToString(),
-            "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
-            "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
-            "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
-            // As a real multi-node cluster would run: joined agents act as system:node under RBAC, pods get tokens.
-            "--authorization-mode", "RBAC",
-        ]);
         string tokenFile = Path.Combine(DataDir, "server", "server", "token");
-        await WaitForAsync(() => Task.FromResult(File.Exists(tokenFile) && File.Exists(Kubeconfig)), "the server's token and kubeconfig", _server);
+
+        // The server takes its ports on its command line: picked now, and picked again if one is taken before it binds.
+        string log = Path.Combine(DataDir, "server.log");
+        long logged = 0;
+        await PortRetry.StartAsync(
+            async () =>
+            {
+                logged = File.Exists(log) ? new FileInfo(log).Length : 0;
+                File.Delete(Kubeconfig);
+                int port = FreePort.Next();
+                _serverUrl = $"https://{BridgeIp}:{port}";
+                _server = Start("dotnet", "server", [
+                    binary, "server", "--disable-agent", "--data-dir", Path.Combine(DataDir, "server"), "--https-listen-port", port.ToString(),
+                    "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
+                    "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
+                    "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
+                    // As a real multi-node cluster would run: joined agents act as system:node under RBAC, pods get tokens.
+                    "--authorization-mode", "RBAC",
+                ]);
+                await WaitForAsync(
+                    async () => File.Exists(tokenFile) && File.Exists(Kubeconfig) && (await KubectlAsync("get", "--raw", "/readyz")).ExitCode == 0,
+                    "the server's token and kubeconfig, and the server ready",
+                    _server);
+                return true;
+            },
+            _ => _server is { HasExited: true } && PortRetry.SaysAddressInUse(TestProcesses.ReadFrom(log, logged)));
         _token = File.ReadAllText(tokenFile).Trim();
 
         for (int i = 1; i <= NodeCount; i++)
@@ -230,15 +245,16 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
     private Process Start(string file, string name, string[] args) => TestProcesses.StartLogged(file, args, Path.Combine(DataDir, name + ".log"));
 
 
-    private async Task WaitForAsync(Func<Task<bool>> condition, string what, Process watched)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.False(watched.HasExited, $"navarch exited while waiting for {what}:\n{TestProcesses.LogTails(DataDir)}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}:\n{TestProcesses.LogTails(DataDir)}");
-            await Task.Delay(300);
-        }
-    }
+    private Task WaitForAsync(Func<Task<bool>> condition, string what, Process watched) =>
+        Eventually(
+            async () =>
+            {
+                Assert.False(watched.HasExited, $"navarch exited while waiting for {what}:\n{TestProcesses.LogTails(DataDir)}");
+                return await condition();
+            },
+            what,
+            TimeSpan.FromSeconds(120),
+            TimeSpan.FromMilliseconds(300),
+            () => Task.FromResult(TestProcesses.LogTails(DataDir)));
 
 }

@@ -6,6 +6,7 @@ namespace Navarch.E2E.Tests;
 /// kubectl rollout status, history, undo, pause and resume against `navarch server`'s Deployment controller. No
 /// kubelet runs here, so the test reports pods Running and Ready itself with kubectl, through the status subresource.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string Ns = "rollout-test";
@@ -76,7 +77,13 @@ public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchSe
 
             Assert.Contains("deployment.apps/roll paused", await Ok("-n", Ns, "rollout", "pause", "deployment/roll"), StringComparison.Ordinal);
             await Ok("-n", Ns, "set", "image", "deployment/roll", "busybox=busybox:1.37");
-            await Task.Delay(1000);
+
+            // The marker: the controller has observed the new generation, paused, so it made no new revision.
+            await Eventually(
+                async () => (await Ok("-n", Ns, "get", "deployment", "roll", "-o", "jsonpath={.metadata.generation} {.status.observedGeneration}")).Split(' ') is [var generation, var observed] && generation == observed,
+                "the paused deployment's generation is observed",
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(200));
             Assert.Equal("3", await Ok("-n", Ns, "get", "deployment", "roll", "-o", "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}"));
             Assert.Contains("deployment.apps/roll resumed", await Ok("-n", Ns, "rollout", "resume", "deployment/roll"), StringComparison.Ordinal);
             Assert.Contains("successfully rolled out", await Ok("-n", Ns, "rollout", "status", "deployment/roll", "--timeout=60s"), StringComparison.Ordinal);
@@ -95,15 +102,8 @@ public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchSe
         return names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
     }
 
-    private async Task WaitForCountAsync(string ns, string kind, string selector, int count)
-    {
-        for (int i = 0; i < 150 && await CountAsync(ns, kind, selector) != count; i++)
-        {
-            await Task.Delay(200);
-        }
-
-        Assert.Equal(count, await CountAsync(ns, kind, selector));
-    }
+    private Task WaitForCountAsync(string ns, string kind, string selector, int count) =>
+        Eventually(async () => await CountAsync(ns, kind, selector) == count, $"{count} {kind} with {selector}", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
 
     [Fact]
     public async Task Kubectl_delete_cascades_in_the_background_in_the_foreground_or_not_at_all()
@@ -126,7 +126,14 @@ public sealed class RolloutTests(NavarchServer server) : IClassFixture<NavarchSe
         Assert.Equal(0, await CountAsync(ns, "pods", "app=fg"));
 
         await Ok("-n", ns, "delete", "deployment", "keep", "--cascade=orphan");
-        await Task.Delay(1000);
+
+        // The marker: the garbage collector has taken the owner reference off the ReplicaSet, so nothing will collect it.
+        await Eventually(
+            async () => await CountAsync(ns, "deployments", "app=keep") == 0
+                && await Ok("-n", ns, "get", "replicasets", "-l", "app=keep", "-o", "jsonpath={.items[0].metadata.ownerReferences}") == "",
+            "the ReplicaSet is orphaned",
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
         Assert.Equal(1, await CountAsync(ns, "replicasets", "app=keep"));
         Assert.Equal(2, await CountAsync(ns, "pods", "app=keep"));
         Assert.Equal("", await Ok("-n", ns, "get", "replicasets", "-l", "app=keep", "-o", "jsonpath={.items[0].metadata.ownerReferences}"));

@@ -14,6 +14,7 @@ public sealed class RbacNavarchNode : NavarchNode
 /// pod-bound token, the cluster CA and the namespace at /var/run/secrets/kubernetes.io/serviceaccount — and the token
 /// is worth exactly what the account is bound to.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class ServiceAccountTokenMountTests(RbacNavarchNode node) : IClassFixture<RbacNavarchNode>
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Navarch.E2E.Tests;
 /// by the Service's DNS name and ClusterIP (iptables DNAT written by the proxy, the name answered by the cluster DNS
 /// server the pod's resolv.conf points at), and a Service without ready endpoints refuses the connection.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private static readonly string Web = Workloads.HelloWeb() + """
@@ -74,21 +75,13 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
     /// <summary>Runs <paramref name="command"/> in the client pod until <paramref name="done"/> holds (the proxy and DNS follow the API within seconds).</summary>
     private async Task<string> EventuallyAsync(string[] command, Func<Kubectl.Result, bool> done)
     {
-        var clock = Stopwatch.StartNew();
-        Kubectl.Result last;
-        do
-        {
-            last = await node.KubectlAsync(["exec", "client", "--", .. command]);
-            if (done(last))
-            {
-                return last.Stdout;
-            }
-
-            await Task.Delay(500);
-        }
-        while (clock.Elapsed < TimeSpan.FromSeconds(60));
-
-        Assert.Fail($"`{string.Join(' ', command)}` in the client pod never gave what was expected: {last.Output}");
-        return "";
+        Kubectl.Result? last = null;
+        return (await Eventually(
+            async () => last = await node.KubectlAsync(["exec", "client", "--", .. command]),
+            done,
+            $"`{string.Join(' ', command)}` in the client pod gives what is expected",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(500),
+            () => Task.FromResult($"last: {last?.Output}"))).Stdout;
     }
 }

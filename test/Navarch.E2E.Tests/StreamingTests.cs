@@ -10,6 +10,7 @@ namespace Navarch.E2E.Tests;
 /// attach, and the C# client's WebSocket exec, against `navarch server` with its own kubelet and containerd: the API
 /// server proxies to the kubelet's HTTPS API, which reads CRI log files and passes streams to containerd.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private const string LoggerPod = """
@@ -51,15 +52,8 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
         return Process.Start(start)!;
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), $"timed out waiting for {what}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 60) =>
+        Eventually(condition, what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(250));
 
     private static int LastLine(string logs) =>
         LineNumber().Matches(logs).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max();
@@ -189,14 +183,16 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
                 image: busybox:1.35
                 command: ["sh", "-c", "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"]
             """);
-        int port = Navarch.Testing.FreePort.Next();
-        // -v=4: kubectl logs "fallback to secondary dialer" when its SPDY-over-WebSocket tunnel is refused.
-        using Process forward = StartKubectl(redirectInput: false, "port-forward", "-v=4", "pod/web", $"{port}:8080", "--address", "127.0.0.1");
+        // -v=4: kubectl logs "fallback to secondary dialer" when its SPDY-over-WebSocket tunnel is refused. ":8080":
+        // kubectl binds a free local port itself and says which.
+        using Process forward = StartKubectl(redirectInput: false, "port-forward", "-v=4", "pod/web", ":8080", "--address", "127.0.0.1");
         Task<string> diagnostics = forward.StandardError.ReadToEndAsync();
         try
         {
             string? first = await forward.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.StartsWith($"Forwarding from 127.0.0.1:{port} -> 8080", first, StringComparison.Ordinal);
+            Match forwarding = Forwarding().Match(first ?? "");
+            Assert.True(forwarding.Success, first);
+            int port = int.Parse(forwarding.Groups[1].Value, CultureInfo.InvariantCulture);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             for (int i = 0; i < 3; i++)
             {
@@ -308,6 +304,9 @@ public sealed partial class StreamingTests(NavarchNode node) : IClassFixture<Nav
         Assert.Contains("\"status\":\"Success\"", channels.GetValueOrDefault((byte)3, ""), StringComparison.Ordinal);
         Assert.False(channels.ContainsKey(2), "a tty has no separate stderr");
     }
+
+    [GeneratedRegex("^Forwarding from 127\\.0\\.0\\.1:([0-9]+) -> 8080")]
+    private static partial Regex Forwarding();
 
     [GeneratedRegex(@"line (\d+)")]
     private static partial Regex LineNumber();

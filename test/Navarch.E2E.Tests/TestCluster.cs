@@ -35,22 +35,14 @@ public static class TestClusterExtensions
     /// <summary>Runs kubectl with <paramref name="args"/> until <paramref name="done"/> holds of its trimmed stdout; that output.</summary>
     public static async Task<string> PollAsync(this ITestCluster cluster, string what, Func<string, bool> done, TimeSpan timeout, params string[] args)
     {
-        var clock = Stopwatch.StartNew();
-        string output = "";
-        while (clock.Elapsed < timeout)
-        {
-            Kubectl.Result r = await cluster.KubectlAsync(args);
-            output = r.Stdout.Trim();
-            if (r.ExitCode == 0 && done(output))
-            {
-                return output;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"timed out waiting for {what} (last: {output}):\n" + await cluster.DiagnosticsAsync());
-        return output;
+        Kubectl.Result? last = null;
+        return (await Eventually(
+            async () => last = await cluster.KubectlAsync(args),
+            r => r.ExitCode == 0 && done(r.Stdout.Trim()),
+            what,
+            timeout,
+            TimeSpan.FromMilliseconds(500),
+            async () => $"last: {last?.Output.Trim()}\n{await cluster.DiagnosticsAsync()}")).Stdout.Trim();
     }
 }
 
@@ -99,10 +91,26 @@ internal static class TestProcesses
         process.Dispose();
     }
 
+    /// <summary>
+    /// Keeps what this machine was left with (by scripts/up.sh, say) away from a child process, so no test depends on
+    /// it: navarch reads no /etc/navarch/config.yaml (NAVARCH_CONFIG_FILE names an empty file) and sees no NAVARCH_*
+    /// variable or KUBECONFIG of the shell that runs the tests. A test that wants one sets it after this.
+    /// </summary>
+    public static ProcessStartInfo Isolated(this ProcessStartInfo start)
+    {
+        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("NAVARCH_", StringComparison.Ordinal) || k == "KUBECONFIG").ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["NAVARCH_CONFIG_FILE"] = "/dev/null";
+        return start;
+    }
+
     /// <summary>Starts <paramref name="file"/> with its output appended to <paramref name="logPath"/>.</summary>
     public static Process StartLogged(string file, IEnumerable<string> args, string logPath)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false }.Isolated();
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -115,6 +123,14 @@ internal static class TestProcesses
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>What a log (still being written) holds after its first <paramref name="offset"/> bytes.</summary>
+    public static string ReadFrom(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     /// <summary>The last lines of each *.log in <paramref name="dir"/> (the logs go with the data dir when a fixture ends).</summary>
@@ -144,7 +160,7 @@ internal static class TestProcesses
     /// <summary>Runs a command to its end; unless <paramref name="allowFailure"/>, a non-zero exit fails the test with its stderr.</summary>
     public static async Task RunAsync(string file, string[] args, string workingDirectory = "/", bool allowFailure = false)
     {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true }.Isolated();
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);

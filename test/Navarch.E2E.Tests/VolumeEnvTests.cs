@@ -8,6 +8,7 @@ namespace Navarch.E2E.Tests;
 /// network so no bridge is created; the test deletes the pod, stops the agent by PID (SIGTERM) and unmounts
 /// anything left under its data dir.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<NavarchServer>
 {
     private const string PodManifest = """
@@ -93,15 +94,8 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
     private static List<string> MountsUnder(string root) =>
         [.. File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(root + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length)];
 
-    private static async Task WaitAsync(Func<Task<bool>> probe, string what, int seconds = 90)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await probe())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), $"timed out waiting for {what}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> probe, string what, int seconds = 90) =>
+        Eventually(probe, what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(250));
 
     /// <summary>The pause image (from catatonit) and busybox, built with `navarch images build` into the agent's air-gap folder.</summary>
     private static async Task BuildImagesAsync(string images, string scratch)
@@ -133,7 +127,7 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
 
     private static Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false }.Isolated();
         start.ArgumentList.Add(NavarchServer.FindBinary());
         foreach (string arg in args)
         {

@@ -7,6 +7,7 @@ namespace Navarch.E2E.Tests;
 /// self-healing, scaling, rollouts that keep enough replicas available, configuration reaching running pods, batch
 /// work, and node heartbeats. (Bin packing and rescheduling after a lost node need several nodes: MultiNodeTests.)
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -205,20 +206,18 @@ public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNo
             """);
 
         // Five completions, never more than two pods at once.
-        var clock = Stopwatch.StartNew();
         int mostActive = 0;
-        while (clock.Elapsed < Patience)
-        {
-            string status = (await node.OkAsync("-n", ns, "get", "job", "work", "-o", "jsonpath={.status.active} {.status.succeeded}")).Trim();
-            string[] fields = status.Split(' ');
-            mostActive = Math.Max(mostActive, int.TryParse(fields[0], out int active) ? active : 0);
-            if (fields is [_, "5"] || fields is ["5"])
+        await Eventually(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(300);
-        }
+                string[] fields = (await node.OkAsync("-n", ns, "get", "job", "work", "-o", "jsonpath={.status.active} {.status.succeeded}")).Trim().Split(' ');
+                mostActive = Math.Max(mostActive, int.TryParse(fields[0], out int active) ? active : 0);
+                return fields is [_, "5"] || fields is ["5"];
+            },
+            "five completions",
+            Patience,
+            TimeSpan.FromMilliseconds(300),
+            node.DiagnosticsAsync);
 
         Assert.Equal("True", (await node.OkAsync("-n", ns, "get", "job", "work", "-o", "jsonpath={.status.conditions[?(@.type==\"Complete\")].status}")).Trim());
         Assert.Equal("5", (await node.OkAsync("-n", ns, "get", "job", "work", "-o", "jsonpath={.status.succeeded}")).Trim());
@@ -228,6 +227,7 @@ public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNo
         await node.PollAsync("the failing Job to fail", o => o == "True/BackoffLimitExceeded", TimeSpan.FromSeconds(150),
             "-n", ns, "get", "job", "fail", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].status}/{.status.conditions[?(@.type==\"Failed\")].reason}");
         Assert.Equal("3", (await node.OkAsync("-n", ns, "get", "job", "fail", "-o", "jsonpath={.status.failed}")).Trim());
+        // No fourth pod after the Job failed: an absence, so a window rather than an event.
         await Task.Delay(2000);
         Assert.Equal(3, (await node.OkAsync("-n", ns, "get", "pods", "-l", "job-name=fail", "-o", "name")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 

@@ -10,6 +10,7 @@ namespace Navarch.Kubelet.Tests;
 /// The kubelet's reading of CRI log files (what containerd writes: partial fragments, both streams, an unparsable
 /// line) with the PodLogOptions kubectl sends: tail, since, timestamps, limitBytes, follow.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ContainerLogTests : IDisposable
 {
     private const string Log = """
@@ -91,12 +92,19 @@ public sealed class ContainerLogTests : IDisposable
 
         await File.AppendAllTextAsync(path, "2026-01-01T00:00:05Z stdout F last words\n");
         running = false;
-        for (int i = 0; i < 400 && !copy.IsCompleted; i++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(copy, Task.Delay(25));
-        }
+        await Eventually(
+            () =>
+            {
+                if (copy.IsCompleted)
+                {
+                    return true;
+                }
 
+                time.Advance(TimeSpan.FromSeconds(1));
+                return false;
+            },
+            "the follow ends once the container has stopped",
+            interval: TimeSpan.FromMilliseconds(25));
         await copy;
         Assert.Equal("first\nhalf-linedone\nnext\nlast words\n", output.Text);
     }

@@ -8,6 +8,7 @@ namespace Navarch.Kubelet.Tests;
 /// Pulls from a private registry on loopback through CRI PullImage: refused without credentials (ErrImagePull, then
 /// ImagePullBackOff), with wrong ones, and pulled with the pod's imagePullSecrets or its service account's.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class ImagePullTests(ITestOutputHelper output)
 {
     private static V1Pod Pod(string name, string node, string image, string? secret = null, string pullPolicy = "IfNotPresent") => new()

@@ -11,6 +11,7 @@ namespace Navarch.Kubelet.Tests;
 /// The kubelet against a real API server and its own containerd, as root: node registration and lease, a busybox
 /// pod from Pending to Running with its output in the CRI log, graceful deletion down to no containers, restarts.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class KubeletEndToEndTests(ITestOutputHelper output)
 {
     private static V1Pod Pod(string name, string node, string script, string restartPolicy = "Always") => new()
@@ -129,7 +130,8 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
 
         await KubeletNode.WaitAsync(() => Task.FromResult<string?>(node.Kubelet.Containerd.ProcessId is int pid && pid != 0 && pid != killed ? "restarted" : null), "containerd restarted");
 
-        // The running container lived on under its shim: the same container, not restarted, still Ready.
+        // The running container lived on under its shim: the same container, not restarted, still Ready. A restart is
+        // an absence with no event to await: the pod's status is read after 4 s, two of the kubelet's status periods.
         await Task.Delay(TimeSpan.FromSeconds(4));
         V1Pod after = await client.CoreV1.ReadNamespacedPodAsync("before", "default");
         Assert.Equal(containerId, after.Status.ContainerStatuses[0].ContainerID);

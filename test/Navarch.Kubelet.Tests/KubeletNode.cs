@@ -51,6 +51,8 @@ internal sealed class KubeletNode : IAsyncDisposable
             LeaseRenewInterval = TimeSpan.FromSeconds(2),
             StatusUpdateInterval = TimeSpan.FromSeconds(2),
             // The kubelet API on a free loopback port, signed by the test API server's CA and serving only that server.
+            // Not port 0: the kubelet reports the port of its options in its node status; and a port taken meanwhile
+            // is logged, not fatal, so no retry can see it (both would need a seam in the kubelet).
             KubeletPort = FreePort.Next(),
             KubeletBindAddress = System.Net.IPAddress.Loopback,
             ServingCertificate = api.Server.Pki.IssueServing("node-" + suffix, ["node-" + suffix], [System.Net.IPAddress.Loopback]),
@@ -119,21 +121,5 @@ internal sealed class KubeletNode : IAsyncDisposable
     /// <summary>Polls <paramref name="probe"/> until it returns a value.</summary>
     public static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, string what, int seconds = 60)
         where T : class
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            if (await probe() is { } result)
-            {
-                return result;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+        => (await Eventually(probe, result => result is not null, what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(200)))!;
 }

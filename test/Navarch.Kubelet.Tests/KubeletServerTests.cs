@@ -46,24 +46,43 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task Only_the_api_servers_kubelet_client_certificate_is_served()
     {
         ClusterPki pki = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "pki"), IPAddress.Parse("10.43.0.1"));
         ClusterPki other = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "other"), IPAddress.Parse("10.43.0.1"));
-        int port = FreePort.Next();
-        var options = new KubeletOptions
-        {
-            NodeName = "n1",
-            DataDir = _dir.FullName,
-            KubeletPort = port,
-            KubeletBindAddress = IPAddress.Loopback,
-            ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
-            ClientCa = pki.Ca,
-        };
         using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
-        await using var server = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
-        await server.StartAsync(CancellationToken.None);
+
+        // The kubelet serves on the port of its options (it reports that one to the API server, so it cannot bind 0):
+        // picked free, and picked again if another process takes it first.
+        KubeletOptions options = null!;
+        await using KubeletServer server = await PortRetry.StartAsync(
+            async () =>
+            {
+                options = new KubeletOptions
+                {
+                    NodeName = "n1",
+                    DataDir = _dir.FullName,
+                    KubeletPort = FreePort.Next(),
+                    KubeletBindAddress = IPAddress.Loopback,
+                    ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
+                    ClientCa = pki.Ca,
+                };
+                var started = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
+                try
+                {
+                    await started.StartAsync(CancellationToken.None);
+                    return started;
+                }
+                catch
+                {
+                    await started.DisposeAsync();
+                    throw;
+                }
+            },
+            e => e is IOException && PortRetry.SaysAddressInUse(e.Message));
+        int port = options.KubeletPort;
 
         var refused = new (string Who, X509Certificate2? Cert, HttpStatusCode Code)[]
         {
@@ -101,6 +120,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task Serves_pods_stats_and_previous_logs_of_a_restarting_container()
     {
@@ -163,6 +183,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("default")).Items.Count == 0 ? "gone" : null, "pod deleted");
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task Exec_over_a_v5_websocket_is_carried_to_the_runtime_and_closes_stdin_on_the_close_signal()
     {

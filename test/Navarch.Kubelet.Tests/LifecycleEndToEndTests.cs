@@ -13,6 +13,7 @@ namespace Navarch.Kubelet.Tests;
 /// sidecars, probes of every handler kind restarting and gating containers, hooks and graceful termination,
 /// termination messages, activeDeadlineSeconds and CrashLoopBackOff — checked through the API and the real kubectl.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
 {
     private static V1Container Sh(string name, string script) => new() { Name = name, Image = "busybox:1.35", Command = ["sh", "-c", script] };
@@ -144,9 +145,11 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod("startup", nodeName, startup), "default");
 
         // Readiness follows the probe both ways.
-        V1Pod notReady = await WaitPodAsync(client, "ready", p => App(p)?.State?.Running is not null, "ready pod running");
-        await Task.Delay(2000);
-        notReady = await client.CoreV1.ReadNamespacedPodAsync("ready", "default");
+        await WaitPodAsync(client, "ready", p => App(p)?.State?.Running is not null, "ready pod running");
+
+        // The marker that the probe has run: its failure's event.
+        await KubeletNode.WaitAsync(async () => (await EventsAsync(client, "ready")).FirstOrDefault(e => e.Reason == "Unhealthy" && e.Message.StartsWith("Readiness probe failed:", StringComparison.Ordinal)), "a failed readiness probe", 20);
+        V1Pod notReady = await client.CoreV1.ReadNamespacedPodAsync("ready", "default");
         Assert.False(App(notReady)!.Ready);
         Assert.True(Condition(notReady, "ContainersReady", "False"));
         await ExecAsync(node, App(notReady)!, "sh", "-c", "echo > /tmp/ready");
@@ -156,9 +159,9 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         Assert.Contains(await EventsAsync(client, "ready"), e => e.Reason == "Unhealthy" && e.Message.StartsWith("Readiness probe failed:", StringComparison.Ordinal));
 
         // The startup probe holds back started and readiness.
-        V1Pod starting = await WaitPodAsync(client, "startup", p => App(p)?.State?.Running is not null, "startup pod running");
-        await Task.Delay(2000);
-        starting = await client.CoreV1.ReadNamespacedPodAsync("startup", "default");
+        await WaitPodAsync(client, "startup", p => App(p)?.State?.Running is not null, "startup pod running");
+        await KubeletNode.WaitAsync(async () => (await EventsAsync(client, "startup")).FirstOrDefault(e => e.Reason == "Unhealthy" && e.Message.StartsWith("Startup probe failed:", StringComparison.Ordinal)), "a failed startup probe", 20);
+        V1Pod starting = await client.CoreV1.ReadNamespacedPodAsync("startup", "default");
         Assert.False(App(starting)!.Started);
         Assert.False(App(starting)!.Ready);
         await ExecAsync(node, App(starting)!, "sh", "-c", "echo > /tmp/started");
@@ -167,6 +170,8 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
 
         // A failing liveness probe restarts the container.
         V1Pod alive = await WaitPodAsync(client, "live", p => App(p)?.State?.Running is not null, "live pod running");
+
+        // A passing liveness probe leaves no event: two seconds (a probe period and more) without a restart is the check.
         await Task.Delay(2000);
         Assert.Equal(0, App(await client.CoreV1.ReadNamespacedPodAsync("live", "default"))!.RestartCount);
         await ExecAsync(node, App(alive)!, "busybox", "rm", "/tmp/healthy");

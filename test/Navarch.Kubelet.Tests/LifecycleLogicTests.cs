@@ -8,6 +8,7 @@ using Navarch.Kubelet.Probes;
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>The pure parts of the pod lifecycle: probe thresholds and workers, restart back-off, status conditions and phase, termination messages.</summary>
+[Trait("Category", "Unit")]
 public sealed class LifecycleLogicTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
@@ -132,6 +133,8 @@ public sealed class LifecycleLogicTests
         Task loop = worker.RunAsync(cts.Token);
         await WaitForAsync(() => probe.Runs == 1);
         time.Advance(TimeSpan.FromSeconds(9));
+
+        // A probe run too early would come on the timer's continuation: no event marks that it did not, so a moment passes.
         await Task.Delay(50);
         Assert.Equal(1, probe.Runs);
         time.Advance(TimeSpan.FromSeconds(1));
@@ -140,15 +143,7 @@ public sealed class LifecycleLogicTests
         await loop;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
+    private static Task WaitForAsync(Func<bool> condition) => Eventually(condition, "the probe runs", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(10));
 
     [Fact]
     public void Restart_backoff_starts_at_once_doubles_to_5min_and_resets_after_10min()

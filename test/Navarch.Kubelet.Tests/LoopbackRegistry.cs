@@ -33,9 +33,19 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>
+    /// Starts the registry. It takes its address from its config file, so the port is picked free first; when another
+    /// process takes it before the registry binds, the registry exits with "address already in use" and is started
+    /// again on a new port.
+    /// </summary>
     public static async Task<LoopbackRegistry> StartAsync(string user, string password)
     {
         EnsurePackages();
+        return await PortRetry.StartAsync(() => StartOnceAsync(user, password), e => PortRetry.SaysAddressInUse(e.Message));
+    }
+
+    private static async Task<LoopbackRegistry> StartOnceAsync(string user, string password)
+    {
         string dir = Path.Combine("/tmp", "nvreg-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6]);
         Directory.CreateDirectory(Path.Combine(dir, "data"));
         string htpasswd = await RunAsync("htpasswd", "-Bbn", user, password);
@@ -57,25 +67,47 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
             """);
         var info = new ProcessStartInfo("docker-registry", ["serve", Path.Combine(dir, "config.yml")]) { RedirectStandardError = true, RedirectStandardOutput = true };
         Process process = Process.Start(info)!;
+        var said = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (said)
+            {
+                said.AppendLine(e.Data);
+            }
+        };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         var registry = new LoopbackRegistry(process, dir, port, user, password);
         try
         {
             using var anonymous = new HttpClient();
-            for (int i = 0; ; i++)
-            {
-                try
+            await Eventually(
+                async () =>
                 {
-                    using HttpResponseMessage r = await anonymous.GetAsync($"http://127.0.0.1:{port}/v2/");
-                    Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
-                    return registry;
-                }
-                catch (HttpRequestException) when (i < 100 && !process.HasExited)
-                {
-                    await Task.Delay(100);
-                }
-            }
+                    if (process.HasExited)
+                    {
+                        // Its whole error output read first: it says why.
+                        process.WaitForExit();
+                        lock (said)
+                        {
+                            Assert.Fail($"docker-registry exited: {said}");
+                        }
+                    }
+
+                    try
+                    {
+                        using HttpResponseMessage r = await anonymous.GetAsync($"http://127.0.0.1:{port}/v2/");
+                        Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+                        return true;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;
+                    }
+                },
+                "docker-registry answers",
+                interval: TimeSpan.FromMilliseconds(100));
+            return registry;
         }
         catch
         {

@@ -18,6 +18,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         ["pods"] = new("110"),
     };
 
+    [Trait("Category", "Unit")]
     [Fact]
     public void Allocatable_is_capacity_less_both_reservations_and_the_hard_eviction_threshold()
     {
@@ -32,6 +33,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         Assert.Equal(110m, allocatable["pods"].ToDecimal());
     }
 
+    [Trait("Category", "Unit")]
     [Fact]
     public void Allocatable_never_goes_below_zero()
     {
@@ -40,6 +42,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         Assert.Equal(0m, allocatable["memory"].ToDecimal());
     }
 
+    [Trait("Category", "Unit")]
     [Theory]
     [InlineData("memory=1Gi,cpu", "is not <resource>=<quantity>")]
     [InlineData("gpu=1", "is not <resource>=<quantity>")]
@@ -51,6 +54,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Unit")]
     [Theory]
     [InlineData("memory.available>1Gi")]
     [InlineData("cpu.available<1")]
@@ -58,6 +62,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
     [InlineData("memory.available<much")]
     public void Bad_thresholds_are_refused(string text) => Assert.Throws<FormatException>(() => EvictionThreshold.ParseList(text));
 
+    [Trait("Category", "Unit")]
     [Fact]
     public void Pressure_follows_the_readings_against_the_thresholds()
     {
@@ -75,6 +80,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         Assert.DoesNotContain(NodeAllocatable.Pressure(scarce, EvictionThreshold.ParseList(EvictionThreshold.Defaults)), c => c.Type == "PIDPressure" && c.Pressure);
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public void This_machine_reads_sensibly()
     {
@@ -84,6 +90,7 @@ public sealed class NodeResourcesTests(ITestOutputHelper output)
         Assert.InRange(readings.PidAvailable, 1, readings.PidCapacity - 1);
     }
 
+    [Trait("Category", "Node")]
     [Fact]
     public async Task A_kubelet_reports_reserved_allocatable_and_pressure_from_its_readings_and_recovers()
     {

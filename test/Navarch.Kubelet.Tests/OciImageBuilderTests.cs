@@ -5,6 +5,7 @@ using Navarch.Kubelet.Images;
 
 namespace Navarch.Kubelet.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class OciImageBuilderTests : IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("navarch-oci-");

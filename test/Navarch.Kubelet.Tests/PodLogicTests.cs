@@ -5,6 +5,7 @@ using Navarch.Kubelet.Pods;
 
 namespace Navarch.Kubelet.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class PodLogicTests
 {
     private static V1ContainerStatus Running() => new() { Name = "c", State = new V1ContainerState { Running = new V1ContainerStateRunning() } };

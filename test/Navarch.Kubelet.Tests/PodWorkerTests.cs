@@ -22,6 +22,7 @@ namespace Navarch.Kubelet.Tests;
 /// only on change, and the runtime asked once per fact in a sync. Status, events and ConfigMaps go through a real
 /// in-process API server.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PodWorkerTests : IAsyncLifetime
 {
     private const string Busybox = "busybox:1.35";

@@ -14,6 +14,7 @@ namespace Navarch.Kubelet.Tests;
 /// The httpGet, tcpSocket and grpc probes against a real Kestrel server on loopback: status codes, redirects, headers,
 /// named ports, refused connections, and grpc.health.v1 Health/Check answered over HTTP/2 without TLS.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ProberTests : IAsyncLifetime
 {
     private WebApplication? _app;
@@ -23,13 +24,13 @@ public sealed class ProberTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _httpPort = FreePort();
-        _grpcPort = FreePort();
+        // Both on port 0: Kestrel binds free ports and its listen options then carry them.
+        ListenOptions http = null!, grpc = null!;
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, _httpPort);
-            k.Listen(IPAddress.Loopback, _grpcPort, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, 0, o => http = o);
+            k.Listen(IPAddress.Loopback, 0, o => (grpc = o).Protocols = HttpProtocols.Http2);
         });
         _app = builder.Build();
         _app.MapGet("/ok", () => "fine");
@@ -52,6 +53,7 @@ public sealed class ProberTests : IAsyncLifetime
             await context.Response.Body.WriteAsync(new byte[] { 0, 0, 0, 0, 2, 0x08, (byte)status });
         });
         await _app.StartAsync();
+        (_httpPort, _grpcPort) = (http.IPEndPoint!.Port, grpc.IPEndPoint!.Port);
     }
 
     public async Task DisposeAsync()
@@ -63,13 +65,6 @@ public sealed class ProberTests : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     private ProbeTarget Target() => new("c1", "127.0.0.1", new V1Container
     {
         Name = "web",
@@ -77,7 +72,9 @@ public sealed class ProberTests : IAsyncLifetime
     });
 
     private Task<ProbeOutcome> HttpAsync(string path, IntOrString? port = null, IList<V1HTTPHeader>? headers = null) =>
-        new Prober(_cri.Runtime, TimeProvider.System).ProbeAsync(new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers } }, Target(), CancellationToken.None);
+        new Prober(_cri.Runtime, TimeProvider.System).ProbeAsync(
+            // A timeout well above the default second: these tests are about answers, and a loaded machine can be slow.
+            new V1Probe { HttpGet = new V1HTTPGetAction { Path = path, Port = port ?? _httpPort.ToString(), HttpHeaders = headers }, TimeoutSeconds = 10 }, Target(), CancellationToken.None);
 
     [Fact]
     public async Task HttpGet_succeeds_on_2xx_3xx_and_fails_otherwise()
@@ -115,7 +112,7 @@ public sealed class ProberTests : IAsyncLifetime
     {
         var prober = new Prober(_cri.Runtime, TimeProvider.System);
         Assert.Equal(ProbeResult.Success, (await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" } }, Target(), CancellationToken.None)).Result);
-        ProbeOutcome refused = await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = FreePort().ToString() } }, Target(), CancellationToken.None);
+        ProbeOutcome refused = await prober.ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = Navarch.Testing.FreePort.Next().ToString() } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, refused.Result);
         Assert.StartsWith("dial tcp 127.0.0.1:", refused.Output, StringComparison.Ordinal);
     }
@@ -129,7 +126,7 @@ public sealed class ProberTests : IAsyncLifetime
         ProbeOutcome sick = await prober.ProbeAsync(new V1Probe { TimeoutSeconds = 5, Grpc = new V1GRPCAction { Port = _grpcPort, Service = "sick" } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, sick.Result);
         Assert.Equal("service unhealthy (responded with \"NOT_SERVING\")", sick.Output);
-        ProbeOutcome closed = await prober.ProbeAsync(new V1Probe { Grpc = new V1GRPCAction { Port = FreePort() } }, Target(), CancellationToken.None);
+        ProbeOutcome closed = await prober.ProbeAsync(new V1Probe { Grpc = new V1GRPCAction { Port = Navarch.Testing.FreePort.Next() } }, Target(), CancellationToken.None);
         Assert.Equal(ProbeResult.Failure, closed.Result);
     }
 }

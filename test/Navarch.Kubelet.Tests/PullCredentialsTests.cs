@@ -6,6 +6,7 @@ using Navarch.Kubelet.Images;
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>Matching imagePullSecrets to images, as Kubernetes' credentialprovider keyring does.</summary>
+[Trait("Category", "Unit")]
 public sealed class PullCredentialsTests
 {
     private static V1Secret DockerConfigJson(string auths) => new()

@@ -15,6 +15,7 @@ namespace Navarch.Kubelet.Tests;
 /// volumes (with a ConfigMap update reaching the file); runAsUser; CreateContainerConfigError; FailedMount;
 /// OOMKilled; and no mount left once the pod is gone.
 /// </summary>
+[Trait("Category", "Node")]
 public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
 {
     private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what, int seconds = 60) =>

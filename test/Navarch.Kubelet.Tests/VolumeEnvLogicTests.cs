@@ -5,6 +5,7 @@ using Navarch.Kubelet.Volumes;
 namespace Navarch.Kubelet.Tests;
 
 /// <summary>The pure parts of volumes and environment: $(VAR) expansion, Service variable names, the atomic writer, downward API formatting, hostPath checks.</summary>
+[Trait("Category", "Unit")]
 public sealed class VolumeEnvLogicTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("nv-volumes-");

@@ -17,6 +17,7 @@ namespace Navarch.Kubelet.Tests;
 /// containers: set-up, CRI mounts (read-only API-data volumes, propagation, subPath), FailedMount, the refresh
 /// interval on a fake clock, tear-down.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class VolumeManagerTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("nv-volman-");

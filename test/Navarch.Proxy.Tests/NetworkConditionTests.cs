@@ -6,6 +6,7 @@ using Navarch.Testing;
 
 namespace Navarch.Proxy.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class NetworkConditionTests
 {
     private static async Task<V1NodeCondition?> ConditionAsync(Kubernetes client, string type) =>
@@ -46,6 +47,7 @@ public sealed class NetworkConditionTests
         await using ApiServerHost api = await ApiServerHost.StartAsync();
         Kubernetes client = api.Client;
         Task report = NetworkCondition.ReportAsync(client, "n1", [], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        // Still waiting is an absence with nothing to await: a moment in which it would have finished.
         await Task.Delay(300);
         Assert.False(report.IsCompleted);
         await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "n1" } });

@@ -5,6 +5,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class ConfigurationTests
 {
     private const string Yaml = """

@@ -4,6 +4,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class LeaderElectionTests : SchedulerCluster
 {
     protected override bool StartScheduler => false;

@@ -45,20 +45,6 @@ public abstract class SchedulerCluster : IAsyncLifetime
         _stop.Dispose();
     }
 
-    protected static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 10)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>Creates a node, then writes its status (capacity, allocatable) as a kubelet would.</summary>
     protected async Task<V1Node> CreateNodeAsync(V1Node node)
     {
@@ -73,7 +59,7 @@ public abstract class SchedulerCluster : IAsyncLifetime
     protected async Task<V1Pod> WaitBoundAsync(string name, int seconds = 10)
     {
         V1Pod? pod = null;
-        await Eventually(async () => !string.IsNullOrEmpty((pod = await Client.CoreV1.ReadNamespacedPodAsync(name, "default")).Spec.NodeName), $"{name} is bound", seconds);
+        await Eventually(async () => !string.IsNullOrEmpty((pod = await Client.CoreV1.ReadNamespacedPodAsync(name, "default")).Spec.NodeName), $"{name} is bound", TimeSpan.FromSeconds(seconds));
         return pod!;
     }
 
@@ -87,7 +73,7 @@ public abstract class SchedulerCluster : IAsyncLifetime
                 return pods.Count == count && pods.All(p => !string.IsNullOrEmpty(p.Spec.NodeName));
             },
             $"{count} pods are bound",
-            seconds);
+            TimeSpan.FromSeconds(seconds));
         return pods;
     }
 }

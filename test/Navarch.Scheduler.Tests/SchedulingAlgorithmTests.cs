@@ -7,6 +7,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SchedulingAlgorithmTests
 {
     private static (Profile Profile, FrameworkHandle Handle) DefaultProfile(IEnumerable<NodeInfo> nodes, IReadOnlyList<V1PodDisruptionBudget>? pdbs = null)

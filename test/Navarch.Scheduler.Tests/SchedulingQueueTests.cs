@@ -4,6 +4,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SchedulingQueueTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SnapshotTests
 {
     private static V1Pod AntiAffinityPod(string name)

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Navarch.Testing;
 
 /// <summary>
-/// A real single-member etcd (Debian's etcd-server) on free loopback ports in a temp dir, stopped by PID and
+/// A real single-member etcd (Debian's etcd-server) on loopback ports in a temp dir, stopped by PID and
 /// removed on dispose. Fails loudly when etcd is not installed: `scripts/test.sh` installs it.
 /// </summary>
 public sealed class EtcdServer : IAsyncDisposable
@@ -25,7 +25,11 @@ public sealed class EtcdServer : IAsyncDisposable
     /// <summary>The client URL, e.g. http://127.0.0.1:40123.</summary>
     public string Endpoint { get; }
 
-    /// <summary>Starts etcd and waits until it reports healthy.</summary>
+    /// <summary>
+    /// Starts etcd and waits until it reports healthy. etcd needs its ports on its command line, so they are picked
+    /// free first; when another process takes one before etcd binds it, etcd exits with "address already in use" and
+    /// is started again on new ports.
+    /// </summary>
     public static async Task<EtcdServer> StartAsync(string binary = "/usr/bin/etcd")
     {
         if (!File.Exists(binary))
@@ -33,6 +37,12 @@ public sealed class EtcdServer : IAsyncDisposable
             throw new InvalidOperationException($"etcd is not installed at {binary}: run scripts/test.sh (it installs etcd-server) or apt-get install etcd-server");
         }
 
+        return await PortRetry.StartAsync(() => StartOnceAsync(binary), e => PortRetry.SaysAddressInUse(e.Message));
+    }
+
+    /// <summary>Starts etcd once, on ports picked now; a failed start says why (etcd's error output) and cleans up.</summary>
+    private static async Task<EtcdServer> StartOnceAsync(string binary)
+    {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-etcd-");
         int client = FreePort.Next(), peer = FreePort.Next();
         string clientUrl = $"http://127.0.0.1:{client}", peerUrl = $"http://127.0.0.1:{peer}";
@@ -60,9 +70,17 @@ public sealed class EtcdServer : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("etcd did not start");
-        // Drain its output so a chatty etcd never blocks on a full pipe.
+
+        // Drain its output so a chatty etcd never blocks on a full pipe; keep its errors for a failed start.
+        var errors = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new EtcdServer(process, dir, clientUrl);
@@ -74,7 +92,11 @@ public sealed class EtcdServer : IAsyncDisposable
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"etcd exited with code {process.ExitCode} during start");
+                    await process.WaitForExitAsync();
+                    lock (errors)
+                    {
+                        throw new InvalidOperationException($"etcd exited with code {process.ExitCode} during start: {errors}");
+                    }
                 }
 
                 try

@@ -44,14 +44,9 @@ internal static class KubectlCommand
             start.ArgumentList.Add(arg);
         }
 
-        if (!environment.TryGetValue("KUBECONFIG", out string? kubeconfig) || kubeconfig.Length == 0)
+        if (FindKubeconfig(environment) is { } found)
         {
-            string dataDir = environment.TryGetValue("NAVARCH_DATA_DIR", out string? d) && d.Length > 0 ? d : "/var/lib/navarch";
-            string? found = new[] { DefaultKubeconfig, Path.Combine(dataDir, "server", "cred", "admin.kubeconfig") }.FirstOrDefault(File.Exists);
-            if (found is not null)
-            {
-                start.Environment["KUBECONFIG"] = found;
-            }
+            start.Environment["KUBECONFIG"] = found;
         }
 
         using Process process = Process.Start(start)!;
@@ -66,6 +61,21 @@ internal static class KubectlCommand
         }
 
         return process.ExitCode;
+    }
+
+    /// <summary>
+    /// The kubeconfig kubectl is given when <c>$KUBECONFIG</c> is unset or empty: <paramref name="defaultKubeconfig"/>,
+    /// else the admin kubeconfig under <c>$NAVARCH_DATA_DIR</c>, whichever exists first; null to leave KUBECONFIG alone.
+    /// </summary>
+    internal static string? FindKubeconfig(IReadOnlyDictionary<string, string> environment, string defaultKubeconfig = DefaultKubeconfig)
+    {
+        if (environment.TryGetValue("KUBECONFIG", out string? kubeconfig) && kubeconfig.Length > 0)
+        {
+            return null;
+        }
+
+        string dataDir = environment.TryGetValue("NAVARCH_DATA_DIR", out string? d) && d.Length > 0 ? d : "/var/lib/navarch";
+        return new[] { defaultKubeconfig, Path.Combine(dataDir, "server", "cred", "admin.kubeconfig") }.FirstOrDefault(File.Exists);
     }
 
     private static string? FindKubectl(IReadOnlyDictionary<string, string> environment)

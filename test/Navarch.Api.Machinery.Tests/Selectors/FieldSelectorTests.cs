@@ -2,6 +2,7 @@ using Navarch.Api.Selectors;
 
 namespace Navarch.Api.Machinery.Tests.Selectors;
 
+[Trait("Category", "Unit")]
 public sealed class FieldSelectorTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Navarch.Api.Selectors;
 
 namespace Navarch.Api.Machinery.Tests.Selectors;
 
+[Trait("Category", "Unit")]
 public sealed class LabelSelectorTests
 {
     private static readonly Dictionary<string, string> Labels = new() { ["app"] = "web", ["tier"] = "front", ["n"] = "5" };

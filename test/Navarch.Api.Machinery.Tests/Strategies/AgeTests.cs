@@ -2,6 +2,7 @@ using Navarch.Api.Strategies;
 
 namespace Navarch.Api.Machinery.Tests.Strategies;
 
+[Trait("Category", "Unit")]
 public sealed class AgeTests
 {
     [Theory]

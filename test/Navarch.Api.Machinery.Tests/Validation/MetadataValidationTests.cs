@@ -2,6 +2,7 @@ using Navarch.Api.Validation;
 
 namespace Navarch.Api.Machinery.Tests.Validation;
 
+[Trait("Category", "Unit")]
 public sealed class MetadataValidationTests
 {
     [Theory]

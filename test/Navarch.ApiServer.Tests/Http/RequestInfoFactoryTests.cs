@@ -5,6 +5,7 @@ using Navarch.ApiServer.Http;
 namespace Navarch.ApiServer.Tests.Http;
 
 /// <summary>RequestInfo parsing, case by case from k8s.io/apiserver's TestGetAPIRequestInfo (endpoints/request/requestinfo_test.go).</summary>
+[Trait("Category", "Unit")]
 public sealed class RequestInfoFactoryTests
 {
     public static TheoryData<string, string, string, string, string, string?, string, string?, string?, string> Resources => new()

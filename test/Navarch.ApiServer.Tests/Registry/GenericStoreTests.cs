@@ -12,6 +12,7 @@ using Navarch.Storage;
 namespace Navarch.ApiServer.Tests.Registry;
 
 /// <summary>The generic registry store over a real SQLite store: writes through GuaranteedUpdate, finalizers, hooks, dry run.</summary>
+[Trait("Category", "Integration")]
 public sealed class GenericStoreTests
 {
     private const string ConfigMapKey = "/registry/configmaps/default/cm";

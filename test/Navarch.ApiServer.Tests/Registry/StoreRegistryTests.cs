@@ -9,6 +9,7 @@ using Navarch.ApiServer.Registry;
 namespace Navarch.ApiServer.Tests.Registry;
 
 /// <summary>Resources that appear while the server runs are stored, cached, watched and discovered like built-in ones.</summary>
+[Trait("Category", "Integration")]
 public sealed class StoreRegistryTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Navarch.Testing;
 namespace Navarch.Proxy.Tests.Dataplane;
 
 /// <summary><c>navarch proxy --cleanup</c>'s work: every owned chain and every jump into them goes.</summary>
+[Trait("Category", "Node")]
 public sealed class CleanupTests
 {
     [Fact]
@@ -29,12 +30,11 @@ public sealed class CleanupTests
         using var stop = new CancellationTokenSource();
         var server = new ProxyServer(api.Client, options, new CollectingLoggerFactory());
         Task running = Task.Run(() => server.RunAsync(stop.Token));
-        string rules = "";
-        for (int i = 0; i < 100 && !(rules.Contains("10.42.0.99:80") && rules.Contains("-j REJECT") && rules.Contains($"-A PREROUTING -m comment --comment \"navarch service portals\" -j {options.ChainPrefix}SERVICES")); i++)
-        {
-            await Task.Delay(100);
-            rules = (await lab.ExecAsync(lab.Node, "iptables-save")).Stdout;
-        }
+        string rules = await Eventually(
+            async () => (await lab.ExecAsync(lab.Node, "iptables-save")).Stdout,
+            r => r.Contains("10.42.0.99:80") && r.Contains("-j REJECT") && r.Contains($"-A PREROUTING -m comment --comment \"navarch service portals\" -j {options.ChainPrefix}SERVICES"),
+            "the proxy writes its rules",
+            interval: TimeSpan.FromMilliseconds(100));
 
         await stop.CancelAsync();
         await running;

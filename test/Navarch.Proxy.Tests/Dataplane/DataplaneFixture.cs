@@ -90,24 +90,7 @@ public sealed class DataplaneFixture : IAsyncLifetime
     public async Task<string> SaveAsync() => (await Lab.ExecAsync(Lab.Node, "iptables-save")).Stdout;
 
     /// <summary>Retries <paramref name="check"/> until it passes or the time is up (the proxy applies changes within about a second).</summary>
-    public async Task EventuallyAsync(Func<Task> check, int seconds = 20)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            try
-            {
-                await check();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException($"{e.Message}\n--- proxy log ---\n{Logs}\n--- rules ---\n{await SaveAsync()}");
-            }
-        }
-    }
+    public Task EventuallyAsync(Func<Task> check, int seconds = 20) =>
+        EventuallyPasses(check, "the proxy applies the change", TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(200),
+            async () => $"--- proxy log ---\n{Logs}\n--- rules ---\n{await SaveAsync()}");
 }

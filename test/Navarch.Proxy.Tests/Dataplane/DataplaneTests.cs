@@ -7,6 +7,7 @@ namespace Navarch.Proxy.Tests.Dataplane;
 
 /// <summary>The proxy's rules in a real kernel: connections from the lab's node and pods to Services.</summary>
 [Collection("dataplane")]
+[Trait("Category", "Node")]
 public sealed class DataplaneTests(DataplaneFixture f) : IClassFixture<DataplaneFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);

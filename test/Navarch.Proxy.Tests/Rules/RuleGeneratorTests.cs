@@ -5,6 +5,7 @@ using static Navarch.Proxy.Tests.Objects;
 
 namespace Navarch.Proxy.Tests.Rules;
 
+[Trait("Category", "Unit")]
 public sealed class RuleGeneratorTests
 {
     private static readonly ProxyOptions Options = new() { NodeName = "node-a", ChainPrefix = "KUBE-", ClusterCidr = "10.42.0.0/16" };

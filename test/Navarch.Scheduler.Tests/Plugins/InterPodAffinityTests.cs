@@ -5,6 +5,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests.Plugins;
 
+[Trait("Category", "Unit")]
 public sealed class InterPodAffinityTests
 {
     private const string Zone = "topology.kubernetes.io/zone";

@@ -6,6 +6,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests.Plugins;
 
+[Trait("Category", "Unit")]
 public sealed class NodeResourcesFitTests
 {
     public static TheoryData<string, string, int, string[]> FitCases => new()

@@ -5,6 +5,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests.Plugins;
 
+[Trait("Category", "Unit")]
 public sealed class PodTopologySpreadTests
 {
     /// <summary>Zones a (2 matching pods), b (1), and c (0, on a node given only when asked).</summary>

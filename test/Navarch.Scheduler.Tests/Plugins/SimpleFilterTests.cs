@@ -7,6 +7,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests.Plugins;
 
+[Trait("Category", "Unit")]
 public sealed class SimpleFilterTests
 {
     [Theory]

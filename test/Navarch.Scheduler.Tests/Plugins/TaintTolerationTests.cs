@@ -5,6 +5,7 @@ using static Navarch.Scheduler.Tests.Fixtures;
 
 namespace Navarch.Scheduler.Tests.Plugins;
 
+[Trait("Category", "Unit")]
 public sealed class TaintTolerationTests
 {
     public static TheoryData<string, V1Toleration?, StatusCode> FilterCases => new()

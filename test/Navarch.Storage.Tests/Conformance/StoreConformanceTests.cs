@@ -395,11 +395,29 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         await Store.CreateAsync(P + "before", B("old"));
         await using IAsyncEnumerator<WatchEvent> watch = Store.WatchAsync(P, null).GetAsyncEnumerator();
         Task<bool> first = watch.MoveNextAsync().AsTask();
-        // Give the watch time to register before the write, as a client would after its list.
-        await Task.Delay(200);
+
+        // Nothing says when a watch from now has registered, so markers are written until it shows one: from then on
+        // it sees every write, and it must never have shown the earlier one.
+        int markers = 0;
+        await Eventually(
+            async () =>
+            {
+                await Store.CreateAsync($"{P}marker/{markers++:D4}", B("m"));
+                return first.IsCompleted;
+            },
+            "the watch sees a marker",
+            WatchTimeout,
+            TimeSpan.FromMilliseconds(20));
+        Assert.True(await first);
         await Store.CreateAsync(P + "after", B("new"));
-        Assert.True(await first.WaitAsync(WatchTimeout));
-        Assert.Equal(P + "after", watch.Current.Kv.Key);
+        List<string> keys = [watch.Current.Kv.Key];
+        while (keys[^1] != P + "after")
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(WatchTimeout));
+            keys.Add(watch.Current.Kv.Key);
+        }
+
+        Assert.All(keys[..^1], k => Assert.StartsWith(P + "marker/", k, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -423,6 +441,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         });
         await writes.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(WatchBuffer * 4 + 1, (await fastEvents).Count);
+        // Not a wait for something to happen: staying unread for longer than the grace is the scenario itself.
         await Task.Delay(SlowWatcherGrace * 2);
 
         var ended = await Assert.ThrowsAsync<StorageException>(async () =>

@@ -3,6 +3,7 @@ using Navarch.Storage.Tests.Conformance;
 
 namespace Navarch.Storage.Tests.Etcd;
 
+[Trait("Category", "Integration")]
 public sealed class EtcdStoreConformanceTests(EtcdFixture etcd) : StoreConformanceTests, IClassFixture<EtcdFixture>
 {
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(500);

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace Navarch.Storage.Tests.Sqlite;
 
 /// <summary>An acknowledged write survives SIGKILL of the process that made it.</summary>
+[Trait("Category", "Integration")]
 public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-crash-");

@@ -3,6 +3,7 @@ using Navarch.Storage.Tests.Conformance;
 
 namespace Navarch.Storage.Tests.Sqlite;
 
+[Trait("Category", "Integration")]
 public sealed class SqliteStoreConformanceTests : StoreConformanceTests, IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-sqlite-");

@@ -3,6 +3,7 @@ using Navarch.Api.Strategies.Apps;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Apps;
 
+[Trait("Category", "Unit")]
 public sealed class DeploymentStrategyTests
 {
     [Fact]

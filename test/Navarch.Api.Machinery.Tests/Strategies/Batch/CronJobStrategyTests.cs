@@ -3,6 +3,7 @@ using Navarch.Api.Strategies.Batch;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Batch;
 
+[Trait("Category", "Unit")]
 public sealed class CronJobStrategyTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using static Navarch.Api.Machinery.Tests.Strategies.StrategyHarness;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Core;
 
+[Trait("Category", "Unit")]
 public sealed class LimitRangeStrategyTests
 {
     [Fact]

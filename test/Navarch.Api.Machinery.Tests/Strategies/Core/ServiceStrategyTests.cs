@@ -3,6 +3,7 @@ using Navarch.Api.Strategies.Core;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Core;
 
+[Trait("Category", "Unit")]
 public sealed class ServiceStrategyTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static Navarch.Api.Machinery.Tests.Strategies.StrategyHarness;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Discovery;
 
+[Trait("Category", "Unit")]
 public sealed class EndpointSliceStrategyTests
 {
     [Fact]

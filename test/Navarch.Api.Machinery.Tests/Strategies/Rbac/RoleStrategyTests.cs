@@ -3,6 +3,7 @@ using Navarch.Api.Strategies.Rbac;
 
 namespace Navarch.Api.Machinery.Tests.Strategies.Rbac;
 
+[Trait("Category", "Unit")]
 public sealed class RoleStrategyTests
 {
     [Fact]

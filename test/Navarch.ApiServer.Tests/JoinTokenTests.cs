@@ -1,9 +1,9 @@
 using Navarch.ApiServer.Join;
-using Navarch.Commands.Token;
 
-namespace Navarch.Cli.Tests;
+namespace Navarch.ApiServer.Tests;
 
-/// <summary>The K10 token format, bootstrap token shapes, expirations and the --ttl syntax.</summary>
+/// <summary>The K10 token format, bootstrap token shapes and expirations.</summary>
+[Trait("Category", "Unit")]
 public sealed class JoinTokenTests
 {
     private static readonly string Hash = new('a', 64);
@@ -79,21 +79,4 @@ public sealed class JoinTokenTests
     [InlineData("garbage", true)]
     public void Expiration_is_checked_against_now(string expiration, bool expired) =>
         Assert.Equal(expired, BootstrapTokenSecret.IsExpired(expiration, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
-
-    [Theory]
-    [InlineData("24h", 24 * 3600)]
-    [InlineData("1h30m", 5400)]
-    [InlineData("90s", 90)]
-    [InlineData("0", 0)]
-    [InlineData("1.5h", 5400)]
-    public void Ttl_uses_go_durations(string text, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), GoDuration.Parse(text));
-
-    [Theory]
-    [InlineData("24")]
-    [InlineData("1d")]
-    [InlineData("h")]
-    [InlineData("1h 30m")]
-    public void Bad_durations_are_refused(string text) =>
-        Assert.Throws<FormatException>(() => GoDuration.Parse(text));
 }

@@ -1,9 +1,10 @@
 using k8s.Models;
 using Navarch.Kubelet.Pods;
 
-namespace Navarch.Dns.Tests;
+namespace Navarch.Kubelet.Tests;
 
 /// <summary>The kubelet's resolv.conf rules for each dnsPolicy and the merging of spec.dnsConfig.</summary>
+[Trait("Category", "Unit")]
 public sealed class PodDnsTests
 {
     private static readonly ResolvConfig Host = ResolvConfig.Parse(["# node", "nameserver 192.0.2.53", "nameserver 192.0.2.54", "search corp.example lab.example.", "options timeout:2 rotate"]);

@@ -5,8 +5,9 @@ using Navarch.Client.Informers;
 using Navarch.Controllers.ServiceLb;
 using Navarch.Testing;
 
-namespace Navarch.Proxy.Tests;
+namespace Navarch.Controllers.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class ServiceLbControllerTests
 {
     private static async Task NodeAsync(Kubernetes client, string name, string ip, bool ready)
@@ -22,18 +23,10 @@ public sealed class ServiceLbControllerTests
 
     private static async Task<List<string>> IngressAsync(Kubernetes client, string name)
     {
-        for (int i = 0; i < 100; i++)
-        {
-            V1Service service = await client.CoreV1.ReadNamespacedServiceAsync(name, "default");
-            if (service.Status?.LoadBalancer?.Ingress is { Count: > 0 } ingress)
-            {
-                return ingress.Select(x => x.Ip).ToList();
-            }
-
-            await Task.Delay(100);
-        }
-
-        return [];
+        V1Service service = await Eventually(
+            () => client.CoreV1.ReadNamespacedServiceAsync(name, "default"), s => s.Status?.LoadBalancer?.Ingress is { Count: > 0 }, $"{name} has an ingress",
+            interval: TimeSpan.FromMilliseconds(100));
+        return service.Status.LoadBalancer.Ingress.Select(x => x.Ip).ToList();
     }
 
     [Fact]
@@ -59,12 +52,10 @@ public sealed class ServiceLbControllerTests
         V1Node n2 = await client.CoreV1.ReadNodeAsync("n2");
         n2.Status.Conditions[0].Status = "True";
         await client.CoreV1.ReplaceNodeStatusAsync(n2, "n2");
-        for (int i = 0; i < 100 && (await IngressAsync(client, "lb")).Count < 3; i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.Equal(["192.0.2.11", "192.0.2.12", "192.0.2.13"], await IngressAsync(client, "lb"));
+        V1Service lb = await Eventually(
+            () => client.CoreV1.ReadNamespacedServiceAsync("lb", "default"), s => s.Status.LoadBalancer.Ingress.Count == 3, "n2 joins the ingress",
+            interval: TimeSpan.FromMilliseconds(100));
+        Assert.Equal(["192.0.2.11", "192.0.2.12", "192.0.2.13"], lb.Status.LoadBalancer.Ingress.Select(x => x.Ip));
         V1Service other = await client.CoreV1.ReadNamespacedServiceAsync("other", "default");
         Assert.Null(other.Status?.LoadBalancer?.Ingress);
 
