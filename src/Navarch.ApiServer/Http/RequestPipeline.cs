@@ -147,6 +147,8 @@ internal sealed partial class RequestPipeline(ResourceCatalog catalog, ResourceH
             return;
         }
 
+        using IDisposable requestScope = RequestScope.Begin(context, user);
+
         if (Reviews is not null && await Reviews.TryHandleAsync(context, path, user))
         {
             return;

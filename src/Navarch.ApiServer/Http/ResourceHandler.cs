@@ -232,7 +232,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         meta.Generation = null;
         definition.Strategy.PrepareForCreate(obj);
         definition.Strategy.Default(obj);
-        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, false);
+        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, null);
         await admission.MutateAsync(request, cancellationToken);
         Invalid(definition, obj, definition.Strategy.Validate(obj));
         await admission.ValidateAsync(request, cancellationToken);
@@ -301,14 +301,15 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             throw ApiErrors.Conflict(definition.GroupResource, name);
         }
 
-        IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, ObjectCodec.Decode(definition, current), obj, current.ModRevision, status, DryRun(context), context.RequestAborted);
+        IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, ObjectCodec.Decode(definition, current), obj, current.ModRevision, status ? "status" : null, DryRun(context), context.RequestAborted);
         await Responder.WriteObjectAsync(context, 200, definition, saved, time.GetUtcNow());
     }
 
     /// <summary>The update path shared by PUT and PATCH: strategy, validation, CAS write (or delete once finalizers are gone).</summary>
     private async Task<IKubernetesObject<V1ObjectMeta>> WriteUpdateAsync(
-        ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> old, IKubernetesObject<V1ObjectMeta> obj, long modRevision, bool status, bool dryRun, CancellationToken cancellationToken)
+        ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> old, IKubernetesObject<V1ObjectMeta> obj, long modRevision, string? subresource, bool dryRun, CancellationToken cancellationToken)
     {
+        bool status = subresource == "status";
         obj.ApiVersion = definition.ApiVersion;
         obj.Kind = definition.Kind;
         V1ObjectMeta meta = obj.Metadata;
@@ -331,7 +332,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
             errors = definition.Strategy.ValidateUpdate(obj, old);
         }
 
-        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Update, definition, meta.NamespaceProperty, meta.Name, obj, old, status);
+        var request = new Admission.AdmissionRequest(Admission.AdmissionOperation.Update, definition, meta.NamespaceProperty, meta.Name, obj, old, subresource);
         await admission.MutateAsync(request, cancellationToken);
         Invalid(definition, obj, errors);
         await admission.ValidateAsync(request, cancellationToken);
@@ -424,7 +425,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
 
             try
             {
-                IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, old, obj, current.ModRevision, sub == "status", DryRun(context), context.RequestAborted);
+                IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, old, obj, current.ModRevision, sub, DryRun(context), context.RequestAborted);
                 if (sub == "scale")
                 {
                     await Responder.WriteJsonAsync(context, 200, Scale.ToScale(definition, saved));
@@ -455,7 +456,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         }
 
         IKubernetesObject<V1ObjectMeta> obj = Scale.Apply(definition, ObjectCodec.Clone(definition, old), body as JsonObject ?? []);
-        IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, old, obj, current.ModRevision, false, DryRun(context), context.RequestAborted);
+        IKubernetesObject<V1ObjectMeta> saved = await WriteUpdateAsync(definition, old, obj, current.ModRevision, "scale", DryRun(context), context.RequestAborted);
         await Responder.WriteJsonAsync(context, 200, Scale.ToScale(definition, saved));
     }
 
@@ -507,7 +508,7 @@ internal sealed partial class ResourceHandler(IStore store, ResourceCatalog cata
         {
             KeyValue current = await store.GetAsync(key, 0, cancellationToken) ?? throw ApiErrors.NotFound(definition.GroupResource, name);
             IKubernetesObject<V1ObjectMeta> obj = ObjectCodec.Decode(definition, current);
-            await admission.ValidateAsync(new Admission.AdmissionRequest(Admission.AdmissionOperation.Delete, definition, ns, name, null, obj, false), cancellationToken);
+            await admission.ValidateAsync(new Admission.AdmissionRequest(Admission.AdmissionOperation.Delete, definition, ns, name, null, obj, null), cancellationToken);
             if (options.Preconditions?.Uid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
             {
                 throw ApiErrors.Conflict(definition.GroupResource, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {obj.Metadata.Uid}");
