@@ -29,6 +29,12 @@ public sealed class ApiServerOptions
     /// <summary>A Kubernetes static token file (CSV: token,user,uid,"group1,group2"), or null.</summary>
     public string? TokenAuthFile { get; init; }
 
+    /// <summary>
+    /// kube-apiserver's --admission-control-config-file: an AdmissionConfiguration with plugin settings (the PodSecurity
+    /// defaults and exemptions), or null.
+    /// </summary>
+    public string? AdmissionControlConfigFile { get; init; }
+
     /// <summary>The join token (k3s's <c>--token</c>: a full K10 token or its secret); null keeps or generates <c>server/token</c>.</summary>
     public string? Token { get; init; }
 

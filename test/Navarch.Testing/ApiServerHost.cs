@@ -15,10 +15,13 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private readonly string _authorizationMode;
 
-    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server, string authorizationMode)
+    private readonly string? _admissionConfigFile;
+
+    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server, string authorizationMode, string? admissionConfigFile)
     {
         _dir = dir;
         _authorizationMode = authorizationMode;
+        _admissionConfigFile = admissionConfigFile;
         Server = server;
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
     }
@@ -35,12 +38,13 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>
     /// Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).
     /// AlwaysAllow unless told otherwise: these tests are about the API's mechanics, not who may use it.
+    /// <paramref name="admissionControlConfigFile"/> is kube-apiserver's --admission-control-config-file.
     /// </summary>
-    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow")
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode);
-        return new ApiServerHost(dir, server, authorizationMode);
+        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile);
+        return new ApiServerHost(dir, server, authorizationMode, admissionControlConfigFile);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -64,12 +68,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         int port = Server.Port;
         await Server.DisposeAsync();
-        Server = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode);
+        Server = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile);
     }
 
-    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode)
+    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile)
     {
-        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode }, NullLoggerFactory.Instance);
+        var server = new ApiServer.ApiServer(
+            new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile },
+            NullLoggerFactory.Instance);
         await server.StartAsync();
         return server;
     }

@@ -23,4 +23,36 @@ internal sealed record AdmissionRequest(
     string Name,
     IKubernetesObject<V1ObjectMeta>? Object,
     IKubernetesObject<V1ObjectMeta>? OldObject,
-    string? Subresource);
+    string? Subresource)
+{
+    private readonly Dictionary<string, string> _auditAnnotations = new(StringComparer.Ordinal);
+
+    private readonly List<string> _warnings = [];
+
+    private readonly Http.RequestScope? _scope = Http.RequestScope.Current;
+
+    /// <summary>The authenticated user making the request; empty for the server's own writes (bootstrap).</summary>
+    public string UserName { get; init; } = Http.RequestScope.Current?.User.Name ?? "";
+
+    /// <summary>The warnings plugins returned to the client.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>The audit annotations plugins recorded on this request (Kubernetes' <c>Attributes.AddAnnotation</c>).</summary>
+    public IReadOnlyDictionary<string, string> AuditAnnotations => _auditAnnotations;
+
+    /// <summary>Records an audit annotation here and on the HTTP request, where the audit log will read it; the first value of a key stays.</summary>
+    public void AddAuditAnnotation(string key, string value)
+    {
+        if (_auditAnnotations.TryAdd(key, value))
+        {
+            _scope?.AddAuditAnnotation(key, value);
+        }
+    }
+
+    /// <summary>Returns a warning to the client with the response (<c>Warning: 299 - "..."</c>).</summary>
+    public void AddWarning(string text)
+    {
+        _warnings.Add(text);
+        _scope?.Warnings.Add(text);
+    }
+}

@@ -139,6 +139,8 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
+        using IDisposable requestScope = RequestScope.Begin(context, user);
+
         if (await reviews.TryHandleAsync(context, path, user))
         {
             return;

@@ -22,11 +22,7 @@ internal static class PodRuntimeConfig
             DnsConfig = PodDns.Sandbox(options, pod),
             Linux = new LinuxPodSandboxConfig
             {
-                SecurityContext = new LinuxSandboxSecurityContext
-                {
-                    NamespaceOptions = Namespaces(spec),
-                    Privileged = spec.Containers.Any(c => c.SecurityContext?.Privileged == true),
-                },
+                SecurityContext = SecurityContexts.Sandbox(pod),
             },
         };
         AddIdentity(config.Labels, pod);
@@ -78,7 +74,7 @@ internal static class PodRuntimeConfig
             Linux = new LinuxContainerConfig
             {
                 Resources = Resources(pod, container),
-                SecurityContext = Security(pod, container),
+                SecurityContext = SecurityContexts.Container(pod, container),
             },
         };
         config.Mounts.AddRange(mounts);
@@ -99,13 +95,6 @@ internal static class PodRuntimeConfig
         labels[CriLabels.PodUid] = pod.Metadata.Uid;
         labels[CriLabels.ManagedBy] = "true";
     }
-
-    private static NamespaceOption Namespaces(V1PodSpec spec) => new()
-    {
-        Network = spec.HostNetwork == true ? NamespaceMode.Node : NamespaceMode.Pod,
-        Pid = spec.HostPID == true ? NamespaceMode.Node : spec.ShareProcessNamespace == true ? NamespaceMode.Pod : NamespaceMode.Container,
-        Ipc = spec.HostIPC == true ? NamespaceMode.Node : NamespaceMode.Pod,
-    };
 
     private static LinuxContainerResources Resources(V1Pod pod, V1Container container)
     {
@@ -151,44 +140,6 @@ internal static class PodRuntimeConfig
     }
 
     private static long MilliCpu(ResourceQuantity q) => (long)Math.Ceiling(q.ToDecimal() * 1000);
-
-    private static LinuxContainerSecurityContext Security(V1Pod pod, V1Container container)
-    {
-        V1SecurityContext? sc = container.SecurityContext;
-        V1PodSecurityContext? psc = pod.Spec.SecurityContext;
-        var result = new LinuxContainerSecurityContext
-        {
-            NamespaceOptions = Namespaces(pod.Spec),
-            Privileged = sc?.Privileged == true,
-            ReadonlyRootfs = sc?.ReadOnlyRootFilesystem == true,
-            NoNewPrivs = sc?.AllowPrivilegeEscalation == false,
-        };
-        if ((sc?.RunAsUser ?? psc?.RunAsUser) is long uid)
-        {
-            result.RunAsUser = new Int64Value { Value = uid };
-        }
-
-        if ((sc?.RunAsGroup ?? psc?.RunAsGroup) is long gid)
-        {
-            result.RunAsGroup = new Int64Value { Value = gid };
-        }
-
-        // fsGroup and supplementalGroups are extra groups of every process in the pod.
-        if (psc?.FsGroup is long fsGroup)
-        {
-            result.SupplementalGroups.Add(fsGroup);
-        }
-
-        result.SupplementalGroups.AddRange((psc?.SupplementalGroups ?? []).OfType<long>().Where(g => !result.SupplementalGroups.Contains(g)));
-        if (sc?.Capabilities is { } caps)
-        {
-            result.Capabilities = new Capability();
-            result.Capabilities.AddCapabilities.AddRange(caps.Add ?? []);
-            result.Capabilities.DropCapabilities.AddRange(caps.Drop ?? []);
-        }
-
-        return result;
-    }
 
     /// <summary>Kubernetes' $(VAR) expansion: known variables are replaced, $$ escapes, unknown references stay.</summary>
     internal static string Expand(string input, IReadOnlyDictionary<string, string> env)

@@ -18,6 +18,7 @@ internal static partial class ServerCommand
         var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 600" };
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
+        var admissionConfig = new Option<string?>("--admission-control-config-file") { Description = "An AdmissionConfiguration file with admission plugin settings (PodSecurity defaults and exemptions)" };
         var authorizationMode = new Option<string>("--authorization-mode") { Description = "RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token) or AlwaysAllow (every authenticated user may do anything; no tokens are mounted)", DefaultValueFactory = _ => "RBAC" };
         authorizationMode.AcceptOnlyFromAmong("RBAC", "AlwaysAllow");
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
@@ -36,7 +37,7 @@ internal static partial class ServerCommand
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file: the scheduler's profiles" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
@@ -57,6 +58,7 @@ internal static partial class ServerCommand
                 WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 TokenAuthFile = parse.GetValue(tokenFile),
+                AdmissionControlConfigFile = parse.GetValue(admissionConfig),
                 AuthorizationMode = parse.GetValue(authorizationMode)!,
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 Token = parse.GetValue(token),
