@@ -53,17 +53,15 @@ public sealed class DaemonSetController : IController
         _logger = logger;
         _queue = new WorkQueue<string>(time);
         _expectations = new ControllerExpectations(time);
-        _daemonSets.AddHandler(new ResourceEventHandlerFuncs<V1DaemonSet>(
-            ds => _queue.Add(ObjectKeys.KeyOf(ds)),
-            (_, ds) => _queue.Add(ObjectKeys.KeyOf(ds)),
-            ds =>
-            {
-                _expectations.Delete(ObjectKeys.KeyOf(ds));
-                ForgetBackoff(ds.Metadata.Uid);
-                _queue.Add(ObjectKeys.KeyOf(ds));
-            }));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod =>
+        _daemonSets.AddHandler(new ResourceEventHandler<V1DaemonSet>(ds => _queue.Add(ObjectKeys.KeyOf(ds)), (ds, _) =>
+        {
+            _expectations.Delete(ObjectKeys.KeyOf(ds));
+            ForgetBackoff(ds.Metadata.Uid);
+            _queue.Add(ObjectKeys.KeyOf(ds));
+        }));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod =>
             {
                 if (OwnerKey(pod) is { } key)
                 {
@@ -71,21 +69,22 @@ public sealed class DaemonSetController : IController
                     _queue.Add(key);
                 }
             },
-            (old, pod) =>
+            UpdateFunc = (old, pod) =>
             {
                 EnqueueOwner(old);
                 EnqueueOwner(pod);
             },
-            pod =>
+            DeleteFunc = (pod, _) =>
             {
                 if (OwnerKey(pod) is { } key)
                 {
                     _expectations.DeletionObserved(key);
                     _queue.Add(key);
                 }
-            }));
-        _nodes.AddHandler(new ResourceEventHandlerFuncs<V1Node>(_ => EnqueueAll(), (_, _) => EnqueueAll(), _ => EnqueueAll()));
-        _revisions.AddHandler(new ResourceEventHandlerFuncs<V1ControllerRevision>(EnqueueOwner, (_, r) => EnqueueOwner(r), EnqueueOwner));
+            },
+        });
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>(_ => EnqueueAll()));
+        _revisions.AddHandler(new ResourceEventHandler<V1ControllerRevision>(EnqueueOwner));
     }
 
     /// <inheritdoc />

@@ -48,24 +48,25 @@ public sealed class EndpointSliceController : IController
         _queue = new WorkQueue<string>(time);
         _tracker = new EndpointSliceTracker(_slices.Store, time);
         _reconciler = new EndpointSliceReconciler(maxEndpointsPerSlice);
-        _services.AddHandler(new ResourceEventHandlerFuncs<V1Service>(
-            s => _queue.Add(ObjectKeys.KeyOf(s)),
-            (_, s) => _queue.Add(ObjectKeys.KeyOf(s)),
-            (s, _) => _queue.Add(ObjectKeys.KeyOf(s))));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod => EnqueueServicesOf(null, pod),
-            (old, pod) =>
+        _services.AddHandler(new ResourceEventHandler<V1Service>(s => _queue.Add(ObjectKeys.KeyOf(s))));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod => EnqueueServicesOf(null, pod),
+            UpdateFunc = (old, pod) =>
             {
                 if (old.Metadata.ResourceVersion != pod.Metadata.ResourceVersion)
                 {
                     EnqueueServicesOf(old, pod);
                 }
             },
-            (pod, _) => EnqueueServicesOf(null, pod)));
-        _slices.AddHandler(new ResourceEventHandlerFuncs<V1EndpointSlice>(
-            slice => SliceChanged(null, slice, deleted: false),
-            (old, slice) => SliceChanged(old, slice, deleted: false),
-            (slice, _) => SliceChanged(null, slice, deleted: true)));
+            DeleteFunc = (pod, _) => EnqueueServicesOf(null, pod),
+        });
+        _slices.AddHandler(new ResourceEventHandler<V1EndpointSlice>
+        {
+            AddFunc = slice => SliceChanged(null, slice, deleted: false),
+            UpdateFunc = (old, slice) => SliceChanged(old, slice, deleted: false),
+            DeleteFunc = (slice, _) => SliceChanged(null, slice, deleted: true),
+        });
     }
 
     /// <inheritdoc />

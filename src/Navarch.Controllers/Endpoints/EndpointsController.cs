@@ -41,23 +41,22 @@ public sealed class EndpointsController : IController
         _client = client;
         _logger = logger;
         _queue = new WorkQueue<string>(time);
-        _services.AddHandler(new ResourceEventHandlerFuncs<V1Service>(
-            s => _queue.Add(ObjectKeys.KeyOf(s)),
-            (_, s) => _queue.Add(ObjectKeys.KeyOf(s)),
-            (s, _) => _queue.Add(ObjectKeys.KeyOf(s))));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod => EnqueueServicesOf(null, pod),
-            (old, pod) =>
+        _services.AddHandler(new ResourceEventHandler<V1Service>(s => _queue.Add(ObjectKeys.KeyOf(s))));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod => EnqueueServicesOf(null, pod),
+            UpdateFunc = (old, pod) =>
             {
                 if (old.Metadata.ResourceVersion != pod.Metadata.ResourceVersion)
                 {
                     EnqueueServicesOf(old, pod);
                 }
             },
-            (pod, _) => EnqueueServicesOf(null, pod)));
+            DeleteFunc = (pod, _) => EnqueueServicesOf(null, pod),
+        });
 
         // Endpoints deleted behind the controller's back come back; other changes wait for the next sync.
-        _endpoints.AddHandler(new ResourceEventHandlerFuncs<V1Endpoints>(delete: (e, _) => _queue.Add(ObjectKeys.KeyOf(e))));
+        _endpoints.AddHandler(new ResourceEventHandler<V1Endpoints> { DeleteFunc = (e, _) => _queue.Add(ObjectKeys.KeyOf(e)) });
     }
 
     /// <inheritdoc />

@@ -61,7 +61,7 @@ public sealed class NodeLifecycleController : IController
         {
             _health.TryRemove(n.Metadata.Name, out NodeHealth? _);
         }));
-        _leases.AddHandler(new ResourceEventHandlerFuncs<V1Lease>(add: LeaseChanged, update: (_, l) => LeaseChanged(l)));
+        _leases.AddHandler(new ResourceEventHandler<V1Lease> { AddFunc = LeaseChanged, UpdateFunc = (_, l) => LeaseChanged(l) });
     }
 
     /// <inheritdoc />

@@ -46,16 +46,18 @@ public sealed class TaintEvictionController : IController
         _logger = logger;
         _queue = new WorkQueue<string>(time);
         _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, (p, _) => _queue.Add(ObjectKeys.KeyOf(p))));
-        _nodes.AddHandler(new ResourceEventHandlerFuncs<V1Node>(
-            add: NodeChanged,
-            update: (old, node) =>
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>
+        {
+            AddFunc = NodeChanged,
+            UpdateFunc = (old, node) =>
             {
                 if (!NoExecuteTaints(old).SequenceEqual(NoExecuteTaints(node), TaintComparer.Instance))
                 {
                     NodeChanged(node);
                 }
             },
-            delete: (node, _) => NodeChanged(node)));
+            DeleteFunc = (node, _) => NodeChanged(node),
+        });
     }
 
     /// <inheritdoc />

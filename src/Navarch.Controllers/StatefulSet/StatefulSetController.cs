@@ -47,13 +47,18 @@ public sealed class StatefulSetController : IController
         _time = time;
         _logger = logger;
         _queue = new WorkQueue<string>(time);
-        _sets.AddHandler(new ResourceEventHandlerFuncs<V1StatefulSet>(Enqueue, (_, s) => Enqueue(s), Enqueue));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(EnqueueOwner, (old, pod) =>
+        _sets.AddHandler(new ResourceEventHandler<V1StatefulSet>(Enqueue));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
         {
-            EnqueueOwner(old);
-            EnqueueOwner(pod);
-        }, EnqueueOwner));
-        _revisions.AddHandler(new ResourceEventHandlerFuncs<V1ControllerRevision>(EnqueueOwner, (_, r) => EnqueueOwner(r), EnqueueOwner));
+            AddFunc = EnqueueOwner,
+            UpdateFunc = (old, pod) =>
+            {
+                EnqueueOwner(old);
+                EnqueueOwner(pod);
+            },
+            DeleteFunc = (pod, _) => EnqueueOwner(pod),
+        });
+        _revisions.AddHandler(new ResourceEventHandler<V1ControllerRevision>(EnqueueOwner));
     }
 
     /// <inheritdoc />
