@@ -22,22 +22,12 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ControllerManagerOptions _options = options ?? new ControllerManagerOptions();
 
+    /// <summary>The Lease the controller manager holds in kube-system under leader election.</summary>
+    public const string LeaseName = "kube-controller-manager";
+
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
-    public Task RunAsync(bool leaderElect, string identity, CancellationToken cancellationToken) =>
-        leaderElect
-            ? LeaderElection.RunAsync(
-                client,
-                new LeaderElectionOptions
-                {
-                    LeaseName = "kube-controller-manager",
-                    Identity = identity,
-                    LeaseDuration = _options.LeaderElectLeaseDuration,
-                    RenewDeadline = _options.LeaderElectRenewDeadline,
-                    RetryPeriod = _options.LeaderElectRetryPeriod,
-                },
-                RunControllersAsync,
-                cancellationToken)
-            : RunControllersAsync(cancellationToken);
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        LeaderElection.RunAsync(client, _options.LeaderElection, RunControllersAsync, cancellationToken);
 
     private async Task RunControllersAsync(CancellationToken cancellationToken)
     {

@@ -86,10 +86,10 @@ internal static partial class ServerCommand
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
                     RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(clientConfig),
-                }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                }).RunAsync(stop.Token);
             Task scheduler = client is null
                 ? Task.CompletedTask
-                : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
+                : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(stop.Token);
             string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
             Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
