@@ -2,12 +2,14 @@ using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.ApiServer;
+using Navarch.Storage;
+using Navarch.Storage.Sqlite;
 
 namespace Navarch.Testing;
 
 /// <summary>
-/// A real Navarch API server on loopback over a temp SQLite store, with the official client for it; the data dir is
-/// removed on dispose. Tests of anything that talks to the API server start one of these — never a mock.
+/// A real Navarch API server on loopback over a temp SQLite store (opened here, as the server's composition root
+/// opens it), with the official client for it; the data dir is removed on dispose. Tests of anything that talks to the API server start one of these — never a mock.
 /// </summary>
 public sealed class ApiServerHost : IAsyncDisposable
 {
@@ -15,12 +17,14 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private readonly string _authorizationMode;
 
-    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server, string authorizationMode)
+    private IStore _store;
+
+    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode)
     {
         _dir = dir;
         _authorizationMode = authorizationMode;
-        Server = server;
-        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
+        (Server, _store) = started;
+        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.AdminKubeconfigPath));
     }
 
     /// <summary>The server.</summary>
@@ -39,8 +43,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow")
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode);
-        return new ApiServerHost(dir, server, authorizationMode);
+        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode), authorizationMode);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -64,14 +67,16 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         int port = Server.Port;
         await Server.DisposeAsync();
-        Server = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode);
+        await _store.DisposeAsync();
+        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode);
     }
 
-    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode)
+    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode)
     {
-        var server = new ApiServer.ApiServer(new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode }, NullLoggerFactory.Instance);
+        IStore store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dataDir, "server", "db", "state.db"), LoggerFactory = NullLoggerFactory.Instance });
+        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode }, NullLoggerFactory.Instance);
         await server.StartAsync();
-        return server;
+        return (server, store);
     }
 
     /// <inheritdoc />
@@ -79,6 +84,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
+        await _store.DisposeAsync();
         _dir.Delete(recursive: true);
     }
 }

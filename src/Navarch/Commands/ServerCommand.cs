@@ -55,14 +55,14 @@ internal static partial class ServerCommand
                 BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
                 WriteKubeconfig = parse.GetValue(writeKubeconfig),
                 WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
-                DatastoreEndpoint = parse.GetValue(datastore)!,
                 TokenAuthFile = parse.GetValue(tokenFile),
                 AuthorizationMode = parse.GetValue(authorizationMode)!,
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 Token = parse.GetValue(token),
             };
             using var stop = new Shutdown(cancellationToken);
-            await using var server = new ApiServer.ApiServer(options, logging);
+            await using Server.Datastore datastoreStore = await Server.Datastore.OpenAsync(options.DataDir, parse.GetValue(datastore)!, TimeProvider.System, logging, stop.Token);
+            await using var server = new ApiServer.ApiServer(datastoreStore.Store, options, logging);
             try
             {
                 await server.StartAsync(stop.Token);
