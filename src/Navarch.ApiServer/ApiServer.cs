@@ -131,6 +131,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         }
 
         LogListening(_logger, Port, _store.Backend);
+        if (_options.AdvertiseAddress is { } advertise)
+        {
+            // As kube-apiserver's post-start endpoint reconciler, through the loopback client (the category keeps navarch server's log lines as they were).
+            using var loopback = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(AdminKubeconfigPath));
+            await new Reconcilers.EndpointReconciler(loopback, _loggerFactory.CreateLogger("Navarch.KubernetesService")).ReconcileAsync(advertise, Port, _options.AdvertiseNodeName, cancellationToken);
+        }
     }
 
     /// <summary>Stops serving; the store stays open for its owner to close.</summary>

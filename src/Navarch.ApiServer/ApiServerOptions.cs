@@ -14,6 +14,15 @@ public sealed class ApiServerOptions
     /// <summary>The address to listen on.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Any;
 
+    /// <summary>
+    /// kube-apiserver's <c>--advertise-address</c>: where pods reach this server, published as the endpoint of the
+    /// <c>default/kubernetes</c> Service once serving; null publishes nothing.
+    /// </summary>
+    public IPAddress? AdvertiseAddress { get; init; }
+
+    /// <summary>The Node the published <c>default/kubernetes</c> endpoint is on (a server that is also a node), or null.</summary>
+    public string? AdvertiseNodeName { get; init; }
+
     /// <summary>The Service CIDR; its first address is the <c>kubernetes</c> Service's.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 

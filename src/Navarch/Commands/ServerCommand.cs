@@ -48,11 +48,18 @@ internal static partial class ServerCommand
             }
 
             using ILoggerFactory logging = Logging.Create();
+            IPAddress bindAddress = IPAddress.Parse(parse.GetValue(bind)!);
+            string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             var options = new ApiServerOptions
             {
                 DataDir = parse.GetValue(dataDir)!,
                 Port = parse.GetValue(port),
-                BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
+                BindAddress = bindAddress,
+                // default/kubernetes points at this server, so pods reach it at 10.43.0.1:443 (not published by the API server alone, as before).
+                AdvertiseAddress = !withControllers ? null
+                    : bindAddress.Equals(IPAddress.Any) || bindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Parse(KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)) ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
+                    : bindAddress,
+                AdvertiseNodeName = withControllers && !parse.GetValue(disableAgent) ? thisNode : null,
                 WriteKubeconfig = parse.GetValue(writeKubeconfig),
                 WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
                 TokenAuthFile = parse.GetValue(tokenFile),
@@ -90,7 +97,6 @@ internal static partial class ServerCommand
             Task scheduler = client is null
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(stop.Token);
-            string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
             Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
                 ? null
@@ -124,12 +130,6 @@ internal static partial class ServerCommand
                 // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
                 dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
                     client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
-
-                // As kube-apiserver's endpoint reconciler: default/kubernetes points at this server, so pods reach it at 10.43.0.1:443.
-                if (client is not null)
-                {
-                    await PublishKubernetesEndpointsAsync(client, options, KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)), agent is null ? null : thisNode, logging.CreateLogger("Navarch.KubernetesService"), stop.Token);
-                }
 
                 await stop.WaitAsync();
             }
@@ -170,33 +170,6 @@ internal static partial class ServerCommand
         return command;
     }
 
-    private static async Task PublishKubernetesEndpointsAsync(k8s.Kubernetes client, ApiServerOptions options, string? nodeIp, string? nodeName, ILogger logger, CancellationToken cancellationToken)
-    {
-        IPAddress advertise = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
-            ? IPAddress.Parse(nodeIp ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
-            : options.BindAddress;
-        if (IPAddress.IsLoopback(advertise))
-        {
-            // A pod cannot reach the server's loopback, and Endpoints may not hold one.
-            LogKubernetesEndpointsFailed(logger, $"the API server listens on {advertise} only");
-            return;
-        }
-
-        try
-        {
-            await new Navarch.Dns.Publishing.SelectorlessServicePublisher(client, logger).PublishAsync(
-                "default", "kubernetes", clusterIp: null, new Dictionary<string, string>(), [new Navarch.Dns.Publishing.ServicePortMapping("https", "TCP", 443, options.Port)],
-                [advertise], nodeName, cancellationToken);
-        }
-        catch (k8s.Autorest.HttpOperationException e)
-        {
-            LogKubernetesEndpointsFailed(logger, e.Response.Content);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "The Service proxy stopped with an error: {Reason}")]
     private static partial void LogProxyFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the endpoints of default/kubernetes: {Reason}")]
-    private static partial void LogKubernetesEndpointsFailed(ILogger logger, string reason);
 }
