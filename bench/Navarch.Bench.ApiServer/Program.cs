@@ -21,7 +21,8 @@ internal static class Program
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-bench-api-");
         try
         {
-            await using var server = new Navarch.ApiServer.ApiServer(new ApiServerOptions { DataDir = dir.FullName, Port = 0, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
+            await using Navarch.Storage.IStore store = await Navarch.Storage.Sqlite.SqliteStore.OpenAsync(new Navarch.Storage.Sqlite.SqliteStoreOptions { Path = Path.Combine(dir.FullName, "server", "db", "state.db"), LoggerFactory = NullLoggerFactory.Instance });
+            await using var server = new Navarch.ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dir.FullName, Port = 0, BindAddress = IPAddress.Loopback }, NullLoggerFactory.Instance);
             await server.StartAsync();
             using HttpClient http = Client(server);
             TimeSpan window = TimeSpan.FromSeconds(seconds);

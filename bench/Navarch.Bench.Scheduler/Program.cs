@@ -165,7 +165,7 @@ static async Task<Result> EndToEndAsync(int nodes, int initPods, int measuredPod
     }));
     Task observing = observer.RunAsync(stop.Token);
     await observer.WaitForSyncAsync();
-    Task scheduler = new KubeScheduler(client, NullLoggerFactory.Instance).RunAsync(leaderElect: false, "bench", stop.Token);
+    Task scheduler = new KubeScheduler(client, NullLoggerFactory.Instance).RunAsync(stop.Token);
 
     async Task CreateAndWaitAsync(string prefix, int count)
     {

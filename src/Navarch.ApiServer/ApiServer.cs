@@ -17,8 +17,6 @@ using Navarch.ApiServer.Http;
 using Navarch.ApiServer.Pki;
 using Navarch.ApiServer.Registry;
 using Navarch.Storage;
-using Navarch.Storage.Etcd;
-using Navarch.Storage.Sqlite;
 
 namespace Navarch.ApiServer;
 
@@ -34,17 +32,17 @@ public sealed partial class ApiServer : IAsyncDisposable
     private readonly ApiServerOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly IStore _store;
     private WebApplication? _app;
-    private IStore? _store;
-    private PeriodicCompactor? _compactor;
     private RequestPipeline? _pipeline;
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
 
-    /// <summary>Creates a server; nothing runs until <see cref="StartAsync"/>.</summary>
-    public ApiServer(ApiServerOptions options, ILoggerFactory loggerFactory)
+    /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
+    public ApiServer(IStore store, ApiServerOptions options, ILoggerFactory loggerFactory)
     {
+        _store = store;
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ApiServer>();
@@ -63,18 +61,12 @@ public sealed partial class ApiServer : IAsyncDisposable
     public string AdminKubeconfigPath => Path.Combine(_options.DataDir, "server", "cred", "admin.kubeconfig");
 
     /// <summary>The store the server stands on.</summary>
-    public IStore Store => _store ?? throw new InvalidOperationException("not started");
+    public IStore Store => _store;
 
-    /// <summary>Opens the store, bootstraps the cluster objects and starts serving.</summary>
+    /// <summary>Bootstraps the cluster objects and starts serving.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
-        _store = string.IsNullOrEmpty(_options.DatastoreEndpoint)
-            ? await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(serverDir, "db", "state.db"), LoggerFactory = _loggerFactory, Time = _options.Time }, cancellationToken)
-            : await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = _options.DatastoreEndpoint, LoggerFactory = _loggerFactory }, cancellationToken);
-        _compactor = new PeriodicCompactor(_store, _options.CompactionWindow, _options.Time, _loggerFactory.CreateLogger<PeriodicCompactor>());
-        _compactor.Start();
-
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
@@ -146,9 +138,15 @@ public sealed partial class ApiServer : IAsyncDisposable
         }
 
         LogListening(_logger, Port, _store.Backend);
+        if (_options.AdvertiseAddress is { } advertise)
+        {
+            // As kube-apiserver's post-start endpoint reconciler, through the loopback client (the category keeps navarch server's log lines as they were).
+            using var loopback = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(AdminKubeconfigPath));
+            await new Reconcilers.EndpointReconciler(loopback, _loggerFactory.CreateLogger("Navarch.KubernetesService")).ReconcileAsync(advertise, Port, _options.AdvertiseNodeName, cancellationToken);
+        }
     }
 
-    /// <summary>Stops serving and closes the store.</summary>
+    /// <summary>Stops serving; the store stays open for its owner to close.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (_app is not null)
@@ -168,18 +166,6 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _caches.DisposeAsync();
             _caches = null;
-        }
-
-        if (_compactor is not null)
-        {
-            await _compactor.DisposeAsync();
-            _compactor = null;
-        }
-
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-            _store = null;
         }
     }
 

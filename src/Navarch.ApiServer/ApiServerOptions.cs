@@ -5,7 +5,7 @@ namespace Navarch.ApiServer;
 /// <summary>How to run the API server.</summary>
 public sealed class ApiServerOptions
 {
-    /// <summary>The data directory (k3s's <c>--data-dir</c>); certificates and the embedded store live under <c>server/</c>.</summary>
+    /// <summary>The data directory (k3s's <c>--data-dir</c>); certificates and credentials live under <c>server/</c>.</summary>
     public required string DataDir { get; init; }
 
     /// <summary>The HTTPS port; 0 picks a free one (tests).</summary>
@@ -14,8 +14,14 @@ public sealed class ApiServerOptions
     /// <summary>The address to listen on.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Any;
 
-    /// <summary>Empty for the embedded SQLite store, or etcd client URLs (<c>http://host:2379,...</c>).</summary>
-    public string DatastoreEndpoint { get; init; } = "";
+    /// <summary>
+    /// kube-apiserver's <c>--advertise-address</c>: where pods reach this server, published as the endpoint of the
+    /// <c>default/kubernetes</c> Service once serving; null publishes nothing.
+    /// </summary>
+    public IPAddress? AdvertiseAddress { get; init; }
+
+    /// <summary>The Node the published <c>default/kubernetes</c> endpoint is on (a server that is also a node), or null.</summary>
+    public string? AdvertiseNodeName { get; init; }
 
     /// <summary>The Service CIDR; its first address is the <c>kubernetes</c> Service's.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
@@ -43,9 +49,6 @@ public sealed class ApiServerOptions
 
     /// <summary>The file mode of the written kubeconfig, e.g. "600".</summary>
     public string? WriteKubeconfigMode { get; init; }
-
-    /// <summary>History kept for watches and reads at old revisions.</summary>
-    public TimeSpan CompactionWindow { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Requests served at once before new ones get 429.</summary>
     public int MaxInFlight { get; init; } = 400;

@@ -30,12 +30,9 @@ public sealed record ControllerManagerOptions
     /// </summary>
     public string? RootCaBundle { get; init; }
 
-    /// <summary>--leader-elect-lease-duration: how long the kube-controller-manager Lease is valid without renewal.</summary>
-    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>--leader-elect-renew-deadline: how long the leader keeps trying to renew before it stops leading.</summary>
-    public TimeSpan LeaderElectRenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>--leader-elect-retry-period: how often candidates try to acquire or renew the Lease.</summary>
-    public TimeSpan LeaderElectRetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// --leader-elect and its timings: run the controllers only while holding the Lease (named
+    /// <see cref="ControllerManager.LeaseName"/>); null runs them at once, holding no Lease.
+    /// </summary>
+    public Client.Leadership.LeaderElectionOptions? LeaderElection { get; init; }
 }

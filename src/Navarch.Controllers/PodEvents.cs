@@ -10,14 +10,14 @@ namespace Navarch.Controllers;
 /// </summary>
 internal static class PodEvents
 {
-    public static void Created(EventRecorder? events, IKubernetesObject<V1ObjectMeta> owner, V1Pod pod) =>
-        events?.Event(owner, "Normal", "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}");
+    public static void Created(EventRecorder events, IKubernetesObject<V1ObjectMeta> owner, V1Pod pod) =>
+        events.Event(owner, "Normal", "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}");
 
-    public static void CreateFailed(EventRecorder? events, IKubernetesObject<V1ObjectMeta> owner, string error) =>
-        events?.Event(owner, "Warning", "FailedCreate", $"Error creating: {error}");
+    public static void CreateFailed(EventRecorder events, IKubernetesObject<V1ObjectMeta> owner, string error) =>
+        events.Event(owner, "Warning", "FailedCreate", $"Error creating: {error}");
 
-    public static void Deleted(EventRecorder? events, IKubernetesObject<V1ObjectMeta> owner, V1Pod pod) =>
-        events?.Event(owner, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
+    public static void Deleted(EventRecorder events, IKubernetesObject<V1ObjectMeta> owner, V1Pod pod) =>
+        events.Event(owner, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
 
     /// <summary>The message of a failed API call: the Status message when the body is one, else the body.</summary>
     public static string ErrorOf(k8s.Autorest.HttpOperationException e)

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client.Publishing;
 using Navarch.Dns.Publishing;
 
 namespace Navarch.Dns;

@@ -19,7 +19,4 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failed to answer {Question}")]
     public static partial void QueryFailed(ILogger logger, Exception exception, IEnumerable<ARSoft.Tools.Net.Dns.DnsQuestion> question);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Published {Namespace}/{Service} with endpoints {Addresses}")]
-    public static partial void Published(ILogger logger, string @namespace, string service, IEnumerable<System.Net.IPAddress> addresses);
 }

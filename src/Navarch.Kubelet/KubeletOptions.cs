@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Navarch.Kubelet;
 
 /// <summary>How a kubelet runs.</summary>
-public sealed class KubeletOptions
+public sealed record KubeletOptions
 {
     /// <summary>The Node name (defaults to the hostname, lower-cased).</summary>
     public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();

@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Navarch.Client.Informers;
 using Navarch.Scheduler.Cache;
@@ -6,14 +7,21 @@ using Navarch.Scheduler.Queue;
 namespace Navarch.Scheduler;
 
 /// <summary>
-/// Routes informer events: pending pods this scheduler serves go to the queue; assigned pods go to the cache; an
-/// assigned pod deleted or finished frees room, so it moves parked pods back for another try (nodes: <see cref="NodeEventHandler"/>).
+/// Routes informer events (kube-scheduler's eventhandlers.go): pending pods this scheduler serves go to the queue;
+/// assigned pods go to the cache; an assigned pod deleted or finished frees room, so it moves parked pods back for
+/// another try. Nodes go to the cache; a node added, or changed in what scheduling reads (allocatable, labels, taints,
+/// unschedulable, images), moves parked pods back; status heartbeats do not.
 /// </summary>
 internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, Nominator nominator, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
 {
     public IResourceEventHandler<V1Pod> Pods => new ResourceEventHandler<V1Pod>(OnPod, OnPodDeleted);
 
-    public IResourceEventHandler<V1Node> Nodes => new NodeEventHandler(queue, cache);
+    public IResourceEventHandler<V1Node> Nodes => new ResourceEventHandler<V1Node>
+    {
+        AddFunc = OnNodeAdded,
+        UpdateFunc = OnNodeUpdated,
+        DeleteFunc = (node, _) => cache.RemoveNode(node.Metadata.Name),
+    };
 
     private void OnPod(V1Pod pod)
     {
@@ -61,4 +69,25 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
             queue.MoveAllToActiveOrBackoff();
         }
     }
+
+    private void OnNodeAdded(V1Node node)
+    {
+        cache.AddOrUpdateNode(node);
+        queue.MoveAllToActiveOrBackoff();
+    }
+
+    private void OnNodeUpdated(V1Node oldNode, V1Node newNode)
+    {
+        cache.AddOrUpdateNode(newNode);
+        if (Differs(oldNode.Status?.Allocatable, newNode.Status?.Allocatable) || Differs(oldNode.Metadata.Labels, newNode.Metadata.Labels)
+            || Differs(oldNode.Spec?.Taints, newNode.Spec?.Taints) || oldNode.Spec?.Unschedulable != newNode.Spec?.Unschedulable
+            || Differs(oldNode.Status?.Images, newNode.Status?.Images))
+        {
+            queue.MoveAllToActiveOrBackoff();
+        }
+    }
+
+    private static bool Differs(object? a, object? b) => Json(a) != Json(b);
+
+    private static string Json(object? o) => o is null ? "" : KubernetesJson.Serialize(o);
 }

@@ -22,22 +22,12 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
     private readonly SchedulerOptions _options = options ?? new SchedulerOptions();
     private readonly ILogger _logger = loggerFactory.CreateLogger<KubeScheduler>();
 
+    /// <summary>The Lease the scheduler holds in kube-system under leader election.</summary>
+    public const string LeaseName = "kube-scheduler";
+
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
-    public Task RunAsync(bool leaderElect, string identity, CancellationToken cancellationToken) =>
-        leaderElect
-            ? LeaderElection.RunAsync(
-                client,
-                new LeaderElectionOptions
-                {
-                    LeaseName = _options.LeaseName,
-                    Identity = identity,
-                    LeaseDuration = _options.LeaseDuration,
-                    RenewDeadline = _options.RenewDeadline,
-                    RetryPeriod = _options.RetryPeriod,
-                },
-                RunSchedulerAsync,
-                cancellationToken)
-            : RunSchedulerAsync(cancellationToken);
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        LeaderElection.RunAsync(client, _options.LeaderElection, RunSchedulerAsync, cancellationToken);
 
     private async Task RunSchedulerAsync(CancellationToken cancellationToken)
     {

@@ -2,23 +2,17 @@ using Navarch.Scheduler.Config;
 
 namespace Navarch.Scheduler;
 
-/// <summary>The scheduler's settings: its profiles, and leader election timings (Kubernetes' defaults).</summary>
+/// <summary>The scheduler's settings: its profiles, and leader election.</summary>
 public sealed record SchedulerOptions
 {
     /// <summary>The KubeSchedulerConfiguration (profiles by schedulerName).</summary>
     public SchedulerConfiguration Configuration { get; init; } = SchedulerConfiguration.Default();
 
-    /// <summary>The Lease leader election holds in kube-system.</summary>
-    public string LeaseName { get; init; } = "kube-scheduler";
-
-    /// <summary>How long a lease is valid without renewal.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long the leader keeps trying to renew.</summary>
-    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How often candidates try.</summary>
-    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// --leader-elect and its timings: schedule only while holding the Lease (named <see cref="KubeScheduler.LeaseName"/>);
+    /// null schedules at once, holding no Lease.
+    /// </summary>
+    public Client.Leadership.LeaderElectionOptions? LeaderElection { get; init; }
 
     /// <summary>How long an assumed pod counts after its binding returned, if the informer never shows it.</summary>
     public TimeSpan AssumedPodTtl { get; init; } = TimeSpan.FromSeconds(30);

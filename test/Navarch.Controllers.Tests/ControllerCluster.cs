@@ -31,7 +31,7 @@ public abstract class ControllerCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await ApiServerHost.StartAsync();
-        _manager = new ControllerManager(_host.Client, NullLoggerFactory.Instance, _time, Options).RunAsync(leaderElect: false, "test", _stop.Token);
+        _manager = new ControllerManager(_host.Client, NullLoggerFactory.Instance, _time, Options).RunAsync(_stop.Token);
     }
 
     public async Task DisposeAsync()

@@ -15,11 +15,16 @@ public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
-    private static readonly ControllerManagerOptions Options = new()
+    private static ControllerManagerOptions Options(string identity) => new()
     {
-        LeaderElectLeaseDuration = LeaseDuration,
-        LeaderElectRenewDeadline = TimeSpan.FromSeconds(2),
-        LeaderElectRetryPeriod = TimeSpan.FromMilliseconds(300),
+        LeaderElection = new()
+        {
+            LeaseName = ControllerManager.LeaseName,
+            Identity = identity,
+            LeaseDuration = LeaseDuration,
+            RenewDeadline = TimeSpan.FromSeconds(2),
+            RetryPeriod = TimeSpan.FromMilliseconds(300),
+        },
     };
 
     private readonly Dictionary<string, CancellationTokenSource> _stops = new(StringComparer.Ordinal) { ["cm-a"] = new(), ["cm-b"] = new() };
@@ -36,7 +41,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         {
             var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_host.Server.AdminKubeconfigPath));
             _clients.Add(client);
-            _managers[identity] = new ControllerManager(client, NullLoggerFactory.Instance, options: Options).RunAsync(leaderElect: true, identity, stop.Token);
+            _managers[identity] = new ControllerManager(client, NullLoggerFactory.Instance, options: Options(identity)).RunAsync(stop.Token);
         }
     }
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.Client.Informers;
+using Navarch.Controllers;
 using Navarch.Controllers.ServiceLb;
 using Navarch.Testing;
 
@@ -39,7 +40,8 @@ public sealed class ServiceLbControllerTests
         await NodeAsync(client, "n3", "192.0.2.13", ready: true);
 
         var informers = new SharedInformerFactory(client);
-        using var controller = new ServiceLbController(informers, client, TimeProvider.System, NullLogger<ServiceLbController>.Instance);
+        await using var context = new ControllerContext(client, informers, TimeProvider.System, NullLoggerFactory.Instance, new ControllerManagerOptions());
+        using var controller = new ServiceLbController(context);
         using var stop = new CancellationTokenSource();
         informers.Start(stop.Token);
         Task running = controller.RunAsync(1, stop.Token);

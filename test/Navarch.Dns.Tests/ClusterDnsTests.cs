@@ -249,7 +249,7 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
     [Fact]
     public async Task Kube_dns_is_published_with_its_cluster_ip_and_republished_in_place()
     {
-        var publisher = new Navarch.Dns.Publishing.SelectorlessServicePublisher(Client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var publisher = new Navarch.Client.Publishing.SelectorlessServicePublisher(Client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         await Navarch.Dns.Publishing.KubeDnsService.PublishAsync(publisher, "10.43.0.10", IPAddress.Parse("192.0.2.7"), 53, "node-1", CancellationToken.None);
         V1Service first = await Client.CoreV1.ReadNamespacedServiceAsync("kube-dns", "kube-system");
 
@@ -269,7 +269,7 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
         Assert.Equal("192.0.2.8", Assert.Single(Assert.Single(endpoints.Subsets).Addresses).Ip);
         Assert.Equal(["dns/UDP/5353", "dns-tcp/TCP/5353"], endpoints.Subsets[0].Ports.Select(p => $"{p.Name}/{p.Protocol}/{p.Port}"));
         Assert.Equal(["192.0.2.8"], Assert.Single(slice.Endpoints).Addresses);
-        Assert.Equal(Navarch.Dns.Publishing.SelectorlessServicePublisher.ManagedBy, slice.Metadata.Labels["endpointslice.kubernetes.io/managed-by"]);
+        Assert.Equal(Navarch.Client.Publishing.SelectorlessServicePublisher.ManagedBy, slice.Metadata.Labels["endpointslice.kubernetes.io/managed-by"]);
         Assert.Equal(service.Metadata.Uid, Assert.Single(slice.Metadata.OwnerReferences).Uid);
         Assert.Equal(IPAddress.Parse("10.43.0.10"), Assert.IsType<ARecord>(Assert.Single(ns.AnswerRecords)).Address);
     }

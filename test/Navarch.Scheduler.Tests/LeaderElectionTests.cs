@@ -12,12 +12,15 @@ public sealed class LeaderElectionTests : SchedulerCluster
     [Fact]
     public async Task OnlyTheLeaderSchedulesAndAStandbyTakesOver()
     {
-        var options = new SchedulerOptions { LeaseDuration = TimeSpan.FromSeconds(2), RenewDeadline = TimeSpan.FromSeconds(1), RetryPeriod = TimeSpan.FromMilliseconds(200) };
+        SchedulerOptions Options(string identity) => new()
+        {
+            LeaderElection = new() { LeaseName = KubeScheduler.LeaseName, Identity = identity, LeaseDuration = TimeSpan.FromSeconds(2), RenewDeadline = TimeSpan.FromSeconds(1), RetryPeriod = TimeSpan.FromMilliseconds(200) },
+        };
         using var stopA = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         using var stopB = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         var stops = new Dictionary<string, CancellationTokenSource> { ["a"] = stopA, ["b"] = stopB };
-        Task a = new KubeScheduler(Client, Logging, options: options).RunAsync(leaderElect: true, "a", stopA.Token);
-        Task b = new KubeScheduler(Client, Logging, options: options).RunAsync(leaderElect: true, "b", stopB.Token);
+        Task a = new KubeScheduler(Client, Logging, options: Options("a")).RunAsync(stopA.Token);
+        Task b = new KubeScheduler(Client, Logging, options: Options("b")).RunAsync(stopB.Token);
 
         await CreateNodeAsync(Node("n1"));
         await CreatePodAsync(Pod("first"));

@@ -33,7 +33,7 @@ public abstract class SchedulerCluster : IAsyncLifetime
         _host = await ApiServerHost.StartAsync();
         if (StartScheduler)
         {
-            _scheduler = new KubeScheduler(_host.Client, Logging, options: Options).RunAsync(leaderElect: false, "test", _stop.Token);
+            _scheduler = new KubeScheduler(_host.Client, Logging, options: Options).RunAsync(_stop.Token);
         }
     }
 

@@ -2,12 +2,14 @@ using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.ApiServer;
+using Navarch.Storage;
+using Navarch.Storage.Sqlite;
 
 namespace Navarch.Testing;
 
 /// <summary>
-/// A real Navarch API server on loopback over a temp SQLite store, with the official client for it; the data dir is
-/// removed on dispose. Tests of anything that talks to the API server start one of these — never a mock.
+/// A real Navarch API server on loopback over a temp SQLite store (opened here, as the server's composition root
+/// opens it), with the official client for it; the data dir is removed on dispose. Tests of anything that talks to the API server start one of these — never a mock.
 /// </summary>
 public sealed class ApiServerHost : IAsyncDisposable
 {
@@ -17,13 +19,15 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private readonly string? _admissionConfigFile;
 
-    private ApiServerHost(DirectoryInfo dir, ApiServer.ApiServer server, string authorizationMode, string? admissionConfigFile)
+    private IStore _store;
+
+    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode, string? admissionConfigFile)
     {
         _dir = dir;
         _authorizationMode = authorizationMode;
         _admissionConfigFile = admissionConfigFile;
-        Server = server;
-        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
+        (Server, _store) = started;
+        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.AdminKubeconfigPath));
     }
 
     /// <summary>The server.</summary>
@@ -43,8 +47,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        ApiServer.ApiServer server = await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile);
-        return new ApiServerHost(dir, server, authorizationMode, admissionControlConfigFile);
+        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile), authorizationMode, admissionControlConfigFile);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -68,16 +71,16 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         int port = Server.Port;
         await Server.DisposeAsync();
-        Server = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile);
+        await _store.DisposeAsync();
+        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile);
     }
 
-    private static async Task<ApiServer.ApiServer> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile)
+    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile)
     {
-        var server = new ApiServer.ApiServer(
-            new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile },
-            NullLoggerFactory.Instance);
+        IStore store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dataDir, "server", "db", "state.db"), LoggerFactory = NullLoggerFactory.Instance });
+        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile }, NullLoggerFactory.Instance);
         await server.StartAsync();
-        return server;
+        return (server, store);
     }
 
     /// <inheritdoc />
@@ -85,6 +88,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
+        await _store.DisposeAsync();
         _dir.Delete(recursive: true);
     }
 }

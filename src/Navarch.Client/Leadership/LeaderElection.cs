@@ -6,20 +6,27 @@ namespace Navarch.Client.Leadership;
 
 /// <summary>
 /// Runs work only while this process holds a Lease, on the official client's <c>LeaderElector</c> with a
-/// <c>LeaseLock</c>. Like Kubernetes components, a leader that loses its lease stops its work and returns, so the
-/// process can exit and start over rather than act on a stale view. (The client's elector uses the system clock,
+/// <c>LeaseLock</c>: the one wrapper the controller manager and the scheduler both run under (their
+/// <c>--leader-elect</c>). Like Kubernetes components, a leader that loses its lease stops its work and returns, so
+/// the process can exit and start over rather than act on a stale view. (The client's elector uses the system clock,
 /// not a <see cref="TimeProvider"/>; tests use short real durations.)
 /// </summary>
 public static class LeaderElection
 {
     /// <summary>
     /// Campaigns until leading, runs <paramref name="lead"/> with a token cancelled when leadership is lost (or
-    /// <paramref name="cancellationToken"/> is), waits for it to finish, and returns.
+    /// <paramref name="cancellationToken"/> is), waits for it to finish, and returns. With <paramref name="options"/>
+    /// null (<c>--leader-elect=false</c>) it runs <paramref name="lead"/> at once, holding no Lease.
     /// </summary>
-    public static async Task RunAsync(IKubernetes client, LeaderElectionOptions options, Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
+    public static async Task RunAsync(IKubernetes client, LeaderElectionOptions? options, Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lead);
+        if (options is null)
+        {
+            await lead(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var lease = new LeaseLock(client, options.LeaseNamespace, options.LeaseName, options.Identity);
         using var elector = new LeaderElector(new LeaderElectionConfig(lease)
         {

@@ -9,8 +9,8 @@ public sealed record LeaderElectionOptions
     /// <summary>The Lease's namespace.</summary>
     public string LeaseNamespace { get; init; } = "kube-system";
 
-    /// <summary>This candidate's identity (host name plus a unique suffix, as Kubernetes components use).</summary>
-    public required string Identity { get; init; }
+    /// <summary>This candidate's identity; by default the host name plus a unique suffix, as Kubernetes components use.</summary>
+    public string Identity { get; init; } = $"{Environment.MachineName}_{Guid.NewGuid():N}";
 
     /// <summary>How long a lease is valid without renewal (--leader-elect-lease-duration, 15 s).</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);

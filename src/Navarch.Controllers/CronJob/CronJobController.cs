@@ -4,11 +4,9 @@ using Cronos;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Api.Strategies.Batch;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 using Navarch.Controllers.Job;
 
 namespace Navarch.Controllers.CronJob;
@@ -21,7 +19,7 @@ namespace Navarch.Controllers.CronJob;
 /// keeps <c>status.active</c>, <c>lastScheduleTime</c> and <c>lastSuccessfulTime</c>, deletes finished Jobs beyond the
 /// history limits, and puts the key back in the queue for the next schedule time.
 /// </summary>
-public sealed class CronJobController : IController
+public sealed class CronJobController : QueueController
 {
     /// <summary>The annotation recording the schedule time a Job was created for.</summary>
     public const string ScheduledTimestampAnnotation = "batch.kubernetes.io/cronjob-scheduled-timestamp";
@@ -30,36 +28,18 @@ public sealed class CronJobController : IController
 
     private readonly Informer<V1CronJob> _cronJobs;
     private readonly Informer<V1Job> _jobs;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly EventRecorder? _events;
+    private readonly EventRecorder _events;
 
     /// <summary>Creates the controller over the shared CronJob and Job informers.</summary>
-    public CronJobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<CronJobController> logger, EventRecorder? events = null)
+    public CronJobController(ControllerContext context)
+        : base("cronjob", context)
     {
-        _events = events;
-        ArgumentNullException.ThrowIfNull(informers);
-        _cronJobs = informers.Get<V1CronJob>();
-        _jobs = informers.Get<V1Job>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _cronJobs.AddHandler(new ResourceEventHandler<V1CronJob>(cj => _queue.Add(ObjectKeys.KeyOf(cj)), (_, _) => { }));
+        _events = context.Recorder("cronjob-controller");
+        _cronJobs = context.Informers.Get<V1CronJob>();
+        _jobs = context.Informers.Get<V1Job>();
+        _cronJobs.AddHandler(new ResourceEventHandler<V1CronJob>(Enqueue, (_, _) => { }));
         _jobs.AddHandler(new ResourceEventHandler<V1Job>(JobChanged, (job, _) => JobChanged(job)));
     }
-
-    /// <inheritdoc />
-    public string Name => "cronjob";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private static V1OwnerReference? ControllerOf(V1Job job) =>
         job.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "CronJob");
@@ -68,11 +48,12 @@ public sealed class CronJobController : IController
     {
         if (ControllerOf(job) is { } owner)
         {
-            _queue.Add($"{job.Metadata.NamespaceProperty}/{owner.Name}");
+            Queue.Add($"{job.Metadata.NamespaceProperty}/{owner.Name}");
         }
     }
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1CronJob? cronJob = _cronJobs.Store.Get(key);
         if (cronJob?.Spec is null)
@@ -81,7 +62,7 @@ public sealed class CronJobController : IController
         }
 
         string ns = cronJob.Metadata.NamespaceProperty;
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         List<V1Job> jobs = _jobs.Store.List(ns).Where(j => ControllerOf(j)?.Uid == cronJob.Metadata.Uid).ToList();
         V1CronJobStatus status = cronJob.Status is null ? new V1CronJobStatus() : ModelCopies.Copy(cronJob.Status);
         List<V1ObjectReference> active = await ReconcileActiveAsync(cronJob, jobs, status, cancellationToken);
@@ -104,14 +85,14 @@ public sealed class CronJobController : IController
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            Log.UnknownTimeZone(_logger, key, cronJob.Spec.TimeZone!);
+            Log.UnknownTimeZone(Logger, key, cronJob.Spec.TimeZone!);
             await UpdateStatusAsync(key, cronJob, status, active, cancellationToken);
             return;
         }
 
         if (CronSchedule.Parse(cronJob.Spec.Schedule) is not { } schedule)
         {
-            Log.BadSchedule(_logger, key, cronJob.Spec.Schedule ?? "");
+            Log.BadSchedule(Logger, key, cronJob.Spec.Schedule ?? "");
             await UpdateStatusAsync(key, cronJob, status, active, cancellationToken);
             return;
         }
@@ -140,14 +121,14 @@ public sealed class CronJobController : IController
         }
         else if (scheduled is { } missed && TooLate(cronJob, missed, now))
         {
-            Log.MissedDeadline(_logger, key, missed);
+            Log.MissedDeadline(Logger, key, missed);
         }
 
         await UpdateStatusAsync(key, cronJob, status, active, cancellationToken);
         if (schedule.GetNextOccurrence(now, zone) is { } next)
         {
             // A little past the schedule time, so the next sync finds it due.
-            _queue.AddAfter(key, next - now + TimeSpan.FromMilliseconds(100));
+            Queue.AddAfter(key, next - now + TimeSpan.FromMilliseconds(100));
         }
     }
 
@@ -182,7 +163,7 @@ public sealed class CronJobController : IController
             // Not in the cache: perhaps just created and not seen yet. Only the API can say it is gone.
             try
             {
-                V1Job live = await _client.BatchV1.ReadNamespacedJobAsync(reference.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                V1Job live = await Client.BatchV1.ReadNamespacedJobAsync(reference.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
                 if (live.Metadata.Uid != reference.Uid)
                 {
                     active.Remove(reference);
@@ -217,7 +198,7 @@ public sealed class CronJobController : IController
             latest = at;
             if (++missed > MaxMissedSchedules)
             {
-                Log.TooManyMissed(_logger, key);
+                Log.TooManyMissed(Logger, key);
                 return LatestBefore(schedule, zone, earliest, now);
             }
         }
@@ -254,7 +235,7 @@ public sealed class CronJobController : IController
         if (cronJob.Spec.ConcurrencyPolicy == "Forbid" && active.Count > 0)
         {
             // The run waits: when the active Job finishes, its update brings this key back while the time is still unmet.
-            Log.ForbidSkip(_logger, key);
+            Log.ForbidSkip(Logger, key);
             return false;
         }
 
@@ -287,26 +268,26 @@ public sealed class CronJobController : IController
         };
         try
         {
-            V1Job created = await _client.BatchV1.CreateNamespacedJobAsync(job, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-            Log.Created(_logger, key, name);
-            _events?.Event(cronJob, "Normal", "SuccessfulCreate", $"Created job {name}");
+            V1Job created = await Client.BatchV1.CreateNamespacedJobAsync(job, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            Log.Created(Logger, key, name);
+            _events.Event(cronJob, "Normal", "SuccessfulCreate", $"Created job {name}");
             return created;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
             // Created by an earlier sync whose status write was lost: the run happened.
-            V1Job existing = await _client.BatchV1.ReadNamespacedJobAsync(name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            V1Job existing = await Client.BatchV1.ReadNamespacedJobAsync(name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             if (ControllerOf(existing)?.Uid == cronJob.Metadata.Uid)
             {
                 return existing;
             }
 
-            Log.NotOurs(_logger, key, name);
+            Log.NotOurs(Logger, key, name);
             return null;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.Forbidden)
         {
-            Log.CreateFailed(_logger, key, e.Response.Content);
+            Log.CreateFailed(Logger, key, e.Response.Content);
             return null;
         }
     }
@@ -354,8 +335,8 @@ public sealed class CronJobController : IController
     {
         try
         {
-            await _client.BatchV1.DeleteNamespacedJobAsync(name, ns, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: cancellationToken);
-            _events?.Event(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {name}");
+            await Client.BatchV1.DeleteNamespacedJobAsync(name, ns, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: cancellationToken);
+            _events.Event(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {name}");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -366,7 +347,7 @@ public sealed class CronJobController : IController
     {
         status.Active = active.Count > 0 ? active : null;
         await StatusWrites.WriteAsync(cronJob, status, cronJob.Status ?? new V1CronJobStatus(), (c, s) => c.Status = s,
-            copy => _client.BatchV1.ReplaceNamespacedCronJobStatusAsync(copy, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
-            _queue, key, goneIsDone: true);
+            copy => Client.BatchV1.ReplaceNamespacedCronJobStatusAsync(copy, cronJob.Metadata.Name, cronJob.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            Queue, key, goneIsDone: true);
     }
 }

@@ -3,11 +3,9 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Controllers;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 using Navarch.Controllers.History;
 
 namespace Navarch.Controllers.DaemonSet;
@@ -20,7 +18,7 @@ namespace Navarch.Controllers.DaemonSet;
 /// template history lives in ControllerRevisions; RollingUpdate replaces old pods at most maxUnavailable at a time,
 /// OnDelete only recreates deleted ones. Status is written last.
 /// </summary>
-public sealed class DaemonSetController : IController
+public sealed class DaemonSetController : QueueController
 {
     private const string Kind = "DaemonSet";
     private const string TemplateGenerationLabel = "pod-template-generation";
@@ -30,73 +28,54 @@ public sealed class DaemonSetController : IController
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1Node> _nodes;
     private readonly Informer<V1ControllerRevision> _revisions;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
     private readonly ControllerExpectations _expectations;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly EventRecorder? _events;
+    private readonly EventRecorder _events;
     private readonly Lock _backoffLock = new();
     private readonly Dictionary<string, (DateTimeOffset Until, TimeSpan Delay)> _failedBackoff = new(StringComparer.Ordinal);
 
     /// <summary>Creates the controller over the shared DaemonSet, Pod, Node and ControllerRevision informers.</summary>
-    public DaemonSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<DaemonSetController> logger, EventRecorder? events = null)
+    public DaemonSetController(ControllerContext context)
+        : base("daemonset", context)
     {
-        _events = events;
-        ArgumentNullException.ThrowIfNull(informers);
-        _daemonSets = informers.Get<V1DaemonSet>();
-        _pods = informers.Get<V1Pod>();
-        _nodes = informers.Get<V1Node>();
-        _revisions = informers.Get<V1ControllerRevision>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _expectations = new ControllerExpectations(time);
-        _daemonSets.AddHandler(new ResourceEventHandlerFuncs<V1DaemonSet>(
-            ds => _queue.Add(ObjectKeys.KeyOf(ds)),
-            (_, ds) => _queue.Add(ObjectKeys.KeyOf(ds)),
-            ds =>
-            {
-                _expectations.Delete(ObjectKeys.KeyOf(ds));
-                ForgetBackoff(ds.Metadata.Uid);
-                _queue.Add(ObjectKeys.KeyOf(ds));
-            }));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod =>
+        _events = context.Recorder("daemonset-controller");
+        _daemonSets = context.Informers.Get<V1DaemonSet>();
+        _pods = context.Informers.Get<V1Pod>();
+        _nodes = context.Informers.Get<V1Node>();
+        _revisions = context.Informers.Get<V1ControllerRevision>();
+        _expectations = new ControllerExpectations(Time);
+        _daemonSets.AddHandler(new ResourceEventHandler<V1DaemonSet>(Enqueue, (ds, _) =>
+        {
+            _expectations.Delete(ObjectKeys.KeyOf(ds));
+            ForgetBackoff(ds.Metadata.Uid);
+            Enqueue(ds);
+        }));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod =>
             {
                 if (OwnerKey(pod) is { } key)
                 {
                     _expectations.CreationObserved(key);
-                    _queue.Add(key);
+                    Queue.Add(key);
                 }
             },
-            (old, pod) =>
+            UpdateFunc = (old, pod) =>
             {
                 EnqueueOwner(old);
                 EnqueueOwner(pod);
             },
-            pod =>
+            DeleteFunc = (pod, _) =>
             {
                 if (OwnerKey(pod) is { } key)
                 {
                     _expectations.DeletionObserved(key);
-                    _queue.Add(key);
+                    Queue.Add(key);
                 }
-            }));
-        _nodes.AddHandler(new ResourceEventHandlerFuncs<V1Node>(_ => EnqueueAll(), (_, _) => EnqueueAll(), _ => EnqueueAll()));
-        _revisions.AddHandler(new ResourceEventHandlerFuncs<V1ControllerRevision>(EnqueueOwner, (_, r) => EnqueueOwner(r), EnqueueOwner));
+            },
+        });
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>(_ => EnqueueAll()));
+        _revisions.AddHandler(new ResourceEventHandler<V1ControllerRevision>(EnqueueOwner));
     }
-
-    /// <inheritdoc />
-    public string Name => "daemonset";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private static string? OwnerKey(IKubernetesObject<V1ObjectMeta> obj) =>
         ControllerRevisions.ControllerOf(obj, Kind) is { } owner ? $"{obj.Metadata.NamespaceProperty}/{owner.Name}" : null;
@@ -105,7 +84,7 @@ public sealed class DaemonSetController : IController
     {
         if (OwnerKey(obj) is { } key)
         {
-            _queue.Add(key);
+            Queue.Add(key);
         }
     }
 
@@ -113,11 +92,12 @@ public sealed class DaemonSetController : IController
     {
         foreach (V1DaemonSet ds in _daemonSets.Store.List())
         {
-            _queue.Add(ObjectKeys.KeyOf(ds));
+            Enqueue(ds);
         }
     }
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1DaemonSet? ds = _daemonSets.Store.Get(key);
         if (ds is null)
@@ -134,7 +114,7 @@ public sealed class DaemonSetController : IController
         string ns = ds.Metadata.NamespaceProperty;
         List<V1ControllerRevision> history = ControllerRevisions.OwnedBy(_revisions.Store, ns, ds.Metadata.Uid);
         (V1ControllerRevision update, int? collisionCount) = await ControllerRevisions.EnsureAsync(
-            _client, ds, Kind, ds.Spec.Template, history, ds.Status?.CollisionCount, cancellationToken);
+            Client, ds, Kind, ds.Spec.Template, history, ds.Status?.CollisionCount, cancellationToken);
         string hash = update.Metadata.Labels?.TryGetValue(ControllerRevisions.HashLabel, out string? label) == true
             ? label
             : update.Metadata.Name[(ds.Metadata.Name.Length + 1)..];
@@ -144,7 +124,7 @@ public sealed class DaemonSetController : IController
         List<V1Node> nodes = _nodes.Store.List().OrderBy(n => n.Metadata.Name, StringComparer.Ordinal).ToList();
         Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements = nodes.ToDictionary(n => n.Metadata.Name, n => DaemonPods.Evaluate(n, probe), StringComparer.Ordinal);
 
-        List<V1Pod> claimed = await PodClaims.ClaimAsync(_client, ds, Kind, ds.Spec.Selector, _pods.Store.List(ns), cancellationToken);
+        List<V1Pod> claimed = await PodClaims.ClaimAsync(Client, ds, Kind, ds.Spec.Selector, _pods.Store.List(ns), cancellationToken);
         if (_expectations.SatisfiedExpectations(key))
         {
             Dictionary<string, List<V1Pod>> current = ByNode(claimed);
@@ -167,7 +147,7 @@ public sealed class DaemonSetController : IController
             }
         }
 
-        await ControllerRevisions.TrimAsync(_client, history, ds.Spec.RevisionHistoryLimit ?? 10, live, cancellationToken);
+        await ControllerRevisions.TrimAsync(Client, history, ds.Spec.RevisionHistoryLimit ?? 10, live, cancellationToken);
         await UpdateStatusAsync(ds, hash, placements, byNode, collisionCount, cancellationToken);
     }
 
@@ -184,7 +164,7 @@ public sealed class DaemonSetController : IController
     {
         var create = new List<string>();
         var delete = new List<V1Pod>();
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int minReady = ds.Spec.MinReadySeconds ?? 0;
         bool surging = MaxSurge(ds, placements.Values.Count(p => p.ShouldRun)) > 0;
         foreach (V1Node node in nodes)
@@ -208,11 +188,11 @@ public sealed class DaemonSetController : IController
                         TimeSpan? wait = NextAttempt(backoffKey, now);
                         if (wait is { } remaining)
                         {
-                            _queue.AddAfter(key, remaining);
+                            Queue.AddAfter(key, remaining);
                         }
                         else
                         {
-                            Log.DeletingFailed(_logger, pod.Metadata.Name, key, name);
+                            Log.DeletingFailed(Logger, pod.Metadata.Name, key, name);
                             delete.Add(pod);
                         }
                     }
@@ -332,7 +312,7 @@ public sealed class DaemonSetController : IController
         }
 
         int minReady = ds.Spec.MinReadySeconds ?? 0;
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int unavailable = 0;
         var replaceNow = new List<V1Pod>();
         var candidates = new List<V1Pod>();
@@ -368,7 +348,7 @@ public sealed class DaemonSetController : IController
         {
             if (minReady > 0 && unavailable > 0)
             {
-                _queue.AddAfter(key, TimeSpan.FromSeconds(minReady));
+                Queue.AddAfter(key, TimeSpan.FromSeconds(minReady));
             }
 
             return;
@@ -390,7 +370,7 @@ public sealed class DaemonSetController : IController
         Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements, Dictionary<string, List<V1Pod>> byNode, int maxSurge, CancellationToken cancellationToken)
     {
         int minReady = ds.Spec.MinReadySeconds ?? 0;
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int surging = 0;
         var oldToDelete = new List<V1Pod>();
         var allowed = new List<string>();
@@ -428,7 +408,7 @@ public sealed class DaemonSetController : IController
         {
             if (minReady > 0 && surging > 0)
             {
-                _queue.AddAfter(key, TimeSpan.FromSeconds(minReady));
+                Queue.AddAfter(key, TimeSpan.FromSeconds(minReady));
             }
 
             return;
@@ -494,12 +474,12 @@ public sealed class DaemonSetController : IController
         };
         try
         {
-            PodEvents.Created(_events, ds, await _client.CoreV1.CreateNamespacedPodAsync(pod, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            PodEvents.Created(_events, ds, await Client.CoreV1.CreateNamespacedPodAsync(pod, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
-            Log.CreateFailed(_logger, ObjectKeys.KeyOf(ds), nodeName, e.Response.Content);
+            Log.CreateFailed(Logger, ObjectKeys.KeyOf(ds), nodeName, e.Response.Content);
             PodEvents.CreateFailed(_events, ds, PodEvents.ErrorOf(e));
             return false;
         }
@@ -509,7 +489,7 @@ public sealed class DaemonSetController : IController
     {
         try
         {
-            await _client.CoreV1.DeleteNamespacedPodAsync(
+            await Client.CoreV1.DeleteNamespacedPodAsync(
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
                 cancellationToken: cancellationToken);
@@ -527,7 +507,7 @@ public sealed class DaemonSetController : IController
     private async Task UpdateStatusAsync(V1DaemonSet ds, string hash, Dictionary<string, (bool ShouldRun, bool ShouldContinueRunning)> placements,
         Dictionary<string, List<V1Pod>> byNode, int? collisionCount, CancellationToken cancellationToken)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int minReady = ds.Spec.MinReadySeconds ?? 0;
         int desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
         foreach ((string node, (bool shouldRun, _)) in placements)
@@ -571,11 +551,11 @@ public sealed class DaemonSetController : IController
         };
         if (minReady > 0 && ready != available)
         {
-            _queue.AddAfter(ObjectKeys.KeyOf(ds), TimeSpan.FromSeconds(minReady));
+            Queue.AddAfter(ObjectKeys.KeyOf(ds), TimeSpan.FromSeconds(minReady));
         }
 
         await StatusWrites.WriteAsync(ds, status, ds.Status, (d, s) => d.Status = s,
-            copy => _client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(copy, ds.Metadata.Name, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
-            _queue, ObjectKeys.KeyOf(ds));
+            copy => Client.AppsV1.ReplaceNamespacedDaemonSetStatusAsync(copy, ds.Metadata.Name, ds.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            Queue, ObjectKeys.KeyOf(ds));
     }
 }

@@ -60,7 +60,7 @@ public sealed partial class DeploymentController
         }
 
         V1ReplicaSet result = changed
-            ? await _client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken)
+            ? await Client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken)
             : rs;
         if (ProgressingCondition(d) is null && HasProgressDeadline(d))
         {
@@ -106,7 +106,7 @@ public sealed partial class DeploymentController
         rs.Spec.Replicas = NewReplicaSetReplicas(d, old, null);
         try
         {
-            V1ReplicaSet created = await _client.AppsV1.CreateNamespacedReplicaSetAsync(rs, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            V1ReplicaSet created = await Client.AppsV1.CreateNamespacedReplicaSetAsync(rs, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             if (rs.Spec.Replicas > 0)
             {
                 _events.Event(d, "Normal", "ScalingReplicaSet", $"Scaled up replica set {rs.Metadata.Name} from 0 to {rs.Spec.Replicas}");
@@ -124,7 +124,7 @@ public sealed partial class DeploymentController
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            V1ReplicaSet clash = await _client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            V1ReplicaSet clash = await Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             if (ControllerOf(clash.Metadata, "Deployment")?.Uid == d.Metadata.Uid && Revisions.TemplateEquals(clash.Spec.Template, d.Spec.Template))
             {
                 // Ours, created by an earlier sync the informer has not shown yet.
@@ -149,7 +149,7 @@ public sealed partial class DeploymentController
         }
 
         string patch = $"{{\"metadata\":{{\"annotations\":{{\"{Revisions.RevisionAnnotation}\":\"{value}\"}}}}}}";
-        V1Deployment patched = await _client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        V1Deployment patched = await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         // All of the stored metadata, not just the version: a status write carrying stale labels would undo others' changes.
         d.Metadata = patched.Metadata;
     }

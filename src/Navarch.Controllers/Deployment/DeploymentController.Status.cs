@@ -72,7 +72,7 @@ public sealed partial class DeploymentController
         }
 
         return progressing.Reason == ProgressDeadlineExceeded
-            || (progressing.LastUpdateTime is { } since && ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) < _time.GetUtcNow());
+            || (progressing.LastUpdateTime is { } since && ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) < Time.GetUtcNow());
     }
 
     /// <summary>Status without judging progress: for paused Deployments, scale changes and Deployments being deleted.</summary>
@@ -128,8 +128,8 @@ public sealed partial class DeploymentController
             return;
         }
 
-        TimeSpan after = ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) - _time.GetUtcNow();
-        _queue.AddAfter(Navarch.Client.Informers.ObjectKeys.KeyOf(d), after < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : after);
+        TimeSpan after = ModelCopies.Utc(since).AddSeconds(d.Spec.ProgressDeadlineSeconds!.Value) - Time.GetUtcNow();
+        Queue.AddAfter(Navarch.Client.Informers.ObjectKeys.KeyOf(d), after < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : after);
     }
 
     /// <summary>Paused and resumed show on the Progressing condition, which restarts the deadline on resume.</summary>
@@ -173,7 +173,7 @@ public sealed partial class DeploymentController
             return;
         }
 
-        DateTime now = ModelCopies.Now(_time);
+        DateTime now = ModelCopies.Now(Time);
         var condition = new V1DeploymentCondition
         {
             Type = type,
@@ -204,7 +204,7 @@ public sealed partial class DeploymentController
         }
 
         d.Status = status;
-        V1Deployment stored = await _client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(d, d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        V1Deployment stored = await Client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(d, d.Metadata.Name, d.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         d.Metadata = stored.Metadata;
     }
 

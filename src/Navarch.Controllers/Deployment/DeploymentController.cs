@@ -3,12 +3,10 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Api;
 using Navarch.Api.Selectors;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.Deployment;
 
@@ -19,49 +17,31 @@ namespace Navarch.Controllers.Deployment;
 /// reusing the ReplicaSet of an earlier template, revisionHistoryLimit clean-up, and the Progressing and Available
 /// conditions with progressDeadlineSeconds.
 /// </summary>
-public sealed partial class DeploymentController : IController
+public sealed partial class DeploymentController : QueueController
 {
     private readonly Informer<V1Deployment> _deployments;
     private readonly Informer<V1ReplicaSet> _replicaSets;
     private readonly Informer<V1Pod> _pods;
-    private readonly IKubernetes _client;
     private readonly EventRecorder _events;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller over the shared Deployment, ReplicaSet and Pod informers.</summary>
-    public DeploymentController(SharedInformerFactory informers, IKubernetes client, EventRecorder events, TimeProvider time, ILogger<DeploymentController> logger)
+    public DeploymentController(ControllerContext context)
+        : base("deployment", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _deployments = informers.Get<V1Deployment>();
-        _replicaSets = informers.Get<V1ReplicaSet>();
-        _pods = informers.Get<V1Pod>();
-        _client = client;
-        _events = events;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _deployments.AddHandler(new ResourceEventHandler<V1Deployment>(d => _queue.Add(ObjectKeys.KeyOf(d))));
+        _deployments = context.Informers.Get<V1Deployment>();
+        _replicaSets = context.Informers.Get<V1ReplicaSet>();
+        _pods = context.Informers.Get<V1Pod>();
+        _events = context.Recorder("deployment-controller");
+        _deployments.AddHandler(new ResourceEventHandler<V1Deployment>(Enqueue));
         _replicaSets.AddHandler(new ResourceEventHandler<V1ReplicaSet>(ReplicaSetChanged, (rs, _) => ReplicaSetChanged(rs)));
         _pods.AddHandler(new ResourceEventHandler<V1Pod>(_ => { }, (pod, _) => PodDeleted(pod)));
     }
-
-    /// <inheritdoc />
-    public string Name => "deployment";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void ReplicaSetChanged(V1ReplicaSet rs)
     {
         if (ControllerOf(rs.Metadata, "Deployment") is { } owner)
         {
-            _queue.Add($"{rs.Metadata.NamespaceProperty}/{owner.Name}");
+            Queue.Add($"{rs.Metadata.NamespaceProperty}/{owner.Name}");
             return;
         }
 
@@ -69,7 +49,7 @@ public sealed partial class DeploymentController : IController
         {
             if (d.Spec?.Selector is { } selector && selector.Matches(rs.Metadata.Labels))
             {
-                _queue.Add(ObjectKeys.KeyOf(d));
+                Enqueue(d);
             }
         }
     }
@@ -82,13 +62,14 @@ public sealed partial class DeploymentController : IController
             && ControllerOf(rs.Metadata, "Deployment") is { } owner
             && _deployments.Store.Get($"{pod.Metadata.NamespaceProperty}/{owner.Name}") is { Spec.Strategy.Type: "Recreate" } d)
         {
-            _queue.Add(ObjectKeys.KeyOf(d));
+            Enqueue(d);
         }
     }
 
     private static V1OwnerReference? ControllerOf(V1ObjectMeta metadata, string kind) => ControllerRefs.ControllerOf(metadata, kind);
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Deployment? cached = _deployments.Store.Get(key);
         if (cached is null)
@@ -160,7 +141,7 @@ public sealed partial class DeploymentController : IController
         string patch = ControllerRefs.AdoptionPatch(rs.Metadata, owner is null ? null : ControllerReference(owner));
         try
         {
-            return await _client.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            return await Client.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {
@@ -191,7 +172,7 @@ public sealed partial class DeploymentController : IController
         }
 
         copy.Spec.Replicas = replicas;
-        V1ReplicaSet stored = await _client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+        V1ReplicaSet stored = await Client.AppsV1.ReplaceNamespacedReplicaSetAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         if (from != replicas)
         {
             _events.Event(d, "Normal", "ScalingReplicaSet", $"Scaled {(replicas > from ? "up" : "down")} replica set {rs.Metadata.Name} from {from} to {replicas}");

@@ -2,9 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 using Navarch.Controllers.Endpoints;
 
 namespace Navarch.Controllers.EndpointSlice;
@@ -17,7 +15,7 @@ namespace Navarch.Controllers.EndpointSlice;
 /// endpoints per slice. Slices are labelled with the Service name and this controller, owned by the Service (the
 /// garbage collector removes them with it), named <c>&lt;service&gt;-</c> plus a suffix, and updated in place.
 /// </summary>
-public sealed class EndpointSliceController : IController
+public sealed class EndpointSliceController : QueueController
 {
     /// <summary>kube-controller-manager's --max-endpoints-per-slice default.</summary>
     public const int DefaultMaxEndpointsPerSlice = 100;
@@ -28,61 +26,46 @@ public sealed class EndpointSliceController : IController
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1EndpointSlice> _slices;
     private readonly Informer<V1Node> _nodes;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
     private readonly EndpointSliceTracker _tracker;
     private readonly EndpointSliceReconciler _reconciler;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller over the shared Service, Pod, EndpointSlice and Node informers.</summary>
-    public EndpointSliceController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<EndpointSliceController> logger, int maxEndpointsPerSlice = DefaultMaxEndpointsPerSlice)
+    public EndpointSliceController(ControllerContext context, int maxEndpointsPerSlice = DefaultMaxEndpointsPerSlice)
+        : base("endpointslice", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEndpointsPerSlice, 1);
-        _services = informers.Get<V1Service>();
-        _pods = informers.Get<V1Pod>();
-        _slices = informers.Get<V1EndpointSlice>();
-        _nodes = informers.Get<V1Node>();
-        _client = client;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _tracker = new EndpointSliceTracker(_slices.Store, time);
+        _services = context.Informers.Get<V1Service>();
+        _pods = context.Informers.Get<V1Pod>();
+        _slices = context.Informers.Get<V1EndpointSlice>();
+        _nodes = context.Informers.Get<V1Node>();
+        _tracker = new EndpointSliceTracker(_slices.Store, Time);
         _reconciler = new EndpointSliceReconciler(maxEndpointsPerSlice);
-        _services.AddHandler(new ResourceEventHandlerFuncs<V1Service>(
-            s => _queue.Add(ObjectKeys.KeyOf(s)),
-            (_, s) => _queue.Add(ObjectKeys.KeyOf(s)),
-            (s, _) => _queue.Add(ObjectKeys.KeyOf(s))));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod => EnqueueServicesOf(null, pod),
-            (old, pod) =>
+        _services.AddHandler(new ResourceEventHandler<V1Service>(Enqueue));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod => EnqueueServicesOf(null, pod),
+            UpdateFunc = (old, pod) =>
             {
                 if (old.Metadata.ResourceVersion != pod.Metadata.ResourceVersion)
                 {
                     EnqueueServicesOf(old, pod);
                 }
             },
-            (pod, _) => EnqueueServicesOf(null, pod)));
-        _slices.AddHandler(new ResourceEventHandlerFuncs<V1EndpointSlice>(
-            slice => SliceChanged(null, slice, deleted: false),
-            (old, slice) => SliceChanged(old, slice, deleted: false),
-            (slice, _) => SliceChanged(null, slice, deleted: true)));
+            DeleteFunc = (pod, _) => EnqueueServicesOf(null, pod),
+        });
+        _slices.AddHandler(new ResourceEventHandler<V1EndpointSlice>
+        {
+            AddFunc = slice => SliceChanged(null, slice, deleted: false),
+            UpdateFunc = (old, slice) => SliceChanged(old, slice, deleted: false),
+            DeleteFunc = (slice, _) => SliceChanged(null, slice, deleted: true),
+        });
     }
-
-    /// <inheritdoc />
-    public string Name => "endpointslice";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void EnqueueServicesOf(V1Pod? old, V1Pod pod)
     {
         foreach (string key in EndpointUtil.ServicesOf(_services.Store, old, pod))
         {
-            _queue.Add(key);
+            Queue.Add(key);
         }
     }
 
@@ -95,7 +78,7 @@ public sealed class EndpointSliceController : IController
             if (ServiceKeyOf(version) is { } key)
             {
                 _tracker.Observed(key, slice, deleted);
-                _queue.Add(key);
+                Queue.Add(key);
             }
         }
     }
@@ -107,7 +90,8 @@ public sealed class EndpointSliceController : IController
             ? $"{slice.Metadata.NamespaceProperty}/{service}"
             : null;
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Service? service = _services.Store.Get(key);
         if (service is null)
@@ -125,8 +109,8 @@ public sealed class EndpointSliceController : IController
         if (_tracker.IsStale(key))
         {
             // The informer will deliver the writes still unseen, and with them this key; look again anyway.
-            Log.StaleCache(_logger, key);
-            _queue.AddAfter(key, TimeSpan.FromSeconds(1));
+            Log.StaleCache(Logger, key);
+            Queue.AddAfter(key, TimeSpan.FromSeconds(1));
             return;
         }
 
@@ -147,7 +131,7 @@ public sealed class EndpointSliceController : IController
         }
 
         await ApplyAsync(key, ns, plan, cancellationToken);
-        Log.Reconciled(_logger, key, plan.Create.Count, plan.Update.Count, plan.Delete.Count);
+        Log.Reconciled(Logger, key, plan.Create.Count, plan.Update.Count, plan.Delete.Count);
     }
 
     /// <summary>The Service's desired endpoints: address type → port-set key → endpoints, pods in name order.</summary>
@@ -211,7 +195,7 @@ public sealed class EndpointSliceController : IController
         {
             try
             {
-                V1EndpointSlice created = await _client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(slice, ns, cancellationToken: cancellationToken);
+                V1EndpointSlice created = await Client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(slice, ns, cancellationToken: cancellationToken);
                 _tracker.ExpectWrite(key, created);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden && e.Response.Content.Contains("being terminated", StringComparison.Ordinal))
@@ -224,7 +208,7 @@ public sealed class EndpointSliceController : IController
         foreach (V1EndpointSlice slice in plan.Update)
         {
             // A conflict (the cache was behind) surfaces as an error: the key is retried with the newer version.
-            V1EndpointSlice updated = await _client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(slice, slice.Metadata.Name, ns, cancellationToken: cancellationToken);
+            V1EndpointSlice updated = await Client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(slice, slice.Metadata.Name, ns, cancellationToken: cancellationToken);
             _tracker.ExpectWrite(key, updated);
         }
 
@@ -232,7 +216,7 @@ public sealed class EndpointSliceController : IController
         {
             try
             {
-                await _client.DiscoveryV1.DeleteNamespacedEndpointSliceAsync(slice.Metadata.Name, ns,
+                await Client.DiscoveryV1.DeleteNamespacedEndpointSliceAsync(slice.Metadata.Name, ns,
                     body: new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = slice.Metadata.Uid } }, cancellationToken: cancellationToken);
                 _tracker.ExpectDeletion(key, slice);
             }

@@ -2,9 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.Endpoints;
 
@@ -16,7 +14,7 @@ namespace Navarch.Controllers.Endpoints;
 /// their port sets, capped at 1000 addresses. Services without a selector are left to their users; the Endpoints of
 /// a deleted Service are deleted.
 /// </summary>
-public sealed class EndpointsController : IController
+public sealed class EndpointsController : QueueController
 {
     /// <summary>Kubernetes' maxCapacity: more addresses than this are truncated and the Endpoints annotated.</summary>
     public const int MaxCapacity = 1000;
@@ -27,69 +25,57 @@ public sealed class EndpointsController : IController
     private readonly Informer<V1Service> _services;
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1Endpoints> _endpoints;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller over the shared Service, Pod and Endpoints informers.</summary>
-    public EndpointsController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<EndpointsController> logger)
+    public EndpointsController(ControllerContext context)
+        : base("endpoint", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _services = informers.Get<V1Service>();
-        _pods = informers.Get<V1Pod>();
-        _endpoints = informers.Get<V1Endpoints>();
-        _client = client;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _services.AddHandler(new ResourceEventHandlerFuncs<V1Service>(
-            s => _queue.Add(ObjectKeys.KeyOf(s)),
-            (_, s) => _queue.Add(ObjectKeys.KeyOf(s)),
-            (s, _) => _queue.Add(ObjectKeys.KeyOf(s))));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(
-            pod => EnqueueServicesOf(null, pod),
-            (old, pod) =>
+        _services = context.Informers.Get<V1Service>();
+        _pods = context.Informers.Get<V1Pod>();
+        _endpoints = context.Informers.Get<V1Endpoints>();
+        _services.AddHandler(new ResourceEventHandler<V1Service>(Enqueue));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
+        {
+            AddFunc = pod => EnqueueServicesOf(null, pod),
+            UpdateFunc = (old, pod) =>
             {
                 if (old.Metadata.ResourceVersion != pod.Metadata.ResourceVersion)
                 {
                     EnqueueServicesOf(old, pod);
                 }
             },
-            (pod, _) => EnqueueServicesOf(null, pod)));
+            DeleteFunc = (pod, _) => EnqueueServicesOf(null, pod),
+        });
 
         // Endpoints deleted behind the controller's back come back; other changes wait for the next sync.
-        _endpoints.AddHandler(new ResourceEventHandlerFuncs<V1Endpoints>(delete: (e, _) => _queue.Add(ObjectKeys.KeyOf(e))));
+        _endpoints.AddHandler(new ResourceEventHandler<V1Endpoints> { DeleteFunc = (e, _) => Enqueue(e) });
     }
 
     /// <inheritdoc />
-    public string Name => "endpoint";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken)
+    public override Task RunAsync(int workers, CancellationToken cancellationToken)
     {
         // Kubernetes' checkLeftoverEndpoints: Endpoints whose Service went away while no controller ran get deleted.
         foreach (V1Endpoints endpoints in _endpoints.Store.List())
         {
             if (endpoints.Metadata.Annotations?.ContainsKey(LeaderAnnotation) != true)
             {
-                _queue.Add(ObjectKeys.KeyOf(endpoints));
+                Enqueue(endpoints);
             }
         }
 
-        return ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
+        return base.RunAsync(workers, cancellationToken);
     }
 
     private void EnqueueServicesOf(V1Pod? old, V1Pod pod)
     {
         foreach (string key in EndpointUtil.ServicesOf(_services.Store, old, pod))
         {
-            _queue.Add(key);
+            Queue.Add(key);
         }
     }
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Service? service = _services.Store.Get(key);
         string ns = key[..key.IndexOf('/', StringComparison.Ordinal)];
@@ -98,8 +84,8 @@ public sealed class EndpointsController : IController
         {
             try
             {
-                await _client.CoreV1.DeleteNamespacedEndpointsAsync(name, ns, cancellationToken: cancellationToken);
-                Log.EndpointsDeleted(_logger, key);
+                await Client.CoreV1.DeleteNamespacedEndpointsAsync(name, ns, cancellationToken: cancellationToken);
+                Log.EndpointsDeleted(Logger, key);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -119,7 +105,7 @@ public sealed class EndpointsController : IController
         if (overCapacity)
         {
             subsets = Truncate(subsets);
-            Log.Truncated(_logger, key, MaxCapacity);
+            Log.Truncated(Logger, key, MaxCapacity);
         }
 
         var labels = new Dictionary<string, string>(service.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
@@ -165,7 +151,7 @@ public sealed class EndpointsController : IController
         {
             try
             {
-                await _client.CoreV1.CreateNamespacedEndpointsAsync(desired, ns, cancellationToken: cancellationToken);
+                await Client.CoreV1.CreateNamespacedEndpointsAsync(desired, ns, cancellationToken: cancellationToken);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden && e.Response.Content.Contains("being terminated", StringComparison.Ordinal))
             {
@@ -175,7 +161,7 @@ public sealed class EndpointsController : IController
         else
         {
             // A conflict (the cache was behind) surfaces as an error: the key is retried with the newer version.
-            await _client.CoreV1.ReplaceNamespacedEndpointsAsync(desired, name, ns, cancellationToken: cancellationToken);
+            await Client.CoreV1.ReplaceNamespacedEndpointsAsync(desired, name, ns, cancellationToken: cancellationToken);
         }
     }
 

@@ -4,10 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.GarbageCollector;
 
@@ -20,7 +18,7 @@ namespace Navarch.Controllers.GarbageCollector;
 /// blockOwnerDeletion is left; owners deleted with Orphan (the <c>orphan</c> finalizer) have the references to them
 /// removed from every dependent, then lose the finalizer.
 /// </summary>
-public sealed class GarbageCollectorController : IController
+public sealed class GarbageCollectorController : QueueController
 {
     private const string ForegroundFinalizer = "foregroundDeletion";
     private const string OrphanFinalizer = "orphan";
@@ -30,47 +28,33 @@ public sealed class GarbageCollectorController : IController
 
     private readonly RawApi _api;
     private readonly ResourceMapper _mapper;
-    private readonly WorkQueue<string> _queue;
-    private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, GraphNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _dependents = new(StringComparer.Ordinal);
 
     /// <summary>Creates the collector over the shared informers of every resource whose objects may have owners.</summary>
-    public GarbageCollectorController(SharedInformerFactory informers, RawApi api, TimeProvider time, ILogger<GarbageCollectorController> logger)
+    public GarbageCollectorController(ControllerContext context)
+        : base("garbagecollector", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _api = api;
-        _mapper = new ResourceMapper(api);
-        _queue = new WorkQueue<string>(time);
-        _logger = logger;
-        Monitor<V1Pod>(informers, namespaced: true);
-        Monitor<V1ReplicaSet>(informers, namespaced: true);
-        Monitor<V1Deployment>(informers, namespaced: true);
-        Monitor<V1StatefulSet>(informers, namespaced: true);
-        Monitor<V1DaemonSet>(informers, namespaced: true);
-        Monitor<V1ControllerRevision>(informers, namespaced: true);
-        Monitor<V1Job>(informers, namespaced: true);
-        Monitor<V1CronJob>(informers, namespaced: true);
-        Monitor<V1EndpointSlice>(informers, namespaced: true);
-        Monitor<V1Endpoints>(informers, namespaced: true);
-        Monitor<V1ConfigMap>(informers, namespaced: true);
-        Monitor<V1Secret>(informers, namespaced: true);
-        Monitor<V1Service>(informers, namespaced: true);
-        Monitor<V1ServiceAccount>(informers, namespaced: true);
-        Monitor<V1PersistentVolumeClaim>(informers, namespaced: true);
-        Monitor<V1Node>(informers, namespaced: false);
+        _api = context.Api;
+        _mapper = new ResourceMapper(context.Api);
+        Monitor<V1Pod>(context.Informers, namespaced: true);
+        Monitor<V1ReplicaSet>(context.Informers, namespaced: true);
+        Monitor<V1Deployment>(context.Informers, namespaced: true);
+        Monitor<V1StatefulSet>(context.Informers, namespaced: true);
+        Monitor<V1DaemonSet>(context.Informers, namespaced: true);
+        Monitor<V1ControllerRevision>(context.Informers, namespaced: true);
+        Monitor<V1Job>(context.Informers, namespaced: true);
+        Monitor<V1CronJob>(context.Informers, namespaced: true);
+        Monitor<V1EndpointSlice>(context.Informers, namespaced: true);
+        Monitor<V1Endpoints>(context.Informers, namespaced: true);
+        Monitor<V1ConfigMap>(context.Informers, namespaced: true);
+        Monitor<V1Secret>(context.Informers, namespaced: true);
+        Monitor<V1Service>(context.Informers, namespaced: true);
+        Monitor<V1ServiceAccount>(context.Informers, namespaced: true);
+        Monitor<V1PersistentVolumeClaim>(context.Informers, namespaced: true);
+        Monitor<V1Node>(context.Informers, namespaced: false);
     }
-
-    /// <inheritdoc />
-    public string Name => "garbagecollector";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void Monitor<T>(SharedInformerFactory informers, bool namespaced)
         where T : class, IKubernetesObject<V1ObjectMeta>
@@ -120,19 +104,19 @@ public sealed class GarbageCollectorController : IController
 
         if (owners.Length > 0 && ownersChanged)
         {
-            _queue.Add(DependentPrefix + uid);
+            Queue.Add(DependentPrefix + uid);
         }
 
         // An owner deleting in the foreground may have been waiting for this dependent to let go of it.
         foreach (string owner in released)
         {
-            _queue.Add(OwnerPrefix + owner);
+            Queue.Add(OwnerPrefix + owner);
         }
 
         if (obj.Metadata.DeletionTimestamp is not null && obj.Metadata.Finalizers is { } finalizers
             && (finalizers.Contains(ForegroundFinalizer) || finalizers.Contains(OrphanFinalizer)))
         {
-            _queue.Add(OwnerPrefix + uid);
+            Queue.Add(OwnerPrefix + uid);
         }
     }
 
@@ -161,12 +145,12 @@ public sealed class GarbageCollectorController : IController
 
         foreach (string dependent in dependents)
         {
-            _queue.Add(DependentPrefix + dependent);
+            Queue.Add(DependentPrefix + dependent);
         }
 
         foreach (string owner in owners)
         {
-            _queue.Add(OwnerPrefix + owner);
+            Queue.Add(OwnerPrefix + owner);
         }
     }
 
@@ -215,7 +199,8 @@ public sealed class GarbageCollectorController : IController
         }
     }
 
-    private Task SyncAsync(string key, CancellationToken cancellationToken) =>
+    /// <inheritdoc />
+    protected override Task SyncAsync(string key, CancellationToken cancellationToken) =>
         key.StartsWith(DependentPrefix, StringComparison.Ordinal)
             ? AttemptToDeleteAsync(key[DependentPrefix.Length..], cancellationToken)
             : ProcessOwnerAsync(key[OwnerPrefix.Length..], cancellationToken);
@@ -259,12 +244,12 @@ public sealed class GarbageCollectorController : IController
             if (solid.Any(r => Lookup(r.Uid) is null))
             {
                 // An owner no informer watches (or not yet) sends no deletion event: look at this dependent again later.
-                _queue.AddAfter(DependentPrefix + uid, UnwatchedOwnerRecheck);
+                Queue.AddAfter(DependentPrefix + uid, UnwatchedOwnerRecheck);
             }
 
             if (toRemove.Count > 0)
             {
-                Log.RemovingOwnerReferences(_logger, kind, node.Key, toRemove);
+                Log.RemovingOwnerReferences(Logger, kind, node.Key, toRemove);
                 await UpdateMetadataAsync(node.Resource.Mapping, obj.Metadata, meta => OwnerReferencesPatch(meta, r => !toRemove.Contains(r.Uid)), cancellationToken);
             }
 
@@ -284,7 +269,7 @@ public sealed class GarbageCollectorController : IController
             : finalizers.Contains(OrphanFinalizer) ? "Orphan"
             : finalizers.Contains(ForegroundFinalizer) ? "Foreground"
             : "Background";
-        Log.DeletingDependent(_logger, kind, node.Key, uid, policy);
+        Log.DeletingDependent(Logger, kind, node.Key, uid, policy);
         await DeleteAsync(node.Resource.Mapping, obj.Metadata, policy, cancellationToken);
     }
 
@@ -305,11 +290,11 @@ public sealed class GarbageCollectorController : IController
         {
             foreach ((GraphNode dependentNode, IKubernetesObject<V1ObjectMeta> dependent) in DependentsOf(uid))
             {
-                Log.Orphaning(_logger, dependentNode.Resource.Mapping.Kind, dependentNode.Key, uid);
+                Log.Orphaning(Logger, dependentNode.Resource.Mapping.Kind, dependentNode.Key, uid);
                 await UpdateMetadataAsync(dependentNode.Resource.Mapping, dependent.Metadata, meta => OwnerReferencesPatch(meta, r => r.Uid != uid), cancellationToken);
             }
 
-            Log.RemovingFinalizer(_logger, OrphanFinalizer, node.Resource.Mapping.Kind, node.Key);
+            Log.RemovingFinalizer(Logger, OrphanFinalizer, node.Resource.Mapping.Kind, node.Key);
             await UpdateMetadataAsync(node.Resource.Mapping, obj.Metadata, meta => FinalizersPatch(meta, OrphanFinalizer), cancellationToken);
             return;
         }
@@ -323,7 +308,7 @@ public sealed class GarbageCollectorController : IController
         bool blocked = dependents.Any(d => d.Object.Metadata.OwnerReferences.Any(r => r.Uid == uid && r.BlockOwnerDeletion == true));
         if (!blocked)
         {
-            Log.RemovingFinalizer(_logger, ForegroundFinalizer, node.Resource.Mapping.Kind, node.Key);
+            Log.RemovingFinalizer(Logger, ForegroundFinalizer, node.Resource.Mapping.Kind, node.Key);
             await UpdateMetadataAsync(node.Resource.Mapping, obj.Metadata, meta => FinalizersPatch(meta, ForegroundFinalizer), cancellationToken);
             return;
         }
@@ -333,7 +318,7 @@ public sealed class GarbageCollectorController : IController
         {
             if (dependent.Metadata.DeletionTimestamp is null)
             {
-                _queue.Add(DependentPrefix + dependent.Metadata.Uid);
+                Queue.Add(DependentPrefix + dependent.Metadata.Uid);
             }
         }
     }
@@ -349,7 +334,7 @@ public sealed class GarbageCollectorController : IController
         ResourceMapping? mapping = await _mapper.ResolveAsync(reference.ApiVersion, reference.Kind, cancellationToken);
         if (mapping is null)
         {
-            Log.UnknownOwnerKind(_logger, reference.Kind, reference.ApiVersion);
+            Log.UnknownOwnerKind(Logger, reference.Kind, reference.ApiVersion);
             return OwnerState.Solid;
         }
 

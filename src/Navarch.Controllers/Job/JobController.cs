@@ -3,11 +3,9 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Controllers;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.Job;
 
@@ -19,7 +17,7 @@ namespace Navarch.Controllers.Job;
 /// suspended or failed Job, and writes the Complete/Failed/Suspended conditions and the counts last. Finished pods are
 /// counted by observing them (no tracking finalizer); the counts never go down.
 /// </summary>
-public sealed class JobController : IController
+public sealed class JobController : QueueController
 {
     /// <summary>The annotation and label that carry an Indexed Job pod's completion index.</summary>
     public const string CompletionIndexKey = "batch.kubernetes.io/job-completion-index";
@@ -30,29 +28,21 @@ public sealed class JobController : IController
 
     private readonly Informer<V1Job> _jobs;
     private readonly Informer<V1Pod> _pods;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
     private readonly ControllerExpectations _expectations;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly EventRecorder? _events;
+    private readonly EventRecorder _events;
     private readonly HashSet<string> _seenPods = new(StringComparer.Ordinal);
     private readonly HashSet<string> _terminatingPods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Failed, int Succeeded, int FailuresAfterSuccess, DateTimeOffset LastFailure)> _backoff = new(StringComparer.Ordinal);
 
     /// <summary>Creates the controller over the shared Job and Pod informers.</summary>
-    public JobController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<JobController> logger, EventRecorder? events = null)
+    public JobController(ControllerContext context)
+        : base("job", context)
     {
-        _events = events;
-        ArgumentNullException.ThrowIfNull(informers);
-        _jobs = informers.Get<V1Job>();
-        _pods = informers.Get<V1Pod>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _expectations = new ControllerExpectations(time);
-        _jobs.AddHandler(new ResourceEventHandler<V1Job>(job => _queue.Add(ObjectKeys.KeyOf(job)), (job, _) =>
+        _events = context.Recorder("job-controller");
+        _jobs = context.Informers.Get<V1Job>();
+        _pods = context.Informers.Get<V1Pod>();
+        _expectations = new ControllerExpectations(Time);
+        _jobs.AddHandler(new ResourceEventHandler<V1Job>(Enqueue, (job, _) =>
         {
             string key = ObjectKeys.KeyOf(job);
             _expectations.Delete(key);
@@ -61,20 +51,10 @@ public sealed class JobController : IController
                 _backoff.Remove(key);
             }
 
-            _queue.Add(key);
+            Queue.Add(key);
         }));
         _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, PodDeleted));
     }
-
-    /// <inheritdoc />
-    public string Name => "job";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private static V1OwnerReference? ControllerOf(V1Pod pod) =>
         pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "Job");
@@ -101,7 +81,7 @@ public sealed class JobController : IController
             }
         }
 
-        _queue.Add(key);
+        Queue.Add(key);
     }
 
     private void PodDeleted(V1Pod pod, bool finalStateUnknown)
@@ -121,10 +101,11 @@ public sealed class JobController : IController
             }
         }
 
-        _queue.Add(key);
+        Queue.Add(key);
     }
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Job? job = _jobs.Store.Get(key);
         if (job is null)
@@ -142,7 +123,7 @@ public sealed class JobController : IController
         bool satisfied = _expectations.SatisfiedExpectations(key);
         List<V1Pod> pods = _pods.Store.List(job.Metadata.NamespaceProperty).Where(p => ControllerOf(p)?.Uid == job.Metadata.Uid).ToList();
         List<V1Pod> active = pods.Where(IsActive).ToList();
-        DateTime now = ModelCopies.Now(_time);
+        DateTime now = ModelCopies.Now(Time);
         V1JobStatus status = job.Status is null ? new V1JobStatus() : ModelCopies.Copy(job.Status);
         bool suspended = job.Spec.Suspend == true;
         int parallelism = Math.Max(0, job.Spec.Parallelism ?? 1);
@@ -225,8 +206,8 @@ public sealed class JobController : IController
             failed += active.Count;
             active.Clear();
             JobConditions.Set(status, "Failed", "True", f.Reason, f.Message, now);
-            Log.JobFailed(_logger, key, f.Reason);
-            _events?.Event(job, "Warning", f.Reason, f.Message);
+            Log.JobFailed(Logger, key, f.Reason);
+            _events.Event(job, "Warning", f.Reason, f.Message);
         }
         else if (satisfied && job.Metadata.DeletionTimestamp is null)
         {
@@ -244,7 +225,7 @@ public sealed class JobController : IController
         {
             JobConditions.Set(status, "Complete", "True", "", "", now);
             status.CompletionTime = now;
-            _events?.Event(job, "Normal", "Completed", "Job completed");
+            _events.Event(job, "Normal", "Completed", "Job completed");
         }
 
         status.Active = active.Count;
@@ -255,7 +236,7 @@ public sealed class JobController : IController
         if (failure is null && !complete && !suspended && DeadlineRemaining(job, status) is { } wait)
         {
             // Time alone ends a Job past its deadline: look again when it would.
-            _queue.AddAfter(key, wait);
+            Queue.AddAfter(key, wait);
         }
 
         await UpdateStatusAsync(key, job, status, cancellationToken);
@@ -296,7 +277,7 @@ public sealed class JobController : IController
 
     private TimeSpan? DeadlineRemaining(V1Job job, V1JobStatus status) =>
         job.Spec.ActiveDeadlineSeconds is { } seconds && status.StartTime is { } start
-            ? ModelCopies.Utc(start) + TimeSpan.FromSeconds(seconds) - _time.GetUtcNow()
+            ? ModelCopies.Utc(start) + TimeSpan.FromSeconds(seconds) - Time.GetUtcNow()
             : null;
 
     private async Task<List<V1Pod>> ManageNonIndexedAsync(string key, V1Job job, List<V1Pod> active, int failed, int succeeded, int parallelism, int? completions, CancellationToken cancellationToken)
@@ -372,7 +353,7 @@ public sealed class JobController : IController
     /// </summary>
     private bool BackoffAllows(string key, V1Job job, int failed, int succeeded)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         TimeSpan remaining;
         lock (_backoff)
         {
@@ -416,7 +397,7 @@ public sealed class JobController : IController
             return true;
         }
 
-        _queue.AddAfter(key, remaining);
+        Queue.AddAfter(key, remaining);
         return false;
     }
 
@@ -457,7 +438,7 @@ public sealed class JobController : IController
         {
             try
             {
-                await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
                 if (_jobs.Store.Get(key) is { } job)
                 {
                     PodEvents.Deleted(_events, job, pod);
@@ -537,12 +518,12 @@ public sealed class JobController : IController
         };
         try
         {
-            PodEvents.Created(_events, job, await _client.CoreV1.CreateNamespacedPodAsync(pod, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            PodEvents.Created(_events, job, await Client.CoreV1.CreateNamespacedPodAsync(pod, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
-            Log.CreateFailed(_logger, ObjectKeys.KeyOf(job), e.Response.Content);
+            Log.CreateFailed(Logger, ObjectKeys.KeyOf(job), e.Response.Content);
             PodEvents.CreateFailed(_events, job, PodEvents.ErrorOf(e));
             return false;
         }
@@ -551,7 +532,7 @@ public sealed class JobController : IController
     private async Task UpdateStatusAsync(string key, V1Job job, V1JobStatus status, CancellationToken cancellationToken)
     {
         await StatusWrites.WriteAsync(job, status, job.Status, (j, s) => j.Status = s,
-            copy => _client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
-            _queue, key, goneIsDone: true);
+            copy => Client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            Queue, key, goneIsDone: true);
     }
 }

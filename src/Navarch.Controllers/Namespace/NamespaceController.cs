@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.Namespace;
 
@@ -14,53 +12,33 @@ namespace Navarch.Controllers.Namespace;
 /// supports deletecollection), as kube-controller-manager's namespace controller does, and checks again until
 /// nothing is left (pods on nodes wait for their kubelets).
 /// </summary>
-public sealed class NamespaceController : IController, IResourceEventHandler<V1Namespace>
+public sealed class NamespaceController : QueueController
 {
     private const string Finalizer = "kubernetes";
     private readonly Informer<V1Namespace> _namespaces;
     private readonly RawApi _api;
-    private readonly WorkQueue<string> _queue;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller over the shared namespace informer.</summary>
-    public NamespaceController(SharedInformerFactory informers, RawApi api, TimeProvider time, ILogger<NamespaceController> logger)
+    public NamespaceController(ControllerContext context)
+        : base("namespace", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _namespaces = informers.Get<V1Namespace>();
-        _namespaces.AddHandler(this);
-        _api = api;
-        _queue = new WorkQueue<string>(time);
-        _logger = logger;
+        _namespaces = context.Informers.Get<V1Namespace>();
+        _namespaces.AddHandler(new ResourceEventHandler<V1Namespace> { AddFunc = EnqueueDeleting, UpdateFunc = (_, ns) => EnqueueDeleting(ns) });
+        _api = context.Api;
     }
 
-    /// <inheritdoc />
-    public string Name => "namespace";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
-
-    void IResourceEventHandler<V1Namespace>.OnAdd(V1Namespace obj) => Enqueue(obj);
-
-    void IResourceEventHandler<V1Namespace>.OnUpdate(V1Namespace oldObj, V1Namespace newObj) => Enqueue(newObj);
-
-    void IResourceEventHandler<V1Namespace>.OnDelete(V1Namespace lastKnown, bool finalStateUnknown)
-    {
-    }
-
-    private void Enqueue(V1Namespace ns)
+    private void EnqueueDeleting(V1Namespace ns)
     {
         if (ns.Metadata.DeletionTimestamp is not null)
         {
-            _queue.Add(ns.Metadata.Name);
+            Queue.Add(ns.Metadata.Name);
         }
     }
 
-    private async Task SyncAsync(string name, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
+        string name = key;
         V1Namespace? ns = _namespaces.Store.Get(name);
         if (ns?.Metadata.DeletionTimestamp is null || ns.Spec?.Finalizers?.Contains(Finalizer) != true)
         {
@@ -85,7 +63,7 @@ public sealed class NamespaceController : IController, IResourceEventHandler<V1N
         if (remaining > 0)
         {
             // Graceful deletions (pods on nodes) and finalizers take their time: look again shortly.
-            _queue.AddAfter(name, TimeSpan.FromSeconds(2));
+            Queue.AddAfter(name, TimeSpan.FromSeconds(2));
             return;
         }
 

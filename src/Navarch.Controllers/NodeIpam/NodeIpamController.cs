@@ -3,10 +3,8 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.NodeIpam;
 
@@ -16,39 +14,28 @@ namespace Navarch.Controllers.NodeIpam;
 /// the first one is handed out — and a deleted node's subnet goes back to the pool. When the range is exhausted the
 /// node gets a CIDRNotAvailable event and waits until a subnet is released.
 /// </summary>
-public sealed class NodeIpamController : IController
+public sealed class NodeIpamController : QueueController
 {
     private readonly Informer<V1Node> _nodes;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly string _clusterCidr;
     private readonly CidrSet _cidrs;
     private EventRecorder? _recorder;
 
-    /// <summary>Creates the controller over the shared node informer, allocating /<paramref name="nodeMaskSize"/> subnets of <paramref name="clusterCidr"/>.</summary>
-    public NodeIpamController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<NodeIpamController> logger, string clusterCidr = "10.42.0.0/16", int nodeMaskSize = 24)
+    /// <summary>
+    /// Creates the controller over the shared node informer, allocating subnets of the manager's
+    /// <see cref="ControllerManagerOptions.ClusterCidr"/> sized <see cref="ControllerManagerOptions.NodeCidrMaskSize"/>.
+    /// </summary>
+    public NodeIpamController(ControllerContext context)
+        : base("nodeipam", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _nodes = informers.Get<V1Node>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _clusterCidr = clusterCidr;
-        _cidrs = new CidrSet(clusterCidr, nodeMaskSize);
-        _queue = new WorkQueue<string>(time);
-        _nodes.AddHandler(new Handlers(this));
+        _nodes = context.Informers.Get<V1Node>();
+        _clusterCidr = context.Options.ClusterCidr;
+        _cidrs = new CidrSet(_clusterCidr, context.Options.NodeCidrMaskSize);
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>(Changed, (node, _) => Deleted(node)));
     }
 
     /// <inheritdoc />
-    public string Name => "nodeipam";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public async Task RunAsync(int workers, CancellationToken cancellationToken)
+    public override async Task RunAsync(int workers, CancellationToken cancellationToken)
     {
         // Every subnet a node already holds is taken before any is handed out.
         await _nodes.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
@@ -57,10 +44,10 @@ public sealed class NodeIpamController : IController
             Occupy(node);
         }
 
-        _recorder = new EventRecorder(_client, "cidrAllocator", time: _time, logger: _logger);
+        _recorder = new EventRecorder(Client, "cidrAllocator", time: Time, logger: Logger);
         await using (_recorder.ConfigureAwait(false))
         {
-            await ControllerLoop.RunAsync(Name, _queue, 1, SyncAsync, _logger, cancellationToken).ConfigureAwait(false);
+            await base.RunAsync(1, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -70,7 +57,7 @@ public sealed class NodeIpamController : IController
         {
             if (!_cidrs.Occupy(cidr))
             {
-                Log.Foreign(_logger, node.Metadata.Name, cidr, _clusterCidr);
+                Log.Foreign(Logger, node.Metadata.Name, cidr, _clusterCidr);
             }
         }
     }
@@ -82,7 +69,7 @@ public sealed class NodeIpamController : IController
     {
         if (string.IsNullOrEmpty(node.Spec?.PodCIDR))
         {
-            _queue.Add(node.Metadata.Name);
+            Queue.Add(node.Metadata.Name);
         }
         else
         {
@@ -100,12 +87,14 @@ public sealed class NodeIpamController : IController
         // A subnet came free: nodes left without one may have it.
         foreach (V1Node waiting in _nodes.Store.List().Where(n => string.IsNullOrEmpty(n.Spec?.PodCIDR)))
         {
-            _queue.Add(waiting.Metadata.Name);
+            Queue.Add(waiting.Metadata.Name);
         }
     }
 
-    private async Task SyncAsync(string name, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
+        string name = key;
         V1Node? node = _nodes.Store.Get(name);
         if (node is null || node.Metadata.DeletionTimestamp is not null)
         {
@@ -120,7 +109,7 @@ public sealed class NodeIpamController : IController
 
         if (_cidrs.Allocate() is not { } cidr)
         {
-            Log.Exhausted(_logger, _clusterCidr, name);
+            Log.Exhausted(Logger, _clusterCidr, name);
             _recorder?.Event(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = node.Metadata }, "Normal", "CIDRNotAvailable", $"Node {name} status is now: CIDRNotAvailable");
             return;
         }
@@ -132,8 +121,8 @@ public sealed class NodeIpamController : IController
         };
         try
         {
-            await _client.CoreV1.PatchNodeAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
-            Log.Allocated(_logger, name, cidr);
+            await Client.CoreV1.PatchNodeAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
+            Log.Allocated(Logger, name, cidr);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -145,14 +134,5 @@ public sealed class NodeIpamController : IController
             _cidrs.Release(cidr);
             throw;
         }
-    }
-
-    private sealed class Handlers(NodeIpamController controller) : IResourceEventHandler<V1Node>
-    {
-        public void OnAdd(V1Node obj) => controller.Changed(obj);
-
-        public void OnUpdate(V1Node oldObj, V1Node newObj) => controller.Changed(newObj);
-
-        public void OnDelete(V1Node lastKnown, bool finalStateUnknown) => controller.Deleted(lastKnown);
     }
 }

@@ -3,10 +3,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.NodeLifecycle;
 
@@ -22,7 +20,7 @@ namespace Navarch.Controllers.NodeLifecycle;
 /// network-unavailable, unschedulable). A node first seen without a lease gets its creationTimestamp (or its last
 /// Ready heartbeat, if later) as the time it was last heard from.
 /// </summary>
-public sealed class NodeLifecycleController : IController
+public sealed class NodeLifecycleController : QueueController
 {
     private const string MonitorKey = ":monitor";
     private const string LeaseNamespace = "kube-node-lease";
@@ -31,50 +29,36 @@ public sealed class NodeLifecycleController : IController
     private readonly Informer<V1Node> _nodes;
     private readonly Informer<V1Lease> _leases;
     private readonly Informer<V1Pod> _pods;
-    private readonly IKubernetes _client;
     private readonly EventRecorder _events;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly TimeSpan _gracePeriod;
     private readonly TimeSpan _monitorPeriod;
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Creates the controller over the shared Node, Lease and Pod informers; <paramref name="gracePeriod"/> defaults
-    /// to 40 s and <paramref name="monitorPeriod"/> to 5 s, as in Kubernetes.
+    /// Creates the controller over the shared Node, Lease and Pod informers, with the manager's
+    /// <see cref="ControllerManagerOptions.NodeMonitorGracePeriod"/> and <see cref="ControllerManagerOptions.NodeMonitorPeriod"/>.
     /// </summary>
-    public NodeLifecycleController(SharedInformerFactory informers, IKubernetes client, EventRecorder events, TimeProvider time, ILogger<NodeLifecycleController> logger, TimeSpan? gracePeriod = null, TimeSpan? monitorPeriod = null)
+    public NodeLifecycleController(ControllerContext context)
+        : base("node-lifecycle", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _nodes = informers.Get<V1Node>();
-        _leases = informers.Get<V1Lease>();
-        _pods = informers.Get<V1Pod>();
-        _client = client;
-        _events = events;
-        _time = time;
-        _logger = logger;
-        _gracePeriod = gracePeriod ?? TimeSpan.FromSeconds(40);
-        _monitorPeriod = monitorPeriod ?? TimeSpan.FromSeconds(5);
-        _queue = new WorkQueue<string>(time);
-        _nodes.AddHandler(new ResourceEventHandler<V1Node>(n => _queue.Add(n.Metadata.Name), (n, _) =>
+        _nodes = context.Informers.Get<V1Node>();
+        _leases = context.Informers.Get<V1Lease>();
+        _pods = context.Informers.Get<V1Pod>();
+        _events = context.Recorder("node-controller");
+        _gracePeriod = context.Options.NodeMonitorGracePeriod;
+        _monitorPeriod = context.Options.NodeMonitorPeriod;
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>(n => Queue.Add(n.Metadata.Name), (n, _) =>
         {
             _health.TryRemove(n.Metadata.Name, out NodeHealth? _);
         }));
-        _leases.AddHandler(new ResourceEventHandlerFuncs<V1Lease>(add: LeaseChanged, update: (_, l) => LeaseChanged(l)));
+        _leases.AddHandler(new ResourceEventHandler<V1Lease> { AddFunc = LeaseChanged, UpdateFunc = (_, l) => LeaseChanged(l) });
     }
 
     /// <inheritdoc />
-    public string Name => "node-lifecycle";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken)
+    public override Task RunAsync(int workers, CancellationToken cancellationToken)
     {
-        _queue.Add(MonitorKey);
-        return ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
+        Queue.Add(MonitorKey);
+        return base.RunAsync(workers, cancellationToken);
     }
 
     private void LeaseChanged(V1Lease lease)
@@ -82,20 +66,21 @@ public sealed class NodeLifecycleController : IController
         // A renewal only moves the probe time; the periodic monitor judges it, but a first lease is worth a look now.
         if (lease.Metadata.NamespaceProperty == LeaseNamespace && !_health.ContainsKey(lease.Metadata.Name))
         {
-            _queue.Add(lease.Metadata.Name);
+            Queue.Add(lease.Metadata.Name);
         }
     }
 
-    private Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         if (key == MonitorKey)
         {
             foreach (V1Node node in _nodes.Store.List())
             {
-                _queue.Add(node.Metadata.Name);
+                Queue.Add(node.Metadata.Name);
             }
 
-            _queue.AddAfter(MonitorKey, _monitorPeriod);
+            Queue.AddAfter(MonitorKey, _monitorPeriod);
             return Task.CompletedTask;
         }
 
@@ -114,7 +99,7 @@ public sealed class NodeLifecycleController : IController
         V1Node node = cached;
         string? observedReady = ReadyCondition(node)?.Status;
         NodeHealth health = ObserveHealth(node);
-        if (_time.GetUtcNow() > health.ProbeTime + _gracePeriod)
+        if (Time.GetUtcNow() > health.ProbeTime + _gracePeriod)
         {
             node = await MarkUnknownAsync(node, cancellationToken);
             // A condition added for a kubelet that never posted one carries the creationTimestamp: not a heartbeat.
@@ -124,7 +109,7 @@ public sealed class NodeLifecycleController : IController
         string? currentReady = ReadyCondition(node)?.Status;
         if (health.ReadyStatus == "True" && currentReady != "True")
         {
-            Log.NodeNotReady(_logger, name, currentReady ?? "<none>");
+            Log.NodeNotReady(Logger, name, currentReady ?? "<none>");
             _events.Event(WithKind(node), "Normal", "NodeNotReady", $"Node {name} status is now: NodeNotReady");
             health.PodsNotReadyPending = true;
         }
@@ -146,7 +131,7 @@ public sealed class NodeLifecycleController : IController
     /// <summary>client-go's tryUpdateNodeHealth bookkeeping: a new Ready heartbeat or a renewed Lease is a probe now.</summary>
     private NodeHealth ObserveHealth(V1Node node)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         V1NodeCondition? ready = ReadyCondition(node);
         V1Lease? lease = _leases.Store.Get($"{LeaseNamespace}/{node.Metadata.Name}");
         DateTime? renewed = lease?.Spec?.RenewTime;
@@ -190,7 +175,7 @@ public sealed class NodeLifecycleController : IController
         V1Node copy = ModelCopies.Copy(node);
         copy.Status ??= new V1NodeStatus();
         copy.Status.Conditions ??= [];
-        DateTime now = ModelCopies.Now(_time);
+        DateTime now = ModelCopies.Now(Time);
         bool changed = false;
         foreach (string type in MonitoredConditions)
         {
@@ -223,14 +208,14 @@ public sealed class NodeLifecycleController : IController
             return node;
         }
 
-        Log.NodeUnknown(_logger, node.Metadata.Name, _gracePeriod);
-        return await _client.CoreV1.ReplaceNodeStatusAsync(copy, node.Metadata.Name, cancellationToken: cancellationToken);
+        Log.NodeUnknown(Logger, node.Metadata.Name, _gracePeriod);
+        return await Client.CoreV1.ReplaceNodeStatusAsync(copy, node.Metadata.Name, cancellationToken: cancellationToken);
     }
 
     /// <summary>nodeutil.MarkPodsNotReady: the Ready condition of every pod on the node becomes False.</summary>
     private async Task MarkPodsNotReadyAsync(string nodeName, CancellationToken cancellationToken)
     {
-        DateTime now = ModelCopies.Now(_time);
+        DateTime now = ModelCopies.Now(Time);
         foreach (V1Pod pod in _pods.Store.List().Where(p => p.Spec?.NodeName == nodeName))
         {
             V1PodCondition? ready = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
@@ -245,7 +230,7 @@ public sealed class NodeLifecycleController : IController
             condition.LastTransitionTime = now;
             try
             {
-                await _client.CoreV1.ReplaceNamespacedPodStatusAsync(copy, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                await Client.CoreV1.ReplaceNamespacedPodStatusAsync(copy, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
             {
@@ -295,7 +280,7 @@ public sealed class NodeLifecycleController : IController
             return;
         }
 
-        DateTime now = ModelCopies.Now(_time);
+        DateTime now = ModelCopies.Now(Time);
         V1Node copy = ModelCopies.Copy(node);
         copy.Spec ??= new V1NodeSpec();
         var taints = copy.Spec.Taints?.Where(t => !Taints.IsManaged(t)).ToList() ?? [];
@@ -307,16 +292,16 @@ public sealed class NodeLifecycleController : IController
 
         copy.Spec.Taints = taints;
         string summary = string.Join(", ", taints.Where(Taints.IsManaged).Select(t => $"{t.Key}:{t.Effect}"));
-        Log.Tainting(_logger, node.Metadata.Name, summary);
+        Log.Tainting(Logger, node.Metadata.Name, summary);
 
         try
         {
-            await _client.CoreV1.ReplaceNodeAsync(copy, node.Metadata.Name, cancellationToken: cancellationToken);
+            await Client.CoreV1.ReplaceNodeAsync(copy, node.Metadata.Name, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict)
         {
             // The informer brings the newer node (and another sync).
-            _queue.AddRateLimited(node.Metadata.Name);
+            Queue.AddRateLimited(node.Metadata.Name);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
         {

@@ -3,10 +3,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.NodeLifecycle;
 
@@ -18,15 +16,11 @@ namespace Navarch.Controllers.NodeLifecycle;
 /// deadline cancels the eviction. Before deleting, the pod gets a DisruptionTarget condition (reason
 /// DeletionByTaintManager) and a TaintManagerEviction event.
 /// </summary>
-public sealed class TaintEvictionController : IController
+public sealed class TaintEvictionController : QueueController
 {
     private readonly Informer<V1Node> _nodes;
     private readonly Informer<V1Pod> _pods;
-    private readonly IKubernetes _client;
     private readonly EventRecorder _events;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
 
     // When each pod's eviction is due, for pods with one pending; a pod not in here has none.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _scheduled = new(StringComparer.Ordinal);
@@ -35,44 +29,32 @@ public sealed class TaintEvictionController : IController
     private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
 
     /// <summary>Creates the controller over the shared Node and Pod informers.</summary>
-    public TaintEvictionController(SharedInformerFactory informers, IKubernetes client, EventRecorder events, TimeProvider time, ILogger<TaintEvictionController> logger)
+    public TaintEvictionController(ControllerContext context)
+        : base("taint-eviction-controller", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _nodes = informers.Get<V1Node>();
-        _pods = informers.Get<V1Pod>();
-        _client = client;
-        _events = events;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, (p, _) => _queue.Add(ObjectKeys.KeyOf(p))));
-        _nodes.AddHandler(new ResourceEventHandlerFuncs<V1Node>(
-            add: NodeChanged,
-            update: (old, node) =>
+        _nodes = context.Informers.Get<V1Node>();
+        _pods = context.Informers.Get<V1Pod>();
+        _events = context.Recorder("taint-eviction-controller");
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, (p, _) => Enqueue(p)));
+        _nodes.AddHandler(new ResourceEventHandler<V1Node>
+        {
+            AddFunc = NodeChanged,
+            UpdateFunc = (old, node) =>
             {
                 if (!NoExecuteTaints(old).SequenceEqual(NoExecuteTaints(node), TaintComparer.Instance))
                 {
                     NodeChanged(node);
                 }
             },
-            delete: (node, _) => NodeChanged(node)));
+            DeleteFunc = (node, _) => NodeChanged(node),
+        });
     }
-
-    /// <inheritdoc />
-    public string Name => "taint-eviction-controller";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void PodChanged(V1Pod pod)
     {
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName) || _scheduled.ContainsKey(ObjectKeys.KeyOf(pod)))
         {
-            _queue.Add(ObjectKeys.KeyOf(pod));
+            Enqueue(pod);
         }
     }
 
@@ -80,13 +62,14 @@ public sealed class TaintEvictionController : IController
     {
         foreach (V1Pod pod in _pods.Store.List().Where(p => p.Spec?.NodeName == node.Metadata.Name))
         {
-            _queue.Add(ObjectKeys.KeyOf(pod));
+            Enqueue(pod);
         }
     }
 
     private static IEnumerable<V1Taint> NoExecuteTaints(V1Node? node) => (node?.Spec?.Taints ?? []).Where(t => t.Effect == Taints.NoExecute);
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Pod? pod = _pods.Store.Get(key);
         V1Node? node = pod is null || string.IsNullOrEmpty(pod.Spec?.NodeName) ? null : _nodes.Store.Get(pod.Spec.NodeName);
@@ -97,7 +80,7 @@ public sealed class TaintEvictionController : IController
             return;
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         DateTimeOffset? due = Deadline(key, taints, pod.Spec?.Tolerations ?? [], now);
         if (due is null)
         {
@@ -110,7 +93,7 @@ public sealed class TaintEvictionController : IController
         {
             // Always look again at the deadline: a timer may fire a little early, and must not leave the pod behind.
             _scheduled[key] = due.Value;
-            _queue.AddAfter(key, due.Value - now);
+            Queue.AddAfter(key, due.Value - now);
             return;
         }
 
@@ -160,7 +143,7 @@ public sealed class TaintEvictionController : IController
         _firstSeen.TryRemove(key, out _);
         if (_scheduled.TryRemove(key, out _) && pod is not null && pod.Metadata.DeletionTimestamp is null)
         {
-            Log.EvictionCancelled(_logger, key);
+            Log.EvictionCancelled(Logger, key);
             _events.Event(WithKind(pod), "Normal", "TaintManagerEviction", $"Cancelling deletion of Pod {key}");
         }
     }
@@ -169,7 +152,7 @@ public sealed class TaintEvictionController : IController
     private async Task EvictAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         string key = ObjectKeys.KeyOf(pod);
-        Log.Evicting(_logger, key, pod.Spec.NodeName);
+        Log.Evicting(Logger, key, pod.Spec.NodeName);
         _events.Event(WithKind(pod), "Normal", "TaintManagerEviction", $"Marking for deletion Pod {key}");
         try
         {
@@ -184,13 +167,13 @@ public sealed class TaintEvictionController : IController
                     Status = "True",
                     Reason = "DeletionByTaintManager",
                     Message = "Taint manager: deleting due to NoExecute taint",
-                    LastTransitionTime = ModelCopies.Now(_time),
+                    LastTransitionTime = ModelCopies.Now(Time),
                 });
-                await _client.CoreV1.ReplaceNamespacedPodStatusAsync(copy, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                await Client.CoreV1.ReplaceNamespacedPodStatusAsync(copy, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             }
 
             var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };
-            await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken);
+            await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
         {
@@ -198,7 +181,7 @@ public sealed class TaintEvictionController : IController
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict)
         {
             // A newer pod (or another of the same name): decide again on what the informer brings.
-            _queue.AddRateLimited(key);
+            Queue.AddRateLimited(key);
         }
     }
 

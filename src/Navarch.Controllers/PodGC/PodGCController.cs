@@ -2,9 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.PodGC;
 
@@ -14,53 +12,40 @@ namespace Navarch.Controllers.PodGC;
 /// confirms it — including pods already terminating there, since no kubelet will ever confirm them; and deletes
 /// terminated pods (Succeeded or Failed) beyond the --terminated-pod-gc-threshold, evicted ones first, then oldest first.
 /// </summary>
-public sealed class PodGCController : IController
+public sealed class PodGCController : QueueController
 {
     private const string Key = "podgc";
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1Node> _nodes;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly int _terminatedPodThreshold;
     private readonly TimeSpan _quarantine;
     private readonly TimeSpan _period;
     private readonly Dictionary<string, DateTimeOffset> _missingSince = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Creates the controller over the shared pod and node informers. <paramref name="terminatedPodThreshold"/> of 0
-    /// or less keeps every terminated pod; <paramref name="quarantine"/> defaults to 40 s and <paramref name="period"/>
-    /// to 20 s, as in Kubernetes.
+    /// Creates the controller over the shared pod and node informers, with the manager's
+    /// <see cref="ControllerManagerOptions.TerminatedPodGCThreshold"/> (0 or less keeps every terminated pod),
+    /// <see cref="ControllerManagerOptions.PodGCQuarantine"/> and <see cref="ControllerManagerOptions.PodGCPeriod"/>.
     /// </summary>
-    public PodGCController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<PodGCController> logger, int terminatedPodThreshold = 12500, TimeSpan? quarantine = null, TimeSpan? period = null)
+    public PodGCController(ControllerContext context)
+        : base("podgc", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _pods = informers.Get<V1Pod>();
-        _nodes = informers.Get<V1Node>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _terminatedPodThreshold = terminatedPodThreshold;
-        _quarantine = quarantine ?? TimeSpan.FromSeconds(40);
-        _period = period ?? TimeSpan.FromSeconds(20);
+        _pods = context.Informers.Get<V1Pod>();
+        _nodes = context.Informers.Get<V1Node>();
+        _terminatedPodThreshold = context.Options.TerminatedPodGCThreshold;
+        _quarantine = context.Options.PodGCQuarantine;
+        _period = context.Options.PodGCPeriod;
     }
 
     /// <inheritdoc />
-    public string Name => "podgc";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken)
+    public override Task RunAsync(int workers, CancellationToken cancellationToken)
     {
-        _queue.Add(Key);
-        return ControllerLoop.RunAsync(Name, _queue, 1, SyncAsync, _logger, cancellationToken);
+        Queue.Add(Key);
+        return base.RunAsync(1, cancellationToken);
     }
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
@@ -69,7 +54,7 @@ public sealed class PodGCController : IController
         }
         finally
         {
-            _queue.AddAfter(Key, _period);
+            Queue.AddAfter(Key, _period);
         }
     }
 
@@ -87,7 +72,7 @@ public sealed class PodGCController : IController
             return;
         }
 
-        Log.TrimmingTerminated(_logger, excess, _terminatedPodThreshold);
+        Log.TrimmingTerminated(Logger, excess, _terminatedPodThreshold);
         foreach (V1Pod pod in terminated.OrderBy(p => p.Status?.Reason == "Evicted" ? 0 : 1).ThenBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => ObjectKeys.KeyOf(p), StringComparer.Ordinal).Take(excess))
         {
             await ForceDeleteAsync(pod, cancellationToken);
@@ -96,7 +81,7 @@ public sealed class PodGCController : IController
 
     private async Task DeleteOrphanedAsync(CancellationToken cancellationToken)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         ILookup<string, V1Pod> byNode = _pods.Store.List().Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)).ToLookup(p => p.Spec.NodeName, StringComparer.Ordinal);
         foreach (string node in _missingSince.Keys.Where(n => !byNode.Contains(n) || _nodes.Store.Get(n) is not null).ToList())
         {
@@ -114,7 +99,7 @@ public sealed class PodGCController : IController
             {
                 _missingSince[pods.Key] = now;
                 // Look again once the quarantine is over rather than at the next period.
-                _queue.AddAfter(Key, _quarantine);
+                Queue.AddAfter(Key, _quarantine);
                 continue;
             }
 
@@ -125,7 +110,7 @@ public sealed class PodGCController : IController
 
             foreach (V1Pod pod in pods)
             {
-                Log.DeletingOrphan(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, pods.Key);
+                Log.DeletingOrphan(Logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, pods.Key);
                 await ForceDeleteAsync(pod, cancellationToken);
             }
 
@@ -137,7 +122,7 @@ public sealed class PodGCController : IController
     {
         try
         {
-            await _client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken);
+            await Client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken);
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -151,7 +136,7 @@ public sealed class PodGCController : IController
         var options = new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };
         try
         {
-            await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, gracePeriodSeconds: 0, cancellationToken: cancellationToken);
+            await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, gracePeriodSeconds: 0, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {

@@ -2,12 +2,10 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Api.Selectors;
 using Navarch.Client.Controllers;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.ReplicaSet;
 
@@ -18,47 +16,29 @@ namespace Navarch.Controllers.ReplicaSet;
 /// so nothing is done twice before the informer shows the effect; status (replicas, fullyLabeledReplicas,
 /// readyReplicas, availableReplicas, observedGeneration) is written last.
 /// </summary>
-public sealed class ReplicaSetController : IController
+public sealed class ReplicaSetController : QueueController
 {
     private const int BurstReplicas = 500;
     private readonly Informer<V1ReplicaSet> _replicaSets;
     private readonly Informer<V1Pod> _pods;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
     private readonly ControllerExpectations _expectations;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly EventRecorder? _events;
+    private readonly EventRecorder _events;
 
     /// <summary>Creates the controller over the shared ReplicaSet and Pod informers.</summary>
-    public ReplicaSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<ReplicaSetController> logger, EventRecorder? events = null)
+    public ReplicaSetController(ControllerContext context)
+        : base("replicaset", context)
     {
-        _events = events;
-        ArgumentNullException.ThrowIfNull(informers);
-        _replicaSets = informers.Get<V1ReplicaSet>();
-        _pods = informers.Get<V1Pod>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _expectations = new ControllerExpectations(time);
-        _replicaSets.AddHandler(new ResourceEventHandler<V1ReplicaSet>(rs => _queue.Add(ObjectKeys.KeyOf(rs)), (rs, _) =>
+        _events = context.Recorder("replicaset-controller");
+        _replicaSets = context.Informers.Get<V1ReplicaSet>();
+        _pods = context.Informers.Get<V1Pod>();
+        _expectations = new ControllerExpectations(Time);
+        _replicaSets.AddHandler(new ResourceEventHandler<V1ReplicaSet>(Enqueue, (rs, _) =>
         {
             _expectations.Delete(ObjectKeys.KeyOf(rs));
-            _queue.Add(ObjectKeys.KeyOf(rs));
+            Enqueue(rs);
         }));
         _pods.AddHandler(new ResourceEventHandler<V1Pod>(PodChanged, PodDeleted));
     }
-
-    /// <inheritdoc />
-    public string Name => "replicaset";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void PodChanged(V1Pod pod)
     {
@@ -70,7 +50,7 @@ public sealed class ReplicaSetController : IController
                 _expectations.CreationObserved(key);
             }
 
-            _queue.Add(key);
+            Queue.Add(key);
             return;
         }
 
@@ -79,7 +59,7 @@ public sealed class ReplicaSetController : IController
         {
             if (rs.Spec?.Selector is { } selector && selector.Matches(pod.Metadata.Labels))
             {
-                _queue.Add(ObjectKeys.KeyOf(rs));
+                Enqueue(rs);
             }
         }
     }
@@ -95,7 +75,7 @@ public sealed class ReplicaSetController : IController
         {
             string key = $"{pod.Metadata.NamespaceProperty}/{owner.Name}";
             _expectations.DeletionObserved(key);
-            _queue.Add(key);
+            Queue.Add(key);
         }
     }
 
@@ -113,7 +93,8 @@ public sealed class ReplicaSetController : IController
     private static V1OwnerReference? ControllerOf(V1Pod pod) =>
         ControllerRefs.ControllerOf(pod.Metadata, "ReplicaSet");
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1ReplicaSet? rs = _replicaSets.Store.Get(key);
         if (rs is null)
@@ -186,7 +167,7 @@ public sealed class ReplicaSetController : IController
             {
                 try
                 {
-                    await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                    await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
                     PodEvents.Deleted(_events, rs, pod);
                 }
                 catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
@@ -245,12 +226,12 @@ public sealed class ReplicaSetController : IController
         };
         try
         {
-            PodEvents.Created(_events, rs, await _client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            PodEvents.Created(_events, rs, await Client.CoreV1.CreateNamespacedPodAsync(pod, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e)
         {
-            Log.CreateFailed(_logger, ObjectKeys.KeyOf(rs), e.Response.Content);
+            Log.CreateFailed(Logger, ObjectKeys.KeyOf(rs), e.Response.Content);
             PodEvents.CreateFailed(_events, rs, PodEvents.ErrorOf(e));
             return false;
         }
@@ -264,7 +245,7 @@ public sealed class ReplicaSetController : IController
         string patch = ControllerRefs.AdoptionPatch(pod.Metadata, owner is null ? null : ControllerReference(owner));
         try
         {
-            await _client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.NotFound or (System.Net.HttpStatusCode)422)
         {
@@ -273,7 +254,7 @@ public sealed class ReplicaSetController : IController
 
     private async Task UpdateStatusAsync(V1ReplicaSet rs, List<V1Pod> active, CancellationToken cancellationToken)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int minReady = rs.Spec.MinReadySeconds ?? 0;
         LabelSelector templateLabels = LabelSelector.Parse(string.Join(",", (rs.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}")));
         var status = new V1ReplicaSetStatus
@@ -295,18 +276,18 @@ public sealed class ReplicaSetController : IController
         copy.Status = status;
         try
         {
-            await _client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            await Client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(copy, rs.Metadata.Name, rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.Conflict)
         {
             // The informer will bring the newer version and another sync.
-            _queue.AddRateLimited(ObjectKeys.KeyOf(rs));
+            Queue.AddRateLimited(ObjectKeys.KeyOf(rs));
         }
 
         if (minReady > 0 && status.ReadyReplicas != status.AvailableReplicas)
         {
             // Pods become available with time alone: look again when the next one would.
-            _queue.AddAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady));
+            Queue.AddAfter(ObjectKeys.KeyOf(rs), TimeSpan.FromSeconds(minReady));
         }
     }
 }

@@ -2,9 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 
 namespace Navarch.Controllers.RootCaPublisher;
 
@@ -13,7 +11,7 @@ namespace Navarch.Controllers.RootCaPublisher;
 /// bundle (<c>ca.crt</c>) in every active namespace, put back when it is deleted or changed — what pods' projected
 /// service account volumes mount to trust <c>kubernetes.default.svc</c>.
 /// </summary>
-public sealed class RootCaPublisherController : IController
+public sealed class RootCaPublisherController : QueueController
 {
     /// <summary>The ConfigMap's name.</summary>
     public const string ConfigMapName = "kube-root-ca.crt";
@@ -22,27 +20,21 @@ public sealed class RootCaPublisherController : IController
 
     private readonly Informer<V1Namespace> _namespaces;
     private readonly Informer<V1ConfigMap> _configMaps;
-    private readonly IKubernetes _client;
     private readonly string _bundle;
-    private readonly WorkQueue<string> _queue;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller publishing <paramref name="bundle"/> (PEM).</summary>
-    public RootCaPublisherController(SharedInformerFactory informers, IKubernetes client, string bundle, TimeProvider time, ILogger<RootCaPublisherController> logger)
+    public RootCaPublisherController(ControllerContext context, string bundle)
+        : base("root-ca-cert-publisher", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _namespaces = informers.Get<V1Namespace>();
-        _configMaps = informers.Get<V1ConfigMap>();
-        _client = client;
+        _namespaces = context.Informers.Get<V1Namespace>();
+        _configMaps = context.Informers.Get<V1ConfigMap>();
         _bundle = bundle;
-        _queue = new WorkQueue<string>(time);
-        _logger = logger;
-        _namespaces.AddHandler(new ResourceEventHandler<V1Namespace>(ns => _queue.Add(ns.Metadata.Name)));
+        _namespaces.AddHandler(new ResourceEventHandler<V1Namespace>(ns => Queue.Add(ns.Metadata.Name)));
         _configMaps.AddHandler(new ResourceEventHandler<V1ConfigMap>(cm =>
         {
             if (cm.Metadata.Name == ConfigMapName)
             {
-                _queue.Add(cm.Metadata.NamespaceProperty);
+                Queue.Add(cm.Metadata.NamespaceProperty);
             }
         }));
     }
@@ -57,17 +49,9 @@ public sealed class RootCaPublisherController : IController
     }
 
     /// <inheritdoc />
-    public string Name => "root-ca-cert-publisher";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
-
-    private async Task SyncAsync(string ns, CancellationToken cancellationToken)
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
+        string ns = key;
         V1Namespace? namespaceObj = _namespaces.Store.Get(ns);
         if (namespaceObj is null || namespaceObj.Metadata.DeletionTimestamp is not null)
         {
@@ -80,7 +64,7 @@ public sealed class RootCaPublisherController : IController
         {
             if (current is null)
             {
-                await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+                await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
                 {
                     Metadata = new V1ObjectMeta { Name = ConfigMapName, Annotations = new Dictionary<string, string> { ["kubernetes.io/description"] = Description } },
                     Data = data,
@@ -91,7 +75,7 @@ public sealed class RootCaPublisherController : IController
                 V1ConfigMap updated = ModelCopies.Copy(current);
                 updated.Data = data;
                 updated.BinaryData = null;
-                await _client.CoreV1.ReplaceNamespacedConfigMapAsync(updated, ConfigMapName, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await Client.CoreV1.ReplaceNamespacedConfigMapAsync(updated, ConfigMapName, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Forbidden or HttpStatusCode.NotFound)

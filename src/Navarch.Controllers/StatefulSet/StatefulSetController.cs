@@ -3,10 +3,8 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 using Navarch.Controllers.History;
 
 namespace Navarch.Controllers.StatefulSet;
@@ -19,7 +17,7 @@ namespace Navarch.Controllers.StatefulSet;
 /// ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the partition, one at a time,
 /// waiting for readiness; OnDelete only recreates deleted pods. Status is written last.
 /// </summary>
-public sealed class StatefulSetController : IController
+public sealed class StatefulSetController : QueueController
 {
     private const string Kind = "StatefulSet";
     private const string PodNameLabel = "statefulset.kubernetes.io/pod-name";
@@ -28,51 +26,36 @@ public sealed class StatefulSetController : IController
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1PersistentVolumeClaim> _claims;
     private readonly Informer<V1ControllerRevision> _revisions;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly EventRecorder? _events;
+    private readonly EventRecorder _events;
 
     /// <summary>Creates the controller over the shared StatefulSet, Pod, PersistentVolumeClaim and ControllerRevision informers.</summary>
-    public StatefulSetController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<StatefulSetController> logger, EventRecorder? events = null)
+    public StatefulSetController(ControllerContext context)
+        : base("statefulset", context)
     {
-        _events = events;
-        ArgumentNullException.ThrowIfNull(informers);
-        _sets = informers.Get<V1StatefulSet>();
-        _pods = informers.Get<V1Pod>();
-        _claims = informers.Get<V1PersistentVolumeClaim>();
-        _revisions = informers.Get<V1ControllerRevision>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
-        _sets.AddHandler(new ResourceEventHandlerFuncs<V1StatefulSet>(Enqueue, (_, s) => Enqueue(s), Enqueue));
-        _pods.AddHandler(new ResourceEventHandlerFuncs<V1Pod>(EnqueueOwner, (old, pod) =>
+        _events = context.Recorder("statefulset-controller");
+        _sets = context.Informers.Get<V1StatefulSet>();
+        _pods = context.Informers.Get<V1Pod>();
+        _claims = context.Informers.Get<V1PersistentVolumeClaim>();
+        _revisions = context.Informers.Get<V1ControllerRevision>();
+        _sets.AddHandler(new ResourceEventHandler<V1StatefulSet>(Enqueue));
+        _pods.AddHandler(new ResourceEventHandler<V1Pod>
         {
-            EnqueueOwner(old);
-            EnqueueOwner(pod);
-        }, EnqueueOwner));
-        _revisions.AddHandler(new ResourceEventHandlerFuncs<V1ControllerRevision>(EnqueueOwner, (_, r) => EnqueueOwner(r), EnqueueOwner));
+            AddFunc = EnqueueOwner,
+            UpdateFunc = (old, pod) =>
+            {
+                EnqueueOwner(old);
+                EnqueueOwner(pod);
+            },
+            DeleteFunc = (pod, _) => EnqueueOwner(pod),
+        });
+        _revisions.AddHandler(new ResourceEventHandler<V1ControllerRevision>(EnqueueOwner));
     }
-
-    /// <inheritdoc />
-    public string Name => "statefulset";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
-
-    private void Enqueue(V1StatefulSet set) => _queue.Add(ObjectKeys.KeyOf(set));
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> obj)
     {
         if (ControllerRevisions.ControllerOf(obj, Kind) is { } owner)
         {
-            _queue.Add($"{obj.Metadata.NamespaceProperty}/{owner.Name}");
+            Queue.Add($"{obj.Metadata.NamespaceProperty}/{owner.Name}");
         }
     }
 
@@ -91,7 +74,8 @@ public sealed class StatefulSetController : IController
     private static string RevisionOf(V1Pod pod) =>
         pod.Metadata.Labels?.TryGetValue(ControllerRevisions.PodRevisionLabel, out string? revision) == true ? revision : "";
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1StatefulSet? set = _sets.Store.Get(key);
         if (set is null || set.Metadata.DeletionTimestamp is not null)
@@ -102,17 +86,17 @@ public sealed class StatefulSetController : IController
         string ns = set.Metadata.NamespaceProperty;
         List<V1ControllerRevision> history = ControllerRevisions.OwnedBy(_revisions.Store, ns, set.Metadata.Uid);
         (V1ControllerRevision update, int? collisionCount) = await ControllerRevisions.EnsureAsync(
-            _client, set, Kind, set.Spec.Template, history, set.Status?.CollisionCount, cancellationToken);
+            Client, set, Kind, set.Spec.Template, history, set.Status?.CollisionCount, cancellationToken);
         V1ControllerRevision current = history.FirstOrDefault(r => r.Metadata.Name == set.Status?.CurrentRevision) ?? update;
 
-        List<V1Pod> pods = await PodClaims.ClaimAsync(_client, set, Kind, set.Spec.Selector, _pods.Store.List(ns), cancellationToken);
+        List<V1Pod> pods = await PodClaims.ClaimAsync(Client, set, Kind, set.Spec.Selector, _pods.Store.List(ns), cancellationToken);
         await UpdateReplicasAsync(set, current, update, pods, cancellationToken);
 
         // Status from the cache as it is now, the pods just adopted included.
         var claimedUids = pods.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         pods = _pods.Store.List(ns).Where(p => claimedUids.Contains(p.Metadata.Uid) || ControllerRevisions.ControllerOf(p, Kind)?.Uid == set.Metadata.Uid).ToList();
         var live = new HashSet<string>(pods.Select(RevisionOf), StringComparer.Ordinal) { current.Metadata.Name, update.Metadata.Name };
-        await ControllerRevisions.TrimAsync(_client, history, set.Spec.RevisionHistoryLimit ?? 10, live, cancellationToken);
+        await ControllerRevisions.TrimAsync(Client, history, set.Spec.RevisionHistoryLimit ?? 10, live, cancellationToken);
         await UpdateStatusAsync(set, current, update, pods, collisionCount, cancellationToken);
     }
 
@@ -154,7 +138,7 @@ public sealed class StatefulSetController : IController
             V1Pod? pod = slots[i];
             if (pod is not null && pod.Status?.Phase is "Failed" or "Succeeded" && !PodConditions.IsTerminating(pod))
             {
-                Log.PodAction(_logger, key, "recreating finished", pod.Metadata.Name);
+                Log.PodAction(Logger, key, "recreating finished", pod.Metadata.Name);
                 await DeletePodAsync(set, pod, cancellationToken);
                 if (monotonic)
                 {
@@ -204,7 +188,7 @@ public sealed class StatefulSetController : IController
                 continue;
             }
 
-            Log.PodAction(_logger, key, "scaling down", pod.Metadata.Name);
+            Log.PodAction(Logger, key, "scaling down", pod.Metadata.Name);
             await DeletePodAsync(set, pod, cancellationToken);
             if (monotonic)
             {
@@ -228,7 +212,7 @@ public sealed class StatefulSetController : IController
 
             if (RevisionOf(pod) != update.Metadata.Name && !PodConditions.IsTerminating(pod))
             {
-                Log.PodAction(_logger, key, "updating", pod.Metadata.Name);
+                Log.PodAction(Logger, key, "updating", pod.Metadata.Name);
                 await DeletePodAsync(set, pod, cancellationToken);
                 return;
             }
@@ -282,9 +266,9 @@ public sealed class StatefulSetController : IController
         };
         try
         {
-            Log.PodAction(_logger, key, "creating", podName);
-            await _client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
-            _events?.Event(set, "Normal", "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
+            Log.PodAction(Logger, key, "creating", podName);
+            await Client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
+            _events.Event(set, "Normal", "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
@@ -292,7 +276,7 @@ public sealed class StatefulSetController : IController
         }
         catch (HttpOperationException e)
         {
-            _events?.Event(set, "Warning", "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {PodEvents.ErrorOf(e)}");
+            _events.Event(set, "Warning", "FailedCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} failed error: {PodEvents.ErrorOf(e)}");
             throw;
         }
     }
@@ -324,7 +308,7 @@ public sealed class StatefulSetController : IController
         };
         try
         {
-            await _client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, ns, cancellationToken: cancellationToken);
+            await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, ns, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
@@ -332,7 +316,7 @@ public sealed class StatefulSetController : IController
         }
         catch (HttpOperationException e)
         {
-            Log.CreateFailed(_logger, ObjectKeys.KeyOf(set), claimName, e.Response.Content);
+            Log.CreateFailed(Logger, ObjectKeys.KeyOf(set), claimName, e.Response.Content);
             throw;
         }
     }
@@ -341,11 +325,11 @@ public sealed class StatefulSetController : IController
     {
         try
         {
-            await _client.CoreV1.DeleteNamespacedPodAsync(
+            await Client.CoreV1.DeleteNamespacedPodAsync(
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
                 cancellationToken: cancellationToken);
-            _events?.Event(set, "Normal", "SuccessfulDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} successful");
+            _events.Event(set, "Normal", "SuccessfulDelete", $"delete Pod {pod.Metadata.Name} in StatefulSet {set.Metadata.Name} successful");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
@@ -354,7 +338,7 @@ public sealed class StatefulSetController : IController
 
     private async Task UpdateStatusAsync(V1StatefulSet set, V1ControllerRevision current, V1ControllerRevision update, List<V1Pod> pods, int? collisionCount, CancellationToken cancellationToken)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         int minReady = set.Spec.MinReadySeconds ?? 0;
         List<V1Pod> counted = pods.Where(p => OrdinalOf(set, p) >= 0).ToList();
         List<V1Pod> alive = counted.Where(p => !PodConditions.IsTerminating(p)).ToList();
@@ -381,11 +365,11 @@ public sealed class StatefulSetController : IController
 
         if (minReady > 0 && status.ReadyReplicas != status.AvailableReplicas)
         {
-            _queue.AddAfter(ObjectKeys.KeyOf(set), TimeSpan.FromSeconds(minReady));
+            Queue.AddAfter(ObjectKeys.KeyOf(set), TimeSpan.FromSeconds(minReady));
         }
 
         await StatusWrites.WriteAsync(set, status, set.Status, (s, st) => s.Status = st,
-            copy => _client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
-            _queue, ObjectKeys.KeyOf(set));
+            copy => Client.AppsV1.ReplaceNamespacedStatefulSetStatusAsync(copy, set.Metadata.Name, set.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
+            Queue, ObjectKeys.KeyOf(set));
     }
 }

@@ -2,9 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using Navarch.Client.Informers;
-using Navarch.Client.Queue;
 using Navarch.Controllers.Job;
 
 namespace Navarch.Controllers.TtlAfterFinished;
@@ -14,51 +12,34 @@ namespace Navarch.Controllers.TtlAfterFinished;
 /// once <c>ttlSecondsAfterFinished</c> has passed since it finished, checking a fresh copy of the Job first so a
 /// changed TTL is honoured; until then the key waits in the queue for exactly the time left.
 /// </summary>
-public sealed class TtlAfterFinishedController : IController
+public sealed class TtlAfterFinishedController : QueueController
 {
     private readonly Informer<V1Job> _jobs;
-    private readonly IKubernetes _client;
-    private readonly WorkQueue<string> _queue;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
 
     /// <summary>Creates the controller over the shared Job informer.</summary>
-    public TtlAfterFinishedController(SharedInformerFactory informers, IKubernetes client, TimeProvider time, ILogger<TtlAfterFinishedController> logger)
+    public TtlAfterFinishedController(ControllerContext context)
+        : base("ttl-after-finished", context)
     {
-        ArgumentNullException.ThrowIfNull(informers);
-        _jobs = informers.Get<V1Job>();
-        _client = client;
-        _time = time;
-        _logger = logger;
-        _queue = new WorkQueue<string>(time);
+        _jobs = context.Informers.Get<V1Job>();
         _jobs.AddHandler(new ResourceEventHandler<V1Job>(Changed, (_, _) => { }));
     }
-
-    /// <inheritdoc />
-    public string Name => "ttl-after-finished";
-
-    /// <inheritdoc />
-    public void Dispose() => _queue.Dispose();
-
-    /// <inheritdoc />
-    public Task RunAsync(int workers, CancellationToken cancellationToken) =>
-        ControllerLoop.RunAsync(Name, _queue, workers, SyncAsync, _logger, cancellationToken);
 
     private void Changed(V1Job job)
     {
         if (job.Metadata.DeletionTimestamp is null && job.Spec?.TtlSecondsAfterFinished is not null && JobConditions.Finished(job) is not null)
         {
-            _queue.Add(ObjectKeys.KeyOf(job));
+            Enqueue(job);
         }
     }
 
     /// <summary>The time left before <paramref name="job"/> expires; null when it never does (no TTL, not finished).</summary>
     private TimeSpan? Remaining(V1Job job) =>
         job.Metadata.DeletionTimestamp is null && job.Spec?.TtlSecondsAfterFinished is { } ttl && JobConditions.FinishTime(job) is { } finished
-            ? finished + TimeSpan.FromSeconds(ttl) - _time.GetUtcNow()
+            ? finished + TimeSpan.FromSeconds(ttl) - Time.GetUtcNow()
             : null;
 
-    private async Task SyncAsync(string key, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task SyncAsync(string key, CancellationToken cancellationToken)
     {
         V1Job? cached = _jobs.Store.Get(key);
         if (cached is null || Remaining(cached) is not { } left)
@@ -68,7 +49,7 @@ public sealed class TtlAfterFinishedController : IController
 
         if (left > TimeSpan.Zero)
         {
-            _queue.AddAfter(key, left);
+            Queue.AddAfter(key, left);
             return;
         }
 
@@ -76,7 +57,7 @@ public sealed class TtlAfterFinishedController : IController
         V1Job fresh;
         try
         {
-            fresh = await _client.BatchV1.ReadNamespacedJobAsync(cached.Metadata.Name, cached.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            fresh = await Client.BatchV1.ReadNamespacedJobAsync(cached.Metadata.Name, cached.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -90,18 +71,18 @@ public sealed class TtlAfterFinishedController : IController
 
         if (freshLeft > TimeSpan.Zero)
         {
-            _queue.AddAfter(key, freshLeft);
+            Queue.AddAfter(key, freshLeft);
             return;
         }
 
         try
         {
-            await _client.BatchV1.DeleteNamespacedJobAsync(
+            await Client.BatchV1.DeleteNamespacedJobAsync(
                 fresh.Metadata.Name,
                 fresh.Metadata.NamespaceProperty,
                 new V1DeleteOptions { PropagationPolicy = "Background", Preconditions = new V1Preconditions { Uid = fresh.Metadata.Uid, ResourceVersion = fresh.Metadata.ResourceVersion } },
                 cancellationToken: cancellationToken);
-            Log.Expired(_logger, key);
+            Log.Expired(Logger, key);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound)
         {

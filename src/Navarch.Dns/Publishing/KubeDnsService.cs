@@ -1,4 +1,5 @@
 using System.Net;
+using Navarch.Client.Publishing;
 
 namespace Navarch.Dns.Publishing;
 

@@ -22,7 +22,6 @@ internal static class ControllerManagerCommand
             using var stop = new Shutdown(cancellationToken);
             k8s.KubernetesClientConfiguration config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!);
             using var client = new k8s.Kubernetes(config);
-            string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
             var options = new ControllerManagerOptions
             {
                 TerminatedPodGCThreshold = parse.GetValue(terminatedPodGCThreshold),
@@ -31,8 +30,9 @@ internal static class ControllerManagerCommand
                 NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
                 // As kube-controller-manager without --root-ca-file: the CA its kubeconfig trusts.
                 RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(config),
+                LeaderElection = parse.GetValue(leaderElect) ? new Client.Leadership.LeaderElectionOptions { LeaseName = ControllerManager.LeaseName } : null,
             };
-            await new ControllerManager(client, logging, options: options).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
+            await new ControllerManager(client, logging, options: options).RunAsync(stop.Token);
             return 0;
         });
         return command;

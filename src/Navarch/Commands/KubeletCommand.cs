@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Navarch.Agent;
 using Navarch.Kubelet;
 
 namespace Navarch.Commands;
@@ -47,33 +48,10 @@ internal static class KubeletCommand
             }
 
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
-
-            // A joined agent was given a serving certificate signed by the cluster CA (which also signs the API server's client).
-            string agentDir = Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent");
-            var options = new KubeletOptions
-            {
-                NodeName = node,
-                NodeIp = ParseNodeIp(parse.GetValue(nodeIp)),
-                KubeReserved = resources.KubeReserved(parse),
-                SystemReserved = resources.SystemReserved(parse),
-                EvictionHard = resources.EvictionHard(parse),
-                DataDir = parse.GetValue(dataDir)!,
-                ContainerRuntimeEndpoint = parse.GetValue(endpoint),
-                DefaultPodCidr = parse.GetValue(podCidr)!,
-                ClusterDns = parse.GetValue(clusterDns)!,
-                KubeletPort = parse.GetValue(kubeletPort),
-                BridgeName = parse.GetValue(bridge)!,
-                ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
-                    : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
-                    : null,
-                ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPem(File.ReadAllText(ca))
-                    : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "client-ca.crt")))
-                    : null,
-            };
-            await using var kubelet = new Kubelet.Kubelet(client, options, logging);
+            await using var agent = new AgentRuntime(client, Options(parse, node), logging);
             try
             {
-                await kubelet.StartAsync(stop.Token);
+                await agent.StartAsync(stop.Token);
             }
             catch (Exception) when (stop.Token.IsCancellationRequested)
             {
@@ -81,12 +59,41 @@ internal static class KubeletCommand
                 return 0;
             }
 
-            Task proxy = withProxy ? proxyFlags.RunAsync(parse, client, options.NodeName, parse.GetValue(clusterCidr)!, logging, stop.Token) : Task.CompletedTask;
             await stop.WaitAsync();
-            await proxy;
-
+            await agent.StopAsync();
             return 0;
         });
+
+        AgentOptions Options(ParseResult parse, string node)
+        {
+            // A joined agent was given a serving certificate signed by the cluster CA (which also signs the API server's client).
+            string agentDir = Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent");
+            return new AgentOptions
+            {
+                Kubelet = new KubeletOptions
+                {
+                    NodeName = node,
+                    NodeIp = ParseNodeIp(parse.GetValue(nodeIp)),
+                    KubeReserved = resources.KubeReserved(parse),
+                    SystemReserved = resources.SystemReserved(parse),
+                    EvictionHard = resources.EvictionHard(parse),
+                    DataDir = parse.GetValue(dataDir)!,
+                    ContainerRuntimeEndpoint = parse.GetValue(endpoint),
+                    DefaultPodCidr = parse.GetValue(podCidr)!,
+                    ClusterDns = parse.GetValue(clusterDns)!,
+                    KubeletPort = parse.GetValue(kubeletPort),
+                    BridgeName = parse.GetValue(bridge)!,
+                    ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
+                        : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
+                        : null,
+                    ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPem(File.ReadAllText(ca))
+                        : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "client-ca.crt")))
+                        : null,
+                },
+                Proxy = withProxy ? proxyFlags.Options(parse, node, parse.GetValue(clusterCidr)!) : null,
+            };
+        }
+
         return command;
     }
 

@@ -45,10 +45,6 @@ internal static class ProxyCommand
         return command;
     }
 
-    /// <summary>The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>.</summary>
-    public static Task RunForAgentAsync(k8s.Kubernetes client, ProxyOptions options, ILoggerFactory logging, CancellationToken cancellationToken) =>
-        Task.Run(() => new ProxyServer(client, options, logging).RunAsync(cancellationToken), CancellationToken.None);
-
     /// <summary>The agent's flags that shape its proxy: <c>--disable-kube-proxy</c> (as k3s) and <c>--proxy-chain-prefix</c>.</summary>
     public sealed class AgentFlags
     {
@@ -61,10 +57,8 @@ internal static class ProxyCommand
             command.Options.Add(_prefix);
         }
 
-        /// <summary>Starts the proxy unless disabled; completes when it stops.</summary>
-        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken) =>
-            parse.GetValue(_disable)
-                ? Task.CompletedTask
-                : RunForAgentAsync(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! }, logging, cancellationToken);
+        /// <summary>The agent's proxy settings, or null when disabled.</summary>
+        public ProxyOptions? Options(ParseResult parse, string nodeName, string clusterCidr) =>
+            parse.GetValue(_disable) ? null : new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! };
     }
 }

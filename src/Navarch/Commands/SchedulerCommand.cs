@@ -24,8 +24,12 @@ internal static class SchedulerCommand
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig)!));
-            string identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
-            await new KubeScheduler(client, logging, options: new SchedulerOptions { Configuration = configuration }).RunAsync(parse.GetValue(leaderElect), identity, stop.Token);
+            var options = new SchedulerOptions
+            {
+                Configuration = configuration,
+                LeaderElection = parse.GetValue(leaderElect) ? new Client.Leadership.LeaderElectionOptions { LeaseName = KubeScheduler.LeaseName } : null,
+            };
+            await new KubeScheduler(client, logging, options: options).RunAsync(stop.Token);
             return 0;
         });
         return command;

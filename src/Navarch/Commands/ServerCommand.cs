@@ -1,13 +1,18 @@
 using System.CommandLine;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Navarch.Agent;
 using Navarch.ApiServer;
+using Navarch.Controllers;
+using Navarch.Kubelet;
+using Navarch.Scheduler;
+using Navarch.Scheduler.Config;
+using Navarch.Server;
 
 namespace Navarch.Commands;
 
 /// <summary><c>navarch server</c> and <c>navarch apiserver</c>: the control plane on this machine.</summary>
-internal static partial class ServerCommand
+internal static class ServerCommand
 {
     public static Command Create(string name, string description, bool withControllers)
     {
@@ -49,25 +54,12 @@ internal static partial class ServerCommand
             }
 
             using ILoggerFactory logging = Logging.Create();
-            var options = new ApiServerOptions
-            {
-                DataDir = parse.GetValue(dataDir)!,
-                Port = parse.GetValue(port),
-                BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
-                WriteKubeconfig = parse.GetValue(writeKubeconfig),
-                WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
-                DatastoreEndpoint = parse.GetValue(datastore)!,
-                TokenAuthFile = parse.GetValue(tokenFile),
-                AdmissionControlConfigFile = parse.GetValue(admissionConfig),
-                AuthorizationMode = parse.GetValue(authorizationMode)!,
-                ServiceCidr = parse.GetValue(serviceCidr)!,
-                Token = parse.GetValue(token),
-            };
+            ServerOptions options = Options(parse, schedulerConfiguration);
             using var stop = new Shutdown(cancellationToken);
-            await using var server = new ApiServer.ApiServer(options, logging);
+            await using var server = new ServerRuntime(options, logging);
             try
             {
-                await server.StartAsync(stop.Token);
+                await server.StartApiServerAsync(stop.Token);
             }
             catch (InvalidDataException e)
             {
@@ -76,129 +68,67 @@ internal static partial class ServerCommand
                 return 1;
             }
 
-            using var manifestsClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
-            Task manifests = new Manifests.ManifestApplier(manifestsClient, Path.Combine(options.DataDir, "server", "manifests"), logging.CreateLogger<Manifests.ManifestApplier>()).RunAsync(stop.Token);
-            // The controllers reach the cluster through the API like any client (hub and spoke), even in-process.
-            k8s.KubernetesClientConfiguration clientConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath);
-            using k8s.Kubernetes? client = withControllers ? new k8s.Kubernetes(clientConfig) : null;
-            Task controllers = client is null
-                ? Task.CompletedTask
-                : new Navarch.Controllers.ControllerManager(client, logging, options: new Navarch.Controllers.ControllerManagerOptions
+            await server.StartComponentsAsync();
+            await stop.WaitAsync();
+            await server.StopAsync();
+            return 0;
+        });
+
+        ServerOptions Options(ParseResult parse, SchedulerConfiguration schedulerConfiguration)
+        {
+            IPAddress bindAddress = IPAddress.Parse(parse.GetValue(bind)!);
+            string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
+            string? thisNodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp));
+            bool withAgent = withControllers && !parse.GetValue(disableAgent);
+            return new ServerOptions
+            {
+                ApiServer = new ApiServerOptions
+                {
+                    DataDir = parse.GetValue(dataDir)!,
+                    Port = parse.GetValue(port),
+                    BindAddress = bindAddress,
+                    // default/kubernetes points at this server, so pods reach it at 10.43.0.1:443 (not published by the API server alone).
+                    AdvertiseAddress = !withControllers ? null
+                        : bindAddress.Equals(IPAddress.Any) || bindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Parse(thisNodeIp ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
+                        : bindAddress,
+                    AdvertiseNodeName = withAgent ? thisNode : null,
+                    WriteKubeconfig = parse.GetValue(writeKubeconfig),
+                    WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
+                    TokenAuthFile = parse.GetValue(tokenFile),
+                    AdmissionControlConfigFile = parse.GetValue(admissionConfig),
+                    AuthorizationMode = parse.GetValue(authorizationMode)!,
+                    ServiceCidr = parse.GetValue(serviceCidr)!,
+                    Token = parse.GetValue(token),
+                },
+                DatastoreEndpoint = parse.GetValue(datastore)!,
+                ControllerManager = !withControllers ? null : new ControllerManagerOptions
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
-                    RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(clientConfig),
-                }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
-            Task scheduler = client is null
-                ? Task.CompletedTask
-                : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
-            string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
-            // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
-            Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
-                ? null
-                : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
+                },
+                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration },
+                Agent = !withAgent ? null : new AgentOptions
                 {
-                    NodeName = thisNode,
-                    NodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)),
-                    KubeReserved = resources.KubeReserved(parse),
-                    SystemReserved = resources.SystemReserved(parse),
-                    EvictionHard = resources.EvictionHard(parse),
-                    DataDir = options.DataDir,
-                    NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
-                    ClusterDns = parse.GetValue(clusterDns)!,
-                    ClusterDomain = parse.GetValue(clusterDomain)!,
-                    KubeletPort = parse.GetValue(kubeletPort),
-                    BridgeName = parse.GetValue(bridge)!,
-                    // The in-process agent's kubelet API is signed by the cluster CA and serves only the API server.
-                    ServingCertificate = server.Pki.IssueServing(thisNode, [thisNode, "localhost"], [.. System.Net.Dns.GetHostAddresses(System.Net.Dns.GetHostName()), IPAddress.Loopback]),
-                    ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
-                }, logging);
-            Task proxy = Task.CompletedTask;
-            Navarch.Dns.ClusterDnsServer? dns = null;
-            try
-            {
-                if (agent is not null)
-                {
-                    await agent.StartAsync(stop.Token);
-                    proxy = proxyFlags.RunAsync(parse, client!, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
-                }
+                    Kubelet = new KubeletOptions
+                    {
+                        NodeName = thisNode,
+                        NodeIp = thisNodeIp,
+                        KubeReserved = resources.KubeReserved(parse),
+                        SystemReserved = resources.SystemReserved(parse),
+                        EvictionHard = resources.EvictionHard(parse),
+                        DataDir = parse.GetValue(dataDir)!,
+                        NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
+                        ClusterDns = parse.GetValue(clusterDns)!,
+                        ClusterDomain = parse.GetValue(clusterDomain)!,
+                        KubeletPort = parse.GetValue(kubeletPort),
+                        BridgeName = parse.GetValue(bridge)!,
+                    },
+                    Proxy = proxyFlags.Options(parse, thisNode, parse.GetValue(clusterCidr)!),
+                },
+                Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!),
+            };
+        }
 
-                // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
-                dns = client is null ? null : await Navarch.Dns.ClusterDnsHost.StartAsync(
-                    client, parse.GetValue(clusterDnsBind), agent is null ? null : thisNode, parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, logging, stop.Token);
-
-                // As kube-apiserver's endpoint reconciler: default/kubernetes points at this server, so pods reach it at 10.43.0.1:443.
-                if (client is not null)
-                {
-                    await PublishKubernetesEndpointsAsync(client, options, KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)), agent is null ? null : thisNode, logging.CreateLogger("Navarch.KubernetesService"), stop.Token);
-                }
-
-                await stop.WaitAsync();
-            }
-            catch (Exception) when (stop.Token.IsCancellationRequested)
-            {
-                // Asked to stop while starting (a cancelled call, or a CRI call cancelled as an RpcException): stop cleanly.
-            }
-            finally
-            {
-                // Whatever happened above, the agent stops (its containerd with it) while the API server it reports to is
-                // still up, so no containerd outlives this process.
-                if (dns is not null)
-                {
-                    await dns.DisposeAsync();
-                }
-
-                try
-                {
-                    await proxy;
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    LogProxyFailed(logging.CreateLogger("Navarch.Proxy"), e.Message);
-                }
-
-                if (agent is not null)
-                {
-                    await agent.DisposeAsync();
-                }
-            }
-
-            await manifests;
-            await controllers;
-            await scheduler;
-            await server.StopAsync(CancellationToken.None);
-            return 0;
-        });
         return command;
     }
-
-    private static async Task PublishKubernetesEndpointsAsync(k8s.Kubernetes client, ApiServerOptions options, string? nodeIp, string? nodeName, ILogger logger, CancellationToken cancellationToken)
-    {
-        IPAddress advertise = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
-            ? IPAddress.Parse(nodeIp ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp)
-            : options.BindAddress;
-        if (IPAddress.IsLoopback(advertise))
-        {
-            // A pod cannot reach the server's loopback, and Endpoints may not hold one.
-            LogKubernetesEndpointsFailed(logger, $"the API server listens on {advertise} only");
-            return;
-        }
-
-        try
-        {
-            await new Navarch.Dns.Publishing.SelectorlessServicePublisher(client, logger).PublishAsync(
-                "default", "kubernetes", clusterIp: null, new Dictionary<string, string>(), [new Navarch.Dns.Publishing.ServicePortMapping("https", "TCP", 443, options.Port)],
-                [advertise], nodeName, cancellationToken);
-        }
-        catch (k8s.Autorest.HttpOperationException e)
-        {
-            LogKubernetesEndpointsFailed(logger, e.Response.Content);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The Service proxy stopped with an error: {Reason}")]
-    private static partial void LogProxyFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the endpoints of default/kubernetes: {Reason}")]
-    private static partial void LogKubernetesEndpointsFailed(ILogger logger, string reason);
 }

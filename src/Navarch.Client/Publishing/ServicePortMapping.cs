@@ -1,4 +1,4 @@
-namespace Navarch.Dns.Publishing;
+namespace Navarch.Client.Publishing;
 
 /// <summary>A named port of a published Service: the Service's port and the port its endpoint listens on.</summary>
 /// <param name="Name">The port name (e.g. <c>dns</c>).</param>

@@ -5,15 +5,15 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace Navarch.Dns.Publishing;
+namespace Navarch.Client.Publishing;
 
 /// <summary>
 /// Keeps a Service without a selector, its Endpoints and one EndpointSlice pointing at addresses this process serves
-/// (what kube-apiserver does for <c>default/kubernetes</c> and an addon manager for <c>kube-system/kube-dns</c>), so the
-/// Service proxy routes the ClusterIP to them. Idempotent: run at every start, it converges what a previous run (or an
+/// (the API server's endpoint reconciler for <c>default/kubernetes</c>, and the cluster DNS for <c>kube-system/kube-dns</c>
+/// as an addon manager would), so the Service proxy routes the ClusterIP to them. Idempotent: run at every start, it converges what a previous run (or an
 /// older flag value) left: a changed ClusterIP means delete and re-create, since it is immutable.
 /// </summary>
-public sealed class SelectorlessServicePublisher(Kubernetes client, ILogger logger)
+public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILogger logger)
 {
     /// <summary>The value of <c>endpointslice.kubernetes.io/managed-by</c> on the slices this publisher owns.</summary>
     public const string ManagedBy = "service-publisher.navarch.io";
@@ -39,7 +39,7 @@ public sealed class SelectorlessServicePublisher(Kubernetes client, ILogger logg
             : await EnsureServiceAsync(@namespace, name, clusterIp, labels, ports, cancellationToken).ConfigureAwait(false);
         await EnsureEndpointsAsync(service, ports, addresses, nodeName, cancellationToken).ConfigureAwait(false);
         await EnsureSliceAsync(service, ports, addresses, nodeName, cancellationToken).ConfigureAwait(false);
-        Log.Published(logger, @namespace, name, addresses);
+        LogPublished(logger, @namespace, name, addresses);
     }
 
     private async Task<V1Service> EnsureServiceAsync(string ns, string name, string clusterIp, IReadOnlyDictionary<string, string> labels, IReadOnlyList<ServicePortMapping> ports, CancellationToken ct)
@@ -163,4 +163,7 @@ public sealed class SelectorlessServicePublisher(Kubernetes client, ILogger logg
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published {Namespace}/{Service} with endpoints {Addresses}")]
+    private static partial void LogPublished(ILogger logger, string @namespace, string service, IEnumerable<IPAddress> addresses);
 }

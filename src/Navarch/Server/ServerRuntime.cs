@@ -1,0 +1,171 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Navarch.Agent;
+using Navarch.Controllers;
+using Navarch.Controllers.RootCaPublisher;
+using Navarch.Dns;
+using Navarch.Manifests;
+using Navarch.Scheduler;
+
+namespace Navarch.Server;
+
+/// <summary>
+/// The control plane on this machine (k3s's pkg/server), composed in explicit stages: <see cref="StartApiServerAsync"/>
+/// opens the store and serves the API on it; <see cref="StartComponentsAsync"/> starts everything else as a client of
+/// that API (hub and spoke, even in-process) — the manifests applier, the controller manager, the scheduler, then this
+/// machine's agent and the cluster DNS; <see cref="StopAsync"/> stops them in the reverse order.
+/// </summary>
+internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactory logging) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private CancellationTokenSource? _running;
+    private Datastore? _datastore;
+    private ApiServer.ApiServer? _apiServer;
+    private Kubernetes? _manifestsClient;
+    private Kubernetes? _client;
+    private Task _manifests = Task.CompletedTask;
+    private Task _controllers = Task.CompletedTask;
+    private Task _scheduler = Task.CompletedTask;
+    private AgentRuntime? _agent;
+    private ClusterDnsServer? _dns;
+    private bool _stopped;
+
+    /// <summary>
+    /// Stage one: opens the store and starts the API server on it (bootstrap objects, serving, the <c>kubernetes</c>
+    /// Service's endpoints). A setting the user can fix (e.g. a <c>--token</c> made for another cluster's CA) throws
+    /// <see cref="InvalidDataException"/>.
+    /// </summary>
+    public async Task StartApiServerAsync(CancellationToken cancellationToken)
+    {
+        _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        _datastore = await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
+        _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
+        await _apiServer.StartAsync(_running.Token);
+    }
+
+    /// <summary>
+    /// Stage two: the manifests applier, the controller manager and the scheduler (running until stopped), then this
+    /// machine's agent and the cluster DNS. Asked to stop meanwhile, it returns without finishing.
+    /// </summary>
+    public async Task StartComponentsAsync()
+    {
+        ApiServer.ApiServer server = _apiServer ?? throw new InvalidOperationException("The API server is not started.");
+        CancellationToken token = _running!.Token;
+        _manifestsClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath));
+        _manifests = new ManifestApplier(_manifestsClient, Path.Combine(options.ApiServer.DataDir, "server", "manifests"), logging.CreateLogger<ManifestApplier>()).RunAsync(token);
+        if (options is { ControllerManager: null, Scheduler: null, Agent: null, Dns: null })
+        {
+            return;
+        }
+
+        KubernetesClientConfiguration clientConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath);
+        Kubernetes client = _client = new Kubernetes(clientConfig);
+        if (options.ControllerManager is { } controllerManager)
+        {
+            _controllers = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig) }).RunAsync(token);
+        }
+
+        if (options.Scheduler is { } scheduler)
+        {
+            _scheduler = new KubeScheduler(client, logging, options: scheduler).RunAsync(token);
+        }
+
+        try
+        {
+            if (options.Agent is { } agent)
+            {
+                // Like k3s, a server is also a node; its kubelet API is signed by the cluster CA and serves only the API server.
+                string node = agent.Kubelet.NodeName;
+                _agent = new AgentRuntime(client, agent with
+                {
+                    Kubelet = agent.Kubelet with
+                    {
+                        ServingCertificate = server.Pki.IssueServing(node, [node, "localhost"], [.. System.Net.Dns.GetHostAddresses(System.Net.Dns.GetHostName()), IPAddress.Loopback]),
+                        ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
+                    },
+                }, logging);
+                await _agent.StartAsync(token);
+            }
+
+            if (options.Dns is { } dns)
+            {
+                _dns = await ClusterDnsHost.StartAsync(client, dns.Bind, options.Agent?.Kubelet.NodeName, dns.ClusterIp, dns.Domain, dns.Upstreams, logging, token);
+            }
+        }
+        catch (Exception) when (token.IsCancellationRequested)
+        {
+            // Asked to stop while starting (a cancelled call, or a CRI call cancelled as an RpcException): stop cleanly.
+        }
+    }
+
+    /// <summary>
+    /// Stops in order: the DNS server, the proxy and the kubelet (its containerd with it) while the API server they
+    /// report to is still up, so no containerd outlives this process; then the manifests applier, the controller
+    /// manager and the scheduler; then the API server, then the store.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _stopping.CancelAsync();
+        if (_dns is not null)
+        {
+            await _dns.DisposeAsync();
+        }
+
+        if (_agent is not null)
+        {
+            try
+            {
+                await _agent.StopAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogProxyFailed(logging.CreateLogger("Navarch.Proxy"), e.Message);
+            }
+        }
+
+        await _manifests;
+        await _controllers;
+        await _scheduler;
+        if (_apiServer is not null)
+        {
+            await _apiServer.StopAsync(CancellationToken.None);
+        }
+
+        if (_datastore is not null)
+        {
+            await _datastore.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            if (_agent is not null)
+            {
+                await _agent.DisposeAsync();
+            }
+
+            _client?.Dispose();
+            _manifestsClient?.Dispose();
+            _running?.Dispose();
+            _stopping.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The Service proxy stopped with an error: {Reason}")]
+    private static partial void LogProxyFailed(ILogger logger, string reason);
+}
