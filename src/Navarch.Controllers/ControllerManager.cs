@@ -71,6 +71,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NodeLifecycleController(informers, client, nodeEvents, _time, loggerFactory.CreateLogger<NodeLifecycleController>(), _options.NodeMonitorGracePeriod, _options.NodeMonitorPeriod),
             new TaintEvictionController(informers, client, taintEvictionEvents, _time, loggerFactory.CreateLogger<TaintEvictionController>()),
             new ServiceLb.ServiceLbController(informers, client, _time, loggerFactory.CreateLogger<ServiceLb.ServiceLbController>()),
+            new ClusterRoleAggregation.ClusterRoleAggregationController(informers, client, _time, loggerFactory.CreateLogger<ClusterRoleAggregation.ClusterRoleAggregationController>()),
             .. _options.RootCaBundle is { } bundle
                 ? new IController[] { new RootCaPublisher.RootCaPublisherController(informers, client, bundle, _time, loggerFactory.CreateLogger<RootCaPublisher.RootCaPublisherController>()) }
                 : [],
