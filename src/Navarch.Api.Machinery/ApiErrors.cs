@@ -41,9 +41,9 @@ public static class ApiErrors
     /// <summary>401 Unauthorized.</summary>
     public static StatusException Unauthorized(string message = "Unauthorized") => Make(401, "Unauthorized", message, null, null);
 
-    /// <summary>403 Forbidden: <c>pods "x" is forbidden: reason</c>.</summary>
+    /// <summary>403 Forbidden: <c>pods "x" is forbidden: reason</c>, or <c>forbidden: reason</c> when no resource is named.</summary>
     public static StatusException Forbidden(string groupResource, string name, string reason) =>
-        Make(403, "Forbidden", name.Length == 0 ? $"{groupResource} is forbidden: {reason}" : $"{groupResource} \"{name}\" is forbidden: {reason}", groupResource, name);
+        Make(403, "Forbidden", groupResource.Length == 0 ? $"forbidden: {reason}" : name.Length == 0 ? $"{groupResource} is forbidden: {reason}" : $"{groupResource} \"{name}\" is forbidden: {reason}", groupResource, name);
 
     /// <summary>405 MethodNotAllowed.</summary>
     public static StatusException MethodNotSupported(string groupResource, string verb) =>

@@ -100,18 +100,20 @@ public sealed partial class ApiServer : IAsyncDisposable
         _kubelets = new KubeletProxy(_app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), Pki);
         var bootstrapTokens = new Join.BootstrapTokens(_store, catalog.Find("", "v1", "secrets")!, _options.Time);
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
-        var handler = new ResourceHandler(stores, BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, _options.Time), _logger);
-        var authentication = new Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
-        Authorization.IAuthorizer authorizer = _options.AuthorizationMode == "RBAC"
-            ? new Authorization.RbacAuthorizer(_caches, catalog)
-            : new Authorization.AllowAuthenticated();
+        var authentication = new Http.Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
+        var rbac = new Authorization.Rbac.RbacRuleResolver(new Authorization.Rbac.RbacListers(_caches, catalog));
+        (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = _options.AuthorizationMode == "RBAC"
+            ? Both(new Authorization.RbacAuthorizer(rbac))
+            : Both(new Authorization.AllowAuthenticated());
+        var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _options.Time);
+        var handler = new ResourceHandler(stores, subresources, _logger);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
             handler,
             new Discovery(catalog),
             authentication,
             authorizer,
-            new SelfReviews(authorizer, _options.Time),
+            new Authentication.Impersonation(authorizer),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             _options.MaxInFlight,
             _logger);
@@ -171,6 +173,9 @@ public sealed partial class ApiServer : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static (Authorization.IAuthorizer, Authorization.IRuleResolver) Both<T>(T authorizer)
+        where T : Authorization.IAuthorizer, Authorization.IRuleResolver => (authorizer, authorizer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "API server listening on port {Port} over the {Backend} store")]
     private static partial void LogListening(ILogger logger, int port, string backend);

@@ -8,7 +8,8 @@ namespace Navarch.ApiServer;
 
 /// <summary>
 /// What every cluster has from its first start: the system namespaces, the <c>kubernetes</c> Service and the default
-/// RBAC policy, created through the registry like any client's objects (strategy, admission, allocation).
+/// RBAC policy (reconciled at every start), created through the registry like any client's objects (strategy,
+/// admission, allocation).
 /// </summary>
 internal static class Bootstrap
 {
@@ -35,16 +36,8 @@ internal static class Bootstrap
             },
         }, cancellationToken);
 
-        // The default RBAC policy exists whatever the authorization mode, as on Kubernetes.
-        foreach (V1ClusterRole role in Authorization.BootstrapPolicy.ClusterRoles())
-        {
-            await EnsureAsync(stores.For("rbac.authorization.k8s.io", "v1", "clusterroles"), role, cancellationToken);
-        }
-
-        foreach (V1ClusterRoleBinding binding in Authorization.BootstrapPolicy.ClusterRoleBindings())
-        {
-            await EnsureAsync(stores.For("rbac.authorization.k8s.io", "v1", "clusterrolebindings"), binding, cancellationToken);
-        }
+        // The default RBAC policy exists whatever the authorization mode, as on Kubernetes, reconciled at every start.
+        await Authorization.BootstrapPolicyReconciler.RunAsync(stores, cancellationToken);
     }
 
     private static async Task EnsureAsync(GenericStore store, k8s.IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)

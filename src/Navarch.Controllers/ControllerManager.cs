@@ -50,6 +50,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NodeLifecycleController(context),
             new TaintEvictionController(context),
             new ServiceLb.ServiceLbController(context),
+            new ClusterRoleAggregation.ClusterRoleAggregationController(context),
             .. _options.RootCaBundle is { } bundle ? new IController[] { new RootCaPublisher.RootCaPublisherController(context, bundle) } : [],
         ];
         informers.Start(cancellationToken);

@@ -9,6 +9,7 @@ using Navarch.Testing;
 namespace Navarch.ApiServer.Tests;
 
 /// <summary>The endpoint reconciler points default/kubernetes at the advertised address, in place; loopback is refused.</summary>
+[Trait("Category", "Integration")]
 public sealed class EndpointReconcilerTests : IAsyncLifetime
 {
     private ApiServerHost _host = null!;

@@ -208,6 +208,27 @@ public sealed class ResourceCatalog
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", StorageClassStrategy.Create(), ["sc"]);
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", PriorityClassStrategy.Create(), ["pc"]);
         yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", CustomResourceDefinitionStrategy.Create(), ["crd", "crds"], subresources: ["status"]);
+
+        // authentication.k8s.io/v1 and authorization.k8s.io/v1: the reviews, answered on create and never stored.
+        yield return Review<V1TokenReview>(false);
+        yield return Review<V1SelfSubjectReview>(false);
+        yield return Review<V1LocalSubjectAccessReview>(true);
+        yield return Review<V1SelfSubjectAccessReview>(false);
+        yield return Review<V1SelfSubjectRulesReview>(false);
+        yield return Review<V1SubjectAccessReview>(false);
+    }
+
+    /// <summary>
+    /// A create-only kind that is answered, not stored (Kubernetes' reviews): only <c>create</c> is advertised and
+    /// served, and it has no list type, so its own type stands in for one. The models name no plural for these kinds;
+    /// Kubernetes' is the lower-case kind with an "s".
+    /// </summary>
+    private static ResourceDefinition Review<T>(bool namespaced)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        KubernetesEntityAttribute entity = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()!;
+        string plural = entity.Kind.ToLowerInvariant() + "s";
+        return Define<T, T>(namespaced, $"/registry/{entity.Group}/{plural}", Plain<T>(), verbs: ["create"]) with { Plural = plural };
     }
 
     private static ResourceStrategy<T> Plain<T>(bool hasStatus = false, Action<T>? defaults = null, NameRule nameRule = NameRule.Subdomain, Func<T, IEnumerable<FieldError>>? validation = null, Func<T, T, IEnumerable<FieldError>>? updateValidation = null)

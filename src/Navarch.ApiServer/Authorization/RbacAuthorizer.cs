@@ -1,26 +1,19 @@
-using k8s;
 using k8s.Models;
-using Navarch.Api;
-using Navarch.Api.Resources;
-using Navarch.ApiServer.Registry;
-using Navarch.Storage;
+using Navarch.ApiServer.Authorization.Rbac;
+using Navarch.ApiServer.Http;
 
 namespace Navarch.ApiServer.Authorization;
 
 /// <summary>
-/// Kubernetes' RBAC authorizer (<c>--authorization-mode RBAC</c>): members of <c>system:masters</c> may do anything;
-/// anyone else only what a ClusterRoleBinding (everywhere) or a RoleBinding (in its namespace) grants them through
-/// the rules of the Role or ClusterRole it names — verbs, API groups, resources (<c>pods/log</c> for a subresource,
-/// <c>*</c> and <c>*/scale</c> wildcards) and resource names. Subjects are users, groups and service accounts.
-/// Roles and bindings are read from the watch caches, so a change applies to the next request.
+/// Kubernetes' RBAC authorizer (<c>--authorization-mode RBAC</c>, plugin/pkg/auth/authorizer/rbac): members of
+/// <c>system:masters</c> may do anything (kube-apiserver's privileged-group authorizer); anyone else what a rule of a
+/// role bound to them allows (<see cref="RbacRuleResolver"/>, <see cref="RuleMatching"/>). A denial gives no reason
+/// unless a binding could not be resolved (<c>RBAC: clusterrole.rbac.authorization.k8s.io "x" not found</c>).
 /// </summary>
-internal sealed class RbacAuthorizer(WatchCaches caches, ResourceCatalog catalog) : IAuthorizer
+internal sealed class RbacAuthorizer(RbacRuleResolver resolver) : IAuthorizer, IRuleResolver
 {
     /// <summary>The group whose members bypass authorization, as in Kubernetes.</summary>
     public const string Superusers = "system:masters";
-
-    private readonly Dictionary<string, (long Revision, object Items)> _decoded = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
 
     public async ValueTask<string?> AuthorizeAsync(RequestAttributes request, CancellationToken cancellationToken)
     {
@@ -29,92 +22,40 @@ internal sealed class RbacAuthorizer(WatchCaches caches, ResourceCatalog catalog
             return null;
         }
 
-        List<V1ClusterRole> clusterRoles = await ListAsync<V1ClusterRole>("clusterroles", null, cancellationToken);
-        foreach (V1ClusterRoleBinding binding in await ListAsync<V1ClusterRoleBinding>("clusterrolebindings", null, cancellationToken))
+        bool allowed = false;
+        var errors = new List<string>();
+        await resolver.VisitRulesForAsync(request.User, request.Namespace, (_, rule, error) =>
         {
-            if (binding.RoleRef?.Kind == "ClusterRole" && Binds(binding.Subjects, request.User)
-                && clusterRoles.FirstOrDefault(r => r.Metadata.Name == binding.RoleRef.Name) is { } role
-                && Allows(role.Rules, request))
+            if (rule is not null && RuleMatching.Allows(rule, request))
             {
-                return null;
+                allowed = true;
+                return false;
             }
+
+            if (error is not null)
+            {
+                errors.Add(error);
+            }
+
+            return true;
+        }, cancellationToken);
+        if (allowed)
+        {
+            return null;
         }
 
-        if (request.Namespace is { } ns)
-        {
-            List<V1Role>? roles = null;
-            foreach (V1RoleBinding binding in await ListAsync<V1RoleBinding>("rolebindings", ns, cancellationToken))
-            {
-                if (!Binds(binding.Subjects, request.User))
-                {
-                    continue;
-                }
-
-                IList<V1PolicyRule>? rules = binding.RoleRef?.Kind switch
-                {
-                    "ClusterRole" => clusterRoles.FirstOrDefault(r => r.Metadata.Name == binding.RoleRef.Name)?.Rules,
-                    "Role" => (roles ??= await ListAsync<V1Role>("roles", ns, cancellationToken)).FirstOrDefault(r => r.Metadata.Name == binding.RoleRef.Name)?.Rules,
-                    _ => null,
-                };
-                if (Allows(rules, request))
-                {
-                    return null;
-                }
-            }
-        }
-
-        // Kubernetes' RBAC gives no reason beyond the request itself.
-        return "";
+        return errors.Count == 0 ? "" : "RBAC: " + RbacRuleResolver.Aggregate(errors);
     }
 
-    private static bool Binds(IList<Rbacv1Subject>? subjects, Http.UserInfo user) =>
-        subjects?.Any(s => s.Kind switch
-        {
-            "User" => s.Name == user.Name,
-            "Group" => user.Groups.Contains(s.Name),
-            "ServiceAccount" => user.Name == $"system:serviceaccount:{s.NamespaceProperty}:{s.Name}",
-            _ => false,
-        }) == true;
-
-    private static bool Allows(IList<V1PolicyRule>? rules, RequestAttributes request)
+    public async Task<SubjectRules> RulesForAsync(UserInfo user, string ns, CancellationToken cancellationToken)
     {
-        if (request.NonResourcePath is { } path)
-        {
-            return rules?.Any(rule => Has(rule.Verbs, request.Verb)
-                && rule.NonResourceURLs?.Any(u => u == "*" || u == path || (u.EndsWith('*') && path.StartsWith(u[..^1], StringComparison.Ordinal))) == true) == true;
-        }
-
-        string resource = request.Subresource is { } sub ? $"{request.Resource}/{sub}" : request.Resource;
-        return rules?.Any(rule =>
-            Has(rule.Verbs, request.Verb)
-            && Has(rule.ApiGroups, request.Group)
-            && (rule.Resources?.Any(r => r == "*" || r == resource || (request.Subresource is { } s && r == "*/" + s)) == true)
-            && (rule.ResourceNames is not { Count: > 0 } || (request.Name is { } name && rule.ResourceNames.Contains(name)))) == true;
-    }
-
-    private static bool Has(IList<string>? values, string value) => values?.Any(v => v == "*" || v == value) == true;
-
-    /// <summary>The decoded objects of a kind (in one namespace, or all), decoded again only when the cache moved.</summary>
-    private async Task<List<T>> ListAsync<T>(string plural, string? ns, CancellationToken cancellationToken)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        ResourceDefinition definition = catalog.Find("rbac.authorization.k8s.io", "v1", plural)!;
-        string prefix = definition.ListPrefix(ns);
-        (List<KeyValue> items, long revision) = await caches.For(definition).ListAsync(prefix, cancellationToken);
-        lock (_lock)
-        {
-            if (_decoded.TryGetValue(prefix, out var cached) && cached.Revision == revision)
-            {
-                return (List<T>)cached.Items;
-            }
-        }
-
-        var decoded = items.Select(kv => (T)ObjectCodec.Decode(definition, kv)).ToList();
-        lock (_lock)
-        {
-            _decoded[prefix] = (revision, decoded);
-        }
-
-        return decoded;
+        (List<V1PolicyRule> rules, List<string> errors) = await resolver.RulesForAsync(user, ns, cancellationToken);
+        var resourceRules = rules.Where(r => r.Resources is { Count: > 0 })
+            .Select(r => new V1ResourceRule { Verbs = r.Verbs, ApiGroups = r.ApiGroups, Resources = r.Resources, ResourceNames = r.ResourceNames })
+            .ToList();
+        var nonResourceRules = rules.Where(r => r.NonResourceURLs is { Count: > 0 })
+            .Select(r => new V1NonResourceRule { Verbs = r.Verbs, NonResourceURLs = r.NonResourceURLs })
+            .ToList();
+        return new SubjectRules(resourceRules, nonResourceRules, false, errors.Count == 0 ? null : RbacRuleResolver.Aggregate(errors));
     }
 }

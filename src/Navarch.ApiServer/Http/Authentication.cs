@@ -6,8 +6,8 @@ using Navarch.ApiServer.Pki;
 
 namespace Navarch.ApiServer.Http;
 
-/// <summary>Who made a request.</summary>
-internal sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> Groups);
+/// <summary>Who made a request; <paramref name="Extra"/> is what the authenticator (or impersonation) adds, by key.</summary>
+internal sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> Groups, IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra = null);
 
 /// <summary>
 /// Kubernetes' authenticator chain: a client certificate signed by the cluster CA (user = CN, groups = O), then a
@@ -32,6 +32,29 @@ internal sealed class Authentication
         _tokens = tokenFile is null ? [] : LoadTokens(tokenFile);
         _serviceAccountTokens = serviceAccountTokens;
         _bootstrapTokens = bootstrapTokens;
+    }
+
+    /// <summary>
+    /// The user a bearer token stands for through the token authenticators of the chain (the static token file, service
+    /// account tokens, bootstrap tokens) when it is meant for one of <paramref name="audiences"/>, and the audiences it
+    /// is good for — a TokenReview's answer. The static and bootstrap tokens carry no audience: they stand for the API
+    /// server's own (<see cref="ServiceAccounts.ServiceAccountTokens.Issuer"/>) only, as Kubernetes' audience-agnostic
+    /// authenticators do.
+    /// </summary>
+    public async Task<(UserInfo User, IReadOnlyList<string> Audiences)?> AuthenticateTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> api = audiences.Contains(ServiceAccounts.ServiceAccountTokens.Issuer) ? [ServiceAccounts.ServiceAccountTokens.Issuer] : [];
+        if (api.Count > 0 && StaticToken(token) is { } user)
+        {
+            return (user, api);
+        }
+
+        if (await _serviceAccountTokens.AuthenticateAsync(token, audiences, cancellationToken) is { } account)
+        {
+            return account;
+        }
+
+        return api.Count > 0 && await _bootstrapTokens.AuthenticateAsync(token, cancellationToken) is { } bootstrap ? (bootstrap, api) : null;
     }
 
     public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext context)
@@ -69,15 +92,17 @@ internal sealed class Authentication
         }
 
         string header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? StaticToken(header["Bearer ".Length..].Trim()) : null;
+    }
+
+    /// <summary>The user of a token in the static token file, or null.</summary>
+    private UserInfo? StaticToken(string token)
+    {
+        foreach ((string known, UserInfo user) in _tokens)
         {
-            string token = header["Bearer ".Length..].Trim();
-            foreach ((string known, UserInfo user) in _tokens)
+            if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(known), Encoding.UTF8.GetBytes(token)))
             {
-                if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(known), Encoding.UTF8.GetBytes(token)))
-                {
-                    return user;
-                }
+                return user;
             }
         }
 

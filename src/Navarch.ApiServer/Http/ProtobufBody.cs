@@ -243,6 +243,12 @@ internal static class ProtobufBody
                 }),
             }),
         },
+        // kubectl auth can-i --list.
+        ["authorization.k8s.io/v1/SelfSubjectRulesReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new() { [1] = new("namespace", Kind.String) }),
+        },
         ["v1/Service"] = new()
         {
             [1] = new("metadata", Kind.Message, ObjectMeta),

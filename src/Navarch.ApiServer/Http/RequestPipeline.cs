@@ -9,8 +9,8 @@ namespace Navarch.ApiServer.Http;
 
 /// <summary>
 /// Every request's path through the server: parsed once into a <see cref="RequestInfo"/> → in-flight limit →
-/// unauthenticated health endpoints → authentication → discovery, OpenAPI, or the resource handler after
-/// authorization; any failure becomes a Kubernetes Status.
+/// unauthenticated health endpoints → authentication → impersonation → authorization → discovery, OpenAPI, or the
+/// resource handler; any failure becomes a Kubernetes Status.
 /// </summary>
 internal sealed partial class RequestPipeline(
     ResourceCatalog catalog,
@@ -18,7 +18,7 @@ internal sealed partial class RequestPipeline(
     Discovery discovery,
     Authentication authentication,
     Authorization.IAuthorizer authorizer,
-    SelfReviews reviews,
+    Navarch.ApiServer.Authentication.Impersonation impersonation,
     Join.JoinEndpoints join,
     int maxInFlight,
     ILogger logger) : IDisposable
@@ -133,17 +133,19 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        if (await authentication.AuthenticateAsync(context) is not { } user)
+        if (await authentication.AuthenticateAsync(context) is not { } authenticated)
         {
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized().Status);
             return;
         }
 
+        UserInfo user = await impersonation.ActAsAsync(context.Request.Headers, authenticated, context.RequestAborted);
         using IDisposable requestScope = RequestScope.Begin(context, user);
 
-        if (await reviews.TryHandleAsync(context, path, user))
+        if (!info.IsResourceRequest)
         {
-            return;
+            // Discovery and OpenAPI are non-resource URLs: system:discovery grants them to every authenticated user.
+            await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, "", "", null, null, null, path), context.RequestAborted);
         }
 
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/api")
@@ -184,22 +186,22 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        var attributes = new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name);
-        if (await authorizer.AuthorizeAsync(attributes, context.RequestAborted) is { } reason)
-        {
-            string scope = info.Namespace is null ? "at the cluster scope" : $"in the namespace \"{info.Namespace}\"";
-            string because = reason.Length > 0 ? $": {reason}" : "";
-            StatusException denied = ApiErrors.Forbidden(definition.GroupResource, info.Name ?? "", $"User \"{user.Name}\" cannot {info.Verb} resource \"{info.ResourceWithSubresource}\" in API group \"{info.Group}\" {scope}{because}");
-            await Responder.WriteStatusAsync(context, denied.Status);
-            return;
-        }
-
+        await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name), context.RequestAborted);
         if (info.Options.Error is { } malformed)
         {
             throw malformed;
         }
 
-        await handler.HandleAsync(context, info, definition);
+        await handler.HandleAsync(context, info, definition, user);
+    }
+
+    /// <summary>Refuses (a 403 Status) what the authorizer does not allow.</summary>
+    private async Task AuthorizeAsync(Authorization.RequestAttributes attributes, CancellationToken cancellationToken)
+    {
+        if (await authorizer.AuthorizeAsync(attributes, cancellationToken) is { } reason)
+        {
+            throw Authorization.ForbiddenStatus.For(attributes, reason);
+        }
     }
 
     /// <summary>

@@ -9,9 +9,10 @@ namespace Navarch.ApiServer.Http;
 
 /// <summary>
 /// Serves a resource request (apiserver's endpoints/handlers): finds the REST storage of the resource or its
-/// subresource, calls it for the request's verb with the body read, and writes what it returns. Collections (list,
-/// watch, create, deletecollection) and delete are the resource's own <see cref="GenericStore"/>'s; a subresource
-/// serves the verbs its REST storage implements, and any other is 405.
+/// subresource, calls it for the request's verb with the body read, and writes what it returns. A resource's REST is
+/// its <see cref="GenericStore"/> unless its kind registers its own (the RBAC kinds' escalation checks, the create-only
+/// reviews); list, watch, delete and deletecollection are always the generic store's, and only the verbs the resource
+/// advertises are served. A subresource serves the verbs its REST storage implements; any other verb is 405.
 /// </summary>
 internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry subresources, Microsoft.Extensions.Logging.ILogger logger)
 {
@@ -20,7 +21,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
         "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml",
     };
 
-    public async Task HandleAsync(HttpContext context, RequestInfo info, ResourceDefinition definition)
+    public async Task HandleAsync(HttpContext context, RequestInfo info, ResourceDefinition definition, UserInfo user)
     {
         if (info.Subresource is { } sub && !definition.Subresources.Contains(sub))
         {
@@ -32,9 +33,14 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
             throw ApiErrors.NotFound(definition.GroupResource, info.Name ?? "");
         }
 
+        if (info.Subresource is null && !definition.Verbs.Contains(info.Verb))
+        {
+            throw ApiErrors.MethodNotSupported(definition.GroupResource, context.Request.Method);
+        }
+
         GenericStore store = stores.For(definition);
-        object? rest = info.Subresource is null ? store : subresources.Find(definition, info.Subresource);
-        var request = new RestRequest(info, store, BodyDecoder.For(context, info));
+        object? rest = subresources.Find(definition, info.Subresource) ?? (info.Subresource is null ? store : null);
+        var request = new RestRequest(info, store, BodyDecoder.For(context, info), user);
         switch (info.Verb, rest)
         {
             case (_, IRestConnecter connecter):
@@ -61,10 +67,10 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
                 PatchBody patch = await ReadPatchAsync(context);
                 await WriteAsync(context, 200, store, await patcher.PatchAsync(request, patch, context.RequestAborted));
                 break;
-            case ("delete", GenericStore):
+            case ("delete", _) when info.Subresource is null:
                 await DeleteHandler.ServeAsync(context, info, store);
                 break;
-            case ("deletecollection", GenericStore):
+            case ("deletecollection", _):
                 await DeleteHandler.ServeCollectionAsync(context, info, store);
                 break;
             default:

@@ -67,21 +67,31 @@ internal sealed class OpenApiDocuments
         foreach (ResourceDefinition d in definitions.Where(d => d.Group == group && d.Version == version))
         {
             string schema = builder.Ref(d.ClrType, d);
-            string list = builder.Ref(d.ListClrType, null);
             string collection = d.Namespaced ? $"/{path}/namespaces/{{namespace}}/{d.Plural}" : $"/{path}/{d.Plural}";
             var gvk = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = d.Kind };
-            paths[collection] = new JsonObject
+            // Only the operations the resource serves (the reviews are create-only).
+            var onCollection = new JsonObject();
+            if (d.Verbs.Contains("list"))
             {
-                ["get"] = Operation("list", gvk, list, [], swagger2),
-                ["post"] = Operation("post", gvk, schema, WriteParameters(swagger2), swagger2),
-            };
-            paths[collection + "/{name}"] = new JsonObject
+                onCollection["get"] = Operation("list", gvk, builder.Ref(d.ListClrType, null), [], swagger2);
+            }
+
+            if (d.Verbs.Contains("create"))
             {
-                ["get"] = Operation("get", gvk, schema, [], swagger2),
-                ["put"] = Operation("put", gvk, schema, WriteParameters(swagger2), swagger2),
-                ["patch"] = Operation("patch", gvk, schema, WriteParameters(swagger2), swagger2),
-                ["delete"] = Operation("delete", gvk, schema, [], swagger2),
-            };
+                onCollection["post"] = Operation("post", gvk, schema, WriteParameters(swagger2), swagger2);
+            }
+
+            paths[collection] = onCollection;
+            if (d.Verbs.Contains("get"))
+            {
+                paths[collection + "/{name}"] = new JsonObject
+                {
+                    ["get"] = Operation("get", gvk, schema, [], swagger2),
+                    ["put"] = Operation("put", gvk, schema, WriteParameters(swagger2), swagger2),
+                    ["patch"] = Operation("patch", gvk, schema, WriteParameters(swagger2), swagger2),
+                    ["delete"] = Operation("delete", gvk, schema, [], swagger2),
+                };
+            }
         }
     }
 

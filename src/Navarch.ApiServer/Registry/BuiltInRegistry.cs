@@ -1,7 +1,12 @@
+using Navarch.ApiServer.Authorization;
+using Navarch.ApiServer.Authorization.Rbac;
 using Navarch.ApiServer.Http;
+using Navarch.ApiServer.Registry.Authentication;
+using Navarch.ApiServer.Registry.Authorization;
 using Navarch.ApiServer.Registry.Events;
 using Navarch.ApiServer.Registry.Namespaces;
 using Navarch.ApiServer.Registry.Pods;
+using Navarch.ApiServer.Registry.Rbac;
 using Navarch.ApiServer.Registry.ServiceAccounts;
 using Navarch.ApiServer.Registry.Services;
 using Navarch.ApiServer.ServiceAccounts;
@@ -29,14 +34,39 @@ internal static class BuiltInRegistry
         };
     }
 
-    /// <summary>The subresources' REST storage.</summary>
-    public static SubresourceRegistry Subresources(StoreRegistry stores, KubeletProxy kubelets, ServiceAccountTokens tokens, TimeProvider time)
+    /// <summary>
+    /// The REST storage of the subresources, and of the resources whose storage is not the generic store alone: the
+    /// RBAC kinds (escalation checks against <paramref name="authorizer"/> and <paramref name="rbac"/>) and the reviews.
+    /// </summary>
+    public static SubresourceRegistry Subresources(
+        StoreRegistry stores,
+        KubeletProxy kubelets,
+        ServiceAccountTokens tokens,
+        IAuthorizer authorizer,
+        IRuleResolver rules,
+        RbacRuleResolver rbac,
+        Http.Authentication authentication,
+        TimeProvider time)
     {
         var locations = new KubeletLocations(stores, kubelets);
         var exec = new ExecRest(locations);
         var proxy = new ProxyRest();
+        var escalation = new EscalationCheck(authorizer, rbac);
+        var roles = new RolePolicy(escalation);
+        var bindings = new BindingPolicy(escalation);
+        PolicyBasedRest Rbac(string plural, RbacWritePolicy policy) => new(stores.For("rbac.authorization.k8s.io", "v1", plural), policy);
         return new SubresourceRegistry(new Dictionary<string, object>(StringComparer.Ordinal)
         {
+            ["roles.rbac.authorization.k8s.io"] = Rbac("roles", roles),
+            ["clusterroles.rbac.authorization.k8s.io"] = Rbac("clusterroles", roles),
+            ["rolebindings.rbac.authorization.k8s.io"] = Rbac("rolebindings", bindings),
+            ["clusterrolebindings.rbac.authorization.k8s.io"] = Rbac("clusterrolebindings", bindings),
+            ["tokenreviews.authentication.k8s.io"] = new TokenReviewRest(authentication),
+            ["selfsubjectreviews.authentication.k8s.io"] = new SelfSubjectReviewRest(time),
+            ["selfsubjectaccessreviews.authorization.k8s.io"] = new SelfSubjectAccessReviewRest(authorizer),
+            ["selfsubjectrulesreviews.authorization.k8s.io"] = new SelfSubjectRulesReviewRest(rules),
+            ["subjectaccessreviews.authorization.k8s.io"] = new SubjectAccessReviewRest(authorizer),
+            ["localsubjectaccessreviews.authorization.k8s.io"] = new LocalSubjectAccessReviewRest(authorizer),
             ["*/status"] = new StatusRest(),
             ["*/scale"] = new ScaleRest(),
             ["pods/binding"] = new BindingRest(time),

@@ -21,7 +21,7 @@ internal sealed partial class GenericStore
     /// resourceVersion, or else the one first read, is a precondition: a PUT that loses a race is a Conflict for the
     /// client to resolve, never written over the other change.
     /// </summary>
-    public async Task<object> ReplaceAsync(RestRequest request, JsonNode body, UpdateKind kind, CancellationToken cancellationToken)
+    public async Task<object> ReplaceAsync(RestRequest request, JsonNode body, UpdateKind kind, CancellationToken cancellationToken, UpdatedObjectCheck? check = null)
     {
         IKubernetesObject<V1ObjectMeta> obj = request.Decode(definition, body);
         obj.Metadata ??= new V1ObjectMeta();
@@ -42,14 +42,14 @@ internal sealed partial class GenericStore
             long current = long.Parse(old.Metadata.ResourceVersion, CultureInfo.InvariantCulture);
             expected ??= string.IsNullOrEmpty(obj.Metadata.ResourceVersion) ? current : Http.RequestOptions.ParseLong(obj.Metadata.ResourceVersion, "metadata.resourceVersion");
             return expected == current ? obj : throw ApiErrors.Conflict(definition.GroupResource, name);
-        }, cancellationToken);
+        }, cancellationToken, check);
     }
 
     /// <summary>
     /// PATCH: the patch applied to the current object, decoded and written; on a conflict it is applied again to the
     /// fresh object (a resourceVersion in the patch is a precondition instead).
     /// </summary>
-    public async Task<object> PatchAsync(RestRequest request, PatchBody patch, UpdateKind kind, CancellationToken cancellationToken)
+    public async Task<object> PatchAsync(RestRequest request, PatchBody patch, UpdateKind kind, CancellationToken cancellationToken, UpdatedObjectCheck? check = null)
     {
         string name = request.Name;
         return await UpdateAsync(request.Info.Namespace, name, request.Info.Subresource, kind, request.Info.Options.DryRun, old =>
@@ -63,7 +63,7 @@ internal sealed partial class GenericStore
 
             Patches.CheckResourceVersion(patch, old, definition, name);
             return obj;
-        }, cancellationToken);
+        }, cancellationToken, check);
     }
 
     /// <summary>
@@ -71,7 +71,8 @@ internal sealed partial class GenericStore
     /// GuaranteedUpdate, <paramref name="updatedObject"/> makes the new object from the current one (which it must not
     /// change; throwing stops the retries), the strategy of <paramref name="kind"/> prepares and validates it, admission
     /// sees it, and it is written with compare-and-swap — or deleted, when it was being deleted and has lost its last
-    /// finalizer.
+    /// finalizer. <paramref name="check"/>, when given, sees each new object with the current one before the strategy
+    /// (k8s.io/apiserver's rest.WrapUpdatedObjectInfo) and may refuse it by throwing.
     /// </summary>
     public async Task<IKubernetesObject<V1ObjectMeta>> UpdateAsync(
         string? ns,
@@ -80,7 +81,8 @@ internal sealed partial class GenericStore
         UpdateKind kind,
         bool dryRun,
         Func<IKubernetesObject<V1ObjectMeta>, IKubernetesObject<V1ObjectMeta>> updatedObject,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        UpdatedObjectCheck? check = null)
     {
         IKubernetesObject<V1ObjectMeta>? old = null, obj = null;
         StoreUpdateResult result;
@@ -92,6 +94,11 @@ internal sealed partial class GenericStore
                 {
                     old = Decode(current!);
                     obj = updatedObject(old);
+                    if (check is not null)
+                    {
+                        await check(obj, old, token);
+                    }
+
                     IReadOnlyList<FieldError> errors = Prepare(obj, old, kind);
                     var request = new AdmissionRequest(AdmissionOperation.Update, definition, obj.Metadata.NamespaceProperty, obj.Metadata.Name, obj, old, subresource);
                     await admission.MutateAsync(request, token);

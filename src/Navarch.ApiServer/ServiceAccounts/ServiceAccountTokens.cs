@@ -119,8 +119,15 @@ internal sealed class ServiceAccountTokens
         };
     }
 
-    /// <summary>The service account a bearer token stands for, or null when it is not a valid token of ours.</summary>
-    public async Task<UserInfo?> AuthenticateAsync(string token, CancellationToken cancellationToken)
+    /// <summary>The service account a bearer token for the API server stands for, or null when it is not a valid token of ours.</summary>
+    public async Task<UserInfo?> AuthenticateAsync(string token, CancellationToken cancellationToken) =>
+        (await AuthenticateAsync(token, [Issuer], cancellationToken).ConfigureAwait(false))?.User;
+
+    /// <summary>
+    /// The service account a token stands for if it was issued for one of <paramref name="audiences"/>, and which of
+    /// them it carries (what a TokenReview reports); null when it is not a valid token of ours for those audiences.
+    /// </summary>
+    public async Task<(UserInfo User, IReadOnlyList<string> Audiences)?> AuthenticateAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
     {
         if (token.Count(c => c == '.') != 2)
         {
@@ -130,7 +137,7 @@ internal sealed class ServiceAccountTokens
         TokenValidationResult result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
-            ValidAudience = Issuer,
+            ValidAudiences = audiences,
             IssuerSigningKey = _key,
             ValidateIssuerSigningKey = true,
             // Lifetime is checked below against the server's clock (a TimeProvider), not the library's.
@@ -176,7 +183,8 @@ internal sealed class ServiceAccountTokens
             }
         }
 
-        return new UserInfo($"system:serviceaccount:{ns}:{name}", uid, ["system:serviceaccounts", $"system:serviceaccounts:{ns}", "system:authenticated"]);
+        var user = new UserInfo($"system:serviceaccount:{ns}:{name}", uid, ["system:serviceaccounts", $"system:serviceaccounts:{ns}", "system:authenticated"]);
+        return (user, jwt.Audiences.Where(audiences.Contains).Distinct(StringComparer.Ordinal).ToList());
     }
 
     private async Task<T?> GetAsync<T>(string resource, string? ns, string name, CancellationToken cancellationToken)

@@ -155,7 +155,7 @@ public sealed class GenericStoreTests
     };
 
     private static RestRequest Request(string method, string path, GenericStore store) =>
-        new(RequestInfoFactory.Parse(method, path, QueryCollection.Empty), store, (definition, body) => ObjectCodec.FromNode(definition, body, strict: false));
+        new(RequestInfoFactory.Parse(method, path, QueryCollection.Empty), store, (definition, body) => ObjectCodec.FromNode(definition, body, strict: false), new UserInfo("admin", "", ["system:masters", "system:authenticated"]));
 
     private sealed class RecordingAdmission(List<AdmissionRequest> admitted) : IAdmissionPlugin
     {

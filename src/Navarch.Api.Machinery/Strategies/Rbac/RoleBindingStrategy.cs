@@ -7,12 +7,19 @@ namespace Navarch.Api.Strategies.Rbac;
 /// <summary>rbac.authorization.k8s.io/v1 RoleBinding and ClusterRoleBinding.</summary>
 internal static class RoleBindingStrategy
 {
-    /// <summary>The strategy of a binding kind: roleRef is required and cannot change.</summary>
+    private static readonly SupportedValues Group = new("rbac.authorization.k8s.io");
+    private static readonly SupportedValues BindingKinds = new("Role", "ClusterRole");
+    private static readonly SupportedValues ClusterBindingKinds = new("ClusterRole");
+
+    /// <summary>
+    /// The strategy of a binding kind: roleRef names an RBAC role (a ClusterRoleBinding only a ClusterRole) and cannot
+    /// change, as ValidateRoleBinding checks it.
+    /// </summary>
     public static ResourceStrategy<T> Create<T>(Func<T, V1RoleRef?> roleRef, Func<T, IList<Rbacv1Subject>?> subjects)
         where T : class, IKubernetesObject<V1ObjectMeta> => new()
     {
         NameRule = NameRule.PathSegment,
-        Validation = b => roleRef(b) is { Name.Length: > 0, Kind.Length: > 0 } ? [] : [new FieldError(FieldErrorType.Required, "roleRef.name", null, "")],
+        Validation = b => ValidateRoleRef(roleRef(b), typeof(T) == typeof(V1ClusterRoleBinding) ? ClusterBindingKinds : BindingKinds),
         UpdateValidation = (b, old) => KubernetesSerialization.JsonEquals(roleRef(b), roleRef(old))
             ? []
             : [new FieldError(FieldErrorType.Invalid, "roleRef", roleRef(b)?.Name, "cannot change roleRef")],
@@ -32,4 +39,22 @@ internal static class RoleBindingStrategy
             string.Join(", ", (subjects(b) ?? []).Where(s => s.Kind == "ServiceAccount").Select(s => $"{s.NamespaceProperty}/{s.Name}")),
         ],
     };
+
+    private static IEnumerable<FieldError> ValidateRoleRef(V1RoleRef? roleRef, SupportedValues kinds)
+    {
+        if (Group.Check("roleRef.apiGroup", roleRef?.ApiGroup ?? "") is { } group)
+        {
+            yield return group;
+        }
+
+        if (kinds.Check("roleRef.kind", roleRef?.Kind ?? "") is { } kind)
+        {
+            yield return kind;
+        }
+
+        if (string.IsNullOrEmpty(roleRef?.Name))
+        {
+            yield return new FieldError(FieldErrorType.Required, "roleRef.name", null, "");
+        }
+    }
 }
