@@ -41,6 +41,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
+    private Authorization.Node.GraphPopulator? _nodeGraph;
+    private string? _url;
 
     /// <summary>Creates a server; nothing runs until <see cref="StartAsync"/>.</summary>
     public ApiServer(ApiServerOptions options, ILoggerFactory loggerFactory)
@@ -62,6 +64,13 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// <summary>The admin kubeconfig under the data dir.</summary>
     public string AdminKubeconfigPath => Path.Combine(_options.DataDir, "server", "cred", "admin.kubeconfig");
 
+    /// <summary>
+    /// A kubeconfig for this server with a fresh client certificate of <paramref name="user"/> in <paramref name="group"/>:
+    /// how the server's own agent gets the credentials a joined agent is issued.
+    /// </summary>
+    public string ClientKubeconfig(string user, string? group) =>
+        Pki.ClientKubeconfig(_url ?? throw new InvalidOperationException("not started"), user, group);
+
     /// <summary>The store the server stands on.</summary>
     public IStore Store => _store ?? throw new InvalidOperationException("not started");
 
@@ -80,7 +89,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: _options.AuthorizationMode == "RBAC"), new Admission.DefaultTolerationSeconds()]);
+        IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
 
@@ -110,9 +120,16 @@ public sealed partial class ApiServer : IAsyncDisposable
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
         var handler = new ResourceHandler(stores, BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, _options.Time), _logger);
         var authentication = new Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
-        Authorization.IAuthorizer authorizer = _options.AuthorizationMode == "RBAC"
-            ? new Authorization.RbacAuthorizer(_caches, catalog)
-            : new Authorization.AllowAuthenticated();
+        Authorization.Node.Graph? nodeGraph = null;
+        if (authorizationModes.Contains(Authorization.AuthorizationModes.Node))
+        {
+            // The graph is filled before the first request is served, so no kubelet meets an empty one.
+            nodeGraph = new Authorization.Node.Graph();
+            _nodeGraph = new Authorization.Node.GraphPopulator(nodeGraph, _caches, catalog, _loggerFactory.CreateLogger<Authorization.Node.GraphPopulator>());
+            await _nodeGraph.StartAsync(cancellationToken);
+        }
+
+        Authorization.IAuthorizer authorizer = Authorization.AuthorizationModes.Create(authorizationModes, nodeGraph, _caches, catalog);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
             handler,
@@ -131,7 +148,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         string hostPort = new IPEndPoint(local, Port).ToString();
         pipeline.ServerAddress = hostPort;
 
-        string kubeconfig = Pki.AdminKubeconfig($"https://{hostPort}");
+        _url = $"https://{hostPort}";
+        string kubeconfig = Pki.AdminKubeconfig(_url);
         Directory.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
         await File.WriteAllTextAsync(AdminKubeconfigPath, kubeconfig, cancellationToken);
         File.SetUnixFileMode(AdminKubeconfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -162,6 +180,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         _pipeline = null;
         _kubelets?.Dispose();
         _kubelets = null;
+        if (_nodeGraph is not null)
+        {
+            await _nodeGraph.DisposeAsync();
+            _nodeGraph = null;
+        }
+
         _stores?.Dispose();
         _stores = null;
         if (_caches is not null)

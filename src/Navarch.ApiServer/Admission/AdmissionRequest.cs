@@ -14,7 +14,8 @@ internal enum AdmissionOperation
 
 /// <summary>
 /// One write on its way to the store, as admission plugins see it (Kubernetes' admission.Attributes);
-/// <c>Subresource</c> is null for the resource itself, else e.g. "status", "scale" or "binding".
+/// <c>Subresource</c> is null for the resource itself, else e.g. "status", "scale" or "binding". <see cref="User"/> is who
+/// asks: the request's authenticated user unless set.
 /// </summary>
 internal sealed record AdmissionRequest(
     AdmissionOperation Operation,
@@ -23,4 +24,8 @@ internal sealed record AdmissionRequest(
     string Name,
     IKubernetesObject<V1ObjectMeta>? Object,
     IKubernetesObject<V1ObjectMeta>? OldObject,
-    string? Subresource);
+    string? Subresource)
+{
+    /// <summary>The user making the request (null for the server's own writes).</summary>
+    public Http.UserInfo? User { get; init; } = Http.RequestContext.User;
+}

@@ -5,8 +5,9 @@ namespace Navarch.ApiServer.Authorization;
 /// <summary>
 /// The default ClusterRoles and ClusterRoleBindings the API server creates at start when they are missing (labelled
 /// <c>kubernetes.io/bootstrapping=rbac-defaults</c>, as Kubernetes does): cluster-admin for <c>system:masters</c>,
-/// the user-facing admin / edit / view roles (written out, not aggregated), and <c>system:node</c> for the agents'
-/// <c>system:nodes</c> group — broader than Kubernetes' (there is no Node authorizer to narrow it to a node's own pods).
+/// the user-facing admin / edit / view roles (written out, not aggregated), <c>system:node</c> (the Node authorizer's
+/// <see cref="Node.NodeRules"/>, bound to no one) and <c>system:node-proxier</c> for the agents' proxies
+/// (<c>system:kube-proxy</c>).
 /// </summary>
 internal static class BootstrapPolicy
 {
@@ -42,13 +43,14 @@ internal static class BootstrapPolicy
         ];
         yield return Role("edit", edit);
         yield return Role("admin", [.. edit, Rule("rbac.authorization.k8s.io", ["roles", "rolebindings"], [.. Read, .. Write])]);
-        yield return Role("system:node",
+        yield return Role("system:node", [.. Node.NodeRules.Rules]);
+        yield return Role("system:node-proxier",
         [
-            new V1PolicyRule { ApiGroups = ["*"], Resources = ["*"], Verbs = Read },
-            Rule("", ["nodes", "nodes/status", "pods", "pods/status", "pods/eviction", "events", "serviceaccounts/token"], ["create", "delete", "patch", "update"]),
+            Rule("", ["services", "endpoints"], ["list", "watch"]),
+            Rule("", ["nodes"], Read),
+            Rule("", ["events"], ["create", "patch", "update"]),
             Rule("events.k8s.io", ["events"], ["create", "patch", "update"]),
-            Rule("coordination.k8s.io", ["leases"], ["create", "delete", "patch", "update"]),
-            Rule("discovery.k8s.io", ["endpointslices"], ["create", "delete", "patch", "update"]),
+            Rule("discovery.k8s.io", ["endpointslices"], ["list", "watch"]),
         ]);
     }
 
@@ -56,7 +58,14 @@ internal static class BootstrapPolicy
     public static IEnumerable<V1ClusterRoleBinding> ClusterRoleBindings()
     {
         yield return Binding("cluster-admin", RbacAuthorizer.Superusers);
-        yield return Binding("system:node", "system:nodes");
+        // Bound to no one, as in Kubernetes since 1.8: nodes get what they need from the Node authorizer.
+        yield return Binding("system:node", null);
+        yield return new V1ClusterRoleBinding
+        {
+            Metadata = Meta("system:node-proxier"),
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "system:node-proxier" },
+            Subjects = [new Rbacv1Subject { ApiGroup = "rbac.authorization.k8s.io", Kind = "User", Name = "system:kube-proxy" }],
+        };
     }
 
     private static V1PolicyRule Rule(string group, string[] resources, string[] verbs) => new() { ApiGroups = [group], Resources = resources, Verbs = verbs };
@@ -70,10 +79,10 @@ internal static class BootstrapPolicy
 
     private static V1ClusterRole Role(string name, List<V1PolicyRule> rules) => new() { Metadata = Meta(name), Rules = rules };
 
-    private static V1ClusterRoleBinding Binding(string name, string group) => new()
+    private static V1ClusterRoleBinding Binding(string name, string? group) => new()
     {
         Metadata = Meta(name),
         RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = name },
-        Subjects = [new Rbacv1Subject { ApiGroup = "rbac.authorization.k8s.io", Kind = "Group", Name = group }],
+        Subjects = group is null ? [] : [new Rbacv1Subject { ApiGroup = "rbac.authorization.k8s.io", Kind = "Group", Name = group }],
     };
 }

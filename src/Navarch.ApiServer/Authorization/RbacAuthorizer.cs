@@ -76,7 +76,8 @@ internal sealed class RbacAuthorizer(WatchCaches caches, ResourceCatalog catalog
             _ => false,
         }) == true;
 
-    private static bool Allows(IList<V1PolicyRule>? rules, RequestAttributes request)
+    /// <summary>Whether one of <paramref name="rules"/> covers the request (rbac.RulesAllow); the Node authorizer reads NodeRules with it.</summary>
+    internal static bool Allows(IEnumerable<V1PolicyRule>? rules, RequestAttributes request)
     {
         if (request.NonResourcePath is { } path)
         {

@@ -139,6 +139,8 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
+        RequestContext.User = user;
+
         if (await reviews.TryHandleAsync(context, path, user))
         {
             return;
@@ -182,7 +184,9 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        var attributes = new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name);
+        // A list or watch of one object by name is authorized as that object, as Kubernetes' RequestInfo does.
+        string? name = info.Name ?? (info.Verb is "list" or "watch" ? info.Options.Fields.RequiresExactMatch("metadata.name") : null);
+        var attributes = new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, name, Fields: info.Options.Fields);
         if (await authorizer.AuthorizeAsync(attributes, context.RequestAborted) is { } reason)
         {
             string scope = info.Namespace is null ? "at the cluster scope" : $"in the namespace \"{info.Namespace}\"";
