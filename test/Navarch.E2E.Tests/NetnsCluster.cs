@@ -101,7 +101,7 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
             "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
             "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
             // As a real multi-node cluster would run: joined agents act as system:node under RBAC, pods get tokens.
-            "--authorization-mode", "RBAC",
+            "--authorization-mode", "Node,RBAC",
         ]);
         string tokenFile = Path.Combine(DataDir, "server", "server", "token");
         await WaitForAsync(() => Task.FromResult(File.Exists(tokenFile) && File.Exists(Kubeconfig)), "the server's token and kubeconfig", _server);
@@ -134,6 +134,9 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
             await WaitForReadyAsync(i);
         }
     }
+
+    /// <summary>The agent state of node <paramref name="index"/> (0-based): its certificates and kubeconfigs.</summary>
+    public string AgentDir(int index) => Path.Combine(DataDir, $"n{index + 1}", "agent");
 
     /// <summary>Starts node <paramref name="index"/>'s agent (0-based), which must not be running.</summary>
     public void StartAgent(int index)

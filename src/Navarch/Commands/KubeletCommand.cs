@@ -40,11 +40,15 @@ internal static class KubeletCommand
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
             string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
-            string? config = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+            string? given = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : null;
+            string? config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
             if (config is null)
             {
                 return 1;
             }
+
+            // A joined agent's proxy has credentials of its own (system:kube-proxy), as k3s's; a given kubeconfig serves both.
+            string proxyConfig = given ?? Join.AgentJoin.KubeProxyKubeconfigIn(parse.GetValue(dataDir)!);
 
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
 
@@ -81,7 +85,8 @@ internal static class KubeletCommand
                 return 0;
             }
 
-            Task proxy = withProxy ? proxyFlags.RunAsync(parse, client, options.NodeName, parse.GetValue(clusterCidr)!, logging, stop.Token) : Task.CompletedTask;
+            using k8s.Kubernetes? proxyClient = withProxy ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig)) : null;
+            Task proxy = proxyClient is not null ? proxyFlags.RunAsync(parse, proxyClient, client, options.NodeName, parse.GetValue(clusterCidr)!, logging, stop.Token) : Task.CompletedTask;
             await stop.WaitAsync();
             await proxy;
 

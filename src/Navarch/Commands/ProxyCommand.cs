@@ -45,9 +45,12 @@ internal static class ProxyCommand
         return command;
     }
 
-    /// <summary>The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>.</summary>
-    public static Task RunForAgentAsync(k8s.Kubernetes client, ProxyOptions options, ILoggerFactory logging, CancellationToken cancellationToken) =>
-        Task.Run(() => new ProxyServer(client, options, logging).RunAsync(cancellationToken), CancellationToken.None);
+    /// <summary>
+    /// The proxy of an agent (<c>navarch agent</c>, <c>navarch server</c>), run until <paramref name="cancellationToken"/>:
+    /// watching with <paramref name="client"/>, reporting the node's network condition with <paramref name="nodeClient"/>.
+    /// </summary>
+    public static Task RunForAgentAsync(k8s.Kubernetes client, k8s.IKubernetes nodeClient, ProxyOptions options, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        Task.Run(() => new ProxyServer(client, options, logging, nodeClient: nodeClient).RunAsync(cancellationToken), CancellationToken.None);
 
     /// <summary>The agent's flags that shape its proxy: <c>--disable-kube-proxy</c> (as k3s) and <c>--proxy-chain-prefix</c>.</summary>
     public sealed class AgentFlags
@@ -61,10 +64,13 @@ internal static class ProxyCommand
             command.Options.Add(_prefix);
         }
 
-        /// <summary>Starts the proxy unless disabled; completes when it stops.</summary>
-        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        /// <summary>
+        /// Starts the proxy unless disabled, watching with <paramref name="client"/> (the agent's <c>system:kube-proxy</c>
+        /// credentials) and reporting with <paramref name="nodeClient"/> (the kubelet's); completes when it stops.
+        /// </summary>
+        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, k8s.IKubernetes nodeClient, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken) =>
             parse.GetValue(_disable)
                 ? Task.CompletedTask
-                : RunForAgentAsync(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! }, logging, cancellationToken);
+                : RunForAgentAsync(client, nodeClient, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! }, logging, cancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Navarch.ApiServer;
+using Navarch.ApiServer.Authorization;
 
 namespace Navarch.Commands;
 
@@ -18,8 +19,18 @@ internal static partial class ServerCommand
         var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 600" };
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
-        var authorizationMode = new Option<string>("--authorization-mode") { Description = "RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token) or AlwaysAllow (every authenticated user may do anything; no tokens are mounted)", DefaultValueFactory = _ => "RBAC" };
-        authorizationMode.AcceptOnlyFromAmong("RBAC", "AlwaysAllow");
+        var authorizationMode = new Option<string>("--authorization-mode") { Description = "Authorizers in order, comma-separated: Node (a kubelet reaches only its own node's objects), RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token), AlwaysAllow (every authenticated user may do anything)", DefaultValueFactory = _ => AuthorizationModes.Default };
+        authorizationMode.Validators.Add(result =>
+        {
+            try
+            {
+                AuthorizationModes.Parse(result.GetValueOrDefault<string>() ?? "");
+            }
+            catch (InvalidDataException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
@@ -91,10 +102,11 @@ internal static partial class ServerCommand
                 ? Task.CompletedTask
                 : new Navarch.Scheduler.KubeScheduler(client, logging, options: new Navarch.Scheduler.SchedulerOptions { Configuration = schedulerConfiguration }).RunAsync(leaderElect: false, Environment.MachineName, stop.Token);
             string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
+            using Server.AgentClients? agentClients = client is null || parse.GetValue(disableAgent) ? null : new Server.AgentClients(server, thisNode);
             // Like k3s, a server is also a node unless told otherwise; the agent is a client of the API like any other.
-            Navarch.Kubelet.Kubelet? agent = client is null || parse.GetValue(disableAgent)
+            Navarch.Kubelet.Kubelet? agent = agentClients is null
                 ? null
-                : new Navarch.Kubelet.Kubelet(client, new Navarch.Kubelet.KubeletOptions
+                : new Navarch.Kubelet.Kubelet(agentClients.Kubelet, new Navarch.Kubelet.KubeletOptions
                 {
                     NodeName = thisNode,
                     NodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp)),
@@ -102,7 +114,6 @@ internal static partial class ServerCommand
                     SystemReserved = resources.SystemReserved(parse),
                     EvictionHard = resources.EvictionHard(parse),
                     DataDir = options.DataDir,
-                    NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                     ClusterDns = parse.GetValue(clusterDns)!,
                     ClusterDomain = parse.GetValue(clusterDomain)!,
                     KubeletPort = parse.GetValue(kubeletPort),
@@ -118,7 +129,8 @@ internal static partial class ServerCommand
                 if (agent is not null)
                 {
                     await agent.StartAsync(stop.Token);
-                    proxy = proxyFlags.RunAsync(parse, client!, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
+                    await Server.ControlPlaneLabels.ApplyAsync(client!, thisNode, logging.CreateLogger("Navarch.Server"), stop.Token);
+                    proxy = proxyFlags.RunAsync(parse, agentClients!.Proxy, agentClients.Kubelet, thisNode, parse.GetValue(clusterCidr)!, logging, stop.Token);
                 }
 
                 // Cluster DNS in-process, published as kube-system/kube-dns for the Service proxy to route to (as CoreDNS is).
