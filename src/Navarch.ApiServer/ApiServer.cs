@@ -38,6 +38,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
+    private Authorization.Node.GraphPopulator? _nodeGraph;
+    private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
     public ApiServer(IStore store, ApiServerOptions options, ILoggerFactory loggerFactory)
@@ -60,6 +62,13 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// <summary>The admin kubeconfig under the data dir.</summary>
     public string AdminKubeconfigPath => Path.Combine(_options.DataDir, "server", "cred", "admin.kubeconfig");
 
+    /// <summary>
+    /// A kubeconfig for this server with a fresh client certificate of <paramref name="user"/> in <paramref name="group"/>:
+    /// how the server's own agent gets the credentials a joined agent is issued.
+    /// </summary>
+    public string ClientKubeconfig(string user, string? group) =>
+        Pki.ClientKubeconfig(_url ?? throw new InvalidOperationException("not started"), user, group);
+
     /// <summary>The store the server stands on.</summary>
     public IStore Store => _store;
 
@@ -72,7 +81,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: _options.AuthorizationMode == "RBAC"), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds()]);
+        IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
 
@@ -102,9 +112,16 @@ public sealed partial class ApiServer : IAsyncDisposable
         var serviceAccountTokens = new ServiceAccounts.ServiceAccountTokens(Pki.ServiceAccountKey, _store, catalog, _options.Time);
         var authentication = new Http.Authentication(Pki, _options.TokenAuthFile, serviceAccountTokens, bootstrapTokens);
         var rbac = new Authorization.Rbac.RbacRuleResolver(new Authorization.Rbac.RbacListers(_caches, catalog));
-        (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = _options.AuthorizationMode == "RBAC"
-            ? Both(new Authorization.RbacAuthorizer(rbac))
-            : Both(new Authorization.AllowAuthenticated());
+        Authorization.Node.Graph? nodeGraph = null;
+        if (authorizationModes.Contains(Authorization.AuthorizationModes.Node))
+        {
+            // The graph is filled before the first request is served, so no kubelet meets an empty one.
+            nodeGraph = new Authorization.Node.Graph();
+            _nodeGraph = new Authorization.Node.GraphPopulator(nodeGraph, _caches, catalog, _loggerFactory.CreateLogger<Authorization.Node.GraphPopulator>());
+            await _nodeGraph.StartAsync(cancellationToken);
+        }
+
+        (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = Authorization.AuthorizationModes.Create(authorizationModes, nodeGraph, rbac);
         var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _options.Time);
         var handler = new ResourceHandler(stores, subresources, _logger);
         var pipeline = _pipeline = new RequestPipeline(
@@ -125,7 +142,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         string hostPort = new IPEndPoint(local, Port).ToString();
         pipeline.ServerAddress = hostPort;
 
-        string kubeconfig = Pki.AdminKubeconfig($"https://{hostPort}");
+        _url = $"https://{hostPort}";
+        string kubeconfig = Pki.AdminKubeconfig(_url);
         Directory.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
         await File.WriteAllTextAsync(AdminKubeconfigPath, kubeconfig, cancellationToken);
         File.SetUnixFileMode(AdminKubeconfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -162,6 +180,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         _pipeline = null;
         _kubelets?.Dispose();
         _kubelets = null;
+        if (_nodeGraph is not null)
+        {
+            await _nodeGraph.DisposeAsync();
+            _nodeGraph = null;
+        }
+
         _stores?.Dispose();
         _stores = null;
         if (_caches is not null)
@@ -173,9 +197,6 @@ public sealed partial class ApiServer : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
-
-    private static (Authorization.IAuthorizer, Authorization.IRuleResolver) Both<T>(T authorizer)
-        where T : Authorization.IAuthorizer, Authorization.IRuleResolver => (authorizer, authorizer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "API server listening on port {Port} over the {Backend} store")]
     private static partial void LogListening(ILogger logger, int port, string backend);

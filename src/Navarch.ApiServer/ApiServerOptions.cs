@@ -27,10 +27,11 @@ public sealed class ApiServerOptions
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 
     /// <summary>
-    /// --authorization-mode: <c>RBAC</c> (Roles, ClusterRoles and their bindings; <c>system:masters</c> may do anything;
-    /// the default, as k3s's) or <c>AlwaysAllow</c> (every authenticated user may do anything).
+    /// --authorization-mode: authorizers asked in order, comma-separated — <c>Node</c> (a kubelet's credentials reach
+    /// only its own node's objects), <c>RBAC</c> (Roles, ClusterRoles and their bindings; <c>system:masters</c> may do
+    /// anything), <c>AlwaysAllow</c> (every authenticated user may do anything). <c>Node,RBAC</c> by default, as k3s.
     /// </summary>
-    public string AuthorizationMode { get; init; } = "RBAC";
+    public string AuthorizationMode { get; init; } = Authorization.AuthorizationModes.Default;
 
     /// <summary>A Kubernetes static token file (CSV: token,user,uid,"group1,group2"), or null.</summary>
     public string? TokenAuthFile { get; init; }

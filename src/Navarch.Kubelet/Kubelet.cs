@@ -19,7 +19,8 @@ namespace Navarch.Kubelet;
 
 /// <summary>
 /// The node agent's kubelet. Start-up stages: the container runtime (a supervised containerd unless an endpoint is
-/// given), the air-gap images, the Node and its pod network config, the caches of the objects pods refer to, then the
+/// given), the air-gap images, the Node and its pod network config, the Service cache and the per-object watches of
+/// the ConfigMaps and Secrets pods refer to, then the
 /// pod informer (this node's pods only) feeding one worker per pod, which works through the runtime service and the
 /// image, status, probe and volume managers composed here. Stopping leaves pods running (they are adopted again at the
 /// next start).
@@ -37,6 +38,7 @@ public sealed partial class Kubelet : IAsyncDisposable
     private CriConnection? _cri;
     private EventRecorder? _events;
     private PodWorkers? _workers;
+    private PodObjectCache? _objects;
     private KubeletServer? _server;
 
     /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
@@ -96,10 +98,10 @@ public sealed partial class Kubelet : IAsyncDisposable
 
         _events = new EventRecorder(_client, "kubelet", _options.NodeName, _time, _loggers.CreateLogger<EventRecorder>());
 
-        // ConfigMaps, Secrets and Services are cached before the first pod is synced, so a container start reads them
-        // from memory; one not in the cache (yet) reads as missing and the pod's next sync tries again.
+        // Services are cached before the first pod is synced; the ConfigMaps and Secrets a pod names are watched one by
+        // one once its worker registers it (all a node may read), so a container start reads them from memory.
         var informers = new SharedInformerFactory(_client, _loggers, _time);
-        var objects = new PodObjectCache(informers);
+        var objects = _objects = new PodObjectCache(_client, informers, _loggers, _time);
         informers.Start(_stop.Token);
         _loops.Add(informers.StoppedAsync());
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
@@ -116,7 +118,8 @@ public sealed partial class Kubelet : IAsyncDisposable
             Configs: new ContainerConfigBuilder(new ContainerEnvironment(objects, _events, _options.InternalIp), volumes, _options, _events, _time),
             Options: _options,
             Events: _events,
-            Time: _time);
+            Time: _time,
+            Objects: objects);
         _workers = new PodWorkers(dependencies, _loggers, _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);
@@ -152,6 +155,11 @@ public sealed partial class Kubelet : IAsyncDisposable
         if (_workers is not null)
         {
             await _workers.WaitAsync().ConfigureAwait(false);
+        }
+
+        if (_objects is not null)
+        {
+            await _objects.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_events is not null)

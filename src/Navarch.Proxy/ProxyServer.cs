@@ -10,9 +10,12 @@ namespace Navarch.Proxy;
 /// <summary>
 /// The node's proxy as <c>navarch proxy</c>, <c>navarch agent</c> and <c>navarch server</c> run it: kernel settings,
 /// then informers on Services, EndpointSlices and Nodes feeding the iptables proxier and the host-gw route
-/// controller. It reaches the cluster only through the API.
+/// controller. It reaches the cluster only through the API: its watches through <paramref name="client"/> (an agent's
+/// is <c>system:kube-proxy</c>, bound to <c>system:node-proxier</c>), the node's NetworkUnavailable condition through
+/// <paramref name="nodeClient"/> (the kubelet's credentials, which may write their own Node's status), or
+/// <paramref name="client"/> when none is given.
 /// </summary>
-public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options, ILoggerFactory loggers, TimeProvider? time = null)
+public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options, ILoggerFactory loggers, TimeProvider? time = null, IKubernetes? nodeClient = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CommandRunner _runner = new(options.NetworkNamespace);
@@ -29,7 +32,7 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
         if (options.ConfigureKernel)
         {
             List<string> failed = await KernelSettings.ApplyAsync(_runner, logger, cancellationToken).ConfigureAwait(false);
-            reported = NetworkCondition.ReportAsync(client, options.NodeName, failed, _time, logger, cancellationToken);
+            reported = NetworkCondition.ReportAsync(nodeClient ?? client, options.NodeName, failed, _time, logger, cancellationToken);
         }
 
         var informers = new SharedInformerFactory(client, loggers, _time);

@@ -10,7 +10,7 @@ namespace Navarch.ApiServer.Tests;
 /// <summary>
 /// <c>--authorization-mode RBAC</c>: a service account may do only what Roles and ClusterRoles bound to it (as itself,
 /// or through its groups) allow — by verb, group, resource, subresource and name — with Kubernetes' 403 message, and
-/// <c>system:masters</c> may do anything; the default policy (cluster-admin, admin, edit, view, system:node) exists.
+/// <c>system:masters</c> may do anything; the default policy (cluster-admin, admin, edit, view, system:node, system:node-proxier) exists.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class RbacTests : IAsyncLifetime
@@ -57,7 +57,7 @@ public sealed class RbacTests : IAsyncLifetime
     [Fact]
     public async Task A_service_account_may_do_only_what_its_bindings_grant()
     {
-        Assert.Subset((await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).ToHashSet(), new HashSet<string> { "admin", "cluster-admin", "edit", "system:node", "view" });
+        Assert.Subset((await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).ToHashSet(), new HashSet<string> { "admin", "cluster-admin", "edit", "system:node", "system:node-proxier", "view" });
         string token = await TokenForAsync("bot");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "open" } }, "default");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "closed" } }, "default");

@@ -69,6 +69,18 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
             Assert.True(own.ExitCode == 0, own.Output);
             Assert.Equal($"node/{node}", own.Stdout.Trim());
 
+            // It is a node's credential: the Node authorizer gives it no Secrets and no other Nodes.
+            Kubectl.Result secrets = await Kubectl.RunAsync(Path.Combine(agentDir, "kubelet.kubeconfig"), "get", "secrets", "-A");
+            Assert.True(secrets.ExitCode != 0, secrets.Output);
+            Assert.Contains($"User \"system:node:{node}\" cannot list resource \"secrets\"", secrets.Output, StringComparison.Ordinal);
+
+            // The proxy has an identity of its own, system:kube-proxy, with system:node-proxier's reads.
+            using X509Certificate2 proxy = X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "client-kube-proxy.crt"), Path.Combine(agentDir, "client-kube-proxy.key"));
+            Assert.Equal("CN=system:kube-proxy", proxy.Subject);
+            Kubectl.Result nodes = await Kubectl.RunAsync(Path.Combine(agentDir, "kubeproxy.kubeconfig"), "get", "nodes", "-o", "name");
+            Assert.True(nodes.ExitCode == 0, nodes.Output);
+            Assert.True((await Kubectl.RunAsync(Path.Combine(agentDir, "kubeproxy.kubeconfig"), "get", "secrets")).ExitCode != 0);
+
             // A restart reuses the stored certificate instead of joining again.
             string before = File.ReadAllText(Path.Combine(agentDir, "client-kubelet.crt"));
             await using (NavarchCli again = NavarchCli.Start(args))

@@ -110,8 +110,8 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
                     "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
                     "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
                     "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
-                    // As a real multi-node cluster would run: joined agents act as system:node under RBAC, pods get tokens.
-                    "--authorization-mode", "RBAC",
+                    // As a real multi-node cluster would run: joined agents act as system:node under Node,RBAC, pods get tokens.
+                    "--authorization-mode", "Node,RBAC",
                 ]);
                 await WaitForAsync(
                     async () => File.Exists(tokenFile) && File.Exists(Kubeconfig) && (await KubectlAsync("get", "--raw", "/readyz")).ExitCode == 0,
@@ -149,6 +149,9 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
             await WaitForReadyAsync(i);
         }
     }
+
+    /// <summary>The agent state of node <paramref name="index"/> (0-based): its certificates and kubeconfigs.</summary>
+    public string AgentDir(int index) => Path.Combine(DataDir, $"n{index + 1}", "agent");
 
     /// <summary>Starts node <paramref name="index"/>'s agent (0-based), which must not be running.</summary>
     public void StartAgent(int index)

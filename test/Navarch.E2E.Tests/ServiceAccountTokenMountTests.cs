@@ -1,10 +1,10 @@
 namespace Navarch.E2E.Tests;
 
-/// <summary>A one-node cluster whose server enforces RBAC (<c>--authorization-mode RBAC</c>).</summary>
+/// <summary>A one-node cluster whose server enforces RBAC (<c>--authorization-mode Node,RBAC</c>).</summary>
 public sealed class RbacNavarchNode : NavarchNode
 {
     public RbacNavarchNode()
-        : base(["--authorization-mode", "RBAC"])
+        : base(["--authorization-mode", "Node,RBAC"])
     {
     }
 }

@@ -50,7 +50,7 @@ public sealed class PodWorkerTests : IAsyncLifetime
     {
         _api = await ApiServerHost.StartAsync();
         _informers = new SharedInformerFactory(_api.Client);
-        _objects = new PodObjectCache(_informers);
+        _objects = new PodObjectCache(_api.Client, _informers);
         _informers.Start(_stop.Token);
         await _informers.WaitForCacheSyncAsync(CancellationToken.None);
 
@@ -69,13 +69,15 @@ public sealed class PodWorkerTests : IAsyncLifetime
             new ContainerConfigBuilder(new ContainerEnvironment(_objects, _events, options.InternalIp), volumes, options, _events, _time),
             options,
             _events,
-            _time);
+            _time,
+            _objects);
     }
 
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
         await _informers.StoppedAsync();
+        await _objects.DisposeAsync();
         _stop.Dispose();
         await _events.DisposeAsync();
         await _api.DisposeAsync();
@@ -236,7 +238,7 @@ public sealed class PodWorkerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_ConfigMap_missing_from_the_cache_is_CreateContainerConfigError_until_it_arrives()
+    public async Task A_ConfigMap_missing_is_CreateContainerConfigError_until_its_watch_brings_it()
     {
         V1Container main = Container("main");
         main.Env = [new V1EnvVar { Name = "GREETING", ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = "cfg", Key = "greeting" } } }];
@@ -248,6 +250,8 @@ public sealed class PodWorkerTests : IAsyncLifetime
         Assert.Empty(_runtime.Created);
 
         await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cfg" }, Data = new Dictionary<string, string> { ["greeting"] = "hello" } }, "default");
+        // The worker registered its pod: that one ConfigMap is watched, by name, and nothing else.
+        Assert.Equal(1, _objects.Watched);
         await KubeletNode.WaitAsync(() => Task.FromResult(_objects.ConfigMap("default", "cfg")), "the ConfigMap in the cache");
         await worker.SyncAsync(CancellationToken.None);
         Assert.Contains(_runtime.Containers("main").Single().Config.Envs, e => e.Key == "GREETING" && e.Value == "hello");

@@ -34,7 +34,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         _api = await ApiServerHost.StartAsync();
         _events = new EventRecorder(_api.Client, "kubelet", "test");
         _informers = new SharedInformerFactory(_api.Client);
-        _objects = new PodObjectCache(_informers);
+        _objects = new PodObjectCache(_api.Client, _informers);
         _informers.Start(_stop.Token);
         await _informers.WaitForCacheSyncAsync(CancellationToken.None);
         _volumes = new VolumeManager(_api.Client, _objects, new KubeletOptions { DataDir = _dir.FullName, NodeName = "n" }, _events, _time, NullLogger.Instance);
@@ -44,6 +44,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     {
         await _stop.CancelAsync();
         await _informers.StoppedAsync();
+        await _objects.DisposeAsync();
         _stop.Dispose();
         await _events.DisposeAsync();
         await _api.DisposeAsync();
@@ -60,13 +61,15 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     public async Task Volumes_are_set_up_mounted_refreshed_on_schedule_and_torn_down()
     {
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cfg" }, Data = new Dictionary<string, string> { ["k"] = "v1" } }, "default");
-        await KubeletNode.WaitAsync(() => Task.FromResult(_objects.ConfigMap("default", "cfg")), "the ConfigMap in the cache");
         string host = Path.Combine(_dir.FullName, "host");
         V1Pod pod = Pod(
             "p",
             new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() },
             new V1Volume { Name = "host", HostPath = new V1HostPathVolumeSource { Path = host, Type = "DirectoryOrCreate" } },
             new V1Volume { Name = "cfg", ConfigMap = new V1ConfigMapVolumeSource { Name = "cfg" } });
+        _objects.RegisterPod(pod);
+        await _objects.WaitForPodAsync(pod, CancellationToken.None);
+        Assert.NotNull(_objects.ConfigMap("default", "cfg"));
         V1Container c = pod.Spec.Containers[0];
         c.VolumeMounts =
         [

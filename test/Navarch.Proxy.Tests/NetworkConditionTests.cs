@@ -54,4 +54,26 @@ public sealed class NetworkConditionTests
         await report.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("False", (await ConditionAsync(client, "NetworkUnavailable"))?.Status);
     }
+
+    [Fact]
+    public async Task The_node_reports_it_and_the_proxy_identity_gives_up_instead_of_retrying()
+    {
+        await using ApiServerHost api = await ApiServerHost.StartAsync(authorizationMode: "Node,RBAC");
+        await api.Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "n1" } });
+        using Kubernetes proxy = Connect(api, "system:kube-proxy", null);
+        using Kubernetes node = Connect(api, "system:node:n1", "system:nodes");
+
+        // system:node-proxier reads Nodes but may not write their status: refused once, not retried for ever.
+        await NetworkCondition.ReportAsync(proxy, "n1", [], TimeProvider.System, NullLogger.Instance, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Null(await ConditionAsync(api.Client, "NetworkUnavailable"));
+
+        await NetworkCondition.ReportAsync(node, "n1", [], TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        Assert.Equal("False", (await ConditionAsync(api.Client, "NetworkUnavailable"))?.Status);
+    }
+
+    private static Kubernetes Connect(ApiServerHost api, string user, string? group)
+    {
+        using var kubeconfig = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(api.Server.ClientKubeconfig(user, group)));
+        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+    }
 }

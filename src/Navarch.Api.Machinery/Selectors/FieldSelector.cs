@@ -50,6 +50,23 @@ public sealed class FieldSelector
         }
     }
 
+    /// <summary>
+    /// The value a <c>field=value</c> requirement pins <paramref name="field"/> to, or null (fields.Selector's
+    /// RequiresExactMatch): what lets a list or watch of one object, or of one node's pods, be authorized as such.
+    /// </summary>
+    public string? RequiresExactMatch(string field)
+    {
+        foreach ((string f, bool equal, string value) in Terms)
+        {
+            if (equal && f == field)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether <paramref name="fields"/> satisfy every requirement.</summary>
     public bool Matches(IReadOnlyDictionary<string, string> fields) =>
         Terms.All(t => (fields.TryGetValue(t.Field, out string? v) ? v : "") == t.Value == t.Equal);

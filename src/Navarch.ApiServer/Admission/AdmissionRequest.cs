@@ -14,7 +14,8 @@ internal enum AdmissionOperation
 
 /// <summary>
 /// One write on its way to the store, as admission plugins see it (Kubernetes' admission.Attributes);
-/// <c>Subresource</c> is null for the resource itself, else e.g. "status", "scale" or "binding".
+/// <c>Subresource</c> is null for the resource itself, else e.g. "status", "scale" or "binding". <see cref="User"/> is who
+/// asks: the request's authenticated user unless set.
 /// </summary>
 internal sealed record AdmissionRequest(
     AdmissionOperation Operation,
@@ -31,8 +32,11 @@ internal sealed record AdmissionRequest(
 
     private readonly Http.RequestScope? _scope = Http.RequestScope.Current;
 
-    /// <summary>The authenticated user making the request; empty for the server's own writes (bootstrap).</summary>
-    public string UserName { get; init; } = Http.RequestScope.Current?.User.Name ?? "";
+    /// <summary>The user making the request (after impersonation); null for the server's own writes (bootstrap).</summary>
+    public Http.UserInfo? User { get; init; } = Http.RequestScope.Current?.User;
+
+    /// <summary>The name of <see cref="User"/>; empty for the server's own writes.</summary>
+    public string UserName => User?.Name ?? "";
 
     /// <summary>The warnings plugins returned to the client.</summary>
     public IReadOnlyList<string> Warnings => _warnings;

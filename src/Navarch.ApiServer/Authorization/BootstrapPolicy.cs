@@ -9,8 +9,8 @@ namespace Navarch.ApiServer.Authorization;
 /// <c>kubernetes.io/bootstrapping=rbac-defaults</c> and annotated <c>rbac.authorization.kubernetes.io/autoupdate</c>.
 /// The user-facing <c>admin</c>, <c>edit</c> and <c>view</c> are aggregated from the ClusterRoles labelled
 /// <c>rbac.authorization.k8s.io/aggregate-to-*</c> (the <c>system:aggregate-to-*</c> ones hold Kubernetes' rules), so
-/// that custom resources can join them. <c>system:node</c> is still Navarch's own: broader than Kubernetes' (there is no
-/// Node authorizer to narrow it to a node's own pods yet).
+/// that custom resources can join them. <c>system:node</c> holds the Node authorizer's <see cref="Node.NodeRules"/> and is
+/// bound to no one; agents' proxies are <c>system:kube-proxy</c> (<c>system:node-proxier</c>).
 /// </summary>
 internal static class BootstrapPolicy
 {
@@ -98,14 +98,9 @@ internal static class BootstrapPolicy
         ], AggregateToView);
 
         yield return Role("system:heapster", [NewRule(Read).Groups(Legacy).Resources("events", "pods", "nodes", "namespaces"), NewRule(Read).Groups(Extensions).Resources("deployments")]);
-        yield return Role("system:node",
-        [
-            new V1PolicyRule { ApiGroups = ["*"], Resources = ["*"], Verbs = Read },
-            Rule("", ["nodes", "nodes/status", "pods", "pods/status", "pods/eviction", "events", "serviceaccounts/token"], ["create", "delete", "patch", "update"]),
-            Rule("events.k8s.io", ["events"], ["create", "patch", "update"]),
-            Rule("coordination.k8s.io", ["leases"], ["create", "delete", "patch", "update"]),
-            Rule("discovery.k8s.io", ["endpointslices"], ["create", "delete", "patch", "update"]),
-        ]);
+        // The Node authorizer's rules (Kubernetes' NodeRules), bound to no one since Kubernetes 1.8: nodes are
+        // authorized by the Node authorizer, which narrows these to their own objects.
+        yield return Role("system:node", [.. Node.NodeRules.Rules]);
         yield return Role("system:node-problem-detector", [NewRule("get").Groups(Legacy).Resources("nodes"), NewRule("patch").Groups(Legacy).Resources("nodes/status"), ControllerPolicy.EventsRule]);
         yield return Role("system:kubelet-api-admin",
         [
@@ -212,7 +207,7 @@ internal static class BootstrapPolicy
         yield return Binding("system:kube-dns", ServiceAccount("kube-system", "kube-dns"));
         yield return Binding("system:kube-scheduler", User("system:kube-scheduler"));
         yield return Binding("system:volume-scheduler", User("system:kube-scheduler"));
-        yield return Binding("system:node", "system:nodes");
+        yield return Binding("system:node");
         // Every workload may read the service account issuer's discovery documents, as in Kubernetes.
         yield return Binding("system:service-account-issuer-discovery", Group("system:serviceaccounts"));
         foreach (V1ClusterRoleBinding binding in ControllerPolicy.ClusterRoleBindings())

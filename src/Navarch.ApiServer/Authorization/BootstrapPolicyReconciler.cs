@@ -32,6 +32,17 @@ internal static class BootstrapPolicyReconciler
                 created.Rules = InitialRules(expected);
                 await CreateAsync(roles, created, cancellationToken);
             }
+            else if (IsLegacyNodeRole(existing))
+            {
+                // Navarch before the Node authorizer wrote a system:node that read everything; reconciliation only adds,
+                // so that role is replaced outright (Kubernetes' own upgrade left such grants to the administrator).
+                await roles.UpdateAsync(null, expected.Metadata.Name, null, UpdateKind.Resource, dryRun: false, current =>
+                {
+                    V1ClusterRole replaced = KubernetesSerialization.DeepCopy(expected);
+                    replaced.Metadata = current.Metadata;
+                    return replaced;
+                }, cancellationToken);
+            }
             else if (ClusterRoleReconciliation.Reconcile(existing, expected) is not null)
             {
                 await roles.UpdateAsync(null, expected.Metadata.Name, null, UpdateKind.Resource, dryRun: false, current =>
@@ -58,6 +69,18 @@ internal static class BootstrapPolicyReconciler
                 continue;
             }
 
+            if (IsLegacyNodeBinding(existing))
+            {
+                // The same upgrade for the binding: system:nodes no longer holds system:node (the Node authorizer decides).
+                await bindings.UpdateAsync(null, expected.Metadata.Name, null, UpdateKind.Resource, dryRun: false, current =>
+                {
+                    var binding = (V1ClusterRoleBinding)current;
+                    binding.Subjects = [.. binding.Subjects?.Where(s => !(s.Kind == "Group" && s.Name == NodesGroup)) ?? []];
+                    return binding;
+                }, cancellationToken);
+                continue;
+            }
+
             switch (ClusterRoleBindingReconciliation.Reconcile(existing, expected).Operation)
             {
                 case ClusterRoleBindingReconciliation.Operation.Update:
@@ -71,6 +94,19 @@ internal static class BootstrapPolicyReconciler
             }
         }
     }
+
+    private const string NodesGroup = "system:nodes";
+
+    private static bool IsLegacyNodeRole(V1ClusterRole role) =>
+        role.Metadata.Name == "system:node" && !IsAutoUpdateOff(role.Metadata)
+        && role.Rules?.Any(r => r.ApiGroups?.Contains("*") == true && r.Resources?.Contains("*") == true) == true;
+
+    private static bool IsLegacyNodeBinding(V1ClusterRoleBinding binding) =>
+        binding.Metadata.Name == "system:node" && !IsAutoUpdateOff(binding.Metadata)
+        && binding.Subjects?.Any(s => s.Kind == "Group" && s.Name == NodesGroup) == true;
+
+    private static bool IsAutoUpdateOff(V1ObjectMeta meta) =>
+        meta.Annotations?.TryGetValue(BootstrapPolicy.AutoUpdateAnnotation, out string? value) == true && value == "false";
 
     private static async Task<IKubernetesObject<V1ObjectMeta>?> FindAsync(GenericStore store, string name, CancellationToken cancellationToken)
     {

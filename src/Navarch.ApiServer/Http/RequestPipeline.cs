@@ -186,7 +186,9 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name), context.RequestAborted);
+        // A list or watch of one object by name is authorized as that object, as Kubernetes' RequestInfo does.
+        string? name = info.Name ?? (info.Verb is "list" or "watch" ? info.Options.Fields.RequiresExactMatch("metadata.name") : null);
+        await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, name, Fields: info.Options.Fields), context.RequestAborted);
         if (info.Options.Error is { } malformed)
         {
             throw malformed;

@@ -13,7 +13,7 @@ namespace Navarch.ApiServer.Join;
 /// The endpoints a joining agent uses before it has credentials (k3s's supervisor endpoints):
 /// <list type="bullet">
 /// <item><c>GET /cacerts</c> — the cluster CA bundle, unauthenticated; the agent checks its SHA-256 against the token.</item>
-/// <item><c>POST /v1-navarch/client-kubelet</c> and <c>POST /v1-navarch/serving-kubelet</c> — a PEM PKCS#10 request in
+/// <item><c>POST /v1-navarch/client-kubelet</c>, <c>/v1-navarch/serving-kubelet</c> and <c>/v1-navarch/client-kube-proxy</c> — a PEM PKCS#10 request in
 /// the body, the node name in the <c>Navarch-Node-Name</c> header, the join token (the server token or a bootstrap
 /// token) as <c>Authorization: Bearer</c>; answers the signed certificate (PEM). A wrong or expired token gets 401.</item>
 /// </list>
@@ -33,17 +33,20 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
                 await context.Response.Body.WriteAsync(_caBundle, context.RequestAborted);
                 return true;
             case ("POST", JoinProtocol.ClientKubeletPath):
-                await SignAsync(context, serving: false);
+                await SignAsync(context, "client-kubelet", node => AgentCertificateSigner.NodeSubject(node), serving: false);
                 return true;
             case ("POST", JoinProtocol.ServingKubeletPath):
-                await SignAsync(context, serving: true);
+                await SignAsync(context, "serving-kubelet", node => AgentCertificateSigner.NodeSubject(node), serving: true);
+                return true;
+            case ("POST", JoinProtocol.ClientKubeProxyPath):
+                await SignAsync(context, "client-kube-proxy", _ => AgentCertificateSigner.KubeProxySubject, serving: false);
                 return true;
             default:
                 return false;
         }
     }
 
-    private async Task SignAsync(HttpContext context, bool serving)
+    private async Task SignAsync(HttpContext context, string kind, Func<string, string> subject, bool serving)
     {
         string header = context.Request.Headers.Authorization.ToString();
         string token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
@@ -66,7 +69,7 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
         string certificate;
         try
         {
-            certificate = KubeletCertificateSigner.Sign(pki.Ca, csr, node, serving, time.GetUtcNow());
+            certificate = AgentCertificateSigner.Sign(pki.Ca, csr, subject(node), node, serving, time.GetUtcNow());
         }
         catch (CryptographicException e)
         {
@@ -74,7 +77,7 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
             return;
         }
 
-        LogSigned(logger, serving ? "serving" : "client", node);
+        LogSigned(logger, kind, node);
         context.Response.ContentType = "application/x-pem-file";
         await context.Response.WriteAsync(certificate, context.RequestAborted);
     }
@@ -112,6 +115,6 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
     [LoggerMessage(Level = LogLevel.Warning, Message = "Join of node {Node} from {Remote} refused: token rejected")]
     private static partial void LogRejected(ILogger logger, string node, string remote);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signed the kubelet {Kind} certificate of node {Node}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Signed the {Kind} certificate of node {Node}")]
     private static partial void LogSigned(ILogger logger, string kind, string node);
 }

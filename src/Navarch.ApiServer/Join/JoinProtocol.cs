@@ -9,8 +9,20 @@ public static class JoinProtocol
     /// <summary>Signs the kubelet's client certificate request.</summary>
     public const string ClientKubeletPath = "/v1-navarch/client-kubelet";
 
+    /// <summary>Signs the agent's proxy client certificate request (<c>system:kube-proxy</c>).</summary>
+    public const string ClientKubeProxyPath = "/v1-navarch/client-kube-proxy";
+
     /// <summary>Signs the kubelet's serving certificate request.</summary>
     public const string ServingKubeletPath = "/v1-navarch/serving-kubelet";
+
+    /// <summary>The group of every kubelet's client certificate.</summary>
+    public const string NodesGroup = "system:nodes";
+
+    /// <summary>The user of an agent's proxy (bound to <c>system:node-proxier</c>).</summary>
+    public const string KubeProxyUser = "system:kube-proxy";
+
+    /// <summary>The user of node <paramref name="nodeName"/>'s kubelet.</summary>
+    public static string NodeUser(string nodeName) => "system:node:" + nodeName;
 
     /// <summary>The header naming the joining node.</summary>
     public const string NodeNameHeader = "Navarch-Node-Name";

@@ -85,6 +85,16 @@ public sealed class ClusterPki
     /// <summary>A kubeconfig for <paramref name="server"/> with the CA and the admin credentials embedded.</summary>
     public string AdminKubeconfig(string server) => Kubeconfig.Render(server, Ca.ExportCertificatePem(), Admin.ExportCertificatePem(), KeyPem(Admin));
 
+    /// <summary>
+    /// A kubeconfig for <paramref name="server"/> with the CA and a fresh client certificate of <paramref name="user"/>
+    /// (in <paramref name="group"/>) embedded: how the server's own agent gets the credentials a joined agent is issued.
+    /// </summary>
+    public string ClientKubeconfig(string server, string user, string? group)
+    {
+        using X509Certificate2 client = IssueClient(user, group);
+        return Kubeconfig.Render(server, Ca.ExportCertificatePem(), client.ExportCertificatePem(), KeyPem(client));
+    }
+
     private static string KeyPem(X509Certificate2 cert) =>
         cert.GetECDsaPrivateKey()?.ExportPkcs8PrivateKeyPem() ?? throw new InvalidOperationException("certificate has no ECDSA key");
 

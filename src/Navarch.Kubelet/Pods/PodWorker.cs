@@ -42,6 +42,7 @@ internal sealed partial class PodWorker
         _firstSeen = deps.Time.GetUtcNow().UtcDateTime;
         _backoff = RestartBackoff.Default(deps.Time);
         deps.Probes.AddPod(Uid, () => Volatile.Read(ref _pod), () => _signal.Writer.TryWrite(true));
+        deps.Objects.RegisterPod(pod);
     }
 
     public string Uid => _pod.Metadata.Uid;
@@ -55,6 +56,10 @@ internal sealed partial class PodWorker
         if (deleted)
         {
             _goneFromApi = true;
+        }
+        else
+        {
+            _deps.Objects.RegisterPod(pod);
         }
 
         // Dropped when a sync is already due.
@@ -73,6 +78,7 @@ internal sealed partial class PodWorker
             await _deps.Probes.RemovePodAsync(Uid).ConfigureAwait(false);
             _deps.Images.RemovePod(Uid);
             _deps.Status.RemovePod(Uid);
+            _deps.Objects.UnregisterPod(Uid);
         }
     }
 
@@ -136,7 +142,10 @@ internal sealed partial class PodWorker
             return false;
         }
 
-        // Volumes come before the sandbox; one that cannot be set up keeps the pod ContainerCreating.
+        // The ConfigMaps and Secrets the pod names are watched from its registration; their first listing is awaited
+        // here (briefly) so a new pod does not read them as missing. Volumes come before the sandbox; one that cannot
+        // be set up keeps the pod ContainerCreating.
+        await _deps.Objects.WaitForPodAsync(pod, cancellationToken).ConfigureAwait(false);
         if (!await _deps.Volumes.SetUpAsync(pod, cancellationToken).ConfigureAwait(false))
         {
             await PostStatusAsync(pod, false, null, false, null, cancellationToken).ConfigureAwait(false);

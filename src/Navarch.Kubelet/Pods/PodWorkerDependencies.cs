@@ -21,6 +21,7 @@ namespace Navarch.Kubelet.Pods;
 /// <param name="Options">The kubelet's options.</param>
 /// <param name="Events">Records the pod events.</param>
 /// <param name="Time">The clock.</param>
+/// <param name="Objects">Watches the ConfigMaps and Secrets each pod refers to (the workers register their pods).</param>
 internal sealed record PodWorkerDependencies(
     IRuntimeService Runtime,
     ImageManager Images,
@@ -31,4 +32,5 @@ internal sealed record PodWorkerDependencies(
     ContainerConfigBuilder Configs,
     KubeletOptions Options,
     EventRecorder Events,
-    TimeProvider Time);
+    TimeProvider Time,
+    Cache.PodObjectCache Objects);

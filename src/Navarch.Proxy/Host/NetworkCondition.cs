@@ -34,7 +34,8 @@ public static partial class NetworkCondition
 
     /// <summary>
     /// Patches the condition onto <paramref name="nodeName"/>'s status, retrying until the Node exists (a proxy may start
-    /// before its kubelet registers) or <paramref name="cancellationToken"/> fires.
+    /// before its kubelet registers) or <paramref name="cancellationToken"/> fires; gives up (with a warning) when the
+    /// credentials may not.
     /// </summary>
     public static async Task ReportAsync(IKubernetes client, string nodeName, IReadOnlyCollection<string> failed, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
@@ -55,6 +56,12 @@ public static partial class NetworkCondition
                 await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), nodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
+            catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+            {
+                // Credentials that may not write this Node's status will not gain the right by retrying.
+                LogForbidden(logger, nodeName, e.Response.Content);
+                return;
+            }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException && !cancellationToken.IsCancellationRequested)
             {
                 LogRetry(logger, nodeName, e.Message);
@@ -63,6 +70,9 @@ public static partial class NetworkCondition
             await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node}: the network condition cannot be reported with these credentials: {Reason}")]
+    private static partial void LogForbidden(ILogger logger, string node, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node}: network condition not reported yet ({Reason}); retrying")]
     private static partial void LogRetry(ILogger logger, string node, string reason);

@@ -6,9 +6,11 @@ namespace Navarch.Agent;
 /// <summary>
 /// The node agent (k3s's pkg/agent): starts the kubelet — which registers the Node and supervises its containerd —
 /// then the Service proxy; stops them in the reverse order. <c>navarch agent</c> and <c>navarch kubelet</c> run it
-/// alone; <c>navarch server</c> runs it beside the control plane.
+/// alone; <c>navarch server</c> runs it beside the control plane. The kubelet talks with <paramref name="client"/>
+/// (<c>system:node:&lt;name&gt;</c>), the proxy watches with <paramref name="proxyClient"/> (<c>system:kube-proxy</c>, as
+/// k3s's) and reports the node's network condition with the kubelet's.
 /// </summary>
-internal sealed class AgentRuntime(k8s.Kubernetes client, AgentOptions options, ILoggerFactory logging) : IAsyncDisposable
+internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyClient, AgentOptions options, ILoggerFactory logging) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource? _running;
@@ -25,7 +27,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, AgentOptions options, 
         await _kubelet.StartAsync(running);
         if (options.Proxy is { } proxy)
         {
-            _proxy = Task.Run(() => new ProxyServer(client, proxy, logging).RunAsync(running), CancellationToken.None);
+            _proxy = Task.Run(() => new ProxyServer(proxyClient, proxy, logging, nodeClient: client).RunAsync(running), CancellationToken.None);
         }
     }
 

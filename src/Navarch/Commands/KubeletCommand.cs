@@ -41,14 +41,19 @@ internal static class KubeletCommand
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
             string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
-            string? config = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+            string? given = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : null;
+            string? config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
             if (config is null)
             {
                 return 1;
             }
 
+            // A joined agent's proxy has credentials of its own (system:kube-proxy), as k3s's; a given kubeconfig serves both.
+            string proxyConfig = given ?? Join.AgentJoin.KubeProxyKubeconfigIn(parse.GetValue(dataDir)!);
+
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
-            await using var agent = new AgentRuntime(client, Options(parse, node), logging);
+            using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig)) : null;
+            await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node), logging);
             try
             {
                 await agent.StartAsync(stop.Token);

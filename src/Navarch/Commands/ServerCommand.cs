@@ -8,6 +8,7 @@ using Navarch.Kubelet;
 using Navarch.Scheduler;
 using Navarch.Scheduler.Config;
 using Navarch.Server;
+using Navarch.ApiServer.Authorization;
 
 namespace Navarch.Commands;
 
@@ -24,8 +25,18 @@ internal static class ServerCommand
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
         var admissionConfig = new Option<string?>("--admission-control-config-file") { Description = "An AdmissionConfiguration file with admission plugin settings (PodSecurity defaults and exemptions)" };
-        var authorizationMode = new Option<string>("--authorization-mode") { Description = "RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token) or AlwaysAllow (every authenticated user may do anything; no tokens are mounted)", DefaultValueFactory = _ => "RBAC" };
-        authorizationMode.AcceptOnlyFromAmong("RBAC", "AlwaysAllow");
+        var authorizationMode = new Option<string>("--authorization-mode") { Description = "Authorizers in order, comma-separated: Node (a kubelet reaches only its own node's objects), RBAC (Roles, ClusterRoles and their bindings; pods get their service account's token), AlwaysAllow (every authenticated user may do anything)", DefaultValueFactory = _ => AuthorizationModes.Default };
+        authorizationMode.Validators.Add(result =>
+        {
+            try
+            {
+                AuthorizationModes.Parse(result.GetValueOrDefault<string>() ?? "");
+            }
+            catch (InvalidDataException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
         var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 range for Service cluster IPs", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent (kubelet with its own containerd) on this machine" };
         var nodeName = new Option<string?>("--node-name") { Description = "This machine's Node name (default: the hostname)" };
@@ -117,7 +128,6 @@ internal static class ServerCommand
                         SystemReserved = resources.SystemReserved(parse),
                         EvictionHard = resources.EvictionHard(parse),
                         DataDir = parse.GetValue(dataDir)!,
-                        NodeLabels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
                         ClusterDns = parse.GetValue(clusterDns)!,
                         ClusterDomain = parse.GetValue(clusterDomain)!,
                         KubeletPort = parse.GetValue(kubeletPort),

@@ -14,8 +14,9 @@ namespace Navarch.Join;
 /// <summary>
 /// How an agent joins a cluster with <c>--server</c> and <c>--token</c> (k3s's agent bootstrap): fetch the CA from
 /// <c>/cacerts</c> and check its SHA-256 against the token's hash, then send certificate requests for the kubelet's
-/// client certificate (<c>system:node:&lt;name&gt;</c> in <c>system:nodes</c>) and serving certificate to the
-/// server's join endpoints, and write them with the agent's kubeconfig under <c>&lt;data-dir&gt;/agent/</c>. The
+/// client certificate (<c>system:node:&lt;name&gt;</c> in <c>system:nodes</c>), its serving certificate and the
+/// proxy's client certificate (<c>system:kube-proxy</c>) to the server's join endpoints, and write them with the
+/// kubelet's and the proxy's kubeconfigs under <c>&lt;data-dir&gt;/agent/</c> (k3s's layout). The
 /// private keys never leave the agent. A later start with valid files for the same server and CA reuses them.
 /// A token without a CA hash is refused unless <c>--insecure-skip-ca-verify</c> says to trust the first CA seen.
 /// </summary>
@@ -29,6 +30,9 @@ internal sealed partial class AgentJoin(string server, string token, string node
 
     /// <summary>The kubeconfig the kubelet runs with.</summary>
     public string KubeconfigPath => Path.Combine(AgentDir, "kubelet.kubeconfig");
+
+    /// <summary>The kubeconfig the proxy runs with (<c>system:kube-proxy</c>).</summary>
+    public string KubeProxyKubeconfigPath => KubeProxyKubeconfigIn(dataDir);
 
     private string CaPath => Path.Combine(AgentDir, "server-ca.crt");
 
@@ -75,6 +79,8 @@ internal sealed partial class AgentJoin(string server, string token, string node
         string clientCert = await RequestAsync(http, JoinProtocol.ClientKubeletPath, Csr(clientKey, null), cancellationToken);
         using var servingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string servingCert = await RequestAsync(http, JoinProtocol.ServingKubeletPath, Csr(servingKey, ServingNames()), cancellationToken);
+        using var proxyKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string proxyCert = await RequestAsync(http, JoinProtocol.ClientKubeProxyPath, Csr(proxyKey, null), cancellationToken);
 
         Directory.CreateDirectory(AgentDir);
         string clientKeyPem = clientKey.ExportPkcs8PrivateKeyPem();
@@ -85,6 +91,10 @@ internal sealed partial class AgentJoin(string server, string token, string node
         Write(Path.Combine(AgentDir, "serving-kubelet.crt"), servingCert);
         Write(Path.Combine(AgentDir, "serving-kubelet.key"), servingKey.ExportPkcs8PrivateKeyPem(), secret: true);
         Write(KubeconfigPath, Kubeconfig.Render(_server, caPem, clientCert, clientKeyPem), secret: true);
+        string proxyKeyPem = proxyKey.ExportPkcs8PrivateKeyPem();
+        Write(Path.Combine(AgentDir, "client-kube-proxy.crt"), proxyCert);
+        Write(Path.Combine(AgentDir, "client-kube-proxy.key"), proxyKeyPem, secret: true);
+        Write(KubeProxyKubeconfigPath, Kubeconfig.Render(_server, caPem, proxyCert, proxyKeyPem), secret: true);
         LogJoined(logger, _server, nodeName);
         return KubeconfigPath;
     }
@@ -92,7 +102,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
     /// <summary>The stored files are for this server, this CA and this node, and the client certificate has a day left.</summary>
     private bool Reusable(JoinToken parsed)
     {
-        if (!File.Exists(KubeconfigPath) || !File.Exists(CaPath) || !File.Exists(ClientCertPath) || !File.Exists(ClientKeyPath))
+        if (!File.Exists(KubeconfigPath) || !File.Exists(CaPath) || !File.Exists(ClientCertPath) || !File.Exists(ClientKeyPath) || !File.Exists(KubeProxyKubeconfigPath))
         {
             return false;
         }
@@ -114,6 +124,9 @@ internal sealed partial class AgentJoin(string server, string token, string node
             return false;
         }
     }
+
+    /// <summary>Where a joined agent under <paramref name="dataDir"/> keeps its proxy's kubeconfig.</summary>
+    public static string KubeProxyKubeconfigIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "agent", "kubeproxy.kubeconfig");
 
     private async Task<byte[]> FetchCaAsync(CancellationToken cancellationToken)
     {

@@ -28,6 +28,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private Task _manifests = Task.CompletedTask;
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
+    private AgentClients? _agentClients;
     private AgentRuntime? _agent;
     private ClusterDnsServer? _dns;
     private bool _stopped;
@@ -78,7 +79,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
             {
                 // Like k3s, a server is also a node; its kubelet API is signed by the cluster CA and serves only the API server.
                 string node = agent.Kubelet.NodeName;
-                _agent = new AgentRuntime(client, agent with
+                _agentClients = new AgentClients(server, node);
+                _agent = new AgentRuntime(_agentClients.Kubelet, _agentClients.Proxy, agent with
                 {
                     Kubelet = agent.Kubelet with
                     {
@@ -87,6 +89,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
                     },
                 }, logging);
                 await _agent.StartAsync(token);
+                // NodeRestriction keeps a kubelet from labelling itself a control plane: the server does it, as k3s's.
+                await ControlPlaneLabels.ApplyAsync(client, node, logging.CreateLogger("Navarch.Server"), token);
             }
 
             if (options.Dns is { } dns)
@@ -159,6 +163,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
                 await _agent.DisposeAsync();
             }
 
+            _agentClients?.Dispose();
             _client?.Dispose();
             _manifestsClient?.Dispose();
             _running?.Dispose();

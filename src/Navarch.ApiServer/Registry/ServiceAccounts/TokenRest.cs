@@ -20,6 +20,7 @@ internal sealed class TokenRest(ServiceAccountTokens tokens) : IRestCreater
             throw ApiErrors.BadRequest($"the body of the request must be a TokenRequest, not {kind}");
         }
 
+        await request.Store.ValidateAdmissionAsync(new Admission.AdmissionRequest(Admission.AdmissionOperation.Create, request.Store.Definition, request.Info.Namespace, request.Name, tokenRequest, null, "token"), cancellationToken);
         Authenticationv1TokenRequest issued = await tokens.IssueAsync(request.Info.Namespace!, request.Name, tokenRequest, cancellationToken);
         // Attribute-driven, as it has always been sent: the TokenRequest is not a stored kind.
         return JsonSerializer.SerializeToNode(issued, KubernetesSerialization.Plain)!;

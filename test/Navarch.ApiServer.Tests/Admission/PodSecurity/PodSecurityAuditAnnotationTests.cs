@@ -65,7 +65,7 @@ public sealed class PodSecurityAuditAnnotationTests(ServerFixture server) : ICla
         await plugin.AdmitAsync(byNamespace, CancellationToken.None);
         Assert.Equal("namespace", byNamespace.AuditAnnotations["pod-security.kubernetes.io/exempt"]);
 
-        AdmissionRequest byUser = Request("psa-open", Containers(C("main"))) with { UserName = "ci" };
+        AdmissionRequest byUser = Request("psa-open", Containers(C("main"))) with { User = new Navarch.ApiServer.Http.UserInfo("ci", "", []) };
         await plugin.AdmitAsync(byUser, CancellationToken.None);
         Assert.Equal("user", byUser.AuditAnnotations["pod-security.kubernetes.io/exempt"]);
 

@@ -4,23 +4,33 @@ using System.Security.Cryptography.X509Certificates;
 namespace Navarch.ApiServer.Join;
 
 /// <summary>
-/// Signs a joining node's certificate requests with the cluster CA: the kubelet client certificate
-/// (<c>CN=system:node:&lt;name&gt;, O=system:nodes</c>, client auth) and the kubelet serving certificate (same
-/// subject, server auth, the node name plus the DNS names and IP addresses the request asks for). The subject is
-/// the server's choice, never the request's; the agent keeps its private keys.
+/// Signs a joining agent's certificate requests with the cluster CA (k3s's supervisor does the same): the kubelet
+/// client certificate (<c>CN=system:node:&lt;name&gt;, O=system:nodes</c>, client auth), the kubelet serving
+/// certificate (same subject, server auth, the node name plus the DNS names and IP addresses the request asks for) and
+/// the proxy's client certificate (<c>CN=system:kube-proxy</c>). The subject is the server's choice, never the
+/// request's; the agent keeps its private keys.
 /// </summary>
-internal static class KubeletCertificateSigner
+internal static class AgentCertificateSigner
 {
     private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
 
-    /// <summary>The certificate (PEM) for <paramref name="csrPem"/>, valid for a year.</summary>
+    /// <summary>The subject of a node's kubelet certificates.</summary>
+    public static string NodeSubject(string nodeName) => $"CN={JoinProtocol.NodeUser(nodeName)}, O={JoinProtocol.NodesGroup}";
+
+    /// <summary>The subject of an agent's proxy certificate (bound to <c>system:node-proxier</c>).</summary>
+    public const string KubeProxySubject = "CN=" + JoinProtocol.KubeProxyUser;
+
+    /// <summary>
+    /// The certificate (PEM) for <paramref name="csrPem"/> with <paramref name="subject"/>, valid for a year: a client
+    /// certificate, or with <paramref name="serving"/> a serving one for node <paramref name="nodeName"/>.
+    /// </summary>
     /// <exception cref="CryptographicException">The request is not a valid, self-signed PKCS#10 request.</exception>
-    public static string Sign(X509Certificate2 ca, string csrPem, string nodeName, bool serving, DateTimeOffset now)
+    public static string Sign(X509Certificate2 ca, string csrPem, string subject, string nodeName, bool serving, DateTimeOffset now)
     {
         CertificateRequest csr = CertificateRequest.LoadSigningRequestPem(
             csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
-        var request = new CertificateRequest(new X500DistinguishedName($"CN=system:node:{nodeName}, O=system:nodes"), csr.PublicKey, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(new X500DistinguishedName(subject), csr.PublicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serving ? ServerAuth : ClientAuth)], false));
