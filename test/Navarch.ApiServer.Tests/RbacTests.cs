@@ -56,7 +56,7 @@ public sealed class RbacTests : IAsyncLifetime
     [Fact]
     public async Task A_service_account_may_do_only_what_its_bindings_grant()
     {
-        Assert.Equal(["admin", "cluster-admin", "edit", "system:node", "view"], (await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["admin", "cluster-admin", "edit", "system:navarch:network-policy-controller", "system:node", "view"], (await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).Order(StringComparer.Ordinal));
         string token = await TokenForAsync("bot");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "open" } }, "default");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "closed" } }, "default");

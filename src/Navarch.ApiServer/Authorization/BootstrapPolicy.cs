@@ -6,10 +6,12 @@ namespace Navarch.ApiServer.Authorization;
 /// The default ClusterRoles and ClusterRoleBindings the API server creates at start when they are missing (labelled
 /// <c>kubernetes.io/bootstrapping=rbac-defaults</c>, as Kubernetes does): cluster-admin for <c>system:masters</c>,
 /// the user-facing admin / edit / view roles (written out, not aggregated), and <c>system:node</c> for the agents'
-/// <c>system:nodes</c> group — broader than Kubernetes' (there is no Node authorizer to narrow it to a node's own pods).
+/// <c>system:nodes</c> group — broader than Kubernetes' (there is no Node authorizer to narrow it to a node's own pods) —
+/// and <c>system:navarch:network-policy-controller</c> for the agents' network policy controllers.
 /// </summary>
 internal static class BootstrapPolicy
 {
+    private const string NetworkPolicyController = "system:navarch:network-policy-controller";
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
 
@@ -50,6 +52,15 @@ internal static class BootstrapPolicy
             Rule("coordination.k8s.io", ["leases"], ["create", "delete", "patch", "update"]),
             Rule("discovery.k8s.io", ["endpointslices"], ["create", "delete", "patch", "update"]),
         ]);
+
+        // What an agent's network policy controller reads (k3s grants its kube-router the same through
+        // system:k3s-controller); a role of its own, so it holds whatever system:node becomes.
+        yield return Role(NetworkPolicyController,
+        [
+            Rule("", ["pods", "namespaces"], Read),
+            Rule("networking.k8s.io", ["networkpolicies"], Read),
+            Rule("discovery.k8s.io", ["endpointslices"], Read),
+        ]);
     }
 
     /// <summary>The ClusterRoleBindings.</summary>
@@ -57,6 +68,7 @@ internal static class BootstrapPolicy
     {
         yield return Binding("cluster-admin", RbacAuthorizer.Superusers);
         yield return Binding("system:node", "system:nodes");
+        yield return Binding(NetworkPolicyController, "system:nodes");
     }
 
     private static V1PolicyRule Rule(string group, string[] resources, string[] verbs) => new() { ApiGroups = [group], Resources = resources, Verbs = verbs };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Navarch.Proxy;
+using Navarch.Proxy.NetworkPolicy;
 
 namespace Navarch.Commands;
 
@@ -27,6 +28,12 @@ internal static class ProxyCommand
             {
                 int removed = await ProxyServer.CleanupAsync(options, cancellationToken);
                 await Console.Out.WriteLineAsync($"removed {removed} chains of {options.ChainPrefix}*");
+                // The agent's network policy table beside this proxy goes too.
+                string table = NetworkPolicyOptions.TableFor(options.ChainPrefix);
+                if (await NetworkPolicyController.CleanupAsync(new NetworkPolicyOptions { TableName = table }, cancellationToken))
+                {
+                    await Console.Out.WriteLineAsync($"removed nftables table inet {table}");
+                }
                 return 0;
             }
 
@@ -49,22 +56,36 @@ internal static class ProxyCommand
     public static Task RunForAgentAsync(k8s.Kubernetes client, ProxyOptions options, ILoggerFactory logging, CancellationToken cancellationToken) =>
         Task.Run(() => new ProxyServer(client, options, logging).RunAsync(cancellationToken), CancellationToken.None);
 
-    /// <summary>The agent's flags that shape its proxy: <c>--disable-kube-proxy</c> (as k3s) and <c>--proxy-chain-prefix</c>.</summary>
+    /// <summary>
+    /// The agent's flags that shape its proxy and its network policy controller: <c>--disable-kube-proxy</c> and
+    /// <c>--disable-network-policy</c> (as k3s), and <c>--proxy-chain-prefix</c> (which also names the policy table).
+    /// </summary>
     public sealed class AgentFlags
     {
         private readonly Option<bool> _disable = new("--disable-kube-proxy") { Description = "Do not run the Service proxy on this node" };
+        private readonly Option<bool> _disablePolicies = new("--disable-network-policy") { Description = "Do not enforce NetworkPolicies on this node" };
         private readonly Option<string> _prefix = new("--proxy-chain-prefix") { Description = "Prefix of the iptables chains the proxy owns (at most 10 characters)", DefaultValueFactory = _ => "NAVARCH-" };
 
         public void AddTo(Command command)
         {
             command.Options.Add(_disable);
+            command.Options.Add(_disablePolicies);
             command.Options.Add(_prefix);
         }
 
-        /// <summary>Starts the proxy unless disabled; completes when it stops.</summary>
-        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken) =>
-            parse.GetValue(_disable)
+        /// <summary>Starts the proxy and the network policy controller unless disabled; completes when both stop.</summary>
+        public Task RunAsync(ParseResult parse, k8s.Kubernetes client, string nodeName, string clusterCidr, ILoggerFactory logging, CancellationToken cancellationToken)
+        {
+            string prefix = parse.GetValue(_prefix)!;
+            Task proxy = parse.GetValue(_disable)
                 ? Task.CompletedTask
-                : RunForAgentAsync(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! }, logging, cancellationToken);
+                : RunForAgentAsync(client, new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = prefix }, logging, cancellationToken);
+            var policyOptions = new NetworkPolicyOptions { NodeName = nodeName, TableName = NetworkPolicyOptions.TableFor(prefix) };
+            // Disabled, a table an earlier run left would go on isolating pods: it is removed.
+            Task policies = parse.GetValue(_disablePolicies)
+                ? NetworkPolicyController.CleanupAsync(policyOptions, cancellationToken)
+                : Task.Run(() => new NetworkPolicyController(client, policyOptions, logging).RunAsync(cancellationToken), CancellationToken.None);
+            return Task.WhenAll(proxy, policies);
+        }
     }
 }
