@@ -56,16 +56,42 @@ public sealed class NetworkPolicyTests(NetnsCluster cluster, ITestOutputHelper o
     private static string Namespace(string pod) => pod == "visitor" ? "visitors" : Ns;
 
     /// <summary>One TCP connection (wget) from <paramref name="pod"/> to the server's httpd.</summary>
-    private async Task<bool> TcpAsync(string pod, string serverIp) =>
-        (await cluster.KubectlAsync("-n", Namespace(pod), "exec", pod, "--", "timeout", "3", "wget", "-q", "-O", "-", $"http://{serverIp}:8080/")).ExitCode == 0;
+    private Task<bool> TcpAsync(string pod, string serverIp) =>
+        ProbeAsync(pod, null, "wget", "-q", "-O", "-", $"http://{serverIp}:8080/");
 
     /// <summary>One UDP exchange (nslookup) from <paramref name="pod"/> to the responder in the server pod.</summary>
-    private async Task<bool> UdpAsync(string pod, string serverIp) =>
-        (await cluster.KubectlAsync("-n", Namespace(pod), "exec", pod, "--", "timeout", "3", "nslookup", "-type=a", "probe.test", $"{serverIp}:{UdpPort}")).Output.Contains("NXDOMAIN", StringComparison.Ordinal);
+    private Task<bool> UdpAsync(string pod, string serverIp) =>
+        ProbeAsync(pod, "NXDOMAIN", "nslookup", "-type=a", "probe.test", $"{serverIp}:{UdpPort}");
 
     /// <summary>A lookup through the cluster DNS (UDP to the kube-dns ClusterIP).</summary>
-    private async Task<bool> DnsAsync(string pod) =>
-        (await cluster.KubectlAsync("-n", Namespace(pod), "exec", pod, "--", "timeout", "3", "nslookup", "kubernetes.default.svc.cluster.local")).ExitCode == 0;
+    private Task<bool> DnsAsync(string pod) =>
+        ProbeAsync(pod, null, "nslookup", "kubernetes.default.svc.cluster.local");
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in <paramref name="pod"/>: true when it succeeds (and prints
+    /// <paramref name="answered"/>, if given), false when refused — policies reject, so a denial is a refusal at once.
+    /// Anything else (a timeout, a failed exec on a busy machine) is no answer either way and is tried again.
+    /// </summary>
+    private async Task<bool> ProbeAsync(string pod, string? answered, params string[] command)
+    {
+        Kubectl.Result last = new(0, "", "");
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            last = await cluster.KubectlAsync(["-n", Namespace(pod), "exec", pod, "--", "timeout", "3", .. command]);
+            if (answered is null ? last.ExitCode == 0 : last.Output.Contains(answered, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (last.Output.Contains("Connection refused", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        Assert.Fail($"{string.Join(' ', command)} in {pod} neither answered nor was refused: {last.Output}");
+        return false;
+    }
 
     /// <summary>Polls <paramref name="probe"/> until it gives <paramref name="expected"/>; returns how long after the change that was.</summary>
     private async Task<TimeSpan> UntilAsync(string what, Func<Task<bool>> probe, bool expected)
@@ -191,7 +217,8 @@ public sealed class NetworkPolicyTests(NetnsCluster cluster, ITestOutputHelper o
         // Every policy gone: everyone is back.
         await Ok("-n", Ns, "delete", "networkpolicy", "--all");
         changes.Add(await UntilAsync("no policy: stranger -> server TCP", () => TcpAsync("stranger", serverIp), true));
-        Assert.True(await UdpAsync("friend", serverIp));
+        // The deletions reach the nodes one by one: the friend's egress policy may go last.
+        await UntilAsync("no policy: friend -> server UDP", () => UdpAsync("friend", serverIp), true);
 
         // Each probe is a kubectl exec (a few hundred ms); a change showed in the first or second probe after it.
         Assert.All(changes, t => Assert.True(t < TimeSpan.FromSeconds(3), $"a change took {t.TotalMilliseconds:F0} ms"));

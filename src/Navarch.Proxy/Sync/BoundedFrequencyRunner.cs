@@ -38,12 +38,12 @@ internal sealed class BoundedFrequencyRunner(
         {
             try
             {
-                if (retry is { } backOff)
+                if (retry is { } backOff && last + backOff - time.GetUtcNow() is var untilRetry && untilRetry > TimeSpan.Zero)
                 {
                     // A change does not cut a failure's back-off short; it is served by the retry.
-                    await Task.Delay(backOff, time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(untilRetry, time, cancellationToken).ConfigureAwait(false);
                 }
-                else if (!due && last + maxInterval - time.GetUtcNow() is var wait && wait > TimeSpan.Zero)
+                else if (retry is null && !due && last + maxInterval - time.GetUtcNow() is var wait && wait > TimeSpan.Zero)
                 {
                     using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     await Task.WhenAny(_requested.WaitAsync(wake.Token), Task.Delay(wait, time, wake.Token)).ConfigureAwait(false);

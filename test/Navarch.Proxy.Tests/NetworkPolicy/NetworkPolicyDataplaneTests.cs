@@ -36,23 +36,23 @@ public sealed class NetworkPolicyDataplaneTests(NetworkPolicyFixture f, ITestOut
     public async Task Default_deny_isolates_pods_and_an_allowed_namespace_gets_through_each_change_within_a_second()
     {
         await f.ResetAsync();
-        Assert.True(await f.ConnectsAsync("prod/client", "prod/web", "UDP"));
-        Assert.True(await f.ConnectsAsync("dev/client", "prod/web", "TCP"));
+        await f.AssertAsync("prod/client", "prod/web", "UDP", true);
+        await f.AssertAsync("dev/client", "prod/web", "TCP", true);
 
         await f.ApplyAsync(DenyProdIngress);
         TimeSpan denied = await f.ExpectAsync("prod/client", "prod/web", "TCP", allowed: false);
-        Assert.False(await f.ConnectsAsync("prod/client", "prod/web", "UDP"));
-        Assert.False(await f.ConnectsAsync("dev/client", "prod/web", "TCP"));
-        Assert.False(await f.ConnectsAsync(NetworkPolicyFixture.Outside[0], "prod/web", "TCP"));
+        await f.AssertAsync("prod/client", "prod/web", "UDP", false);
+        await f.AssertAsync("dev/client", "prod/web", "TCP", false);
+        await f.AssertAsync(NetworkPolicyFixture.Outside[0], "prod/web", "TCP", false);
         // Pods of other namespaces and everyone's egress stay free; the node reaches its pods (kubelet probes).
-        Assert.True(await f.ConnectsAsync("prod/web", "dev/client", "TCP"));
-        Assert.True(await f.ConnectsAsync("prod/web", NetworkPolicyFixture.Outside[0], "UDP"));
-        Assert.True(await f.ConnectsAsync("node", "prod/web", "TCP"));
+        await f.AssertAsync("prod/web", "dev/client", "TCP", true);
+        await f.AssertAsync("prod/web", NetworkPolicyFixture.Outside[0], "UDP", true);
+        await f.AssertAsync("node", "prod/web", "TCP", true);
 
         await f.ApplyAsync(WebIngress("from-dev", "  - from: [{namespaceSelector: {matchLabels: {team: b}}}]"));
         TimeSpan allowed = await f.ExpectAsync("dev/client", "prod/web", "TCP", allowed: true);
-        Assert.True(await f.ConnectsAsync("dev/client", "prod/web", "UDP"));
-        Assert.False(await f.ConnectsAsync("prod/client", "prod/web", "TCP"));
+        await f.AssertAsync("dev/client", "prod/web", "UDP", true);
+        await f.AssertAsync("prod/client", "prod/web", "TCP", false);
 
         await f.Client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync("deny-ingress", "prod");
         await f.Client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync("from-dev", "prod");
@@ -67,9 +67,9 @@ public sealed class NetworkPolicyDataplaneTests(NetworkPolicyFixture f, ITestOut
         await f.ResetAsync();
         await f.ApplyAsync(WebIngress("from-outside", "  - from: [{ipBlock: {cidr: 10.77.0.0/16, except: [10.77.0.0/24]}}]"));
         await f.ExpectAsync(NetworkPolicyFixture.Outside[0], "prod/web", "TCP", allowed: false);
-        Assert.True(await f.ConnectsAsync(NetworkPolicyFixture.Outside[1], "prod/web", "TCP"));
-        Assert.True(await f.ConnectsAsync(NetworkPolicyFixture.Outside[1], "prod/web", "UDP"));
-        Assert.False(await f.ConnectsAsync("prod/client", "prod/web", "TCP"));
+        await f.AssertAsync(NetworkPolicyFixture.Outside[1], "prod/web", "TCP", true);
+        await f.AssertAsync(NetworkPolicyFixture.Outside[1], "prod/web", "UDP", true);
+        await f.AssertAsync("prod/client", "prod/web", "TCP", false);
     }
 
     [Fact]
@@ -78,13 +78,13 @@ public sealed class NetworkPolicyDataplaneTests(NetworkPolicyFixture f, ITestOut
         await f.ResetAsync();
         await f.ApplyAsync(WebIngress("http-only", "  - ports: [{port: http}]"));
         await f.ExpectAsync("prod/client", "prod/web", "UDP", allowed: false);
-        Assert.True(await f.ConnectsAsync("prod/client", "prod/web", "TCP"));
+        await f.AssertAsync("prod/client", "prod/web", "TCP", true);
 
         await f.ApplyAsync(WebIngress("udp-range", "  - ports: [{protocol: UDP, port: 5000, endPort: 6000}]\n    from: [{podSelector: {}}]"));
         await f.ExpectAsync("prod/client", "prod/web", "UDP", allowed: true);
         // The range is for prod's pods only; the outside still has just http.
-        Assert.False(await f.ConnectsAsync(NetworkPolicyFixture.Outside[0], "prod/web", "UDP"));
-        Assert.True(await f.ConnectsAsync(NetworkPolicyFixture.Outside[0], "prod/web", "TCP"));
+        await f.AssertAsync(NetworkPolicyFixture.Outside[0], "prod/web", "UDP", false);
+        await f.AssertAsync(NetworkPolicyFixture.Outside[0], "prod/web", "TCP", true);
     }
 
     [Fact]
@@ -103,12 +103,12 @@ public sealed class NetworkPolicyDataplaneTests(NetworkPolicyFixture f, ITestOut
                 ports: [{protocol: UDP, port: 5353}]
             """);
         await f.ExpectAsync("prod/web", "dev/client", "TCP", allowed: false);
-        Assert.True(await f.ConnectsAsync("prod/web", "dev/client", "UDP"));
-        Assert.False(await f.ConnectsAsync("prod/web", "prod/client", "UDP"));
-        Assert.False(await f.ConnectsAsync("prod/web", NetworkPolicyFixture.Outside[1], "TCP"));
+        await f.AssertAsync("prod/web", "dev/client", "UDP", true);
+        await f.AssertAsync("prod/web", "prod/client", "UDP", false);
+        await f.AssertAsync("prod/web", NetworkPolicyFixture.Outside[1], "TCP", false);
         // Ingress to web is not isolated, and its replies go out; the other pods' egress is free.
-        Assert.True(await f.ConnectsAsync("dev/client", "prod/web", "TCP"));
-        Assert.True(await f.ConnectsAsync("prod/client", NetworkPolicyFixture.Outside[1], "TCP"));
+        await f.AssertAsync("dev/client", "prod/web", "TCP", true);
+        await f.AssertAsync("prod/client", NetworkPolicyFixture.Outside[1], "TCP", true);
     }
 
     [Fact]
@@ -125,5 +125,18 @@ public sealed class NetworkPolicyDataplaneTests(NetworkPolicyFixture f, ITestOut
         Assert.DoesNotContain(options.TableName, tables);
         Assert.Contains(f.Options.TableName, tables);
         Assert.False(await NetworkPolicyController.CleanupAsync(options));
+    }
+
+    [Fact]
+    public async Task Every_kind_of_rule_is_accepted_by_the_kernel()
+    {
+        // Named ports, ranges, protocol-only, interval sets and verdict maps in one table, written and removed again.
+        var options = new NetworkPolicyOptions { TableName = $"npr-{f.Lab.Id}", NetworkNamespace = f.Lab.Node };
+        PolicyDataplane dataplane = NetworkPolicyCompiler.Compile(PolicyWorld.Inputs([NftablesRendererTests.Policy]), PolicyWorld.Node1);
+        await new NftablesClient(new CommandRunner(f.Lab.Node)).ApplyAsync(NftablesRenderer.Render(options.TableName, dataplane), default);
+        string listed = (await f.Lab.ExecAsync(f.Lab.Node, "nft", "list", "table", "inet", options.TableName)).Stdout;
+        Assert.Contains("udp dport 5000-5010", listed);
+        Assert.Contains("meta l4proto sctp", listed);
+        Assert.True(await NetworkPolicyController.CleanupAsync(options));
     }
 }

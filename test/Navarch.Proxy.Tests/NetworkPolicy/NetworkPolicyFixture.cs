@@ -97,21 +97,47 @@ public sealed class NetworkPolicyFixture : IAsyncLifetime
 
     internal static string AddressOf(string who) => Members.TryGetValue(who, out var member) ? member.Ip : who;
 
-    /// <summary>Whether one new connection (TCP) or datagram exchange (UDP) from <paramref name="from"/> to <paramref name="to"/> gets its answer.</summary>
+    /// <summary>
+    /// Whether a new connection (TCP) or datagram exchange (UDP) from <paramref name="from"/> to <paramref name="to"/>
+    /// gets its answer (true) or is rejected (false: the table rejects, so a denial is a refusal at once). Silence is
+    /// no answer either way — a busy machine — and is tried again.
+    /// </summary>
     internal async Task<bool> ConnectsAsync(string from, string to, string protocol)
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            string answer = protocol == "UDP"
-                ? await Lab.UdpAsync(NamespaceOf(from), AddressOf(to), 5353, Attempt)
-                : await Lab.TcpAsync(NamespaceOf(from), AddressOf(to), 8080, Attempt);
-            Assert.Equal(to, answer);
-            return true;
+            try
+            {
+                string answer = protocol == "UDP"
+                    ? await Lab.UdpAsync(NamespaceOf(from), AddressOf(to), 5353, Attempt)
+                    : await Lab.TcpAsync(NamespaceOf(from), AddressOf(to), 8080, Attempt);
+                Assert.Equal(to, answer);
+                return true;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is SocketException or TimeoutException && attempt < 5)
+            {
+            }
         }
-        catch (Exception e) when (e is SocketException or TimeoutException)
+    }
+
+    /// <summary>Asserts the outcome of one connection now, with the table and the controller's log when it differs.</summary>
+    internal async Task AssertAsync(string from, string to, string protocol, bool allowed)
+    {
+        if (await ConnectsAsync(from, to, protocol) != allowed)
         {
-            return false;
+            await FailAsync($"{from} -> {to} {protocol} should be {(allowed ? "allowed" : "denied")}");
         }
+    }
+
+    private async Task FailAsync(string what)
+    {
+        string table = (await Lab.ExecAsync(Lab.Node, "nft", "list", "ruleset")).Stdout;
+        string policies = string.Join(", ", (await Client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync()).Items.Select(p => p.Metadata.Name));
+        Assert.Fail($"{what}\n--- policies: {policies}\n--- log ---\n{Logs}\n--- ruleset ---\n{table}");
     }
 
     /// <summary>Polls until the connection's outcome is <paramref name="allowed"/>; returns how long that took.</summary>
@@ -122,8 +148,7 @@ public sealed class NetworkPolicyFixture : IAsyncLifetime
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(seconds))
             {
-                string table = (await Lab.ExecAsync(Lab.Node, "nft", "list", "table", "inet", Options.TableName)).Stdout;
-                Assert.Fail($"{from} -> {to} {protocol} should be {(allowed ? "allowed" : "denied")}\n--- log ---\n{Logs}\n--- table ---\n{table}");
+                await FailAsync($"{from} -> {to} {protocol} never became {(allowed ? "allowed" : "denied")}");
             }
 
             await Task.Delay(50);
@@ -139,12 +164,24 @@ public sealed class NetworkPolicyFixture : IAsyncLifetime
         return Client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, policy.Metadata.NamespaceProperty);
     }
 
-    /// <summary>Deletes every policy, and waits until the first pod reaches web again.</summary>
+    /// <summary>Deletes every policy, and waits until the controller has written a table that isolates no one.</summary>
     internal async Task ResetAsync()
     {
         foreach (string ns in new[] { "prod", "dev" })
         {
             await Client.NetworkingV1.DeleteCollectionNamespacedNetworkPolicyAsync(ns);
+        }
+
+        // The deletions reach the controller one by one; a connection that works may do so under a policy not yet gone.
+        var clock = Stopwatch.StartNew();
+        while (Controller.LastApplied is not { } applied || applied.Contains(" : jump ", StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                await FailAsync("the policies of the last test never went");
+            }
+
+            await Task.Delay(20);
         }
 
         await ExpectAsync("prod/client", "prod/web", "TCP", allowed: true);
