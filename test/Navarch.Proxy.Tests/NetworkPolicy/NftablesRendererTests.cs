@@ -37,7 +37,7 @@ public sealed class NftablesRendererTests
         string egress = dataplane.EgressPods[PolicyWorld.Address("prod/web")];
         Assert.Contains($"elements = {{ 10.42.1.10 : jump {ingress},", lines);
         Assert.Contains($"10.42.1.12 : jump {ingress} }}", lines);
-        string peers = PolicyObjectNames.PeerSet("prod/web", PolicyDirection.Ingress, 0);
+        string peers = Assert.Single(dataplane.Sets.Keys);
         // The ipBlock less its except, and prod's client, as one sorted interval set.
         Assert.Contains("elements = { 10.0.0.0-10.0.255.255,", lines);
         Assert.Contains("10.2.0.0-10.255.255.255 }", lines);
@@ -59,5 +59,19 @@ public sealed class NftablesRendererTests
         string text = NftablesRenderer.Render("np-test", NetworkPolicyCompiler.Compile(PolicyWorld.Inputs([]), PolicyWorld.Node1));
         Assert.DoesNotContain("elements", text, StringComparison.Ordinal);
         Assert.DoesNotContain("reject", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Comments_stay_within_what_nft_takes_however_many_policies_a_chain_holds()
+    {
+        string[] policies = Enumerable.Range(0, 30).Select(i => $"""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {"{"}name: a-rather-long-policy-name-{i}, namespace: prod{"}"}
+            spec: {"{"}podSelector: {"{"}{"}"}, ingress: [{"{"}from: [{"{"}podSelector: {"{"}{"}"}{"}"}]{"}"}]{"}"}
+            """).ToArray();
+        string text = NftablesRenderer.Render("np-test", NetworkPolicyCompiler.Compile(PolicyWorld.Inputs(policies), PolicyWorld.Node1));
+        Assert.All(text.Split('\n').Where(l => l.Contains("comment", StringComparison.Ordinal)), l => Assert.True(l[(l.IndexOf("comment \"", StringComparison.Ordinal) + 9)..].TrimEnd('"').Length <= 128, l));
+        Assert.Contains("reject comment \"ingress not allowed by prod/a-rather-long-policy-name-0, ", text, StringComparison.Ordinal);
     }
 }

@@ -45,8 +45,8 @@ internal static class NftablesRenderer
                 text.Append('\n');
             }
 
-            text.Append("\t\treject comment \"").Append(chain.Direction == PolicyDirection.Ingress ? "ingress" : "egress")
-                .Append(" not allowed by ").Append(Comment(string.Join(", ", chain.Policies))).Append("\"\n");
+            string direction = chain.Direction == PolicyDirection.Ingress ? "ingress" : "egress";
+            text.Append("\t\treject comment \"").Append(Comment($"{direction} not allowed by {string.Join(", ", chain.Policies)}")).Append("\"\n");
             text.Append("\t}\n");
         }
 

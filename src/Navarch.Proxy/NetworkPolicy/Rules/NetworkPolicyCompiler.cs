@@ -16,7 +16,7 @@ namespace Navarch.Proxy.NetworkPolicy.Rules;
 /// (both given: both must hold); an empty selector picks all; an ipBlock is its cidr less its excepts;</item>
 /// <item>a rule without peers allows any peer, without ports any port; a named port means, on each destination pod,
 /// its container port of that name and protocol (ingress: the selected pods; egress: the peer pods);</item>
-/// <item>local pods isolated by the same policies share one chain.</item>
+/// <item>local pods isolated by the same policies share one chain, rules with the same peer addresses one set.</item>
 /// </list>
 /// Replies, and traffic from the node to its own pods, are allowed by the table around these chains.
 /// </summary>
@@ -98,8 +98,9 @@ internal static class NetworkPolicyCompiler
                     continue;
                 }
 
-                peerSet = PolicyObjectNames.PeerSet(policy.Key, direction, index);
-                sets[peerSet] = IpRangeSet.Union(ranges);
+                List<IpRange> union = IpRangeSet.Union(ranges);
+                peerSet = PolicyObjectNames.PeerSet(union);
+                sets[peerSet] = union;
             }
 
             if (ports is not { Count: > 0 })
