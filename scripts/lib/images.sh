@@ -2,8 +2,9 @@
 # No registry is reachable here, so the pause and busybox images are built from Debian packages with
 # `navarch images build` and imported by the agent at start from <data-dir>/agent/images/.
 
-# iptables and conntrack: the proxy's dataplane (iptables-restore) and its UDP conntrack clean-up.
-NAVARCH_RUNTIME_PACKAGES=(containerd runc catatonit busybox-static containernetworking-plugins iptables conntrack)
+# iptables and conntrack: the proxy's dataplane (iptables-restore) and its UDP conntrack clean-up; nftables: the
+# network policy controller's table (nft).
+NAVARCH_RUNTIME_PACKAGES=(containerd runc catatonit busybox-static containernetworking-plugins iptables conntrack nftables)
 
 ensure_image_packages() {
     ensure_packages "${NAVARCH_RUNTIME_PACKAGES[@]}"

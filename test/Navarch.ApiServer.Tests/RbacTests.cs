@@ -57,7 +57,7 @@ public sealed class RbacTests : IAsyncLifetime
     [Fact]
     public async Task A_service_account_may_do_only_what_its_bindings_grant()
     {
-        Assert.Subset((await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).ToHashSet(), new HashSet<string> { "admin", "cluster-admin", "edit", "system:node", "system:node-proxier", "view" });
+        Assert.Subset((await Admin.RbacAuthorizationV1.ListClusterRoleAsync()).Items.Select(r => r.Metadata.Name).ToHashSet(), new HashSet<string> { "admin", "cluster-admin", "edit", "system:node", "system:node-proxier", "system:navarch:network-policy-controller", "view" });
         string token = await TokenForAsync("bot");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "open" } }, "default");
         await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "closed" } }, "default");

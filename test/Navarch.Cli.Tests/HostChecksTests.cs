@@ -18,7 +18,7 @@ public sealed class HostChecksTests : IDisposable
         IReadOnlyList<CheckOutcome> outcomes = Run();
         Assert.All(outcomes, o => Assert.Equal(CheckStatus.Pass, o.Status));
         Assert.Contains("hybrid", Find(outcomes, "cgroups").Detail, StringComparison.Ordinal);
-        Assert.Equal(["cgroups", "iptables", "iptables-restore", "net.ipv4.ip_forward", "br_netfilter", "containerd", "runc", "cni-plugins", "kubectl"], outcomes.Select(o => o.Name));
+        Assert.Equal(["cgroups", "iptables", "iptables-restore", "net.ipv4.ip_forward", "br_netfilter", "nft", "containerd", "runc", "cni-plugins", "kubectl"], outcomes.Select(o => o.Name));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class HostChecksTests : IDisposable
     {
         Write("/proc/sys/net/ipv4/ip_forward", "1\n");
         Write("/proc/sys/net/bridge/bridge-nf-call-iptables", "1\n");
-        foreach (string binary in new[] { "/usr/sbin/iptables", "/usr/sbin/iptables-restore", "/usr/bin/containerd", "/usr/sbin/runc", "/usr/bin/kubectl" })
+        foreach (string binary in new[] { "/usr/sbin/iptables", "/usr/sbin/iptables-restore", "/usr/sbin/nft", "/usr/bin/containerd", "/usr/sbin/runc", "/usr/bin/kubectl" })
         {
             Write(binary, "");
         }

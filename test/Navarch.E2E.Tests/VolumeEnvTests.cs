@@ -54,7 +54,7 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
         string node = "e2e-" + suffix;
         string dataDir = Path.Combine("/tmp", "nve2e-" + suffix);
         await BuildImagesAsync(Path.Combine(dataDir, "agent", "images"), Path.Combine(dataDir, "scratch"));
-        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--disable-kube-proxy");
+        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--disable-kube-proxy", "--disable-network-policy");
         try
         {
             await Ok("create", "configmap", "app-config", "--from-literal=greeting=hello");

@@ -39,6 +39,10 @@ internal static class BootstrapPolicy
     private const string RbacGroup = "rbac.authorization.k8s.io";
     private const string Storage = "storage.k8s.io";
 
+    // Navarch's own: what an agent's network policy controller reads (k3s gives its kube-router the same through its
+    // controller identity); bound to the agents' system:kube-proxy, which runs it beside the proxy.
+    private const string NetworkPolicyController = "system:navarch:network-policy-controller";
+
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
     private static readonly string[] ReadWrite = [.. Read, .. Write];
@@ -159,6 +163,12 @@ internal static class BootstrapPolicy
         }
 
         yield return Role("system:service-account-issuer-discovery", [NewRule("get").Urls("/.well-known/openid-configuration", "/openid/v1/jwks")]);
+        yield return Role(NetworkPolicyController,
+        [
+            NewRule(Read).Groups(Legacy).Resources("pods", "namespaces"),
+            NewRule(Read).Groups(Networking).Resources("networkpolicies"),
+            NewRule(Read).Groups(Discovery).Resources("endpointslices"),
+        ]);
         yield return Role("system:node-proxier",
         [
             NewRule("list", "watch").Groups(Legacy).Resources("services", "endpoints"),
@@ -203,6 +213,7 @@ internal static class BootstrapPolicy
         yield return Binding("system:basic-user", Group("system:authenticated"));
         yield return Binding("system:public-info-viewer", Group("system:authenticated"), Group("system:unauthenticated"));
         yield return Binding("system:node-proxier", User("system:kube-proxy"));
+        yield return Binding(NetworkPolicyController, User("system:kube-proxy"));
         yield return Binding("system:kube-controller-manager", User("system:kube-controller-manager"));
         yield return Binding("system:kube-dns", ServiceAccount("kube-system", "kube-dns"));
         yield return Binding("system:kube-scheduler", User("system:kube-scheduler"));

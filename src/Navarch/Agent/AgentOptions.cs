@@ -1,5 +1,6 @@
 using Navarch.Kubelet;
 using Navarch.Proxy;
+using Navarch.Proxy.NetworkPolicy;
 
 namespace Navarch.Agent;
 
@@ -11,4 +12,13 @@ internal sealed record AgentOptions
 
     /// <summary>The Service proxy's settings; null runs none (<c>--disable-kube-proxy</c>, or <c>navarch kubelet</c>).</summary>
     public ProxyOptions? Proxy { get; init; }
+
+    /// <summary>The network policy controller's settings; null runs none (<c>navarch kubelet</c>).</summary>
+    public NetworkPolicyOptions? NetworkPolicy { get; init; }
+
+    /// <summary>
+    /// <c>--disable-network-policy</c>: no controller runs, and a table an earlier run left (which would go on isolating
+    /// pods) is removed.
+    /// </summary>
+    public bool NetworkPolicyDisabled { get; init; }
 }

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Navarch.Proxy;
+using Navarch.Proxy.NetworkPolicy;
 
 namespace Navarch.Agent;
 
 /// <summary>
 /// The node agent (k3s's pkg/agent): starts the kubelet — which registers the Node and supervises its containerd —
-/// then the Service proxy; stops them in the reverse order. <c>navarch agent</c> and <c>navarch kubelet</c> run it
+/// then the Service proxy and the network policy controller; stops them in the reverse order. <c>navarch agent</c> and <c>navarch kubelet</c> run it
 /// alone; <c>navarch server</c> runs it beside the control plane. The kubelet talks with <paramref name="client"/>
 /// (<c>system:node:&lt;name&gt;</c>), the proxy watches with <paramref name="proxyClient"/> (<c>system:kube-proxy</c>, as
-/// k3s's) and reports the node's network condition with the kubelet's.
+/// k3s's) and reports the node's network condition with the kubelet's; the network policy controller watches with
+/// <paramref name="proxyClient"/> too (k3s runs its kube-router with its own controller identity).
 /// </summary>
 internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyClient, AgentOptions options, ILoggerFactory logging) : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
     private CancellationTokenSource? _running;
     private Kubelet.Kubelet? _kubelet;
     private Task _proxy = Task.CompletedTask;
+    private Task _policies = Task.CompletedTask;
     private bool _stopped;
 
     /// <summary>Starts the kubelet, then the proxy (which runs until <see cref="StopAsync"/> or <paramref name="cancellationToken"/>).</summary>
@@ -29,11 +32,18 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
         {
             _proxy = Task.Run(() => new ProxyServer(proxyClient, proxy, logging, nodeClient: client).RunAsync(running), CancellationToken.None);
         }
+
+        if (options.NetworkPolicy is { } policies)
+        {
+            _policies = options.NetworkPolicyDisabled
+                ? NetworkPolicyController.CleanupAsync(policies, running)
+                : Task.Run(() => new NetworkPolicyController(proxyClient, policies, logging).RunAsync(running), CancellationToken.None);
+        }
     }
 
     /// <summary>
-    /// Stops the proxy, then the kubelet (and its containerd). A proxy that failed throws here, once the kubelet has
-    /// stopped.
+    /// Stops the proxy and the network policy controller, then the kubelet (and its containerd). A proxy that failed
+    /// throws here, once the kubelet has stopped.
     /// </summary>
     public async Task StopAsync()
     {
@@ -46,7 +56,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
         await _stopping.CancelAsync();
         try
         {
-            await _proxy;
+            await Task.WhenAll(_proxy, _policies);
         }
         finally
         {

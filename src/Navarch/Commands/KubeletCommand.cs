@@ -96,6 +96,8 @@ internal static class KubeletCommand
                         : null,
                 },
                 Proxy = withProxy ? proxyFlags.Options(parse, node, parse.GetValue(clusterCidr)!) : null,
+                NetworkPolicy = withProxy ? proxyFlags.NetworkPolicyOptions(parse, node) : null,
+                NetworkPolicyDisabled = withProxy && proxyFlags.NetworkPolicyDisabled(parse),
             };
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Navarch.Proxy;
+using Navarch.Proxy.NetworkPolicy;
 
 namespace Navarch.Commands;
 
@@ -27,6 +28,12 @@ internal static class ProxyCommand
             {
                 int removed = await ProxyServer.CleanupAsync(options, cancellationToken);
                 await Console.Out.WriteLineAsync($"removed {removed} chains of {options.ChainPrefix}*");
+                // The agent's network policy table beside this proxy goes too.
+                string table = NetworkPolicyOptions.TableFor(options.ChainPrefix);
+                if (await NetworkPolicyController.CleanupAsync(new NetworkPolicyOptions { TableName = table }, cancellationToken))
+                {
+                    await Console.Out.WriteLineAsync($"removed nftables table inet {table}");
+                }
                 return 0;
             }
 
@@ -45,20 +52,32 @@ internal static class ProxyCommand
         return command;
     }
 
-    /// <summary>The agent's flags that shape its proxy: <c>--disable-kube-proxy</c> (as k3s) and <c>--proxy-chain-prefix</c>.</summary>
+    /// <summary>
+    /// The agent's flags that shape its proxy and its network policy controller: <c>--disable-kube-proxy</c> and
+    /// <c>--disable-network-policy</c> (as k3s), and <c>--proxy-chain-prefix</c> (which also names the policy table).
+    /// </summary>
     public sealed class AgentFlags
     {
         private readonly Option<bool> _disable = new("--disable-kube-proxy") { Description = "Do not run the Service proxy on this node" };
+        private readonly Option<bool> _disablePolicies = new("--disable-network-policy") { Description = "Do not enforce NetworkPolicies on this node" };
         private readonly Option<string> _prefix = new("--proxy-chain-prefix") { Description = "Prefix of the iptables chains the proxy owns (at most 10 characters)", DefaultValueFactory = _ => "NAVARCH-" };
 
         public void AddTo(Command command)
         {
             command.Options.Add(_disable);
+            command.Options.Add(_disablePolicies);
             command.Options.Add(_prefix);
         }
 
         /// <summary>The agent's proxy settings, or null when disabled.</summary>
         public ProxyOptions? Options(ParseResult parse, string nodeName, string clusterCidr) =>
             parse.GetValue(_disable) ? null : new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! };
+
+        /// <summary>The agent's network policy controller settings (its table named after the chain prefix).</summary>
+        public NetworkPolicyOptions NetworkPolicyOptions(ParseResult parse, string nodeName) =>
+            new() { NodeName = nodeName, TableName = Navarch.Proxy.NetworkPolicy.NetworkPolicyOptions.TableFor(parse.GetValue(_prefix)!) };
+
+        /// <summary>Whether <c>--disable-network-policy</c> was given.</summary>
+        public bool NetworkPolicyDisabled(ParseResult parse) => parse.GetValue(_disablePolicies);
     }
 }

@@ -134,6 +134,8 @@ internal static class ServerCommand
                         BridgeName = parse.GetValue(bridge)!,
                     },
                     Proxy = proxyFlags.Options(parse, thisNode, parse.GetValue(clusterCidr)!),
+                    NetworkPolicy = proxyFlags.NetworkPolicyOptions(parse, thisNode),
+                    NetworkPolicyDisabled = proxyFlags.NetworkPolicyDisabled(parse),
                 },
                 Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!),
             };

@@ -82,6 +82,28 @@ internal sealed class NetnsLab : IAsyncDisposable
         return ns;
     }
 
+    /// <summary>
+    /// Adds a namespace with <paramref name="ip"/> that the node reaches by a route over a veth of its own rather than
+    /// the bridge: traffic between it and the pods is routed, as from another node or from outside the cluster.
+    /// </summary>
+    public async Task<string> AddRoutedHostAsync(string name, string ip)
+    {
+        string ns = $"pxp{Id}{Pods.Count}";
+        await Ip("netns", "add", ns);
+        _namespaces.Add(ns);
+        Pods[name] = ns;
+        string hostSide = $"r{Pods.Count}";
+        await Ip("-n", Node, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        await Ip("-n", Node, "link", "set", hostSide, "up");
+        await Ip("-n", Node, "route", "add", $"{ip}/32", "dev", hostSide);
+        await Ip("-n", ns, "link", "set", "lo", "up");
+        await Ip("-n", ns, "addr", "add", $"{ip}/32", "dev", "eth0");
+        await Ip("-n", ns, "link", "set", "eth0", "up");
+        await Ip("-n", ns, "route", "add", NodeIp, "dev", "eth0");
+        await Ip("-n", ns, "route", "add", "default", "via", NodeIp, "dev", "eth0");
+        return ns;
+    }
+
     /// <summary>A TCP server in <paramref name="ns"/> that answers every connection with <paramref name="reply"/> and closes it.</summary>
     public void ServeTcp(string ns, int port, string reply)
     {

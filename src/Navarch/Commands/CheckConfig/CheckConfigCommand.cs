@@ -7,7 +7,7 @@ internal static class CheckConfigCommand
 {
     public static Command Create()
     {
-        var command = new Command("check-config", "Check this host's prerequisites (cgroups, iptables, forwarding, br_netfilter, containerd, runc, CNI plugins, kubectl); exit 1 when a required one fails.");
+        var command = new Command("check-config", "Check this host's prerequisites (cgroups, iptables, forwarding, br_netfilter, nftables, containerd, runc, CNI plugins, kubectl); exit 1 when a required one fails.");
         command.SetAction(_ =>
         {
             IReadOnlyList<CheckOutcome> outcomes = HostChecks.ForThisHost().Run();

@@ -26,6 +26,7 @@ internal sealed class HostChecks(string root, IReadOnlyList<string> searchPath)
         Binary("iptables-restore", required: true, "apt-get install iptables"),
         Sysctl("net.ipv4.ip_forward", "sysctl -w net.ipv4.ip_forward=1"),
         BridgeNetfilter(),
+        Binary("nft", required: false, "apt-get install nftables (NetworkPolicy enforcement, unless --disable-network-policy)"),
         Binary("containerd", required: true, "apt-get install containerd"),
         Binary("runc", required: true, "apt-get install runc"),
         Cni(),
