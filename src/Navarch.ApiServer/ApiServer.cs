@@ -32,7 +32,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     private readonly ApiServerOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly IStore _store;
+    private IStore _store;
+    private Storage.Encryption.SecretsEncryption? _encryption;
     private WebApplication? _app;
     private RequestPipeline? _pipeline;
     private WatchCaches? _caches;
@@ -77,6 +78,9 @@ public sealed partial class ApiServer : IAsyncDisposable
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
+        // Encryption at rest sits between everything the server does and the store, as kube-apiserver's transformers.
+        _encryption = Storage.Encryption.SecretsEncryption.Open(_store, catalog, _options, _loggerFactory);
+        _store = _encryption.Store;
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
@@ -132,6 +136,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             authorizer,
             new Authentication.Impersonation(authorizer),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
+            new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
             _logger);
         _app.Run(pipeline.InvokeAsync);
@@ -144,17 +149,13 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _url = $"https://{hostPort}";
         string kubeconfig = Pki.AdminKubeconfig(_url);
-        Directory.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
-        await File.WriteAllTextAsync(AdminKubeconfigPath, kubeconfig, cancellationToken);
-        File.SetUnixFileMode(AdminKubeconfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
+        PrivateFiles.Write(AdminKubeconfigPath, kubeconfig);
         if (_options.WriteKubeconfig is { } path)
         {
+            // 0600 unless --write-kubeconfig-mode says otherwise, as k3s: it holds system:masters credentials.
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            await File.WriteAllTextAsync(path, kubeconfig, cancellationToken);
-            if (_options.WriteKubeconfigMode is { } mode)
-            {
-                File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
-            }
+            PrivateFiles.Write(path, kubeconfig, _options.WriteKubeconfigMode is { } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : PrivateFiles.OwnerOnly);
         }
 
         LogListening(_logger, Port, _store.Backend);
@@ -188,6 +189,12 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _stores?.Dispose();
         _stores = null;
+        if (_encryption is not null)
+        {
+            await _encryption.DisposeAsync();
+            _store = _encryption.Store.Inner;
+            _encryption = null;
+        }
         if (_caches is not null)
         {
             await _caches.DisposeAsync();

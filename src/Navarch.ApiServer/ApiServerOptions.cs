@@ -45,6 +45,18 @@ public sealed class ApiServerOptions
     /// <summary>The join token (k3s's <c>--token</c>: a full K10 token or its secret); null keeps or generates <c>server/token</c>.</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// kube-apiserver's --encryption-provider-config: an EncryptionConfiguration file (aescbc, aesgcm, secretbox,
+    /// identity) saying which resources are encrypted at rest and with which keys, or null.
+    /// </summary>
+    public string? EncryptionProviderConfig { get; init; }
+
+    /// <summary>
+    /// k3s's --secrets-encryption: Secrets are encrypted with an aescbc key generated into
+    /// <c>server/cred/encryption-config.json</c>, managed by <c>navarch secrets-encrypt</c>.
+    /// </summary>
+    public bool SecretsEncryption { get; init; }
+
     /// <summary>Where to write an admin kubeconfig, or null.</summary>
     public string? WriteKubeconfig { get; init; }
 

@@ -48,7 +48,13 @@ public sealed partial class SqliteStore : IStore
         string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Path));
         if (dir is not null)
         {
-            Directory.CreateDirectory(dir);
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        // The file holds every object, Secrets included: created 0600, which SQLite copies to its -wal and -shm files.
+        if (!File.Exists(options.Path))
+        {
+            new FileStream(options.Path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
         }
 
         string connectionString = new SqliteConnectionStringBuilder

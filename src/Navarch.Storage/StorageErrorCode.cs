@@ -32,4 +32,7 @@ public enum StorageErrorCode
 
     /// <summary>The store is closed or its backend cannot be reached.</summary>
     Unavailable,
+
+    /// <summary>A stored value cannot be read back, e.g. it does not decrypt with any configured key. API: 500 InternalError.</summary>
+    Corrupt,
 }

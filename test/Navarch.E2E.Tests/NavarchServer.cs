@@ -7,17 +7,34 @@ namespace Navarch.E2E.Tests;
 /// `navarch server --disable-agent` started as a child process from the built binary (isolated from this machine's
 /// navarch settings), on a free port in a temp data dir, with the kubeconfig it writes; killed by PID and removed on dispose.
 /// </summary>
-public sealed class NavarchServer : IAsyncLifetime
+public class NavarchServer : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-e2e-");
+    private readonly string[] _extraArguments;
     private Process? _process;
+
+    public NavarchServer()
+        : this([])
+    {
+    }
+
+    /// <summary>A server that also gets <paramref name="extraArguments"/> (e.g. <c>--secrets-encryption</c>).</summary>
+    protected NavarchServer(string[] extraArguments) => _extraArguments = extraArguments;
 
     public string Kubeconfig => Path.Combine(_dir.FullName, "kubeconfig.yaml");
 
     public string DataDir => _dir.FullName;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        PrepareDataDir(DataDir);
         _process = await PortRetry.StartAsync(StartOnceAsync, e => PortRetry.SaysAddressInUse(e.Message));
+    }
+
+    /// <summary>Leaves files in the data dir before the server first starts (nothing by default).</summary>
+    protected virtual void PrepareDataDir(string dataDir)
+    {
+    }
 
     /// <summary>Starts the server on a port picked now and waits until it is ready; a failed start says why and is cleaned up.</summary>
     private async Task<Process> StartOnceAsync()
@@ -28,7 +45,7 @@ public sealed class NavarchServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         }.Isolated();
-        foreach (string arg in new[] { FindBinary(), "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig })
+        foreach (string arg in new[] { FindBinary(), "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(arg);
         }

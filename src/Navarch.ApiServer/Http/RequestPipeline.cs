@@ -20,6 +20,7 @@ internal sealed partial class RequestPipeline(
     Authorization.IAuthorizer authorizer,
     Navarch.ApiServer.Authentication.Impersonation impersonation,
     Join.JoinEndpoints join,
+    Storage.Encryption.EncryptionEndpoints encryption,
     int maxInFlight,
     ILogger logger) : IDisposable
 {
@@ -100,6 +101,7 @@ internal sealed partial class RequestPipeline(
         StorageErrorCode.InvalidContinue => ApiErrors.BadRequest(e.Message),
         StorageErrorCode.Conflict => ApiErrors.Conflict("", e.Key),
         StorageErrorCode.KeyExists => ApiErrors.AlreadyExists("", e.Key),
+        StorageErrorCode.Corrupt => ApiErrors.Internal(e.Message),
         _ => ApiErrors.Unavailable(e.Message),
     };
 
@@ -146,6 +148,10 @@ internal sealed partial class RequestPipeline(
         {
             // Discovery and OpenAPI are non-resource URLs: system:discovery grants them to every authenticated user.
             await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, "", "", null, null, null, path), context.RequestAborted);
+            if (await encryption.TryHandleAsync(context))
+            {
+                return;
+            }
         }
 
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/api")

@@ -99,7 +99,7 @@ internal static partial class WatchHandler
                     WatchEvent e = events.Current;
                     last = e.Revision;
                     IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : store.Decode(e.PrevKv);
-                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Storage.WatchEventType.Put ? store.Decode(e.Kv) : null;
+                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Navarch.Storage.WatchEventType.Put ? store.Decode(e.Kv) : null;
                     bool was = before is not null && Matches(before), now = after is not null && Matches(after);
                     if (after is not null && now)
                     {

@@ -53,9 +53,8 @@ public sealed class ServerToken
         }
 
         var token = new JoinToken(caHash, "server:" + secret);
-        Directory.CreateDirectory(serverDir);
-        File.WriteAllText(path, token + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        PrivateFiles.CreateDirectory(serverDir);
+        PrivateFiles.Write(path, token + "\n");
         return new ServerToken(token, path);
     }
 

@@ -43,7 +43,7 @@ public sealed class ClusterPki
     /// <summary>Loads the certificates from <paramref name="dir"/>, creating whatever is missing.</summary>
     public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp)
     {
-        System.IO.Directory.CreateDirectory(dir);
+        PrivateFiles.CreateDirectory(dir);
         X509Certificate2 ca = LoadOrCreate(dir, "server-ca", () => CreateCa());
         X509Certificate2 serving = LoadOrCreate(dir, "serving-kube-apiserver", () => Issue(ca, "kube-apiserver", null, server: true, sans: ServingNames(kubernetesServiceIp)));
         X509Certificate2 admin = LoadOrCreate(dir, "client-admin", () => Issue(ca, "system:admin", "system:masters", server: false, sans: null));
@@ -107,8 +107,7 @@ public sealed class ClusterPki
             return key;
         }
 
-        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        PrivateFiles.Write(path, key.ExportPkcs8PrivateKeyPem());
         return key;
     }
 
@@ -121,9 +120,8 @@ public sealed class ClusterPki
         }
 
         X509Certificate2 cert = create();
-        File.WriteAllText(key, KeyPem(cert));
-        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(crt, cert.ExportCertificatePem());
+        PrivateFiles.Write(key, KeyPem(cert));
+        PrivateFiles.Write(crt, cert.ExportCertificatePem());
         return cert;
     }
 

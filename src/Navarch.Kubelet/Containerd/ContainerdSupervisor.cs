@@ -12,6 +12,9 @@ namespace Navarch.Kubelet.Containerd;
 /// </summary>
 public sealed partial class ContainerdSupervisor : IAsyncDisposable
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerOnly | UnixFileMode.UserExecute;
+
     private readonly ContainerdConfig _config;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -57,10 +60,15 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
     /// <summary>Writes the config, starts containerd, and waits until its CRI plugin answers.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_config.Home);
-        Directory.CreateDirectory(_config.CniConfDir);
-        await File.WriteAllTextAsync(_config.ConfigFile, _config.Render(), cancellationToken).ConfigureAwait(false);
-        _log = new StreamWriter(new FileStream(_config.LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        // Private to the agent's user, as the rest of the data dir: 0700 folders, 0600 files from their creation.
+        Directory.CreateDirectory(_config.Home, OwnerOnlyDirectory);
+        Directory.CreateDirectory(_config.CniConfDir, OwnerOnlyDirectory);
+        await using (var config = new FileStream(_config.ConfigFile, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly }))
+        {
+            await config.WriteAsync(System.Text.Encoding.UTF8.GetBytes(_config.Render()), cancellationToken).ConfigureAwait(false);
+        }
+
+        _log = new StreamWriter(new FileStream(_config.LogFile, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = OwnerOnly })) { AutoFlush = true };
         StartProcess();
         await WaitReadyAsync(cancellationToken).ConfigureAwait(false);
         _loop = Task.Run(() => SuperviseAsync(_stop.Token), CancellationToken.None);

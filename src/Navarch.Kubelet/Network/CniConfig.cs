@@ -60,7 +60,11 @@ public sealed class CniConfig
         Directory.CreateDirectory(IpamDataDir);
         string path = Path.Combine(confDir, $"10-{NetworkName}.conflist");
         string temp = path + ".tmp";
-        await File.WriteAllTextAsync(temp, Render(), cancellationToken).ConfigureAwait(false);
+        await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
+            await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Render()), cancellationToken).ConfigureAwait(false);
+        }
+
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -26,6 +26,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
     {
         _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         CancellationToken running = _running.Token;
+        DataDirPermissions.SecureAgent(options.Kubelet.DataDir);
         _kubelet = new Kubelet.Kubelet(client, options.Kubelet, logging);
         await _kubelet.StartAsync(running);
         if (options.Proxy is { } proxy)

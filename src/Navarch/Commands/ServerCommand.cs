@@ -21,7 +21,17 @@ internal static class ServerCommand
         var port = new Option<int>("--https-listen-port") { Description = "HTTPS listen port", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0" };
         var writeKubeconfig = new Option<string?>("--write-kubeconfig", "-o") { Description = "Write an admin kubeconfig to this path" };
-        var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 600" };
+        var kubeconfigMode = new Option<string?>("--write-kubeconfig-mode") { Description = "File mode of the written kubeconfig, e.g. 644 (default 600)" };
+        kubeconfigMode.Validators.Add(result =>
+        {
+            string? mode = result.GetValueOrDefault<string?>();
+            if (mode is not null && (mode.Length is 0 or > 4 || mode.Any(c => c is < '0' or > '7')))
+            {
+                result.AddError($"--write-kubeconfig-mode: {mode} is not an octal file mode such as 600 or 0644");
+            }
+        });
+        var encryptionConfig = new Option<string?>("--encryption-provider-config") { Description = "An EncryptionConfiguration file (apiserver.config.k8s.io/v1: aescbc, aesgcm, secretbox, identity) saying which resources are encrypted at rest" };
+        var secretsEncryption = new Option<bool>("--secrets-encryption") { Description = "Encrypt Secrets at rest with an aescbc key kept in <data-dir>/server/cred/encryption-config.json (see navarch secrets-encrypt)" };
         var datastore = new Option<string>("--datastore-endpoint") { Description = "Empty for the embedded SQLite store, or etcd client URLs (http://host:2379[,...])", DefaultValueFactory = _ => "" };
         var tokenFile = new Option<string?>("--token-auth-file") { Description = "Static token file (CSV: token,user,uid,\"group1,group2\")" };
         var admissionConfig = new Option<string?>("--admission-control-config-file") { Description = "An AdmissionConfiguration file with admission plugin settings (PodSecurity defaults and exemptions)" };
@@ -53,7 +63,7 @@ internal static class ServerCommand
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file: the scheduler's profiles" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, encryptionConfig, secretsEncryption, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
@@ -105,6 +115,8 @@ internal static class ServerCommand
                     AdvertiseNodeName = withAgent ? thisNode : null,
                     WriteKubeconfig = parse.GetValue(writeKubeconfig),
                     WriteKubeconfigMode = parse.GetValue(kubeconfigMode),
+                    EncryptionProviderConfig = parse.GetValue(encryptionConfig),
+                    SecretsEncryption = parse.GetValue(secretsEncryption),
                     TokenAuthFile = parse.GetValue(tokenFile),
                     AdmissionControlConfigFile = parse.GetValue(admissionConfig),
                     AuthorizationMode = parse.GetValue(authorizationMode)!,

@@ -82,19 +82,19 @@ internal sealed partial class AgentJoin(string server, string token, string node
         using var proxyKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string proxyCert = await RequestAsync(http, JoinProtocol.ClientKubeProxyPath, Csr(proxyKey, null), cancellationToken);
 
-        Directory.CreateDirectory(AgentDir);
+        ApiServer.PrivateFiles.CreateDirectory(AgentDir);
         string clientKeyPem = clientKey.ExportPkcs8PrivateKeyPem();
-        Write(CaPath, caPem);
-        Write(Path.Combine(AgentDir, "client-ca.crt"), caPem);
-        Write(ClientCertPath, clientCert);
-        Write(ClientKeyPath, clientKeyPem, secret: true);
-        Write(Path.Combine(AgentDir, "serving-kubelet.crt"), servingCert);
-        Write(Path.Combine(AgentDir, "serving-kubelet.key"), servingKey.ExportPkcs8PrivateKeyPem(), secret: true);
-        Write(KubeconfigPath, Kubeconfig.Render(_server, caPem, clientCert, clientKeyPem), secret: true);
+        ApiServer.PrivateFiles.Write(CaPath, caPem);
+        ApiServer.PrivateFiles.Write(Path.Combine(AgentDir, "client-ca.crt"), caPem);
+        ApiServer.PrivateFiles.Write(ClientCertPath, clientCert);
+        ApiServer.PrivateFiles.Write(ClientKeyPath, clientKeyPem);
+        ApiServer.PrivateFiles.Write(Path.Combine(AgentDir, "serving-kubelet.crt"), servingCert);
+        ApiServer.PrivateFiles.Write(Path.Combine(AgentDir, "serving-kubelet.key"), servingKey.ExportPkcs8PrivateKeyPem());
+        ApiServer.PrivateFiles.Write(KubeconfigPath, Kubeconfig.Render(_server, caPem, clientCert, clientKeyPem));
         string proxyKeyPem = proxyKey.ExportPkcs8PrivateKeyPem();
-        Write(Path.Combine(AgentDir, "client-kube-proxy.crt"), proxyCert);
-        Write(Path.Combine(AgentDir, "client-kube-proxy.key"), proxyKeyPem, secret: true);
-        Write(KubeProxyKubeconfigPath, Kubeconfig.Render(_server, caPem, proxyCert, proxyKeyPem), secret: true);
+        ApiServer.PrivateFiles.Write(Path.Combine(AgentDir, "client-kube-proxy.crt"), proxyCert);
+        ApiServer.PrivateFiles.Write(Path.Combine(AgentDir, "client-kube-proxy.key"), proxyKeyPem);
+        ApiServer.PrivateFiles.Write(KubeProxyKubeconfigPath, Kubeconfig.Render(_server, caPem, proxyCert, proxyKeyPem));
         LogJoined(logger, _server, nodeName);
         return KubeconfigPath;
     }
@@ -236,19 +236,6 @@ internal sealed partial class AgentJoin(string server, string token, string node
             },
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    private static void Write(string path, string text, bool secret = false)
-    {
-        UnixFileMode mode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        if (File.Exists(path))
-        {
-            File.SetUnixFileMode(path, mode);
-        }
-
-        // Keys are created with their final mode, never readable by others for a moment.
-        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode });
-        stream.Write(Encoding.UTF8.GetBytes(text));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reusing the kubelet credentials in {Kubeconfig}")]

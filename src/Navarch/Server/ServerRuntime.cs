@@ -41,6 +41,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     public async Task StartApiServerAsync(CancellationToken cancellationToken)
     {
         _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        DataDirPermissions.SecureServer(options.ApiServer.DataDir);
         _datastore = await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
