@@ -122,6 +122,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             new SelfReviews(authorizer, _options.Time),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             _options.MaxInFlight,
+            new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
