@@ -62,6 +62,7 @@ public static class KubernetesSerialization
             TypeInfoResolver = (Client.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullElements.Modify),
         };
         options.Converters.Insert(0, new ResourceQuantityJsonConverter(capQuantities));
+        options.Converters.Insert(1, new IntOrStringJsonConverter());
         if (strict)
         {
             options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
