@@ -6,6 +6,7 @@ namespace Navarch.ApiServer.Tests.Robustness;
 
 /// <summary>Many large bodies at once take bounded memory: the server holds at most its body budget of them (issue 16: 150 × 2.9 MB took 6 GB).</summary>
 [Trait("Category", "Integration")]
+[Collection(RobustnessCollection.Name)]
 public sealed class ConcurrentBodiesTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]

@@ -17,6 +17,7 @@ namespace Navarch.ApiServer.Tests.Robustness;
 /// the server still serves afterwards. Seeded, so a failure names its seed and can be replayed.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(RobustnessCollection.Name)]
 public sealed class FuzzedBodyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Namespace = "fuzz";

@@ -11,6 +11,7 @@ namespace Navarch.ApiServer.Tests.Robustness;
 /// Kubernetes' message, in bounded time, and nothing is stored.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(RobustnessCollection.Name)]
 public sealed class HostileRequestTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Pods = "/api/v1/namespaces/default/pods";
