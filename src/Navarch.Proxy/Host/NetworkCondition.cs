@@ -55,7 +55,7 @@ public static partial class NetworkCondition
                 await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), nodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 LogRetry(logger, nodeName, e.Message);
             }
