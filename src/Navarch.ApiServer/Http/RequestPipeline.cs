@@ -22,6 +22,7 @@ internal sealed partial class RequestPipeline(
     Join.JoinEndpoints join,
     Storage.Encryption.EncryptionEndpoints encryption,
     int maxInFlight,
+    BodyBudget bodies,
     ILogger logger) : IDisposable
 {
     // Kubernetes' long-running subresources: streams that may stay open indefinitely.
@@ -54,9 +55,16 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
+        using var bodyLease = new BodyLease(bodies);
+        context.Features.Set(bodyLease);
         try
         {
             await RouteAsync(context, info);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's limits and framing errors, wherever the body was read.
+            await WriteErrorAsync(context, (e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiErrors.TooLarge() : ApiErrors.BadRequest(e.Message)).Status);
         }
         catch (StatusException e)
         {
