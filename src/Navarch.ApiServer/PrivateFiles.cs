@@ -42,8 +42,15 @@ public static class PrivateFiles
     /// <summary>Creates <paramref name="path"/> (and missing parents) as 0700 folders; an existing one loses group and other bits.</summary>
     public static void CreateDirectory(string path)
     {
-        Directory.CreateDirectory(path, OwnerOnlyDirectory);
-        Restrict(path);
+        // Directory.CreateDirectory gives missing parents the default mode, so each is created here with 0700.
+        string full = Path.GetFullPath(path);
+        if (Path.GetDirectoryName(full) is { } parent && !Directory.Exists(parent))
+        {
+            CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(full, OwnerOnlyDirectory);
+        Restrict(full);
     }
 
     /// <summary>Removes the group and other bits of <paramref name="path"/> when it exists and is not a symbolic link.</summary>

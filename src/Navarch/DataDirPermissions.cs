@@ -44,12 +44,19 @@ internal static class DataDirPermissions
             PrivateFiles.Restrict(file);
         }
 
+        // The kubelet writes the CNI config below etc/ later; its folders are made private here first.
+        PrivateFiles.CreateDirectory(Path.Combine(agent, "etc", "cni", "net.d"));
         foreach (string tree in new[] { "etc", "images" })
         {
             PrivateFiles.CreateDirectory(Path.Combine(agent, tree));
             PrivateFiles.RestrictTree(Path.Combine(agent, tree));
         }
 
-        PrivateFiles.CreateDirectory(Path.Combine(agent, "pods"));
+        // The kubelet's per-pod folders (volumes, termination messages) and the IPAM plugin's reservations keep the
+        // modes their containers and plugins need, behind 0700 folders of their own.
+        foreach (string folder in new[] { "pods", "pod-state", "cni" })
+        {
+            PrivateFiles.CreateDirectory(Path.Combine(agent, folder));
+        }
     }
 }

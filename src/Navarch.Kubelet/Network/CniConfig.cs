@@ -56,8 +56,10 @@ public sealed class CniConfig
     /// <summary>Writes the conflist into <paramref name="confDir"/> (atomically: containerd watches the folder).</summary>
     public async Task WriteAsync(string confDir, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(confDir);
-        Directory.CreateDirectory(IpamDataDir);
+        // Private to the agent's user, as the rest of the data dir (the IPAM plugin's own files keep its modes).
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(confDir, ownerOnly);
+        Directory.CreateDirectory(IpamDataDir, ownerOnly);
         string path = Path.Combine(confDir, $"10-{NetworkName}.conflist");
         string temp = path + ".tmp";
         await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
