@@ -69,7 +69,7 @@ public sealed class DataAtRestTests(DataAtRestTests.EncryptedServer server) : IC
     private byte[] DatabaseFiles()
     {
         var bytes = new List<byte>();
-        foreach (string path in new[] { "state.db", "state.db-wal" }.Select(f => Path.Combine(server.DataDir, "server", "db", f)).Where(File.Exists))
+        foreach (string path in new[] { "state.db", "state.db-wal", "state.db-shm" }.Select(f => Path.Combine(server.DataDir, "server", "db", f)).Where(File.Exists))
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var copy = new MemoryStream();

@@ -188,11 +188,11 @@ public sealed class EncryptionAtRestTests : IDisposable
         return Encoding.Latin1.GetString(kv.Value);
     }
 
-    /// <summary>The database file and its write-ahead log, read as another process would.</summary>
+    /// <summary>The database file, its write-ahead log and its shared-memory index, read as another process would.</summary>
     internal static byte[] DatabaseFiles(string dataDir)
     {
         var bytes = new List<byte>();
-        foreach (string path in new[] { "state.db", "state.db-wal" }.Select(f => Path.Combine(dataDir, "server", "db", f)).Where(File.Exists))
+        foreach (string path in new[] { "state.db", "state.db-wal", "state.db-shm" }.Select(f => Path.Combine(dataDir, "server", "db", f)).Where(File.Exists))
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var copy = new MemoryStream();
