@@ -127,7 +127,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
     [Fact]
     public async Task Every_command_has_help_for_every_flag()
     {
-        foreach (string[] command in new[] { new[] { "server" }, ["agent"], ["token", "create"], ["token", "list"], ["token", "delete"], ["check-config"], ["controller-manager"], ["scheduler"] })
+        foreach (string[] command in new[] { new[] { "server" }, ["agent"], ["token", "create"], ["token", "list"], ["token", "delete"], ["check-config"], ["controller-manager"], ["scheduler"], ["secrets-encrypt", "status"], ["secrets-encrypt", "reencrypt"] })
         {
             Kubectl.Result help = await NavarchCli.RunAsync([.. command, "--help"]);
             Assert.True(help.ExitCode == 0, help.Output);
