@@ -50,6 +50,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ApiServer>();
     }
 
+    /// <summary>The request-body bytes held at once; tests read how much is reserved.</summary>
+    internal BodyBudget Bodies { get; private set; } = null!;
+
     /// <summary>The port the server listens on (known after start).</summary>
     public int Port { get; private set; }
 
@@ -136,7 +139,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Authentication.Impersonation(authorizer),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             _options.MaxInFlight,
-            new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
+            Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);

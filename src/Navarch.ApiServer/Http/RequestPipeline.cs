@@ -49,6 +49,7 @@ internal sealed partial class RequestPipeline(
         bool longRunning = IsLongRunning(info);
         if (!longRunning && !_inFlight.Wait(0))
         {
+            await RequestBody.DiscardAsync(context);
             context.Response.Headers.RetryAfter = "1";
             await Responder.WriteStatusAsync(context, ApiErrors.TooManyRequests().Status);
             return;
