@@ -115,9 +115,12 @@ internal sealed partial class RequestPipeline(
     private async Task RouteAsync(HttpContext context, RequestInfo info)
     {
         string path = context.Request.Path.Value ?? "/";
-        switch (path)
+
+        // kube-apiserver serves these with and without a trailing slash (the C# client asks for /version/), and the
+        // ping check under each health endpoint.
+        switch (path.Length > 1 ? path.TrimEnd('/') : path)
         {
-            case "/healthz" or "/livez" or "/readyz":
+            case "/healthz" or "/livez" or "/readyz" or "/healthz/ping" or "/livez/ping" or "/readyz/ping":
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("ok", context.RequestAborted);
                 return;
