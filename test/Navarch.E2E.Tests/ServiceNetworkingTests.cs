@@ -44,7 +44,7 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
         Assert.Contains(clusterIp, lookup, StringComparison.Ordinal);
 
         // The node itself resolves through the kube-dns ClusterIP too (the proxy's OUTPUT rules, the node's own address answered).
-        string fromNode = await NodeLookupAsync("web.default.svc.cluster.local", node.ClusterDns);
+        string fromNode = await NodeLookup.RunAsync("web.default.svc.cluster.local", node.ClusterDns);
         Assert.Contains(clusterIp, fromNode, StringComparison.Ordinal);
 
         // By short name (the search path) and by ClusterIP, both replicas answer over the proxy's random balancing.
@@ -74,18 +74,6 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
         Assert.True(scaled.ExitCode == 0, scaled.Output);
         string refused = await EventuallyAsync(["sh", "-c", $"timeout 10 wget -q -O - http://{clusterIp}/ 2>&1; echo exit=$?"], r => r.Stdout.Contains("refused", StringComparison.OrdinalIgnoreCase));
         Assert.Contains("exit=1", refused, StringComparison.Ordinal);
-    }
-
-    /// <summary>busybox's nslookup of <paramref name="name"/> at <paramref name="server"/>, run on this machine (the node); its output.</summary>
-    private static async Task<string> NodeLookupAsync(string name, string server)
-    {
-        var info = new ProcessStartInfo("busybox") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "nslookup", name, server } };
-        using Process lookup = Process.Start(info)!;
-        Task<string> stderr = lookup.StandardError.ReadToEndAsync();
-        string stdout = await lookup.StandardOutput.ReadToEndAsync();
-        await lookup.WaitForExitAsync();
-        Assert.True(lookup.ExitCode == 0, $"nslookup {name} {server} on the node: {stdout}{await stderr}");
-        return stdout;
     }
 
     /// <summary>Runs <paramref name="command"/> in the client pod until <paramref name="done"/> holds (the proxy and DNS follow the API within seconds).</summary>
