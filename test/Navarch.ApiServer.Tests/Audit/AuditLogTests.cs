@@ -117,6 +117,31 @@ public sealed class AuditLogTests(AuditedServer server) : IClassFixture<AuditedS
     }
 
     [Fact]
+    public async Task Rules_match_by_user_and_by_group_and_verb_in_order()
+    {
+        await EnsureNamespaceAsync("rr");
+
+        // bob's rule (None) comes before namespace rr's (RequestResponse): nothing of his is logged.
+        (HttpStatusCode code, _, string bob) = await server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/rr/configmaps", token: AuditedServer.BobToken);
+        Assert.Equal(HttpStatusCode.Forbidden, code);
+
+        // carol is in group auditors: her reads are RequestResponse anywhere (here a refusal, its Status the response object)...
+        (code, _, string read) = await server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/cm", token: AuditedServer.CarolToken);
+        Assert.Equal(HttpStatusCode.Forbidden, code);
+        JsonElement get = (await server.EventsAsync(read, 2))[1];
+        Assert.Equal(("RequestResponse", "get", "carol", "Status", "403"), (Text(get, "level"), Text(get, "verb"), Text(get, "user", "username"), Text(get, "responseObject", "kind"), Text(get, "responseObject", "code")));
+
+        // ...and her writes fall through to the catch-all Metadata rule: no objects.
+        (code, _, string write) = await server.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", """{"metadata":{"name":"cm"}}""", token: AuditedServer.CarolToken);
+        Assert.Equal(HttpStatusCode.Forbidden, code);
+        JsonElement create = (await server.EventsAsync(write, 2))[1];
+        Assert.Equal(("Metadata", "create", null, null), (Text(create, "level"), Text(create, "verb"), Text(create, "requestObject"), Text(create, "responseObject")));
+
+        // Events are written in order, so carol's being there means bob's would be too.
+        Assert.DoesNotContain(AuditedServer.ReadEvents(server.LogPath), e => Text(e, "auditID") == bob || Text(e, "user", "username") == "bob");
+    }
+
+    [Fact]
     public async Task A_refusal_is_recorded_with_the_forbid_decision_and_its_status()
     {
         (HttpStatusCode code, _, string id) = await server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/pods", token: AuditedServer.AliceToken);

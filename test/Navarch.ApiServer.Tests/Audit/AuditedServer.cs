@@ -15,12 +15,23 @@ public sealed class AuditedServer : IAsyncLifetime
 {
     public const string AliceToken = "alice-token-0123456789";
 
+    /// <summary><c>bob</c>, whose requests the policy does not audit (a rule by user).</summary>
+    public const string BobToken = "bob-token-0123456789";
+
+    /// <summary><c>carol</c> of group <c>auditors</c>, whose reads are audited at RequestResponse (a rule by group and verb).</summary>
+    public const string CarolToken = "carol-token-0123456789";
+
     private const string Policy = """
         apiVersion: audit.k8s.io/v1
         kind: Policy
         rules:
         - level: None
           nonResourceURLs: ["/healthz*", "/readyz", "/livez"]
+        - level: None
+          users: [bob]
+        - level: RequestResponse
+          userGroups: [auditors]
+          verbs: [get, list]
         - level: RequestResponse
           namespaces: [rr]
         - level: Request
@@ -44,7 +55,7 @@ public sealed class AuditedServer : IAsyncLifetime
     {
         string tokens = Path.Combine(_dir.FullName, "tokens.csv");
         string policy = Path.Combine(_dir.FullName, "policy.yaml");
-        await File.WriteAllTextAsync(tokens, $"{AliceToken},alice,alice-uid,\"devs\"\n");
+        await File.WriteAllTextAsync(tokens, $"{AliceToken},alice,alice-uid,\"devs\"\n{BobToken},bob,bob-uid,\"devs\"\n{CarolToken},carol,carol-uid,\"devs,auditors\"\n");
         await File.WriteAllTextAsync(policy, Policy);
         _host = await ApiServerHost.StartAsync(tokenAuthFile: tokens, authorizationMode: "RBAC", audit: new AuditOptions { PolicyFile = policy, LogPath = LogPath });
     }
