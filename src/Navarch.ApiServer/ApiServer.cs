@@ -39,6 +39,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
+    private Audit.AuditFilter? _audit;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -79,6 +80,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
+        _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
@@ -140,7 +142,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
-            _logger);
+            _logger,
+            _audit);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -185,6 +188,13 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _pipeline?.Dispose();
         _pipeline = null;
+        if (_audit is not null)
+        {
+            // The events of the requests served are written before the server is gone.
+            await _audit.DisposeAsync();
+            _audit = null;
+        }
+
         _kubelets?.Dispose();
         _kubelets = null;
         if (_nodeGraph is not null)

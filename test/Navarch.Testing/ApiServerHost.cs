@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.ApiServer;
+using Navarch.ApiServer.Audit;
 using Navarch.Storage;
 using Navarch.Storage.Sqlite;
 
@@ -19,13 +20,19 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private readonly string? _admissionConfigFile;
 
+    private readonly AuditOptions? _audit;
+
+    private readonly TimeProvider? _time;
+
     private IStore _store;
 
-    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode, string? admissionConfigFile)
+    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode, string? admissionConfigFile, AuditOptions? audit, TimeProvider? time)
     {
         _dir = dir;
         _authorizationMode = authorizationMode;
         _admissionConfigFile = admissionConfigFile;
+        _audit = audit;
+        _time = time;
         (Server, _store) = started;
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.AdminKubeconfigPath));
     }
@@ -42,12 +49,13 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>
     /// Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).
     /// AlwaysAllow unless told otherwise: these tests are about the API's mechanics, not who may use it.
-    /// <paramref name="admissionControlConfigFile"/> is kube-apiserver's --admission-control-config-file.
+    /// <paramref name="admissionControlConfigFile"/> is kube-apiserver's --admission-control-config-file,
+    /// <paramref name="audit"/> its --audit-* flags; <paramref name="time"/> replaces the server's clock.
     /// </summary>
-    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null)
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null, AuditOptions? audit = null, TimeProvider? time = null)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile), authorizationMode, admissionControlConfigFile);
+        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile, audit, time), authorizationMode, admissionControlConfigFile, audit, time);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -72,13 +80,13 @@ public sealed class ApiServerHost : IAsyncDisposable
         int port = Server.Port;
         await Server.DisposeAsync();
         await _store.DisposeAsync();
-        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile);
+        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile, _audit, _time);
     }
 
-    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile)
+    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile, AuditOptions? audit, TimeProvider? time)
     {
         IStore store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dataDir, "server", "db", "state.db"), LoggerFactory = NullLoggerFactory.Instance });
-        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile }, NullLoggerFactory.Instance);
+        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile, Audit = audit ?? new AuditOptions(), Time = time ?? TimeProvider.System }, NullLoggerFactory.Instance);
         await server.StartAsync();
         return (server, store);
     }

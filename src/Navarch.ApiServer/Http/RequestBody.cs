@@ -37,7 +37,15 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>The body as a JSON tree (a patch when <paramref name="allowPatchTypes"/>), also given to the request's audit.</summary>
     public static async Task<JsonNode> ReadAsync(HttpContext context, bool allowPatchTypes)
+    {
+        JsonNode body = await DecodeAsync(context, allowPatchTypes);
+        Audit.AuditContext.Of(context)?.LogRequestObject(body, isPatch: allowPatchTypes);
+        return body;
+    }
+
+    private static async Task<JsonNode> DecodeAsync(HttpContext context, bool allowPatchTypes)
     {
         string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml";

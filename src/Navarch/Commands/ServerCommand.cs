@@ -57,6 +57,8 @@ internal static class ServerCommand
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
+        var audit = new AuditFlags();
+        audit.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -110,6 +112,7 @@ internal static class ServerCommand
                     AuthorizationMode = parse.GetValue(authorizationMode)!,
                     ServiceCidr = parse.GetValue(serviceCidr)!,
                     Token = parse.GetValue(token),
+                    Audit = audit.Options(parse),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 ControllerManager = !withControllers ? null : new ControllerManagerOptions
