@@ -40,6 +40,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private StoreRegistry? _stores;
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
+    private Audit.AuditFilter? _audit;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -50,6 +51,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ApiServer>();
     }
+
+    /// <summary>The request-body bytes held at once; tests read how much is reserved.</summary>
+    internal BodyBudget Bodies { get; private set; } = null!;
 
     /// <summary>The port the server listens on (known after start).</summary>
     public int Port { get; private set; }
@@ -77,6 +81,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
+        _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         // Encryption at rest sits between everything the server does and the store, as kube-apiserver's transformers.
         _encryption = Storage.Encryption.SecretsEncryption.Open(_store, catalog, _options, _loggerFactory);
@@ -141,8 +146,9 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
-            new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
-            _logger);
+            Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
+            _logger,
+            _audit);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -183,6 +189,13 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _pipeline?.Dispose();
         _pipeline = null;
+        if (_audit is not null)
+        {
+            // The events of the requests served are written before the server is gone.
+            await _audit.DisposeAsync();
+            _audit = null;
+        }
+
         _kubelets?.Dispose();
         _kubelets = null;
         if (_nodeGraph is not null)

@@ -42,6 +42,9 @@ public sealed class ApiServerOptions
     /// </summary>
     public string? AdmissionControlConfigFile { get; init; }
 
+    /// <summary>Audit logging (kube-apiserver's <c>--audit-policy-file</c>, <c>--audit-log-*</c>); off by default.</summary>
+    public Audit.AuditOptions Audit { get; init; } = new();
+
     /// <summary>The join token (k3s's <c>--token</c>: a full K10 token or its secret); null keeps or generates <c>server/token</c>.</summary>
     public string? Token { get; init; }
 

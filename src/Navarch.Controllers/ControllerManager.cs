@@ -36,6 +36,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NamespaceController(context),
             new ServiceAccountController(context),
             new ReplicaSet.ReplicaSetController(context),
+            new Replication.ReplicationManager(context),
             new Deployment.DeploymentController(context),
             new Job.JobController(context),
             new CronJob.CronJobController(context),

@@ -5,43 +5,61 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Publishing;
+using Navarch.Dns.Access;
 using Navarch.Dns.Publishing;
 
 namespace Navarch.Dns;
 
 /// <summary>
-/// Runs the cluster DNS the way <c>navarch server</c> places it: on this node's InternalIP (or an explicit address) port
-/// 53, published as the <c>kube-system/kube-dns</c> Service with the cluster DNS ClusterIP, so pods reach it through
-/// the Service proxy as they would reach CoreDNS.
+/// Runs the cluster DNS the way <c>navarch server</c> places it: on this node's pod bridge (the gateway address of its
+/// pod CIDR, which the kubelet sets up before the first pod) port 53, or an explicit address, published as the
+/// <c>kube-system/kube-dns</c> Service with the cluster DNS ClusterIP, so pods and nodes reach it through the Service
+/// proxy as they would reach CoreDNS — the node's external address has no DNS listener, and whoever reaches the
+/// listener from outside the cluster is refused.
 /// </summary>
 public static partial class ClusterDnsHost
 {
     /// <summary>
     /// Starts the server and publishes kube-dns. Returns null, after logging why, when there is nowhere to listen (no
-    /// node and no <paramref name="bind"/>) or the endpoint cannot be bound: the control plane runs on without DNS.
+    /// pod bridge address and no <see cref="ClusterDnsHostOptions.Bind"/>) or the endpoint cannot be bound: the control
+    /// plane runs on without DNS.
     /// </summary>
-    /// <param name="client">A client of the API server.</param>
-    /// <param name="bind"><c>IP[:port]</c> to listen on, or null for the InternalIP of <paramref name="nodeName"/> on port 53.</param>
-    /// <param name="nodeName">This machine's Node, when an agent runs here.</param>
-    /// <param name="clusterIp">The kube-dns Service's ClusterIP (the kubelet's <c>--cluster-dns</c>).</param>
-    /// <param name="domain">The cluster domain.</param>
-    /// <param name="upstreams">Upstream resolvers (<c>IP[:port]</c> list, or a resolv.conf path).</param>
+    /// <param name="client">A client of the API server (it lists and watches Services, EndpointSlices and Nodes).</param>
+    /// <param name="options">Where and for whom.</param>
     /// <param name="loggers">Logging.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
-    public static async Task<ClusterDnsServer?> StartAsync(Kubernetes client, string? bind, string? nodeName, string clusterIp, string domain, string upstreams, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<ClusterDnsServer?> StartAsync(Kubernetes client, ClusterDnsHostOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         ILogger logger = loggers.CreateLogger(typeof(ClusterDnsHost));
-        IPEndPoint? listen = bind is { Length: > 0 }
-            ? ResolvConf.Endpoint(bind, 53)
-            : nodeName is not null && await InternalIpAsync(client, nodeName, cancellationToken).ConfigureAwait(false) is { } ip ? new IPEndPoint(ip, 53) : null;
-        if (listen is null)
+        IPEndPoint? listen;
+        if (options.Bind is { Length: > 0 } bind)
+        {
+            listen = ResolvConf.Endpoint(bind, options.Port);
+        }
+        else if (options.PodBridge is not { } bridge)
         {
             LogNoAddress(logger);
             return null;
         }
+        else if (HostAddresses.IPv4Of(bridge) is { } gateway)
+        {
+            listen = new IPEndPoint(gateway, options.Port);
+        }
+        else
+        {
+            LogNoBridge(logger, bridge);
+            return null;
+        }
 
-        var server = new ClusterDnsServer(client, new ClusterDnsOptions { Listen = listen, Domain = domain, Upstreams = ResolvConf.Parse(upstreams) }, loggers);
+        var server = new ClusterDnsServer(client, new ClusterDnsOptions
+        {
+            Listen = listen,
+            Domain = options.Domain,
+            Upstreams = ResolvConf.Parse(options.Upstreams),
+            ClusterNetworks = [.. options.ClusterNetworks.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(IPNetwork.Parse)],
+        }, loggers);
         try
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -57,9 +75,9 @@ public static partial class ClusterDnsHost
         {
             // Listening on every address publishes the node's own; a pod cannot reach 0.0.0.0.
             IPAddress advertise = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any)
-                ? (nodeName is null ? null : await InternalIpAsync(client, nodeName, cancellationToken).ConfigureAwait(false)) ?? IPAddress.Loopback
+                ? (options.NodeName is null ? null : await InternalIpAsync(client, options.NodeName, cancellationToken).ConfigureAwait(false)) ?? IPAddress.Loopback
                 : listen.Address;
-            await KubeDnsService.PublishAsync(new SelectorlessServicePublisher(client, logger), clusterIp, advertise, listen.Port, nodeName, cancellationToken).ConfigureAwait(false);
+            await KubeDnsService.PublishAsync(new SelectorlessServicePublisher(client, logger), options.ClusterIp, advertise, listen.Port, options.NodeName, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException e)
         {
@@ -79,6 +97,9 @@ public static partial class ClusterDnsHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No cluster DNS: no agent runs here and --cluster-dns-bind is not set")]
     private static partial void LogNoAddress(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No cluster DNS: the pod bridge {Bridge} has no IPv4 address (set --cluster-dns-bind)")]
+    private static partial void LogNoBridge(ILogger logger, string bridge);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No cluster DNS: cannot listen on {Endpoint}: {Error}")]
     private static partial void LogBindFailed(ILogger logger, IPEndPoint endpoint, string error);

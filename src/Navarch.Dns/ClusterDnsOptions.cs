@@ -25,4 +25,16 @@ public sealed class ClusterDnsOptions
 
     /// <summary>How many answers the cache holds (0 turns caching off); CoreDNS's cache holds 9984.</summary>
     public int CacheCapacity { get; init; } = 10_000;
+
+    /// <summary>
+    /// The cluster's networks (pod and service CIDRs) whose clients are answered, besides every Node's addresses and
+    /// pod CIDRs, loopback and this host's addresses; anyone else is refused (see <c>Access/ClusterClients</c>).
+    /// </summary>
+    public IReadOnlyList<IPNetwork> ClusterNetworks { get; init; } = [];
+
+    /// <summary>
+    /// How many questions may wait on the upstreams at once; more are refused at once (CoreDNS's forward
+    /// <c>max_concurrent</c>), so a flood of names cannot pile up sockets and memory.
+    /// </summary>
+    public int MaxConcurrentForwards { get; init; } = 1000;
 }

@@ -1,8 +1,10 @@
 using System.Net;
 using ARSoft.Tools.Net.Dns;
 using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Dns.Access;
 using Navarch.Dns.Caching;
 using Navarch.Dns.Forwarding;
 using Navarch.Dns.Zone;
@@ -12,7 +14,9 @@ namespace Navarch.Dns;
 /// <summary>
 /// The cluster DNS server (what CoreDNS is to a Kubernetes cluster): answers the cluster domain from informers on
 /// Services and EndpointSlices, forwards other names upstream, caches both, over UDP and TCP on one endpoint. Pods reach
-/// it through the <c>kube-dns</c> Service's ClusterIP, which the Service proxy routes to this endpoint.
+/// it through the <c>kube-dns</c> Service's ClusterIP, which the Service proxy routes to this endpoint. Only the
+/// cluster's clients are answered (<see cref="ClusterClients"/>): others get REFUSED over UDP, and their TCP
+/// connections are closed at once, so they hold no connection slot either.
 /// </summary>
 public sealed class ClusterDnsServer : IAsyncDisposable
 {
@@ -29,11 +33,14 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _logger = loggerFactory?.CreateLogger<ClusterDnsServer>() ?? NullLogger<ClusterDnsServer>.Instance;
+        time ??= TimeProvider.System;
         _state = new ClusterState(client, loggerFactory);
+        Clients = new ClusterClients(options.ClusterNetworks, HostAddresses.Read, time);
+        _state.Factory.Get<V1Node>().AddHandler(Clients);
         var zone = new ClusterZone(_state, DnsResolver.Domain(options.Domain), (int)options.RecordTtl.TotalSeconds);
         // Never forward to ourselves (CoreDNS's loop plugin would stop the server instead).
-        var forwarder = new Forwarder(options.Upstreams.Where(u => !u.Equals(options.Listen)), options.UpstreamTimeout, _logger);
-        Cache = new ResponseCache(options.CacheCapacity, options.MaxForwardedTtl, time ?? TimeProvider.System);
+        var forwarder = new Forwarder(options.Upstreams.Where(u => !u.Equals(options.Listen)), options.UpstreamTimeout, options.MaxConcurrentForwards, _logger);
+        Cache = new ResponseCache(options.CacheCapacity, options.MaxForwardedTtl, time);
         Resolver = new DnsResolver(_state, zone, forwarder, Cache);
     }
 
@@ -44,6 +51,8 @@ public sealed class ClusterDnsServer : IAsyncDisposable
 
     internal ResponseCache Cache { get; }
 
+    internal ClusterClients Clients { get; }
+
     internal ClusterState State => _state;
 
     /// <summary>Starts the informers, waits for their first list, then binds UDP and TCP and answers.</summary>
@@ -53,7 +62,8 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         _informers = _state.Factory.StoppedAsync();
         await _state.Factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
 
-        var server = new DnsServer(new UdpServerTransport(_options.Listen), new TcpServerTransport(_options.Listen, 5000, 120_000));
+        var tcp = new ClusterOnlyTransport(new TcpServerTransport(_options.Listen, 5000, 120_000), Clients.Allows, c => Log.NotAClient(_logger, c, TransportProtocol.Tcp));
+        var server = new DnsServer(new UdpServerTransport(_options.Listen), tcp);
         server.QueryReceived += OnQueryAsync;
         server.ExceptionThrown += (_, e) =>
         {
@@ -79,6 +89,13 @@ public sealed class ClusterDnsServer : IAsyncDisposable
     {
         if (e.Query is not DnsMessage query)
         {
+            return;
+        }
+
+        if (!Clients.Allows(e.RemoteEndpoint.Address))
+        {
+            Log.NotAClient(_logger, e.RemoteEndpoint.Address, e.TransportProtocol);
+            e.Response = DnsResolver.Refused(query);
             return;
         }
 

@@ -12,6 +12,8 @@ internal sealed record DnsAnswer(
 {
     public static readonly DnsAnswer ServerFailure = new(ReturnCode.ServerFailure, [], [], [], Authoritative: false);
 
+    public static readonly DnsAnswer Refused = new(ReturnCode.Refused, [], [], [], Authoritative: false);
+
     /// <summary>Whether this is a negative answer (NXDOMAIN, or NOERROR without records of the type asked: NODATA).</summary>
     public bool IsNegative => Code == ReturnCode.NxDomain || (Code == ReturnCode.NoError && Answers.Count == 0);
 }

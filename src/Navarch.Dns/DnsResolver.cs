@@ -9,11 +9,21 @@ namespace Navarch.Dns;
 
 /// <summary>
 /// One question to its answer: from the cache, else from the cluster zone (following an ExternalName's CNAME for
-/// address questions, as CoreDNS does) or from the upstreams for names outside the cluster domain.
+/// address questions, as CoreDNS does) or from the upstreams for names outside the cluster domain. ANY questions for
+/// names outside the cluster are answered minimally, never forwarded (RFC 8482); zone transfers are refused.
 /// </summary>
 internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarder forwarder, ResponseCache cache)
 {
     private const int MaxCnameChain = 8;
+
+    /// <summary>
+    /// The most a UDP answer carries whatever EDNS size the client offers (DNS Flag Day 2020, CoreDNS's <c>bufsize</c>
+    /// default): bigger answers are truncated, so the client asks again over TCP.
+    /// </summary>
+    internal const ushort MaxUdpPayload = 1232;
+
+    /// <summary>The TTL of the RFC 8482 answer to ANY (CoreDNS's <c>any</c> plugin uses the RFC's number).</summary>
+    private const int Rfc8482Ttl = 8482;
 
     public async Task<DnsAnswer> ResolveAsync(DnsQuestion question, CancellationToken cancellationToken, int depth = 0)
     {
@@ -52,6 +62,11 @@ internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarde
         {
             answer = cluster;
         }
+        else if (question.RecordType == RecordType.Any)
+        {
+            // RFC 8482 4.2: one synthesized HINFO instead of whatever the upstream holds (a classic amplifier).
+            return new DnsAnswer(ReturnCode.NoError, [new HInfoRecord(question.Name, Rfc8482Ttl, "RFC8482", "")], [], [], Authoritative: false);
+        }
         else
         {
             answer = await forwarder.ForwardAsync(question, cancellationToken).ConfigureAwait(false) ?? DnsAnswer.ServerFailure;
@@ -65,6 +80,12 @@ internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarde
     {
         DnsMessage response = query.CreateResponseInstance();
         response.IsRecursionAllowed = true;
+        if (response.EDnsOptions is { } edns)
+        {
+            // The server truncates UDP answers to the response's OPT size, copied from the client's offer: cap it.
+            edns.UdpPayloadSize = Math.Min(edns.UdpPayloadSize, MaxUdpPayload);
+        }
+
         if (query.OperationCode != OperationCode.Query)
         {
             response.ReturnCode = ReturnCode.NotImplemented;
@@ -77,12 +98,28 @@ internal sealed class DnsResolver(ClusterState state, ClusterZone zone, Forwarde
             return response;
         }
 
+        if (query.Questions[0].RecordType is RecordType.Axfr or RecordType.Ixfr)
+        {
+            // No zone transfers (CoreDNS without its transfer plugin), and never forwarded.
+            response.ReturnCode = ReturnCode.Refused;
+            return response;
+        }
+
         DnsAnswer answer = await ResolveAsync(query.Questions[0], cancellationToken).ConfigureAwait(false);
         response.ReturnCode = answer.Code;
         response.IsAuthoritiveAnswer = answer.Authoritative;
         response.AnswerRecords.AddRange(answer.Answers);
         response.AuthorityRecords.AddRange(answer.Authority);
         response.AdditionalRecords.AddRange(answer.Additional);
+        return response;
+    }
+
+    /// <summary>REFUSED, without recursion offered (RFC 1035: the server will not answer this client).</summary>
+    public static DnsMessage Refused(DnsMessage query)
+    {
+        DnsMessage response = query.CreateResponseInstance();
+        response.ReturnCode = ReturnCode.Refused;
+        response.IsRecursionAllowed = false;
         return response;
     }
 

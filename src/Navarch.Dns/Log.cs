@@ -14,6 +14,12 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upstream {Upstream} gave no usable answer for {Name}: {Outcome} (none: no answer)")]
     public static partial void UpstreamFailed(ILogger logger, IPEndPoint upstream, ARSoft.Tools.Net.DomainName name, ARSoft.Tools.Net.Dns.ReturnCode? outcome);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused {Name}: as many questions as allowed are waiting on the upstreams")]
+    public static partial void ForwardLimit(ILogger logger, ARSoft.Tools.Net.DomainName name);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a query from {Client} over {Protocol}: not a client of the cluster")]
+    public static partial void NotAClient(ILogger logger, IPAddress client, ARSoft.Tools.Net.Dns.TransportProtocol protocol);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "DNS server error: {Error}")]
     public static partial void ServerError(ILogger logger, string error);
 

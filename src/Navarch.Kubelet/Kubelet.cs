@@ -91,6 +91,11 @@ public sealed partial class Kubelet : IAsyncDisposable
             var cni = new CniConfig { PodCidr = podCidr, BridgeName = _options.BridgeName, IpamDataDir = Path.Combine(_options.AgentDir, "cni", "networks") };
             await cni.WriteAsync(containerdConfig.CniConfDir, cancellationToken).ConfigureAwait(false);
             LogNetwork(_logger, podCidr, _options.BridgeName);
+            if (await PodBridge.EnsureAsync(_options.BridgeName, podCidr, cancellationToken).ConfigureAwait(false) is { } bridgeError)
+            {
+                // The CNI plugin makes the bridge at the first pod; only what listens on the gateway waits until then.
+                LogBridgeFailed(_logger, bridgeError);
+            }
         }
 
         await reporter.RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
@@ -181,6 +186,9 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
     private static partial void LogNetwork(ILogger logger, string cidr, string bridge);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set up the pod bridge before the first pod: {Error}")]
+    private static partial void LogBridgeFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kubelet API not served: port {Port}: {Reason}")]
     private static partial void LogServerFailed(ILogger logger, int port, string reason);

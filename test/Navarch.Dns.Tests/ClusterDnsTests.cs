@@ -274,29 +274,8 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
         Assert.Equal(IPAddress.Parse("10.43.0.10"), Assert.IsType<ARecord>(Assert.Single(ns.AnswerRecords)).Address);
     }
 
-    private async Task<V1Service> CreateService(string name, bool headless, params V1ServicePort[] ports)
-    {
-        V1Service service = await Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = name },
-            Spec = new V1ServiceSpec { ClusterIP = headless ? "None" : null, Ports = ports },
-        }, Ns);
-        await cluster.WaitForInformerAsync(service);
-        return service;
-    }
+    private Task<V1Service> CreateService(string name, bool headless, params V1ServicePort[] ports) => cluster.CreateServiceAsync(Ns, name, headless, ports);
 
-    /// <summary>An EndpointSlice of <paramref name="service"/> with the ports of the Service, as the controller writes it.</summary>
-    private async Task<V1EndpointSlice> CreateSlice(string service, string name, params (string Ip, string? Hostname, bool Ready)[] endpoints)
-    {
-        V1Service svc = await Client.CoreV1.ReadNamespacedServiceAsync(service, Ns);
-        V1EndpointSlice slice = await Client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(new V1EndpointSlice
-        {
-            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = service } },
-            AddressType = "IPv4",
-            Endpoints = endpoints.Select(e => new V1Endpoint { Addresses = [e.Ip], Hostname = e.Hostname, Conditions = new V1EndpointConditions { Ready = e.Ready } }).ToList(),
-            Ports = svc.Spec.Ports.Select(p => new Discoveryv1EndpointPort { Name = p.Name, Port = p.Port, Protocol = p.Protocol }).ToList(),
-        }, Ns);
-        await cluster.WaitForInformerAsync(slice);
-        return slice;
-    }
+    private Task<V1EndpointSlice> CreateSlice(string service, string name, params (string Ip, string? Hostname, bool Ready)[] endpoints) =>
+        cluster.CreateSliceAsync(Ns, service, name, endpoints);
 }

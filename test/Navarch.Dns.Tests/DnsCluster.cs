@@ -27,10 +27,11 @@ public sealed class DnsCluster : IAsyncLifetime
         Dns = await StartDnsAsync([Upstream.Endpoint]);
     }
 
-    /// <summary>Starts a cluster DNS server on a free loopback port (disposed by the caller).</summary>
-    public Task<ClusterDnsServer> StartDnsAsync(IReadOnlyList<IPEndPoint> upstreams) => DnsPorts.BindAsync(async port =>
+    /// <summary>Starts a cluster DNS server on a free loopback port (disposed by the caller), its options shaped by <paramref name="shape"/>.</summary>
+    public Task<ClusterDnsServer> StartDnsAsync(IReadOnlyList<IPEndPoint> upstreams, Func<ClusterDnsOptions, ClusterDnsOptions>? shape = null) => DnsPorts.BindAsync(async port =>
     {
-        var server = new ClusterDnsServer(Client, new ClusterDnsOptions { Listen = new IPEndPoint(IPAddress.Loopback, port), Upstreams = upstreams, UpstreamTimeout = TimeSpan.FromSeconds(1) });
+        var options = new ClusterDnsOptions { Listen = new IPEndPoint(IPAddress.Loopback, port), Upstreams = upstreams, UpstreamTimeout = TimeSpan.FromSeconds(1) };
+        var server = new ClusterDnsServer(Client, shape is null ? options : shape(options));
         try
         {
             await server.StartAsync();
@@ -47,6 +48,32 @@ public sealed class DnsCluster : IAsyncLifetime
         RawDnsClient.QueryAsync(server.Listen, name, type, tcp);
 
     public Task<DnsMessage> QueryAsync(string name, RecordType type, bool tcp = false) => QueryAsync(Dns, name, type, tcp);
+
+    public async Task<V1Service> CreateServiceAsync(string @namespace, string name, bool headless, params V1ServicePort[] ports)
+    {
+        V1Service service = await Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1ServiceSpec { ClusterIP = headless ? "None" : null, Ports = ports },
+        }, @namespace);
+        await WaitForInformerAsync(service);
+        return service;
+    }
+
+    /// <summary>An EndpointSlice of <paramref name="service"/> with the ports of the Service, as the controller writes it.</summary>
+    public async Task<V1EndpointSlice> CreateSliceAsync(string @namespace, string service, string name, params (string Ip, string? Hostname, bool Ready)[] endpoints)
+    {
+        V1Service svc = await Client.CoreV1.ReadNamespacedServiceAsync(service, @namespace);
+        V1EndpointSlice slice = await Client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(new V1EndpointSlice
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = service } },
+            AddressType = "IPv4",
+            Endpoints = endpoints.Select(e => new V1Endpoint { Addresses = [e.Ip], Hostname = e.Hostname, Conditions = new V1EndpointConditions { Ready = e.Ready } }).ToList(),
+            Ports = svc.Spec.Ports.Select(p => new Discoveryv1EndpointPort { Name = p.Name, Port = p.Port, Protocol = p.Protocol }).ToList(),
+        }, @namespace);
+        await WaitForInformerAsync(slice);
+        return slice;
+    }
 
     /// <summary>Waits until the DNS server's informers hold <paramref name="obj"/> at its resourceVersion (or without it, when <paramref name="deleted"/>).</summary>
     public async Task WaitForInformerAsync<T>(T obj, bool deleted = false)

@@ -14,6 +14,7 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
 {
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
     private readonly string[] _extraArguments;
+    private readonly bool _dnsOnPodBridge;
     private Process? _process;
     private string[] _arguments = [];
 
@@ -22,10 +23,15 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
     {
     }
 
-    /// <summary>A node whose server also gets <paramref name="extraArguments"/> (e.g. <c>--authorization-mode RBAC</c>).</summary>
-    protected NavarchNode(string[] extraArguments)
+    /// <summary>
+    /// A node whose server also gets <paramref name="extraArguments"/> (e.g. <c>--authorization-mode RBAC</c>); with
+    /// <paramref name="dnsOnPodBridge"/>, its cluster DNS where a server puts it by default (the pod bridge, port 53)
+    /// instead of a port of its own on this machine's address.
+    /// </summary>
+    protected NavarchNode(string[] extraArguments, bool dnsOnPodBridge = false)
     {
         _extraArguments = extraArguments;
+        _dnsOnPodBridge = dnsOnPodBridge;
         DataDir = Path.Combine("/tmp", "nve-" + _suffix);
         NodeName = "e2e-" + _suffix;
     }
@@ -78,7 +84,7 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
                     "--cluster-cidr", cidr, "--bridge-name", Bridge,
                     // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
                     "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
-                    "--node-ip", hostIp, "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
+                    "--node-ip", hostIp, .. _dnsOnPodBridge ? [] : new[] { "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}" }, "--proxy-chain-prefix", ChainPrefix,
                     .. _extraArguments,
                 ];
                 await StartAsync();
@@ -127,7 +133,7 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
 
     public Task<string> DiagnosticsAsync() => TestProcesses.DiagnosticsAsync(this, DataDir);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

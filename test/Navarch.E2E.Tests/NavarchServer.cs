@@ -10,7 +10,7 @@ namespace Navarch.E2E.Tests;
 public class NavarchServer : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-e2e-");
-    private readonly string[] _extraArguments;
+    private readonly string[] _flags;
     private Process? _process;
 
     public NavarchServer()
@@ -18,8 +18,8 @@ public class NavarchServer : IAsyncLifetime
     {
     }
 
-    /// <summary>A server that also gets <paramref name="extraArguments"/> (e.g. <c>--secrets-encryption</c>).</summary>
-    protected NavarchServer(string[] extraArguments) => _extraArguments = extraArguments;
+    /// <summary>A server started with more <paramref name="flags"/> (for a test that starts its own).</summary>
+    internal NavarchServer(params string[] flags) => _flags = flags;
 
     public string Kubeconfig => Path.Combine(_dir.FullName, "kubeconfig.yaml");
 
@@ -45,7 +45,8 @@ public class NavarchServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         }.Isolated();
-        foreach (string arg in new[] { FindBinary(), "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig }.Concat(_extraArguments))
+        string[] args = [FindBinary(), "server", "--disable-agent", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(), "--bind-address", "127.0.0.1", "--write-kubeconfig", Kubeconfig, .. _flags];
+        foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
         }

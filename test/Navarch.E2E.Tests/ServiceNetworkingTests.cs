@@ -43,6 +43,10 @@ public sealed class ServiceNetworkingTests(NavarchNode node) : IClassFixture<Nav
         string lookup = await EventuallyAsync(["nslookup", "web.default.svc.cluster.local"], r => r.ExitCode == 0 && r.Stdout.Contains(clusterIp, StringComparison.Ordinal));
         Assert.Contains(clusterIp, lookup, StringComparison.Ordinal);
 
+        // The node itself resolves through the kube-dns ClusterIP too (the proxy's OUTPUT rules, the node's own address answered).
+        string fromNode = await NodeLookup.RunAsync("web.default.svc.cluster.local", node.ClusterDns);
+        Assert.Contains(clusterIp, fromNode, StringComparison.Ordinal);
+
         // By short name (the search path) and by ClusterIP, both replicas answer over the proxy's random balancing.
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] pods = (await node.KubectlAsync("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].metadata.name}")).Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);

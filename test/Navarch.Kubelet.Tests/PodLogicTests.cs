@@ -86,4 +86,14 @@ public sealed class PodLogicTests
         Assert.Equal("/data/ipam", bridge.GetProperty("ipam").GetProperty("dataDir").GetString());
         Assert.Equal("portmap", doc.RootElement.GetProperty("plugins")[1].GetProperty("type").GetString());
     }
+
+    [Theory]
+    [InlineData("10.42.3.0/24", "10.42.3.1")]
+    [InlineData("10.42.255.0/24", "10.42.255.1")]
+    [InlineData("10.200.0.0/16", "10.200.0.1")]
+    [InlineData("fd00:42::/64", "fd00:42::1")]
+    public void The_pod_bridge_gateway_is_the_pod_cidrs_first_address_as_the_cni_bridge_plugin_makes_it(string podCidr, string gateway)
+    {
+        Assert.Equal(System.Net.IPAddress.Parse(gateway), PodBridge.Gateway(System.Net.IPNetwork.Parse(podCidr)));
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Navarch.ApiServer;
+using Navarch.ApiServer.Audit;
 using Navarch.Storage;
 using Navarch.Storage.Sqlite;
 
@@ -19,17 +20,23 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private readonly string? _admissionConfigFile;
 
+    private readonly AuditOptions? _audit;
+
+    private readonly TimeProvider? _time;
+
     private readonly string? _encryptionProviderConfig;
 
     private readonly bool _secretsEncryption;
 
     private IStore _store;
 
-    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode, string? admissionConfigFile, string? encryptionProviderConfig, bool secretsEncryption)
+    private ApiServerHost(DirectoryInfo dir, (ApiServer.ApiServer Server, IStore Store) started, string authorizationMode, string? admissionConfigFile, AuditOptions? audit, TimeProvider? time, string? encryptionProviderConfig, bool secretsEncryption)
     {
         _dir = dir;
         _authorizationMode = authorizationMode;
         _admissionConfigFile = admissionConfigFile;
+        _audit = audit;
+        _time = time;
         _encryptionProviderConfig = encryptionProviderConfig;
         _secretsEncryption = secretsEncryption;
         (Server, _store) = started;
@@ -49,13 +56,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// Starts a server; <paramref name="port"/> 0 picks a free one (pass a fixed one to restart on the same address).
     /// AlwaysAllow unless told otherwise: these tests are about the API's mechanics, not who may use it.
     /// <paramref name="admissionControlConfigFile"/> is kube-apiserver's --admission-control-config-file,
-    /// <paramref name="encryptionProviderConfig"/> its --encryption-provider-config (read again at every restart), and
+    /// <paramref name="audit"/> its --audit-* flags; <paramref name="time"/> replaces the server's clock;
+    /// <paramref name="encryptionProviderConfig"/> is its --encryption-provider-config (read again at every restart), and
     /// <paramref name="secretsEncryption"/> k3s's --secrets-encryption.
     /// </summary>
-    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null, string? encryptionProviderConfig = null, bool secretsEncryption = false)
+    public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null, AuditOptions? audit = null, TimeProvider? time = null, string? encryptionProviderConfig = null, bool secretsEncryption = false)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile, encryptionProviderConfig, secretsEncryption), authorizationMode, admissionControlConfigFile, encryptionProviderConfig, secretsEncryption);
+        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption), authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption);
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -80,13 +88,13 @@ public sealed class ApiServerHost : IAsyncDisposable
         int port = Server.Port;
         await Server.DisposeAsync();
         await _store.DisposeAsync();
-        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile, _encryptionProviderConfig, _secretsEncryption);
+        (Server, _store) = await StartServerAsync(_dir.FullName, port, null, 400, _authorizationMode, _admissionConfigFile, _audit, _time, _encryptionProviderConfig, _secretsEncryption);
     }
 
-    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile, string? encryptionProviderConfig, bool secretsEncryption)
+    private static async Task<(ApiServer.ApiServer Server, IStore Store)> StartServerAsync(string dataDir, int port, string? tokenAuthFile, int maxInFlight, string authorizationMode, string? admissionControlConfigFile, AuditOptions? audit, TimeProvider? time, string? encryptionProviderConfig, bool secretsEncryption)
     {
         IStore store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dataDir, "server", "db", "state.db"), LoggerFactory = NullLoggerFactory.Instance });
-        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile, EncryptionProviderConfig = encryptionProviderConfig, SecretsEncryption = secretsEncryption }, NullLoggerFactory.Instance);
+        var server = new ApiServer.ApiServer(store, new ApiServerOptions { DataDir = dataDir, Port = port, BindAddress = IPAddress.Loopback, TokenAuthFile = tokenAuthFile, MaxInFlight = maxInFlight, AuthorizationMode = authorizationMode, AdmissionControlConfigFile = admissionControlConfigFile, Audit = audit ?? new AuditOptions(), Time = time ?? TimeProvider.System, EncryptionProviderConfig = encryptionProviderConfig, SecretsEncryption = secretsEncryption }, NullLoggerFactory.Instance);
         try
         {
             await server.StartAsync();

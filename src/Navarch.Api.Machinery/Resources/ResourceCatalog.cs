@@ -180,6 +180,8 @@ public sealed class ResourceCatalog
         yield return Define<V1LimitRange, V1LimitRangeList>(true, "/registry/limitranges", LimitRangeStrategy.Create(), ["limits"]);
         yield return Define<V1PersistentVolume, V1PersistentVolumeList>(false, "/registry/persistentvolumes", PersistentVolumeStrategy.Create(), ["pv"], subresources: ["status"]);
         yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", PersistentVolumeClaimStrategy.Create(), ["pvc"], subresources: ["status"]);
+        yield return Define<V1ReplicationController, V1ReplicationControllerList>(true, "/registry/controllers", ReplicationControllerStrategy.Create(), ["rc"], all, ["status", "scale"]);
+        yield return Define<V1PodTemplate, V1PodTemplateList>(true, "/registry/podtemplates", PodTemplateStrategy.Create());
 
         // apps/v1
         yield return Define<V1Deployment, V1DeploymentList>(true, "/registry/deployments", DeploymentStrategy.Create(), ["deploy"], all, ["status", "scale"]);

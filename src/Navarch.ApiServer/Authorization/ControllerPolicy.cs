@@ -113,6 +113,14 @@ internal static class ControllerPolicy
             NewRule("list", "watch", "patch", "create", "delete").Groups(Legacy).Resources("pods"),
             EventsRule,
         ]);
+        yield return ("replication-controller",
+        [
+            NewRule("get", "list", "watch", "update").Groups(Legacy).Resources("replicationcontrollers"),
+            NewRule("update").Groups(Legacy).Resources("replicationcontrollers/status"),
+            NewRule("update").Groups(Legacy).Resources("replicationcontrollers/finalizers"),
+            NewRule("list", "watch", "patch", "create", "delete").Groups(Legacy).Resources("pods"),
+            EventsRule,
+        ]);
         yield return ("service-account-controller", [NewRule("create").Groups(Legacy).Resources("serviceaccounts"), EventsRule]);
         yield return ("statefulset-controller",
         [

@@ -37,7 +37,15 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>The body as a JSON tree (a patch when <paramref name="allowPatchTypes"/>), also given to the request's audit.</summary>
     public static async Task<JsonNode> ReadAsync(HttpContext context, bool allowPatchTypes)
+    {
+        JsonNode body = await DecodeAsync(context, allowPatchTypes);
+        Audit.AuditContext.Of(context)?.LogRequestObject(body, isPatch: allowPatchTypes);
+        return body;
+    }
+
+    private static async Task<JsonNode> DecodeAsync(HttpContext context, bool allowPatchTypes)
     {
         string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml";
@@ -85,7 +93,18 @@ internal static class RequestBody
         BodyLease? lease = context.Features.Get<BodyLease>();
         if (lease is not null)
         {
-            await lease.AcquireAsync(reserved, context.RequestAborted);
+            try
+            {
+                await lease.AcquireAsync(reserved, context.RequestAborted);
+            }
+            catch (StatusException e) when (e.Status.Code == StatusCodes.Status429TooManyRequests)
+            {
+                // Read the unread body away (into one small buffer, so it costs no memory) before answering: a client
+                // still sending it would otherwise see the connection closed instead of the 429 it can retry on.
+                await DiscardAsync(context);
+                context.Response.Headers.RetryAfter = "1";
+                throw;
+            }
         }
 
         // One buffer of the declared size (or grown as a chunked body arrives), so a body is held once.
@@ -133,5 +152,24 @@ internal static class RequestBody
         }
 
         return (buffer, length);
+    }
+
+    /// <summary>Reads and drops the rest of a body, at most <see cref="MaxBytes"/> and one byte more; Kestrel closes the connection past that.</summary>
+    internal static async Task DiscardAsync(HttpContext context)
+    {
+        byte[] scratch = new byte[16 * 1024];
+        long total = 0;
+        try
+        {
+            int read;
+            while (total <= MaxBytes && (read = await context.Request.Body.ReadAsync(scratch, context.RequestAborted)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // A body that breaks Kestrel's framing or limits ends the connection anyway; the answer stands.
+        }
     }
 }

@@ -46,7 +46,7 @@ internal static class RequestInfoFactory
         string? subresource = rest.Length >= 3 ? rest[2] : null;
         string verb = (method, name) switch
         {
-            ("GET", null) => query["watch"].ToString() is "true" or "1" ? "watch" : "list",
+            ("GET", null) => RequestOptions.Flag(query, "watch") ? "watch" : "list",
             ("GET", _) => "get",
             ("POST", _) => "create",
             ("PUT", _) => "update",

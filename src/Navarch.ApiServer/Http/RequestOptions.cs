@@ -14,7 +14,7 @@ internal sealed record RequestOptions
     /// <summary>No options.</summary>
     public static RequestOptions None { get; } = new();
 
-    /// <summary><c>watch=true</c> (or 1).</summary>
+    /// <summary><c>watch</c>, a query boolean (<see cref="Flag"/>).</summary>
     public bool Watch { get; init; }
 
     /// <summary><c>dryRun=All</c>: admit and validate, write nothing.</summary>
@@ -50,7 +50,7 @@ internal sealed record RequestOptions
     /// <summary><c>timeoutSeconds</c> (watch); 0 for the default.</summary>
     public long TimeoutSeconds { get; init; }
 
-    /// <summary><c>allowWatchBookmarks=true</c> (watch).</summary>
+    /// <summary><c>allowWatchBookmarks</c> (watch), a query boolean (<see cref="Flag"/>).</summary>
     public bool AllowWatchBookmarks { get; init; }
 
     /// <summary><c>gracePeriodSeconds</c> (delete, deletecollection); null when not sent.</summary>
@@ -67,15 +67,20 @@ internal sealed record RequestOptions
     {
         var options = new RequestOptions
         {
-            Watch = query["watch"].ToString() is "true" or "1",
-            DryRun = query["dryRun"].ToString() == "All",
+            Watch = Flag(query, "watch"),
+            DryRun = query["dryRun"].Count > 0,
             FieldValidation = query["fieldValidation"].ToString(),
         };
         try
         {
+            if (verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+            {
+                CheckDryRun(verb, query["dryRun"]);
+            }
+
             return verb switch
             {
-                "list" => options.WithSelectors(query) with
+                "list" => CheckListOptions(query, options.WithSelectors(query)) with
                 {
                     Limit = ParseLong(query["limit"], "limit"),
                     Continue = NullIfEmpty(query["continue"]),
@@ -90,7 +95,7 @@ internal sealed record RequestOptions
                     ResourceVersion = query["resourceVersion"].ToString(),
                     TimeoutSeconds = ParseLong(query["timeoutSeconds"], "timeoutSeconds"),
                     Revision = query["resourceVersion"].ToString() is "" or "0" ? 0 : ParseLong(query["resourceVersion"], "resourceVersion"),
-                    AllowWatchBookmarks = query["allowWatchBookmarks"].ToString() == "true",
+                    AllowWatchBookmarks = Flag(query, "allowWatchBookmarks"),
                 },
                 "deletecollection" => options.WithSelectors(query).WithDeleteOptions(query),
                 "delete" => options.WithDeleteOptions(query),
@@ -103,6 +108,14 @@ internal sealed record RequestOptions
         }
     }
 
+    /// <summary>
+    /// A boolean query parameter as kube-apiserver converts one (<c>Convert_Slice_string_To_bool</c>): absent, "0" or
+    /// "false" in any case is false; any other value, "" included, is true — so Python's <c>watch=True</c> watches.
+    /// </summary>
+    public static bool Flag(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && values.Count > 0 && values[0] is { } value
+            && value != "0" && !value.Equals("false", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A number from the query; "" is 0; anything else is a 400 naming the parameter.</summary>
     public static long ParseLong(string? value, string name)
     {
@@ -114,6 +127,61 @@ internal sealed record RequestOptions
         return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n)
             ? n
             : throw ApiErrors.BadRequest($"invalid {name}: {(value.Length > 64 ? value[..64] + "..." : value)}");
+    }
+
+    /// <summary>
+    /// <c>dryRun</c> may only be <c>All</c> (ValidateDryRun): anything else is a 422 on the verb's options kind, never
+    /// a write that ignores it.
+    /// </summary>
+    private static void CheckDryRun(string verb, Microsoft.Extensions.Primitives.StringValues dryRun)
+    {
+        if (dryRun.All(v => v == "All"))
+        {
+            return;
+        }
+
+        string kind = verb switch
+        {
+            "create" => "CreateOptions",
+            "update" => "UpdateOptions",
+            "patch" => "PatchOptions",
+            _ => "DeleteOptions",
+        };
+        throw ApiErrors.Invalid(kind, "meta.k8s.io", "", [new FieldError(FieldErrorType.NotSupported, "dryRun", new GoStrings(dryRun.Select(v => v ?? "").ToList()), "supported values: \"All\"")]);
+    }
+
+    /// <summary>kube-apiserver's ValidateListOptions for a list: the resourceVersionMatch rules, a 422 on ListOptions.</summary>
+    private static RequestOptions CheckListOptions(IQueryCollection query, RequestOptions options)
+    {
+        string match = query["resourceVersionMatch"].ToString();
+        if (match.Length == 0)
+        {
+            return options;
+        }
+
+        string resourceVersion = query["resourceVersion"].ToString();
+        var errors = new List<FieldError>();
+        if (resourceVersion.Length == 0)
+        {
+            errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+        }
+
+        if (query["continue"].ToString().Length > 0)
+        {
+            errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch is forbidden when continue is provided"));
+        }
+
+        if (match is not ("Exact" or "NotOlderThan"))
+        {
+            errors.Add(new FieldError(FieldErrorType.NotSupported, "resourceVersionMatch", match, "supported values: \"Exact\", \"NotOlderThan\", \"\""));
+        }
+
+        if (match == "Exact" && resourceVersion == "0")
+        {
+            errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+        }
+
+        return errors.Count == 0 ? options : throw ApiErrors.Invalid("ListOptions", "meta.k8s.io", "", errors);
     }
 
     private RequestOptions WithSelectors(IQueryCollection query) => this with

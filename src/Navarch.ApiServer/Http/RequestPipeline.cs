@@ -23,7 +23,8 @@ internal sealed partial class RequestPipeline(
     Storage.Encryption.EncryptionEndpoints encryption,
     int maxInFlight,
     BodyBudget bodies,
-    ILogger logger) : IDisposable
+    ILogger logger,
+    Audit.AuditFilter? audit = null) : IDisposable
 {
     // Kubernetes' long-running subresources: streams that may stay open indefinitely.
     private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
@@ -46,10 +47,12 @@ internal sealed partial class RequestPipeline(
 
     public async Task InvokeAsync(HttpContext context)
     {
+        Audit.AuditId.Init(context);
         RequestInfo info = RequestInfoFactory.Parse(context.Request);
         bool longRunning = IsLongRunning(info);
         if (!longRunning && !_inFlight.Wait(0))
         {
+            await RequestBody.DiscardAsync(context);
             context.Response.Headers.RetryAfter = "1";
             await Responder.WriteStatusAsync(context, ApiErrors.TooManyRequests().Status);
             return;
@@ -80,10 +83,12 @@ internal sealed partial class RequestPipeline(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogUnhandled(logger, context.Request.Method, context.Request.Path, e);
+            Audit.AuditContext.Of(context)?.Panic(e);
             await WriteErrorAsync(context, ApiErrors.Internal(e.Message).Status);
         }
         finally
         {
+            Audit.AuditContext.Of(context)?.Complete();
             if (!longRunning)
             {
                 _inFlight.Release();
@@ -116,9 +121,12 @@ internal sealed partial class RequestPipeline(
     private async Task RouteAsync(HttpContext context, RequestInfo info)
     {
         string path = context.Request.Path.Value ?? "/";
-        switch (path)
+
+        // kube-apiserver serves these with and without a trailing slash (the C# client asks for /version/), and the
+        // ping check under each health endpoint.
+        switch (path.Length > 1 ? path.TrimEnd('/') : path)
         {
-            case "/healthz" or "/livez" or "/readyz":
+            case "/healthz" or "/livez" or "/readyz" or "/healthz/ping" or "/livez/ping" or "/readyz/ping":
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("ok", context.RequestAborted);
                 return;
@@ -145,11 +153,18 @@ internal sealed partial class RequestPipeline(
 
         if (await authentication.AuthenticateAsync(context) is not { } authenticated)
         {
+            audit?.FailedAuthentication(context, info);
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized().Status);
             return;
         }
 
+        Audit.AuditContext? audited = audit?.Begin(context, info, authenticated, IsLongRunning(info));
         UserInfo user = await impersonation.ActAsAsync(context.Request.Headers, authenticated, context.RequestAborted);
+        if (!ReferenceEquals(user, authenticated))
+        {
+            audited?.LogImpersonatedUser(user);
+        }
+
         using IDisposable requestScope = RequestScope.Begin(context, user);
 
         if (!info.IsResourceRequest)
@@ -214,7 +229,9 @@ internal sealed partial class RequestPipeline(
     /// <summary>Refuses (a 403 Status) what the authorizer does not allow.</summary>
     private async Task AuthorizeAsync(Authorization.RequestAttributes attributes, CancellationToken cancellationToken)
     {
-        if (await authorizer.AuthorizeAsync(attributes, cancellationToken) is { } reason)
+        string? refusal = await authorizer.AuthorizeAsync(attributes, cancellationToken);
+        Audit.AuditAnnotations.RecordDecision(refusal);
+        if (refusal is { } reason)
         {
             throw Authorization.ForbiddenStatus.For(attributes, reason);
         }

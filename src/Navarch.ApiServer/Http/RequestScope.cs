@@ -45,7 +45,10 @@ internal sealed class RequestScope
     public static IDisposable Begin(HttpContext context, UserInfo user)
     {
         RequestScope? previous = Scope.Value;
-        Scope.Value = new RequestScope(user, new WarningRecorder(context.Response));
+        var scope = new RequestScope(user, new WarningRecorder(context.Response));
+        Scope.Value = scope;
+        // Also in the request's features: the audit event reads the annotations when the response completes.
+        context.Features.Set(scope);
         return new End(previous);
     }
 

@@ -15,7 +15,9 @@ internal static class Responder
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(node.ToJsonString(KubernetesSerialization.Plain), context.RequestAborted);
+        string json = node.ToJsonString(KubernetesSerialization.Plain);
+        Audit.AuditContext.Of(context)?.LogResponseObject(node, json);
+        return context.Response.WriteAsync(json, context.RequestAborted);
     }
 
     public static Task WriteObjectAsync(HttpContext context, int status, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
@@ -28,8 +30,11 @@ internal static class Responder
         return WriteJsonAsync(context, status, ObjectCodec.ToNode(obj));
     }
 
-    public static Task WriteStatusAsync(HttpContext context, V1Status status) =>
-        WriteJsonAsync(context, status.Code ?? 500, StatusJson(status));
+    public static Task WriteStatusAsync(HttpContext context, V1Status status)
+    {
+        Audit.AuditContext.Of(context)?.LogResponseStatus(status);
+        return WriteJsonAsync(context, status.Code ?? 500, StatusJson(status));
+    }
 
     /// <summary>A Status as JSON (the client's own converter for Status only reads).</summary>
     public static JsonObject StatusJson(V1Status status)

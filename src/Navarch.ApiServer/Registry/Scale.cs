@@ -13,7 +13,10 @@ internal static class Scale
     public static JsonObject ToScale(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
         JsonNode node = ObjectCodec.ToNode(obj);
-        string? selector = node["spec"]?["selector"] is JsonNode s ? s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!.Format() : null;
+        // A ReplicationController's selector is a label map; every other workload's a LabelSelector.
+        string? selector = node["spec"]?["selector"] is not JsonNode s ? null
+            : obj is V1ReplicationController ? new V1LabelSelector { MatchLabels = s.Deserialize<Dictionary<string, string>>(KubernetesSerialization.Options) }.Format()
+            : s.Deserialize<V1LabelSelector>(KubernetesSerialization.Options)!.Format();
         var scale = new V1Scale
         {
             ApiVersion = "autoscaling/v1",

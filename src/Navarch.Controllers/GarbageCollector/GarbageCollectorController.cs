@@ -40,6 +40,7 @@ public sealed class GarbageCollectorController : QueueController
         _mapper = new ResourceMapper(context.Api);
         Monitor<V1Pod>(context.Informers, namespaced: true);
         Monitor<V1ReplicaSet>(context.Informers, namespaced: true);
+        Monitor<V1ReplicationController>(context.Informers, namespaced: true);
         Monitor<V1Deployment>(context.Informers, namespaced: true);
         Monitor<V1StatefulSet>(context.Informers, namespaced: true);
         Monitor<V1DaemonSet>(context.Informers, namespaced: true);

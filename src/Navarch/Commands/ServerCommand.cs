@@ -55,7 +55,7 @@ internal static class ServerCommand
         var token = new Option<string?>("--token", "-t") { Description = "The join token agents use (a K10 token or its secret); default: kept in <data-dir>/server/token, generated on first start" };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "ClusterIP of the kube-dns Service, the pods' nameserver", DefaultValueFactory = _ => "10.43.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
-        var clusterDnsBind = new Option<string?>("--cluster-dns-bind") { Description = "IP[:port] the cluster DNS server listens on, UDP and TCP (default: this node's InternalIP:53; none with --disable-agent)" };
+        var clusterDnsBind = new Option<string?>("--cluster-dns-bind") { Description = "IP[:port] the cluster DNS server listens on, UDP and TCP (default: the agent's pod bridge address, port 53, reached through the kube-dns ClusterIP; none with --disable-agent). Only the cluster's pods and nodes and this host are answered" };
         var dnsUpstream = new Option<string>("--dns-upstream") { Description = "Resolvers for names outside the cluster domain: IP[:port],... or a resolv.conf path", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 range nodes' pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
@@ -67,6 +67,8 @@ internal static class ServerCommand
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
+        var audit = new AuditFlags();
+        audit.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -122,6 +124,7 @@ internal static class ServerCommand
                     AuthorizationMode = parse.GetValue(authorizationMode)!,
                     ServiceCidr = parse.GetValue(serviceCidr)!,
                     Token = parse.GetValue(token),
+                    Audit = audit.Options(parse),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 ControllerManager = !withControllers ? null : new ControllerManagerOptions
@@ -149,7 +152,7 @@ internal static class ServerCommand
                     NetworkPolicy = proxyFlags.NetworkPolicyOptions(parse, thisNode),
                     NetworkPolicyDisabled = proxyFlags.NetworkPolicyDisabled(parse),
                 },
-                Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!),
+                Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, [parse.GetValue(clusterCidr)!, parse.GetValue(serviceCidr)!]),
             };
         }
 

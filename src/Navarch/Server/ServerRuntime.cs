@@ -96,7 +96,16 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
 
             if (options.Dns is { } dns)
             {
-                _dns = await ClusterDnsHost.StartAsync(client, dns.Bind, options.Agent?.Kubelet.NodeName, dns.ClusterIp, dns.Domain, dns.Upstreams, logging, token);
+                _dns = await ClusterDnsHost.StartAsync(client, new ClusterDnsHostOptions
+                {
+                    Bind = dns.Bind,
+                    PodBridge = options.Agent?.Kubelet.BridgeName,
+                    NodeName = options.Agent?.Kubelet.NodeName,
+                    ClusterIp = dns.ClusterIp,
+                    Domain = dns.Domain,
+                    Upstreams = dns.Upstreams,
+                    ClusterNetworks = dns.ClusterNetworks,
+                }, logging, token);
             }
         }
         catch (Exception) when (token.IsCancellationRequested)

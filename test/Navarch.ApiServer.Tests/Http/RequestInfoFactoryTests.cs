@@ -86,7 +86,7 @@ public sealed class RequestInfoFactoryTests
     [Fact]
     public void Parses_the_options_of_the_verb_and_keeps_a_malformed_one_for_after_authorization()
     {
-        RequestOptions list = Parse("GET", "/api/v1/pods?limit=5&continue=abc&labelSelector=app%3Dweb&resourceVersion=42&resourceVersionMatch=Exact").Options;
+        RequestOptions list = Parse("GET", "/api/v1/pods?limit=5&continue=abc&labelSelector=app%3Dweb&resourceVersion=42").Options;
         Assert.Equal(5, list.Limit);
         Assert.Equal("abc", list.Continue);
         Assert.Equal(42, list.Revision);
@@ -102,6 +102,9 @@ public sealed class RequestInfoFactoryTests
         // A list's limit is parsed (and a bad one reported after authorization); a get ignores it, as it always has.
         Assert.Equal("invalid limit: ten", Parse("GET", "/api/v1/pods?limit=ten").Options.Error?.Status.Message);
         Assert.Null(Parse("GET", "/api/v1/namespaces/default/pods/p?limit=ten").Options.Error);
+
+        // resourceVersionMatch with continue is refused, as ValidateListOptions refuses it.
+        Assert.Equal(422, Parse("GET", "/api/v1/pods?continue=abc&resourceVersion=42&resourceVersionMatch=Exact").Options.Error?.Status.Code);
 
         // Any resourceVersion will do for NotOlderThan, so it is not read.
         Assert.Null(Parse("GET", "/api/v1/pods?resourceVersion=x&resourceVersionMatch=NotOlderThan").Options.Error);

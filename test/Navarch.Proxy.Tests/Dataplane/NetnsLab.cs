@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using Navarch.Proxy.Host;
+using Navarch.Testing;
 
 namespace Navarch.Proxy.Tests.Dataplane;
 
@@ -16,10 +15,9 @@ namespace Navarch.Proxy.Tests.Dataplane;
 /// </summary>
 internal sealed class NetnsLab : IAsyncDisposable
 {
-    private const int CloneNewNet = 0x40000000;
     private readonly List<string> _namespaces = [];
     private readonly List<IDisposable> _servers = [];
-    private readonly ConcurrentDictionary<string, SocketFactory> _factories = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NetnsSockets> _factories = new(StringComparer.Ordinal);
 
     private NetnsLab(string id)
     {
@@ -220,14 +218,7 @@ internal sealed class NetnsLab : IAsyncDisposable
         {
             try
             {
-                using (SafeFileHandle handle = File.OpenHandle($"/var/run/netns/{ns}"))
-                {
-                    if (setns(handle, CloneNewNet) != 0)
-                    {
-                        throw new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}");
-                    }
-                }
-
+                NetnsSockets.Enter(ns);
                 body();
                 done.SetResult();
             }
@@ -249,7 +240,7 @@ internal sealed class NetnsLab : IAsyncDisposable
             server.Dispose();
         }
 
-        foreach (SocketFactory factory in _factories.Values)
+        foreach (NetnsSockets factory in _factories.Values)
         {
             factory.Dispose();
         }
@@ -261,7 +252,7 @@ internal sealed class NetnsLab : IAsyncDisposable
         }
     }
 
-    private SocketFactory Factory(string ns) => _factories.GetOrAdd(ns, n => new SocketFactory(n));
+    private NetnsSockets Factory(string ns) => _factories.GetOrAdd(ns, n => new NetnsSockets(n));
 
     private async Task Ip(params string[] args)
     {
@@ -269,61 +260,6 @@ internal sealed class NetnsLab : IAsyncDisposable
         if (!result.Success)
         {
             throw new InvalidOperationException($"ip {string.Join(' ', args)}: {result.Stderr.Trim()}");
-        }
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setns(SafeFileHandle fd, int nstype);
-
-    /// <summary>A thread that lives in one network namespace and makes sockets there (a socket keeps its namespace for life).</summary>
-    private sealed class SocketFactory : IDisposable
-    {
-        private readonly BlockingCollection<(Func<Socket> Make, TaskCompletionSource<Socket> Done)> _requests = [];
-        private readonly Thread _thread;
-
-        public SocketFactory(string ns)
-        {
-            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _thread = new Thread(() =>
-            {
-                using (SafeFileHandle handle = File.OpenHandle($"/var/run/netns/{ns}"))
-                {
-                    if (setns(handle, CloneNewNet) != 0)
-                    {
-                        entered.SetException(new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}"));
-                        return;
-                    }
-                }
-
-                entered.SetResult();
-                foreach ((Func<Socket> make, TaskCompletionSource<Socket> done) in _requests.GetConsumingEnumerable())
-                {
-                    try
-                    {
-                        done.SetResult(make());
-                    }
-                    catch (Exception e)
-                    {
-                        done.SetException(e);
-                    }
-                }
-            }) { IsBackground = true, Name = $"netns {ns}" };
-            _thread.Start();
-            entered.Task.GetAwaiter().GetResult();
-        }
-
-        public Socket Create(AddressFamily family, SocketType type, ProtocolType protocol)
-        {
-            var done = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _requests.Add((() => new Socket(family, type, protocol), done));
-            return done.Task.GetAwaiter().GetResult();
-        }
-
-        public void Dispose()
-        {
-            _requests.CompleteAdding();
-            _thread.Join();
-            _requests.Dispose();
         }
     }
 }

@@ -29,7 +29,7 @@ internal static class WorkloadValidation
         }
         else if (template is not null && !selector.Matches(template.Metadata?.Labels))
         {
-            yield return new FieldError(FieldErrorType.Invalid, "spec.template.metadata.labels", FormatLabels(template.Metadata?.Labels), "`selector` does not match template `labels`");
+            yield return new FieldError(FieldErrorType.Invalid, "spec.template.metadata.labels", new GoLiteral(FormatLabels(template.Metadata?.Labels)), "`selector` does not match template `labels`");
         }
 
         if (template is null)

@@ -28,6 +28,10 @@ internal static class ServiceStrategy
                 s.Spec.ExternalTrafficPolicy ??= "Cluster";
             }
 
+            // Go writes a Service's status.loadBalancer (a struct, not a pointer) even when empty; clients expect it.
+            s.Status ??= new V1ServiceStatus();
+            s.Status.LoadBalancer ??= new V1LoadBalancerStatus();
+
             foreach (V1ServicePort port in s.Spec.Ports ?? [])
             {
                 port.Protocol ??= "TCP";
