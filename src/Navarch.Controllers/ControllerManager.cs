@@ -55,13 +55,18 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             .. _options.RootCaBundle is { } bundle ? new IController[] { new RootCaPublisher.RootCaPublisherController(context, bundle) } : [],
         ];
         informers.Start(cancellationToken);
-        await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
-        ILogger logger = loggerFactory.CreateLogger<ControllerManager>();
-        string names = string.Join(", ", controllers.Select(c => c.Name));
-        LogStarted(logger, names);
         try
         {
+            await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+            ILogger logger = loggerFactory.CreateLogger<ControllerManager>();
+            string names = string.Join(", ", controllers.Select(c => c.Name));
+            LogStarted(logger, names);
             await Task.WhenAll(controllers.Select(c => c.RunAsync(2, cancellationToken))).ConfigureAwait(false);
+            await informers.StoppedAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before the caches synced: nothing ran, nothing to report.
             await informers.StoppedAsync().ConfigureAwait(false);
         }
         finally
