@@ -99,8 +99,11 @@ public sealed partial class ApiServer : IAsyncDisposable
                 {
                     ServerCertificate = Pki.Serving,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    // Chains are checked against the cluster CA by the authenticator, not the system store.
+                    // Chains are checked against the cluster CA by the authenticator, not the system store; the handshake
+                    // builds its own chain offline, so a client certificate's AIA or CRL URLs are never fetched.
                     ClientCertificateValidation = (_, _, _) => true,
+                    CheckCertificateRevocation = false,
+                    OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = Api.Certificates.CertificateChains.Offline(),
                 });
             });
         });
@@ -133,6 +136,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Authentication.Impersonation(authorizer),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
             _options.MaxInFlight,
+            new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _logger);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);

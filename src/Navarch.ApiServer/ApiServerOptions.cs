@@ -54,6 +54,12 @@ public sealed class ApiServerOptions
     /// <summary>Requests served at once before new ones get 429.</summary>
     public int MaxInFlight { get; init; } = 400;
 
+    /// <summary>
+    /// Request-body bytes held at once (<see cref="Http.BodyBudget"/>); requests past it wait, then get 429. A body
+    /// costs several times its size while it is decoded, so this bounds the memory bodies can take.
+    /// </summary>
+    public long MaxInFlightBodyBytes { get; init; } = 32L * 1024 * 1024;
+
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

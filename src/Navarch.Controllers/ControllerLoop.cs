@@ -6,7 +6,7 @@ namespace Navarch.Controllers;
 
 /// <summary>
 /// The worker loop every controller shares, the client-go way: take a key, sync it, forget it on success or re-add
-/// it rate-limited on failure, mark it done; stop and drain on cancellation.
+/// it rate-limited on failure (any exception: no object can end a worker), mark it done; stop and drain on cancellation.
 /// </summary>
 public static partial class ControllerLoop
 {
@@ -48,6 +48,13 @@ public static partial class ControllerLoop
                 LogSyncFailed(logger, name, key!, e.Message);
                 queue.AddRateLimited(key!);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug, or an object nobody foresaw: logged with its stack and retried with back-off like any failure,
+                // so one poison object never ends the worker (utilruntime.HandleError, then requeue).
+                LogSyncCrashed(logger, name, key!, e);
+                queue.AddRateLimited(key!);
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
             }
@@ -57,6 +64,9 @@ public static partial class ControllerLoop
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Controller}: syncing {Key} threw, will retry")]
+    private static partial void LogSyncCrashed(ILogger logger, string controller, string key, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Controller}: syncing {Key} failed, will retry: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string controller, string key, string reason);

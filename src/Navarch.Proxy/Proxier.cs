@@ -85,8 +85,9 @@ internal sealed partial class Proxier : IDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Any failure, not only iptables': the rules are synced again, never abandoned.
                 LogSyncFailed(_logger, e.Message);
                 MarkDirty();
             }

@@ -30,7 +30,27 @@ internal sealed partial class SchedulingCycle(
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _bindings = [];
 
+    /// <summary>
+    /// One scheduling cycle for <paramref name="queued"/>. Whatever goes wrong inside it stays inside it: the pod is
+    /// forgotten, gets a FailedScheduling event and goes to back-off, and the scheduler moves on to the next pod (a
+    /// poison pod must not end the loop for every other pod, as it once did).
+    /// </summary>
     public async Task ScheduleOneAsync(QueuedPod queued, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunCycleAsync(queued, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            cache.ForgetPod(queued.Key);
+            LogCycleFailed(logger, queued.Key, e);
+            events.Event(queued.Pod, "Warning", "FailedScheduling", $"running the scheduling cycle: {e.Message}");
+            queue.Failed(queued, unschedulable: false, queue.Cycle);
+        }
+    }
+
+    private async Task RunCycleAsync(QueuedPod queued, CancellationToken cancellationToken)
     {
         long podCycle = queue.Cycle;
         V1Pod pod = queued.Pod;
@@ -99,6 +119,11 @@ internal sealed partial class SchedulingCycle(
         catch (OperationCanceledException)
         {
             bound = Status.Error("cancelled");
+        }
+        catch (Exception e)
+        {
+            // A binding runs on its own task: nothing may escape it unobserved.
+            bound = Status.Error(e.Message);
         }
 
         if (!bound.IsSuccess)
@@ -176,6 +201,9 @@ internal sealed partial class SchedulingCycle(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unable to schedule {Pod}: {Message}")]
     private static partial void LogUnschedulable(ILogger logger, string pod, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduling cycle for {Pod} failed; the pod goes to back-off")]
+    private static partial void LogCycleFailed(ILogger logger, string pod, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Error scheduling {Pod}: {Message}")]
     private static partial void LogError(ILogger logger, string pod, string message);

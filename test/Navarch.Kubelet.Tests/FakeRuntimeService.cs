@@ -239,11 +239,19 @@ internal sealed class FakeRuntimeService(TimeProvider time) : IRuntimeService
     public Task<IReadOnlyList<ContainerStats>> ListContainerStatsAsync(ContainerStatsFilter? filter, CancellationToken cancellationToken) =>
         Call<IReadOnlyList<ContainerStats>>(nameof(ListContainerStatsAsync), () => []);
 
+    /// <summary>When set, asked before every call with its name; an exception it returns is thrown, as a bug in the runtime path would.</summary>
+    public Func<string, Exception?>? Fault { get; set; }
+
     private Task<T> Call<T>(string method, Func<T> body)
     {
         lock (_lock)
         {
             _calls.Add(method[..^"Async".Length]);
+            if (Fault?.Invoke(method[..^"Async".Length]) is { } fault)
+            {
+                throw fault;
+            }
+
             try
             {
                 return Task.FromResult(body());

@@ -96,6 +96,32 @@ public sealed class PodWorkerTests : IAsyncLifetime
     private async Task<V1PodStatus> StatusAsync(string name = "p") => (await Client.CoreV1.ReadNamespacedPodAsync(name, "default")).Status;
 
     [Fact]
+    [Trait("Category", "Integration")]
+    public async Task An_exception_in_a_sync_is_a_FailedSync_event_and_the_worker_syncs_again()
+    {
+        PodWorker worker = await StartAsync(new V1PodSpec { Containers = [Container("main")] }, "poison");
+        _runtime.Fault = method => method == "RunPodSandbox" ? new InvalidOperationException("Value was either too large or too small for a Decimal.") : null;
+        Task run = worker.RunAsync(_stop.Token);
+        for (int i = 0; i < 250 && !(await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Any(e => e.Reason == "FailedSync"); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains((await Client.CoreV1.ListNamespacedEventAsync("default")).Items, e => e.Reason == "FailedSync" && e.Message.Contains("too large", StringComparison.Ordinal));
+        Assert.False(run.IsCompleted);
+
+        // The fault is gone: the next resync starts the pod.
+        _runtime.Fault = null;
+        for (int i = 0; i < 250 && !_runtime.Created.Contains("main"); i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        Assert.Contains("main", _runtime.Created);
+    }
+
+    [Fact]
     public async Task Init_containers_run_one_at_a_time_in_order_before_the_app_containers()
     {
         PodWorker worker = await StartAsync(new V1PodSpec { InitContainers = [Container("init1"), Container("init2")], Containers = [Container("main")] });

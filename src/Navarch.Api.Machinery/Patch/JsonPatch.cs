@@ -6,12 +6,20 @@ namespace Navarch.Api.Patch;
 /// <summary>RFC 6902 JSON patch (add, remove, replace, move, copy, test) over a <see cref="JsonNode"/> document.</summary>
 public static class JsonPatch
 {
+    /// <summary>kube-apiserver's maxJSONPatchOperations.</summary>
+    public const int MaxOperations = 10000;
+
     /// <summary>Applies the operations in order; a malformed patch is 400, an operation that cannot apply is 422.</summary>
     public static JsonNode? Apply(JsonNode? document, JsonNode? patch)
     {
         if (patch is not JsonArray operations)
         {
             throw ApiErrors.BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+        }
+
+        if (operations.Count > MaxOperations)
+        {
+            throw ApiErrors.TooLarge($"The allowed maximum operations in a JSON patch is {MaxOperations}, got {operations.Count}");
         }
 
         JsonNode? root = document;

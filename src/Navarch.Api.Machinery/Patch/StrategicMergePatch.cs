@@ -53,7 +53,7 @@ public static class StrategicMergePatch
 
     private static JsonObject? MergeObject(JsonObject original, JsonObject patch)
     {
-        switch (patch["$patch"]?.GetValue<string>())
+        switch (patch["$patch"] is { } directive ? Text(directive) ?? throw ApiErrors.BadRequest($"Unknown patch type: {directive.ToJsonString()}") : null)
         {
             case "replace":
                 var replacement = (JsonObject)patch.DeepClone();
@@ -67,9 +67,15 @@ public static class StrategicMergePatch
                 throw ApiErrors.BadRequest($"Unknown patch type: {patch["$patch"]}");
         }
 
-        if (patch["$retainKeys"] is JsonArray retain)
+        if (patch["$retainKeys"] is { } retainKeys)
         {
-            var keep = retain.Select(k => k?.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+            // mergepatch.ErrBadPatchFormatForRetainKeys: a list of field names, nothing else.
+            if (retainKeys is not JsonArray retain || retain.Any(k => Text(k) is null))
+            {
+                throw ApiErrors.BadRequest("invalid patch format of retainKeys");
+            }
+
+            var keep = retain.Select(Text).ToHashSet(StringComparer.Ordinal);
             foreach (string key in original.Select(kv => kv.Key).Where(k => !keep.Contains(k)).ToList())
             {
                 original.Remove(key);
@@ -125,6 +131,9 @@ public static class StrategicMergePatch
 
         return original;
     }
+
+    /// <summary>A string value, or null for anything else.</summary>
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
 
     private static JsonArray MergeList(string field, JsonArray? original, JsonArray patch)
     {

@@ -81,7 +81,7 @@ internal sealed class Authentication
 
     public UserInfo? Authenticate(HttpContext context)
     {
-        if (context.Connection.ClientCertificate is { } cert && _pki.IsSignedByCa(cert))
+        if (context.Connection.ClientCertificate is { } cert && _pki.IsClientCertificate(cert))
         {
             string cn = cert.GetNameInfo(X509NameType.SimpleName, false);
             var groups = cert.SubjectName.EnumerateRelativeDistinguishedNames()

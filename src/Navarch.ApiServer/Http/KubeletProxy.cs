@@ -34,7 +34,8 @@ internal sealed class KubeletProxy : IDisposable
             SslOptions =
             {
                 ClientCertificates = [pki.KubeletClient],
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && pki.IsSignedByCa(c),
+                CertificateChainPolicy = Api.Certificates.CertificateChains.Offline(),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && Api.Certificates.CertificateChains.Verify(c, pki.Ca, Api.Certificates.CertificateChains.ServerAuth),
             },
         });
     }

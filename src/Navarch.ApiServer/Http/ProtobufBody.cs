@@ -413,8 +413,9 @@ internal static class ProtobufBody
             obj["kind"] = kind;
             return obj;
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or OverflowException or InvalidOperationException or FormatException)
         {
+            // Malformed input in any field: a wrong wire type, a length past the end, a time out of range.
             throw ApiErrors.BadRequest($"the protobuf body is malformed: {e.Message}");
         }
     }

@@ -3,11 +3,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
-using YamlDotNet.Serialization;
 
 namespace Navarch.ApiServer.Http;
 
-/// <summary>Reads a request body (JSON or YAML, at most 3 MiB) into a JSON tree, with Kubernetes' errors.</summary>
+/// <summary>
+/// Reads a request body (JSON, YAML or Kubernetes' protobuf, at most 3 MiB however it is sent) into a JSON tree, with
+/// Kubernetes' errors; each encoding has its depth and size bounds (<see cref="JsonBody"/>, <see cref="YamlBody"/>,
+/// <see cref="ProtobufBody"/>).
+/// </summary>
 internal static class RequestBody
 {
     public const int MaxBytes = 3 * 1024 * 1024;
@@ -26,9 +29,9 @@ internal static class RequestBody
     {
         try
         {
-            return body.Deserialize<T>(KubernetesSerialization.Options) ?? new T();
+            return body.Deserialize<T>(KubernetesSerialization.Incoming) ?? new T();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
         }
@@ -45,25 +48,8 @@ internal static class RequestBody
             throw ApiErrors.UnsupportedMediaType(contentType);
         }
 
-        if (context.Request.ContentLength > MaxBytes)
-        {
-            throw ApiErrors.TooLarge();
-        }
-
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes)
-            {
-                throw ApiErrors.TooLarge();
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
+        (byte[] buffer, int length) = await ReadBytesAsync(context);
+        if (length == 0)
         {
             throw ApiErrors.BadRequest("the request body is empty");
         }
@@ -72,29 +58,80 @@ internal static class RequestBody
         {
             if (protobuf)
             {
-                return ProtobufBody.Decode(buffer.ToArray());
+                return ProtobufBody.Decode(buffer.AsSpan(0, length).ToArray());
             }
 
-            if (yaml)
-            {
-                object? parsed = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize(new StringReader(Encoding.UTF8.GetString(buffer.ToArray())));
-                return JsonSerializer.SerializeToNode(parsed) ?? throw ApiErrors.BadRequest("the request body is empty");
-            }
-
-            return JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
-                ?? throw ApiErrors.BadRequest("the request body is null");
-        }
-        catch (JsonException e)
-        {
-            throw ApiErrors.BadRequest($"the request body is not valid JSON: {e.Message.Split(" Path:")[0]}");
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw ApiErrors.BadRequest($"the request body is not valid YAML: {e.Message}");
+            return yaml ? YamlBody.Parse(Encoding.UTF8.GetString(buffer, 0, length)) : JsonBody.Parse(buffer, length);
         }
         catch (DecoderFallbackException e)
         {
             throw ApiErrors.BadRequest($"the request body is not valid UTF-8: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The body's bytes, at most <see cref="MaxBytes"/> however it is sent (413 for a Content-Length or a chunked body
+    /// past it), after reserving their size from the server's <see cref="BodyLease"/> when there is one.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBytesAsync(HttpContext context)
+    {
+        long? declared = context.Request.ContentLength;
+        if (declared > MaxBytes)
+        {
+            throw ApiErrors.TooLarge();
+        }
+
+        int reserved = (int)(declared ?? MaxBytes);
+        BodyLease? lease = context.Features.Get<BodyLease>();
+        if (lease is not null)
+        {
+            await lease.AcquireAsync(reserved, context.RequestAborted);
+        }
+
+        // One buffer of the declared size (or grown as a chunked body arrives), so a body is held once.
+        byte[] buffer = new byte[declared is { } size ? (int)size : Math.Min(MaxBytes, 64 * 1024)];
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length >= MaxBytes)
+                    {
+                        // One more byte tells a body at the limit from one past it.
+                        byte[] probe = new byte[1];
+                        if (await context.Request.Body.ReadAsync(probe, context.RequestAborted) > 0)
+                        {
+                            throw ApiErrors.TooLarge();
+                        }
+
+                        break;
+                    }
+
+                    Array.Resize(ref buffer, (int)Math.Min(MaxBytes, (long)buffer.Length * 2));
+                }
+
+                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own limits and framing errors (a chunked body past its limit, a malformed chunk).
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiErrors.TooLarge() : ApiErrors.BadRequest($"the request body could not be read: {e.Message}");
+        }
+
+        if (lease is not null && reserved > length)
+        {
+            lease.Shrink(reserved - length);
+        }
+
+        return (buffer, length);
     }
 }

@@ -21,6 +21,7 @@ internal sealed partial class RequestPipeline(
     Navarch.ApiServer.Authentication.Impersonation impersonation,
     Join.JoinEndpoints join,
     int maxInFlight,
+    BodyBudget bodies,
     ILogger logger) : IDisposable
 {
     // Kubernetes' long-running subresources: streams that may stay open indefinitely.
@@ -53,9 +54,16 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
+        using var bodyLease = new BodyLease(bodies);
+        context.Features.Set(bodyLease);
         try
         {
             await RouteAsync(context, info);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's limits and framing errors, wherever the body was read.
+            await WriteErrorAsync(context, (e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiErrors.TooLarge() : ApiErrors.BadRequest(e.Message)).Status);
         }
         catch (StatusException e)
         {

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Navarch.Api.Certificates;
 
 namespace Navarch.ApiServer.Pki;
 
@@ -71,16 +72,11 @@ public sealed class ClusterPki
     /// <summary>Issues a client certificate signed by the cluster CA (for components and tests).</summary>
     public X509Certificate2 IssueClient(string user, string? group) => Issue(Ca, user, group, server: false, sans: null);
 
-    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA.</summary>
-    public bool IsSignedByCa(X509Certificate2 certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreWrongUsage;
-        return chain.Build(certificate);
-    }
+    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA (offline: nothing is fetched).</summary>
+    public bool IsSignedByCa(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, usage: null);
+
+    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and may authenticate a client (clientAuth), as Kubernetes' x509 authenticator requires.</summary>
+    public bool IsClientCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, CertificateChains.ClientAuth);
 
     /// <summary>A kubeconfig for <paramref name="server"/> with the CA and the admin credentials embedded.</summary>
     public string AdminKubeconfig(string server) => Kubeconfig.Render(server, Ca.ExportCertificatePem(), Admin.ExportCertificatePem(), KeyPem(Admin));

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Navarch.Api;
+using Navarch.Api.Quantities;
 using Navarch.Storage;
 
 namespace Navarch.ApiServer.Registry;
@@ -51,8 +52,13 @@ internal static class ObjectCodec
     {
         try
         {
-            return (IKubernetesObject<V1ObjectMeta>)(node.Deserialize(definition.ClrType, strict ? KubernetesSerialization.Strict : KubernetesSerialization.Options)
+            return (IKubernetesObject<V1ObjectMeta>)(node.Deserialize(definition.ClrType, strict ? KubernetesSerialization.IncomingStrict : KubernetesSerialization.Incoming)
                 ?? throw ApiErrors.BadRequest("the request body is null"));
+        }
+        catch (JsonException e) when (e.InnerException is QuantityFormatException)
+        {
+            // What kube-apiserver answers when a quantity does not decode.
+            throw ApiErrors.BadRequest($"{definition.Kind} in version \"{definition.Version}\" cannot be handled as a {definition.Kind}: {e.InnerException.Message}");
         }
         catch (JsonException e)
         {

@@ -12,12 +12,22 @@ internal static class Patches
     /// <summary>The patched document; a patch that does not leave an object is a 400.</summary>
     public static JsonObject Apply(PatchBody patch, JsonNode document)
     {
-        JsonNode? patched = patch.Type switch
+        JsonNode? patched;
+        try
         {
-            "application/json-patch+json" => JsonPatch.Apply(document, patch.Patch),
-            "application/merge-patch+json" => MergePatch.Apply(document, patch.Patch),
-            _ => StrategicMergePatch.Apply(document, patch.Patch),
-        };
+            patched = patch.Type switch
+            {
+                "application/json-patch+json" => JsonPatch.Apply(document, patch.Patch),
+                "application/merge-patch+json" => MergePatch.Apply(document, patch.Patch),
+                _ => StrategicMergePatch.Apply(document, patch.Patch),
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException)
+        {
+            // A directive or value of the wrong JSON type where the patch code expected another: the patch is malformed.
+            throw ApiErrors.BadRequest($"invalid patch: {e.Message}");
+        }
+
         return patched as JsonObject ?? throw ApiErrors.BadRequest("the patch did not produce an object");
     }
 

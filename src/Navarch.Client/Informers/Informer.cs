@@ -93,7 +93,7 @@ public sealed partial class Informer<T> : IInformer
                 {
                     foreach (T obj in Store.List())
                     {
-                        _handlers.ForEach(h => h.OnUpdate(obj, obj));
+                        Notify(h => h.OnUpdate(obj, obj));
                     }
                 }
             }
@@ -124,8 +124,10 @@ public sealed partial class Informer<T> : IInformer
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or ApiException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Anything, not only the network: a list or watch that fails for a reason nobody foresaw is retried
+                // with back-off rather than ending the informer for good.
                 LogRetry(_logger, _path, e.Message);
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
@@ -160,7 +162,7 @@ public sealed partial class Informer<T> : IInformer
             {
                 if (Store.Remove(key) is { } gone)
                 {
-                    _handlers.ForEach(h => h.OnDelete(gone, finalStateUnknown: true));
+                    Notify(h => h.OnDelete(gone, finalStateUnknown: true));
                 }
             }
 
@@ -220,7 +222,7 @@ public sealed partial class Informer<T> : IInformer
                     if (type == "DELETED")
                     {
                         T last = Store.Remove(ObjectKeys.KeyOf(obj)) ?? obj;
-                        _handlers.ForEach(h => h.OnDelete(last, finalStateUnknown: false));
+                        Notify(h => h.OnDelete(last, finalStateUnknown: false));
                     }
                     else
                     {
@@ -238,17 +240,33 @@ public sealed partial class Informer<T> : IInformer
         return false;
     }
 
-    private void Deliver(T? old, T obj)
+    private void Deliver(T? old, T obj) => Notify(h =>
+    {
+        if (old is null)
+        {
+            h.OnAdd(obj);
+        }
+        else
+        {
+            h.OnUpdate(old, obj);
+        }
+    });
+
+    /// <summary>
+    /// Calls every handler; one that throws is logged and the others still run. A handler's bug must not end the
+    /// informer's loop, which every other handler of the process depends on (client-go's HandleCrash, without the crash).
+    /// </summary>
+    private void Notify(Action<IResourceEventHandler<T>> call)
     {
         foreach (IResourceEventHandler<T> handler in _handlers)
         {
-            if (old is null)
+            try
             {
-                handler.OnAdd(obj);
+                call(handler);
             }
-            else
+            catch (Exception e)
             {
-                handler.OnUpdate(old, obj);
+                LogHandlerFailed(_logger, _path, e);
             }
         }
     }
@@ -268,6 +286,9 @@ public sealed partial class Informer<T> : IInformer
 
         return _path + "?" + string.Join('&', all.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A handler of the informer of {Path} failed")]
+    private static partial void LogHandlerFailed(ILogger logger, string path, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Informer of {Path} retries: {Reason}")]
     private static partial void LogRetry(ILogger logger, string path, string reason);

@@ -79,8 +79,9 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeSer
             {
                 return;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or RpcException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Whatever fails, the heartbeat goes on: a node that stops reporting is declared lost.
                 LogFailed(logger, e.Message);
             }
 

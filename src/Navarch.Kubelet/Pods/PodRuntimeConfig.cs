@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Navarch.Kubelet.Cri.V1;
 
 namespace Navarch.Kubelet.Pods;
@@ -103,17 +104,18 @@ internal static class PodRuntimeConfig
         IDictionary<string, ResourceQuantity>? limits = container.Resources?.Limits;
         ResourceQuantity? cpuRequest = requests?.TryGetValue("cpu", out ResourceQuantity? rq) == true ? rq : limits?.TryGetValue("cpu", out ResourceQuantity? lq) == true ? lq : null;
 
-        // The kubelet's formulas: shares = milliCPU * 1024 / 1000 (at least 2), quota = milliCPU * period / 1000.
-        r.CpuShares = cpuRequest is null ? 2 : Math.Max(2, MilliCpu(cpuRequest) * 1024 / 1000);
+        // The kubelet's formulas: shares = milliCPU * 1024 / 1000 (2..262144), quota = milliCPU * period / 1000 (at least
+        // 1000), in 128 bits so that no stored quantity, however large, can overflow them.
+        r.CpuShares = cpuRequest is null ? 2 : (long)Int128.Clamp((Int128)MilliCpu(cpuRequest) * 1024 / 1000, 2, 262_144);
         if (limits?.TryGetValue("cpu", out ResourceQuantity? cpuLimit) == true)
         {
             r.CpuPeriod = 100_000;
-            r.CpuQuota = Math.Max(1000, MilliCpu(cpuLimit) * 100_000 / 1000);
+            r.CpuQuota = (long)Int128.Clamp((Int128)MilliCpu(cpuLimit) * 100_000 / 1000, 1000, long.MaxValue);
         }
 
         if (limits?.TryGetValue("memory", out ResourceQuantity? memory) == true)
         {
-            r.MemoryLimitInBytes = (long)memory.ToDecimal();
+            r.MemoryLimitInBytes = memory.ToQuantity().Value;
         }
 
         return r;
@@ -134,12 +136,12 @@ internal static class PodRuntimeConfig
         }
 
         long capacity = Node.HostInfo.MemoryBytes();
-        long request = container.Resources?.Requests?.TryGetValue("memory", out ResourceQuantity? m) == true ? (long)m.ToDecimal() : 0;
-        long score = capacity > 0 ? 1000 - (1000 * request / capacity) : 1000;
-        return Math.Clamp(score, 2, 999);
+        long request = container.Resources?.Requests?.TryGetValue("memory", out ResourceQuantity? m) == true ? m.ToQuantity().Value : 0;
+        Int128 score = capacity > 0 ? 1000 - (1000 * (Int128)request / capacity) : 1000;
+        return (long)Int128.Clamp(score, 2, 999);
     }
 
-    private static long MilliCpu(ResourceQuantity q) => (long)Math.Ceiling(q.ToDecimal() * 1000);
+    private static long MilliCpu(ResourceQuantity q) => q.ToQuantity().MilliValue;
 
     /// <summary>Kubernetes' $(VAR) expansion: known variables are replaced, $$ escapes, unknown references stay.</summary>
     internal static string Expand(string input, IReadOnlyDictionary<string, string> env)

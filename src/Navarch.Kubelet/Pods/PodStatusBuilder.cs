@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Navarch.Kubelet.Cri.V1;
 
 namespace Navarch.Kubelet.Pods;
@@ -274,7 +275,7 @@ internal static class PodStatusBuilder
             foreach (string resource in new[] { "cpu", "memory" })
             {
                 if (!limits.TryGetValue(resource, out ResourceQuantity? limit)
-                    || (requests.TryGetValue(resource, out ResourceQuantity? request) && request.ToDecimal() != limit.ToDecimal()))
+                    || (requests.TryGetValue(resource, out ResourceQuantity? request) && request.ToQuantity() != limit.ToQuantity()))
                 {
                     guaranteed = false;
                 }

@@ -100,6 +100,14 @@ internal sealed partial class PodWorker
                 LogSyncFailed(_logger, Key, e.Message);
                 done = false;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else is a bug or a pod nobody foresaw: the worker reports it and tries again at the next
+                // sync, as the kubelet's pod workers log "Error syncing pod, skipping" and carry on.
+                LogSyncCrashed(_logger, Key, e);
+                _deps.Events.Event(Volatile.Read(ref _pod), "Warning", "FailedSync", $"Error syncing pod: {e.Message}");
+                done = false;
+            }
 
             if (done)
             {
@@ -278,6 +286,9 @@ internal sealed partial class PodWorker
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sync of pod {Pod} failed: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string pod, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Error syncing pod {Pod}, skipping")]
+    private static partial void LogSyncCrashed(ILogger logger, string pod, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Pod}: sandbox {Sandbox} running")]
     private static partial void LogSandbox(ILogger logger, string pod, string sandbox);

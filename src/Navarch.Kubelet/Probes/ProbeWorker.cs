@@ -61,7 +61,17 @@ internal sealed class ProbeWorker
         {
             while (true)
             {
-                await ProbeOnceAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ProbeOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // A probe that errors (rather than fails) is reported and its result thrown away, as the kubelet's
+                    // worker does; the worker keeps probing.
+                    _failed(ProbeOutcome.Failure($"probe errored: {e.Message}"));
+                }
+
                 await Task.Delay(_settings.Period, _time, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Navarch.Api.Certificates;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Runtime;
 using Yarp.ReverseProxy.Forwarder;
@@ -67,8 +68,11 @@ public sealed partial class KubeletServer : IAsyncDisposable
             {
                 ServerCertificate = serving,
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                // The chain is checked against the client CA per request (so a refusal is an HTTP status, not a TLS alert).
+                // The chain is checked against the client CA per request (so a refusal is an HTTP status, not a TLS alert);
+                // the handshake's own chain is built offline, never fetching a client certificate's AIA or CRL URLs.
                 ClientCertificateValidation = (_, _, _) => true,
+                CheckCertificateRevocation = false,
+                OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = CertificateChains.Offline(),
             });
         }));
         builder.Services.AddHttpForwarder();
@@ -172,12 +176,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_options.ClientCa);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        if (!chain.Build(certificate))
+        if (!CertificateChains.Verify(certificate, _options.ClientCa, CertificateChains.ClientAuth))
         {
             return false;
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Navarch.Kubelet.Node;
 
 namespace Navarch.Kubelet.Volumes;
@@ -70,7 +71,8 @@ internal static class DownwardApi
         decimal value;
         if (values?.TryGetValue(name, out ResourceQuantity? q) == true)
         {
-            value = q.ToDecimal();
+            // Through the bounded quantity: a decimal never overflows on what the API server accepted.
+            value = (decimal)q.ToQuantity().Nanos / 1_000_000_000m;
         }
         else if (parts[0] == "limits")
         {
@@ -87,7 +89,7 @@ internal static class DownwardApi
             value = 0;
         }
 
-        decimal by = divisor?.ToDecimal() is decimal d && d > 0 ? d : 1;
+        decimal by = divisor is not null && divisor.ToQuantity() is { Sign: > 0 } d ? (decimal)d.Nanos / 1_000_000_000m : 1;
         if (name == "cpu")
         {
             // Both in millicores first, as resource.Quantity.MilliValue() rounds.
@@ -95,7 +97,7 @@ internal static class DownwardApi
             by = Math.Ceiling(by * 1000);
         }
 
-        return ((long)Math.Ceiling(value / by)).ToString(CultureInfo.InvariantCulture);
+        return ((long)Math.Clamp(Math.Ceiling(value / by), long.MinValue, long.MaxValue)).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>kubelet's fieldpath.FormatMap: sorted <c>key="value"</c> lines (Go %q quoting), no trailing newline.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Microsoft.Extensions.Logging;
 using Navarch.Client.Events;
 using Navarch.Kubelet.Cache;
@@ -210,7 +211,7 @@ internal sealed partial class VolumeManager
                     Directory.CreateDirectory(dir);
                     break;
                 case "Memory":
-                    MountTable.EnsureTmpfs(dir, emptyDir.SizeLimit is { } size ? (long)size.ToDecimal() : null);
+                    MountTable.EnsureTmpfs(dir, emptyDir.SizeLimit is { } size ? size.ToQuantity().Value : null);
                     break;
                 default:
                     throw new VolumeSetupException($"emptyDir medium {emptyDir.Medium} is not supported");

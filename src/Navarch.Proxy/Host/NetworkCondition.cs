@@ -62,7 +62,7 @@ public static partial class NetworkCondition
                 LogForbidden(logger, nodeName, e.Response.Content);
                 return;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 LogRetry(logger, nodeName, e.Message);
             }

@@ -68,6 +68,12 @@ internal sealed partial class RouteController : IDisposable
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // Never abandon the routes: log, wait a little, converge again.
+                LogSyncFailed(_logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -122,6 +128,9 @@ internal sealed partial class RouteController : IDisposable
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Syncing pod CIDR routes failed; retrying")]
+    private static partial void LogSyncFailed(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Route to pod CIDR {Cidr} via {Gateway}")]
     private static partial void LogRoute(ILogger logger, string cidr, string gateway);

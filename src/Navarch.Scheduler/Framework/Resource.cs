@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 
 namespace Navarch.Scheduler.Framework;
 
@@ -29,11 +30,14 @@ internal sealed class Resource
         return r;
     }
 
-    /// <summary>cpu in millicores, everything else in whole units (rounded up, as Kubernetes' Value()).</summary>
+    /// <summary>
+    /// cpu in millicores, everything else in whole units (rounded up, as Kubernetes' MilliValue() and Value()),
+    /// through the bounded quantity: saturating at the bounds of a long, never throwing, whatever is stored.
+    /// </summary>
     public static long ToInteger(string name, ResourceQuantity quantity)
     {
-        decimal d = quantity.ToDecimal();
-        return name == "cpu" ? (long)Math.Ceiling(d * 1000) : (long)Math.Ceiling(d);
+        Quantity q = quantity.ToQuantity();
+        return name == "cpu" ? q.MilliValue : q.Value;
     }
 
     public long Get(string name) => name switch
@@ -77,17 +81,20 @@ internal sealed class Resource
         }
     }
 
+    /// <summary>Adds (or with <paramref name="sign"/> -1 subtracts) <paramref name="other"/>, saturating rather than wrapping around.</summary>
     public void Add(Resource other, int sign = 1)
     {
-        MilliCpu += sign * other.MilliCpu;
-        Memory += sign * other.Memory;
-        EphemeralStorage += sign * other.EphemeralStorage;
-        Pods += sign * other.Pods;
+        MilliCpu = Saturating(MilliCpu, sign, other.MilliCpu);
+        Memory = Saturating(Memory, sign, other.Memory);
+        EphemeralStorage = Saturating(EphemeralStorage, sign, other.EphemeralStorage);
+        Pods = Saturating(Pods, sign, other.Pods);
         foreach (KeyValuePair<string, long> kv in other.Scalar)
         {
-            Scalar[kv.Key] = Scalar.GetValueOrDefault(kv.Key) + (sign * kv.Value);
+            Scalar[kv.Key] = Saturating(Scalar.GetValueOrDefault(kv.Key), sign, kv.Value);
         }
     }
+
+    private static long Saturating(long a, int sign, long b) => (long)Int128.Clamp((Int128)a + ((Int128)sign * b), long.MinValue, long.MaxValue);
 
     public void SetMax(Resource other)
     {

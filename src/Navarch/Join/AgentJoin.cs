@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Navarch.Api.Certificates;
 using Navarch.ApiServer.Join;
 using Navarch.ApiServer.Pki;
 
@@ -131,7 +132,12 @@ internal sealed partial class AgentJoin(string server, string token, string node
     private async Task<byte[]> FetchCaAsync(CancellationToken cancellationToken)
     {
         // Nothing is trusted yet: the bundle is checked against the token's hash instead of by TLS.
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+#pragma warning disable CA5359 // Any server is accepted here: the CA bundle it sends is verified against the join token's hash.
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = { CertificateChainPolicy = CertificateChains.Offline(), RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        };
+#pragma warning restore CA5359
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
@@ -219,20 +225,16 @@ internal sealed partial class AgentJoin(string server, string token, string node
     /// <summary>An HTTP client that accepts only servers whose certificate chains to <paramref name="ca"/>.</summary>
     private static HttpClient TrustingOnly(X509Certificate2 ca)
     {
-        var handler = new HttpClientHandler
+        // The handshake builds its chain offline (no AIA or CRL fetches), then only the cluster CA is trusted.
+        var handler = new SocketsHttpHandler
         {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            SslOptions =
             {
-                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(certificate);
+                CertificateChainPolicy = CertificateChains.Offline(),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    certificate is X509Certificate2 served
+                    && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None
+                    && CertificateChains.Verify(served, ca, CertificateChains.ServerAuth),
             },
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30) };

@@ -1,8 +1,15 @@
 namespace Navarch.Api.Strategies.Core;
 
-/// <summary>What ConfigMaps and Secrets share: their data keys (<c>IsConfigMapKey</c>) and the <c>immutable</c> flag.</summary>
+/// <summary>What ConfigMaps and Secrets share: their data keys (<c>IsConfigMapKey</c>), their 1 MiB size limit and the <c>immutable</c> flag.</summary>
 internal static class ConfigDataValidation
 {
+    /// <summary>core.MaxSecretSize: the most data, in bytes, a ConfigMap or a Secret may hold (1 MiB).</summary>
+    public const long MaxSize = 1024 * 1024;
+
+    /// <summary>The TooLong error when <paramref name="size"/> bytes of data are more than <see cref="MaxSize"/>, reported at <paramref name="path"/>.</summary>
+    public static FieldError? TooLong(long size, string path) =>
+        size > MaxSize ? new FieldError(FieldErrorType.TooLong, path, "", $"must have at most {MaxSize} bytes") : null;
+
     /// <summary>Every key is a valid config key, reported as <c>path[key]</c>.</summary>
     public static IEnumerable<FieldError> Keys(IEnumerable<string>? keys, string path)
     {

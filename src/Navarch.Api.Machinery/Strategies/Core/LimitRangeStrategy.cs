@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Navarch.Api.Validation;
 
 namespace Navarch.Api.Strategies.Core;
@@ -23,13 +24,19 @@ internal static class LimitRangeStrategy
                 yield return badType;
             }
 
-            foreach ((string field, IDictionary<string, ResourceQuantity>? values) in new[] { ("min", limits[i].Min), ("default", limits[i].DefaultProperty) })
+            foreach ((string field, IDictionary<string, ResourceQuantity>? values) in new[] { ("max", limits[i].Max), ("min", limits[i].Min), ("default", limits[i].DefaultProperty), ("defaultRequest", limits[i].DefaultRequest) })
             {
                 foreach ((string resource, ResourceQuantity value) in values ?? new Dictionary<string, ResourceQuantity>())
                 {
-                    if (limits[i].Max?.TryGetValue(resource, out ResourceQuantity? max) == true && value.ToDecimal() > max.ToDecimal())
+                    foreach (FieldError error in QuantityValidation.Value(resource, value, $"{at}.{field}[{resource}]"))
                     {
-                        yield return new FieldError(FieldErrorType.Invalid, $"{at}.{field}[{resource}]", value.ToString(), $"{field} value {value} is greater than max value {max}");
+                        yield return error;
+                    }
+
+                    Quantity q = value.ToQuantity();
+                    if (field is "min" or "default" && limits[i].Max?.TryGetValue(resource, out ResourceQuantity? max) == true && q > max.ToQuantity())
+                    {
+                        yield return new FieldError(FieldErrorType.Invalid, $"{at}.{field}[{resource}]", q.ToString(), $"{field} value {q} is greater than max value {max.ToQuantity()}");
                     }
                 }
             }

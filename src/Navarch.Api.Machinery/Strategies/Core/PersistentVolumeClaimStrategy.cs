@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 
 namespace Navarch.Api.Strategies.Core;
 
@@ -16,7 +17,7 @@ internal static class PersistentVolumeClaimStrategy
             c.Status ??= new V1PersistentVolumeClaimStatus();
             c.Status.Phase ??= "Pending";
         },
-        Validation = c => c.Spec?.AccessModes is { Count: > 0 } ? [] : [new FieldError(FieldErrorType.Required, "spec.accessModes", null, "at least 1 access mode is required")],
+        Validation = Validate,
         Columns =
         [
             new("Status", "string", "", "Phase represents the current phase of PersistentVolumeClaim."),
@@ -29,11 +30,25 @@ internal static class PersistentVolumeClaimStrategy
         Cells = (c, now) =>
         [
             c.Status?.Phase ?? "Pending", c.Spec?.VolumeName ?? "",
-            c.Status?.Capacity is { } cap && cap.TryGetValue("storage", out ResourceQuantity? q) ? q.ToString() : "",
+            c.Status?.Capacity is { } cap && cap.TryGetValue("storage", out ResourceQuantity? q) ? ResourceQuantities.Text(q) : "",
             AccessModes(c.Spec?.AccessModes), c.Spec?.StorageClassName ?? "<unset>", Age.Of(c.Metadata.CreationTimestamp, now),
         ],
     };
 
     private static string AccessModes(IList<string>? modes) =>
         string.Join(",", (modes ?? []).Select(m => m switch { "ReadWriteOnce" => "RWO", "ReadOnlyMany" => "ROX", "ReadWriteMany" => "RWX", "ReadWriteOncePod" => "RWOP", _ => m }));
+
+    /// <summary>ValidatePersistentVolumeClaimSpec: at least one access mode, and a storage request greater than zero when given.</summary>
+    private static IEnumerable<FieldError> Validate(V1PersistentVolumeClaim claim)
+    {
+        if (claim.Spec?.AccessModes is not { Count: > 0 })
+        {
+            yield return new FieldError(FieldErrorType.Required, "spec.accessModes", null, "at least 1 access mode is required");
+        }
+
+        if (claim.Spec?.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? storage) == true && storage.ToQuantity() is { Sign: <= 0 } q)
+        {
+            yield return new FieldError(FieldErrorType.Invalid, "spec.resources.requests[storage]", q.ToString(), "must be greater than zero");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 using Navarch.Api.Validation;
 
 namespace Navarch.Api.Strategies.Core;
@@ -57,10 +58,18 @@ internal static class PodValidation
 
                 for (int p = 0; p < (c.Ports?.Count ?? 0); p++)
                 {
-                    if (FieldValidation.PortNumber($"{at}.ports[{p}].containerPort", c.Ports![p].ContainerPort) is { } error)
+                    // ValidateContainerPorts: an unset port (0, also what a null list element decodes to) is Required.
+                    string portPath = $"{at}.ports[{p}].containerPort";
+                    FieldError? error = c.Ports![p].ContainerPort == 0 ? new FieldError(FieldErrorType.Required, portPath, null, "") : FieldValidation.PortNumber(portPath, c.Ports[p].ContainerPort);
+                    if (error is not null)
                     {
                         yield return error;
                     }
+                }
+
+                foreach (FieldError error in QuantityValidation.Requirements(c.Resources, at + ".resources"))
+                {
+                    yield return error;
                 }
             }
         }

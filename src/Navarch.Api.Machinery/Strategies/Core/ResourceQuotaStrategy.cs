@@ -1,4 +1,5 @@
 using k8s.Models;
+using Navarch.Api.Quantities;
 
 namespace Navarch.Api.Strategies.Core;
 
@@ -8,15 +9,7 @@ internal static class ResourceQuotaStrategy
     /// <summary>The strategy.</summary>
     public static ResourceStrategy<V1ResourceQuota> Create() => new() { HasStatus = true, Validation = Validate };
 
-    /// <summary>ValidateResourceQuota: hard limits are not negative.</summary>
-    private static IEnumerable<FieldError> Validate(V1ResourceQuota quota)
-    {
-        foreach ((string resource, ResourceQuantity value) in quota.Spec?.Hard ?? new Dictionary<string, ResourceQuantity>())
-        {
-            if (value.ToDecimal() < 0)
-            {
-                yield return new FieldError(FieldErrorType.Invalid, $"spec.hard[{resource}]", value.ToString(), "must be greater than or equal to 0");
-            }
-        }
-    }
+    /// <summary>ValidateResourceQuota: hard limits are not negative, and whole for counted resources.</summary>
+    private static IEnumerable<FieldError> Validate(V1ResourceQuota quota) =>
+        (quota.Spec?.Hard ?? new Dictionary<string, ResourceQuantity>()).SelectMany(kv => QuantityValidation.Value(kv.Key, kv.Value, $"spec.hard[{kv.Key}]"));
 }

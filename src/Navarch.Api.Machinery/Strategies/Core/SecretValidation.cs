@@ -6,7 +6,6 @@ namespace Navarch.Api.Strategies.Core;
 /// <summary>Kubernetes' <c>ValidateSecret</c> and <c>ValidateSecretUpdate</c>.</summary>
 internal static class SecretValidation
 {
-    private const long MaxSecretSize = 1024 * 1024;
 
     /// <summary>Data keys, the 1 MiB limit, and the keys each well-known type requires.</summary>
     public static IEnumerable<FieldError> Validate(V1Secret s)
@@ -17,10 +16,9 @@ internal static class SecretValidation
             yield return e;
         }
 
-        long size = data.Sum(kv => (long)kv.Key.Length + (kv.Value?.Length ?? 0));
-        if (size > MaxSecretSize)
+        if (ConfigDataValidation.TooLong(data.Values.Sum(v => (long)(v?.Length ?? 0)), "data") is { } tooLong)
         {
-            yield return new FieldError(FieldErrorType.TooLong, "data", "", $"may not be more than {MaxSecretSize} bytes");
+            yield return tooLong;
         }
 
         switch (s.Type)

@@ -16,7 +16,7 @@ internal sealed class BindingRest(TimeProvider time) : IRestCreater
     public async Task<object> CreateAsync(RestRequest request, JsonNode body, CancellationToken cancellationToken)
     {
         string name = request.Name;
-        string? node = body["target"]?["name"]?.GetValue<string>();
+        string? node = Http.RequestBody.Deserialize<V1Binding>(body).Target?.Name;
         if (string.IsNullOrEmpty(node))
         {
             throw ApiErrors.Invalid("Binding", "", name, [new FieldError(FieldErrorType.Required, "target.name", null, "")]);

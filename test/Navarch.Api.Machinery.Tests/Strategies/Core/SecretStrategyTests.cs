@@ -15,7 +15,7 @@ public sealed class SecretStrategyTests
         { "kubernetes.io/basic-auth", [], "data[username]", "Required value" },
         { "kubernetes.io/ssh-auth", [], "data[ssh-privatekey]", "Required value" },
         { "kubernetes.io/service-account-token", [], "metadata.annotations[kubernetes.io/service-account.name]", "Required value" },
-        { "Opaque", new() { ["big"] = new string('x', 1024 * 1024 + 1) }, "data", "may not be more than 1048576 bytes" },
+        { "Opaque", new() { ["big"] = new string('x', 1024 * 1024 + 1) }, "data", "must have at most 1048576 bytes" },
     };
 
     [Theory]
