@@ -21,6 +21,7 @@ namespace Navarch.Client.Certificates;
 public sealed partial class CertificateManager : IAsyncDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
 
     private readonly IKubernetes _client;
     private readonly CertificateManagerOptions _options;
@@ -131,8 +132,10 @@ public sealed partial class CertificateManager : IAsyncDisposable
                     TimeSpan wait = RotationDeadline(current) - _time.GetUtcNow();
                     if (wait > TimeSpan.Zero)
                     {
+                        // A timer cannot wait 50 days: wait a day at most, then look again.
                         LogWaiting(_logger, _options.Name, wait);
-                        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(wait < MaxWait ? wait : MaxWait, _time, cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
                 }
 
@@ -228,7 +231,7 @@ public sealed partial class CertificateManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Certificate {Certificate}: rotated through {Csr}, valid until {NotAfter:O}")]
     private static partial void LogRotated(ILogger logger, string certificate, string csr, DateTime notAfter);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Certificate {Certificate}: rotation in {Wait}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Certificate {Certificate}: rotation in {Wait}")]
     private static partial void LogWaiting(ILogger logger, string certificate, TimeSpan wait);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Certificate {Certificate}: rotation failed ({Reason}), trying again in {RetryAfter}")]
