@@ -40,6 +40,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
     private Audit.AuditFilter? _audit;
+    private CertificateRenewer? _renewer;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -83,7 +84,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
-        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
+        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
@@ -102,7 +103,8 @@ public sealed partial class ApiServer : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
-                    ServerCertificate = Pki.Serving,
+                    // The current one, so a renewal reaches the next handshake.
+                    ServerCertificateSelector = (_, _) => Pki.Serving,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                     // Chains are checked against the cluster CA by the authenticator, not the system store; the handshake
                     // builds its own chain offline, so a client certificate's AIA or CRL URLs are never fetched.
@@ -153,7 +155,23 @@ public sealed partial class ApiServer : IAsyncDisposable
         pipeline.ServerAddress = hostPort;
 
         _url = $"https://{hostPort}";
-        string kubeconfig = Pki.AdminKubeconfig(_url);
+        await WriteKubeconfigsAsync(cancellationToken);
+        _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>());
+        _renewer.Start();
+
+        LogListening(_logger, Port, _store.Backend);
+        if (_options.AdvertiseAddress is { } advertise)
+        {
+            // As kube-apiserver's post-start endpoint reconciler, through the loopback client (the category keeps navarch server's log lines as they were).
+            using var loopback = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(AdminKubeconfigPath));
+            await new Reconcilers.EndpointReconciler(loopback, _loggerFactory.CreateLogger("Navarch.KubernetesService")).ReconcileAsync(advertise, Port, _options.AdvertiseNodeName, cancellationToken);
+        }
+    }
+
+    /// <summary>Writes the admin kubeconfig (and <c>--write-kubeconfig</c>) with the current admin certificate.</summary>
+    private async Task WriteKubeconfigsAsync(CancellationToken cancellationToken)
+    {
+        string kubeconfig = Pki.AdminKubeconfig(_url!);
         Directory.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
         await File.WriteAllTextAsync(AdminKubeconfigPath, kubeconfig, cancellationToken);
         File.SetUnixFileMode(AdminKubeconfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -166,19 +184,17 @@ public sealed partial class ApiServer : IAsyncDisposable
                 File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
             }
         }
-
-        LogListening(_logger, Port, _store.Backend);
-        if (_options.AdvertiseAddress is { } advertise)
-        {
-            // As kube-apiserver's post-start endpoint reconciler, through the loopback client (the category keeps navarch server's log lines as they were).
-            using var loopback = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(AdminKubeconfigPath));
-            await new Reconcilers.EndpointReconciler(loopback, _loggerFactory.CreateLogger("Navarch.KubernetesService")).ReconcileAsync(advertise, Port, _options.AdvertiseNodeName, cancellationToken);
-        }
     }
 
     /// <summary>Stops serving; the store stays open for its owner to close.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_renewer is not null)
+        {
+            await _renewer.DisposeAsync();
+            _renewer = null;
+        }
+
         if (_app is not null)
         {
             await _app.StopAsync(cancellationToken);

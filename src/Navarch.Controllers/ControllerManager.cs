@@ -52,6 +52,9 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new TaintEvictionController(context),
             new ServiceLb.ServiceLbController(context),
             new ClusterRoleAggregation.ClusterRoleAggregationController(context),
+            new Certificates.CsrApprovingController(context),
+            new Certificates.CsrCleanerController(context),
+            .. _options.ClusterSigningCertificate is { } ca ? new IController[] { new Certificates.CsrSigningController(context, ca, _options.ClusterSigningDuration) } : [],
             .. _options.RootCaBundle is { } bundle ? new IController[] { new RootCaPublisher.RootCaPublisherController(context, bundle) } : [],
         ];
         informers.Start(cancellationToken);
