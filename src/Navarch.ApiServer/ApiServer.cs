@@ -41,6 +41,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
     private Audit.AuditFilter? _audit;
+    private CertificateRenewer? _renewer;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -87,7 +88,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         _encryption = Storage.Encryption.SecretsEncryption.Open(_store, catalog, _options, _loggerFactory);
         _store = _encryption.Store;
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
-        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First);
+        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
@@ -106,7 +107,8 @@ public sealed partial class ApiServer : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
-                    ServerCertificate = Pki.Serving,
+                    // The current one, so a renewal reaches the next handshake.
+                    ServerCertificateSelector = (_, _) => Pki.Serving,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                     // Chains are checked against the cluster CA by the authenticator, not the system store; the handshake
                     // builds its own chain offline, so a client certificate's AIA or CRL URLs are never fetched.
@@ -158,15 +160,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         pipeline.ServerAddress = hostPort;
 
         _url = $"https://{hostPort}";
-        string kubeconfig = Pki.AdminKubeconfig(_url);
-        PrivateFiles.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
-        PrivateFiles.Write(AdminKubeconfigPath, kubeconfig);
-        if (_options.WriteKubeconfig is { } path)
-        {
-            // 0600 unless --write-kubeconfig-mode says otherwise, as k3s: it holds system:masters credentials.
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            PrivateFiles.Write(path, kubeconfig, _options.WriteKubeconfigMode is { } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : PrivateFiles.OwnerOnly);
-        }
+        await WriteKubeconfigsAsync(cancellationToken);
+        _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>());
+        _renewer.Start();
 
         LogListening(_logger, Port, _store.Backend);
         if (_options.AdvertiseAddress is { } advertise)
@@ -177,9 +173,32 @@ public sealed partial class ApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes the admin kubeconfig (and <c>--write-kubeconfig</c>) with the current admin certificate.</summary>
+    private Task WriteKubeconfigsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string kubeconfig = Pki.AdminKubeconfig(_url!);
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(AdminKubeconfigPath)!);
+        PrivateFiles.Write(AdminKubeconfigPath, kubeconfig);
+        if (_options.WriteKubeconfig is { } path)
+        {
+            // 0600 unless --write-kubeconfig-mode says otherwise, as k3s: it holds system:masters credentials.
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            PrivateFiles.Write(path, kubeconfig, _options.WriteKubeconfigMode is { } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : PrivateFiles.OwnerOnly);
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Stops serving; the store stays open for its owner to close.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_renewer is not null)
+        {
+            await _renewer.DisposeAsync();
+            _renewer = null;
+        }
+
         if (_app is not null)
         {
             await _app.StopAsync(cancellationToken);

@@ -52,16 +52,24 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new TaintEvictionController(context),
             new ServiceLb.ServiceLbController(context),
             new ClusterRoleAggregation.ClusterRoleAggregationController(context),
+            new Certificates.CsrApprovingController(context),
+            new Certificates.CsrCleanerController(context),
+            .. _options.ClusterSigningCertificate is { } ca ? new IController[] { new Certificates.CsrSigningController(context, ca, _options.ClusterSigningDuration) } : [],
             .. _options.RootCaBundle is { } bundle ? new IController[] { new RootCaPublisher.RootCaPublisherController(context, bundle) } : [],
         ];
         informers.Start(cancellationToken);
-        await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
-        ILogger logger = loggerFactory.CreateLogger<ControllerManager>();
-        string names = string.Join(", ", controllers.Select(c => c.Name));
-        LogStarted(logger, names);
         try
         {
+            await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+            ILogger logger = loggerFactory.CreateLogger<ControllerManager>();
+            string names = string.Join(", ", controllers.Select(c => c.Name));
+            LogStarted(logger, names);
             await Task.WhenAll(controllers.Select(c => c.RunAsync(2, cancellationToken))).ConfigureAwait(false);
+            await informers.StoppedAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before the caches synced: nothing ran, nothing to report.
             await informers.StoppedAsync().ConfigureAwait(false);
         }
         finally

@@ -31,6 +31,15 @@ public sealed record ControllerManagerOptions
     public string? RootCaBundle { get; init; }
 
     /// <summary>
+    /// --cluster-signing-cert-file and --cluster-signing-key-file: the CA (with its key) the csrsigning controller signs
+    /// approved CertificateSigningRequests with; null runs no signer.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClusterSigningCertificate { get; init; }
+
+    /// <summary>--cluster-signing-duration: the longest certificate the signer issues (Kubernetes: 8760h, a year).</summary>
+    public TimeSpan ClusterSigningDuration { get; init; } = TimeSpan.FromDays(365);
+
+    /// <summary>
     /// --leader-elect and its timings: run the controllers only while holding the Lease (named
     /// <see cref="ControllerManager.LeaseName"/>); null runs them at once, holding no Lease.
     /// </summary>

@@ -63,6 +63,9 @@ public sealed record KubeletOptions
     /// <summary>The kubelet API's serving certificate with its key (a self-signed one is made when absent, as the kubelet does).</summary>
     public X509Certificate2? ServingCertificate { get; init; }
 
+    /// <summary>When set, the serving certificate read at each handshake (one renewed through the CSR API needs no restart); <see cref="ServingCertificate"/> while it gives none.</summary>
+    public Func<X509Certificate2?>? CurrentServingCertificate { get; init; }
+
     /// <summary>The CA that client certificates must chain to; without it every request is refused.</summary>
     public X509Certificate2? ClientCa { get; init; }
 

@@ -49,6 +49,7 @@ internal static class Program
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(Commands.Token.TokenCommand.Create());
         root.Subcommands.Add(Commands.SecretsEncrypt.SecretsEncryptCommand.Create());
+        root.Subcommands.Add(Commands.Certificate.CertificateCommand.Create());
         root.Subcommands.Add(KubectlCommand.Create());
         root.Subcommands.Add(Commands.CheckConfig.CheckConfigCommand.Create());
         var version = new Command("version", "Print the Navarch version.");

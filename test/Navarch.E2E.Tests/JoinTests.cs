@@ -91,6 +91,24 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
             }
 
             Assert.Equal(before, File.ReadAllText(Path.Combine(agentDir, "client-kubelet.crt")));
+
+            // A serving certificate past its rotation deadline (the CA is minutes old, so: one that ends in seconds) is
+            // renewed through a kubelet-serving CSR of the node's own, auto-approved and signed for the Node's name and
+            // InternalIP. (The client certificate's renewal is in the controllers' tests: a join replaces one with less
+            // than a day left.)
+            NearExpiry(Path.Combine(agentDir, "serving-kubelet"), $"CN=system:node:{node}, O=system:nodes", "1.3.6.1.5.5.7.3.1");
+            await using (NavarchCli renewing = NavarchCli.Start(args))
+            {
+                await WaitForAsync(() => Task.FromResult(renewing.Stdout.Contains("Certificate serving-kubelet: rotated", StringComparison.Ordinal)), renewing, "the serving certificate to be rotated");
+                await renewing.StopAsync();
+            }
+
+            using X509Certificate2 renewed = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(agentDir, "serving-kubelet.crt"));
+            Assert.True(renewed.NotAfter > DateTime.UtcNow.AddDays(300));
+            Assert.True(ChainsTo(renewed, ca));
+            Assert.Equal([node], renewed.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+            string csrs = (await server.KubectlAsync("get", "csr", "-o", "custom-columns=S:.spec.signerName,U:.spec.username,C:.status.conditions[*].type", "--no-headers")).Stdout;
+            Assert.Matches($"kubernetes.io/kubelet-serving +system:node:{node} +Approved", csrs);
         }
         finally
         {
@@ -99,6 +117,19 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         }
     }
 
+
+    /// <summary>Replaces the pair at <paramref name="path"/> with one the cluster CA signed when it was made, ending in 20 seconds (past 90% of its life).</summary>
+    private void NearExpiry(string path, string subject, string usage)
+    {
+        string tls = Path.Combine(server.DataDir, "server", "tls");
+        using X509Certificate2 ca = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "server-ca.crt"), Path.Combine(tls, "server-ca.key"));
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(subject, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid(usage)], false));
+        using X509Certificate2 cert = request.Create(ca, ca.NotBefore, DateTimeOffset.UtcNow.AddSeconds(20), [1, 2, 3, 4]);
+        File.WriteAllText(path + ".key", key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(path + ".crt", cert.ExportCertificatePem());
+    }
 
     [Trait("Category", "Integration")]
     [Theory]

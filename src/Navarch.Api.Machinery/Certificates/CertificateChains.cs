@@ -30,15 +30,20 @@ public static class CertificateChains
     /// <summary>
     /// True when <paramref name="certificate"/> chains to <paramref name="ca"/> alone, offline, and — when
     /// <paramref name="usage"/> is given — may be used for it (a certificate with no extended key usage may be used
-    /// for any, as in Go).
+    /// for any, as in Go). Checked at <paramref name="at"/> (the caller's clock) or now.
     /// </summary>
-    public static bool Verify(X509Certificate2 certificate, X509Certificate2 ca, string? usage)
+    public static bool Verify(X509Certificate2 certificate, X509Certificate2 ca, string? usage, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         using var chain = new X509Chain();
         chain.ChainPolicy = Offline();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        }
+
         if (usage is not null)
         {
             chain.ChainPolicy.ApplicationPolicy.Add(new Oid(usage));

@@ -6,6 +6,7 @@ using Navarch.Api.Strategies.ApiExtensions;
 using Navarch.Api.Strategies.Apps;
 using Navarch.Api.Strategies.Autoscaling;
 using Navarch.Api.Strategies.Batch;
+using Navarch.Api.Strategies.Certificates;
 using Navarch.Api.Strategies.Coordination;
 using Navarch.Api.Strategies.Core;
 using Navarch.Api.Strategies.Discovery;
@@ -209,6 +210,7 @@ public sealed class ResourceCatalog
         yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", IngressClassStrategy.Create());
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", StorageClassStrategy.Create(), ["sc"]);
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", PriorityClassStrategy.Create(), ["pc"]);
+        yield return Define<V1CertificateSigningRequest, V1CertificateSigningRequestList>(false, "/registry/certificatesigningrequests", CertificateSigningRequestStrategy.Create(), ["csr"], subresources: ["status", "approval"]);
         yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", CustomResourceDefinitionStrategy.Create(), ["crd", "crds"], subresources: ["status"]);
 
         // authentication.k8s.io/v1 and authorization.k8s.io/v1: the reviews, answered on create and never stored.

@@ -39,6 +39,12 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
     /// <summary>Extra work on create (e.g. a Job's generated selector), after defaulting decisions that need the uid.</summary>
     public Action<T>? OnCreate { get; init; }
 
+    /// <summary>
+    /// Extra work on a main-resource update, first, with the stored object (e.g. a CertificateSigningRequest's spec is
+    /// immutable: the stored one is kept, as its PrepareForUpdate does).
+    /// </summary>
+    public Action<T, T>? OnUpdate { get; init; }
+
     /// <summary>Table columns after NAME; by default only AGE.</summary>
     public IReadOnlyList<TableColumn> Columns { get; init; } = [TableColumn.AgeColumn];
 
@@ -93,6 +99,7 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
     /// <inheritdoc />
     public void PrepareForUpdate(IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old)
     {
+        OnUpdate?.Invoke((T)obj, (T)old);
         if (HasStatus && StatusProperty is not null)
         {
             StatusProperty.SetValue(obj, StatusProperty.GetValue(old));

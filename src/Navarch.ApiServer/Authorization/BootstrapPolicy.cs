@@ -219,6 +219,9 @@ internal static class BootstrapPolicy
         yield return Binding("system:kube-scheduler", User("system:kube-scheduler"));
         yield return Binding("system:volume-scheduler", User("system:kube-scheduler"));
         yield return Binding("system:node");
+        // As kubeadm's node-autoapprove-certificate-rotation: a kubelet may renew its own client certificate through
+        // a CSR the csrapproving controller approves (Kubernetes' bootstrap policy binds this role to no one).
+        yield return Binding("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", Group("system:nodes"));
         // Every workload may read the service account issuer's discovery documents, as in Kubernetes.
         yield return Binding("system:service-account-issuer-discovery", Group("system:serviceaccounts"));
         foreach (V1ClusterRoleBinding binding in ControllerPolicy.ClusterRoleBindings())

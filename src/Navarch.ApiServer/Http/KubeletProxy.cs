@@ -33,7 +33,8 @@ internal sealed class KubeletProxy : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(15),
             SslOptions =
             {
-                ClientCertificates = [pki.KubeletClient],
+                // The current certificate at each handshake, so a renewal needs no restart.
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => pki.KubeletClient,
                 CertificateChainPolicy = Api.Certificates.CertificateChains.Offline(),
                 RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && Api.Certificates.CertificateChains.Verify(c, pki.Ca, Api.Certificates.CertificateChains.ServerAuth),
             },

@@ -8,7 +8,7 @@ namespace Navarch.ApiServer.Http;
 /// Reads Kubernetes' protobuf request encoding (<c>application/vnd.kubernetes.protobuf</c>: the "k8s\0" magic and a
 /// runtime.Unknown envelope around the object) into JSON, for the kinds kubectl's typed clients send that way:
 /// kubectl 1.32's <c>create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|service|quota|role|
-/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c>, <c>kubectl create token</c> and <c>kubectl auth
+/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c>, <c>kubectl certificate approve|deny</c> (a CertificateSigningRequest to <c>/approval</c>), <c>kubectl create token</c> and <c>kubectl auth
 /// whoami|can-i</c> post protobuf and do not fall back to JSON.
 /// The field numbers are those of Kubernetes' generated.proto (checked against what kubectl sends); fields not
 /// listed here are skipped.
@@ -315,6 +315,33 @@ internal static class ProtobufBody
         },
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = Binding,
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = Binding,
+        ["certificates.k8s.io/v1/CertificateSigningRequest"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("request", Kind.Bytes),
+                [2] = new("username", Kind.String),
+                [3] = new("uid", Kind.String),
+                [4] = new("groups", Kind.RepeatedString),
+                [5] = new("usages", Kind.RepeatedString),
+                [7] = new("signerName", Kind.String),
+                [8] = new("expirationSeconds", Kind.Int),
+            }),
+            [3] = new("status", Kind.Message, new()
+            {
+                [1] = new("conditions", Kind.RepeatedMessage, new()
+                {
+                    [1] = new("type", Kind.String),
+                    [2] = new("reason", Kind.String),
+                    [3] = new("message", Kind.String),
+                    [4] = new("lastUpdateTime", Kind.Time),
+                    [5] = new("lastTransitionTime", Kind.Time),
+                    [6] = new("status", Kind.String),
+                }),
+                [2] = new("certificate", Kind.Bytes),
+            }),
+        },
         ["scheduling.k8s.io/v1/PriorityClass"] = new()
         {
             [1] = new("metadata", Kind.Message, ObjectMeta),

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Navarch.Api.Certificates;
 
 namespace Navarch.ApiServer.Join;
 
@@ -12,9 +13,6 @@ namespace Navarch.ApiServer.Join;
 /// </summary>
 internal static class AgentCertificateSigner
 {
-    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-
     /// <summary>The subject of a node's kubelet certificates.</summary>
     public static string NodeSubject(string nodeName) => $"CN={JoinProtocol.NodeUser(nodeName)}, O={JoinProtocol.NodesGroup}";
 
@@ -30,14 +28,10 @@ internal static class AgentCertificateSigner
     {
         CertificateRequest csr = CertificateRequest.LoadSigningRequestPem(
             csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
-        var request = new CertificateRequest(new X500DistinguishedName(subject), csr.PublicKey, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serving ? ServerAuth : ClientAuth)], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        X509Extension? sans = null;
         if (serving)
         {
-            var sans = new SubjectAlternativeNameBuilder();
+            var builder = new SubjectAlternativeNameBuilder();
             var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nodeName };
             var addresses = new HashSet<System.Net.IPAddress>();
             foreach (X509SubjectAlternativeNameExtension asked in csr.CertificateExtensions.OfType<X509SubjectAlternativeNameExtension>())
@@ -48,20 +42,19 @@ internal static class AgentCertificateSigner
 
             foreach (string name in names)
             {
-                sans.AddDnsName(name);
+                builder.AddDnsName(name);
             }
 
             foreach (System.Net.IPAddress address in addresses)
             {
-                sans.AddIpAddress(address);
+                builder.AddIpAddress(address);
             }
 
-            request.CertificateExtensions.Add(sans.Build());
+            sans = builder.Build();
         }
 
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using X509Certificate2 cert = request.Create(ca, now.AddMinutes(-5), now.AddYears(1), serial);
+        using X509Certificate2 cert = CertificateIssuer.Issue(
+            ca, csr.PublicKey, new X500DistinguishedName(subject), serving ? CertificateIssuer.ServingUsages : CertificateIssuer.ClientUsages, sans, now, Pki.CertificateLifetimes.Leaf);
         return cert.ExportCertificatePem();
     }
 }

@@ -8,26 +8,40 @@ using Navarch.Api.Certificates;
 namespace Navarch.ApiServer.Pki;
 
 /// <summary>
-/// The cluster's certificates: a CA generated on first start, a serving certificate with the SANs clients use,
-/// and an admin client certificate (O=system:masters). Kept as PEM files under the data dir and reused on restart.
+/// The cluster's certificates: a CA generated on first start (ten years), and the server's leaf certificates — the
+/// serving certificate with the SANs clients use, the admin client certificate (O=system:masters) and the API
+/// server's client certificate towards kubelets — each a year, renewed when expired, within 90 days of expiry or no
+/// longer signed by the CA (<see cref="CertificateLifetimes"/>): at load and at every <see cref="Refresh"/>, which also
+/// takes up certificates another process (<c>navarch certificate rotate</c>) wrote. Kept as PEM files under the data
+/// dir; the current certificates are read through the properties, so a renewal reaches new connections at once.
 /// </summary>
 public sealed class ClusterPki
 {
-    private ClusterPki(string dir, X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, X509Certificate2 kubeletClient, ECDsa serviceAccountKey)
+    private const string CaName = "server-ca";
+
+    private readonly TimeProvider _time;
+    private readonly IPAddress _kubernetesServiceIp;
+    private readonly Dictionary<string, X509Certificate2> _leaves = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _written = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    private ClusterPki(string dir, X509Certificate2 ca, ECDsa serviceAccountKey, IPAddress kubernetesServiceIp, TimeProvider time)
     {
         Directory = dir;
         Ca = ca;
-        Serving = serving;
-        Admin = admin;
-        KubeletClient = kubeletClient;
         ServiceAccountKey = serviceAccountKey;
+        _kubernetesServiceIp = kubernetesServiceIp;
+        _time = time;
     }
+
+    /// <summary>The server's leaf certificates, by file name (without extension).</summary>
+    public static IReadOnlyList<string> LeafNames { get; } = ["serving-kube-apiserver", "client-admin", "client-kube-apiserver"];
 
     /// <summary>The key service account tokens are signed with (ES256), kept as <c>service.key</c>.</summary>
     public ECDsa ServiceAccountKey { get; }
 
     /// <summary>The API server's client certificate towards kubelets (the only client a kubelet accepts).</summary>
-    public X509Certificate2 KubeletClient { get; }
+    public X509Certificate2 KubeletClient => Leaf("client-kube-apiserver");
 
     /// <summary>Where the PEM files are.</summary>
     public string Directory { get; }
@@ -35,22 +49,42 @@ public sealed class ClusterPki
     /// <summary>The cluster CA (with its key).</summary>
     public X509Certificate2 Ca { get; }
 
-    /// <summary>The API server's serving certificate (with its key).</summary>
-    public X509Certificate2 Serving { get; }
+    /// <summary>The API server's serving certificate (with its key), the current one.</summary>
+    public X509Certificate2 Serving => Leaf("serving-kube-apiserver");
 
-    /// <summary>The admin client certificate (with its key).</summary>
-    public X509Certificate2 Admin { get; }
+    /// <summary>The admin client certificate (with its key), the current one.</summary>
+    public X509Certificate2 Admin => Leaf("client-admin");
 
-    /// <summary>Loads the certificates from <paramref name="dir"/>, creating whatever is missing.</summary>
-    public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp)
+    /// <summary>Loads the certificates from <paramref name="dir"/>, creating whatever is missing and renewing whatever is due.</summary>
+    public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         PrivateFiles.CreateDirectory(dir);
-        X509Certificate2 ca = LoadOrCreate(dir, "server-ca", () => CreateCa());
-        X509Certificate2 serving = LoadOrCreate(dir, "serving-kube-apiserver", () => Issue(ca, "kube-apiserver", null, server: true, sans: ServingNames(kubernetesServiceIp)));
-        X509Certificate2 admin = LoadOrCreate(dir, "client-admin", () => Issue(ca, "system:admin", "system:masters", server: false, sans: null));
-        X509Certificate2 kubeletClient = LoadOrCreate(dir, "client-kube-apiserver", () => Issue(ca, "system:apiserver", "system:masters", server: false, sans: null));
-        return new ClusterPki(dir, ca, serving, admin, kubeletClient, LoadOrCreateKey(Path.Combine(dir, "service.key")));
+        string caCrt = Path.Combine(dir, CaName + ".crt"), caKey = Path.Combine(dir, CaName + ".key");
+        X509Certificate2 ca;
+        if (File.Exists(caCrt) && File.Exists(caKey))
+        {
+            ca = X509Certificate2.CreateFromPemFile(caCrt, caKey);
+        }
+        else
+        {
+            ca = CreateCa(time.GetUtcNow());
+            WritePair(dir, CaName, ca);
+        }
+
+        var pki = new ClusterPki(dir, ca, LoadOrCreateKey(Path.Combine(dir, "service.key")), kubernetesServiceIp, time);
+        pki.Refresh();
+        return pki;
     }
+
+    /// <summary>
+    /// Renews the leaf certificates that are due (or missing, or not signed by the CA) and takes up those another
+    /// process wrote since; returns the names of the certificates that changed.
+    /// </summary>
+    public IReadOnlyList<string> Refresh() => Renew(force: false);
+
+    /// <summary>Issues every leaf certificate anew (<c>navarch certificate rotate</c>); returns their names.</summary>
+    public IReadOnlyList<string> RotateAll() => Renew(force: true);
 
     /// <summary>Issues a serving certificate for <paramref name="names"/> signed by the cluster CA (kubelets, tests).</summary>
     public X509Certificate2 IssueServing(string commonName, IEnumerable<string> names, IEnumerable<IPAddress> addresses)
@@ -66,20 +100,25 @@ public sealed class ClusterPki
             sans.AddIpAddress(address);
         }
 
-        return Issue(Ca, commonName, null, server: true, sans: sans);
+        return CertificateIssuer.IssueWithNewKey(Ca, $"CN={commonName}", CertificateIssuer.ServingUsages, sans.Build(), _time.GetUtcNow(), CertificateLifetimes.Leaf);
     }
 
     /// <summary>Issues a client certificate signed by the cluster CA (for components and tests).</summary>
-    public X509Certificate2 IssueClient(string user, string? group) => Issue(Ca, user, group, server: false, sans: null);
+    public X509Certificate2 IssueClient(string user, string? group) =>
+        CertificateIssuer.IssueWithNewKey(Ca, Subject(user, group), CertificateIssuer.ClientUsages, null, _time.GetUtcNow(), CertificateLifetimes.Leaf);
 
-    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA (offline: nothing is fetched).</summary>
-    public bool IsSignedByCa(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, usage: null);
+    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and is valid now on the server's clock (offline: nothing is fetched).</summary>
+    public bool IsSignedByCa(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, usage: null, _time.GetUtcNow());
 
     /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and may authenticate a client (clientAuth), as Kubernetes' x509 authenticator requires.</summary>
-    public bool IsClientCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, CertificateChains.ClientAuth);
+    public bool IsClientCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, CertificateChains.ClientAuth, _time.GetUtcNow());
 
     /// <summary>A kubeconfig for <paramref name="server"/> with the CA and the admin credentials embedded.</summary>
-    public string AdminKubeconfig(string server) => Kubeconfig.Render(server, Ca.ExportCertificatePem(), Admin.ExportCertificatePem(), KeyPem(Admin));
+    public string AdminKubeconfig(string server)
+    {
+        X509Certificate2 admin = Admin;
+        return Kubeconfig.Render(server, Ca.ExportCertificatePem(), admin.ExportCertificatePem(), KeyPem(admin));
+    }
 
     /// <summary>
     /// A kubeconfig for <paramref name="server"/> with the CA and a fresh client certificate of <paramref name="user"/>
@@ -90,6 +129,74 @@ public sealed class ClusterPki
         using X509Certificate2 client = IssueClient(user, group);
         return Kubeconfig.Render(server, Ca.ExportCertificatePem(), client.ExportCertificatePem(), KeyPem(client));
     }
+
+    private X509Certificate2 Leaf(string name)
+    {
+        lock (_lock)
+        {
+            return _leaves[name];
+        }
+    }
+
+    private IReadOnlyList<string> Renew(bool force)
+    {
+        var changed = new List<string>();
+        lock (_lock)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            foreach (string name in LeafNames)
+            {
+                X509Certificate2? current = force ? null : ReadIfChanged(name) ?? _leaves.GetValueOrDefault(name);
+                if (current is null || CertificateLifetimes.Due(current, now) || !IsSignedByCa(current))
+                {
+                    current = Issue(name, now);
+                    WritePair(Directory, name, current);
+                }
+
+                if (!ReferenceEquals(current, _leaves.GetValueOrDefault(name)))
+                {
+                    // The replaced certificate is left to the collector: connections made with it may still be using it.
+                    _leaves[name] = current;
+                    _written[name] = File.GetLastWriteTimeUtc(CrtPath(Directory, name));
+                    changed.Add(name);
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>The pair on disk when it is not the one loaded (first load, or written by another process); null otherwise or when unreadable.</summary>
+    private X509Certificate2? ReadIfChanged(string name)
+    {
+        string crt = CrtPath(Directory, name), key = Path.Combine(Directory, name + ".key");
+        if (!File.Exists(crt) || !File.Exists(key) || (_written.TryGetValue(name, out DateTime seen) && File.GetLastWriteTimeUtc(crt) == seen))
+        {
+            return null;
+        }
+
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(crt, key);
+        }
+        catch (CryptographicException)
+        {
+            // Caught between the writes of the certificate and its key: the next refresh reads the pair.
+            return null;
+        }
+    }
+
+    private X509Certificate2 Issue(string name, DateTimeOffset now) => name switch
+    {
+        "serving-kube-apiserver" => CertificateIssuer.IssueWithNewKey(Ca, "CN=kube-apiserver", CertificateIssuer.ServingUsages, ServingNames(_kubernetesServiceIp), now, CertificateLifetimes.Leaf),
+        "client-admin" => CertificateIssuer.IssueWithNewKey(Ca, Subject("system:admin", "system:masters"), CertificateIssuer.ClientUsages, null, now, CertificateLifetimes.Leaf),
+        "client-kube-apiserver" => CertificateIssuer.IssueWithNewKey(Ca, Subject("system:apiserver", "system:masters"), CertificateIssuer.ClientUsages, null, now, CertificateLifetimes.Leaf),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a leaf certificate of the server"),
+    };
+
+    private static string Subject(string user, string? group) => group is null ? $"CN={user}" : $"CN={user}, O={group}";
+
+    private static string CrtPath(string dir, string name) => Path.Combine(dir, name + ".crt");
 
     private static string KeyPem(X509Certificate2 cert) =>
         cert.GetECDsaPrivateKey()?.ExportPkcs8PrivateKeyPem() ?? throw new InvalidOperationException("certificate has no ECDSA key");
@@ -103,56 +210,43 @@ public sealed class ClusterPki
             return key;
         }
 
-        PrivateFiles.Write(path, key.ExportPkcs8PrivateKeyPem());
+        WriteAtomically(path, key.ExportPkcs8PrivateKeyPem());
         return key;
     }
 
-    private static X509Certificate2 LoadOrCreate(string dir, string name, Func<X509Certificate2> create)
+    /// <summary>Writes the key, then the certificate (each replaced atomically): a reader never sees half a file.</summary>
+    private static void WritePair(string dir, string name, X509Certificate2 cert)
     {
-        string crt = Path.Combine(dir, name + ".crt"), key = Path.Combine(dir, name + ".key");
-        if (File.Exists(crt) && File.Exists(key))
-        {
-            return X509Certificate2.CreateFromPemFile(crt, key);
-        }
-
-        X509Certificate2 cert = create();
-        PrivateFiles.Write(key, KeyPem(cert));
-        PrivateFiles.Write(crt, cert.ExportCertificatePem());
-        return cert;
+        WriteAtomically(Path.Combine(dir, name + ".key"), KeyPem(cert));
+        WriteAtomically(CrtPath(dir, name), cert.ExportCertificatePem() + "\n");
     }
 
-    private static X509Certificate2 CreateCa()
+    /// <summary>Replaces <paramref name="path"/> atomically with a 0600 file: certificates too, as everything in the data dir.</summary>
+    private static void WriteAtomically(string path, string text)
+    {
+        string temp = path + ".tmp";
+        const UnixFileMode mode = PrivateFiles.OwnerOnly;
+        using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(text));
+        }
+
+        File.SetUnixFileMode(temp, mode);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static X509Certificate2 CreateCa(DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN=navarch-server-ca@{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN=navarch-server-ca@{now.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(10));
+        using X509Certificate2 cert = request.CreateSelfSigned(now - CertificateIssuer.Backdate, now + CertificateLifetimes.Ca);
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, string commonName, string? organization, bool server, SubjectAlternativeNameBuilder? sans)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        string subject = organization is null ? $"CN={commonName}" : $"CN={commonName}, O={organization}";
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        if (sans is not null)
-        {
-            request.CertificateExtensions.Add(sans.Build());
-        }
-
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using X509Certificate2 cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1), serial);
-        return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    private static SubjectAlternativeNameBuilder ServingNames(IPAddress kubernetesServiceIp)
+    private static X509Extension ServingNames(IPAddress kubernetesServiceIp)
     {
         var sans = new SubjectAlternativeNameBuilder();
         foreach (string dns in new[] { "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", Dns.GetHostName() })
@@ -177,6 +271,6 @@ public sealed class ClusterPki
             sans.AddIpAddress(ip);
         }
 
-        return sans;
+        return sans.Build();
     }
 }

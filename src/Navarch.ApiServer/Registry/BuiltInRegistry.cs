@@ -3,6 +3,7 @@ using Navarch.ApiServer.Authorization.Rbac;
 using Navarch.ApiServer.Http;
 using Navarch.ApiServer.Registry.Authentication;
 using Navarch.ApiServer.Registry.Authorization;
+using Navarch.ApiServer.Registry.Certificates;
 using Navarch.ApiServer.Registry.Events;
 using Navarch.ApiServer.Registry.Namespaces;
 using Navarch.ApiServer.Registry.Pods;
@@ -54,6 +55,7 @@ internal static class BuiltInRegistry
         var escalation = new EscalationCheck(authorizer, rbac);
         var roles = new RolePolicy(escalation);
         var bindings = new BindingPolicy(escalation);
+        var signers = new SignerAuthorization(authorizer);
         PolicyBasedRest Rbac(string plural, RbacWritePolicy policy) => new(stores.For("rbac.authorization.k8s.io", "v1", plural), policy);
         return new SubresourceRegistry(new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -67,6 +69,9 @@ internal static class BuiltInRegistry
             ["selfsubjectrulesreviews.authorization.k8s.io"] = new SelfSubjectRulesReviewRest(rules),
             ["subjectaccessreviews.authorization.k8s.io"] = new SubjectAccessReviewRest(authorizer),
             ["localsubjectaccessreviews.authorization.k8s.io"] = new LocalSubjectAccessReviewRest(authorizer),
+            ["certificatesigningrequests.certificates.k8s.io"] = new CertificateSigningRequestRest(stores.For("certificates.k8s.io", "v1", "certificatesigningrequests")),
+            ["certificatesigningrequests.certificates.k8s.io/status"] = new CsrSubresourceRest(CsrSubresource.Status, signers),
+            ["certificatesigningrequests.certificates.k8s.io/approval"] = new CsrSubresourceRest(CsrSubresource.Approval, signers),
             ["*/status"] = new StatusRest(),
             ["*/scale"] = new ScaleRest(),
             ["pods/binding"] = new BindingRest(time),

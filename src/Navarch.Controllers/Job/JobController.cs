@@ -199,9 +199,11 @@ public sealed class JobController : QueueController
             failure = ("DeadlineExceeded", "Job was active longer than specified deadline");
         }
 
-        if (failure is { } f)
+        if (failure is { } f && satisfied)
         {
-            // A failed Job stops: its running pods are killed and count as failed.
+            // A failed Job stops: its running pods are killed and count as failed. Only once the pod cache shows
+            // every pod this controller created (expectations), or the count would miss the ones not seen yet; the
+            // pods' events bring the next sync.
             await DeletePodsAsync(key, active, cancellationToken);
             failed += active.Count;
             active.Clear();
@@ -209,7 +211,7 @@ public sealed class JobController : QueueController
             Log.JobFailed(Logger, key, f.Reason);
             _events.Event(job, "Warning", f.Reason, f.Message);
         }
-        else if (satisfied && job.Metadata.DeletionTimestamp is null)
+        else if (failure is null && satisfied && job.Metadata.DeletionTimestamp is null)
         {
             active = suspended
                 ? await DeleteAllAsync(key, active, cancellationToken)

@@ -66,7 +66,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
             listen.Protocols = HttpProtocols.Http1;
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
-                ServerCertificate = serving,
+                ServerCertificateSelector = (_, _) => _options.CurrentServingCertificate?.Invoke() ?? serving,
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                 // The chain is checked against the client CA per request (so a refusal is an HTTP status, not a TLS alert);
                 // the handshake's own chain is built offline, never fetching a client certificate's AIA or CRL URLs.

@@ -15,7 +15,10 @@ internal static class ControllerManagerCommand
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The range node pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
         Option<string> nodeMonitorGracePeriod = Token.GoDuration.Option("--node-monitor-grace-period", "How long a node may go without a heartbeat before it is marked not ready (and its pods evicted after their tolerations)", "40s");
         var nodeCidrMaskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
-        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod };
+        var signingCert = new Option<string?>("--cluster-signing-cert-file") { Description = "The CA (PEM) the csrsigning controller signs approved CertificateSigningRequests with (e.g. <data-dir>/server/tls/server-ca.crt); none: no signer" };
+        var signingKey = new Option<string?>("--cluster-signing-key-file") { Description = "The key (PEM) of --cluster-signing-cert-file" };
+        Option<string> signingDuration = Token.GoDuration.Option("--cluster-signing-duration", "The longest certificate the signer issues", "8760h");
+        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod, signingCert, signingKey, signingDuration };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -30,6 +33,10 @@ internal static class ControllerManagerCommand
                 NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
                 // As kube-controller-manager without --root-ca-file: the CA its kubeconfig trusts.
                 RootCaBundle = Navarch.Controllers.RootCaPublisher.RootCaPublisherController.BundleOf(config),
+                ClusterSigningCertificate = parse.GetValue(signingCert) is { Length: > 0 } cert
+                    ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(cert, parse.GetValue(signingKey))
+                    : null,
+                ClusterSigningDuration = Token.GoDuration.Parse(parse.GetValue(signingDuration)!),
                 LeaderElection = parse.GetValue(leaderElect) ? new Client.Leadership.LeaderElectionOptions { LeaseName = ControllerManager.LeaseName } : null,
             };
             await new ControllerManager(client, logging, options: options).RunAsync(stop.Token);

@@ -53,7 +53,12 @@ internal static class KubeletCommand
 
             using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
             using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig)) : null;
-            await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node), logging);
+            // A joined agent renews its kubelet certificates through the CSR API.
+            await using KubeletCertificates? certificates = given is null
+                ? KubeletCertificates.ForJoinedAgent(client, Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent"), node, ParseNodeIp(parse.GetValue(nodeIp)) ?? Kubelet.Node.HostInfoAccess.InternalIp, logging)
+                : null;
+            certificates?.Start();
+            await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node, certificates), logging);
             try
             {
                 await agent.StartAsync(stop.Token);
@@ -69,7 +74,7 @@ internal static class KubeletCommand
             return 0;
         });
 
-        AgentOptions Options(ParseResult parse, string node)
+        AgentOptions Options(ParseResult parse, string node, KubeletCertificates? certificates)
         {
             // A joined agent was given a serving certificate signed by the cluster CA (which also signs the API server's client).
             string agentDir = Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent");
@@ -91,6 +96,7 @@ internal static class KubeletCommand
                     ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
                         : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
                         : null,
+                    CurrentServingCertificate = certificates is null ? null : () => certificates.Serving,
                     ClientCa = parse.GetValue(clientCa) is { } ca ? X509Certificate2.CreateFromPem(File.ReadAllText(ca))
                         : File.Exists(Path.Combine(agentDir, "client-ca.crt")) ? X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "client-ca.crt")))
                         : null,

@@ -66,7 +66,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         Kubernetes client = _client = new Kubernetes(clientConfig);
         if (options.ControllerManager is { } controllerManager)
         {
-            _controllers = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig) }).RunAsync(token);
+            _controllers = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca }).RunAsync(token);
         }
 
         if (options.Scheduler is { } scheduler)
