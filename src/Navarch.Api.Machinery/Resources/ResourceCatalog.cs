@@ -183,6 +183,7 @@ public sealed class ResourceCatalog
         yield return Define<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(true, "/registry/persistentvolumeclaims", PersistentVolumeClaimStrategy.Create(), ["pvc"], subresources: ["status"]);
         yield return Define<V1ReplicationController, V1ReplicationControllerList>(true, "/registry/controllers", ReplicationControllerStrategy.Create(), ["rc"], all, ["status", "scale"]);
         yield return Define<V1PodTemplate, V1PodTemplateList>(true, "/registry/podtemplates", PodTemplateStrategy.Create());
+        yield return Define<V1ComponentStatus, V1ComponentStatusList>(false, "/registry/componentstatuses", ComponentStatusStrategy.Create(), ["cs"], verbs: ["get", "list"]);
 
         // apps/v1
         yield return Define<V1Deployment, V1DeploymentList>(true, "/registry/deployments", DeploymentStrategy.Create(), ["deploy"], all, ["status", "scale"]);

@@ -14,7 +14,12 @@ internal static class ListHandler
     {
         RequestOptions o = info.Options;
         var query = new ListQuery(o.Labels, o.Fields, o.Limit, o.Continue, o.ResourceVersionMatch == "Exact" ? o.Revision : 0, AnyRevision: o.ResourceVersion == "0");
-        ListPage page = await store.ListAsync(info.Namespace, query, context.RequestAborted);
+        await ServeAsync(context, store, await store.ListAsync(info.Namespace, query, context.RequestAborted));
+    }
+
+    /// <summary>Writes a page a REST storage listed itself (<see cref="IRestLister"/>).</summary>
+    public static async Task ServeAsync(HttpContext context, GenericStore store, ListPage page)
+    {
         ResourceDefinition definition = store.Definition;
         string rv = page.Revision.ToString(CultureInfo.InvariantCulture);
         if (Responder.WantsTable(context))

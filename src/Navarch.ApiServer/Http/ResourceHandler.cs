@@ -46,6 +46,9 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
             case (_, IRestConnecter connecter):
                 await connecter.ConnectAsync(context, request);
                 break;
+            case ("list", IRestLister lister):
+                await ListHandler.ServeAsync(context, store, await lister.ListAsync(request, context.RequestAborted));
+                break;
             case ("list", _):
                 await ListHandler.ServeAsync(context, info, store);
                 break;

@@ -85,6 +85,7 @@ internal static class BuiltInRegistry
             ["nodes/proxy"] = proxy,
             ["serviceaccounts/token"] = new TokenRest(tokens),
             ["namespaces/finalize"] = new FinalizeRest(),
+            ["componentstatuses"] = new ComponentStatuses.ComponentStatusRest(stores, time),
         });
     }
 }
