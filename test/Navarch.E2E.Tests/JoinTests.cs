@@ -45,7 +45,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
                 await WaitForAsync(async () => (await server.KubectlAsync("get", "node", node)).ExitCode == 0, agent, "the node to register");
                 await WaitForAsync(() => Task.FromResult(agent.Stdout.Contains($"Kubelet of node {node} running", StringComparison.Ordinal)), agent, "the kubelet to run");
                 int exit = await agent.StopAsync();
-                Assert.True(exit == 0, $"agent exit code {exit}: {agent.Stderr}");
+                Assert.True(exit == 0, $"agent exit code {exit}: {agent.Stderr} {string.Join("\n", agent.Stdout.Split('\n').TakeLast(15))}");
 
                 // Every log line is one JSON object.
                 string[] lines = agent.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
