@@ -50,6 +50,12 @@ internal sealed record RequestOptions
     /// <summary><c>timeoutSeconds</c> (watch); 0 for the default.</summary>
     public long TimeoutSeconds { get; init; }
 
+    /// <summary>
+    /// <c>sendInitialEvents</c> (watch): null when not sent; true streams the current objects first and then a bookmark
+    /// annotated <c>k8s.io/initial-events-end</c>; false starts at the resourceVersion without them.
+    /// </summary>
+    public bool? SendInitialEvents { get; init; }
+
     /// <summary><c>allowWatchBookmarks</c> (watch), a query boolean (<see cref="Flag"/>).</summary>
     public bool AllowWatchBookmarks { get; init; }
 
@@ -90,8 +96,10 @@ internal sealed record RequestOptions
                         ? 0
                         : ParseLong(query["resourceVersion"], "resourceVersion"),
                 },
-                "watch" => options.WithSelectors(query) with
+                "watch" => CheckWatchOptions(query, options.WithSelectors(query)) with
                 {
+                    SendInitialEvents = query.ContainsKey("sendInitialEvents") ? Flag(query, "sendInitialEvents") : null,
+                    ResourceVersionMatch = query["resourceVersionMatch"].ToString(),
                     ResourceVersion = query["resourceVersion"].ToString(),
                     TimeoutSeconds = ParseLong(query["timeoutSeconds"], "timeoutSeconds"),
                     Revision = query["resourceVersion"].ToString() is "" or "0" ? 0 : ParseLong(query["resourceVersion"], "resourceVersion"),
@@ -179,6 +187,38 @@ internal sealed record RequestOptions
         if (match == "Exact" && resourceVersion == "0")
         {
             errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+        }
+
+        return errors.Count == 0 ? options : throw ApiErrors.Invalid("ListOptions", "meta.k8s.io", "", errors);
+    }
+
+    /// <summary>kube-apiserver's validateWatchOptions: resourceVersionMatch goes with sendInitialEvents, and is NotOlderThan.</summary>
+    private static RequestOptions CheckWatchOptions(IQueryCollection query, RequestOptions options)
+    {
+        string match = query["resourceVersionMatch"].ToString();
+        bool initial = query.ContainsKey("sendInitialEvents");
+        var errors = new List<FieldError>();
+        if (initial && match != "NotOlderThan")
+        {
+            errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        }
+
+        if (match.Length > 0)
+        {
+            if (!initial)
+            {
+                errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+            }
+
+            if (match != "NotOlderThan")
+            {
+                errors.Add(new FieldError(FieldErrorType.NotSupported, "resourceVersionMatch", match, "supported values: \"NotOlderThan\""));
+            }
+
+            if (query["continue"].ToString().Length > 0)
+            {
+                errors.Add(new FieldError(FieldErrorType.Forbidden, "resourceVersionMatch", null, "resourceVersionMatch is forbidden when continue is provided"));
+            }
         }
 
         return errors.Count == 0 ? options : throw ApiErrors.Invalid("ListOptions", "meta.k8s.io", "", errors);

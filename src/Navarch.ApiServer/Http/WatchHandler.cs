@@ -52,15 +52,25 @@ internal static partial class WatchHandler
         long since;
         try
         {
-            if (rv is "" or "0")
+            // sendInitialEvents=true (client-go's watch-list) streams the current state whatever the resourceVersion and
+            // ends it with an annotated bookmark; =false never does; unset, only a watch from "" or "0" does.
+            bool initial = o.SendInitialEvents ?? rv is "" or "0";
+            if (initial || rv is "" or "0")
             {
                 (List<KeyValue> current, long at) = await store.ListCachedAsync(ns, ct);
-                foreach (IKubernetesObject<V1ObjectMeta> obj in current.Select(store.Decode).Where(Matches))
+                if (initial)
                 {
-                    await SendAsync("ADDED", Render(obj));
+                    foreach (IKubernetesObject<V1ObjectMeta> obj in current.Select(store.Decode).Where(Matches))
+                    {
+                        await SendAsync("ADDED", Render(obj));
+                    }
                 }
 
-                since = at;
+                since = Math.Max(at, o.SendInitialEvents is null ? 0 : o.Revision);
+                if (o.SendInitialEvents == true && bookmarks)
+                {
+                    await SendAsync("BOOKMARK", Bookmark(definition, since, initialEventsEnd: true));
+                }
             }
             else
             {
@@ -83,11 +93,7 @@ internal static partial class WatchHandler
                     {
                         await tick;
                         tick = null;
-                        var bookmark = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(definition.ClrType)!;
-                        bookmark.ApiVersion = definition.ApiVersion;
-                        bookmark.Kind = definition.Kind;
-                        bookmark.Metadata = new V1ObjectMeta { ResourceVersion = last.ToString(CultureInfo.InvariantCulture) };
-                        await SendAsync("BOOKMARK", ObjectCodec.ToNode(bookmark));
+                        await SendAsync("BOOKMARK", Bookmark(definition, last, initialEventsEnd: false));
                         continue;
                     }
 
@@ -138,6 +144,20 @@ internal static partial class WatchHandler
         {
             // Timeout or client gone: the stream simply ends, as Kubernetes does.
         }
+    }
+
+    /// <summary>A bookmark: an empty object of the kind carrying only the revision (and, after the initial events, the annotation that says so).</summary>
+    private static JsonNode Bookmark(ResourceDefinition definition, long revision, bool initialEventsEnd)
+    {
+        var bookmark = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(definition.ClrType)!;
+        bookmark.ApiVersion = definition.ApiVersion;
+        bookmark.Kind = definition.Kind;
+        bookmark.Metadata = new V1ObjectMeta
+        {
+            ResourceVersion = revision.ToString(CultureInfo.InvariantCulture),
+            Annotations = initialEventsEnd ? new Dictionary<string, string> { ["k8s.io/initial-events-end"] = "true" } : null,
+        };
+        return ObjectCodec.ToNode(bookmark);
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "A watch of {Resource} was ended: {Reason}")]
