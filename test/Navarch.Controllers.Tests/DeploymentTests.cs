@@ -94,7 +94,9 @@ public sealed class DeploymentTests : ControllerCluster
         await watching;
 
         Assert.True(events > 20, $"only {events} pod events observed");
-        Assert.InRange(maxPods, 11, 12);
+        // maxSurge bounds the ReplicaSets' replicas (10 + 2), as in Kubernetes; a scaled-down set's pod may still be
+        // on its way out while the new set's pod is created, so the live pods can briefly be one more.
+        Assert.InRange(maxPods, 11, 13);
         Assert.InRange(minReady, 9, 10);
 
         List<V1ReplicaSet> sets = await ReplicaSetsOf("web");
