@@ -11,8 +11,8 @@ namespace Navarch.Agent;
 /// <summary>
 /// A joined agent's kubelet certificates kept through the CSR API, as the kubelet's <c>--rotate-certificates</c> and
 /// <c>--rotate-server-certificates</c>: the client certificate (<c>kubernetes.io/kube-apiserver-client-kubelet</c>,
-/// auto-approved for the node by csrapproving) rewrites <c>kubelet.kubeconfig</c> when renewed, taken up at the agent's
-/// next start; the serving certificate (<c>kubernetes.io/kubelet-serving</c>, for the node's name and InternalIP) is
+/// auto-approved for the node by csrapproving) is presented by the agent's client at each new connection
+/// (<c>RotatingClientCertificate</c>) and rewrites <c>kubelet.kubeconfig</c> for the next start; the serving certificate (<c>kubernetes.io/kubelet-serving</c>, for the node's name and InternalIP) is
 /// read by the kubelet API at each handshake, so a renewal needs no restart.
 /// </summary>
 internal sealed partial class KubeletCertificates : IAsyncDisposable
@@ -25,6 +25,9 @@ internal sealed partial class KubeletCertificates : IAsyncDisposable
         _client = client;
         _serving = serving;
     }
+
+    /// <summary>The current client certificate.</summary>
+    public X509Certificate2? Client => _client.Current;
 
     /// <summary>The current serving certificate.</summary>
     public X509Certificate2? Serving => _serving.Current;

@@ -51,12 +51,22 @@ internal static class KubeletCommand
             // A joined agent's proxy has credentials of its own (system:kube-proxy), as k3s's; a given kubeconfig serves both.
             string proxyConfig = given ?? Join.AgentJoin.KubeProxyKubeconfigIn(parse.GetValue(dataDir)!);
 
-            using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
+            // A joined agent's client presents its current kubelet client certificate at each new connection, so a
+            // certificate renewed through the CSR API is in use without a restart.
+            k8s.KubernetesClientConfiguration clientConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config);
+            KubeletCertificates? rotating = null;
+            if (given is null)
+            {
+                Navarch.Client.Certificates.RotatingClientCertificate.Use(clientConfig, () => rotating?.Client);
+            }
+
+            using var client = new k8s.Kubernetes(clientConfig);
             using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig)) : null;
             // A joined agent renews its kubelet certificates through the CSR API.
             await using KubeletCertificates? certificates = given is null
                 ? KubeletCertificates.ForJoinedAgent(client, Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent"), node, ParseNodeIp(parse.GetValue(nodeIp)) ?? Kubelet.Node.HostInfoAccess.InternalIp, logging)
                 : null;
+            rotating = certificates;
             certificates?.Start();
             await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node, certificates), logging);
             try
