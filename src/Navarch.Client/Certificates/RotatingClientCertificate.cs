@@ -51,8 +51,6 @@ public static class RotatingClientCertificate
             return null;
         }
 
-        // Through PKCS#12, so that the key is usable in a TLS handshake on every platform.
-        using X509Certificate2 pem = X509Certificate2.CreateFromPem(certificate, key);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return X509Certificate2.CreateFromPem(certificate, key);
     }
 }

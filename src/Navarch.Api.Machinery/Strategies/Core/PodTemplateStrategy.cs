@@ -19,8 +19,7 @@ internal static class PodTemplateStrategy
         ],
         Cells = (t, _) =>
         [
-            string.Join(",", t.Template?.Spec?.Containers?.Select(c => c.Name) ?? []),
-            string.Join(",", t.Template?.Spec?.Containers?.Select(c => c.Image) ?? []),
+            .. PodTemplateColumns.Cells(t.Template, null).Take(2),
             t.Template?.Metadata?.Labels is { Count: > 0 } labels ? string.Join(",", labels.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")) : "<none>",
         ],
     };

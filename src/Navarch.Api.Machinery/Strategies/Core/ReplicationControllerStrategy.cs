@@ -34,19 +34,8 @@ internal static class ReplicationControllerStrategy
         },
         Validation = rc => WorkloadValidation.ValidateSpec(Selector(rc.Spec?.Selector), rc.Spec?.Template, rc.Spec?.Replicas),
         Fields = rc => [new("status.replicas", (rc.Status?.Replicas ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture))],
-        Columns =
-        [
-            new("Desired", "integer", "", "Number of desired pods."),
-            new("Current", "integer", "", "Number of actual replicas."),
-            new("Ready", "integer", "", "Number of ready replicas."),
-            TableColumn.AgeColumn, PodTemplateColumns.Containers, PodTemplateColumns.Images, PodTemplateColumns.Selector,
-        ],
-        Cells = (rc, now) =>
-        [
-            rc.Spec?.Replicas ?? 0, rc.Status?.Replicas ?? 0, rc.Status?.ReadyReplicas ?? 0,
-            Age.Of(rc.Metadata.CreationTimestamp, now),
-            .. PodTemplateColumns.Cells(rc.Spec?.Template, Selector(rc.Spec?.Selector)),
-        ],
+        Columns = ReplicaSetStrategy.Columns,
+        Cells = (rc, now) => ReplicaSetStrategy.Cells(rc.Spec?.Replicas, rc.Status?.Replicas, rc.Status?.ReadyReplicas, rc.Metadata.CreationTimestamp, rc.Spec?.Template, Selector(rc.Spec?.Selector), now),
     };
 
     /// <summary>The label map as the equivalent label selector; null (a required selector) when empty.</summary>
