@@ -1,19 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Navarch.E2E.Tests;
 
 /// <summary>
-/// A UDP server inside a running pod's network namespace (found by the pod's address among the namespaces the CNI made
-/// under /var/run/netns), answering every datagram as a DNS server that knows no name (the query back, NXDOMAIN) — so
-/// busybox's <c>nslookup NAME IP:PORT</c> in another pod is a real UDP client, which busybox's nc cannot be. The pod
-/// image has no UDP server; the socket is made by a thread that entered the namespace (a socket keeps it for life).
+/// A UDP server inside a running pod's network namespace (<see cref="PodNetwork"/>), answering every datagram as a DNS
+/// server that knows no name (the query back, NXDOMAIN) — so busybox's <c>nslookup NAME IP:PORT</c> in another pod is a
+/// real UDP client, which busybox's nc cannot be. The pod image has no UDP server.
 /// </summary>
 internal sealed class PodUdpResponder : IDisposable
 {
-    private const int CloneNewNet = 0x40000000;
     private readonly Socket _socket;
 
     private PodUdpResponder(Socket socket)
@@ -25,55 +21,12 @@ internal sealed class PodUdpResponder : IDisposable
     /// <summary>Serves UDP <paramref name="port"/> in the network namespace that holds <paramref name="podIp"/>.</summary>
     public static async Task<PodUdpResponder> StartAsync(string podIp, int port)
     {
-        string path = await FindNamespaceAsync(podIp);
-        var made = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                using (SafeFileHandle handle = File.OpenHandle(path))
-                {
-                    if (setns(handle, CloneNewNet) != 0)
-                    {
-                        throw new InvalidOperationException($"setns {path}: errno {Marshal.GetLastPInvokeError()}");
-                    }
-                }
-
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                socket.Bind(new IPEndPoint(IPAddress.Any, port));
-                made.SetResult(socket);
-            }
-            catch (Exception e)
-            {
-                made.SetException(e);
-            }
-        }) { IsBackground = true }.Start();
-        return new PodUdpResponder(await made.Task);
+        Socket socket = await PodNetwork.SocketInAsync(await PodNetwork.FindNamespaceAsync(podIp), SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Any, port));
+        return new PodUdpResponder(socket);
     }
 
     public void Dispose() => _socket.Dispose();
-
-    private static async Task<string> FindNamespaceAsync(string podIp)
-    {
-        foreach (string path in Directory.Exists("/var/run/netns") ? Directory.GetFiles("/var/run/netns", "cni-*") : [])
-        {
-            var info = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string arg in new[] { "-n", Path.GetFileName(path), "-4", "-o", "addr", "show" })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            using System.Diagnostics.Process ip = System.Diagnostics.Process.Start(info)!;
-            string addresses = await ip.StandardOutput.ReadToEndAsync();
-            await ip.WaitForExitAsync();
-            if (addresses.Contains($" {podIp}/", StringComparison.Ordinal))
-            {
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException($"no network namespace under /var/run/netns holds {podIp}");
-    }
 
     private async Task ServeAsync()
     {
@@ -99,7 +52,4 @@ internal sealed class PodUdpResponder : IDisposable
             }
         }
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setns(SafeFileHandle fd, int nstype);
 }

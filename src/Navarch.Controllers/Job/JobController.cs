@@ -535,6 +535,7 @@ public sealed class JobController : QueueController
     {
         await StatusWrites.WriteAsync(job, status, job.Status, (j, s) => j.Status = s,
             copy => Client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
-            Queue, key, goneIsDone: true);
+            Queue, key, goneIsDone: true,
+            reread: () => Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
     }
 }
