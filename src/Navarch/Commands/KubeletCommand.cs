@@ -42,7 +42,17 @@ internal static class KubeletCommand
             using var stop = new Shutdown(cancellationToken);
             string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             string? given = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : null;
-            string? config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+            string? config;
+            try
+            {
+                config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                // Asked to stop while still joining (the server not up yet): a clean stop.
+                return 0;
+            }
+
             if (config is null)
             {
                 return 1;
