@@ -77,6 +77,18 @@ public static class ApiErrors
     /// <summary>504 Timeout.</summary>
     public static StatusException Timeout(string message) => Make(504, "Timeout", message, null, null);
 
+    /// <summary>
+    /// 504 for a read at a resourceVersion the server has not reached (after waiting for it), as the watch cache answers:
+    /// the cause <c>ResourceVersionTooLarge</c> is what client-go's reflector looks for, and it retries after a second.
+    /// </summary>
+    public static StatusException TooLargeResourceVersion(long requested, long current)
+    {
+        StatusException e = Make(504, "Timeout", $"Too large resource version: {requested}, current: {current}", null, null);
+        e.Status.Details.Causes = [new V1StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }];
+        e.Status.Details.RetryAfterSeconds = 1;
+        return e;
+    }
+
     private static StatusException Make(int code, string reason, string message, string? groupResource, string? name)
     {
         V1StatusDetails? details = null;

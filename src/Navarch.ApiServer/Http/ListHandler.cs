@@ -13,7 +13,8 @@ internal static class ListHandler
     public static async Task ServeAsync(HttpContext context, RequestInfo info, GenericStore store)
     {
         RequestOptions o = info.Options;
-        var query = new ListQuery(o.Labels, o.Fields, o.Limit, o.Continue, o.ResourceVersionMatch == "Exact" ? o.Revision : 0, AnyRevision: o.ResourceVersion == "0");
+        bool exact = o.ResourceVersionMatch == "Exact";
+        var query = new ListQuery(o.Labels, o.Fields, o.Limit, o.Continue, exact ? o.Revision : 0, AnyRevision: o.ResourceVersion == "0", MinRevision: exact ? 0 : o.Revision);
         await ServeAsync(context, store, await store.ListAsync(info.Namespace, query, context.RequestAborted));
     }
 

@@ -92,9 +92,11 @@ internal sealed record RequestOptions
                     Continue = NullIfEmpty(query["continue"]),
                     ResourceVersion = query["resourceVersion"].ToString(),
                     ResourceVersionMatch = query["resourceVersionMatch"].ToString(),
-                    Revision = query["resourceVersion"].ToString() is "" or "0" || query["resourceVersionMatch"].ToString() == "NotOlderThan"
-                        ? 0
-                        : ParseLong(query["resourceVersion"], "resourceVersion"),
+                    // NotOlderThan reads the current state, so its resourceVersion is only a lower bound to wait for, if it is one.
+                    Revision = query["resourceVersion"].ToString() is "" or "0" ? 0
+                        : query["resourceVersionMatch"].ToString() == "NotOlderThan"
+                            ? long.TryParse(query["resourceVersion"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long atLeast) ? atLeast : 0
+                            : ParseLong(query["resourceVersion"], "resourceVersion"),
                 },
                 "watch" => CheckWatchOptions(query, options.WithSelectors(query)) with
                 {

@@ -19,6 +19,9 @@ namespace Navarch.ApiServer.Registry;
 internal sealed partial class GenericStore(ResourceDefinition definition, IStore store, WatchCaches caches, AdmissionChain admission, StoreHooks hooks, TimeProvider time)
     : IRestGetter, IRestCreater, IRestUpdater, IRestPatcher
 {
+    private static readonly TimeSpan FutureRevisionWait = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan FutureRevisionPoll = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The resource this store serves.</summary>
     public ResourceDefinition Definition => definition;
 
@@ -49,7 +52,7 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
             }
             else
             {
-                page = await store.ListAsync(definition.ListPrefix(ns), new ListOptions(query.Limit, query.Continue, query.Revision), cancellationToken);
+                page = await ListFromStoreAsync(ns, query, cancellationToken);
             }
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.InvalidContinue)
@@ -59,6 +62,31 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
 
         var items = page.Items.Select(Decode).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
         return new ListPage(items, page.Revision, page.Continue, page.RemainingCount);
+    }
+
+    /// <summary>
+    /// A page from the store. A revision the store has not reached yet (a client that read from a server ahead of this
+    /// one) is waited for, up to 3 seconds as kube-apiserver's watch cache does, then answered 504 ResourceVersionTooLarge.
+    /// </summary>
+    private async Task<ListResult> ListFromStoreAsync(string? ns, ListQuery query, CancellationToken cancellationToken)
+    {
+        long wanted = Math.Max(query.Revision, query.MinRevision);
+        if (wanted > 0 && query.Continue is null)
+        {
+            DateTimeOffset deadline = time.GetUtcNow() + FutureRevisionWait;
+            long current;
+            while ((current = await store.GetCurrentRevisionAsync(cancellationToken)) < wanted)
+            {
+                if (time.GetUtcNow() >= deadline)
+                {
+                    throw ApiErrors.TooLargeResourceVersion(wanted, current);
+                }
+
+                await Task.Delay(FutureRevisionPoll, time, cancellationToken);
+            }
+        }
+
+        return await store.ListAsync(definition.ListPrefix(ns), new ListOptions(query.Limit, query.Continue, query.Revision), cancellationToken);
     }
 
     /// <summary>The objects in <paramref name="ns"/> as the watch cache holds them, and the revision it is at.</summary>

@@ -35,6 +35,32 @@ public sealed class RequestParsingTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_list_at_a_resource_version_not_reached_waits_for_it_then_answers_504_too_large()
+    {
+        V1ConfigMapList now = await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("default");
+        long current = long.Parse(now.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+
+        // Far ahead: waited for (about 3 s), then 504 with the cause client-go's reflector looks for.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri($"/api/v1/namespaces/default/configmaps?resourceVersion={current + 1_000_000}&resourceVersionMatch=NotOlderThan", UriKind.Relative));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(10));
+        JsonNode status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(504, (int)response.StatusCode);
+        Assert.Equal("Timeout", (string?)status["reason"]);
+        Assert.StartsWith($"Too large resource version: {current + 1_000_000}, current: ", (string?)status["message"], StringComparison.Ordinal);
+        Assert.Equal("ResourceVersionTooLarge", (string?)status["details"]!["causes"]![0]!["reason"]);
+        Assert.Equal(1, (int?)status["details"]!["retryAfterSeconds"]);
+
+        // Just ahead: a write that reaches it within the wait answers the list.
+        string next = (long.Parse((await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("default")).Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Task<HttpResponseMessage> waiting = fixture.Http.GetAsync(new Uri($"/api/v1/namespaces/default/configmaps?resourceVersion={next}&resourceVersionMatch=NotOlderThan", UriKind.Relative));
+        await Task.Delay(500);
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "reached-" + Guid.NewGuid().ToString("N")[..6] } }, "default");
+        using HttpResponseMessage reached = await waiting;
+        Assert.Equal(HttpStatusCode.OK, reached.StatusCode);
+    }
+
+    [Fact]
     public async Task The_CSharp_clients_version_call_works()
     {
         VersionInfo version = await fixture.Client.Version.GetCodeAsync();
