@@ -35,6 +35,12 @@ internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints en
     public async Task<V1APIService?> ServingAsync(string path, CancellationToken cancellationToken)
     {
         string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is ["openapi", "v3", "apis", _, _])
+        {
+            // The OpenAPI document of an aggregated group/version is its server's.
+            parts = parts[2..];
+        }
+
         if (parts.Length < 3 || parts[0] != "apis")
         {
             return null;
@@ -63,6 +69,32 @@ internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints en
         }
 
         return Encoding.UTF8.GetBytes(JsonSerializer.SerializeToNode(list, KubernetesSerialization.Options)!.ToJsonString(KubernetesSerialization.Plain));
+    }
+
+    /// <summary>
+    /// The local <c>/openapi/v3</c> index with an entry per aggregated group/version, whose document is the extension
+    /// server's own, proxied (as kube-aggregator's OpenAPI v3 aggregation points at each APIService).
+    /// </summary>
+    public async Task<byte[]> OpenApiIndexAsync(byte[] local, CancellationToken cancellationToken)
+    {
+        List<V1APIService> remote = await RemoteAsync(cancellationToken);
+        if (remote.Count == 0)
+        {
+            return local;
+        }
+
+        var index = (JsonObject)JsonNode.Parse(local)!;
+        var paths = (JsonObject)index["paths"]!;
+        foreach (V1APIService apiService in remote)
+        {
+            string key = $"apis/{apiService.Spec.Group}/{apiService.Spec.Version}";
+            if (!paths.ContainsKey(key))
+            {
+                paths[key] = new JsonObject { ["serverRelativeURL"] = "/openapi/v3/" + key };
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(index.ToJsonString());
     }
 
     /// <summary>The <c>/apis/&lt;group&gt;</c> document of a group only APIServices serve, or null.</summary>

@@ -207,6 +207,11 @@ internal sealed partial class RequestPipeline(
         {
             OpenApi.OpenApiDocuments documents = _openApi.Current;
             byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? documents.Index : documents.Find(path["/openapi/v3/".Length..].TrimEnd('/'));
+            if (aggregator is not null && openapi is not null && path.TrimEnd('/') == "/openapi/v3")
+            {
+                openapi = await aggregator.OpenApiIndexAsync(openapi, context.RequestAborted);
+            }
+
             if (openapi is not null)
             {
                 context.Response.ContentType = "application/json";

@@ -119,6 +119,12 @@ public sealed class ApiAggregationTests : IAsyncLifetime
         string group = await (await _host.NewHttp(withClientCertificate: true).GetAsync(new Uri(Client.BaseUri, $"/apis/{ExtensionApiServer.Group}"))).Content.ReadAsStringAsync();
         Assert.Contains($"\"groupVersion\":\"{ExtensionApiServer.Group}/{ExtensionApiServer.Version}\"", group, StringComparison.Ordinal);
 
+        // OpenAPI v3 lists the group/version, whose document is the extension server's.
+        string openApiIndex = await (await _host.NewHttp(withClientCertificate: true).GetAsync(new Uri(Client.BaseUri, "/openapi/v3"))).Content.ReadAsStringAsync();
+        Assert.Contains($"\"apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}\"", openApiIndex, StringComparison.Ordinal);
+        string openApi = await (await _host.NewHttp(withClientCertificate: true).GetAsync(new Uri(Client.BaseUri, $"/openapi/v3/apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}"))).Content.ReadAsStringAsync();
+        Assert.Contains("com.example.wardle.v1alpha1.Flunder", openApi, StringComparison.Ordinal);
+
         // The real kubectl finds the resource through discovery and lists it through the aggregator, as the admin.
         (int code, string output) = await KubectlAsync("get", "flunders", "-n", "default");
         Assert.True(code == 0, output);

@@ -88,6 +88,13 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
                         ["verbs"] = new JsonArray("get", "list"),
                     }),
                 },
+                $"/openapi/v3/apis/{Group}/{Version}" => new JsonObject
+                {
+                    ["openapi"] = "3.0.0",
+                    ["info"] = new JsonObject { ["title"] = "Wardle", ["version"] = Version },
+                    ["paths"] = new JsonObject(),
+                    ["components"] = new JsonObject { ["schemas"] = new JsonObject { ["com.example.wardle.v1alpha1.Flunder"] = new JsonObject { ["type"] = "object" } } },
+                },
                 _ when path.StartsWith($"/apis/{Group}/{Version}/namespaces/", StringComparison.Ordinal) && path.EndsWith("/flunders", StringComparison.Ordinal) => new JsonObject
                 {
                     ["kind"] = "FlunderList",
