@@ -42,6 +42,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     private Authorization.Node.GraphPopulator? _nodeGraph;
     private Audit.AuditFilter? _audit;
     private CertificateRenewer? _renewer;
+    private Aggregator.ApiServiceTransport? _aggregatorTransport;
+    private Aggregator.AvailableConditionController? _availability;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -61,6 +63,9 @@ public sealed partial class ApiServer : IAsyncDisposable
 
     /// <summary>The cluster certificates.</summary>
     public ClusterPki Pki { get; private set; } = null!;
+
+    /// <summary>The aggregator's front-proxy CA and client certificate.</summary>
+    public FrontProxyPki FrontProxy { get; private set; } = null!;
 
     /// <summary>The server's join token (known after start).</summary>
     public Join.ServerToken JoinToken { get; private set; } = null!;
@@ -89,12 +94,15 @@ public sealed partial class ApiServer : IAsyncDisposable
         _store = _encryption.Store;
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time);
+        FrontProxy = FrontProxyPki.LoadOrCreate(Path.Combine(serverDir, "tls"), _options.Time);
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
+        await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);
+        await Aggregator.ExtensionApiServerAuthentication.PublishAsync(stores, Pki, FrontProxy, cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -138,6 +146,9 @@ public sealed partial class ApiServer : IAsyncDisposable
         (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = Authorization.AuthorizationModes.Create(authorizationModes, nodeGraph, rbac);
         var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _options.Time);
         var handler = new ResourceHandler(stores, subresources, _logger);
+        var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
+        _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
+        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>());
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
             handler,
@@ -150,7 +161,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _logger,
-            _audit);
+            _audit,
+            aggregator);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -163,6 +175,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         await WriteKubeconfigsAsync(cancellationToken);
         _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>());
         _renewer.Start();
+        _availability = new Aggregator.AvailableConditionController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.AvailableConditionController>());
+        _availability.Start();
 
         LogListening(_logger, Port, _store.Backend);
         if (_options.AdvertiseAddress is { } advertise)
@@ -199,6 +213,12 @@ public sealed partial class ApiServer : IAsyncDisposable
             _renewer = null;
         }
 
+        if (_availability is not null)
+        {
+            await _availability.DisposeAsync();
+            _availability = null;
+        }
+
         if (_app is not null)
         {
             await _app.StopAsync(cancellationToken);
@@ -217,6 +237,8 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _kubelets?.Dispose();
         _kubelets = null;
+        _aggregatorTransport?.Dispose();
+        _aggregatorTransport = null;
         if (_nodeGraph is not null)
         {
             await _nodeGraph.DisposeAsync();

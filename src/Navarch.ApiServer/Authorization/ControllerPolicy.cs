@@ -59,6 +59,17 @@ internal static class ControllerPolicy
             NewRule("get", "list", "watch", "update").Groups(Legacy).Resources("pods"),
             EventsRule,
         ]);
+        yield return ("disruption-controller",
+        [
+            NewRule("get", "list", "watch").Groups(Extensions, Apps).Resources("deployments"),
+            NewRule("get", "list", "watch").Groups(Apps, Extensions).Resources("replicasets"),
+            NewRule("get", "list", "watch").Groups(Legacy).Resources("replicationcontrollers"),
+            NewRule("get", "list", "watch").Groups("policy").Resources("poddisruptionbudgets"),
+            NewRule("get", "list", "watch").Groups(Apps).Resources("statefulsets"),
+            NewRule("update").Groups("policy").Resources("poddisruptionbudgets/status"),
+            NewRule("get").Groups("*").Resources("*/scale"),
+            EventsRule,
+        ]);
         yield return ("endpoint-controller",
         [
             NewRule("get", "list", "watch").Groups(Legacy).Resources("services", "pods"),

@@ -24,7 +24,8 @@ internal sealed partial class RequestPipeline(
     int maxInFlight,
     BodyBudget bodies,
     ILogger logger,
-    Audit.AuditFilter? audit = null) : IDisposable
+    Audit.AuditFilter? audit = null,
+    Aggregator.ApiAggregator? aggregator = null) : IDisposable
 {
     // Kubernetes' long-running subresources: streams that may stay open indefinitely.
     private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
@@ -185,6 +186,11 @@ internal sealed partial class RequestPipeline(
 
         if (context.Request.Method == "GET" && discovery.Find(path) is { } document)
         {
+            if (aggregator is not null && path.TrimEnd('/') == "/apis")
+            {
+                document = await aggregator.GroupListAsync(document, context.RequestAborted);
+            }
+
             context.Response.ContentType = "application/json";
             await context.Response.Body.WriteAsync(document, context.RequestAborted);
             return;
@@ -201,6 +207,11 @@ internal sealed partial class RequestPipeline(
         {
             OpenApi.OpenApiDocuments documents = _openApi.Current;
             byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? documents.Index : documents.Find(path["/openapi/v3/".Length..].TrimEnd('/'));
+            if (aggregator is not null && openapi is not null && path.TrimEnd('/') == "/openapi/v3")
+            {
+                openapi = await aggregator.OpenApiIndexAsync(openapi, context.RequestAborted);
+            }
+
             if (openapi is not null)
             {
                 context.Response.ContentType = "application/json";
@@ -211,6 +222,11 @@ internal sealed partial class RequestPipeline(
 
         if (Resolve(info) is not { } definition)
         {
+            if (aggregator is not null && await TryAggregateAsync(context, info, user, path, aggregator))
+            {
+                return;
+            }
+
             await Responder.WriteStatusAsync(context, NotFoundPath().Status);
             return;
         }
@@ -224,6 +240,35 @@ internal sealed partial class RequestPipeline(
         }
 
         await handler.HandleAsync(context, info, definition, user);
+    }
+
+    /// <summary>
+    /// A path the catalog does not serve may be an aggregated API's: <c>/apis/&lt;group&gt;</c> of a remote group is
+    /// described here, anything under <c>/apis/&lt;group&gt;/&lt;version&gt;</c> an APIService claims is authorized as
+    /// kube-apiserver authorizes it and proxied.
+    /// </summary>
+    private async Task<bool> TryAggregateAsync(HttpContext context, RequestInfo info, UserInfo user, string path, Aggregator.ApiAggregator aggregator)
+    {
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 2 && parts[0] == "apis" && context.Request.Method == "GET" && await aggregator.GroupAsync(parts[1], context.RequestAborted) is { } group)
+        {
+            await Responder.WriteJsonAsync(context, 200, group);
+            return true;
+        }
+
+        if (await aggregator.ServingAsync(path, context.RequestAborted) is not { } apiService)
+        {
+            return false;
+        }
+
+        if (info.IsResourceRequest)
+        {
+            string? name = info.Name ?? (info.Verb is "list" or "watch" ? info.Options.Fields.RequiresExactMatch("metadata.name") : null);
+            await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, name, Fields: info.Options.Fields), context.RequestAborted);
+        }
+
+        await aggregator.ProxyAsync(context, apiService, user, IsLongRunning(info));
+        return true;
     }
 
     /// <summary>Refuses (a 403 Status) what the authorizer does not allow.</summary>

@@ -75,7 +75,7 @@ internal static class BuiltInRegistry
             ["*/status"] = new StatusRest(),
             ["*/scale"] = new ScaleRest(),
             ["pods/binding"] = new BindingRest(time),
-            ["pods/eviction"] = new EvictionRest(),
+            ["pods/eviction"] = new EvictionRest(stores, time),
             ["pods/log"] = new LogRest(locations),
             ["pods/exec"] = exec,
             ["pods/attach"] = exec,
