@@ -275,4 +275,21 @@ public sealed class ServerSideApplyTests(ServerFixture fixture) : IClassFixture<
         (_, string hidden) = await KubectlAsync(null, "get", "deployment", "kubectl-ssa", "-o", "yaml");
         Assert.DoesNotContain("managedFields", hidden, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Kubectl_moves_an_object_from_client_side_to_server_side_apply()
+    {
+        (int client, string clientOutput) = await KubectlAsync(Deployment("kubectl-migrate"), "apply", "-f", "-");
+        Assert.True(client == 0, clientOutput);
+        (_, JsonObject before) = await SendAsync("GET", $"{Deployments}/kubectl-migrate", "", "");
+        Assert.NotNull(Entry(before, "kubectl-client-side-apply", "Update"));
+
+        (int server, string serverOutput) = await KubectlAsync(Deployment("kubectl-migrate", replicas: 4), "apply", "--server-side", "-f", "-");
+
+        Assert.True(server == 0, serverOutput);
+        (_, JsonObject after) = await SendAsync("GET", $"{Deployments}/kubectl-migrate", "", "");
+        Assert.Equal(4, after["spec"]!["replicas"]!.GetValue<int>());
+        Assert.True(Owns(after, "kubectl"));
+        Assert.Contains("\"replicas\":4", after["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }

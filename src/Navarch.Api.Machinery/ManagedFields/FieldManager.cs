@@ -105,9 +105,27 @@ public sealed class FieldManager(ITypeSchema schema, string apiVersion, bool has
             }
         }
 
+        if (conflicts.Count > 0 && !force && manager == Kubectl && AllowedFromLastApplied(live) is { } allowed)
+        {
+            // apiserver's lastAppliedManager: kubectl's first server-side apply after client-side ones may take the
+            // fields its last-applied-configuration set, as they still are, from the managers of those writes.
+            conflicts.RemoveAll(c => allowed.Has(c.Path));
+        }
+
         if (conflicts.Count > 0 && !force)
         {
             throw ConflictError(conflicts);
+        }
+
+        if (manager == Kubectl && LastApplied(live) is not null)
+        {
+            // apiserver's lastAppliedUpdater: the annotation follows kubectl's server-side applies, so a later
+            // client-side apply computes its patch from what was applied last.
+            var configuration = (JsonObject)config.DeepClone();
+            (configuration["metadata"]?["annotations"] as JsonObject)?.Remove(LastAppliedAnnotation);
+            var annotations = merged["metadata"] is JsonObject meta ? meta["annotations"] as JsonObject ?? (JsonObject)(meta["annotations"] = new JsonObject()) : null;
+            annotations?.Remove(LastAppliedAnnotation);
+            annotations?.Add(LastAppliedAnnotation, configuration.ToJsonString() + "\n");
         }
 
         foreach (ManagerKey key in managed.Keys.Where(k => k != self).ToList())
@@ -116,6 +134,31 @@ public sealed class FieldManager(ITypeSchema schema, string apiVersion, bool has
         }
 
         return (merged, Encode(managed));
+    }
+
+    private const string Kubectl = "kubectl";
+    private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+    private static string? LastApplied(JsonObject live) =>
+        live["metadata"]?["annotations"]?[LastAppliedAnnotation] is JsonValue v && v.TryGetValue(out string? text) && text.Length > 0 ? text : null;
+
+    /// <summary>The fields client-side apply's annotation sets to the values they still have (null when there is none, or not of this version).</summary>
+    private FieldSet? AllowedFromLastApplied(JsonObject live)
+    {
+        try
+        {
+            if (LastApplied(live) is not { } text || JsonNode.Parse(text) is not JsonObject last || last["apiVersion"]?.GetValue<string>() != apiVersion)
+            {
+                return null;
+            }
+
+            Comparison compare = StructuredMerge.Compare(last, live, schema);
+            return StructuredMerge.ToFieldSet(last, schema).Difference(compare.Modified).Difference(compare.Added).Difference(compare.Removed);
+        }
+        catch (Exception e) when (e is JsonException or StatusException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The set without the fields no one owns, and without the other half of the status split.</summary>

@@ -209,4 +209,20 @@ public sealed class FieldManagerTests
         Assert.True(set.Has(["f:tags", "v:\"x\""]));
         Assert.True(set.Has(["f:ref"]));
     }
+
+    [Fact]
+    public void KubectlsFirstServerSideApplyTakesWhatItsClientSideAppliesSetAndKeepsTheAnnotation()
+    {
+        JsonObject live = Deployment(3);
+        var lastApplied = (JsonObject)Deployment(3).DeepClone();
+        live["metadata"]!["annotations"] = new JsonObject { ["kubectl.kubernetes.io/last-applied-configuration"] = lastApplied.ToJsonString() };
+        IList<V1ManagedFieldsEntry> entries = manager.Update(null, null, live, null, "kubectl-client-side-apply", null, Now);
+
+        (JsonObject merged, IList<V1ManagedFieldsEntry> after) = manager.Apply(live, entries, Deployment(5), "kubectl", null, false, Now);
+
+        Assert.Equal(5, merged["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Contains("f:replicas", Fields(after, "kubectl"));
+        Assert.Contains("\"replicas\":5", merged["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>());
+        Assert.Throws<StatusException>(() => manager.Apply(live, entries, Deployment(5), "someone-else", null, false, Now));
+    }
 }
