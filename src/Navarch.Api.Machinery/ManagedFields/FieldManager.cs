@@ -59,8 +59,49 @@ public sealed class FieldManager(ITypeSchema schema, string apiVersion, bool has
             managed[self] = new ManagedFieldSet(previous.Union(changed), apiVersion, now);
         }
 
+        CapUpdateManagers(managed);
         return Encode(managed);
     }
+
+    /// <summary>
+    /// apiserver's capManagersManager: past <see cref="MaxUpdateManagers"/> update entries, the oldest are merged, per
+    /// apiVersion, into an <c>ancient-changes</c> entry, so clients with ever new names cannot grow the object.
+    /// </summary>
+    private static void CapUpdateManagers(Dictionary<ManagerKey, ManagedFieldSet> managed)
+    {
+        List<ManagerKey> updaters = managed.Where(m => m.Key.Operation == ManagerKey.Update)
+            .OrderBy(m => Seconds(m.Value.Time)).ThenBy(m => m.Key.Manager, StringComparer.Ordinal).ThenBy(m => m.Key.ApiVersion, StringComparer.Ordinal)
+            .Select(m => m.Key).ToList();
+        var firstOfVersion = new Dictionary<string, ManagerKey>(StringComparer.Ordinal);
+        for (int i = 0, length = updaters.Count; i < updaters.Count && length > MaxUpdateManagers; i++)
+        {
+            ManagerKey key = updaters[i];
+            ManagedFieldSet fields = managed[key];
+            string version = fields.ApiVersion ?? "";
+            var bucket = new ManagerKey(AncientChanges, ManagerKey.Update, version, null);
+            if (!firstOfVersion.TryGetValue(version, out ManagerKey? first))
+            {
+                firstOfVersion[version] = key;
+                continue;
+            }
+
+            if (!managed.TryGetValue(bucket, out ManagedFieldSet? merged))
+            {
+                merged = managed[first];
+                managed.Remove(first);
+            }
+
+            managed[bucket] = new ManagedFieldSet(fields.Set.Union(merged.Set), fields.ApiVersion, fields.Time);
+            if (key != bucket)
+            {
+                managed.Remove(key);
+            }
+
+            length--;
+        }
+    }
+
+    private static long Seconds(DateTime? time) => time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeSeconds() : 0;
 
     /// <summary>
     /// <paramref name="config"/> applied by <paramref name="manager"/> to <paramref name="live"/> (an empty object when
@@ -136,6 +177,9 @@ public sealed class FieldManager(ITypeSchema schema, string apiVersion, bool has
         return (merged, Encode(managed));
     }
 
+    /// <summary>DefaultMaxUpdateManagers.</summary>
+    private const int MaxUpdateManagers = 10;
+    private const string AncientChanges = "ancient-changes";
     private const string Kubectl = "kubectl";
     private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -253,7 +297,7 @@ public sealed class FieldManager(ITypeSchema schema, string apiVersion, bool has
     public static IList<V1ManagedFieldsEntry> Encode(Dictionary<ManagerKey, ManagedFieldSet> managed) =>
         managed.Where(m => !m.Value.Set.IsEmpty)
             .OrderBy(m => m.Key.Operation, StringComparer.Ordinal)
-            .ThenBy(m => m.Value.Time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeSeconds() : 0)
+            .ThenBy(m => Seconds(m.Value.Time))
             .ThenBy(m => m.Key.Manager, StringComparer.Ordinal)
             .ThenBy(m => m.Value.ApiVersion, StringComparer.Ordinal)
             .ThenBy(m => m.Key.Subresource, StringComparer.Ordinal)

@@ -225,4 +225,23 @@ public sealed class FieldManagerTests
         Assert.Contains("\"replicas\":5", merged["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>());
         Assert.Throws<StatusException>(() => manager.Apply(live, entries, Deployment(5), "someone-else", null, false, Now));
     }
+
+    [Fact]
+    public void PastTenUpdatersTheOldestAreMergedIntoAncientChanges()
+    {
+        JsonObject live = Json("""{"metadata":{"name":"x"},"data":{}}""");
+        IList<V1ManagedFieldsEntry>? entries = null;
+        for (int i = 0; i < 12; i++)
+        {
+            var next = (JsonObject)live.DeepClone();
+            next["data"]![$"k{i}"] = "v";
+            entries = manager.Update(live, entries, next, null, $"writer-{i:00}", null, Now.AddSeconds(i));
+            live = next;
+        }
+
+        Assert.Equal(10, entries!.Count);
+        V1ManagedFieldsEntry ancient = Assert.Single(entries, e => e.Manager == "ancient-changes");
+        Assert.Equal("""{"f:data":{"f:k0":{},"f:k1":{},"f:k2":{}}}""", ((JsonObject)ancient.FieldsV1).ToJsonString());
+        Assert.DoesNotContain(entries, e => e.Manager is "writer-00" or "writer-01" or "writer-02");
+    }
 }
