@@ -10,7 +10,8 @@ namespace Navarch.Bench.ApiServer;
 /// API server benchmark over HTTPS on loopback: requests/s and p50/p99 latency of GET, LIST (100 and 10k pods),
 /// CREATE and UPDATE with concurrent clients; the time for one change to reach 1000 watchers; the server's RSS
 /// with 10k pods stored. The server runs in this process (so RSS is the server's plus the client's, reported as
-/// such). Usage: Navarch.Bench.ApiServer [--seconds N] [--clients N].
+/// such); server-side apply of a Deployment beside a strategic merge patch of the same change. Usage:
+/// Navarch.Bench.ApiServer [--seconds N] [--clients N] [--apply-only].
 /// </summary>
 internal static class Program
 {
@@ -28,6 +29,12 @@ internal static class Program
             TimeSpan window = TimeSpan.FromSeconds(seconds);
             Console.WriteLine($"# API server benchmark ({Environment.ProcessorCount} cores, {clients} concurrent clients over HTTPS/HTTP2, {seconds:0.#} s per row, {DateTime.UtcNow:yyyy-MM-dd})");
             Console.WriteLine();
+            if (args.Contains("--apply-only"))
+            {
+                await ApplyVersusPatchAsync(http, clients, window);
+                return 0;
+            }
+
             long rssIdle = Rss();
             await Send(http, HttpMethod.Post, "/api/v1/namespaces", """{"metadata":{"name":"small"}}""");
             await Send(http, HttpMethod.Post, "/api/v1/namespaces", """{"metadata":{"name":"big"}}""");
@@ -65,6 +72,8 @@ internal static class Program
             Console.WriteLine($"| after the runs above | {Rss() / 1048576.0:0} |");
             Console.WriteLine();
             await FanOutAsync(server, http, 1000);
+            Console.WriteLine();
+            await ApplyVersusPatchAsync(http, clients, window);
             return 0;
         }
         finally
@@ -108,6 +117,45 @@ internal static class Program
             c.Dispose();
         }
     }
+
+    /// <summary>
+    /// One change (a new value of a label) to a Deployment per client, made by server-side apply of the whole manifest
+    /// (what kubectl apply --server-side sends) and by a strategic merge patch of just the change (what client-side
+    /// kubectl apply sends).
+    /// </summary>
+    private static async Task ApplyVersusPatchAsync(HttpClient http, int clients, TimeSpan window)
+    {
+        await Send(http, HttpMethod.Post, "/api/v1/namespaces", """{"metadata":{"name":"apply"}}""");
+        for (int c = 0; c < clients; c++)
+        {
+            await Send(http, HttpMethod.Patch, $"/apis/apps/v1/namespaces/apply/deployments/d{c}?fieldManager=bench", Deployment($"d{c}", 0), contentType: "application/apply-patch+yaml");
+        }
+
+        // Requests go round the deployments, so concurrent ones rarely meet on one object.
+        int counter = 0;
+        string apply = await MeasureAsync("server-side apply of a Deployment", clients, window, () =>
+        {
+            int n = Interlocked.Increment(ref counter);
+            return Send(http, HttpMethod.Patch, $"/apis/apps/v1/namespaces/apply/deployments/d{n % clients}?fieldManager=bench", Deployment($"d{n % clients}", n), contentType: "application/apply-patch+yaml");
+        });
+        string smp = await MeasureAsync("strategic merge patch of the same change", clients, window, () =>
+        {
+            int n = Interlocked.Increment(ref counter);
+            return Send(http, HttpMethod.Patch, $"/apis/apps/v1/namespaces/apply/deployments/d{n % clients}?fieldManager=kubectl-client-side-apply", "{\"metadata\":{\"labels\":{\"rev\":\"" + n + "\"}}}", contentType: "application/strategic-merge-patch+json");
+        });
+        Console.WriteLine("| request | req/s | p50 ms | p99 ms | Kubernetes SLO (p99) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
+        Console.WriteLine(apply);
+        Console.WriteLine(smp);
+    }
+
+    private static string Deployment(string name, int rev) =>
+        """
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"NAME","labels":{"app":"NAME","rev":"REV"}},
+         "spec":{"replicas":2,"selector":{"matchLabels":{"app":"NAME"}},"template":{"metadata":{"labels":{"app":"NAME"}},
+         "spec":{"containers":[{"name":"web","image":"nginx:1.25","ports":[{"containerPort":80}],"env":[{"name":"MODE","value":"bench"}],
+         "resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}}}
+        """.Replace("NAME", name, StringComparison.Ordinal).Replace("REV", rev.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     private static async Task<string> LatestRevisionAsync(HttpClient http)
     {

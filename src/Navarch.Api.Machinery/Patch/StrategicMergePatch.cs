@@ -8,37 +8,12 @@ namespace Navarch.Api.Patch;
 /// merge strategy take the union, other lists are replaced; with the directives <c>$patch</c> (replace, delete,
 /// merge), <c>$retainKeys</c>, <c>$setElementOrder/…</c> and <c>$deleteFromPrimitiveList/…</c>.
 /// The patch metadata (which lists merge, by which key) is Kubernetes' <c>patchMergeKey</c> struct tags, looked
-/// up by field name: the built-in API uses each of these names with one meaning.
+/// up by field name in <see cref="BuiltInFields"/>, which server-side apply reads too.
 /// </summary>
 public static class StrategicMergePatch
 {
     private const string SetElementOrder = "$setElementOrder/";
     private const string DeleteFromPrimitiveList = "$deleteFromPrimitiveList/";
-
-    private static readonly Dictionary<string, string[]> MergeKeys = new(StringComparer.Ordinal)
-    {
-        ["containers"] = ["name"],
-        ["initContainers"] = ["name"],
-        ["ephemeralContainers"] = ["name"],
-        ["env"] = ["name"],
-        ["volumes"] = ["name"],
-        ["volumeMounts"] = ["mountPath"],
-        ["volumeDevices"] = ["devicePath"],
-        ["imagePullSecrets"] = ["name"],
-        // Container ports merge by containerPort, Service ports by port.
-        ["ports"] = ["containerPort", "port"],
-        ["conditions"] = ["type"],
-        ["ownerReferences"] = ["uid"],
-        ["hostAliases"] = ["ip"],
-        ["topologySpreadConstraints"] = ["topologyKey"],
-        ["taints"] = ["key"],
-        ["addresses"] = ["type"],
-        ["resourceClaims"] = ["name"],
-        ["schedulingGates"] = ["name"],
-        ["readinessGates"] = ["conditionType"],
-    };
-
-    private static readonly HashSet<string> PrimitiveMergeLists = new(StringComparer.Ordinal) { "finalizers" };
 
     /// <summary>Applies <paramref name="patch"/> to <paramref name="original"/> (changed in place) and returns the result.</summary>
     public static JsonNode? Apply(JsonNode? original, JsonNode? patch)
@@ -145,7 +120,7 @@ public static class StrategicMergePatch
         string? key = MergeKeyFor(field, original, patch);
         if (key is null)
         {
-            if (!PrimitiveMergeLists.Contains(field))
+            if (!BuiltInFields.PrimitiveMergeLists.Contains(field))
             {
                 return (JsonArray)patch.DeepClone();
             }
@@ -205,7 +180,7 @@ public static class StrategicMergePatch
 
     private static string? MergeKeyFor(string field, JsonArray? original, JsonArray patch)
     {
-        if (!MergeKeys.TryGetValue(field, out string[]? candidates))
+        if (!BuiltInFields.MergeKeys.TryGetValue(field, out string[]? candidates))
         {
             return null;
         }

@@ -48,7 +48,7 @@ internal static class RequestBody
     private static async Task<JsonNode> DecodeAsync(HttpContext context, bool allowPatchTypes)
     {
         string contentType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
-        bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml";
+        bool yaml = contentType is "application/yaml" or "application/x-yaml" or "text/yaml" || (allowPatchTypes && contentType == "application/apply-patch+yaml");
         bool protobuf = contentType == "application/vnd.kubernetes.protobuf" && !allowPatchTypes;
         bool json = contentType is "application/json" or "" || (allowPatchTypes && contentType is "application/json-patch+json" or "application/merge-patch+json" or "application/strategic-merge-patch+json");
         if (!yaml && !json && !protobuf)

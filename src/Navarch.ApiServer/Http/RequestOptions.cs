@@ -23,6 +23,12 @@ internal sealed record RequestOptions
     /// <summary><c>fieldValidation</c>: Strict, Warn, Ignore or "" (checked when a body is decoded).</summary>
     public string FieldValidation { get; init; } = "";
 
+    /// <summary><c>fieldManager</c> (create, update, patch): who the write's fields belong to; "" when not sent.</summary>
+    public string FieldManager { get; init; } = "";
+
+    /// <summary><c>force</c> (apply patches): take the fields of other managers instead of a conflict; null when not sent.</summary>
+    public bool? Force { get; init; }
+
     /// <summary><c>labelSelector</c> (list, watch, deletecollection).</summary>
     public LabelSelector Labels { get; init; } = LabelSelector.Everything;
 
@@ -76,6 +82,8 @@ internal sealed record RequestOptions
             Watch = Flag(query, "watch"),
             DryRun = query["dryRun"].Count > 0,
             FieldValidation = query["fieldValidation"].ToString(),
+            FieldManager = query["fieldManager"].ToString(),
+            Force = query.ContainsKey("force") ? Flag(query, "force") : null,
         };
         try
         {

@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
 using Navarch.ApiServer.Registry;
+using Navarch.ApiServer.Registry.ManagedFields;
 
 namespace Navarch.ApiServer.Http;
 
@@ -40,7 +41,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
 
         GenericStore store = stores.For(definition);
         object? rest = subresources.Find(definition, info.Subresource) ?? (info.Subresource is null ? store : null);
-        var request = new RestRequest(info, store, BodyDecoder.For(context, info), user);
+        var request = new RestRequest(info, store, BodyDecoder.For(context, info), user) { UserAgent = context.Request.Headers.UserAgent.ToString() };
         switch (info.Verb, rest)
         {
             case (_, IRestConnecter connecter):
@@ -67,8 +68,9 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
                 await WriteAsync(context, 200, store, await updater.UpdateAsync(request, body, context.RequestAborted));
                 break;
             case ("patch", IRestPatcher patcher) when info.Name is not null:
-                PatchBody patch = await ReadPatchAsync(context);
-                await WriteAsync(context, 200, store, await patcher.PatchAsync(request, patch, context.RequestAborted));
+                PatchBody patch = await ReadPatchAsync(context, info.Options);
+                object patched = await patcher.PatchAsync(request, patch, context.RequestAborted);
+                await WriteAsync(context, patched is CreatedObject ? 201 : 200, store, patched is CreatedObject made ? made.Object : patched);
                 break;
             case ("delete", _) when info.Subresource is null:
                 await DeleteHandler.ServeAsync(context, info, store);
@@ -81,7 +83,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
         }
     }
 
-    private static async Task<PatchBody> ReadPatchAsync(HttpContext context)
+    private static async Task<PatchBody> ReadPatchAsync(HttpContext context, RequestOptions options)
     {
         string type = (context.Request.ContentType ?? "").Split(';')[0].Trim();
         if (!PatchTypes.Contains(type))
@@ -89,11 +91,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
             throw ApiErrors.UnsupportedMediaType(type);
         }
 
-        if (type == "application/apply-patch+yaml")
-        {
-            throw ApiErrors.UnsupportedMediaType(type + " (server-side apply is not supported yet; use client-side kubectl apply)");
-        }
-
+        FieldManagement.ValidatePatchOptions(type, options);
         return new PatchBody(type, await RequestBody.ReadAsync(context, allowPatchTypes: true));
     }
 

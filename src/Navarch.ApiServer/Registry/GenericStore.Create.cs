@@ -28,7 +28,7 @@ internal sealed partial class GenericStore
             obj.Metadata.NamespaceProperty = null;
         }
 
-        return await CreateAsync(obj, request.Info.Options.DryRun, cancellationToken);
+        return await CreateAsync(obj, request.Info.Options.DryRun, cancellationToken, request.Manager);
     }
 
     /// <summary>
@@ -36,7 +36,7 @@ internal sealed partial class GenericStore
     /// defaults and validation, admission, the kind's BeginCreate, and a create-if-absent write. A name made from
     /// generateName is made again when taken.
     /// </summary>
-    public async Task<IKubernetesObject<V1ObjectMeta>> CreateAsync(IKubernetesObject<V1ObjectMeta> obj, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IKubernetesObject<V1ObjectMeta>> CreateAsync(IKubernetesObject<V1ObjectMeta> obj, bool dryRun, CancellationToken cancellationToken, string? manager = null)
     {
         bool generated = string.IsNullOrEmpty(obj.Metadata.Name) && !string.IsNullOrEmpty(obj.Metadata.GenerateName);
         for (int attempt = 0; ; attempt++)
@@ -48,7 +48,7 @@ internal sealed partial class GenericStore
 
             try
             {
-                return await CreateOnceAsync(obj, dryRun, cancellationToken);
+                return await CreateOnceAsync(obj, dryRun, manager, cancellationToken);
             }
             catch (StatusException e) when (generated && e.Status.Reason == "AlreadyExists" && attempt < 8)
             {
@@ -56,7 +56,7 @@ internal sealed partial class GenericStore
         }
     }
 
-    private async Task<IKubernetesObject<V1ObjectMeta>> CreateOnceAsync(IKubernetesObject<V1ObjectMeta> obj, bool dryRun, CancellationToken cancellationToken)
+    private async Task<IKubernetesObject<V1ObjectMeta>> CreateOnceAsync(IKubernetesObject<V1ObjectMeta> obj, bool dryRun, string? manager, CancellationToken cancellationToken)
     {
         obj.ApiVersion = definition.ApiVersion;
         obj.Kind = definition.Kind;
@@ -66,13 +66,13 @@ internal sealed partial class GenericStore
         meta.ResourceVersion = null;
         meta.DeletionTimestamp = null;
         meta.DeletionGracePeriodSeconds = null;
-        meta.ManagedFields = null;
         meta.Generation = null;
         definition.Strategy.PrepareForCreate(obj);
         definition.Strategy.Default(obj);
         var request = new AdmissionRequest(AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, null);
         await admission.MutateAsync(request, cancellationToken);
         ThrowIfInvalid(obj, definition.Strategy.Validate(obj));
+        TrackFields(null, obj, null, manager);
         await admission.ValidateAsync(request, cancellationToken);
 
         string key = definition.Key(meta.NamespaceProperty, meta.Name);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Navarch.Api;
 using Navarch.ApiServer.Admission;
+using Navarch.ApiServer.Registry.ManagedFields;
 using Navarch.Storage;
 
 namespace Navarch.ApiServer.Registry;
@@ -42,7 +43,7 @@ internal sealed partial class GenericStore
             long current = long.Parse(old.Metadata.ResourceVersion, CultureInfo.InvariantCulture);
             expected ??= string.IsNullOrEmpty(obj.Metadata.ResourceVersion) ? current : Http.RequestOptions.ParseLong(obj.Metadata.ResourceVersion, "metadata.resourceVersion");
             return expected == current ? obj : throw ApiErrors.Conflict(definition.GroupResource, name);
-        }, cancellationToken, check);
+        }, cancellationToken, check, request.Manager);
     }
 
     /// <summary>
@@ -51,6 +52,11 @@ internal sealed partial class GenericStore
     /// </summary>
     public async Task<object> PatchAsync(RestRequest request, PatchBody patch, UpdateKind kind, CancellationToken cancellationToken, UpdatedObjectCheck? check = null)
     {
+        if (patch.Type == FieldManagement.ApplyPatchType)
+        {
+            return await ApplyAsync(request, patch, kind, check, cancellationToken);
+        }
+
         string name = request.Name;
         return await UpdateAsync(request.Info.Namespace, name, request.Info.Subresource, kind, request.Info.Options.DryRun, old =>
         {
@@ -63,7 +69,7 @@ internal sealed partial class GenericStore
 
             Patches.CheckResourceVersion(patch, old, definition, name);
             return obj;
-        }, cancellationToken, check);
+        }, cancellationToken, check, request.Manager);
     }
 
     /// <summary>
@@ -72,7 +78,8 @@ internal sealed partial class GenericStore
     /// change; throwing stops the retries), the strategy of <paramref name="kind"/> prepares and validates it, admission
     /// sees it, and it is written with compare-and-swap — or deleted, when it was being deleted and has lost its last
     /// finalizer. <paramref name="check"/>, when given, sees each new object with the current one before the strategy
-    /// (k8s.io/apiserver's rest.WrapUpdatedObjectInfo) and may refuse it by throwing.
+    /// (k8s.io/apiserver's rest.WrapUpdatedObjectInfo) and may refuse it by throwing. The write's fields go to
+    /// <paramref name="manager"/> in metadata.managedFields (null: the new object's managedFields stay as they are).
     /// </summary>
     public async Task<IKubernetesObject<V1ObjectMeta>> UpdateAsync(
         string? ns,
@@ -82,7 +89,8 @@ internal sealed partial class GenericStore
         bool dryRun,
         Func<IKubernetesObject<V1ObjectMeta>, IKubernetesObject<V1ObjectMeta>> updatedObject,
         CancellationToken cancellationToken,
-        UpdatedObjectCheck? check = null)
+        UpdatedObjectCheck? check = null,
+        string? manager = null)
     {
         IKubernetesObject<V1ObjectMeta>? old = null, obj = null;
         StoreUpdateResult result;
@@ -103,6 +111,7 @@ internal sealed partial class GenericStore
                     var request = new AdmissionRequest(AdmissionOperation.Update, definition, obj.Metadata.NamespaceProperty, obj.Metadata.Name, obj, old, subresource);
                     await admission.MutateAsync(request, token);
                     ThrowIfInvalid(obj, errors);
+                    TrackFields(old, obj, subresource, manager);
                     await admission.ValidateAsync(request, token);
                     if (dryRun)
                     {
@@ -143,7 +152,6 @@ internal sealed partial class GenericStore
         meta.CreationTimestamp = old.Metadata.CreationTimestamp;
         meta.DeletionTimestamp = old.Metadata.DeletionTimestamp;
         meta.DeletionGracePeriodSeconds = old.Metadata.DeletionGracePeriodSeconds;
-        meta.ManagedFields = null;
         switch (kind)
         {
             case UpdateKind.Status:

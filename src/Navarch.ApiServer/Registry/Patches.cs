@@ -19,6 +19,7 @@ internal static class Patches
             {
                 "application/json-patch+json" => JsonPatch.Apply(document, patch.Patch),
                 "application/merge-patch+json" => MergePatch.Apply(document, patch.Patch),
+                ManagedFields.FieldManagement.ApplyPatchType => throw ApiErrors.UnsupportedMediaType(patch.Type + " (server-side apply is served for objects and their status, not for this subresource)"),
                 _ => StrategicMergePatch.Apply(document, patch.Patch),
             };
         }

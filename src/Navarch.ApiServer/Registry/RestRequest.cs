@@ -1,4 +1,5 @@
 using Navarch.ApiServer.Http;
+using Navarch.ApiServer.Registry.ManagedFields;
 
 namespace Navarch.ApiServer.Registry;
 
@@ -11,4 +12,10 @@ internal sealed record RestRequest(RequestInfo Info, GenericStore Store, ObjectD
 {
     /// <summary>The object's name; only subresources and named verbs are asked, so it is always there.</summary>
     public string Name => Info.Name ?? "";
+
+    /// <summary>The client's User-Agent, which names the field manager of a write that does not name one.</summary>
+    public string UserAgent { get; init; } = "";
+
+    /// <summary>The field manager of a write: <c>fieldManager</c>, else the User-Agent's product (apiserver's managerOrUserAgent).</summary>
+    public string Manager => Info.Options.FieldManager is { Length: > 0 } manager ? manager : FieldManagement.PrefixFromUserAgent(UserAgent);
 }

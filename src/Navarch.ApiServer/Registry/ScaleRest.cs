@@ -42,5 +42,5 @@ internal sealed class ScaleRest : IRestGetter, IRestUpdater, IRestPatcher
     }
 
     private static Task<IKubernetesObject<V1ObjectMeta>> WriteAsync(RestRequest request, Func<IKubernetesObject<V1ObjectMeta>, IKubernetesObject<V1ObjectMeta>> scaled, CancellationToken cancellationToken) =>
-        request.Store.UpdateAsync(request.Info.Namespace, request.Name, request.Info.Subresource, UpdateKind.Resource, request.Info.Options.DryRun, scaled, cancellationToken);
+        request.Store.UpdateAsync(request.Info.Namespace, request.Name, request.Info.Subresource, UpdateKind.Resource, request.Info.Options.DryRun, scaled, cancellationToken, manager: request.Manager);
 }
