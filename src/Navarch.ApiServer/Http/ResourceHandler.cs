@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Apiextensions;
 using Navarch.ApiServer.Registry;
 
 namespace Navarch.ApiServer.Http;
@@ -38,6 +39,11 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
             throw ApiErrors.MethodNotSupported(definition.GroupResource, context.Request.Method);
         }
 
+        if (definition.Strategy is CustomResourceStrategy { DeprecationWarning: { } deprecated })
+        {
+            new WarningRecorder(context.Response).Add(deprecated);
+        }
+
         GenericStore store = stores.For(definition);
         object? rest = subresources.Find(definition, info.Subresource) ?? (info.Subresource is null ? store : null);
         var request = new RestRequest(info, store, BodyDecoder.For(context, info), user);
@@ -67,7 +73,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
                 await WriteAsync(context, 200, store, await updater.UpdateAsync(request, body, context.RequestAborted));
                 break;
             case ("patch", IRestPatcher patcher) when info.Name is not null:
-                PatchBody patch = await ReadPatchAsync(context);
+                PatchBody patch = await ReadPatchAsync(context, definition);
                 await WriteAsync(context, 200, store, await patcher.PatchAsync(request, patch, context.RequestAborted));
                 break;
             case ("delete", _) when info.Subresource is null:
@@ -81,9 +87,15 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
         }
     }
 
-    private static async Task<PatchBody> ReadPatchAsync(HttpContext context)
+    private static async Task<PatchBody> ReadPatchAsync(HttpContext context, ResourceDefinition definition)
     {
         string type = (context.Request.ContentType ?? "").Split(';')[0].Trim();
+        if (definition.ClrType == typeof(CustomResource) && type == "application/strategic-merge-patch+json")
+        {
+            // Custom resources have no patch strategies to merge by (apiextensions-apiserver's patch types).
+            throw ApiErrors.UnsupportedPatchType(["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]);
+        }
+
         if (!PatchTypes.Contains(type))
         {
             throw ApiErrors.UnsupportedMediaType(type);
