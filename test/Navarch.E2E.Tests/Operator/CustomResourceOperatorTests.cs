@@ -84,7 +84,7 @@ public sealed class CustomResourceOperatorTests(NavarchServer server) : IClassFi
         Kubectl.Result deleted = await Kubectl.RunAsync(server.Kubeconfig, "delete", "pool", "web");
         Assert.True(deleted.ExitCode == 0, deleted.Output);
         Assert.Contains("pool.ops.example.com \"web\" deleted", deleted.Stdout);
-        await Polling.Eventually(async () => await TryReadDeploymentAsync(client) is null, "the owned Deployment is collected", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+        await Polling.Eventually(async () => await TryReadDeploymentAsync(client) is null, "the owned Deployment is collected", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
     }
 
     private static async Task<V1Deployment?> TryReadDeploymentAsync(Kubernetes client)
