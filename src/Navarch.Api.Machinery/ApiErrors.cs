@@ -60,6 +60,10 @@ public static class ApiErrors
     public static StatusException UnsupportedMediaType(string contentType) =>
         Make(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {contentType}", null, null);
 
+    /// <summary>415 for a patch type the resource does not take (negotiation.NewUnsupportedMediaTypeError with the accepted types).</summary>
+    public static StatusException UnsupportedPatchType(IEnumerable<string> accepted) =>
+        Make(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: " + string.Join(", ", accepted), null, null);
+
     /// <summary>406 NotAcceptable.</summary>
     public static StatusException NotAcceptable(string accept) =>
         Make(406, "NotAcceptable", $"only the following media types are accepted: application/json, application/yaml; got {accept}", null, null);

@@ -38,6 +38,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private RequestPipeline? _pipeline;
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
+    private Apiextensions.CustomResourceDefinitionController? _crds;
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
     private Audit.AuditFilter? _audit;
@@ -99,10 +100,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
-        var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
+        var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator, _options.Time), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
         await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);
         await Aggregator.ExtensionApiServerAuthentication.PublishAsync(stores, Pki, FrontProxy, cancellationToken);
+        _crds = new Apiextensions.CustomResourceDefinitionController(stores, catalog, _options.Time, _loggerFactory.CreateLogger<Apiextensions.CustomResourceDefinitionController>());
+        await _crds.StartAsync(cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -243,6 +246,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _nodeGraph.DisposeAsync();
             _nodeGraph = null;
+        }
+
+        if (_crds is not null)
+        {
+            await _crds.DisposeAsync();
+            _crds = null;
         }
 
         _stores?.Dispose();

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Apiextensions;
 using Navarch.ApiServer.Registry;
 
 namespace Navarch.ApiServer.Http;
@@ -20,6 +21,11 @@ internal static class BodyDecoder
 
     private static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, JsonNode body, HttpContext context, string fieldValidation)
     {
+        if (definition.Strategy is CustomResourceStrategy custom)
+        {
+            return DecodeCustomResource(definition, custom, body, context, fieldValidation);
+        }
+
         switch (fieldValidation)
         {
             case "Strict":
@@ -40,6 +46,36 @@ internal static class BodyDecoder
             default:
                 throw ApiErrors.BadRequest($"fieldValidation parameter unsupported: {fieldValidation}");
         }
+    }
+
+    /// <summary>
+    /// A custom resource is decoded as apiextensions-apiserver's decoder does: defaulted and pruned by its schema, the
+    /// pruned fields reported under <c>fieldValidation</c> (Strict: 400; Warn, the default: a warning each; Ignore: none).
+    /// </summary>
+    private static CustomResource DecodeCustomResource(ResourceDefinition definition, CustomResourceStrategy strategy, JsonNode body, HttpContext context, string fieldValidation)
+    {
+        if (fieldValidation is not ("" or "Ignore" or "Warn" or "Strict"))
+        {
+            throw ApiErrors.BadRequest($"fieldValidation parameter unsupported: {fieldValidation}");
+        }
+
+        var resource = (CustomResource)Decode(definition, body, strict: fieldValidation == "Strict");
+        IReadOnlyList<string> unknown = strategy.DefaultAndPrune(resource);
+        if (unknown.Count > 0 && fieldValidation == "Strict")
+        {
+            throw ApiErrors.BadRequest("strict decoding error: " + string.Join(", ", unknown.Select(f => $"unknown field \"{f}\"")));
+        }
+
+        if (fieldValidation is "" or "Warn")
+        {
+            var warnings = new WarningRecorder(context.Response);
+            foreach (string field in unknown)
+            {
+                warnings.Add($"unknown field \"{field}\"");
+            }
+        }
+
+        return resource;
     }
 
     private static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, JsonNode body, bool strict)

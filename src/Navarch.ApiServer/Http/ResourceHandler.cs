@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Apiextensions;
 using Navarch.ApiServer.Registry;
 using Navarch.ApiServer.Registry.ManagedFields;
 
@@ -39,6 +40,11 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
             throw ApiErrors.MethodNotSupported(definition.GroupResource, context.Request.Method);
         }
 
+        if (definition.Strategy is CustomResourceStrategy { DeprecationWarning: { } deprecated })
+        {
+            new WarningRecorder(context.Response).Add(deprecated);
+        }
+
         GenericStore store = stores.For(definition);
         object? rest = subresources.Find(definition, info.Subresource) ?? (info.Subresource is null ? store : null);
         var request = new RestRequest(info, store, BodyDecoder.For(context, info), user) { UserAgent = context.Request.Headers.UserAgent.ToString() };
@@ -68,7 +74,7 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
                 await WriteAsync(context, 200, store, await updater.UpdateAsync(request, body, context.RequestAborted));
                 break;
             case ("patch", IRestPatcher patcher) when info.Name is not null:
-                PatchBody patch = await ReadPatchAsync(context, info.Options);
+                PatchBody patch = await ReadPatchAsync(context, definition, info.Options);
                 object patched = await patcher.PatchAsync(request, patch, context.RequestAborted);
                 await WriteAsync(context, patched is CreatedObject ? 201 : 200, store, patched is CreatedObject made ? made.Object : patched);
                 break;
@@ -83,9 +89,15 @@ internal sealed class ResourceHandler(StoreRegistry stores, SubresourceRegistry 
         }
     }
 
-    private static async Task<PatchBody> ReadPatchAsync(HttpContext context, RequestOptions options)
+    private static async Task<PatchBody> ReadPatchAsync(HttpContext context, ResourceDefinition definition, RequestOptions options)
     {
         string type = (context.Request.ContentType ?? "").Split(';')[0].Trim();
+        if (definition.ClrType == typeof(CustomResource) && type == "application/strategic-merge-patch+json")
+        {
+            // Custom resources have no patch strategies to merge by (apiextensions-apiserver's patch types).
+            throw ApiErrors.UnsupportedPatchType(["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]);
+        }
+
         if (!PatchTypes.Contains(type))
         {
             throw ApiErrors.UnsupportedMediaType(type);

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using k8s.Models;
 using Navarch.Api;
+using Navarch.Api.Apiextensions;
 
 namespace Navarch.ApiServer.OpenApi;
 
@@ -73,7 +74,7 @@ internal sealed class OpenApiDocuments
             var onCollection = new JsonObject();
             if (d.Verbs.Contains("list"))
             {
-                onCollection["get"] = Operation("list", gvk, builder.Ref(d.ListClrType, null), [], swagger2);
+                onCollection["get"] = Operation("list", gvk, builder.ListRef(d), [], swagger2);
             }
 
             if (d.Verbs.Contains("create"))
@@ -148,6 +149,13 @@ internal sealed class OpenApiDocuments
 
         public string Ref(Type type, ResourceDefinition? definition)
         {
+            if (definition?.Strategy is CustomResourceStrategy custom)
+            {
+                string kind = CustomResourceSchemas.Name(definition);
+                Schemas[kind] ??= CustomResourceSchemas.Object(definition, custom, For(typeof(V1ObjectMeta)), swagger2);
+                return refPrefix + kind;
+            }
+
             string name = SchemaName(type, definition);
             if (!Schemas.ContainsKey(name))
             {
@@ -157,6 +165,19 @@ internal sealed class OpenApiDocuments
             }
 
             return refPrefix + name;
+        }
+
+        /// <summary>The schema of the resource's list.</summary>
+        public string ListRef(ResourceDefinition definition)
+        {
+            if (definition.Strategy is not CustomResourceStrategy)
+            {
+                return Ref(definition.ListClrType, null);
+            }
+
+            string list = CustomResourceSchemas.Name(definition, "List");
+            Schemas[list] ??= CustomResourceSchemas.List(definition, Ref(definition.ClrType, definition), For(typeof(V1ListMeta)));
+            return refPrefix + list;
         }
 
         private static string SchemaName(Type type, ResourceDefinition? definition)

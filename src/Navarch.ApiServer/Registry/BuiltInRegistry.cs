@@ -4,6 +4,7 @@ using Navarch.ApiServer.Http;
 using Navarch.ApiServer.Registry.Authentication;
 using Navarch.ApiServer.Registry.Authorization;
 using Navarch.ApiServer.Registry.Certificates;
+using Navarch.ApiServer.Registry.CustomResourceDefinitions;
 using Navarch.ApiServer.Registry.Events;
 using Navarch.ApiServer.Registry.Namespaces;
 using Navarch.ApiServer.Registry.Pods;
@@ -22,7 +23,7 @@ namespace Navarch.ApiServer.Registry;
 internal static class BuiltInRegistry
 {
     /// <summary>The store hooks of the kinds whose storage is not purely generic, by group/resource.</summary>
-    public static IReadOnlyDictionary<string, StoreHooks> Hooks(IStore store, ServiceAllocator allocator)
+    public static IReadOnlyDictionary<string, StoreHooks> Hooks(IStore store, ServiceAllocator allocator, TimeProvider? time = null)
     {
         var events = new EventStoreHooks();
         return new Dictionary<string, StoreHooks>(StringComparer.Ordinal)
@@ -32,6 +33,7 @@ internal static class BuiltInRegistry
             ["namespaces"] = new NamespaceStoreHooks(),
             ["events"] = events,
             ["events.events.k8s.io"] = events,
+            ["customresourcedefinitions.apiextensions.k8s.io"] = new CustomResourceDefinitionStoreHooks(time ?? TimeProvider.System),
         };
     }
 

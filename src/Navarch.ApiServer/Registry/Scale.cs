@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Navarch.Api;
+using Navarch.Api.Apiextensions;
 using Navarch.Api.Selectors;
 
 namespace Navarch.ApiServer.Registry;
@@ -12,6 +13,11 @@ internal static class Scale
 {
     public static JsonObject ToScale(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
+        if (definition.Strategy is CustomResourceStrategy { Scale: { } paths })
+        {
+            return CustomResourceScale.ToScale((CustomResource)obj, paths);
+        }
+
         JsonNode node = ObjectCodec.ToNode(obj);
         // A ReplicationController's selector is a label map; every other workload's a LabelSelector.
         string? selector = node["spec"]?["selector"] is not JsonNode s ? null
@@ -42,6 +48,12 @@ internal static class Scale
         if (replicas is null || !replicas.AsValue().TryGetValue(out int count) || count < 0)
         {
             throw ApiErrors.Invalid("Scale", "autoscaling", target.Metadata.Name, [new FieldError(FieldErrorType.Invalid, "spec.replicas", replicas?.ToJsonString(), "must be greater than or equal to 0")]);
+        }
+
+        if (definition.Strategy is CustomResourceStrategy { Scale: { } paths })
+        {
+            CustomResourceScale.SetReplicas((CustomResource)target, paths, count);
+            return target;
         }
 
         JsonNode node = ObjectCodec.ToNode(target);

@@ -35,14 +35,28 @@ public sealed partial class Informer<T> : IInformer
     /// watches only its own pods with <c>spec.nodeName=NODE</c>).
     /// </summary>
     public Informer(Kubernetes client, string? @namespace = null, string? labelSelector = null, TimeProvider? time = null, ILogger? logger = null, string? fieldSelector = null)
+        : this(client, ResourcePaths.Collection<T>(@namespace), labelSelector, fieldSelector, time, logger)
+    {
+    }
+
+    private Informer(Kubernetes client, string path, string? labelSelector, string? fieldSelector, TimeProvider? time, ILogger? logger)
     {
         _fieldSelector = fieldSelector;
         _client = client;
         _api = new RawApi(client);
-        _path = ResourcePaths.Collection<T>(@namespace);
+        _path = path;
         _labelSelector = labelSelector;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// An informer over the collection at <paramref name="collection"/> (relative: <c>/apis/&lt;group&gt;/&lt;version&gt;/&lt;plural&gt;</c>),
+    /// for resources no model type names — custom resources, found at run time.
+    /// </summary>
+    public Informer(Kubernetes client, Uri collection, TimeProvider? time = null, ILogger? logger = null)
+        : this(client, collection?.OriginalString ?? throw new ArgumentNullException(nameof(collection)), null, null, time, logger)
+    {
     }
 
     /// <summary>The cache.</summary>

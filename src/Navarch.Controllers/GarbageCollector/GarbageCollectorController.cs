@@ -31,6 +31,7 @@ public sealed class GarbageCollectorController : QueueController
     private readonly Lock _lock = new();
     private readonly Dictionary<string, GraphNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _dependents = new(StringComparer.Ordinal);
+    private readonly CustomResourceMonitors? _customResources;
 
     /// <summary>Creates the collector over the shared informers of every resource whose objects may have owners.</summary>
     public GarbageCollectorController(ControllerContext context)
@@ -55,6 +56,29 @@ public sealed class GarbageCollectorController : QueueController
         Monitor<V1ServiceAccount>(context.Informers, namespaced: true);
         Monitor<V1PersistentVolumeClaim>(context.Informers, namespaced: true);
         Monitor<V1Node>(context.Informers, namespaced: false);
+        if (context.Client is Kubernetes client)
+        {
+            // Custom resources are monitored from the moment their CRD is established.
+            _customResources = new CustomResourceMonitors(client, context.Time, MonitorCustomResources);
+            context.Informers.Get<V1CustomResourceDefinition>().AddHandler(_customResources);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _customResources?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void MonitorCustomResources(ResourceMapping mapping, Informer<Navarch.Api.Apiextensions.CustomResource> informer)
+    {
+        _mapper.Add(mapping);
+        informer.AddHandler(new GraphHandler<Navarch.Api.Apiextensions.CustomResource>(this, new MonitoredResource(mapping, key => informer.Store.Get(key))));
     }
 
     private void Monitor<T>(SharedInformerFactory informers, bool namespaced)
