@@ -71,8 +71,9 @@ internal static class FieldManagement
         return prefix.ToString();
     }
 
-    /// <summary>The type schema of a resource's objects (built-in kinds; custom resources plug their CRD schema in here).</summary>
-    public static ITypeSchema SchemaFor(ResourceDefinition definition) => definition is null ? BuiltInTypeSchema.Root : BuiltInTypeSchema.Root;
+    /// <summary>The type schema of a resource's objects: the built-in kinds', or a custom resource's from its CRD.</summary>
+    public static ITypeSchema SchemaFor(ResourceDefinition definition) =>
+        definition.Strategy is Navarch.Api.Apiextensions.CustomResourceStrategy custom ? new CustomResourceTypeSchema(custom.Schema.Source) : BuiltInTypeSchema.Root;
 
     /// <summary>
     /// The applied configuration, checked as the structured-merge manager checks it: an object, of the resource's
