@@ -257,4 +257,58 @@ public sealed class CustomResourceTests(ServerFixture fixture) : IClassFixture<S
             "the CRD is gone");
         await Polling.EventuallyPasses(() => ExpectAsync(Http, HttpStatusCode.NotFound, HttpMethod.Get, collection), "no longer served");
     }
+
+    [Fact]
+    public async Task Server_side_apply_merges_a_custom_resources_lists_by_the_crds_map_keys_and_reports_conflicts()
+    {
+        V1CustomResourceDefinition crd = Widgets("apply.example.com");
+        V1JSONSchemaProps spec = crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"];
+        spec.Properties["ports"] = new V1JSONSchemaProps
+        {
+            Type = "array",
+            XKubernetesListType = "map",
+            XKubernetesListMapKeys = ["name"],
+            Items = new V1JSONSchemaProps
+            {
+                Type = "object",
+                Required = ["name"],
+                Properties = new Dictionary<string, V1JSONSchemaProps> { ["name"] = new() { Type = "string" }, ["port"] = new() { Type = "integer" } },
+            },
+        };
+        await InstallAsync(fixture.Client, crd);
+        const string path = "/apis/apply.example.com/v1/namespaces/default/widgets/applied";
+        JsonObject Config(string? color, params (string Name, int Port)[] ports)
+        {
+            var content = new JsonObject();
+            if (ports.Length > 0)
+            {
+                content["ports"] = new JsonArray([.. ports.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["port"] = p.Port })]);
+            }
+
+            if (color is not null)
+            {
+                content["color"] = color;
+            }
+
+            return new JsonObject { ["apiVersion"] = "apply.example.com/v1", ["kind"] = "Widget", ["metadata"] = new JsonObject { ["name"] = "applied" }, ["spec"] = content };
+        }
+
+        // Apply creates; a second manager adds an item of the keyed list without touching the first's.
+        await ExpectAsync(Http, HttpStatusCode.Created, HttpMethod.Patch, path + "?fieldManager=alice", Config("red", ("http", 80)), "application/apply-patch+yaml");
+        JsonNode both = await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Patch, path + "?fieldManager=bob", Config(null, ("metrics", 9090)), "application/apply-patch+yaml");
+        Assert.Equal(["http", "metrics"], both["spec"]!["ports"]!.AsArray().Select(p => (string?)p!["name"]));
+        Assert.Equal(["alice", "bob"], both["metadata"]!["managedFields"]!.AsArray().Select(m => (string?)m!["manager"]).Order());
+        string bobs = both["metadata"]!["managedFields"]!.AsArray().Single(m => (string?)m!["manager"] == "bob")!["fieldsV1"]!.ToJsonString();
+        Assert.Contains("k:{\"name\":\"metrics\"}", bobs, StringComparison.Ordinal);
+
+        // Bob changing Alice's color is a conflict naming her and the field; forced, it is his.
+        JsonNode conflict = await ExpectAsync(Http, HttpStatusCode.Conflict, HttpMethod.Patch, path + "?fieldManager=bob", Config("blue", ("metrics", 9090)), "application/apply-patch+yaml");
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"alice\": .spec.color", (string?)conflict["message"]);
+        await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Patch, path + "?fieldManager=bob&force=true", Config("blue", ("metrics", 9090)), "application/apply-patch+yaml");
+
+        // Alice stops sending her port: it goes, Bob's stays.
+        JsonNode after = await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Patch, path + "?fieldManager=alice", Config(null), "application/apply-patch+yaml");
+        Assert.Equal(["metrics"], after["spec"]!["ports"]!.AsArray().Select(p => (string?)p!["name"]));
+        Assert.Equal("blue", (string?)after["spec"]!["color"]);
+    }
 }
