@@ -83,7 +83,7 @@ internal static class SchemaCelValidator
             var result = rule.Program.Evaluate(vars, budget);
             if (result.CostLimitExceeded)
             {
-                errors.Add(new FieldError(FieldErrorType.Invalid, path, schema.TypeName, budget.Exhausted && budget.Spent > budget.Limit
+                errors.Add(new FieldError(FieldErrorType.Invalid, path, schema.TypeName, budget.LimitExceeded
                     ? BudgetExhausted
                     : $"'{result.Error}': no further validation rules will be run due to call cost exceeds limit for rule: {ruleText}"));
                 return;

@@ -20,7 +20,11 @@ internal static class CelKubernetesLibrary
         "isSorted", "sum", "min", "max", "find", "findAll",
     };
 
+    /// <summary>The internal name <c>matches</c> calls are compiled to (see CelProgram).</summary>
+    public const string BoundedMatches = "navarchMatches";
+
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Regexes = new(StringComparer.Ordinal);
 
     public static void Register(global::Cel.CelEnvironment env)
     {
@@ -50,6 +54,7 @@ internal static class CelKubernetesLibrary
         env.RegisterFunction("indexOf", [list, any], a => ListIndexOf(List(a[0]), a[1], last: false));
         env.RegisterFunction("lastIndexOf", [list, any], a => ListIndexOf(List(a[0]), a[1], last: true));
 
+        env.RegisterFunction(BoundedMatches, [s, s], a => Compiled(Str(a[1])).IsMatch(Str(a[0])));
         env.RegisterFunction("find", [s, s], a => Find(Str(a[0]), Str(a[1])));
         env.RegisterFunction("findAll", [s, s], a => FindAll(Str(a[0]), Str(a[1]), -1));
         env.RegisterFunction("findAll", [s, s, l], a => FindAll(Str(a[0]), Str(a[1]), Int(a[2])));
@@ -250,15 +255,32 @@ internal static class CelKubernetesLibrary
 
     private static string Find(string text, string pattern)
     {
-        var match = Regex.Match(text, pattern, RegexOptions.CultureInvariant, RegexTimeout);
+        var match = Compiled(pattern).Match(text);
         return match.Success ? match.Value : "";
     }
 
     private static object?[] FindAll(string text, string pattern, long limit) =>
-        Regex.Matches(text, pattern, RegexOptions.CultureInvariant, RegexTimeout)
+        Compiled(pattern).Matches(text)
             .Take(limit < 0 ? int.MaxValue : (int)Math.Min(limit, int.MaxValue))
             .Select(m => (object?)m.Value)
             .ToArray();
+
+    // Rules use a handful of constant patterns; the cache is bounded so that data-driven patterns cannot grow it.
+    private static Regex Compiled(string pattern)
+    {
+        if (Regexes.TryGetValue(pattern, out var regex))
+        {
+            return regex;
+        }
+
+        regex = new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+        if (Regexes.Count < 1024)
+        {
+            Regexes.TryAdd(pattern, regex);
+        }
+
+        return regex;
+    }
 
     private static bool ValueEquals(object? a, object? b) => a switch
     {

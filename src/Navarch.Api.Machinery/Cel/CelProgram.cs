@@ -61,7 +61,7 @@ public sealed partial class CelProgram
 
             try
             {
-                return new CelProgram(expression, declared, Environment.Compile(tree));
+                return new CelProgram(expression, declared, Environment.Compile(WithBoundedRegexes(expression, tree)));
             }
             catch (CelException e)
             {
@@ -109,6 +109,7 @@ public sealed partial class CelProgram
 
         var previous = CelCostMeter.Current;
         CelCostMeter.Current = budget;
+        budget.BeginCall();
         try
         {
             object? result = _program(activation);
@@ -138,6 +139,25 @@ public sealed partial class CelProgram
         {
             CelCostMeter.Current = previous;
         }
+    }
+
+    // The package's matches() runs .NET regexes without a timeout, so a backtracking pattern could hold a thread for
+    // ever; calls to it are renamed to CelKubernetesLibrary's bounded matches before the program is built.
+    private static CelParser.StartContext WithBoundedRegexes(string expression, CelParser.StartContext tree)
+    {
+        var starts = CelStaticCheck.MatchesCalls(tree).OrderByDescending(t => t.StartIndex).ToArray();
+        if (starts.Length == 0)
+        {
+            return tree;
+        }
+
+        var text = new System.Text.StringBuilder(expression);
+        foreach (var token in starts)
+        {
+            text.Remove(token.StartIndex, token.StopIndex - token.StartIndex + 1).Insert(token.StartIndex, CelKubernetesLibrary.BoundedMatches);
+        }
+
+        return Environment.Parse(text.ToString());
     }
 
     private static CelEnvironment CreateEnvironment()

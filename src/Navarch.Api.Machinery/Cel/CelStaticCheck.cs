@@ -41,6 +41,27 @@ internal static class CelStaticCheck
             : null;
     }
 
+    /// <summary>The name tokens of every <c>matches</c> call, global or member.</summary>
+    public static IEnumerable<IToken> MatchesCalls(IParseTree node)
+    {
+        if (node is MemberCallContext { id.Text: "matches" } call)
+        {
+            yield return call.id;
+        }
+        else if (node is IdentOrGlobalCallContext { id.Text: "matches", op: not null } global)
+        {
+            yield return global.id;
+        }
+
+        for (int i = 0; i < node.ChildCount; i++)
+        {
+            foreach (var token in MatchesCalls(node.GetChild(i)))
+            {
+                yield return token;
+            }
+        }
+    }
+
     private sealed class Walker(IReadOnlySet<string> variables)
     {
         public string? Error { get; private set; }

@@ -53,6 +53,9 @@ public sealed class CelProgramTests
         { "self.name.endsWith('App')", "true" },
         { "self.name.contains('-')", "true" },
         { "self.name.matches('^[A-Z][a-z]+-[A-Za-z]+$')", "true" },
+        { "matches(self.name, '^W')", "true" },
+        { "self.tags.exists(t, t.matches('^c$'))", "true" },
+        { "'a.matches(x)'.matches('matches')", "true" },
         { "self.name.lowerAscii()", "\"web-app\"" },
         { "self.name.upperAscii()", "\"WEB-APP\"" },
         { "' x '.trim()", "\"x\"" },
@@ -197,6 +200,33 @@ public sealed class CelProgramTests
         Assert.True(program.Evaluate(vars, budget).CostLimitExceeded);
         Assert.True(budget.Exhausted);
         Assert.True(budget.Spent > 250);
+    }
+
+    [Fact]
+    public void A_backtracking_pattern_times_out_instead_of_holding_the_thread()
+    {
+        var program = CelProgram.Compile("self.s.matches('^(a+)+$')", "self");
+        var vars = new Dictionary<string, JsonNode?> { ["self"] = new JsonObject { ["s"] = new string('a', 40) + "!" } };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = program.Evaluate(vars);
+
+        Assert.Equal("regular expression match timed out", result.Error);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), started.Elapsed.ToString());
+    }
+
+    [Fact]
+    public void One_evaluation_may_spend_only_its_call_limit_of_a_larger_budget()
+    {
+        var program = CelProgram.Compile("self.l.all(x, x >= 0)", "self");
+        var vars = new Dictionary<string, JsonNode?> { ["self"] = new JsonObject { ["l"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode?)i)]) } };
+        var budget = new CelCostBudget(limit: 10_000, callLimit: 50);
+
+        var result = program.Evaluate(vars, budget);
+
+        Assert.True(result.CostLimitExceeded);
+        Assert.False(budget.LimitExceeded);
+        Assert.Equal(50, budget.CallLimit);
     }
 
     [Fact]
