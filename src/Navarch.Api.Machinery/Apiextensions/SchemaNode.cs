@@ -48,6 +48,13 @@ internal sealed class SchemaNode
     public IReadOnlyList<string> ListMapKeys { get; private init; } = [];
     public string? MapType { get; private init; }
     public IReadOnlyList<SchemaRule> Rules { get; private init; } = [];
+    public IReadOnlyList<SchemaNode> AllOf { get; private init; } = [];
+    public IReadOnlyList<SchemaNode> AnyOf { get; private init; } = [];
+    public IReadOnlyList<SchemaNode> OneOf { get; private init; } = [];
+    public SchemaNode? Not { get; private init; }
+
+    /// <summary>True when the node carries allOf, anyOf, oneOf or not (value validations only, in a structural schema).</summary>
+    public bool HasJunctors => AllOf.Count > 0 || AnyOf.Count > 0 || OneOf.Count > 0 || Not is not null;
 
     /// <summary>The schema type as the CEL errors print it ("object", "string", ...; int-or-string is "object" there too).</summary>
     public string TypeName => Type ?? "object";
@@ -89,6 +96,10 @@ internal sealed class SchemaNode
             ListMapKeys = props.XKubernetesListMapKeys?.ToArray() ?? [],
             MapType = props.XKubernetesMapType,
             Rules = props.XKubernetesValidations?.Select(SchemaRule.Compile).ToArray() ?? [],
+            AllOf = props.AllOf?.Select(From).ToArray() ?? [],
+            AnyOf = props.AnyOf?.Select(From).ToArray() ?? [],
+            OneOf = props.OneOf?.Select(From).ToArray() ?? [],
+            Not = props.Not is null ? null : From(props.Not),
         };
     }
 

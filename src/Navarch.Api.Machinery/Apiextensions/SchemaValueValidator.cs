@@ -27,6 +27,11 @@ internal static class SchemaValueValidator
         }
 
         CheckEnum(schema, value, path, errors);
+        if (schema.HasJunctors)
+        {
+            SchemaJunctors.Validate(schema, value, path, errors);
+        }
+
         switch (value)
         {
             case JsonObject obj:

@@ -87,6 +87,18 @@ public sealed class StructuralSchemaValidateTests
             "spec.apiVersion: Required value: must not be empty\nspec.kind: Required value: must not be empty" },
         { """{"type":"object","x-kubernetes-embedded-resource":true,"x-kubernetes-preserve-unknown-fields":true}""", """{"apiVersion":"a/b/c","kind":"K"}""",
             "spec.apiVersion: Invalid value: \"a/b/c\": unexpected GroupVersion string: a/b/c" },
+        // allOf, anyOf, oneOf, not
+        { """{"x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}]}""", "\"5%\"", "" },
+        { """{"type":"integer","anyOf":[{"minimum":10},{"maximum":2}]}""", "5",
+            "<nil>: Invalid value: \"\": \"spec\" must validate at least one schema (anyOf)\nspec: Invalid value: 5: spec in body should be greater than or equal to 10" },
+        { """{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"oneOf":[{"required":["a"]},{"required":["b"]}]}""", """{"a":"x"}""", "" },
+        { """{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"oneOf":[{"required":["a"]},{"required":["b"]}]}""", """{"a":"x","b":"y"}""",
+            "<nil>: Invalid value: \"\": \"spec\" must validate one and only one schema (oneOf). Found 2 valid alternatives" },
+        { """{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"oneOf":[{"required":["a"]},{"required":["b"]}]}""", "{}",
+            "<nil>: Invalid value: \"\": \"spec\" must validate one and only one schema (oneOf). Found none valid\nspec.a: Required value" },
+        { """{"type":"string","allOf":[{"minLength":2},{"pattern":"^a"}]}""", "\"b\"",
+            "<nil>: Invalid value: \"\": \"spec\" must validate all the schemas (allOf)\nspec: Invalid value: \"b\": spec in body should be at least 2 chars long\nspec: Invalid value: \"b\": spec in body should match '^a'" },
+        { """{"type":"string","not":{"enum":["x"]}}""", "\"x\"", "<nil>: Invalid value: \"\": \"spec\" must not validate the schema (not)" },
         // several errors in document order
         { """{"type":"object","required":["r"],"properties":{"n":{"type":"integer","maximum":1},"s":{"type":"string","enum":["a"]},"r":{"type":"string"}}}""", """{"n":2,"s":"b"}""",
             "spec.r: Required value\nspec.n: Invalid value: 2: spec.n in body should be less than or equal to 1\nspec.s: Unsupported value: \"b\": supported values: \"a\"" },
