@@ -152,6 +152,45 @@ public static class StructuralSchemaValidation
         CheckJunctors(s, path, errors);
         CheckListAndMapTypes(s, items, path, errors);
         CheckRules(s, path, errors);
+        CheckDefault(s, level, path, errors);
+    }
+
+    // A default must survive pruning unchanged and validate against its own schema, as apiextensions-apiserver checks
+    // (otherwise every object defaulted from it would be refused or silently changed).
+    private static void CheckDefault(V1JSONSchemaProps s, Level level, string path, List<FieldError> errors)
+    {
+        if (s.DefaultProperty is null || level == Level.Root)
+        {
+            return;
+        }
+
+        string defaultPath = Child(path, "default");
+        SchemaNode node;
+        try
+        {
+            node = SchemaNode.From(s);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+        {
+            return;
+        }
+
+        var value = node.Default?.DeepClone();
+        var pruned = new List<string>();
+        SchemaPruner.Prune(node, value, "", node.EmbeddedResource, pruned);
+        if (pruned.Count > 0)
+        {
+            errors.Add(new FieldError(FieldErrorType.Invalid, defaultPath, node.Default?.ToJsonString(), "must not have unknown fields"));
+            return;
+        }
+
+        var invalid = new List<FieldError>();
+        SchemaValueValidator.Validate(node, value, "", isRoot: false, invalid);
+        foreach (var error in invalid)
+        {
+            string field = error.Field.Length == 0 ? defaultPath : error.Field.StartsWith('[') || error.Field == "<nil>" ? defaultPath + (error.Field == "<nil>" ? "" : error.Field) : defaultPath + "." + error.Field;
+            errors.Add(error with { Field = field });
+        }
     }
 
     private static void CheckResourceFields(V1JSONSchemaProps s, Level level, bool embedded, string path, List<FieldError> errors)

@@ -40,6 +40,16 @@ public sealed class StructuralSchemaValidationTests
             $"{Path}.properties[l].items.required: Required value: all map keys must be required or have a default value (missing: \"n\")" },
         { """{"type":"object","properties":{"m":{"type":"object","x-kubernetes-map-type":"weird"}}}""",
             $"{Path}.properties[m].x-kubernetes-map-type: Unsupported value: \"weird\": supported values: \"atomic\", \"granular\"" },
+        // defaults must validate and survive pruning
+        { """{"type":"object","properties":{"r":{"type":"integer","default":3,"maximum":5}}}""", "" },
+        { """{"type":"object","properties":{"r":{"type":"integer","default":"x"}}}""",
+            $"{Path}.properties[r].default: Invalid value: \"string\": . in body must be of type integer: \"string\"" },
+        { """{"type":"object","properties":{"r":{"type":"integer","default":9,"maximum":5}}}""",
+            $"{Path}.properties[r].default: Invalid value: 9: . in body should be less than or equal to 5" },
+        { """{"type":"object","properties":{"o":{"type":"object","default":{"a":1,"b":2},"properties":{"a":{"type":"integer"}}}}}""",
+            $"{Path}.properties[o].default: Invalid value: \"{{\\\"a\\\":1,\\\"b\\\":2}}\": must not have unknown fields" },
+        { """{"type":"object","properties":{"o":{"type":"object","default":{"a":"x"},"properties":{"a":{"type":"integer"}}}}}""",
+            $"{Path}.properties[o].default.a: Invalid value: \"string\": a in body must be of type integer: \"string\"" },
         // CEL rules compile at CRD create/update
         { """{"type":"object","x-kubernetes-validations":[{"rule":"self.a >"}]}""", $"{Path}.x-kubernetes-validations[0].rule: Invalid value: \"self.a >\": compilation failed: ERROR: <input>:1:9: Syntax error:" },
         { """{"type":"object","x-kubernetes-validations":[{"rule":"other.a > 1"}]}""",
