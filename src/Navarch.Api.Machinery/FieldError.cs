@@ -61,7 +61,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
                 FieldErrorType.TooMany => "Too many",
                 _ => "Invalid value",
             };
-            bool showValue = Type is FieldErrorType.Invalid or FieldErrorType.NotSupported or FieldErrorType.Duplicate;
+            bool showValue = Type is FieldErrorType.Invalid or FieldErrorType.NotSupported or FieldErrorType.Duplicate or FieldErrorType.TooMany;
             string value = showValue ? ": " + FormatValue(BadValue) : "";
             return string.IsNullOrEmpty(Detail) ? label + value : $"{label}{value}: {Detail}";
         }

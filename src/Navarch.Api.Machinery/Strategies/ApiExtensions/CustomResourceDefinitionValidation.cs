@@ -46,5 +46,13 @@ internal static class CustomResourceDefinitionValidation
         {
             yield return new FieldError(FieldErrorType.Invalid, "spec.versions", null, "must have exactly one version marked as storage version");
         }
+
+        for (int i = 0; i < versions.Count; i++)
+        {
+            foreach (var error in Apiextensions.StructuralSchemaValidation.Validate(versions[i].Schema?.OpenAPIV3Schema, $"spec.versions[{i}].schema.openAPIV3Schema"))
+            {
+                yield return error;
+            }
+        }
     }
 }
