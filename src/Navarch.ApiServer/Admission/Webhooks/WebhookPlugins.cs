@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Navarch.Api.Resources;
+using Navarch.ApiServer.Registry;
+
+namespace Navarch.ApiServer.Admission.Webhooks;
+
+/// <summary>The two webhook admission plugins over one configuration source and one client, as the server composes them.</summary>
+internal sealed class WebhookPlugins : IDisposable
+{
+    private readonly WebhookClient _client;
+
+    public WebhookPlugins(WatchCaches caches, ResourceCatalog catalog, ILoggerFactory loggerFactory)
+    {
+        _client = new WebhookClient(new ServiceResolver(caches, catalog));
+        var source = new WebhookSource(caches, catalog);
+        var dispatcher = new WebhookDispatcher(_client, new AdmissionSelectors(caches, catalog), catalog, loggerFactory.CreateLogger("Navarch.Admission.Webhooks"));
+        Mutating = new MutatingAdmissionWebhook(source, dispatcher);
+        Validating = new ValidatingAdmissionWebhook(source, dispatcher);
+    }
+
+    /// <summary>MutatingAdmissionWebhook: last of the mutating plugins.</summary>
+    public IAdmissionPlugin Mutating { get; }
+
+    /// <summary>ValidatingAdmissionWebhook: last of the validating plugins.</summary>
+    public IAdmissionPlugin Validating { get; }
+
+    public void Dispose() => _client.Dispose();
+}
