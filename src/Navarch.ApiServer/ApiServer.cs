@@ -94,7 +94,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog), _webhooks.Mutating, _webhooks.Validating]);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog), _webhooks.Mutating, _webhooks.Policies, _webhooks.Validating]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
 

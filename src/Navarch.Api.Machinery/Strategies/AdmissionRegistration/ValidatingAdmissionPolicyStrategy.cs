@@ -7,6 +7,7 @@ namespace Navarch.Api.Strategies.AdmissionRegistration;
 internal static class ValidatingAdmissionPolicyStrategy
 {
     private static readonly SupportedValues FailurePolicies = new("Fail", "Ignore");
+    private static readonly SupportedValues Reasons = new("Forbidden", "Invalid", "RequestEntityTooLarge");
 
     /// <summary>The strategy: v1 defaults and the spec's structural rules (CEL is compiled when the policy is enforced).</summary>
     public static ResourceStrategy<V1ValidatingAdmissionPolicy> Create() => new()
@@ -79,15 +80,34 @@ internal static class ValidatingAdmissionPolicyStrategy
             yield return new FieldError(FieldErrorType.Required, "spec.validations", null, "validations or auditAnnotations must contain at least one item");
         }
 
+        // params is declared only when the policy has a paramKind, so a reference to it without one does not compile.
+        string[] variables = spec?.ParamKind is null
+            ? ["object", "oldObject", "request", "namespaceObject", "authorizer", "variables"]
+            : ["object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables"];
         for (int i = 0; i < (spec?.Validations?.Count ?? 0); i++)
         {
-            if (string.IsNullOrWhiteSpace(spec!.Validations![i].Expression))
+            V1Validation validation = spec!.Validations![i];
+            if (string.IsNullOrWhiteSpace(validation.Expression))
             {
                 yield return new FieldError(FieldErrorType.Required, $"spec.validations[{i}].expression", null, "");
             }
+            else if (WebhookValidation.CompileError(validation.Expression, variables) is { } error)
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"spec.validations[{i}].expression", validation.Expression, error);
+            }
+
+            if (!string.IsNullOrWhiteSpace(validation.MessageExpression) && WebhookValidation.CompileError(validation.MessageExpression, variables) is { } messageError)
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"spec.validations[{i}].messageExpression", validation.MessageExpression, messageError);
+            }
+
+            if (validation.Reason is { } reason && Reasons.Check($"spec.validations[{i}].reason", reason) is { } reasonError)
+            {
+                yield return reasonError;
+            }
         }
 
-        foreach (FieldError error in WebhookValidation.MatchConditionList(spec?.MatchConditions, "spec.matchConditions"))
+        foreach (FieldError error in WebhookValidation.MatchConditionList(spec?.MatchConditions, "spec.matchConditions", variables))
         {
             yield return error;
         }

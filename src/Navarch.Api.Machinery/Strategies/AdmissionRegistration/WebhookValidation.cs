@@ -394,8 +394,15 @@ internal static class WebhookValidation
         }
     }
 
-    /// <summary>matchConditions: at most 64, unique qualified names, an expression each.</summary>
-    public static IEnumerable<FieldError> MatchConditionList(IList<V1MatchCondition>? conditions, string path)
+    /// <summary>The variables a webhook's matchConditions may reference.</summary>
+    public static readonly string[] MatchConditionVariables = ["object", "oldObject", "request", "authorizer"];
+
+    /// <summary>Kubernetes' message for an expression that does not compile against <paramref name="variables"/>, or null.</summary>
+    public static string? CompileError(string expression, string[]? variables) =>
+        Cel.CelProgram.TryCompile(expression, variables ?? MatchConditionVariables, out _, out string? error) ? null : "compilation failed: " + error;
+
+    /// <summary>matchConditions: at most 64, unique qualified names, an expression each that compiles.</summary>
+    public static IEnumerable<FieldError> MatchConditionList(IList<V1MatchCondition>? conditions, string path, string[]? variables = null)
     {
         conditions ??= [];
         if (conditions.Count > 64)
@@ -428,6 +435,10 @@ internal static class WebhookValidation
             if (string.IsNullOrWhiteSpace(conditions[i].Expression))
             {
                 yield return new FieldError(FieldErrorType.Required, item + ".expression", null, "");
+            }
+            else if (CompileError(conditions[i].Expression, variables) is { } error)
+            {
+                yield return new FieldError(FieldErrorType.Invalid, item + ".expression", conditions[i].Expression, error);
             }
         }
     }

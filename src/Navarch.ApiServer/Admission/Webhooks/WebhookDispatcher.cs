@@ -9,11 +9,13 @@ namespace Navarch.ApiServer.Admission.Webhooks;
 /// <summary>
 /// What calling one webhook means for both dispatchers (apiserver's webhook/generic and the mutating and validating
 /// dispatchers): whether it applies to a request — rules (and, under matchPolicy Equivalent, the same resource served
-/// in another group or version), namespaceSelector, objectSelector —, the dry-run refusal of a webhook with side
+/// in another group or version), namespaceSelector, objectSelector, matchConditions (CEL) —, the dry-run refusal of a webhook with side
 /// effects, the call, its failure policy, and a denial as Kubernetes words it.
 /// </summary>
 internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionSelectors selectors, ResourceCatalog catalog, ILogger logger)
 {
+    private readonly Lock _annotations = new();
+
     /// <summary>The resource the webhook matched the request on (the request's, or an equivalent one), or null when it does not apply.</summary>
     public async ValueTask<ResourceDefinition?> MatchAsync(Webhook webhook, AdmissionRequest request, CancellationToken cancellationToken)
     {
@@ -30,7 +32,30 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
             return null;
         }
 
-        return await selectors.NamespaceMatchesAsync(webhook.NamespaceSelector, request, cancellationToken) ? matched : null;
+        if (!await selectors.NamespaceMatchesAsync(webhook.NamespaceSelector, request, cancellationToken))
+        {
+            return null;
+        }
+
+        if (webhook.MatchConditions.Count == 0)
+        {
+            return matched;
+        }
+
+        (bool matches, string? error) = Policies.AdmissionCel.MatchConditions(
+            webhook.MatchConditions.Select(c => (c.Name, c.Expression)), Policies.AdmissionCel.MatchConditionVariables, Policies.AdmissionCel.Variables(request, matched));
+        if (error is not null)
+        {
+            // As a failed call: the failure policy decides.
+            if (webhook.FailClosed)
+            {
+                throw ApiErrors.Internal(new WebhookCallException(webhook.Name, "failed to evaluate match conditions: " + error).Message);
+            }
+
+            return null;
+        }
+
+        return matches ? matched : null;
     }
 
     /// <summary>
@@ -54,7 +79,11 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
         catch (WebhookCallException e) when (!webhook.FailClosed)
         {
             LogFailedOpen(logger, webhook.Name, e.Message);
-            request.AddAuditAnnotation($"failed-open.{round}.webhook.admission.k8s.io/round_0_index_{webhook.Index}", webhook.Name);
+            // Validating webhooks are called concurrently; the request's annotations are not synchronized.
+            lock (_annotations)
+            {
+                request.AddAuditAnnotation($"failed-open.{round}.webhook.admission.k8s.io/round_0_index_{webhook.Index}", webhook.Name);
+            }
             return null;
         }
         catch (WebhookCallException e)

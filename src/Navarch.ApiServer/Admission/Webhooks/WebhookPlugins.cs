@@ -4,7 +4,10 @@ using Navarch.ApiServer.Registry;
 
 namespace Navarch.ApiServer.Admission.Webhooks;
 
-/// <summary>The two webhook admission plugins over one configuration source and one client, as the server composes them.</summary>
+/// <summary>
+/// The webhook admission plugins over one configuration source and one client, and the ValidatingAdmissionPolicy plugin,
+/// as the server composes them.
+/// </summary>
 internal sealed class WebhookPlugins : IDisposable
 {
     private readonly WebhookClient _client;
@@ -16,7 +19,11 @@ internal sealed class WebhookPlugins : IDisposable
         var dispatcher = new WebhookDispatcher(_client, new AdmissionSelectors(caches, catalog), catalog, loggerFactory.CreateLogger("Navarch.Admission.Webhooks"));
         Mutating = new MutatingAdmissionWebhook(source, dispatcher);
         Validating = new ValidatingAdmissionWebhook(source, dispatcher);
+        Policies = new Admission.Policies.ValidatingAdmissionPolicyPlugin(caches, catalog, new AdmissionSelectors(caches, catalog));
     }
+
+    /// <summary>ValidatingAdmissionPolicy: after the built-in validating plugins, before the validating webhooks.</summary>
+    public IAdmissionPlugin Policies { get; }
 
     /// <summary>MutatingAdmissionWebhook: last of the mutating plugins.</summary>
     public IAdmissionPlugin Mutating { get; }

@@ -139,6 +139,28 @@ public sealed class WebhookAdmissionTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task MatchConditions_in_CEL_narrow_the_requests_a_webhook_sees()
+    {
+        string ns = await NamespaceAsync("wh-conditions");
+        _webhooks.Handle("/conditions", r => WebhookTestServer.Deny(r, "picked"));
+        V1MutatingWebhook hook = Hook("conditions.navarch.test", UrlConfig("/conditions"), ns);
+        hook.MatchConditions = [new V1MatchCondition { Name = "picked-only", Expression = "has(object.metadata.labels) && 'case' in object.metadata.labels && object.metadata.labels['case'] == 'pick'" }];
+        await ValidatingAsync("wh-conditions", hook);
+
+        HttpResponseMessage refused = await EventuallyCreatedAsync(ns, "picked", r => r.StatusCode == HttpStatusCode.Forbidden, label: "pick");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        HttpResponseMessage otherLabel = await CreateAsync(ns, "other-label", label: "other");
+        Assert.True(otherLabel.IsSuccessStatusCode, await otherLabel.Content.ReadAsStringAsync());
+        Assert.True((await CreateAsync(ns, "no-labels")).IsSuccessStatusCode);
+        Assert.DoesNotContain(_webhooks.Reviews("/conditions"), r => (string?)r["name"] is "other-label" or "no-labels");
+
+        hook.Name = "broken.navarch.test";
+        hook.MatchConditions = [new V1MatchCondition { Name = "broken", Expression = "object.metadata.name ==" }];
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => ValidatingAsync("wh-conditions-broken", hook));
+        Assert.Contains("webhooks[0].matchConditions[0].expression: Invalid value: \"object.metadata.name ==\": compilation failed: ", (string?)JsonNode.Parse(e.Response.Content)!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dry_run_reaches_a_webhook_without_side_effects_as_a_dry_run_and_stores_nothing()
     {
         string ns = await NamespaceAsync("wh-dryrun");
@@ -269,7 +291,7 @@ public sealed class WebhookAdmissionTests(ServerFixture fixture) : IClassFixture
     private static V1ValidatingWebhook ToValidating(V1MutatingWebhook h) => new()
     {
         Name = h.Name, ClientConfig = h.ClientConfig, AdmissionReviewVersions = h.AdmissionReviewVersions, SideEffects = h.SideEffects, FailurePolicy = h.FailurePolicy,
-        TimeoutSeconds = h.TimeoutSeconds, Rules = h.Rules, NamespaceSelector = h.NamespaceSelector, ObjectSelector = h.ObjectSelector,
+        TimeoutSeconds = h.TimeoutSeconds, Rules = h.Rules, NamespaceSelector = h.NamespaceSelector, ObjectSelector = h.ObjectSelector, MatchConditions = h.MatchConditions,
     };
 
     private async Task<string> NamespaceAsync(string name)
