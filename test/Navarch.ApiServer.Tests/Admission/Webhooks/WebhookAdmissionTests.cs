@@ -114,6 +114,38 @@ public sealed class WebhookAdmissionTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Validating_webhooks_are_called_in_parallel_and_the_first_denial_in_order_wins()
+    {
+        string ns = await NamespaceAsync("wh-parallel");
+        foreach (string path in new[] { "/slow-a", "/slow-b" })
+        {
+            _webhooks.Handle(path, async (r, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+                return (string?)r["name"] == "refused" ? WebhookTestServer.Deny(r, "refused by " + path) : WebhookTestServer.Allow(r);
+            });
+        }
+
+        await ValidatingAsync("wh-parallel", Hook("a.slow.navarch.test", UrlConfig("/slow-a"), ns), Hook("b.slow.navarch.test", UrlConfig("/slow-b"), ns));
+        await Eventually(
+            async () =>
+            {
+                await CreateAsync(ns, "probe", dryRun: true);
+                return _webhooks.Reviews("/slow-b").Count > 0;
+            },
+            "the webhooks are in use",
+            TimeSpan.FromSeconds(30));
+
+        var clock = Stopwatch.StartNew();
+        Assert.True((await CreateAsync(ns, "allowed")).IsSuccessStatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(2.9));
+        HttpResponseMessage refused = await CreateAsync(ns, "refused");
+        Assert.Equal(
+            "configmaps \"refused\" is forbidden: admission webhook \"a.slow.navarch.test\" denied the request: refused by /slow-a",
+            (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["message"]);
+    }
+
+    [Fact]
     public async Task Namespace_and_object_selectors_choose_which_requests_a_webhook_sees()
     {
         string selected = await NamespaceAsync("wh-selected");
