@@ -45,6 +45,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private CertificateRenewer? _renewer;
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
+    private Admission.Webhooks.WebhookPlugins? _webhooks;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -99,7 +100,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
+        _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog), _webhooks.Mutating, _webhooks.Policies, _webhooks.Validating]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator, _options.Time), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
         await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);
@@ -229,6 +231,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             _app = null;
         }
 
+        _webhooks?.Dispose();
         _pipeline?.Dispose();
         _pipeline = null;
         if (_audit is not null)

@@ -2,6 +2,7 @@ using System.Reflection;
 using k8s;
 using k8s.Models;
 using Navarch.Api.Strategies;
+using Navarch.Api.Strategies.AdmissionRegistration;
 using Navarch.Api.Strategies.ApiExtensions;
 using Navarch.Api.Strategies.ApiRegistration;
 using Navarch.Api.Strategies.Apps;
@@ -214,6 +215,10 @@ public sealed class ResourceCatalog
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", PriorityClassStrategy.Create(), ["pc"]);
         yield return Define<V1CertificateSigningRequest, V1CertificateSigningRequestList>(false, "/registry/certificatesigningrequests", CertificateSigningRequestStrategy.Create(), ["csr"], subresources: ["status", "approval"]);
         yield return Define<V1APIService, V1APIServiceList>(false, "/registry/apiregistration.k8s.io/apiservices", ApiServiceStrategy.Create(), subresources: ["status"]);
+        yield return Define<V1MutatingWebhookConfiguration, V1MutatingWebhookConfigurationList>(false, "/registry/mutatingwebhookconfigurations", MutatingWebhookConfigurationStrategy.Create());
+        yield return Define<V1ValidatingWebhookConfiguration, V1ValidatingWebhookConfigurationList>(false, "/registry/validatingwebhookconfigurations", ValidatingWebhookConfigurationStrategy.Create());
+        yield return Define<V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyList>(false, "/registry/validatingadmissionpolicies", ValidatingAdmissionPolicyStrategy.Create(), subresources: ["status"]);
+        yield return Define<V1ValidatingAdmissionPolicyBinding, V1ValidatingAdmissionPolicyBindingList>(false, "/registry/validatingadmissionpolicybindings", ValidatingAdmissionPolicyBindingStrategy.Create());
         yield return Define<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(false, "/registry/apiextensions.k8s.io/customresourcedefinitions", CustomResourceDefinitionStrategy.Create(), ["crd", "crds"], subresources: ["status"]);
 
         // authentication.k8s.io/v1 and authorization.k8s.io/v1: the reviews, answered on create and never stored.

@@ -35,6 +35,9 @@ internal sealed record AdmissionRequest(
     /// <summary>The user making the request (after impersonation); null for the server's own writes (bootstrap).</summary>
     public Http.UserInfo? User { get; init; } = Http.RequestScope.Current?.User;
 
+    /// <summary>True for a dry run (<c>?dryRun=All</c>): nothing will be stored.</summary>
+    public bool DryRun { get; init; }
+
     /// <summary>The name of <see cref="User"/>; empty for the server's own writes.</summary>
     public string UserName => User?.Name ?? "";
 

@@ -69,7 +69,7 @@ internal sealed partial class GenericStore
         meta.Generation = null;
         definition.Strategy.PrepareForCreate(obj);
         definition.Strategy.Default(obj);
-        var request = new AdmissionRequest(AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, null);
+        var request = new AdmissionRequest(AdmissionOperation.Create, definition, meta.NamespaceProperty, meta.Name, obj, null, null) { DryRun = dryRun };
         await admission.MutateAsync(request, cancellationToken);
         ThrowIfInvalid(obj, definition.Strategy.Validate(obj));
         TrackFields(null, obj, null, manager);

@@ -26,7 +26,7 @@ internal sealed partial class GenericStore
                 async (current, token) =>
                 {
                     obj = Decode(current!);
-                    await admission.ValidateAsync(new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null), token);
+                    await admission.ValidateAsync(new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun }, token);
                     CheckPreconditions(obj, options.Preconditions, name);
                     long grace = hooks.GracePeriodSeconds(obj, options.GracePeriodSeconds);
                     bool hasFinalizers = hooks.HasFinalizers(obj);

@@ -108,7 +108,7 @@ internal sealed partial class GenericStore
                     }
 
                     IReadOnlyList<FieldError> errors = Prepare(obj, old, kind);
-                    var request = new AdmissionRequest(AdmissionOperation.Update, definition, obj.Metadata.NamespaceProperty, obj.Metadata.Name, obj, old, subresource);
+                    var request = new AdmissionRequest(AdmissionOperation.Update, definition, obj.Metadata.NamespaceProperty, obj.Metadata.Name, obj, old, subresource) { DryRun = dryRun };
                     await admission.MutateAsync(request, token);
                     ThrowIfInvalid(obj, errors);
                     TrackFields(old, obj, subresource, manager);

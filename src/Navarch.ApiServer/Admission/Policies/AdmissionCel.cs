@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Navarch.Api;
+using Navarch.Api.Cel;
+using Navarch.ApiServer.Admission.Webhooks;
+using Navarch.ApiServer.Registry;
+
+namespace Navarch.ApiServer.Admission.Policies;
+
+/// <summary>
+/// CEL in admission (k8s.io/apiserver's admission/plugin/cel): expressions compiled once per text and variable set
+/// (configurations are read far more often than they change), and the variables an admission request gives them —
+/// <c>object</c>, <c>oldObject</c>, <c>request</c>, and for policies <c>params</c> and <c>namespaceObject</c>.
+/// </summary>
+internal static class AdmissionCel
+{
+    /// <summary>What webhook matchConditions may reference.</summary>
+    public static readonly string[] MatchConditionVariables = ["object", "oldObject", "request", "authorizer"];
+
+    /// <summary>What ValidatingAdmissionPolicy expressions may reference.</summary>
+    public static readonly string[] PolicyVariables = ["object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables"];
+
+    private static readonly ConcurrentDictionary<string, (CelProgram? Program, string? Error)> Compiled = new(StringComparer.Ordinal);
+
+    /// <summary>The compiled <paramref name="expression"/>, or its compile error.</summary>
+    public static (CelProgram? Program, string? Error) Compile(string expression, string[] variables) =>
+        Compiled.GetOrAdd(string.Join(',', variables) + "\n" + expression, _ =>
+            CelProgram.TryCompile(expression, variables, out CelProgram? program, out string? error) ? (program, null) : (null, error));
+
+    /// <summary>The variables of <paramref name="request"/> (as matched on <paramref name="resource"/>).</summary>
+    public static Dictionary<string, JsonNode?> Variables(AdmissionRequest request, ResourceDefinition resource)
+    {
+        JsonObject review = AdmissionReview.Request("", request, resource);
+        JsonObject body = review["request"]!.AsObject();
+        JsonNode? obj = body["object"]?.DeepClone();
+        JsonNode? old = body["oldObject"]?.DeepClone();
+        return new Dictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["object"] = obj,
+            ["oldObject"] = old,
+            ["request"] = body,
+        };
+    }
+
+    /// <summary>
+    /// Kubernetes' match-condition matcher: every condition must be true; a false one wins over errors (no match), and
+    /// otherwise the first error is returned for the caller's failure policy.
+    /// </summary>
+    public static (bool Matches, string? Error) MatchConditions(IEnumerable<(string Name, string Expression)> conditions, string[] declared, IReadOnlyDictionary<string, JsonNode?> variables)
+    {
+        string? firstError = null;
+        foreach ((string name, string expression) in conditions)
+        {
+            (CelProgram? program, string? compileError) = Compile(expression, declared);
+            if (program is null)
+            {
+                firstError ??= $"compilation failed for match condition '{name}': {compileError}";
+                continue;
+            }
+
+            CelEvaluation result = program.Evaluate(variables);
+            if (!result.Succeeded || result.AsBool is null)
+            {
+                firstError ??= $"matchCondition '{name}' {(result.Succeeded ? "must evaluate to bool" : "evaluation error: " + result.Error)}";
+                continue;
+            }
+
+            if (result.AsBool == false)
+            {
+                return (false, null);
+            }
+        }
+
+        return firstError is null ? (true, null) : (false, firstError);
+    }
+
+    /// <summary>A <see cref="ObjectCodec"/> JSON copy of an object, for <c>params</c> and <c>namespaceObject</c>.</summary>
+    public static JsonNode? ToNode(object? obj) => obj is null ? null : ObjectCodec.ToNode(obj);
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Navarch.Testing;
+
+/// <summary>
+/// An admission webhook server for tests and benchmarks: ASP.NET Core over HTTPS on loopback, with a CA of its own
+/// (<see cref="CaBundle"/>) that signed its certificate for 127.0.0.1 and the Service names given. Each path answers
+/// AdmissionReviews with a handler; every review received is kept per path.
+/// </summary>
+public sealed class WebhookTestServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Func<JsonObject, CancellationToken, Task<JsonObject>>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<JsonObject>> _reviews = new(StringComparer.Ordinal);
+    private WebApplication? _app;
+
+    private WebhookTestServer(byte[] caBundle) => CaBundle = caBundle;
+
+    /// <summary>The PEM of the CA the server's certificate chains to (a webhook's caBundle).</summary>
+    public byte[] CaBundle { get; }
+
+    /// <summary>The port it listens on (127.0.0.1).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The URL of <paramref name="path"/> on this server.</summary>
+    public string Url(string path) => $"https://127.0.0.1:{Port}{path}";
+
+    /// <summary>Starts a server whose certificate also names <paramref name="dnsNames"/> (e.g. <c>webhook.ns.svc</c>).</summary>
+    public static async Task<WebhookTestServer> StartAsync(params string[] dnsNames)
+    {
+        using ECDsa caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=webhook-test-ca", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using X509Certificate2 ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+
+        using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=webhook", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        foreach (string name in dnsNames)
+        {
+            names.AddDnsName(name);
+        }
+
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        using X509Certificate2 signed = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        X509Certificate2 serving = signed.CopyWithPrivateKey(key);
+
+        var server = new WebhookTestServer(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(serving)));
+        server._app = builder.Build();
+        server._app.Run(server.ServeAsync);
+        await server._app.StartAsync();
+        server.Port = new Uri(server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        return server;
+    }
+
+    /// <summary>Answers reviews posted to <paramref name="path"/> with <paramref name="handler"/> (given the review's request).</summary>
+    public void Handle(string path, Func<JsonObject, CancellationToken, Task<JsonObject>> handler) => _handlers[path] = handler;
+
+    /// <summary>Answers reviews posted to <paramref name="path"/> with <paramref name="handler"/>.</summary>
+    public void Handle(string path, Func<JsonObject, JsonObject> handler) => _handlers[path] = (r, _) => Task.FromResult(handler(r));
+
+    /// <summary>The requests (AdmissionReview.request) received on <paramref name="path"/> so far.</summary>
+    public IReadOnlyList<JsonObject> Reviews(string path) => _reviews.TryGetValue(path, out var queue) ? queue.ToList() : [];
+
+    /// <summary>An allowing response to <paramref name="request"/>.</summary>
+    public static JsonObject Allow(JsonObject request) => new() { ["uid"] = (string?)request["uid"], ["allowed"] = true };
+
+    /// <summary>A denying response with <paramref name="message"/> (and <paramref name="code"/> when given).</summary>
+    public static JsonObject Deny(JsonObject request, string message, int? code = null)
+    {
+        var status = new JsonObject { ["message"] = message };
+        if (code is { } c)
+        {
+            status["code"] = c;
+        }
+
+        return new JsonObject { ["uid"] = (string?)request["uid"], ["allowed"] = false, ["status"] = status };
+    }
+
+    /// <summary>An allowing response carrying a JSONPatch.</summary>
+    public static JsonObject Patch(JsonObject request, JsonArray operations)
+    {
+        JsonObject response = Allow(request);
+        response["patchType"] = "JSONPatch";
+        response["patch"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(operations.ToJsonString()));
+        return response;
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
+        string path = context.Request.Path.Value ?? "/";
+        if (!_handlers.TryGetValue(path, out var handler))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        JsonObject review = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
+        JsonObject request = review["request"]!.AsObject();
+        _reviews.GetOrAdd(path, _ => new ConcurrentQueue<JsonObject>()).Enqueue(request);
+        JsonObject response;
+        try
+        {
+            response = await handler(request, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["response"] = response }.ToJsonString(), context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
