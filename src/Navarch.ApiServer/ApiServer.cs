@@ -92,7 +92,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog)]);
+        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog), new Admission.ResourceQuotaAdmission(_store, catalog, _caches, _options.Time)]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
 
