@@ -3,6 +3,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Navarch.Testing;
 
 namespace Navarch.Controllers.Tests;
 

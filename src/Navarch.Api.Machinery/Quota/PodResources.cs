@@ -11,17 +11,17 @@ namespace Navarch.Api.Quota;
 public static class PodResources
 {
     /// <summary>The pod's requests.</summary>
-    public static Dictionary<string, Quantity> Requests(V1Pod pod) => Effective(pod, c => c.Resources?.Requests, overheadEverywhere: true);
+    public static Dictionary<string, Quantity> Requests(V1Pod pod, bool withOverhead = true) => Effective(pod, c => c.Resources?.Requests, withOverhead, overheadEverywhere: true);
 
     /// <summary>The pod's limits.</summary>
-    public static Dictionary<string, Quantity> Limits(V1Pod pod) => Effective(pod, c => c.Resources?.Limits, overheadEverywhere: false);
+    public static Dictionary<string, Quantity> Limits(V1Pod pod, bool withOverhead = true) => Effective(pod, c => c.Resources?.Limits, withOverhead, overheadEverywhere: false);
 
     /// <summary>True for the BestEffort QoS class: no container requests or limits cpu or memory.</summary>
     public static bool IsBestEffort(V1Pod pod) =>
         !(pod.Spec?.InitContainers ?? []).Concat(pod.Spec?.Containers ?? []).Any(c =>
             new[] { c.Resources?.Requests, c.Resources?.Limits }.Any(list => list?.Any(kv => kv.Key is "cpu" or "memory" && !kv.Value.ToQuantity().IsZero) == true));
 
-    private static Dictionary<string, Quantity> Effective(V1Pod pod, Func<V1Container, IDictionary<string, ResourceQuantity>?> of, bool overheadEverywhere)
+    private static Dictionary<string, Quantity> Effective(V1Pod pod, Func<V1Container, IDictionary<string, ResourceQuantity>?> of, bool withOverhead, bool overheadEverywhere)
     {
         Dictionary<string, Quantity> sum = new(StringComparer.Ordinal);
         foreach (V1Container container in pod.Spec?.Containers ?? [])
@@ -50,7 +50,7 @@ public static class PodResources
         }
 
         Dictionary<string, Quantity> result = Max(sum, initMax);
-        foreach ((string name, ResourceQuantity value) in pod.Spec?.Overhead ?? new Dictionary<string, ResourceQuantity>())
+        foreach ((string name, ResourceQuantity value) in (withOverhead ? pod.Spec?.Overhead : null) ?? new Dictionary<string, ResourceQuantity>())
         {
             if (overheadEverywhere || result.ContainsKey(name))
             {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Navarch.Controllers.Tests;
+namespace Navarch.Testing;
 
 /// <summary>The real kubectl (on PATH) against a test's API server.</summary>
-internal static class RealKubectl
+public static class RealKubectl
 {
     /// <summary>Runs kubectl with <paramref name="kubeconfig"/>; the exit code, stdout and stderr.</summary>
     public static async Task<(int Code, string Out, string Err)> RunAsync(string kubeconfig, params string[] args)
