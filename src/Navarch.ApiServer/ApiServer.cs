@@ -101,7 +101,26 @@ public sealed partial class ApiServer : IAsyncDisposable
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
-        var admission = new Admission.AdmissionChain([new Admission.NamespaceLifecycle(_store, catalog), new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)), new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time), new Admission.DefaultTolerationSeconds(), new Admission.NodeRestriction(_store, catalog), _webhooks.Mutating, _webhooks.Policies, _webhooks.Validating]);
+        var limitRanges = new Admission.ObjectLister<k8s.Models.V1LimitRange>(_caches, catalog.Find("", "v1", "limitranges")!);
+
+        // kube-apiserver's default plugin order: the built-in mutating ones, the mutating webhooks, the policies, the
+        // validating webhooks, and quota last (it charges only what everything else let through).
+        var admission = new Admission.AdmissionChain(
+        [
+            new Admission.NamespaceLifecycle(_store, catalog),
+            new Admission.LimitRanger(limitRanges, mutating: true),
+            new Admission.LimitRanger(limitRanges, mutating: false),
+            new Admission.ServiceAccountAdmission(_store, catalog, mountTokens: authorizationModes.Contains(Authorization.AuthorizationModes.Rbac)),
+            new Admission.PodSecurity.PodSecurityAdmission(_store, catalog, Admission.PodSecurity.PodSecurityConfiguration.Load(_options.AdmissionControlConfigFile), _options.Time),
+            new Admission.PriorityAdmission(new Admission.ObjectLister<k8s.Models.V1PriorityClass>(_caches, catalog.Find("scheduling.k8s.io", "v1", "priorityclasses")!)),
+            new Admission.DefaultTolerationSeconds(),
+            new Admission.RuntimeClassAdmission(new Admission.ObjectLister<k8s.Models.V1RuntimeClass>(_caches, catalog.Find("node.k8s.io", "v1", "runtimeclasses")!)),
+            new Admission.NodeRestriction(_store, catalog),
+            _webhooks.Mutating,
+            _webhooks.Policies,
+            _webhooks.Validating,
+            new Admission.ResourceQuotaAdmission(_store, catalog, _caches, _options.Time),
+        ]);
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator, _options.Time), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
         await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);

@@ -45,6 +45,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new EndpointSlice.EndpointSliceController(context),
             new GarbageCollectorController(context),
             new PodGCController(context),
+            new ResourceQuota.ResourceQuotaController(context),
             new NodeIpamController(context),
             new DaemonSet.DaemonSetController(context),
             new StatefulSet.StatefulSetController(context),

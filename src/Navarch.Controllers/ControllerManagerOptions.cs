@@ -12,6 +12,9 @@ public sealed record ControllerManagerOptions
     /// <summary>How often PodGC runs (Kubernetes: 20 s).</summary>
     public TimeSpan PodGCPeriod { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>--resource-quota-sync-period: how often every ResourceQuota's usage is recounted (Kubernetes: 5 minutes).</summary>
+    public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>--cluster-cidr: the range node IPAM carves pod CIDRs from.</summary>
     public string ClusterCidr { get; init; } = "10.42.0.0/16";
 

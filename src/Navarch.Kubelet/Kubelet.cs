@@ -124,7 +124,8 @@ public sealed partial class Kubelet : IAsyncDisposable
             Options: _options,
             Events: _events,
             Time: _time,
-            Objects: objects);
+            Objects: objects,
+            RuntimeClasses: new RuntimeClassManager(_client));
         _workers = new PodWorkers(dependencies, _loggers, _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);

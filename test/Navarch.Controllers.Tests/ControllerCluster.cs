@@ -22,6 +22,9 @@ public abstract class ControllerCluster : IAsyncLifetime
 
     protected Kubernetes Client => _host.Client;
 
+    /// <summary>The admin kubeconfig, for the real kubectl.</summary>
+    protected string Kubeconfig => _host.Server.AdminKubeconfigPath;
+
     /// <summary>The API server's CA certificate (PEM).</summary>
     protected string ServerCa => _host.Server.Pki.Ca.ExportCertificatePem();
 

@@ -96,7 +96,7 @@ internal sealed class FakeRuntimeService(TimeProvider time) : IRuntimeService
         return new StatusResponse { Status = status };
     });
 
-    public Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken cancellationToken) => Call(nameof(RunPodSandboxAsync), () =>
+    public Task<string> RunPodSandboxAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken cancellationToken) => Call(nameof(RunPodSandboxAsync), () =>
     {
         int n = ++_next;
         var status = new PodSandboxStatus

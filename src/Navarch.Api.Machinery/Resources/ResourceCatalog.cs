@@ -13,6 +13,7 @@ using Navarch.Api.Strategies.Coordination;
 using Navarch.Api.Strategies.Core;
 using Navarch.Api.Strategies.Discovery;
 using Navarch.Api.Strategies.Networking;
+using Navarch.Api.Strategies.Node;
 using Navarch.Api.Strategies.Policy;
 using Navarch.Api.Strategies.Rbac;
 using Navarch.Api.Strategies.Scheduling;
@@ -213,6 +214,7 @@ public sealed class ResourceCatalog
         yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", IngressClassStrategy.Create());
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", StorageClassStrategy.Create(), ["sc"]);
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", PriorityClassStrategy.Create(), ["pc"]);
+        yield return Define<V1RuntimeClass, V1RuntimeClassList>(false, "/registry/runtimeclasses", RuntimeClassStrategy.Create());
         yield return Define<V1CertificateSigningRequest, V1CertificateSigningRequestList>(false, "/registry/certificatesigningrequests", CertificateSigningRequestStrategy.Create(), ["csr"], subresources: ["status", "approval"]);
         yield return Define<V1APIService, V1APIServiceList>(false, "/registry/apiregistration.k8s.io/apiservices", ApiServiceStrategy.Create(), subresources: ["status"]);
         yield return Define<V1MutatingWebhookConfiguration, V1MutatingWebhookConfigurationList>(false, "/registry/mutatingwebhookconfigurations", MutatingWebhookConfigurationStrategy.Create());

@@ -231,7 +231,8 @@ internal sealed partial class PodWorker
             config = PodRuntimeConfig.Sandbox(_deps.Options, pod, (uint)sandboxes.Count);
             Directory.CreateDirectory(config.LogDirectory);
             await PostStatusAsync(pod, false, null, false, null, cancellationToken).ConfigureAwait(false);
-            id = await _deps.Runtime.RunPodSandboxAsync(config, cancellationToken).ConfigureAwait(false);
+            string handler = _deps.RuntimeClasses is { } classes ? await classes.HandlerAsync(pod.Spec.RuntimeClassName, cancellationToken).ConfigureAwait(false) : "";
+            id = await _deps.Runtime.RunPodSandboxAsync(config, handler, cancellationToken).ConfigureAwait(false);
             LogSandbox(_logger, Key, id);
         }
         else

@@ -22,6 +22,7 @@ namespace Navarch.Kubelet.Pods;
 /// <param name="Events">Records the pod events.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="Objects">Watches the ConfigMaps and Secrets each pod refers to (the workers register their pods).</param>
+/// <param name="RuntimeClasses">The CRI handlers of RuntimeClasses (none: every pod on the runtime's default).</param>
 internal sealed record PodWorkerDependencies(
     IRuntimeService Runtime,
     ImageManager Images,
@@ -33,4 +34,5 @@ internal sealed record PodWorkerDependencies(
     KubeletOptions Options,
     EventRecorder Events,
     TimeProvider Time,
-    Cache.PodObjectCache Objects);
+    Cache.PodObjectCache Objects,
+    RuntimeClassManager? RuntimeClasses = null);

@@ -16,8 +16,8 @@ public interface IRuntimeService
     /// <summary>The runtime's conditions (RuntimeReady, NetworkReady).</summary>
     Task<StatusResponse> StatusAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates and starts a pod sandbox; returns its ID.</summary>
-    Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken cancellationToken);
+    /// <summary>Creates and starts a pod sandbox on <paramref name="runtimeHandler"/> ("" for the runtime's default, else a RuntimeClass's handler); returns its ID.</summary>
+    Task<string> RunPodSandboxAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken cancellationToken);
 
     /// <summary>Stops a sandbox and every process in it, and releases its network.</summary>
     Task StopPodSandboxAsync(string podSandboxId, CancellationToken cancellationToken);

@@ -17,8 +17,8 @@ internal sealed class RemoteRuntimeService(GrpcChannel channel, TimeProvider tim
     public async Task<StatusResponse> StatusAsync(CancellationToken cancellationToken) =>
         await _client.StatusAsync(new StatusRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public async Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken cancellationToken) =>
-        (await _client.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config }, cancellationToken: cancellationToken).ConfigureAwait(false)).PodSandboxId;
+    public async Task<string> RunPodSandboxAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken cancellationToken) =>
+        (await _client.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config, RuntimeHandler = runtimeHandler }, cancellationToken: cancellationToken).ConfigureAwait(false)).PodSandboxId;
 
     public async Task StopPodSandboxAsync(string podSandboxId, CancellationToken cancellationToken) =>
         await _client.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podSandboxId }, cancellationToken: cancellationToken).ConfigureAwait(false);

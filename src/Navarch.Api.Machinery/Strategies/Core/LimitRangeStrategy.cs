@@ -10,7 +10,29 @@ internal static class LimitRangeStrategy
     private static readonly SupportedValues LimitTypes = new("Container", "PersistentVolumeClaim", "Pod");
 
     /// <summary>The strategy.</summary>
-    public static ResourceStrategy<V1LimitRange> Create() => new() { Validation = Validate };
+    public static ResourceStrategy<V1LimitRange> Create() => new() { Defaults = Default, Validation = Validate };
+
+    /// <summary>
+    /// SetDefaults_LimitRangeItem, for Container items: the default limit falls back to max, the default request to the
+    /// default limit and then to min, so LimitRanger has a request to give every container it gives a limit.
+    /// </summary>
+    private static void Default(V1LimitRange range)
+    {
+        foreach (V1LimitRangeItem item in (range.Spec?.Limits ?? []).Where(i => i.Type == "Container"))
+        {
+            item.DefaultProperty ??= new Dictionary<string, ResourceQuantity>();
+            item.DefaultRequest ??= new Dictionary<string, ResourceQuantity>();
+            foreach ((string name, ResourceQuantity value) in item.Max ?? new Dictionary<string, ResourceQuantity>())
+            {
+                item.DefaultProperty.TryAdd(name, value);
+            }
+
+            foreach ((string name, ResourceQuantity value) in item.DefaultProperty.Concat(item.Min ?? new Dictionary<string, ResourceQuantity>()).ToList())
+            {
+                item.DefaultRequest.TryAdd(name, value);
+            }
+        }
+    }
 
     /// <summary>ValidateLimitRange: the limit types, and min ≤ max and default ≤ max per resource.</summary>
     private static IEnumerable<FieldError> Validate(V1LimitRange range)

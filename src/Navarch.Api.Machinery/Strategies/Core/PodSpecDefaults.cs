@@ -19,8 +19,7 @@ internal static class PodSpecDefaults
         spec.SchedulerName ??= "default-scheduler";
         spec.SecurityContext ??= new V1PodSecurityContext();
         spec.EnableServiceLinks ??= true;
-        spec.Priority ??= 0;
-        spec.PreemptionPolicy ??= "PreemptLowerPriority";
+        // spec.priority and spec.preemptionPolicy are the Priority admission plugin's to set, from the PriorityClass.
         // The ServiceAccount admission plugin's default, mirrored into the deprecated field as Kubernetes does.
         spec.ServiceAccountName ??= spec.ServiceAccount ?? "default";
         spec.ServiceAccount ??= spec.ServiceAccountName;

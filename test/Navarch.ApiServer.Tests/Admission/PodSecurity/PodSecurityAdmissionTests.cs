@@ -213,6 +213,8 @@ public sealed class PodSecurityAdmissionTests : IClassFixture<ServerFixture>, ID
         // An exempt namespace, runtime class or user is not judged at all.
         using HttpOperationResponse<V1Pod> inExempt = await host.Client.CoreV1.CreateNamespacedPodWithHttpMessagesAsync(HostPid("p2"), "exempt");
         Assert.False(inExempt.Response.Headers.Contains("Warning"));
+        // RuntimeClass admission wants the class to exist.
+        await host.Client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass { Metadata = new V1ObjectMeta { Name = "kata" }, Handler = "kata" });
         await host.Client.CoreV1.CreateNamespacedPodAsync(HostPid("p3", "kata"), "plain");
         using Kubernetes trusted = TokenClient(host, "trusted-token");
         await trusted.CoreV1.CreateNamespacedPodAsync(HostPid("p4"), "plain");
