@@ -60,7 +60,8 @@ public sealed class CaRotationTests : IAsyncLifetime
 
         // Refused while the server runs.
         await AssertRefusedAsync(["--path", newCa], "is running");
-        Assert.Equal(0, await _server!.StopAsync());
+        int exit = await _server!.StopAsync();
+        Assert.True(exit == 0, $"navarch server exited with {exit}: {_server.Stderr} {string.Join('\n', _server.Stdout.Split('\n').TakeLast(10))}");
 
         // Refused for bad CA files, each with one line and nothing changed.
         await AssertRefusedAsync(["--path", Path.Combine(_dir.FullName, "nothing-here")], "must hold server-ca.crt and server-ca.key");
