@@ -12,9 +12,9 @@ namespace Navarch.E2E.Tests;
 /// it runs and for bad CA files (one line, exit 1, nothing changed); once rotated and restarted, the server is issued
 /// under the new CA, the rewritten kubeconfig works, and a kubeconfig that trusts only the old CA with an old client
 /// certificate still works (the cross-signed CA goes with the serving certificate), as does a node's credential
-/// issued at join before the rotation; the join token and <c>/cacerts</c> carry the new trust bundle.
+/// issued at join before the rotation; the join token and <c>/cacerts</c> carry the new trust bundle. A real agent
+/// joined before the rotation (Node tier) keeps renewing its node's lease with the restarted server.
 /// </summary>
-[Trait("Category", "Integration")]
 public sealed class CaRotationTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-rotateca-");
@@ -41,6 +41,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         _dir.Delete(recursive: true);
     }
 
+    [Trait("Category", "Integration")]
     [Fact]
     public async Task A_rotated_ca_issues_the_server_while_old_clients_and_nodes_keep_working()
     {
@@ -60,8 +61,7 @@ public sealed class CaRotationTests : IAsyncLifetime
 
         // Refused while the server runs.
         await AssertRefusedAsync(["--path", newCa], "is running");
-        int exit = await _server!.StopAsync();
-        Assert.True(exit == 0, $"navarch server exited with {exit}: {_server.Stderr} {string.Join('\n', _server.Stdout.Split('\n').TakeLast(10))}");
+        await _server!.StopAsync();
 
         // Refused for bad CA files, each with one line and nothing changed.
         await AssertRefusedAsync(["--path", Path.Combine(_dir.FullName, "nothing-here")], "must hold server-ca.crt and server-ca.key");
@@ -121,6 +121,56 @@ public sealed class CaRotationTests : IAsyncLifetime
         Kubectl.Result check = await NavarchCli.RunAsync(["certificate", "check", "--data-dir", DataDir]);
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("server/tls/server-ca-previous.crt", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Trait("Category", "Node")]
+    [Fact]
+    public async Task An_agent_joined_before_the_rotation_keeps_its_node_going()
+    {
+        string node = "rotateca-" + Guid.NewGuid().ToString("N")[..6];
+        string agentData = Path.Combine(_dir.FullName, "agent-data");
+        string token = (await File.ReadAllTextAsync(TokenPath)).Trim();
+        try
+        {
+            await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy"]);
+            await Eventually(
+                async () =>
+                {
+                    Assert.False(agent.HasExited, $"navarch agent exited: {agent.Stderr}{agent.Stdout}");
+                    return (await Kubectl.RunAsync(KubeconfigPath, "get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim() == "True";
+                },
+                "the joined node is Ready",
+                TimeSpan.FromSeconds(90),
+                TimeSpan.FromMilliseconds(500));
+
+            await _server!.StopAsync();
+            string newCa = Path.Combine(_dir.FullName, "new-ca");
+            Assert.Equal(0, (await NavarchCli.RunAsync(["certificate", "generate-ca", "--data-dir", DataDir, "--path", newCa])).ExitCode);
+            Kubectl.Result rotated = await NavarchCli.RunAsync(["certificate", "rotate-ca", "--data-dir", DataDir, "--path", newCa]);
+            Assert.True(rotated.ExitCode == 0, rotated.Output);
+            File.Delete(KubeconfigPath);
+            await StartServerAsync();
+            DateTimeOffset restarted = DateTimeOffset.UtcNow;
+
+            // The agent, still trusting only the old CA with its old certificate, renews its node's lease with the new server.
+            await Eventually(
+                async () =>
+                {
+                    Assert.False(agent.HasExited, $"navarch agent exited: {agent.Stderr}{agent.Stdout}");
+                    string renewed = (await Kubectl.RunAsync(KubeconfigPath, "get", "lease", node, "-n", "kube-node-lease", "-o", "jsonpath={.spec.renewTime}")).Stdout.Trim();
+                    return DateTimeOffset.TryParse(renewed, System.Globalization.CultureInfo.InvariantCulture, out DateTimeOffset at) && at > restarted;
+                },
+                "the joined agent renews its lease after the rotation",
+                TimeSpan.FromSeconds(90),
+                TimeSpan.FromMilliseconds(500));
+            Assert.Equal("True", (await Kubectl.RunAsync(KubeconfigPath, "get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim());
+            Assert.Equal(1, Regex.Count(await File.ReadAllTextAsync(Path.Combine(agentData, "agent", "server-ca.crt")), "BEGIN CERTIFICATE"));
+            Assert.Equal(0, await agent.StopAsync());
+        }
+        finally
+        {
+            JoinTests.KillLeftovers(agentData);
+        }
     }
 
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
