@@ -97,7 +97,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
         Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time);
         FrontProxy = FrontProxyPki.LoadOrCreate(Path.Combine(serverDir, "tls"), _options.Time);
-        JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.Ca)), _options.Token);
+        // A --token made before a CA rotation (the hash of the CA it replaced) still names this cluster.
+        JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.TrustedCas)), _options.Token, [.. Pki.TrustedCas.Skip(1).Select(ca => Join.JoinToken.HashOf(Join.JoinToken.CaBundle([ca])))]);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
@@ -146,7 +147,17 @@ public sealed partial class ApiServer : IAsyncDisposable
                     // builds its own chain offline, so a client certificate's AIA or CRL URLs are never fetched.
                     ClientCertificateValidation = (_, _, _) => true,
                     CheckCertificateRevocation = false,
-                    OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = Api.Certificates.CertificateChains.Offline(),
+                    OnAuthenticate = (_, ssl) =>
+                    {
+                        ssl.CertificateChainPolicy = Api.Certificates.CertificateChains.Offline();
+                        if (Pki.CaIntermediates.Count > 0)
+                        {
+                            // During a CA rotation the cross-signed CA goes with the serving certificate, for clients that trust only the old CA.
+                            ssl.ServerCertificateSelectionCallback = null;
+                            ssl.ServerCertificate = null;
+                            ssl.ServerCertificateContext = Pki.ServingContext;
+                        }
+                    },
                 });
             });
         });

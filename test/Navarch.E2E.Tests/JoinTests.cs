@@ -255,7 +255,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
             () => Task.FromResult(process.Stderr + process.Stdout));
 
     /// <summary>A containerd this test's agent started and left behind (only if the agent died before stopping it).</summary>
-    private static void KillLeftovers(string dataDir)
+    internal static void KillLeftovers(string dataDir)
     {
         foreach (string proc in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
         {

@@ -19,7 +19,7 @@ public static class CertificateChains
 
     /// <summary>
     /// The policy for the chains TLS builds on its own during a handshake (set as <c>CertificateChainPolicy</c>): no
-    /// downloads, no revocation fetches. Whether the certificate is trusted is decided afterwards by <see cref="Verify"/>.
+    /// downloads, no revocation fetches. Whether the certificate is trusted is decided afterwards by <see cref="Verify(X509Certificate2, X509Certificate2, string?, DateTimeOffset?)"/>.
     /// </summary>
     public static X509ChainPolicy Offline() => new()
     {
@@ -32,13 +32,25 @@ public static class CertificateChains
     /// <paramref name="usage"/> is given — may be used for it (a certificate with no extended key usage may be used
     /// for any, as in Go). Checked at <paramref name="at"/> (the caller's clock) or now.
     /// </summary>
-    public static bool Verify(X509Certificate2 certificate, X509Certificate2 ca, string? usage, DateTimeOffset? at = null)
+    public static bool Verify(X509Certificate2 certificate, X509Certificate2 ca, string? usage, DateTimeOffset? at = null) =>
+        Verify(certificate, [ca], usage, at);
+
+    /// <summary>
+    /// True when <paramref name="certificate"/> chains to one of <paramref name="roots"/> (a CA bundle: during a CA
+    /// rotation, the new CA and the one it replaces), offline; otherwise as <see cref="Verify(X509Certificate2, X509Certificate2, string?, DateTimeOffset?)"/>.
+    /// </summary>
+    public static bool Verify(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, string? usage, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(roots);
         using var chain = new X509Chain();
         chain.ChainPolicy = Offline();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        foreach (X509Certificate2 root in roots)
+        {
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+        }
+
         if (at is { } time)
         {
             chain.ChainPolicy.VerificationTime = time.UtcDateTime;

@@ -36,7 +36,7 @@ internal sealed class KubeletProxy : IDisposable
                 // The current certificate at each handshake, so a renewal needs no restart.
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => pki.KubeletClient,
                 CertificateChainPolicy = Api.Certificates.CertificateChains.Offline(),
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && Api.Certificates.CertificateChains.Verify(c, pki.Ca, Api.Certificates.CertificateChains.ServerAuth),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is X509Certificate2 c && pki.IsServingCertificate(c),
             },
         });
     }

@@ -20,7 +20,7 @@ namespace Navarch.ApiServer.Join;
 /// </summary>
 internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverToken, BootstrapTokens bootstrapTokens, TimeProvider time, ILogger logger)
 {
-    private readonly byte[] _caBundle = JoinToken.CaBundle(pki.Ca);
+    private readonly byte[] _caBundle = JoinToken.CaBundle(pki.TrustedCas);
 
     /// <summary>Serves the request when it is one of the join endpoints; false otherwise.</summary>
     public async Task<bool> TryHandleAsync(HttpContext context)

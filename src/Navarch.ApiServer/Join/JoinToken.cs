@@ -37,9 +37,12 @@ public sealed partial record JoinToken(string? CaHash, string Credentials)
         return new JoinToken(hash.ToLowerInvariant(), token[(split + 2)..]);
     }
 
-    /// <summary>The CA bundle the server serves at <c>/cacerts</c> (PEM) and token hashes are taken over.</summary>
-    public static byte[] CaBundle(System.Security.Cryptography.X509Certificates.X509Certificate2 ca) =>
-        System.Text.Encoding.ASCII.GetBytes(ca.ExportCertificatePem() + "\n");
+    /// <summary>
+    /// The CA bundle the server serves at <c>/cacerts</c> (PEM) and token hashes are taken over: the trust roots
+    /// (one CA, or the new and the old during a CA rotation).
+    /// </summary>
+    public static byte[] CaBundle(IEnumerable<System.Security.Cryptography.X509Certificates.X509Certificate2> cas) =>
+        System.Text.Encoding.ASCII.GetBytes(Pki.ClusterPki.PemBundle(cas));
 
     /// <summary>The SHA-256 (lower-case hex) of the CA bundle bytes the server serves at <c>/cacerts</c>.</summary>
     public static string HashOf(ReadOnlySpan<byte> caBundle) => Convert.ToHexStringLower(SHA256.HashData(caBundle));

@@ -28,15 +28,15 @@ public sealed class ServerToken
     /// Loads the stored token, or takes <paramref name="configured"/> (a full K10 token, <c>server:secret</c> or a bare
     /// secret), or generates one; the file always ends up holding the full token for this CA.
     /// </summary>
-    /// <exception cref="InvalidDataException"><paramref name="configured"/> carries the hash of another CA.</exception>
-    public static ServerToken LoadOrCreate(string serverDir, string caHash, string? configured)
+    /// <exception cref="InvalidDataException"><paramref name="configured"/> carries the hash of another CA (than this one or, after a CA rotation, <paramref name="formerCaHashes"/>).</exception>
+    public static ServerToken LoadOrCreate(string serverDir, string caHash, string? configured, IReadOnlyCollection<string>? formerCaHashes = null)
     {
         string path = Path.Combine(serverDir, "token");
         string secret;
         if (!string.IsNullOrEmpty(configured))
         {
             JoinToken given = JoinToken.Parse(configured);
-            if (given.CaHash is { } hash && hash != caHash)
+            if (given.CaHash is { } hash && hash != caHash && formerCaHashes?.Contains(hash) != true)
             {
                 throw new InvalidDataException("--token carries the hash of another cluster CA than this server's");
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -14,10 +15,24 @@ namespace Navarch.ApiServer.Pki;
 /// longer signed by the CA (<see cref="CertificateLifetimes"/>): at load and at every <see cref="Refresh"/>, which also
 /// takes up certificates another process (<c>navarch certificate rotate</c>) wrote. Kept as PEM files under the data
 /// dir; the current certificates are read through the properties, so a renewal reaches new connections at once.
+/// After <c>navarch certificate rotate-ca</c> (<see cref="CaRotation"/>) the CA that signs is the new one, while the
+/// trust roots (<see cref="TrustedCas"/>: client certificates, kubelets, kubeconfigs, <c>/cacerts</c>) are the new CA
+/// and the one it replaced, and the new CA cross-signed by the old one is sent along with the serving certificate, so
+/// clients and agents that trust only the old CA keep working through the transition.
 /// </summary>
 public sealed class ClusterPki
 {
-    private const string CaName = "server-ca";
+    /// <summary>The signing CA's files (<c>.crt</c>, <c>.key</c>).</summary>
+    internal const string CaName = "server-ca";
+
+    /// <summary>The CA(s) a rotation replaced, still trusted during the transition.</summary>
+    internal const string PreviousCaFile = "server-ca-previous.crt";
+
+    /// <summary>The signing CA cross-signed by the CA it replaced: the intermediate sent to clients that trust only the old one.</summary>
+    internal const string CrossSignedCaFile = "server-ca-cross-signed.crt";
+
+    /// <summary>The service account signing key.</summary>
+    internal const string ServiceKeyFile = "service.key";
 
     private readonly TimeProvider _time;
     private readonly IPAddress _kubernetesServiceIp;
@@ -25,10 +40,15 @@ public sealed class ClusterPki
     private readonly Dictionary<string, DateTime> _written = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
+    private SslStreamCertificateContext? _servingContext;
+
     private ClusterPki(string dir, X509Certificate2 ca, ECDsa serviceAccountKey, IPAddress kubernetesServiceIp, TimeProvider time)
     {
         Directory = dir;
         Ca = ca;
+        TrustedCas = [ca, .. ReadCertificates(Path.Combine(dir, PreviousCaFile))];
+        CaIntermediates = [.. ReadCertificates(Path.Combine(dir, CrossSignedCaFile))];
+        CaBundlePem = PemBundle(TrustedCas);
         ServiceAccountKey = serviceAccountKey;
         _kubernetesServiceIp = kubernetesServiceIp;
         _time = time;
@@ -46,8 +66,36 @@ public sealed class ClusterPki
     /// <summary>Where the PEM files are.</summary>
     public string Directory { get; }
 
-    /// <summary>The cluster CA (with its key).</summary>
+    /// <summary>The cluster CA (with its key): the one that signs.</summary>
     public X509Certificate2 Ca { get; }
+
+    /// <summary>The trust roots: the signing CA, then (during a CA rotation) the one it replaced.</summary>
+    public IReadOnlyList<X509Certificate2> TrustedCas { get; }
+
+    /// <summary>The trust roots as PEM (kubeconfigs, <c>kube-root-ca.crt</c>, <c>/cacerts</c>; the join token hashes it).</summary>
+    public string CaBundlePem { get; }
+
+    /// <summary>The signing CA cross-signed by the CA it replaced, when a rotation installed one: sent after each leaf.</summary>
+    public IReadOnlyList<X509Certificate2> CaIntermediates { get; }
+
+    /// <summary>
+    /// The serving certificate with the chain TLS sends (the cross-signed CA during a rotation), built once per serving
+    /// certificate; the handshake sends it as is, fetching nothing.
+    /// </summary>
+    public SslStreamCertificateContext ServingContext
+    {
+        get
+        {
+            X509Certificate2 serving = Serving;
+            SslStreamCertificateContext? context = _servingContext;
+            if (context is null || !ReferenceEquals(context.TargetCertificate, serving))
+            {
+                _servingContext = context = SslStreamCertificateContext.Create(serving, [.. CaIntermediates], offline: true);
+            }
+
+            return context;
+        }
+    }
 
     /// <summary>The API server's serving certificate (with its key), the current one.</summary>
     public X509Certificate2 Serving => Leaf("serving-kube-apiserver");
@@ -59,6 +107,7 @@ public sealed class ClusterPki
     public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
+        CaRotation.Recover(dir);
         PrivateFiles.CreateDirectory(dir);
         string caCrt = Path.Combine(dir, CaName + ".crt"), caKey = Path.Combine(dir, CaName + ".key");
         X509Certificate2 ca;
@@ -72,7 +121,7 @@ public sealed class ClusterPki
             WritePair(dir, CaName, ca);
         }
 
-        var pki = new ClusterPki(dir, ca, LoadOrCreateKey(Path.Combine(dir, "service.key")), kubernetesServiceIp, time);
+        var pki = new ClusterPki(dir, ca, LoadOrCreateKey(Path.Combine(dir, ServiceKeyFile)), kubernetesServiceIp, time);
         pki.Refresh();
         return pki;
     }
@@ -107,17 +156,20 @@ public sealed class ClusterPki
     public X509Certificate2 IssueClient(string user, string? group) =>
         CertificateIssuer.IssueWithNewKey(Ca, Subject(user, group), CertificateIssuer.ClientUsages, null, _time.GetUtcNow(), CertificateLifetimes.Leaf);
 
-    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and is valid now on the server's clock (offline: nothing is fetched).</summary>
-    public bool IsSignedByCa(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, usage: null, _time.GetUtcNow());
+    /// <summary>True when <paramref name="certificate"/> chains to a trusted CA and is valid now on the server's clock (offline: nothing is fetched).</summary>
+    public bool IsSignedByCa(X509Certificate2 certificate) => CertificateChains.Verify(certificate, TrustedCas, usage: null, _time.GetUtcNow());
 
-    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and may authenticate a client (clientAuth), as Kubernetes' x509 authenticator requires.</summary>
-    public bool IsClientCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, Ca, CertificateChains.ClientAuth, _time.GetUtcNow());
+    /// <summary>True when <paramref name="certificate"/> chains to a trusted CA and may authenticate a client (clientAuth), as Kubernetes' x509 authenticator requires.</summary>
+    public bool IsClientCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, TrustedCas, CertificateChains.ClientAuth, _time.GetUtcNow());
+
+    /// <summary>True when <paramref name="certificate"/> chains to a trusted CA and may serve TLS (serverAuth): a kubelet's, seen by the API server.</summary>
+    public bool IsServingCertificate(X509Certificate2 certificate) => CertificateChains.Verify(certificate, TrustedCas, CertificateChains.ServerAuth, _time.GetUtcNow());
 
     /// <summary>A kubeconfig for <paramref name="server"/> with the CA and the admin credentials embedded.</summary>
     public string AdminKubeconfig(string server)
     {
         X509Certificate2 admin = Admin;
-        return Kubeconfig.Render(server, Ca.ExportCertificatePem(), admin.ExportCertificatePem(), KeyPem(admin));
+        return Kubeconfig.Render(server, CaBundlePem, admin.ExportCertificatePem(), KeyPem(admin));
     }
 
     /// <summary>
@@ -127,7 +179,7 @@ public sealed class ClusterPki
     public string ClientKubeconfig(string server, string user, string? group)
     {
         using X509Certificate2 client = IssueClient(user, group);
-        return Kubeconfig.Render(server, Ca.ExportCertificatePem(), client.ExportCertificatePem(), KeyPem(client));
+        return Kubeconfig.Render(server, CaBundlePem, client.ExportCertificatePem(), KeyPem(client));
     }
 
     private X509Certificate2 Leaf(string name)
@@ -147,7 +199,8 @@ public sealed class ClusterPki
             foreach (string name in LeafNames)
             {
                 X509Certificate2? current = force ? null : ReadIfChanged(name) ?? _leaves.GetValueOrDefault(name);
-                if (current is null || CertificateLifetimes.Due(current, now) || !IsSignedByCa(current))
+                // Signed by the signing CA itself: after a CA rotation, leaves of the old CA are reissued although still trusted.
+                if (current is null || CertificateLifetimes.Due(current, now) || !CertificateChains.Verify(current, Ca, usage: null, now))
                 {
                     current = Issue(name, now);
                     WritePair(Directory, name, current);
@@ -194,6 +247,21 @@ public sealed class ClusterPki
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a leaf certificate of the server"),
     };
 
+    /// <summary>Certificates as a PEM bundle, each followed by a newline (what <c>/cacerts</c> serves and join tokens hash).</summary>
+    public static string PemBundle(IEnumerable<X509Certificate2> certificates) => string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n"));
+
+    /// <summary>Every certificate in a PEM file; none when there is no file.</summary>
+    internal static X509Certificate2Collection ReadCertificates(string path)
+    {
+        var certificates = new X509Certificate2Collection();
+        if (File.Exists(path))
+        {
+            certificates.ImportFromPemFile(path);
+        }
+
+        return certificates;
+    }
+
     private static string Subject(string user, string? group) => group is null ? $"CN={user}" : $"CN={user}, O={group}";
 
     private static string CrtPath(string dir, string name) => Path.Combine(dir, name + ".crt");
@@ -222,7 +290,7 @@ public sealed class ClusterPki
     }
 
     /// <summary>Replaces <paramref name="path"/> atomically with a 0600 file: certificates too, as everything in the data dir.</summary>
-    private static void WriteAtomically(string path, string text)
+    internal static void WriteAtomically(string path, string text)
     {
         string temp = path + ".tmp";
         const UnixFileMode mode = PrivateFiles.OwnerOnly;
@@ -235,7 +303,8 @@ public sealed class ClusterPki
         File.Move(temp, path, overwrite: true);
     }
 
-    private static X509Certificate2 CreateCa(DateTimeOffset now)
+    /// <summary>A new self-signed cluster CA (ECDSA P-256, ten years) with its key.</summary>
+    internal static X509Certificate2 CreateCa(DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN=navarch-server-ca@{now.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);

@@ -60,18 +60,25 @@ internal sealed partial class KubeletCertificates : IAsyncDisposable
                 File.Move(kubeconfig + ".tmp", kubeconfig, overwrite: true);
             },
         }, TimeProvider.System, logger);
-        var serving = new CertificateManager(api, new CertificateManagerOptions
+        return new KubeletCertificates(client, ServingManager(api, agentDir, nodeName, nodeIp, logger));
+    }
+
+    /// <summary>
+    /// The manager of the kubelet serving certificate (<c>serving-kubelet</c> in <paramref name="agentDir"/>), a
+    /// <c>kubernetes.io/kubelet-serving</c> CSR for the node's name and InternalIP, which csrapproving approves once the
+    /// Node reports them: a joined agent's, and the server's own agent's (started once its Node is registered).
+    /// </summary>
+    public static CertificateManager ServingManager(k8s.Kubernetes api, string agentDir, string nodeName, string nodeIp, ILogger logger) =>
+        new(api, new CertificateManagerOptions
         {
             Directory = agentDir,
             Name = "serving-kubelet",
             SignerName = Signers.KubeletServing,
             Usages = ["digital signature", "server auth"],
-            Subject = subject,
+            Subject = $"CN=system:node:{nodeName}, O=system:nodes",
             // Only what the Node reports, which is what csrapproving approves.
             SubjectAlternativeNames = () => ([nodeName], [IPAddress.Parse(nodeIp)]),
         }, TimeProvider.System, logger);
-        return new KubeletCertificates(client, serving);
-    }
 
     /// <summary>Starts both rotations.</summary>
     public void Start()

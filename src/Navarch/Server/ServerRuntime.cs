@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Navarch.Agent;
+using Navarch.Client.Certificates;
 using Navarch.Controllers;
 using Navarch.Controllers.RootCaPublisher;
 using Navarch.Dns;
@@ -29,6 +30,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
     private AgentClients? _agentClients;
+    private CertificateManager? _kubeletServing;
     private AgentRuntime? _agent;
     private ClusterDnsServer? _dns;
     private bool _stopped;
@@ -78,20 +80,25 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         {
             if (options.Agent is { } agent)
             {
-                // Like k3s, a server is also a node; its kubelet API is signed by the cluster CA and serves only the API server.
+                // Like k3s, a server is also a node; its kubelet API serves only the API server. Its serving certificate
+                // comes through a kubernetes.io/kubelet-serving CSR as a joined agent's (so both rotate alike); until the
+                // first is issued (the Node must be registered for csrapproving), one the cluster CA signs here serves.
                 string node = agent.Kubelet.NodeName;
                 _agentClients = new AgentClients(server, node);
+                CertificateManager serving = _kubeletServing = KubeletCertificates.ServingManager(_agentClients.Kubelet, Path.Combine(options.ApiServer.DataDir, "agent"), node, agent.Kubelet.InternalIp, logging.CreateLogger<CertificateManager>());
                 _agent = new AgentRuntime(_agentClients.Kubelet, _agentClients.Proxy, agent with
                 {
                     Kubelet = agent.Kubelet with
                     {
                         ServingCertificate = server.Pki.IssueServing(node, [node, "localhost"], [.. System.Net.Dns.GetHostAddresses(System.Net.Dns.GetHostName()), IPAddress.Loopback]),
+                        CurrentServingCertificate = () => serving.Current,
                         ClientCa = X509CertificateLoader.LoadCertificate(server.Pki.Ca.RawData),
                     },
                 }, logging);
                 await _agent.StartAsync(token);
                 // NodeRestriction keeps a kubelet from labelling itself a control plane: the server does it, as k3s's.
                 await ControlPlaneLabels.ApplyAsync(client, node, logging.CreateLogger("Navarch.Server"), token);
+                serving.Start();
             }
 
             if (options.Dns is { } dns)
@@ -131,6 +138,11 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         if (_dns is not null)
         {
             await _dns.DisposeAsync();
+        }
+
+        if (_kubeletServing is not null)
+        {
+            await _kubeletServing.DisposeAsync();
         }
 
         if (_agent is not null)

@@ -12,7 +12,8 @@ namespace Navarch.Commands.Certificate;
 /// <c>navarch certificate check|rotate</c> (k3s's): <c>check</c> prints every certificate under the data dir (the
 /// server's and the agent's) with its expiry and whether it is OK, due for renewal (WARNING, within 90 days) or
 /// EXPIRED, exiting 1 when one has expired; <c>rotate</c> issues the server's leaf certificates anew from the CA. A
-/// running server takes the rotated certificates up within a minute, without a restart.
+/// running server takes the rotated certificates up within a minute, without a restart. <c>rotate-ca</c> and
+/// <c>generate-ca</c> are <see cref="CaRotationCommands"/>.
 /// </summary>
 internal static class CertificateCommand
 {
@@ -21,10 +22,12 @@ internal static class CertificateCommand
         var certificate = new Command("certificate", "Check and rotate the cluster's certificates.");
         certificate.Subcommands.Add(CheckCommand());
         certificate.Subcommands.Add(RotateCommand());
+        certificate.Subcommands.Add(CaRotationCommands.RotateCa(DataDirOption));
+        certificate.Subcommands.Add(CaRotationCommands.GenerateCa(DataDirOption));
         return certificate;
     }
 
-    private static Option<string> DataDirOption() => new("--data-dir", "-d") { Description = "Folder holding state", DefaultValueFactory = _ => "/var/lib/navarch" };
+    internal static Option<string> DataDirOption() => new("--data-dir", "-d") { Description = "Folder holding state", DefaultValueFactory = _ => "/var/lib/navarch" };
 
     private static Command CheckCommand()
     {
