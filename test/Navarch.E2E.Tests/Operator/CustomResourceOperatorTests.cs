@@ -32,8 +32,20 @@ public sealed class CustomResourceOperatorTests(NavarchServer server) : IClassFi
             """);
         Assert.True(applied.ExitCode == 0, applied.Output);
         Assert.Contains("pool.ops.example.com/web created", applied.Stdout);
-        // Schema assertions (feature/schema): spec.image defaulted to busybox:1.35; replicas: 11 refused by the CEL rule
-        // with "a pool has at most 10 replicas"; an unknown spec field pruned with a warning.
+
+        // The CRD's schema: spec.image defaulted; the CEL rule refuses 11 replicas with its message; an unknown field is
+        // refused by kubectl's strict validation, pruned with a warning under --validate=warn.
+        Assert.Equal("busybox:1.35", (await Kubectl.RunAsync(server.Kubeconfig, "get", "pool", "web", "-o", "jsonpath={.spec.image}")).Stdout);
+        Kubectl.Result tooMany = await Kubectl.RunAsync(server.Kubeconfig, ["apply", "-f", "-"], Pool("replicas: 11"));
+        Assert.True(tooMany.ExitCode != 0, tooMany.Output);
+        Assert.Contains("a pool has at most 10 replicas", tooMany.Output, StringComparison.Ordinal);
+        Kubectl.Result strict = await Kubectl.RunAsync(server.Kubeconfig, ["apply", "-f", "-"], Pool("replicas: 2\n  bogus: 1"));
+        Assert.True(strict.ExitCode != 0, strict.Output);
+        Assert.Contains("unknown field \"spec.bogus\"", strict.Output, StringComparison.Ordinal);
+        Kubectl.Result warned = await Kubectl.RunAsync(server.Kubeconfig, ["apply", "--validate=warn", "-f", "-"], Pool("replicas: 2\n  bogus: 1"));
+        Assert.True(warned.ExitCode == 0, warned.Output);
+        Assert.Contains("unknown field \"spec.bogus\"", warned.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", (await Kubectl.RunAsync(server.Kubeconfig, "get", "pool", "web", "-o", "jsonpath={.spec.bogus}")).Stdout);
 
         V1Deployment deployment = await Polling.Eventually(
             () => TryReadDeploymentAsync(client),
@@ -98,4 +110,13 @@ public sealed class CustomResourceOperatorTests(NavarchServer server) : IClassFi
             return null;
         }
     }
+
+    private static string Pool(string spec) => $"""
+        apiVersion: ops.example.com/v1
+        kind: Pool
+        metadata:
+          name: web
+        spec:
+          {spec}
+        """;
 }
