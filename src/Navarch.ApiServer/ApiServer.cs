@@ -211,6 +211,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>());
         _renewer.Start();
         _availability = new Aggregator.AvailableConditionController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.AvailableConditionController>());
+        // The local APIServices are Available before the server is reported started (no status writes trail the start).
+        await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
 
         LogListening(_logger, Port, _store.Backend);

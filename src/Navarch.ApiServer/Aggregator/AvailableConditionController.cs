@@ -32,8 +32,9 @@ internal sealed partial class AvailableConditionController(
     public async Task SyncAllAsync(CancellationToken cancellationToken)
     {
         GenericStore apiServices = stores.For("apiregistration.k8s.io", "v1", "apiservices");
-        (List<Navarch.Storage.KeyValue> items, _) = await apiServices.ListCachedAsync(null, cancellationToken);
-        await Parallel.ForEachAsync(items.Select(kv => (V1APIService)apiServices.Decode(kv)), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (apiService, token) =>
+        // From the store, not the watch cache: the first pass (at start) must see the local APIServices just registered.
+        ListPage page = await apiServices.ListAsync(null, new ListQuery(Api.Selectors.LabelSelector.Everything, Api.Selectors.FieldSelector.Everything), cancellationToken);
+        await Parallel.ForEachAsync(page.Items.Cast<V1APIService>(), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (apiService, token) =>
         {
             (string status, string reason, string message) = await CheckAsync(apiService, token);
             V1APIServiceCondition? current = apiService.Status?.Conditions?.FirstOrDefault(c => c.Type == "Available");

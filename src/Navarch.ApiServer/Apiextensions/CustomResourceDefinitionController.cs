@@ -164,6 +164,15 @@ internal sealed partial class CustomResourceDefinitionController(StoreRegistry s
 
         CustomResourceNaming.Outcome outcome = CustomResourceNaming.Calculate(crd, await ListAsync(cancellationToken), time.GetUtcNow().UtcDateTime);
         string storage = crd.Spec.Versions.FirstOrDefault(v => v.Storage)?.Name ?? crd.Spec.Versions[0].Name;
+        if (outcome.Established.Status == "True")
+        {
+            // Served before it is reported Established: a client that waits for the condition finds its resources there.
+            var established = (V1CustomResourceDefinition)ObjectCodec.Clone(Crds.Definition, crd);
+            established.Status ??= new V1CustomResourceDefinitionStatus();
+            established.Status.AcceptedNames = outcome.AcceptedNames;
+            Serve(established, terminating: false);
+        }
+
         if (!Same(crd.Status?.AcceptedNames, outcome.AcceptedNames)
             || !SameCondition(crd, outcome.NamesAccepted) || !SameCondition(crd, outcome.Established)
             || crd.Status?.StoredVersions?.Contains(storage) != true)

@@ -90,6 +90,11 @@ internal static class ServerCommand
                 await Console.Error.WriteLineAsync($"navarch {name}: {e.Message}");
                 return 1;
             }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                // Asked to stop while starting: a clean stop.
+                return 0;
+            }
 
             await server.StartComponentsAsync();
             await stop.WaitAsync();
