@@ -103,6 +103,24 @@ public sealed class ResourceQuotaTests : ControllerCluster
     }
 
     [Fact]
+    public async Task A_dry_run_is_checked_against_the_quota_and_charges_nothing()
+    {
+        await QuotaAsync("dry", new() { ["count/podtemplates"] = "1" });
+        static V1PodTemplate Template(string name) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox:1.35" }] } },
+        };
+
+        await Client.CoreV1.CreateNamespacedPodTemplateAsync(Template("t1"), Ns, dryRun: "All");
+        Assert.Equal("0", await UsedAsync("dry", "count/podtemplates"));
+        await Client.CoreV1.CreateNamespacedPodTemplateAsync(Template("t1"), Ns);
+        Assert.Equal("1", await UsedAsync("dry", "count/podtemplates"));
+        Assert.Contains("exceeded quota: dry", await RefusedAsync(() => Client.CoreV1.CreateNamespacedPodTemplateAsync(Template("t2"), Ns, dryRun: "All")), StringComparison.Ordinal);
+        Assert.Equal("1", await UsedAsync("dry", "count/podtemplates"));
+    }
+
+    [Fact]
     public async Task Racing_creates_cannot_both_take_the_last_unit()
     {
         await QuotaAsync("objects", new() { ["configmaps"] = "3" });
