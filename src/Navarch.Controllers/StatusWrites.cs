@@ -18,11 +18,12 @@ internal static class StatusWrites
     /// rate-limited. With <paramref name="goneIsDone"/>, an object deleted meanwhile ends the sync quietly.
     /// With <paramref name="reread"/>, the status holds what the next sync could not observe again (a Job's counts of
     /// pods it has just deleted): on a conflict the object is read afresh and the status written over it, as
-    /// kube-controller-manager's job controller does, a few times before falling back to the re-queue.
+    /// kube-controller-manager's job controller does, a few times before falling back to the re-queue; a reread that
+    /// answers null (the object moved on so that this status no longer applies) ends the write.
     /// </summary>
     public static async Task WriteAsync<T, TStatus>(
         T cached, TStatus status, TStatus? current, Action<T, TStatus> setStatus, Func<T, Task> replace, WorkQueue<string> queue, string key,
-        bool goneIsDone = false, Func<Task<T>>? reread = null)
+        bool goneIsDone = false, Func<Task<T?>>? reread = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         if (Navarch.Api.KubernetesSerialization.JsonEquals(status, current))
@@ -43,7 +44,12 @@ internal static class StatusWrites
                 }
                 catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && reread is not null && attempt < ConflictRetries)
                 {
-                    copy = await reread().ConfigureAwait(false);
+                    if (await reread().ConfigureAwait(false) is not { } fresh)
+                    {
+                        return;
+                    }
+
+                    copy = fresh;
                     setStatus(copy, status);
                 }
             }

@@ -536,6 +536,12 @@ public sealed class JobController : QueueController
         await StatusWrites.WriteAsync(job, status, job.Status, (j, s) => j.Status = s,
             copy => Client.BatchV1.ReplaceNamespacedJobStatusAsync(copy, job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken),
             Queue, key, goneIsDone: true,
-            reread: () => Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            reread: async () =>
+            {
+                // A Job another sync already finished (this one worked from a cache that had not seen it) keeps its
+                // final status: written over, its counts could only go down.
+                V1Job fresh = await Client.BatchV1.ReadNamespacedJobAsync(job.Metadata.Name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                return JobConditions.Finished(fresh) is null ? fresh : null;
+            });
     }
 }
