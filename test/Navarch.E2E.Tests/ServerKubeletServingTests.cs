@@ -44,14 +44,16 @@ public sealed class ServerKubeletServingTests(NavarchNode node) : IClassFixture<
             metadata:
               name: serving-check
             spec:
-              terminationGracePeriodSeconds: 0
+              terminationGracePeriodSeconds: 1
               containers:
               - name: c
                 image: busybox:1.35
                 command: ["sh", "-c", "echo served; sleep 3600"]
             """);
         await node.PollAsync("kubectl logs through the kubelet API", logs => logs == "served", TimeSpan.FromSeconds(60), "logs", "serving-check");
-        await node.OkAsync("delete", "pod", "serving-check", "--wait=false");
+        // Deleted through the kubelet (a grace period above 0, waited for): a pod that leaves the API at once while the
+        // fixture stops the server would leave its sandbox's network namespace behind.
+        await node.OkAsync("delete", "pod", "serving-check", "--timeout=60s");
     }
 
     /// <summary>The certificate the kubelet API presents, which must chain to the cluster CA.</summary>
