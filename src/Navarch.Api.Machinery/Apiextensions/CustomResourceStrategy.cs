@@ -79,7 +79,7 @@ public sealed class CustomResourceStrategy : IResourceStrategy
         }
 
         resource.Metadata.Generation = 1;
-        DropEmpty(resource.Metadata);
+        ObjectMetaEmpties.Drop(resource.Metadata);
     }
 
     /// <inheritdoc />
@@ -99,7 +99,7 @@ public sealed class CustomResourceStrategy : IResourceStrategy
 
         long generation = previous.Metadata.Generation ?? 1;
         resource.Metadata.Generation = JsonNode.DeepEquals(resource.Content, previous.Content) ? generation : generation + 1;
-        DropEmpty(resource.Metadata);
+        ObjectMetaEmpties.Drop(resource.Metadata);
     }
 
     /// <inheritdoc />
@@ -206,29 +206,6 @@ public sealed class CustomResourceStrategy : IResourceStrategy
     /// <summary>The object as one JSON document, as the schema and its rules see it.</summary>
     private static JsonObject Whole(CustomResource resource) =>
         (JsonObject)JsonSerializer.SerializeToNode(resource, KubernetesSerialization.Options)!;
-
-    private static void DropEmpty(V1ObjectMeta metadata)
-    {
-        if (metadata.OwnerReferences is { Count: 0 })
-        {
-            metadata.OwnerReferences = null;
-        }
-
-        if (metadata.Finalizers is { Count: 0 })
-        {
-            metadata.Finalizers = null;
-        }
-
-        if (metadata.Labels is { Count: 0 })
-        {
-            metadata.Labels = null;
-        }
-
-        if (metadata.Annotations is { Count: 0 })
-        {
-            metadata.Annotations = null;
-        }
-    }
 
     /// <summary>
     /// apiextensions-apiserver's default text: "&lt;group&gt;/&lt;version&gt; &lt;Kind&gt; is deprecated", with "; use

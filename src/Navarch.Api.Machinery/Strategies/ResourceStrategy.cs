@@ -69,31 +69,7 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
         }
 
         OnCreate?.Invoke(typed);
-        DropEmpty(typed.Metadata);
-    }
-
-    /// <summary>Empty lists and maps in metadata are stored as absent, as Kubernetes' omitempty fields serialize.</summary>
-    private static void DropEmpty(V1ObjectMeta metadata)
-    {
-        if (metadata.OwnerReferences is { Count: 0 })
-        {
-            metadata.OwnerReferences = null;
-        }
-
-        if (metadata.Finalizers is { Count: 0 })
-        {
-            metadata.Finalizers = null;
-        }
-
-        if (metadata.Labels is { Count: 0 })
-        {
-            metadata.Labels = null;
-        }
-
-        if (metadata.Annotations is { Count: 0 })
-        {
-            metadata.Annotations = null;
-        }
+        ObjectMetaEmpties.Drop(typed.Metadata);
     }
 
     /// <inheritdoc />
@@ -112,7 +88,7 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
         }
 
         obj.Metadata.Generation = SpecProperty is null ? old.Metadata.Generation : generation;
-        DropEmpty(obj.Metadata);
+        ObjectMetaEmpties.Drop(obj.Metadata);
     }
 
     /// <inheritdoc />
