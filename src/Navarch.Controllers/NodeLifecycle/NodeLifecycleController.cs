@@ -137,12 +137,10 @@ public sealed class NodeLifecycleController : QueueController
         DateTime? renewed = lease?.Spec?.RenewTime;
         if (!_health.TryGetValue(node.Metadata.Name, out NodeHealth? health))
         {
-            DateTimeOffset probe = ModelCopies.Utc(node.Metadata.CreationTimestamp ?? now.UtcDateTime);
-            if (ready?.LastHeartbeatTime is { } heartbeat && ModelCopies.Utc(heartbeat) > probe)
-            {
-                probe = ModelCopies.Utc(heartbeat);
-            }
-
+            // As tryUpdateNodeHealth does: a node first seen with a Ready condition gets a whole grace period from now
+            // (its heartbeat is stored to the second and may be from before this controller started); one that never
+            // posted status is judged from its creation.
+            DateTimeOffset probe = ready is null ? ModelCopies.Utc(node.Metadata.CreationTimestamp ?? now.UtcDateTime) : now;
             health = new NodeHealth { ProbeTime = probe > now ? now : probe, ReadyHeartbeat = ready?.LastHeartbeatTime, ReadyStatus = ready?.Status };
             _health[node.Metadata.Name] = health;
             if (renewed is not null)

@@ -155,7 +155,8 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
         request.CertificateExtensions.Add(sans.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        using X509Certificate2 cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        // Well inside the CA's validity (which was read off the clock earlier): .NET refuses a leaf that outlives its issuer.
+        using X509Certificate2 cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(8));
         // Kestrel wants the key inside the certificate, in a form the platform can use for TLS.
         using X509Certificate2 withKey = cert.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
