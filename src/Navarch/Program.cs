@@ -30,7 +30,11 @@ internal static class Program
             return 1;
         }
 
-        Logging.Format = parse.GetValue(Logging.FormatOption) ?? "console";
+        if (!Logging.Configure(parse))
+        {
+            return 1;
+        }
+
         return await parse.InvokeAsync();
     }
 
@@ -38,6 +42,9 @@ internal static class Program
     {
         var root = new RootCommand("Navarch: Kubernetes in one binary. Settings come from flags, then NAVARCH_<FLAG> environment variables, then the --config YAML file.");
         root.Options.Add(Logging.FormatOption);
+        root.Options.Add(Logging.DebugOption);
+        root.Options.Add(Logging.VerbosityOption);
+        root.Options.Add(Logging.FileOption);
         root.Subcommands.Add(ServerCommand.Create("server", "Run the control plane (the store, the API server, the controller manager and the scheduler) and, unless --disable-agent, a node agent.", withControllers: true));
         root.Subcommands.Add(ServerCommand.Create("apiserver", "Run the API server alone.", withControllers: false));
         root.Subcommands.Add(ControllerManagerCommand.Create());
@@ -55,8 +62,11 @@ internal static class Program
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {
-            string v = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            Console.Out.WriteLine($"navarch {v} (Kubernetes {Navarch.ApiServer.ApiServer.KubernetesVersion})");
+            // The SDK appends +<commit> to the informational version; the commit is printed on its own.
+            string v = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+            Console.Out.WriteLine(
+                $"navarch version {v} (Kubernetes {Navarch.ApiServer.ApiServer.KubernetesVersion}+navarch, commit {Navarch.ApiServer.Http.BuildInfo.GitCommit}, " +
+                $"tree {Navarch.ApiServer.Http.BuildInfo.GitTreeState}, built {Navarch.ApiServer.Http.BuildInfo.BuildDate}, {Navarch.ApiServer.Http.BuildInfo.Platform})");
         });
         root.Subcommands.Add(version);
         ConfigLayers.AddConfigOptions(root);

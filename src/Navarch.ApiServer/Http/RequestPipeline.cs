@@ -132,18 +132,7 @@ internal sealed partial class RequestPipeline(
                 await context.Response.WriteAsync("ok", context.RequestAborted);
                 return;
             case "/version":
-                await Responder.WriteJsonAsync(context, 200, new JsonObject
-                {
-                    ["major"] = "1",
-                    ["minor"] = "32",
-                    ["gitVersion"] = ApiServer.KubernetesVersion + "+navarch",
-                    ["gitCommit"] = "navarch",
-                    ["gitTreeState"] = "clean",
-                    ["buildDate"] = "2026-11-22T00:00:00Z",
-                    ["goVersion"] = "dotnet" + Environment.Version,
-                    ["compiler"] = "roslyn",
-                    ["platform"] = "linux/amd64",
-                });
+                await Responder.WriteJsonAsync(context, 200, BuildInfo.Version());
                 return;
         }
 

@@ -65,6 +65,13 @@ public sealed class RequestParsingTests(ServerFixture fixture) : IClassFixture<S
     {
         VersionInfo version = await fixture.Client.Version.GetCodeAsync();
         Assert.Equal("1", version.Major);
+        Assert.Equal("32", version.Minor);
+        Assert.Equal("v1.32.0+navarch", version.GitVersion);
+        // Stamped from the checkout the tests were built in: a 40-digit commit, and the platform of this process.
+        Assert.Matches("^[0-9a-f]{40}$", version.GitCommit);
+        Assert.Contains(version.GitTreeState, new[] { "clean", "dirty" });
+        Assert.True(DateTimeOffset.TryParse(version.BuildDate, System.Globalization.CultureInfo.InvariantCulture, out DateTimeOffset built) && built.Year >= 2026, version.BuildDate);
+        Assert.Equal(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "linux/arm64" : "linux/amd64", version.Platform);
     }
 
     [Theory]
