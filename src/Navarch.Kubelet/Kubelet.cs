@@ -60,6 +60,9 @@ public sealed partial class Kubelet : IAsyncDisposable
     /// <summary>Runs every start-up stage; returns once the node is registered and pods are being synced.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // Before anything starts: a port held by another kubelet would otherwise send the API server's logs and exec
+        // for this node to that one.
+        KubeletServer.EnsurePortFree(_options);
         Directory.CreateDirectory(_options.AgentDir);
         Directory.CreateDirectory(_options.ImagesDir);
         Directory.CreateDirectory(_options.PodLogsDir);
@@ -135,15 +138,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
         volumes.RemoveOrphans(known);
         _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time);
-        try
-        {
-            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            // Pods keep running without the API (logs, exec, port-forward), e.g. when another kubelet holds the port.
-            LogServerFailed(_logger, _options.KubeletPort, e.Message);
-        }
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
 
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);
     }
@@ -190,9 +185,6 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set up the pod bridge before the first pod: {Error}")]
     private static partial void LogBridgeFailed(ILogger logger, string error);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Kubelet API not served: port {Port}: {Reason}")]
-    private static partial void LogServerFailed(ILogger logger, int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet of node {Node} running on {Endpoint}")]
     private static partial void LogReady(ILogger logger, string node, string endpoint);

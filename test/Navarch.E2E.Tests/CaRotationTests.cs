@@ -132,7 +132,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         string token = (await File.ReadAllTextAsync(TokenPath)).Trim();
         try
         {
-            await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy"]);
+            await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy", "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await Eventually(
                 async () =>
                 {

@@ -85,6 +85,30 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
 
     [Trait("Category", "Integration")]
     [Fact]
+    public async Task A_server_whose_port_is_taken_stops_with_a_one_line_error()
+    {
+        string dir = Directory.CreateTempSubdirectory("navarch-cli-").FullName;
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        int taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        try
+        {
+            Kubectl.Result result = await NavarchCli.RunAsync(["server", "--disable-agent", "--data-dir", dir, "--https-listen-port", taken.ToString(), "--bind-address", "127.0.0.1"]);
+            Assert.Equal(1, result.ExitCode);
+            string error = result.Stderr.Trim();
+            Assert.DoesNotContain('\n', error);
+            Assert.StartsWith("navarch server: ", error, StringComparison.Ordinal);
+            Assert.Contains($"127.0.0.1:{taken}", error, StringComparison.Ordinal);
+            Assert.Contains("address already in use", error, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Trait("Category", "Integration")]
+    [Fact]
     public async Task Navarch_kubectl_passes_arguments_and_exit_codes_through()
     {
         // The kubeconfig is named: a kubeconfig left on this machine (/etc/navarch/navarch.yaml from scripts/up.sh) would

@@ -39,7 +39,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         try
         {
             string agentDir = Path.Combine(dataDir.FullName, "agent");
-            string[] args = ["agent", "--server", ServerUrl, "--token", ServerToken, "--node-name", node, "--data-dir", dataDir.FullName, "--log-format", "json", "--disable-kube-proxy", "--disable-network-policy"];
+            string[] args = ["agent", "--server", ServerUrl, "--token", ServerToken, "--node-name", node, "--data-dir", dataDir.FullName, "--log-format", "json", "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)];
             await using (NavarchCli agent = NavarchCli.Start(args))
             {
                 await WaitForAsync(async () => (await server.KubectlAsync("get", "node", node)).ExitCode == 0, agent, "the node to register");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
@@ -46,6 +47,23 @@ public sealed partial class KubeletServer : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<KubeletServer>();
         _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Throws an <see cref="IOException"/> naming the address when another process listens on the kubelet's port, so
+    /// that the agent stops before it starts anything (as the kubelet's own listener would end it).
+    /// </summary>
+    public static void EnsurePortFree(KubeletOptions options)
+    {
+        using var probe = new Socket(options.KubeletBindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new IPEndPoint(options.KubeletBindAddress, options.KubeletPort));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new IOException($"cannot listen on {options.KubeletBindAddress}:{options.KubeletPort} for the kubelet API: the address is already in use (another kubelet? choose another --port)", e);
+        }
     }
 
     /// <summary>Starts listening.</summary>

@@ -88,6 +88,10 @@ internal static class KubeletCommand
                 // Asked to stop while starting (a cancelled CRI call surfaces as an RpcException): a clean stop.
                 return 0;
             }
+            catch (IOException e) when (AddressInUse.Is(e))
+            {
+                return await AddressInUse.ReportAsync(parse.CommandResult.Command.Name, e);
+            }
 
             await stop.WaitAsync();
             await agent.StopAsync();

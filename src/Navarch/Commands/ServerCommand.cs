@@ -95,8 +95,21 @@ internal static class ServerCommand
                 // Asked to stop while starting: a clean stop.
                 return 0;
             }
+            catch (IOException e) when (AddressInUse.Is(e))
+            {
+                return await AddressInUse.ReportAsync(name, e);
+            }
 
-            await server.StartComponentsAsync();
+            try
+            {
+                await server.StartComponentsAsync();
+            }
+            catch (IOException e) when (AddressInUse.Is(e))
+            {
+                // The server's own agent: its kubelet's port.
+                return await AddressInUse.ReportAsync(name, e);
+            }
+
             await stop.WaitAsync();
             await server.StopAsync();
             return 0;
