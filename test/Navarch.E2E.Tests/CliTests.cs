@@ -188,7 +188,7 @@ public sealed class CliTests(NavarchServer server) : IClassFixture<NavarchServer
         return list.Stdout.Split('\n').Single(l => l.StartsWith(bootstrap, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Navarch.slnx")))

@@ -272,4 +272,35 @@ public sealed class WalkthroughTests(NavarchNode node) : IClassFixture<NavarchNo
         await RunningAsync(ns, "steady", 3);
         await node.OkAsync("delete", "namespace", ns, "--wait=false");
     }
+
+    [Fact]
+    public async Task The_READMEs_quick_start_then_the_examples_run_as_written_without_conflict()
+    {
+        // The quick start's commands, literally (KUBECONFIG pointing at this node instead of /etc/navarch/navarch.yaml).
+        string readme = await File.ReadAllTextAsync(Path.Combine(CliTests.RepoRoot(), "README.md"));
+        int shell = readme.IndexOf("Then, in another shell:", StringComparison.Ordinal);
+        Assert.True(shell >= 0, "the README's quick start");
+        int start = readme.IndexOf("```sh\n", shell, StringComparison.Ordinal) + "```sh\n".Length;
+        string[] lines = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("export KUBECONFIG=/etc/navarch/navarch.yaml", lines[0]);
+        Assert.True(lines.Length >= 3, string.Join('\n', lines));
+        foreach (string line in lines[1..])
+        {
+            // Plain words only, so splitting on spaces is what the shell would do.
+            Assert.Matches("^kubectl [A-Za-z0-9 ./:=_-]+$", line);
+            Kubectl.Result run = await Kubectl.RunAsync(node.Kubeconfig, line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..], timeout: Patience);
+            Assert.True(run.ExitCode == 0, $"{line}: {run.Output}");
+        }
+
+        // Then "kubectl apply -f examples/" beside it: everything runs, and the quick start's Deployment is untouched.
+        string applied = await node.OkAsync("apply", "-f", Path.Combine(CliTests.RepoRoot(), "examples"));
+        Assert.DoesNotContain("configured", applied, StringComparison.Ordinal);
+        await node.OkAsync("rollout", "status", "deployment/web", $"--timeout={Patience.TotalSeconds}s");
+        await node.PollAsync("the countdown job complete", o => o == "5", Patience, "get", "job", "countdown", "-o", "jsonpath={.status.succeeded}");
+        await node.PollAsync("the daemonset's pod ready", o => o == "1", Patience, "get", "daemonset", "node-reporter", "-o", "jsonpath={.status.numberReady}");
+        Assert.Equal("2 busybox", (await node.OkAsync("get", "deployment", "hello", "-o", "jsonpath={.status.readyReplicas} {.spec.template.spec.containers[*].name}")).Trim());
+
+        await node.OkAsync("delete", "-f", Path.Combine(CliTests.RepoRoot(), "examples"), "--wait=false");
+        await node.OkAsync("delete", "deployment", "hello", "--wait=false");
+    }
 }
