@@ -11,25 +11,10 @@ ensure_image_packages() {
 }
 
 # build_images NAVARCH_DLL OUT_DIR: writes OUT_DIR/pause.tar (registry.k8s.io/pause:3.10, `catatonit -P`) and
-# OUT_DIR/busybox.tar (docker.io/library/busybox:1.35, every applet of busybox-static linked in /bin).
+# OUT_DIR/busybox.tar (docker.io/library/busybox:1.35, every applet of busybox-static linked in /bin), with
+# `navarch images build-builtin` (an agent without them builds the pause image itself).
 build_images() {
-    local navarch="$1" out="$2" work applet
+    local navarch="$1" out="$2"
     ensure_image_packages
-    mkdir -p "$out"
-    work=$(mktemp -d)
-    mkdir -p "$work/pause" "$work/busybox/bin" "$work/busybox/tmp" "$work/busybox/etc" "$work/busybox/root"
-    cp /usr/bin/catatonit "$work/pause/catatonit"
-    dotnet "$navarch" images build --dir "$work/pause" --name registry.k8s.io/pause:3.10 \
-        --entrypoint /catatonit --entrypoint=-P -o "$out/pause.tar" >&2
-
-    cp /bin/busybox "$work/busybox/bin/busybox"
-    for applet in $(/bin/busybox --list); do
-        [ "$applet" = busybox ] || ln -sf busybox "$work/busybox/bin/$applet"
-    done
-    chmod 1777 "$work/busybox/tmp"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$work/busybox/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/busybox/etc/group"
-    dotnet "$navarch" images build --dir "$work/busybox" --name docker.io/library/busybox:1.35 \
-        --cmd sh -o "$out/busybox.tar" >&2
-    rm -rf "$work"
+    dotnet "$navarch" images build-builtin -o "$out" >&2
 }

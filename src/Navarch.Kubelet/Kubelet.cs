@@ -5,6 +5,7 @@ using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Containerd;
+using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
 using Navarch.Kubelet.Network;
 using Navarch.Kubelet.Node;
@@ -85,6 +86,11 @@ public sealed partial class Kubelet : IAsyncDisposable
             LogImported(_logger, image);
         }
 
+        if (containerdConfig is not null)
+        {
+            await EnsurePauseImageAsync(containerdConfig.PauseImage, cancellationToken).ConfigureAwait(false);
+        }
+
         var reporter = new NodeStatusReporter(_client, _cri.Runtime, _cri.Images, _options, _time, _loggers.CreateLogger<NodeStatusReporter>());
         await reporter.RegisterAsync(cancellationToken).ConfigureAwait(false);
         if (containerdConfig is not null)
@@ -143,6 +149,33 @@ public sealed partial class Kubelet : IAsyncDisposable
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);
     }
 
+    /// <summary>
+    /// Without a registry every sandbox needs the pause image at hand: when the images folder brought none, the agent
+    /// builds the built-in one from the host's catatonit (as <c>navarch images build-builtin</c> does) and imports it.
+    /// </summary>
+    private async Task EnsurePauseImageAsync(string pauseImage, CancellationToken cancellationToken)
+    {
+        if (pauseImage != BuiltinImages.PauseName || await _cri!.Images.ImageStatusAsync(new ImageSpec { Image = pauseImage }, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        string tarball = Path.Combine(_options.ImagesDir, "pause.tar");
+        try
+        {
+            await BuiltinImages.BuildPauseAsync(tarball, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException e)
+        {
+            // Pods then wait for a pull of the pause image, with FailedCreatePodSandBox Events saying why.
+            LogNoPauseImage(_logger, pauseImage, e.Message);
+            return;
+        }
+
+        await ImageImporter.ImportAsync(_cri.SocketPath, tarball, cancellationToken).ConfigureAwait(false);
+        LogBuiltPauseImage(_logger, pauseImage, BuiltinImages.Catatonit);
+    }
+
     /// <summary>Stops the loops and the supervised containerd; pods keep running.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -185,6 +218,12 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set up the pod bridge before the first pod: {Error}")]
     private static partial void LogBridgeFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Built the pause image {Image} from {Binary} (no image tarball brought one)")]
+    private static partial void LogBuiltPauseImage(ILogger logger, string image, string binary);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No pause image {Image} here and none can be built: {Reason}")]
+    private static partial void LogNoPauseImage(ILogger logger, string image, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet of node {Node} running on {Endpoint}")]
     private static partial void LogReady(ILogger logger, string node, string endpoint);

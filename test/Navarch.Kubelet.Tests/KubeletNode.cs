@@ -51,8 +51,7 @@ internal sealed class KubeletNode : IAsyncDisposable
             LeaseRenewInterval = TimeSpan.FromSeconds(2),
             StatusUpdateInterval = TimeSpan.FromSeconds(2),
             // The kubelet API on a free loopback port, signed by the test API server's CA and serving only that server.
-            // Not port 0: the kubelet reports the port of its options in its node status; and a port taken meanwhile
-            // is logged, not fatal, so no retry can see it (both would need a seam in the kubelet).
+            // Not port 0: the kubelet reports the port of its options in its node status.
             KubeletPort = FreePort.Next(),
             KubeletBindAddress = System.Net.IPAddress.Loopback,
             ServingCertificate = api.Server.Pki.IssueServing("node-" + suffix, ["node-" + suffix], [System.Net.IPAddress.Loopback]),
@@ -64,7 +63,7 @@ internal sealed class KubeletNode : IAsyncDisposable
         var node = new KubeletNode(api, options, output, loggers);
         try
         {
-            await TestImages.BuildAsync(options.ImagesDir, Path.Combine(options.DataDir, "scratch"));
+            await TestImages.BuildAsync(options.ImagesDir);
             await node.Kubelet.StartAsync();
             return node;
         }

@@ -16,7 +16,7 @@ public sealed class KubeletPortTests
         int taken = ((IPEndPoint)holder.LocalEndpoint).Port;
         var options = new KubeletOptions { NodeName = "n", DataDir = "/nonexistent", KubeletBindAddress = IPAddress.Loopback, KubeletPort = taken };
         IOException refused = Assert.Throws<IOException>(() => KubeletServer.EnsurePortFree(options));
-        Assert.Equal($"cannot listen on 127.0.0.1:{taken} for the kubelet API: the address is already in use (another kubelet? choose another --port)", refused.Message);
+        Assert.Equal($"cannot listen on 127.0.0.1:{taken} for the kubelet API: address already in use (another kubelet? choose another --port)", refused.Message);
         Assert.Equal(SocketError.AddressAlreadyInUse, Assert.IsType<SocketException>(refused.InnerException).SocketErrorCode);
 
         holder.Stop();

@@ -49,5 +49,14 @@ public sealed class RuntimeClassEndToEndTests(ITestOutputHelper output)
         V1Pod absent = await client.CoreV1.ReadNamespacedPodAsync("absent", "default");
         Assert.Equal("Pending", absent.Status?.Phase ?? "Pending");
         Assert.DoesNotContain(sandboxes, s => s.Metadata.Uid == absent.Metadata.Uid && s.State == PodSandboxState.SandboxReady);
+
+        // And `kubectl describe` says why, in the kubelet's words (one Event, counted, however often it is retried).
+        Corev1Event failed = await KubeletNode.WaitAsync(async () =>
+            (await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=absent")).Items.FirstOrDefault(e => e.Reason == "FailedCreatePodSandBox"),
+            "a FailedCreatePodSandBox event");
+        Assert.Equal("Warning", failed.Type);
+        Assert.StartsWith("Failed to create pod sandbox: rpc error: code = ", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("absent", failed.Message, StringComparison.Ordinal);
     }
+
 }

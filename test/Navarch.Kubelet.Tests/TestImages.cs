@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using Navarch.Kubelet.Containerd;
 using Navarch.Kubelet.Images;
 
 namespace Navarch.Kubelet.Tests;
 
-/// <summary>The images an end-to-end test needs, built from this machine's Debian packages the way scripts/lib/images.sh does.</summary>
+/// <summary>The images an end-to-end test needs, built from this machine's Debian packages as `navarch images build-builtin` does.</summary>
 internal static class TestImages
 {
     public const string Busybox = "docker.io/library/busybox:1.35";
@@ -24,26 +23,12 @@ internal static class TestImages
         Assert.True(p.ExitCode == 0, "containerd, runc, catatonit, busybox-static and containernetworking-plugins are needed: run scripts/lib/images.sh (ensure_image_packages) as root");
     }
 
-    /// <summary>Writes pause and busybox image tarballs into <paramref name="folder"/>.</summary>
-    public static async Task BuildAsync(string folder, string scratch)
-    {
-        Directory.CreateDirectory(folder);
-        string pause = Path.Combine(scratch, "pause-root");
-        Directory.CreateDirectory(pause);
-        File.Copy("/usr/bin/catatonit", Path.Combine(pause, "catatonit"));
-        await OciImageBuilder.BuildFileAsync(new OciImageSpec { Name = ContainerdConfig.DefaultPauseImage, RootDirectory = pause, Entrypoint = ["/catatonit", "-P"] }, Path.Combine(folder, "pause.tar"));
-
-        string busybox = Path.Combine(scratch, "busybox-root");
-        Directory.CreateDirectory(Path.Combine(busybox, "bin"));
-        Directory.CreateDirectory(Path.Combine(busybox, "tmp"));
-        File.Copy("/usr/bin/busybox", Path.Combine(busybox, "bin", "busybox"));
-        foreach (string applet in new[] { "sh", "echo", "sleep", "cat", "ls", "env", "hostname", "ip", "true", "false" })
-        {
-            File.CreateSymbolicLink(Path.Combine(busybox, "bin", applet), "busybox");
-        }
-
-        await OciImageBuilder.BuildFileAsync(new OciImageSpec { Name = Busybox, RootDirectory = busybox, Cmd = ["sh"] }, Path.Combine(folder, "busybox.tar"));
-    }
+    /// <summary>
+    /// Writes the busybox image tarball into <paramref name="folder"/>. No pause image: the kubelet builds that one
+    /// itself when none is brought, so every kubelet test starts through that path.
+    /// </summary>
+    public static Task BuildAsync(string folder) =>
+        BuiltinImages.BuildBusyboxAsync(Path.Combine(Directory.CreateDirectory(folder).FullName, "busybox.tar"));
 
     public static string RepoRoot()
     {

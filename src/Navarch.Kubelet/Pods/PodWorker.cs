@@ -232,7 +232,17 @@ internal sealed partial class PodWorker
             Directory.CreateDirectory(config.LogDirectory);
             await PostStatusAsync(pod, false, null, false, null, cancellationToken).ConfigureAwait(false);
             string handler = _deps.RuntimeClasses is { } classes ? await classes.HandlerAsync(pod.Spec.RuntimeClassName, cancellationToken).ConfigureAwait(false) : "";
-            id = await _deps.Runtime.RunPodSandboxAsync(config, handler, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                id = await _deps.Runtime.RunPodSandboxAsync(config, handler, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The kubelet's own words, so `kubectl describe pod` says why the pod sits in ContainerCreating.
+                _deps.Events.Event(pod, "Warning", "FailedCreatePodSandBox", $"Failed to create pod sandbox: rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
+                throw;
+            }
+
             LogSandbox(_logger, Key, id);
         }
         else

@@ -62,7 +62,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            throw new IOException($"cannot listen on {options.KubeletBindAddress}:{options.KubeletPort} for the kubelet API: the address is already in use (another kubelet? choose another --port)", e);
+            throw new IOException($"cannot listen on {options.KubeletBindAddress}:{options.KubeletPort} for the kubelet API: address already in use (another kubelet? choose another --port)", e);
         }
     }
 

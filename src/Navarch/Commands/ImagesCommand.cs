@@ -13,6 +13,7 @@ internal static class ImagesCommand
     {
         var images = new Command("images", "Build, import and list container images (no registry needed).");
         images.Subcommands.Add(Build());
+        images.Subcommands.Add(BuildBuiltin());
         images.Subcommands.Add(Import());
         images.Subcommands.Add(List());
         return images;
@@ -53,6 +54,30 @@ internal static class ImagesCommand
             string digest = await OciImageBuilder.BuildFileAsync(spec, parse.GetValue(output)!, cancellationToken);
             Console.Out.WriteLine($"{spec.Name} {digest}");
             return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildBuiltin()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "Folder for pause.tar and busybox.tar (an agent imports <data-dir>/agent/images at start)", DefaultValueFactory = _ => "/var/lib/navarch/agent/images" };
+        var command = new Command("build-builtin", $"Build the two built-in images from this host's binaries: {BuiltinImages.PauseName} (catatonit -P) and {BuiltinImages.BusyboxName} (busybox-static, every applet).") { output };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
+            try
+            {
+                string pause = await BuiltinImages.BuildPauseAsync(Path.Combine(folder, "pause.tar"), cancellationToken: cancellationToken);
+                Console.Out.WriteLine($"{BuiltinImages.PauseName} {pause}");
+                string busybox = await BuiltinImages.BuildBusyboxAsync(Path.Combine(folder, "busybox.tar"), cancellationToken: cancellationToken);
+                Console.Out.WriteLine($"{BuiltinImages.BusyboxName} {busybox}");
+                return 0;
+            }
+            catch (FileNotFoundException e)
+            {
+                await Console.Error.WriteLineAsync($"navarch images build-builtin: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }
