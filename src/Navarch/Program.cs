@@ -59,6 +59,7 @@ internal static class Program
         root.Subcommands.Add(Commands.Certificate.CertificateCommand.Create());
         root.Subcommands.Add(KubectlCommand.Create());
         root.Subcommands.Add(Commands.CheckConfig.CheckConfigCommand.Create());
+        root.Subcommands.Add(KillallCommand.Create());
         var version = new Command("version", "Print the Navarch version.");
         version.SetAction(_ =>
         {

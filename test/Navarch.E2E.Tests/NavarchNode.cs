@@ -42,7 +42,10 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
 
     public string Kubeconfig => Path.Combine(DataDir, "kubeconfig.yaml");
 
-    private string Bridge => "nve" + _suffix;
+    public string Bridge => "nve" + _suffix;
+
+    /// <summary>Whether the server process has ended (e.g. stopped by <c>navarch killall</c>).</summary>
+    public bool ServerExited => _process is { HasExited: true };
 
     /// <summary>The prefix of the iptables chains this node's proxy owns.</summary>
     public string ChainPrefix => "E" + _suffix.ToUpperInvariant() + "-";

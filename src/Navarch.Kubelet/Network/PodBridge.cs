@@ -45,7 +45,12 @@ public static class PodBridge
         return null;
     }
 
-    private static async Task<string?> IpAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>Deletes <paramref name="bridge"/> if it exists; true when it did.</summary>
+    public static async Task<bool> DeleteAsync(string bridge, CancellationToken cancellationToken) =>
+        Directory.Exists($"/sys/class/net/{bridge}") && await IpAsync(["link", "delete", bridge], cancellationToken).ConfigureAwait(false) is null;
+
+    /// <summary>Runs <c>ip</c> with <paramref name="args"/>; its error, or null. Its output goes to <paramref name="output"/> if given.</summary>
+    internal static async Task<string?> IpAsync(string[] args, CancellationToken cancellationToken, List<string>? output = null)
     {
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in args)
@@ -58,7 +63,7 @@ public static class PodBridge
             using Process process = Process.Start(info) ?? throw new InvalidOperationException("cannot run ip");
             Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             string stderr = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            await stdout.ConfigureAwait(false);
+            output?.AddRange((await stdout.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             return process.ExitCode == 0 ? null : $"ip {string.Join(' ', args)}: {stderr.Trim()}";
         }

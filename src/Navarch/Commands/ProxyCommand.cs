@@ -26,14 +26,7 @@ internal static class ProxyCommand
             };
             if (parse.GetValue(cleanup))
             {
-                int removed = await ProxyServer.CleanupAsync(options, cancellationToken);
-                await Console.Out.WriteLineAsync($"removed {removed} chains of {options.ChainPrefix}*");
-                // The agent's network policy table beside this proxy goes too.
-                string table = NetworkPolicyOptions.TableFor(options.ChainPrefix);
-                if (await NetworkPolicyController.CleanupAsync(new NetworkPolicyOptions { TableName = table }, cancellationToken))
-                {
-                    await Console.Out.WriteLineAsync($"removed nftables table inet {table}");
-                }
+                await CleanupAsync(options, cancellationToken);
                 return 0;
             }
 
@@ -50,6 +43,18 @@ internal static class ProxyCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Removes the proxy's chains and, beside them, the agent's network policy table; says what went.</summary>
+    public static async Task CleanupAsync(ProxyOptions options, CancellationToken cancellationToken)
+    {
+        int removed = await ProxyServer.CleanupAsync(options, cancellationToken);
+        await Console.Out.WriteLineAsync($"removed {removed} chains of {options.ChainPrefix}*");
+        string table = NetworkPolicyOptions.TableFor(options.ChainPrefix);
+        if (await NetworkPolicyController.CleanupAsync(new NetworkPolicyOptions { TableName = table }, cancellationToken))
+        {
+            await Console.Out.WriteLineAsync($"removed nftables table inet {table}");
+        }
     }
 
     /// <summary>

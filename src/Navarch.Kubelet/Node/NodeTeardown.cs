@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Navarch.Kubelet.Containerd;
+using Navarch.Kubelet.Network;
+
+namespace Navarch.Kubelet.Node;
+
+/// <summary>
+/// What k3s's killall script does for a node, for one data dir: the Navarch processes running on it are stopped
+/// (SIGTERM, then SIGKILL after a grace period), then the containerd and shims serving sockets under it with every
+/// container, then whatever is mounted under it; the pod network namespaces left without a process, the pod bridge and
+/// the CNI address leases go, so a cluster started afresh hands out no address a dead pod still holds. The proxy's
+/// chains and the network policy table are the proxy's to remove (<c>navarch killall</c> does both).
+/// </summary>
+public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter log)
+{
+    private readonly string _root = Path.GetFullPath(dataDir).TrimEnd('/');
+
+    /// <summary>How long stopped Navarch processes get to end on their own (they stop their containerd).</summary>
+    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Whether the data dir is the default one (processes without a <c>--data-dir</c> use it).</summary>
+    public bool IsDefaultDataDir { get; init; }
+
+    /// <summary>Runs every step in order; each says what it did on the log.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await StopNavarchAsync(cancellationToken).ConfigureAwait(false);
+        foreach ((int pid, string what) in Processes(IsRuntime))
+        {
+            KillTree(pid, what);
+        }
+
+        Unmount();
+        await DeleteEmptyPodNamespacesAsync(cancellationToken).ConfigureAwait(false);
+        if (await PodBridge.DeleteAsync(bridgeName, cancellationToken).ConfigureAwait(false))
+        {
+            log.WriteLine($"deleted the pod bridge {bridgeName}");
+        }
+
+        string leases = Path.Combine(_root, "agent", "cni", "networks");
+        if (Directory.Exists(leases))
+        {
+            Directory.Delete(leases, recursive: true);
+            log.WriteLine($"removed the pod address leases in {leases}");
+        }
+    }
+
+    private async Task StopNavarchAsync(CancellationToken cancellationToken)
+    {
+        List<(int Pid, string What)> running = Processes(IsNavarch).ToList();
+        foreach ((int pid, string what) in running)
+        {
+            if (Signals.Kill(pid, Signals.SIGTERM) == 0)
+            {
+                log.WriteLine($"stopping {what} (pid {pid})");
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (running.Any(p => Alive(p.Pid)) && clock.Elapsed < GracePeriod)
+        {
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach ((int pid, string what) in running.Where(p => Alive(p.Pid)))
+        {
+            KillTree(pid, what);
+        }
+    }
+
+    /// <summary><c>navarch server|agent|kubelet</c> on this data dir (its <c>--data-dir</c>/<c>-d</c>, or none when it is the default).</summary>
+    private bool IsNavarch(string[] args)
+    {
+        int command = Array.FindIndex(args, a => a is "server" or "agent" or "kubelet");
+        if (command < 1 || !args[..command].Any(a => Path.GetFileName(a) is "navarch" or "navarch.dll"))
+        {
+            return false;
+        }
+
+        int flag = Array.FindIndex(args, a => a is "--data-dir" or "-d");
+        string? given = flag >= 0 && flag + 1 < args.Length ? args[flag + 1]
+            : args.FirstOrDefault(a => a.StartsWith("--data-dir=", StringComparison.Ordinal))?["--data-dir=".Length..];
+        return given is null ? IsDefaultDataDir : Path.GetFullPath(given).TrimEnd('/') == _root;
+    }
+
+    /// <summary>containerd, or a containerd shim, serving a socket under this data dir.</summary>
+    private bool IsRuntime(string[] args) =>
+        Path.GetFileName(args[0]) is "containerd" or "containerd-shim-runc-v2" && args.Skip(1).Any(a => a.StartsWith(_root + "/", StringComparison.Ordinal));
+
+    private static IEnumerable<(int Pid, string What)> Processes(Func<string[], bool> match)
+    {
+        int self = Environment.ProcessId;
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == self)
+            {
+                continue;
+            }
+
+            string[] args;
+            try
+            {
+                args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if (args.Length > 0 && match(args))
+            {
+                yield return (pid, string.Join(' ', args.Take(3)));
+            }
+        }
+    }
+
+    private void KillTree(int pid, string what)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+            log.WriteLine($"killed {what} (pid {pid}) and its children");
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Gone meanwhile.
+        }
+    }
+
+    private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    private void Unmount()
+    {
+        // Deepest first, lazily (a mount busy in a dying process still goes); the data dir itself stays mounted.
+        foreach (string mount in Volumes.MountTable.MountsUnder(_root).Where(m => m != _root))
+        {
+            try
+            {
+                Volumes.MountTable.Unmount(mount);
+                log.WriteLine($"unmounted {mount}");
+            }
+            catch (IOException e)
+            {
+                log.WriteLine($"could not unmount {mount}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>containerd's pod network namespaces (<c>cni-*</c>) in which no process runs any more.</summary>
+    private async Task DeleteEmptyPodNamespacesAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists("/run/netns"))
+        {
+            return;
+        }
+
+        foreach (string name in Directory.EnumerateFiles("/run/netns", "cni-*").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal))
+        {
+            var pids = new List<string>();
+            if (await PodBridge.IpAsync(["netns", "pids", name], cancellationToken, pids).ConfigureAwait(false) is null && pids.Count == 0
+                && await PodBridge.IpAsync(["netns", "delete", name], cancellationToken).ConfigureAwait(false) is null)
+            {
+                log.WriteLine($"deleted the network namespace {name}");
+            }
+        }
+    }
+}
