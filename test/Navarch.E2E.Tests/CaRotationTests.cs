@@ -130,6 +130,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         string node = "rotateca-" + Guid.NewGuid().ToString("N")[..6];
         string agentData = Path.Combine(_dir.FullName, "agent-data");
         string token = (await File.ReadAllTextAsync(TokenPath)).Trim();
+        await NavarchNode.BuildImagesAsync(Path.Combine(agentData, "agent", "images"));
         try
         {
             await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy"]);
@@ -142,6 +143,20 @@ public sealed class CaRotationTests : IAsyncLifetime
                 "the joined node is Ready",
                 TimeSpan.FromSeconds(90),
                 TimeSpan.FromMilliseconds(500));
+            await ApplyAsync($$"""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: rotateca-logs
+                spec:
+                  nodeName: {{node}}
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: c
+                    image: busybox:1.35
+                    command: ["sh", "-c", "echo before-rotation; sleep 3600"]
+                """);
+            await AssertLogsAndExecAsync("before the rotation");
 
             await _server!.StopAsync();
             string newCa = Path.Combine(_dir.FullName, "new-ca");
@@ -165,12 +180,50 @@ public sealed class CaRotationTests : IAsyncLifetime
                 TimeSpan.FromMilliseconds(500));
             Assert.Equal("True", (await Kubectl.RunAsync(KubeconfigPath, "get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim());
             Assert.Equal(1, Regex.Count(await File.ReadAllTextAsync(Path.Combine(agentData, "agent", "server-ca.crt")), "BEGIN CERTIFICATE"));
+
+            // Its kubelet, still trusting only the old CA, accepts the API server's client certificate of the new CA
+            // through the cross-signed CA sent with it: kubectl logs and exec reach the pod.
+            Assert.Equal(1, Regex.Count(await File.ReadAllTextAsync(Path.Combine(agentData, "agent", "client-ca.crt")), "BEGIN CERTIFICATE"));
+            using (X509Certificate2 kubeletClient = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "client-kube-apiserver.crt")))
+            using (X509Certificate2 oldCa = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "server-ca-previous.crt")))
+            {
+                Assert.NotEqual(oldCa.Subject, kubeletClient.Issuer);
+            }
+
+            await AssertLogsAndExecAsync("after the rotation");
+            // Deleted through the kubelet (grace 1 s, waited for), so no sandbox outlives the agent.
+            Kubectl.Result deleted = await Kubectl.RunAsync(KubeconfigPath, "delete", "pod", "rotateca-logs", "--timeout=60s");
+            Assert.True(deleted.ExitCode == 0, deleted.Output);
             Assert.Equal(0, await agent.StopAsync());
         }
         finally
         {
             JoinTests.KillLeftovers(agentData);
+            // A pod's volumes, when the test failed before the pod was deleted.
+            await TestProcesses.UnmountUnderAsync(agentData);
         }
+    }
+
+    private async Task ApplyAsync(string yaml)
+    {
+        string file = Path.Combine(_dir.FullName, Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(file, yaml);
+        Kubectl.Result applied = await Kubectl.RunAsync(KubeconfigPath, "apply", "-f", file);
+        Assert.True(applied.ExitCode == 0, applied.Output);
+    }
+
+    /// <summary><c>kubectl logs</c> and <c>kubectl exec</c> reach the pod rotateca-logs through its kubelet.</summary>
+    private async Task AssertLogsAndExecAsync(string when)
+    {
+        Kubectl.Result? logs = null;
+        await Eventually(
+            async () => (logs = await Kubectl.RunAsync(KubeconfigPath, "logs", "rotateca-logs")).ExitCode == 0 && logs.Stdout.Trim() == "before-rotation",
+            $"kubectl logs reaches the pod {when}",
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(500),
+            () => Task.FromResult(logs?.Output ?? ""));
+        Kubectl.Result exec = await Kubectl.RunAsync(KubeconfigPath, "exec", "rotateca-logs", "--", "echo", "exec-ok");
+        Assert.True(exec.ExitCode == 0 && exec.Stdout.Trim() == "exec-ok", $"kubectl exec {when}: {exec.Output}");
     }
 
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -61,6 +61,11 @@ public sealed class CaRotationTests : IDisposable
         Assert.Single(after.CaIntermediates);
         Assert.Contains(after.ServingContext.IntermediateCertificates, c => c.Thumbprint == after.CaIntermediates[0].Thumbprint);
         Assert.True(CertificateChains.Verify(after.CaIntermediates[0], oldCa, usage: null, _time.GetUtcNow()));
+
+        // So does the kubelet client chain a kubelet that trusts only the old CA: through the intermediates sent, not without.
+        Assert.Contains(after.KubeletClientContext.IntermediateCertificates, c => c.Thumbprint == after.CaIntermediates[0].Thumbprint);
+        Assert.True(CertificateChains.Verify(after.KubeletClient, [oldCa], CertificateChains.ClientAuth, _time.GetUtcNow(), after.KubeletClientContext.IntermediateCertificates));
+        Assert.False(CertificateChains.Verify(after.KubeletClient, [oldCa], CertificateChains.ClientAuth, _time.GetUtcNow()));
     }
 
     [Fact]
