@@ -68,6 +68,13 @@ public sealed class CaRotationTests : IAsyncLifetime
         await AssertRefusedAsync(["--path", BadCa("wrong-key", (crt, _) => crt, (_, other) => other)], "is not the key of");
         await AssertRefusedAsync(["--path", BadCa("not-a-ca", (_, _) => Path.Combine(Tls, "client-admin.crt"), (_, _) => Path.Combine(Tls, "client-admin.key"))], "is not a CA certificate");
         await AssertRefusedAsync(["--path", ExpiredCa()], "is not valid now");
+        string weakRsa = Path.Combine(_dir.FullName, "weak-rsa");
+        using (X509Certificate2 signing = X509Certificate2.CreateFromPemFile(Path.Combine(Tls, "server-ca.crt"), Path.Combine(Tls, "server-ca.key")))
+        {
+            CustomCa.WriteRsa(weakRsa, 1024, signing, DateTimeOffset.UtcNow).Dispose();
+        }
+
+        await AssertRefusedAsync(["--path", weakRsa], "has an RSA key of 1024 bits");
         string notCrossSigned = Path.Combine(_dir.FullName, "not-cross-signed");
         Assert.Equal(0, (await NavarchCli.RunAsync(["certificate", "generate-ca", "--data-dir", Path.Combine(_dir.FullName, "no-data"), "--path", notCrossSigned])).ExitCode);
         await AssertRefusedAsync(["--path", notCrossSigned], "server-ca-cross-signed.crt is missing");

@@ -17,6 +17,9 @@ public static class CaRotation
 {
     private const string Staging = ".new";
 
+    // What NIST and Go's crypto/x509 defaults still accept for an RSA signer.
+    private const int MinimumRsaBits = 2048;
+
     /// <summary>
     /// Checks the new CA in <paramref name="path"/> against the cluster's current CA <paramref name="current"/> at
     /// <paramref name="now"/>; without a cross-signed CA the rotation is refused unless <paramref name="force"/>
@@ -177,12 +180,19 @@ public static class CaRotation
             }
         }
 
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        if (CertificateIssuer.AuthorityKeyIdentifier(issuer) is { } authorityKeyId)
+        {
+            request.CertificateExtensions.Add(authorityKeyId);
+        }
+
         DateTimeOffset notAfter = new(Min(ca.NotAfter.ToUniversalTime(), issuer.NotAfter.ToUniversalTime()));
-        return request.Create(issuer, now - CertificateIssuer.Backdate, notAfter, RandomNumberGenerator.GetBytes(16));
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        DateTimeOffset notBefore = new(Max(now.UtcDateTime - CertificateIssuer.Backdate, issuer.NotBefore.ToUniversalTime()));
+        return CertificateIssuer.Sign(request, issuer, notBefore, notAfter, serial);
     }
 
-    /// <summary>The new CA with its key, checked: key matches, an ECDSA CA, valid now.</summary>
+    /// <summary>The new CA with its key, checked: key matches, an ECDSA or RSA (2048 bits or more) CA, valid now.</summary>
     private static X509Certificate2 LoadCa(string path, DateTimeOffset now)
     {
         string crt = Path.Combine(path, ClusterPki.CaName + ".crt"), key = Path.Combine(path, ClusterPki.CaName + ".key");
@@ -204,10 +214,16 @@ public static class CaRotation
 
         try
         {
-            using ECDsa? caKey = ca.GetECDsaPrivateKey();
-            if (caKey is null)
+            using ECDsa? ecdsa = ca.GetECDsaPrivateKey();
+            using RSA? rsa = ecdsa is null ? ca.GetRSAPrivateKey() : null;
+            if (ecdsa is null && rsa is null)
             {
-                throw new InvalidDataException($"{crt} is not an ECDSA CA: Navarch's CA keys are ECDSA");
+                throw new InvalidDataException($"{crt} has neither an ECDSA nor an RSA key: a cluster CA's key is one of them");
+            }
+
+            if (rsa is { KeySize: < MinimumRsaBits })
+            {
+                throw new InvalidDataException($"{crt} has an RSA key of {rsa.KeySize} bits: a cluster CA's RSA key has at least {MinimumRsaBits}");
             }
 
             if (!IsCa(ca))
@@ -253,4 +269,6 @@ public static class CaRotation
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 }
