@@ -8,8 +8,8 @@ using Navarch.Testing;
 namespace Navarch.E2E.Tests;
 
 /// <summary>
-/// <c>navarch certificate generate-ca</c> and <c>rotate-ca</c> (k3s's) on a real <c>navarch server</c>: refused while
-/// it runs and for bad CA files (one line, exit 1, nothing changed); once rotated and restarted, the server is issued
+/// <c>navarch certificate generate-ca</c> and <c>rotate-ca</c> (k3s's) on a real <c>navarch server</c>: refused for bad
+/// CA files (one line, exit 1, nothing changed); while it runs, staged and installed at its restart; once rotated and restarted, the server is issued
 /// under the new CA, the rewritten kubeconfig works, and a kubeconfig that trusts only the old CA with an old client
 /// certificate still works (the cross-signed CA goes with the serving certificate), as does a node's credential
 /// issued at join before the rotation; the join token and <c>/cacerts</c> carry the new trust bundle. A real agent
@@ -59,8 +59,6 @@ public sealed class CaRotationTests : IAsyncLifetime
         Assert.Equal(PrivateFolder, File.GetUnixFileMode(newCa));
         Assert.All(Directory.GetFiles(newCa), f => Assert.Equal(PrivateFile, File.GetUnixFileMode(f)));
 
-        // Refused while the server runs.
-        await AssertRefusedAsync(["--path", newCa], "is running");
         await _server!.StopAsync();
 
         // Refused for bad CA files, each with one line and nothing changed.
@@ -128,6 +126,49 @@ public sealed class CaRotationTests : IAsyncLifetime
         Kubectl.Result check = await NavarchCli.RunAsync(["certificate", "check", "--data-dir", DataDir]);
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("server/tls/server-ca-previous.crt", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Trait("Category", "Integration")]
+    [Fact]
+    public async Task A_ca_rotated_while_the_server_runs_takes_effect_at_its_restart()
+    {
+        string oldKubeconfig = Path.Combine(_dir.FullName, "old.kubeconfig");
+        File.Copy(KubeconfigPath, oldKubeconfig);
+        string oldToken = (await File.ReadAllTextAsync(TokenPath)).Trim();
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        var cacerts = new Uri($"https://127.0.0.1:{_port}/cacerts");
+        string oldBundle = await http.GetStringAsync(cacerts);
+        string newCa = Path.Combine(_dir.FullName, "new-ca");
+        Assert.Equal(0, (await NavarchCli.RunAsync(["certificate", "generate-ca", "--data-dir", DataDir, "--path", newCa])).ExitCode);
+
+        // Bad files are refused while it runs too, one line, nothing staged.
+        await AssertRefusedAsync(["--path", BadCa("wrong-key", (crt, _) => crt, (_, other) => other)], "is not the key of");
+        Assert.False(Directory.Exists(Tls + ".pending"));
+
+        Kubectl.Result rotated = await NavarchCli.RunAsync(["certificate", "rotate-ca", "--data-dir", DataDir, "--path", newCa]);
+        Assert.True(rotated.ExitCode == 0, rotated.Output);
+        Assert.Contains("restart the server to take effect", rotated.Stdout, StringComparison.Ordinal);
+        string predicted = Regex.Match(rotated.Stdout, @"the join token will then be (\S+)").Groups[1].Value;
+        Assert.Equal(PrivateFolder, File.GetUnixFileMode(Tls + ".pending"));
+
+        // The running server goes on as it was: same bundle, same token, same signing CA.
+        Assert.Equal(oldBundle, await http.GetStringAsync(cacerts));
+        Assert.Equal(oldToken, (await File.ReadAllTextAsync(TokenPath)).Trim());
+        await AssertWhoAmIAsync(oldKubeconfig, "system:admin");
+
+        // Restarted, it serves under the new CA, trusts both, and the token is the one announced.
+        await _server!.StopAsync();
+        File.Delete(KubeconfigPath);
+        await StartServerAsync();
+        Assert.False(Directory.Exists(Tls + ".pending"));
+        Assert.Equal(File.ReadAllText(Path.Combine(newCa, "server-ca.crt")).Trim(), File.ReadAllText(Path.Combine(Tls, "server-ca.crt")).Trim());
+        using X509Certificate2 ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "server-ca.crt"));
+        using X509Certificate2 serving = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "serving-kube-apiserver.crt"));
+        Assert.Equal(ca.Subject, serving.Issuer);
+        Assert.Equal(predicted, (await File.ReadAllTextAsync(TokenPath)).Trim());
+        Assert.Equal(ca.ExportCertificatePem() + "\n" + oldBundle, await http.GetStringAsync(cacerts));
+        await AssertWhoAmIAsync(oldKubeconfig, "system:admin");
+        await AssertWhoAmIAsync(KubeconfigPath, "system:admin");
     }
 
     [Trait("Category", "Node")]

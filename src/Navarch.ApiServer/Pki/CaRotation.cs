@@ -17,6 +17,9 @@ public static class CaRotation
 {
     private const string Staging = ".new";
 
+    // A CA rotated while the server ran, installed at its next start.
+    private const string Pending = ".pending";
+
     // What NIST and Go's crypto/x509 defaults still accept for an RSA signer.
     private const int MinimumRsaBits = 2048;
 
@@ -133,6 +136,78 @@ public static class CaRotation
         // A crash here leaves no TLS folder but the staged one: Recover (at the next load) completes the swap.
         Directory.Move(staging, tlsDir);
         return backup;
+    }
+
+    /// <summary>
+    /// Stages the new CA from <paramref name="path"/> (checked by <see cref="Validate"/>) beside the TLS folder
+    /// <paramref name="tlsDir"/> of a running server (<c>tls.pending</c>, 0700, files 0600), replacing one staged
+    /// before: <see cref="InstallStaged"/> installs it at the server's next start (k3s: "restart servers to take
+    /// effect"). Returns the staged folder.
+    /// </summary>
+    public static string Stage(string tlsDir, string path)
+    {
+        string staged = Path.GetFullPath(tlsDir) + Pending, temp = staged + ".tmp";
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        PrivateFiles.CreateDirectory(temp);
+        foreach (string file in new[] { ClusterPki.CaName + ".crt", ClusterPki.CaName + ".key", ClusterPki.CrossSignedCaFile, ClusterPki.ServiceKeyFile })
+        {
+            if (File.Exists(Path.Combine(path, file)))
+            {
+                Copy(Path.Combine(path, file), Path.Combine(temp, file));
+            }
+        }
+
+        // Whole or not at all: the server never finds half a staged CA.
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
+
+        Directory.Move(temp, staged);
+        return staged;
+    }
+
+    /// <summary>
+    /// Installs the CA <see cref="Stage"/> left beside <paramref name="tlsDir"/>, if any, and removes it: at the load of
+    /// the server's certificates, so a rotation made while the server ran takes effect at its restart. Returns the
+    /// backup folder, or null when nothing was staged (or the staged CA is already the signing one: a crash between the
+    /// install and the removal).
+    /// </summary>
+    public static string? InstallStaged(string tlsDir, DateTimeOffset now)
+    {
+        tlsDir = Path.GetFullPath(tlsDir);
+        string staged = tlsDir + Pending, current = Path.Combine(tlsDir, ClusterPki.CaName + ".crt");
+        if (!Directory.Exists(staged) || !File.Exists(current))
+        {
+            return null;
+        }
+
+        string? backup = null;
+        using (X509Certificate2 installed = X509CertificateLoader.LoadCertificateFromFile(current))
+        using (X509Certificate2 next = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(staged, ClusterPki.CaName + ".crt")))
+        {
+            if (installed.Thumbprint != next.Thumbprint)
+            {
+                backup = Install(tlsDir, staged, now);
+            }
+        }
+
+        Directory.Delete(staged, recursive: true);
+        return backup;
+    }
+
+    /// <summary>Drops a CA staged for the next start (an offline rotation supersedes it).</summary>
+    public static void DiscardStaged(string tlsDir)
+    {
+        string staged = Path.GetFullPath(tlsDir) + Pending;
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
     }
 
     /// <summary>Completes an install a crash interrupted between its two renames (no TLS folder, a staged one).</summary>

@@ -102,6 +102,7 @@ public sealed class ClusterPki
     {
         time ??= TimeProvider.System;
         CaRotation.Recover(dir);
+        CaRotation.InstallStaged(dir, time.GetUtcNow());
         PrivateFiles.CreateDirectory(dir);
         string caCrt = Path.Combine(dir, CaName + ".crt"), caKey = Path.Combine(dir, CaName + ".key");
         X509Certificate2 ca;

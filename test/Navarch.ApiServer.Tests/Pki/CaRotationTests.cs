@@ -88,6 +88,33 @@ public sealed class CaRotationTests : IDisposable
     }
 
     [Fact]
+    public void ACaStagedWhileTheServerRanIsInstalledAtTheNextLoadOnce()
+    {
+        ClusterPki before = Load();
+        string newCa = Path.Combine(_dir.FullName, "new");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        CaRotation.Generate(newCa, before.Ca, _time.GetUtcNow());
+        CaRotation.Validate(newCa, before.Ca, _time.GetUtcNow(), force: false);
+        string staged = CaRotation.Stage(Tls, newCa);
+        Assert.Equal(Tls + ".pending", staged);
+        // Staging again replaces what was staged.
+        Assert.Equal(staged, CaRotation.Stage(Tls, newCa));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        ClusterPki after = Load();
+        Assert.False(Directory.Exists(staged));
+        Assert.Equal(File.ReadAllText(Path.Combine(newCa, "server-ca.crt")), after.Ca.ExportCertificatePem() + "\n");
+        Assert.Equal([after.Ca.Thumbprint, before.Ca.Thumbprint], after.TrustedCas.Select(c => c.Thumbprint));
+        Assert.True(CertificateChains.Verify(after.Serving, after.Ca, CertificateChains.ServerAuth, _time.GetUtcNow()));
+
+        // A crash after the install but before the staged folder went: the next load only removes it.
+        CaRotation.Stage(Tls, newCa);
+        ClusterPki again = Load();
+        Assert.False(Directory.Exists(staged));
+        Assert.Equal([after.Ca.Thumbprint, before.Ca.Thumbprint], again.TrustedCas.Select(c => c.Thumbprint));
+    }
+
+    [Fact]
     public void ASwapACrashInterruptedIsCompletedAtLoad()
     {
         ClusterPki before = Load();
