@@ -8,8 +8,8 @@ using Navarch.Testing;
 namespace Navarch.E2E.Tests;
 
 /// <summary>
-/// <c>navarch certificate generate-ca</c> and <c>rotate-ca</c> (k3s's) on a real <c>navarch server</c>: refused while
-/// it runs and for bad CA files (one line, exit 1, nothing changed); once rotated and restarted, the server is issued
+/// <c>navarch certificate generate-ca</c> and <c>rotate-ca</c> (k3s's) on a real <c>navarch server</c>: refused for bad
+/// CA files (one line, exit 1, nothing changed); while it runs, staged and installed at its restart; once rotated and restarted, the server is issued
 /// under the new CA, the rewritten kubeconfig works, and a kubeconfig that trusts only the old CA with an old client
 /// certificate still works (the cross-signed CA goes with the serving certificate), as does a node's credential
 /// issued at join before the rotation; the join token and <c>/cacerts</c> carry the new trust bundle. A real agent
@@ -59,8 +59,6 @@ public sealed class CaRotationTests : IAsyncLifetime
         Assert.Equal(PrivateFolder, File.GetUnixFileMode(newCa));
         Assert.All(Directory.GetFiles(newCa), f => Assert.Equal(PrivateFile, File.GetUnixFileMode(f)));
 
-        // Refused while the server runs.
-        await AssertRefusedAsync(["--path", newCa], "is running");
         await _server!.StopAsync();
 
         // Refused for bad CA files, each with one line and nothing changed.
@@ -68,6 +66,13 @@ public sealed class CaRotationTests : IAsyncLifetime
         await AssertRefusedAsync(["--path", BadCa("wrong-key", (crt, _) => crt, (_, other) => other)], "is not the key of");
         await AssertRefusedAsync(["--path", BadCa("not-a-ca", (_, _) => Path.Combine(Tls, "client-admin.crt"), (_, _) => Path.Combine(Tls, "client-admin.key"))], "is not a CA certificate");
         await AssertRefusedAsync(["--path", ExpiredCa()], "is not valid now");
+        string weakRsa = Path.Combine(_dir.FullName, "weak-rsa");
+        using (X509Certificate2 signing = X509Certificate2.CreateFromPemFile(Path.Combine(Tls, "server-ca.crt"), Path.Combine(Tls, "server-ca.key")))
+        {
+            CustomCa.WriteRsa(weakRsa, 1024, signing, DateTimeOffset.UtcNow).Dispose();
+        }
+
+        await AssertRefusedAsync(["--path", weakRsa], "has an RSA key of 1024 bits");
         string notCrossSigned = Path.Combine(_dir.FullName, "not-cross-signed");
         Assert.Equal(0, (await NavarchCli.RunAsync(["certificate", "generate-ca", "--data-dir", Path.Combine(_dir.FullName, "no-data"), "--path", notCrossSigned])).ExitCode);
         await AssertRefusedAsync(["--path", notCrossSigned], "server-ca-cross-signed.crt is missing");
@@ -123,6 +128,49 @@ public sealed class CaRotationTests : IAsyncLifetime
         Assert.Contains("server/tls/server-ca-previous.crt", check.Stdout, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Integration")]
+    [Fact]
+    public async Task A_ca_rotated_while_the_server_runs_takes_effect_at_its_restart()
+    {
+        string oldKubeconfig = Path.Combine(_dir.FullName, "old.kubeconfig");
+        File.Copy(KubeconfigPath, oldKubeconfig);
+        string oldToken = (await File.ReadAllTextAsync(TokenPath)).Trim();
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        var cacerts = new Uri($"https://127.0.0.1:{_port}/cacerts");
+        string oldBundle = await http.GetStringAsync(cacerts);
+        string newCa = Path.Combine(_dir.FullName, "new-ca");
+        Assert.Equal(0, (await NavarchCli.RunAsync(["certificate", "generate-ca", "--data-dir", DataDir, "--path", newCa])).ExitCode);
+
+        // Bad files are refused while it runs too, one line, nothing staged.
+        await AssertRefusedAsync(["--path", BadCa("wrong-key", (crt, _) => crt, (_, other) => other)], "is not the key of");
+        Assert.False(Directory.Exists(Tls + ".pending"));
+
+        Kubectl.Result rotated = await NavarchCli.RunAsync(["certificate", "rotate-ca", "--data-dir", DataDir, "--path", newCa]);
+        Assert.True(rotated.ExitCode == 0, rotated.Output);
+        Assert.Contains("restart the server to take effect", rotated.Stdout, StringComparison.Ordinal);
+        string predicted = Regex.Match(rotated.Stdout, @"the join token will then be (\S+)").Groups[1].Value;
+        Assert.Equal(PrivateFolder, File.GetUnixFileMode(Tls + ".pending"));
+
+        // The running server goes on as it was: same bundle, same token, same signing CA.
+        Assert.Equal(oldBundle, await http.GetStringAsync(cacerts));
+        Assert.Equal(oldToken, (await File.ReadAllTextAsync(TokenPath)).Trim());
+        await AssertWhoAmIAsync(oldKubeconfig, "system:admin");
+
+        // Restarted, it serves under the new CA, trusts both, and the token is the one announced.
+        await _server!.StopAsync();
+        File.Delete(KubeconfigPath);
+        await StartServerAsync();
+        Assert.False(Directory.Exists(Tls + ".pending"));
+        Assert.Equal(File.ReadAllText(Path.Combine(newCa, "server-ca.crt")).Trim(), File.ReadAllText(Path.Combine(Tls, "server-ca.crt")).Trim());
+        using X509Certificate2 ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "server-ca.crt"));
+        using X509Certificate2 serving = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "serving-kube-apiserver.crt"));
+        Assert.Equal(ca.Subject, serving.Issuer);
+        Assert.Equal(predicted, (await File.ReadAllTextAsync(TokenPath)).Trim());
+        Assert.Equal(ca.ExportCertificatePem() + "\n" + oldBundle, await http.GetStringAsync(cacerts));
+        await AssertWhoAmIAsync(oldKubeconfig, "system:admin");
+        await AssertWhoAmIAsync(KubeconfigPath, "system:admin");
+    }
+
     [Trait("Category", "Node")]
     [Fact]
     public async Task An_agent_joined_before_the_rotation_keeps_its_node_going()
@@ -130,6 +178,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         string node = "rotateca-" + Guid.NewGuid().ToString("N")[..6];
         string agentData = Path.Combine(_dir.FullName, "agent-data");
         string token = (await File.ReadAllTextAsync(TokenPath)).Trim();
+        await NavarchNode.BuildImagesAsync(Path.Combine(agentData, "agent", "images"));
         try
         {
             await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy", "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -142,6 +191,20 @@ public sealed class CaRotationTests : IAsyncLifetime
                 "the joined node is Ready",
                 TimeSpan.FromSeconds(90),
                 TimeSpan.FromMilliseconds(500));
+            await ApplyAsync($$"""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: rotateca-logs
+                spec:
+                  nodeName: {{node}}
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: c
+                    image: busybox:1.35
+                    command: ["sh", "-c", "echo before-rotation; sleep 3600"]
+                """);
+            await AssertLogsAndExecAsync("before the rotation");
 
             await _server!.StopAsync();
             string newCa = Path.Combine(_dir.FullName, "new-ca");
@@ -165,12 +228,50 @@ public sealed class CaRotationTests : IAsyncLifetime
                 TimeSpan.FromMilliseconds(500));
             Assert.Equal("True", (await Kubectl.RunAsync(KubeconfigPath, "get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim());
             Assert.Equal(1, Regex.Count(await File.ReadAllTextAsync(Path.Combine(agentData, "agent", "server-ca.crt")), "BEGIN CERTIFICATE"));
+
+            // Its kubelet, still trusting only the old CA, accepts the API server's client certificate of the new CA
+            // through the cross-signed CA sent with it: kubectl logs and exec reach the pod.
+            Assert.Equal(1, Regex.Count(await File.ReadAllTextAsync(Path.Combine(agentData, "agent", "client-ca.crt")), "BEGIN CERTIFICATE"));
+            using (X509Certificate2 kubeletClient = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "client-kube-apiserver.crt")))
+            using (X509Certificate2 oldCa = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Tls, "server-ca-previous.crt")))
+            {
+                Assert.NotEqual(oldCa.Subject, kubeletClient.Issuer);
+            }
+
+            await AssertLogsAndExecAsync("after the rotation");
+            // Deleted through the kubelet (grace 1 s, waited for), so no sandbox outlives the agent.
+            Kubectl.Result deleted = await Kubectl.RunAsync(KubeconfigPath, "delete", "pod", "rotateca-logs", "--timeout=60s");
+            Assert.True(deleted.ExitCode == 0, deleted.Output);
             Assert.Equal(0, await agent.StopAsync());
         }
         finally
         {
             JoinTests.KillLeftovers(agentData);
+            // A pod's volumes, when the test failed before the pod was deleted.
+            await TestProcesses.UnmountUnderAsync(agentData);
         }
+    }
+
+    private async Task ApplyAsync(string yaml)
+    {
+        string file = Path.Combine(_dir.FullName, Guid.NewGuid().ToString("N") + ".yaml");
+        await File.WriteAllTextAsync(file, yaml);
+        Kubectl.Result applied = await Kubectl.RunAsync(KubeconfigPath, "apply", "-f", file);
+        Assert.True(applied.ExitCode == 0, applied.Output);
+    }
+
+    /// <summary><c>kubectl logs</c> and <c>kubectl exec</c> reach the pod rotateca-logs through its kubelet.</summary>
+    private async Task AssertLogsAndExecAsync(string when)
+    {
+        Kubectl.Result? logs = null;
+        await Eventually(
+            async () => (logs = await Kubectl.RunAsync(KubeconfigPath, "logs", "rotateca-logs")).ExitCode == 0 && logs.Stdout.Trim() == "before-rotation",
+            $"kubectl logs reaches the pod {when}",
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(500),
+            () => Task.FromResult(logs?.Output ?? ""));
+        Kubectl.Result exec = await Kubectl.RunAsync(KubeconfigPath, "exec", "rotateca-logs", "--", "echo", "exec-ok");
+        Assert.True(exec.ExitCode == 0 && exec.Stdout.Trim() == "exec-ok", $"kubectl exec {when}: {exec.Output}");
     }
 
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;

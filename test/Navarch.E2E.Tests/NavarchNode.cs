@@ -62,13 +62,20 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
             .First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a))
             .ToString();
 
+    /// <summary>Writes the image tarballs an agent imports at start (pause, busybox, ...) into <paramref name="images"/>, as the repo's scripts build them.</summary>
+    internal static async Task BuildImagesAsync(string images)
+    {
+        string binary = NavarchServer.FindBinary();
+        string repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(binary)!, "..", "..", "..", "..", ".."));
+        await TestProcesses.RunAsync("bash", ["-c", $". scripts/lib/packages.sh && . scripts/lib/images.sh && build_images '{binary}' '{images}'"], repo);
+    }
+
     public async Task InitializeAsync()
     {
         Assert.True(Environment.UserName == "root", "the streaming end-to-end tests run containerd and must run as root");
         string binary = NavarchServer.FindBinary();
-        string repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(binary)!, "..", "..", "..", "..", ".."));
         Directory.CreateDirectory(DataDir);
-        await TestProcesses.RunAsync("bash", ["-c", $". scripts/lib/packages.sh && . scripts/lib/images.sh && build_images '{binary}' '{Path.Combine(DataDir, "agent", "images")}'"], repo);
+        await BuildImagesAsync(Path.Combine(DataDir, "agent", "images"));
 
         string cidr = $"10.{100 + Random.Shared.Next(50)}.0.0/16";
         string serviceNet = $"10.{200 + Random.Shared.Next(50)}";

@@ -37,9 +37,11 @@ public static class CertificateChains
 
     /// <summary>
     /// True when <paramref name="certificate"/> chains to one of <paramref name="roots"/> (a CA bundle: during a CA
-    /// rotation, the new CA and the one it replaces), offline; otherwise as <see cref="Verify(X509Certificate2, X509Certificate2, string?, DateTimeOffset?)"/>.
+    /// rotation, the new CA and the one it replaces), offline, through any of <paramref name="intermediates"/> (what the
+    /// peer sent after its certificate, as Go's <c>VerifyOptions.Intermediates</c>: during a CA rotation, the new CA
+    /// cross-signed by the old one); otherwise as <see cref="Verify(X509Certificate2, X509Certificate2, string?, DateTimeOffset?)"/>.
     /// </summary>
-    public static bool Verify(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, string? usage, DateTimeOffset? at = null)
+    public static bool Verify(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, string? usage, DateTimeOffset? at = null, IEnumerable<X509Certificate2>? intermediates = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(roots);
@@ -49,6 +51,11 @@ public static class CertificateChains
         foreach (X509Certificate2 root in roots)
         {
             chain.ChainPolicy.CustomTrustStore.Add(root);
+        }
+
+        foreach (X509Certificate2 intermediate in intermediates ?? [])
+        {
+            chain.ChainPolicy.ExtraStore.Add(intermediate);
         }
 
         if (at is { } time)

@@ -6,7 +6,8 @@ namespace Navarch.Api.Certificates;
 /// <summary>
 /// Issues leaf certificates signed by a CA — the one place Navarch makes them: the server's own certificates, the
 /// certificates of joining agents, and the CSR signer (Kubernetes' <c>authority.CertificateAuthority.Sign</c>). Every
-/// certificate says what it is for: the key usages and the client or server authentication EKU asked for.
+/// certificate says what it is for: the key usages and the client or server authentication EKU asked for. The CA's
+/// key may be ECDSA (Navarch's own) or RSA (a custom CA).
 /// </summary>
 public static class CertificateIssuer
 {
@@ -44,7 +45,11 @@ public static class CertificateIssuer
         }
 
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        if (AuthorityKeyIdentifier(ca) is { } authorityKeyId)
+        {
+            request.CertificateExtensions.Add(authorityKeyId);
+        }
+
         if (subjectAlternativeNames is not null)
         {
             request.CertificateExtensions.Add(subjectAlternativeNames);
@@ -55,7 +60,37 @@ public static class CertificateIssuer
         DateTimeOffset notAfter = Min(now + lifetime, new DateTimeOffset(ca.NotAfter.ToUniversalTime()));
         byte[] serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        return request.Create(ca, notBefore, notAfter, serial);
+        return Sign(request, ca, notBefore, notAfter, serial);
+    }
+
+    /// <summary>
+    /// <paramref name="request"/> signed by <paramref name="ca"/>'s private key, ECDSA (Navarch's own CAs) or RSA (a
+    /// custom CA; PKCS #1 v1.5, as Go's <c>x509.CreateCertificate</c> signs with one), whatever the request's own key:
+    /// .NET's <c>Create(issuerCertificate, ...)</c> wants both of one algorithm. The caller keeps the validity within
+    /// the CA's and adds the authority key identifier.
+    /// </summary>
+    public static X509Certificate2 Sign(CertificateRequest request, X509Certificate2 ca, DateTimeOffset notBefore, DateTimeOffset notAfter, byte[] serial)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(ca);
+        using ECDsa? ecdsa = ca.GetECDsaPrivateKey();
+        using RSA? rsa = ecdsa is null ? ca.GetRSAPrivateKey() : null;
+        X509SignatureGenerator generator = ecdsa is not null ? X509SignatureGenerator.CreateForECDsa(ecdsa)
+            : rsa is not null ? X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1)
+            : throw new ArgumentException($"the CA {ca.Subject} has no ECDSA or RSA private key", nameof(ca));
+        return request.Create(ca.SubjectName, generator, notBefore, notAfter, serial);
+    }
+
+    /// <summary>
+    /// The authority key identifier of a certificate <paramref name="ca"/> signs: its subject key identifier, as Go
+    /// copies it; none when the CA has none (a custom CA made without one).
+    /// </summary>
+    public static X509Extension? AuthorityKeyIdentifier(X509Certificate2 ca)
+    {
+        ArgumentNullException.ThrowIfNull(ca);
+        return ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any()
+            ? X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false)
+            : null;
     }
 
     /// <summary>

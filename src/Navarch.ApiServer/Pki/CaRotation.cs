@@ -17,6 +17,12 @@ public static class CaRotation
 {
     private const string Staging = ".new";
 
+    // A CA rotated while the server ran, installed at its next start.
+    private const string Pending = ".pending";
+
+    // What NIST and Go's crypto/x509 defaults still accept for an RSA signer.
+    private const int MinimumRsaBits = 2048;
+
     /// <summary>
     /// Checks the new CA in <paramref name="path"/> against the cluster's current CA <paramref name="current"/> at
     /// <paramref name="now"/>; without a cross-signed CA the rotation is refused unless <paramref name="force"/>
@@ -132,6 +138,78 @@ public static class CaRotation
         return backup;
     }
 
+    /// <summary>
+    /// Stages the new CA from <paramref name="path"/> (checked by <see cref="Validate"/>) beside the TLS folder
+    /// <paramref name="tlsDir"/> of a running server (<c>tls.pending</c>, 0700, files 0600), replacing one staged
+    /// before: <see cref="InstallStaged"/> installs it at the server's next start (k3s: "restart servers to take
+    /// effect"). Returns the staged folder.
+    /// </summary>
+    public static string Stage(string tlsDir, string path)
+    {
+        string staged = Path.GetFullPath(tlsDir) + Pending, temp = staged + ".tmp";
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        PrivateFiles.CreateDirectory(temp);
+        foreach (string file in new[] { ClusterPki.CaName + ".crt", ClusterPki.CaName + ".key", ClusterPki.CrossSignedCaFile, ClusterPki.ServiceKeyFile })
+        {
+            if (File.Exists(Path.Combine(path, file)))
+            {
+                Copy(Path.Combine(path, file), Path.Combine(temp, file));
+            }
+        }
+
+        // Whole or not at all: the server never finds half a staged CA.
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
+
+        Directory.Move(temp, staged);
+        return staged;
+    }
+
+    /// <summary>
+    /// Installs the CA <see cref="Stage"/> left beside <paramref name="tlsDir"/>, if any, and removes it: at the load of
+    /// the server's certificates, so a rotation made while the server ran takes effect at its restart. Returns the
+    /// backup folder, or null when nothing was staged (or the staged CA is already the signing one: a crash between the
+    /// install and the removal).
+    /// </summary>
+    public static string? InstallStaged(string tlsDir, DateTimeOffset now)
+    {
+        tlsDir = Path.GetFullPath(tlsDir);
+        string staged = tlsDir + Pending, current = Path.Combine(tlsDir, ClusterPki.CaName + ".crt");
+        if (!Directory.Exists(staged) || !File.Exists(current))
+        {
+            return null;
+        }
+
+        string? backup = null;
+        using (X509Certificate2 installed = X509CertificateLoader.LoadCertificateFromFile(current))
+        using (X509Certificate2 next = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(staged, ClusterPki.CaName + ".crt")))
+        {
+            if (installed.Thumbprint != next.Thumbprint)
+            {
+                backup = Install(tlsDir, staged, now);
+            }
+        }
+
+        Directory.Delete(staged, recursive: true);
+        return backup;
+    }
+
+    /// <summary>Drops a CA staged for the next start (an offline rotation supersedes it).</summary>
+    public static void DiscardStaged(string tlsDir)
+    {
+        string staged = Path.GetFullPath(tlsDir) + Pending;
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
+    }
+
     /// <summary>Completes an install a crash interrupted between its two renames (no TLS folder, a staged one).</summary>
     public static void Recover(string tlsDir)
     {
@@ -177,12 +255,19 @@ public static class CaRotation
             }
         }
 
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        if (CertificateIssuer.AuthorityKeyIdentifier(issuer) is { } authorityKeyId)
+        {
+            request.CertificateExtensions.Add(authorityKeyId);
+        }
+
         DateTimeOffset notAfter = new(Min(ca.NotAfter.ToUniversalTime(), issuer.NotAfter.ToUniversalTime()));
-        return request.Create(issuer, now - CertificateIssuer.Backdate, notAfter, RandomNumberGenerator.GetBytes(16));
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        DateTimeOffset notBefore = new(Max(now.UtcDateTime - CertificateIssuer.Backdate, issuer.NotBefore.ToUniversalTime()));
+        return CertificateIssuer.Sign(request, issuer, notBefore, notAfter, serial);
     }
 
-    /// <summary>The new CA with its key, checked: key matches, an ECDSA CA, valid now.</summary>
+    /// <summary>The new CA with its key, checked: key matches, an ECDSA or RSA (2048 bits or more) CA, valid now.</summary>
     private static X509Certificate2 LoadCa(string path, DateTimeOffset now)
     {
         string crt = Path.Combine(path, ClusterPki.CaName + ".crt"), key = Path.Combine(path, ClusterPki.CaName + ".key");
@@ -204,10 +289,16 @@ public static class CaRotation
 
         try
         {
-            using ECDsa? caKey = ca.GetECDsaPrivateKey();
-            if (caKey is null)
+            using ECDsa? ecdsa = ca.GetECDsaPrivateKey();
+            using RSA? rsa = ecdsa is null ? ca.GetRSAPrivateKey() : null;
+            if (ecdsa is null && rsa is null)
             {
-                throw new InvalidDataException($"{crt} is not an ECDSA CA: Navarch's CA keys are ECDSA");
+                throw new InvalidDataException($"{crt} has neither an ECDSA nor an RSA key: a cluster CA's key is one of them");
+            }
+
+            if (rsa is { KeySize: < MinimumRsaBits })
+            {
+                throw new InvalidDataException($"{crt} has an RSA key of {rsa.KeySize} bits: a cluster CA's RSA key has at least {MinimumRsaBits}");
             }
 
             if (!IsCa(ca))
@@ -253,4 +344,6 @@ public static class CaRotation
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 }

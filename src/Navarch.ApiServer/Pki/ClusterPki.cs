@@ -41,6 +41,7 @@ public sealed class ClusterPki
     private readonly Lock _lock = new();
 
     private SslStreamCertificateContext? _servingContext;
+    private SslStreamCertificateContext? _kubeletClientContext;
 
     private ClusterPki(string dir, X509Certificate2 ca, ECDsa serviceAccountKey, IPAddress kubernetesServiceIp, TimeProvider time)
     {
@@ -82,20 +83,13 @@ public sealed class ClusterPki
     /// The serving certificate with the chain TLS sends (the cross-signed CA during a rotation), built once per serving
     /// certificate; the handshake sends it as is, fetching nothing.
     /// </summary>
-    public SslStreamCertificateContext ServingContext
-    {
-        get
-        {
-            X509Certificate2 serving = Serving;
-            SslStreamCertificateContext? context = _servingContext;
-            if (context is null || !ReferenceEquals(context.TargetCertificate, serving))
-            {
-                _servingContext = context = SslStreamCertificateContext.Create(serving, [.. CaIntermediates], offline: true);
-            }
+    public SslStreamCertificateContext ServingContext => WithChain(ref _servingContext, Serving);
 
-            return context;
-        }
-    }
+    /// <summary>
+    /// <see cref="KubeletClient"/> with the chain TLS sends (the cross-signed CA during a rotation, so a kubelet that
+    /// still trusts only the old CA accepts it), built once per certificate, fetching nothing.
+    /// </summary>
+    public SslStreamCertificateContext KubeletClientContext => WithChain(ref _kubeletClientContext, KubeletClient);
 
     /// <summary>The API server's serving certificate (with its key), the current one.</summary>
     public X509Certificate2 Serving => Leaf("serving-kube-apiserver");
@@ -108,6 +102,7 @@ public sealed class ClusterPki
     {
         time ??= TimeProvider.System;
         CaRotation.Recover(dir);
+        CaRotation.InstallStaged(dir, time.GetUtcNow());
         PrivateFiles.CreateDirectory(dir);
         string caCrt = Path.Combine(dir, CaName + ".crt"), caKey = Path.Combine(dir, CaName + ".key");
         X509Certificate2 ca;
@@ -180,6 +175,18 @@ public sealed class ClusterPki
     {
         using X509Certificate2 client = IssueClient(user, group);
         return Kubeconfig.Render(server, CaBundlePem, client.ExportCertificatePem(), KeyPem(client));
+    }
+
+    /// <summary>The context of <paramref name="leaf"/> with <see cref="CaIntermediates"/>, cached in <paramref name="cache"/> until the leaf changes.</summary>
+    private SslStreamCertificateContext WithChain(ref SslStreamCertificateContext? cache, X509Certificate2 leaf)
+    {
+        SslStreamCertificateContext? context = cache;
+        if (context is null || !ReferenceEquals(context.TargetCertificate, leaf))
+        {
+            cache = context = SslStreamCertificateContext.Create(leaf, [.. CaIntermediates], offline: true);
+        }
+
+        return context;
     }
 
     private X509Certificate2 Leaf(string name)

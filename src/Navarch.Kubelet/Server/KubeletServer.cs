@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
@@ -22,7 +23,7 @@ namespace Navarch.Kubelet.Server;
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
 /// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Only clients with a
-/// certificate from <see cref="KubeletOptions.ClientCa"/> whose common name is one of
+/// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
 /// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served: no certificate → 401, another → 403.
 /// </summary>
 public sealed partial class KubeletServer : IAsyncDisposable
@@ -34,6 +35,10 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+
+    // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
+    // it: during a CA rotation the API server's certificate chains to the CA this kubelet trusts only through them.
+    private readonly ConditionalWeakTable<X509Certificate2, X509Certificate2[]> _peerIntermediates = [];
     private WebApplication? _app;
     private RuntimeStreamProxy? _streams;
 
@@ -88,7 +93,12 @@ public sealed partial class KubeletServer : IAsyncDisposable
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                 // The chain is checked against the client CA per request (so a refusal is an HTTP status, not a TLS alert);
                 // the handshake's own chain is built offline, never fetching a client certificate's AIA or CRL URLs.
-                ClientCertificateValidation = (_, _, _) => true,
+                ClientCertificateValidation = (certificate, chain, _) =>
+                {
+                    // Copies: the handshake disposes its chain's certificates.
+                    _peerIntermediates.AddOrUpdate(certificate, [.. (chain?.ChainPolicy.ExtraStore ?? []).Where(c => c.Thumbprint != certificate.Thumbprint).Select(c => X509CertificateLoader.LoadCertificate(c.RawData))]);
+                    return true;
+                },
                 CheckCertificateRevocation = false,
                 OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = CertificateChains.Offline(),
             });
@@ -194,7 +204,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
             return false;
         }
 
-        if (!CertificateChains.Verify(certificate, _options.ClientCa, CertificateChains.ClientAuth))
+        if (!CertificateChains.Verify(certificate, [_options.ClientCa], CertificateChains.ClientAuth, intermediates: _peerIntermediates.TryGetValue(certificate, out X509Certificate2[]? sent) ? sent : null))
         {
             return false;
         }

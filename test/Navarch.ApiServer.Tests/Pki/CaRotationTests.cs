@@ -61,6 +61,11 @@ public sealed class CaRotationTests : IDisposable
         Assert.Single(after.CaIntermediates);
         Assert.Contains(after.ServingContext.IntermediateCertificates, c => c.Thumbprint == after.CaIntermediates[0].Thumbprint);
         Assert.True(CertificateChains.Verify(after.CaIntermediates[0], oldCa, usage: null, _time.GetUtcNow()));
+
+        // So does the kubelet client chain a kubelet that trusts only the old CA: through the intermediates sent, not without.
+        Assert.Contains(after.KubeletClientContext.IntermediateCertificates, c => c.Thumbprint == after.CaIntermediates[0].Thumbprint);
+        Assert.True(CertificateChains.Verify(after.KubeletClient, [oldCa], CertificateChains.ClientAuth, _time.GetUtcNow(), after.KubeletClientContext.IntermediateCertificates));
+        Assert.False(CertificateChains.Verify(after.KubeletClient, [oldCa], CertificateChains.ClientAuth, _time.GetUtcNow()));
     }
 
     [Fact]
@@ -80,6 +85,33 @@ public sealed class CaRotationTests : IDisposable
 
         InvalidDataException expired = Assert.Throws<InvalidDataException>(() => CaRotation.Validate(newCa, pki.Ca, _time.GetUtcNow().AddYears(11), force: true));
         Assert.Contains("is not valid now", expired.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACaStagedWhileTheServerRanIsInstalledAtTheNextLoadOnce()
+    {
+        ClusterPki before = Load();
+        string newCa = Path.Combine(_dir.FullName, "new");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        CaRotation.Generate(newCa, before.Ca, _time.GetUtcNow());
+        CaRotation.Validate(newCa, before.Ca, _time.GetUtcNow(), force: false);
+        string staged = CaRotation.Stage(Tls, newCa);
+        Assert.Equal(Tls + ".pending", staged);
+        // Staging again replaces what was staged.
+        Assert.Equal(staged, CaRotation.Stage(Tls, newCa));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        ClusterPki after = Load();
+        Assert.False(Directory.Exists(staged));
+        Assert.Equal(File.ReadAllText(Path.Combine(newCa, "server-ca.crt")), after.Ca.ExportCertificatePem() + "\n");
+        Assert.Equal([after.Ca.Thumbprint, before.Ca.Thumbprint], after.TrustedCas.Select(c => c.Thumbprint));
+        Assert.True(CertificateChains.Verify(after.Serving, after.Ca, CertificateChains.ServerAuth, _time.GetUtcNow()));
+
+        // A crash after the install but before the staged folder went: the next load only removes it.
+        CaRotation.Stage(Tls, newCa);
+        ClusterPki again = Load();
+        Assert.False(Directory.Exists(staged));
+        Assert.Equal([after.Ca.Thumbprint, before.Ca.Thumbprint], again.TrustedCas.Select(c => c.Thumbprint));
     }
 
     [Fact]

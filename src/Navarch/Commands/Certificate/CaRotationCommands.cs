@@ -10,9 +10,10 @@ namespace Navarch.Commands.Certificate;
 
 /// <summary>
 /// <c>navarch certificate rotate-ca --path DIR [--force]</c> (k3s's) and <c>navarch certificate generate-ca --path DIR</c>
-/// (k3s's <c>generate-custom-ca-certs.sh</c>): the server is stopped, the new CA is checked and installed
-/// (<see cref="CaRotation"/>), the join token rewritten with the hash of the new trust bundle and printed; the next
-/// start issues the server's certificates under the new CA while the old CA stays trusted.
+/// (k3s's <c>generate-custom-ca-certs.sh</c>): the new CA is checked; with the server stopped it is installed
+/// (<see cref="CaRotation"/>) and the join token rewritten with the hash of the new trust bundle and printed; with the
+/// server running it is staged and installed at the server's restart (k3s: "restart servers to take effect"). Either
+/// way the next start issues the server's certificates under the new CA while the old CA stays trusted.
 /// </summary>
 internal static partial class CaRotationCommands
 {
@@ -21,7 +22,7 @@ internal static partial class CaRotationCommands
         var dataDir = dataDirOption();
         var path = new Option<string>("--path") { Description = "Folder with the new CA: server-ca.crt, server-ca.key, server-ca-cross-signed.crt (the new CA signed by the current one) and optionally service.key", Required = true };
         var force = new Option<bool>("--force") { Description = "Rotate to a CA that is not cross-signed by the current one (clients and agents that trust only the current CA stop trusting the server)" };
-        var command = new Command("rotate-ca", "Install a new cluster CA (checked first) while the server is stopped: the current CA stays trusted, the server's certificates are issued under the new CA at its next start.") { dataDir, path, force };
+        var command = new Command("rotate-ca", "Install a new cluster CA (checked first): at once when the server is stopped, at its restart when it runs. The current CA stays trusted; the server's certificates are issued under the new CA at its next start.") { dataDir, path, force };
         command.SetAction(parse =>
         {
             string root = Path.GetFullPath(parse.GetValue(dataDir)!);
@@ -32,18 +33,26 @@ internal static partial class CaRotationCommands
                 return Fail($"no cluster CA in {tls}: has the server run with this --data-dir?");
             }
 
-            if (RunningServer(serverDir) is { } url)
-            {
-                return Fail($"the server on {root} is running ({url}): stop it, rotate the CA, then start it");
-            }
-
             DateTimeOffset now = DateTimeOffset.UtcNow;
             string newCa = Path.GetFullPath(parse.GetValue(path)!);
             try
             {
                 using X509Certificate2 current = X509Certificate2.CreateFromPemFile(caCrt, caKey);
                 CaRotation.Validate(newCa, current, now, parse.GetValue(force));
+                if (RunningServer(serverDir) is { } url)
+                {
+                    // As k3s: the running server keeps its certificates; the new CA takes effect when it restarts.
+                    string staged = CaRotation.Stage(tls, newCa);
+                    using X509Certificate2 next = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(staged, "server-ca.crt"));
+                    string secret = File.Exists(Path.Combine(serverDir, "token")) ? JoinToken.Parse(File.ReadAllText(Path.Combine(serverDir, "token"))).Credentials : "server:<secret>";
+                    Console.Out.WriteLine($"staged the new cluster CA {next.Subject} in {staged}: the server on {url} keeps serving until it restarts");
+                    Console.Out.WriteLine("restart the server to take effect: it installs the new CA, issues its certificates under it, and keeps trusting the old CA");
+                    Console.Out.WriteLine($"the join token will then be {new JoinToken(JoinToken.HashOf(JoinToken.CaBundle([next, current])), secret)}");
+                    return 0;
+                }
+
                 string backup = CaRotation.Install(tls, newCa, now);
+                CaRotation.DiscardStaged(tls);
                 using X509Certificate2 installed = X509CertificateLoader.LoadCertificateFromFile(caCrt);
                 ServerToken token = ServerToken.LoadOrCreate(serverDir, JoinToken.HashOf(JoinToken.CaBundle([installed, current])), configured: null);
                 Console.Out.WriteLine($"installed the new cluster CA {installed.Subject} in {tls} (the previous state is in {backup})");
