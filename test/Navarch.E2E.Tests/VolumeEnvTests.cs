@@ -53,8 +53,8 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
         string suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
         string node = "e2e-" + suffix;
         string dataDir = Path.Combine("/tmp", "nve2e-" + suffix);
-        await BuildImagesAsync(Path.Combine(dataDir, "agent", "images"), Path.Combine(dataDir, "scratch"));
-        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--disable-kube-proxy", "--disable-network-policy");
+        await BuildImagesAsync(Path.Combine(dataDir, "agent", "images"));
+        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
             await Ok("create", "configmap", "app-config", "--from-literal=greeting=hello");
@@ -97,32 +97,13 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
     private static Task WaitAsync(Func<Task<bool>> probe, string what, int seconds = 90) =>
         Eventually(probe, what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(250));
 
-    /// <summary>The pause image (from catatonit) and busybox, built with `navarch images build` into the agent's air-gap folder.</summary>
-    private static async Task BuildImagesAsync(string images, string scratch)
+    /// <summary>The pause image (from catatonit) and busybox, built with `navarch images build-builtin` into the agent's air-gap folder.</summary>
+    private static async Task BuildImagesAsync(string images)
     {
-        Directory.CreateDirectory(images);
-        string pause = Path.Combine(scratch, "pause");
-        Directory.CreateDirectory(pause);
-        File.Copy("/usr/bin/catatonit", Path.Combine(pause, "catatonit"));
-        string busybox = Path.Combine(scratch, "busybox");
-        Directory.CreateDirectory(Path.Combine(busybox, "bin"));
-        Directory.CreateDirectory(Path.Combine(busybox, "tmp"));
-        File.Copy("/usr/bin/busybox", Path.Combine(busybox, "bin", "busybox"));
-        foreach (string applet in new[] { "sh", "echo", "sleep", "cat" })
-        {
-            File.CreateSymbolicLink(Path.Combine(busybox, "bin", applet), "busybox");
-        }
-
-        foreach (string[] args in new[]
-        {
-            new[] { "images", "build", "--dir", pause, "--name", "registry.k8s.io/pause:3.10", "--output", Path.Combine(images, "pause.tar"), "--entrypoint", "/catatonit", "--entrypoint", "-P" },
-            new[] { "images", "build", "--dir", busybox, "--name", "docker.io/library/busybox:1.35", "--output", Path.Combine(images, "busybox.tar"), "--cmd", "sh" },
-        })
-        {
-            using Process p = Start(args);
-            await p.WaitForExitAsync();
-            Assert.True(p.ExitCode == 0, $"navarch {string.Join(' ', args)} failed");
-        }
+        Kubectl.Result built = await NavarchCli.RunAsync(["images", "build-builtin", "--output", images]);
+        Assert.True(built.ExitCode == 0, $"navarch images build-builtin failed: {built.Output}");
+        Assert.Contains("registry.k8s.io/pause:3.10 sha256:", built.Stdout, StringComparison.Ordinal);
+        Assert.Contains("docker.io/library/busybox:1.35 sha256:", built.Stdout, StringComparison.Ordinal);
     }
 
     private static Process Start(params string[] args)
