@@ -52,6 +52,15 @@ internal sealed class KubeletProxy : IDisposable
         }
     }
 
+    /// <summary>GETs <paramref name="pathAndQuery"/> from <paramref name="kubelet"/> (https://host:port) as the API server, for its own use (the resource metrics scraper).</summary>
+    public async Task<byte[]> GetAsync(string kubelet, string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, kubelet + pathAndQuery) { Version = HttpVersion.Version11 };
+        using HttpResponseMessage response = await _invoker.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
     public void Dispose() => _invoker.Dispose();
 
     /// <summary>Rewrites the URL to the kubelet's API and drops the client's own credentials.</summary>
