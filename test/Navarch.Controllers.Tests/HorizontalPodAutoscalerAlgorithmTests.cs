@@ -110,6 +110,17 @@ public sealed class HorizontalPodAutoscalerAlgorithmTests
     }
 
     [Fact]
+    public void ContainerResourceCountsOnlyThatContainersRequest()
+    {
+        // The sidecar's 900m request would dilute the pod's utilization to 15 %; the app container alone is at 150 %.
+        V1Pod pod = Pod("a");
+        pod.Spec.Containers.Add(new V1Container { Name = "sidecar", Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("900m") } } });
+        Assert.Equal(1, Calculator.ForUtilization(1, 50, "cpu", null, [pod], Usage(("a", 150))).Replicas);
+        ReplicaCalculation app = Calculator.ForUtilization(1, 50, "cpu", "c", [pod], Usage(("a", 150)));
+        Assert.Equal((3, 150), (app.Replicas, app.Utilization));
+    }
+
+    [Fact]
     public void ErrorsCarryKubernetesMessages()
     {
         V1Pod noRequest = Pod("a");
