@@ -51,12 +51,12 @@ internal sealed class ServerUnderTest : IAsyncDisposable
     }
 
     /// <summary>Starts a server on a fresh data dir with the images in place and waits until its node is Ready.</summary>
-    public static async Task<ServerUnderTest> StartAsync(string images)
+    public static async Task<ServerUnderTest> StartAsync(string images, params string[] extraArguments)
     {
         var server = new ServerUnderTest();
         try
         {
-            await server.StartCoreAsync(images);
+            await server.StartCoreAsync(images, extraArguments);
             return server;
         }
         catch
@@ -66,7 +66,7 @@ internal sealed class ServerUnderTest : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(string images)
+    private async Task StartCoreAsync(string images, string[] extraArguments)
     {
         string imagesDir = Path.Combine(DataDir, "agent", "images");
         Directory.CreateDirectory(imagesDir);
@@ -77,14 +77,15 @@ internal sealed class ServerUnderTest : IAsyncDisposable
 
         string serviceNet = $"10.{200 + Random.Shared.Next(50)}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[]
-        {
+        foreach (string arg in (string[])
+        [
             Binary, "server", "--data-dir", DataDir, "--https-listen-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1",
             "--write-kubeconfig", Kubeconfig, "--node-name", NodeName, "--kubelet-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
             "--cluster-cidr", $"10.{100 + Random.Shared.Next(50)}.0.0/16", "--bridge-name", Bridge,
             "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", serviceNet + ".0.10",
             "--cluster-dns-bind", $"{HostIp()}:{FreePort.Next()}", "--proxy-chain-prefix", ChainPrefix,
-        })
+            .. extraArguments,
+        ])
         {
             start.ArgumentList.Add(arg);
         }

@@ -45,6 +45,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private CertificateRenewer? _renewer;
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
+    private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
     private string? _url;
 
@@ -179,7 +180,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         }
 
         (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = Authorization.AuthorizationModes.Create(authorizationModes, nodeGraph, rbac);
-        var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _options.Time);
+        _resourceMetrics = new ResourceMetrics.ResourceMetricsScraper(stores, _kubelets, _options.MetricResolution, _options.Time, _loggerFactory.CreateLogger<ResourceMetrics.ResourceMetricsScraper>());
+        var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _resourceMetrics, _options.Time);
         var handler = new ResourceHandler(stores, subresources, _logger);
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
@@ -214,6 +216,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         // The local APIServices are Available before the server is reported started (no status writes trail the start).
         await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
+        _resourceMetrics.Start();
 
         LogListening(_logger, Port, _store.Backend);
         if (_options.AdvertiseAddress is { } advertise)
@@ -254,6 +257,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _availability.DisposeAsync();
             _availability = null;
+        }
+
+        if (_resourceMetrics is not null)
+        {
+            await _resourceMetrics.DisposeAsync();
+            _resourceMetrics = null;
         }
 
         if (_app is not null)

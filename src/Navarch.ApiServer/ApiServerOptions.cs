@@ -75,6 +75,9 @@ public sealed class ApiServerOptions
     /// </summary>
     public long MaxInFlightBodyBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>How often the built-in resource metrics source reads every kubelet (metrics-server's --metric-resolution, 15 s).</summary>
+    public TimeSpan MetricResolution { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -54,6 +54,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new TaintEvictionController(context),
             new ServiceLb.ServiceLbController(context),
             new ClusterRoleAggregation.ClusterRoleAggregationController(context),
+            new HorizontalPodAutoscaler.HorizontalPodAutoscalerController(context),
             new Certificates.CsrApprovingController(context),
             new Certificates.CsrCleanerController(context),
             .. _options.ClusterSigningCertificate is { } ca ? new IController[] { new Certificates.CsrSigningController(context, ca, _options.ClusterSigningDuration) } : [],

@@ -42,6 +42,21 @@ public sealed record ControllerManagerOptions
     /// <summary>--cluster-signing-duration: the longest certificate the signer issues (Kubernetes: 8760h, a year).</summary>
     public TimeSpan ClusterSigningDuration { get; init; } = TimeSpan.FromDays(365);
 
+    /// <summary>--horizontal-pod-autoscaler-sync-period: how often every HPA is reconciled (Kubernetes: 15 s).</summary>
+    public TimeSpan HorizontalPodAutoscalerSyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>--horizontal-pod-autoscaler-downscale-stabilization: the scale-down window of HPAs that set none (Kubernetes: 5 minutes).</summary>
+    public TimeSpan HorizontalPodAutoscalerDownscaleStabilizationWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>--horizontal-pod-autoscaler-tolerance: a usage ratio this close to 1 changes nothing (Kubernetes: 0.1).</summary>
+    public double HorizontalPodAutoscalerTolerance { get; init; } = 0.1;
+
+    /// <summary>--horizontal-pod-autoscaler-cpu-initialization-period: how long after start a pod's CPU counts only once it is Ready (Kubernetes: 5 minutes).</summary>
+    public TimeSpan HorizontalPodAutoscalerCpuInitializationPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>--horizontal-pod-autoscaler-initial-readiness-delay: how long after start readiness changes count as initial (Kubernetes: 30 s).</summary>
+    public TimeSpan HorizontalPodAutoscalerInitialReadinessDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// --leader-elect and its timings: run the controllers only while holding the Lease (named
     /// <see cref="ControllerManager.LeaseName"/>); null runs them at once, holding no Lease.

@@ -203,6 +203,10 @@ public sealed class ResourceCatalog
         yield return Define<V1EndpointSlice, V1EndpointSliceList>(true, "/registry/endpointslices", EndpointSliceStrategy.Create());
         yield return Define<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", HorizontalPodAutoscalerStrategy.Create(), ["hpa"], all, ["status"]);
         yield return Define<V1HorizontalPodAutoscaler, V1HorizontalPodAutoscalerList>(true, "/registry/horizontalpodautoscalers", Plain<V1HorizontalPodAutoscaler>(true), ["hpa"], all, ["status"]) with { Converter = Conversion.Conversions.HorizontalPodAutoscalers };
+
+        // metrics.k8s.io/v1beta1: the resource metrics API, read-only, answered from the kubelets' scraped usage.
+        yield return Define<Metrics.V1beta1NodeMetrics, Metrics.V1beta1NodeMetricsList>(false, "/registry/metrics.k8s.io/nodes", Strategies.Metrics.ResourceMetricsStrategy.Nodes(), verbs: ["get", "list"]);
+        yield return Define<Metrics.V1beta1PodMetrics, Metrics.V1beta1PodMetricsList>(true, "/registry/metrics.k8s.io/pods", Strategies.Metrics.ResourceMetricsStrategy.Pods(), verbs: ["get", "list"]);
         yield return Define<Eventsv1Event, Eventsv1EventList>(true, "/registry/events", Plain<Eventsv1Event>(), ["ev"]) with { Converter = Conversion.Conversions.Events };
         yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", PodDisruptionBudgetStrategy.Create(), ["pdb"], subresources: ["status"]);
         yield return Define<V1Role, V1RoleList>(true, "/registry/roles", RoleStrategy.Create<V1Role>(r => r.Rules));

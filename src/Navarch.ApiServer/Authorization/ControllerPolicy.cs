@@ -85,6 +85,17 @@ internal static class ControllerPolicy
             EventsRule,
         ]);
         yield return ("generic-garbage-collector", [NewRule("get", "list", "watch", "patch", "update", "delete").Groups("*").Resources("*"), EventsRule]);
+        yield return ("horizontal-pod-autoscaler",
+        [
+            NewRule("get", "list", "watch").Groups("autoscaling").Resources("horizontalpodautoscalers"),
+            NewRule("update").Groups("autoscaling").Resources("horizontalpodautoscalers/status"),
+            NewRule("get", "update").Groups("*").Resources("*/scale"),
+            NewRule("list").Groups(Legacy).Resources("pods"),
+            NewRule("list").Groups("metrics.k8s.io").Resources("pods"),
+            NewRule("get", "list").Groups("custom.metrics.k8s.io").Resources("*"),
+            NewRule("get", "list").Groups("external.metrics.k8s.io").Resources("*"),
+            EventsRule,
+        ]);
         yield return ("job-controller",
         [
             NewRule("get", "list", "watch", "update", "patch").Groups(Batch).Resources("jobs"),

@@ -43,6 +43,15 @@ internal sealed class KubeletProxy : IDisposable
         }
     }
 
+    /// <summary>GETs <paramref name="pathAndQuery"/> from <paramref name="kubelet"/> (https://host:port) as the API server, for its own use (the resource metrics scraper).</summary>
+    public async Task<byte[]> GetAsync(string kubelet, string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, kubelet + pathAndQuery) { Version = HttpVersion.Version11 };
+        using HttpResponseMessage response = await Invoker().SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
     public void Dispose()
     {
         lock (_lock)

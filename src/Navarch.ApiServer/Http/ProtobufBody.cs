@@ -8,7 +8,7 @@ namespace Navarch.ApiServer.Http;
 /// Reads Kubernetes' protobuf request encoding (<c>application/vnd.kubernetes.protobuf</c>: the "k8s\0" magic and a
 /// runtime.Unknown envelope around the object) into JSON, for the kinds kubectl's typed clients send that way:
 /// kubectl 1.32's <c>create namespace|configmap|secret|serviceaccount|deployment|job|cronjob|service|quota|role|
-/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c>, <c>kubectl certificate approve|deny</c> (a CertificateSigningRequest to <c>/approval</c>), <c>kubectl create token</c> and <c>kubectl auth
+/// clusterrole|rolebinding|clusterrolebinding|priorityclass</c>, <c>kubectl autoscale</c> (an autoscaling/v1 HorizontalPodAutoscaler), <c>kubectl certificate approve|deny</c> (a CertificateSigningRequest to <c>/approval</c>), <c>kubectl create token</c> and <c>kubectl auth
 /// whoami|can-i</c> post protobuf and do not fall back to JSON.
 /// The field numbers are those of Kubernetes' generated.proto (checked against what kubectl sends); fields not
 /// listed here are skipped.
@@ -287,6 +287,17 @@ internal static class ProtobufBody
                 [6] = new("revisionHistoryLimit", Kind.Int),
                 [7] = new("paused", Kind.Bool, OmitZero: true),
                 [9] = new("progressDeadlineSeconds", Kind.Int),
+            }),
+        },
+        ["autoscaling/v1/HorizontalPodAutoscaler"] = new()
+        {
+            [1] = new("metadata", Kind.Message, ObjectMeta),
+            [2] = new("spec", Kind.Message, new()
+            {
+                [1] = new("scaleTargetRef", Kind.Message, new() { [1] = new("kind", Kind.String), [2] = new("name", Kind.String), [3] = new("apiVersion", Kind.String) }),
+                [2] = new("minReplicas", Kind.Int),
+                [3] = new("maxReplicas", Kind.Int),
+                [4] = new("targetCPUUtilizationPercentage", Kind.Int),
             }),
         },
         ["batch/v1/Job"] = new()

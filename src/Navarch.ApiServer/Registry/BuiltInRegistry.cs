@@ -49,6 +49,7 @@ internal static class BuiltInRegistry
         IRuleResolver rules,
         RbacRuleResolver rbac,
         Http.Authentication authentication,
+        ResourceMetrics.ResourceMetricsScraper resourceMetrics,
         TimeProvider time)
     {
         var locations = new KubeletLocations(stores, kubelets);
@@ -88,6 +89,8 @@ internal static class BuiltInRegistry
             ["serviceaccounts/token"] = new TokenRest(tokens),
             ["namespaces/finalize"] = new FinalizeRest(),
             ["componentstatuses"] = new ComponentStatuses.ComponentStatusRest(stores, time),
+            ["nodes.metrics.k8s.io"] = new Metrics.NodeMetricsRest(stores, resourceMetrics, time),
+            ["pods.metrics.k8s.io"] = new Metrics.PodMetricsRest(stores, resourceMetrics, time),
         });
     }
 }

@@ -18,7 +18,9 @@ internal static class ControllerManagerCommand
         var signingCert = new Option<string?>("--cluster-signing-cert-file") { Description = "The CA (PEM) the csrsigning controller signs approved CertificateSigningRequests with (e.g. <data-dir>/server/tls/server-ca.crt); none: no signer" };
         var signingKey = new Option<string?>("--cluster-signing-key-file") { Description = "The key (PEM) of --cluster-signing-cert-file" };
         Option<string> signingDuration = Token.GoDuration.Option("--cluster-signing-duration", "The longest certificate the signer issues", "8760h");
-        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod, signingCert, signingKey, signingDuration };
+        Option<string> hpaSyncPeriod = Token.GoDuration.Option("--horizontal-pod-autoscaler-sync-period", "How often the HorizontalPodAutoscaler controller reconciles every HPA", "15s");
+        Option<string> hpaDownscaleStabilization = Token.GoDuration.Option("--horizontal-pod-autoscaler-downscale-stabilization", "The scale-down stabilization window of HPAs that set none", "5m0s");
+        var command = new Command("controller-manager", "Run the controller manager alone.") { kubeconfig, leaderElect, terminatedPodGCThreshold, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod, signingCert, signingKey, signingDuration, hpaSyncPeriod, hpaDownscaleStabilization };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -37,6 +39,8 @@ internal static class ControllerManagerCommand
                     ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(cert, parse.GetValue(signingKey))
                     : null,
                 ClusterSigningDuration = Token.GoDuration.Parse(parse.GetValue(signingDuration)!),
+                HorizontalPodAutoscalerSyncPeriod = Token.GoDuration.Parse(parse.GetValue(hpaSyncPeriod)!),
+                HorizontalPodAutoscalerDownscaleStabilizationWindow = Token.GoDuration.Parse(parse.GetValue(hpaDownscaleStabilization)!),
                 LeaderElection = parse.GetValue(leaderElect) ? new Client.Leadership.LeaderElectionOptions { LeaseName = ControllerManager.LeaseName } : null,
             };
             await new ControllerManager(client, logging, options: options).RunAsync(stop.Token);

@@ -60,10 +60,13 @@ internal static class ServerCommand
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the agent's kubelet HTTPS API (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "IPv4 range nodes' pod CIDRs are carved from", DefaultValueFactory = _ => "10.42.0.0/16" };
         Option<string> nodeMonitorGracePeriod = Token.GoDuration.Option("--node-monitor-grace-period", "How long a node may go without a heartbeat before it is marked not ready (and its pods evicted after their tolerations)", "40s");
+        Option<string> hpaSyncPeriod = Token.GoDuration.Option("--horizontal-pod-autoscaler-sync-period", "How often the HorizontalPodAutoscaler controller reconciles every HPA", "15s");
+        Option<string> hpaDownscaleStabilization = Token.GoDuration.Option("--horizontal-pod-autoscaler-downscale-stabilization", "The scale-down stabilization window of HPAs that set none", "5m0s");
+        Option<string> metricResolution = Token.GoDuration.Option("--metric-resolution", "How often the built-in resource metrics source (metrics.k8s.io) reads every kubelet", "15s");
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file: the scheduler's profiles" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
-        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, encryptionConfig, secretsEncryption, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge };
+        var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, encryptionConfig, secretsEncryption, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge, hpaSyncPeriod, hpaDownscaleStabilization, metricResolution };
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
@@ -143,12 +146,15 @@ internal static class ServerCommand
                     ServiceCidr = parse.GetValue(serviceCidr)!,
                     Token = parse.GetValue(token),
                     Audit = audit.Options(parse),
+                    MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 ControllerManager = !withControllers ? null : new ControllerManagerOptions
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
+                    HorizontalPodAutoscalerSyncPeriod = Token.GoDuration.Parse(parse.GetValue(hpaSyncPeriod)!),
+                    HorizontalPodAutoscalerDownscaleStabilizationWindow = Token.GoDuration.Parse(parse.GetValue(hpaDownscaleStabilization)!),
                 },
                 Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration },
                 Agent = !withAgent ? null : new AgentOptions

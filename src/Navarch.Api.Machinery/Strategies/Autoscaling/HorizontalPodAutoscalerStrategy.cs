@@ -27,10 +27,8 @@ internal static class HorizontalPodAutoscalerStrategy
         Cells = (h, now) =>
         [
             $"{h.Spec?.ScaleTargetRef?.Kind}/{h.Spec?.ScaleTargetRef?.Name}",
-            h.Spec?.Metrics is { Count: > 0 } metrics
-                ? string.Join(", ", metrics.Select(m => $"cpu: <unknown>/{m.Resource?.Target?.AverageUtilization?.ToString(CultureInfo.InvariantCulture) ?? "?"}%"))
-                : "<none>",
-            (h.Spec?.MinReplicas ?? 1).ToString(CultureInfo.InvariantCulture), h.Spec?.MaxReplicas ?? 0, h.Status?.CurrentReplicas ?? 0,
+            HorizontalPodAutoscalerTargets.Format(h.Spec?.Metrics, h.Status?.CurrentMetrics),
+            h.Spec?.MinReplicas?.ToString(CultureInfo.InvariantCulture) ?? "<unset>", h.Spec?.MaxReplicas ?? 0, h.Status?.CurrentReplicas ?? 0,
             Age.Of(h.Metadata.CreationTimestamp, now),
         ],
     };

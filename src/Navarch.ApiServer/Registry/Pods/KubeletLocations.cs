@@ -45,9 +45,13 @@ internal sealed class KubeletLocations(StoreRegistry stores, KubeletProxy kubele
         await kubelets.ForwardAsync(context, target, path + builder.ToQueryString());
     }
 
-    private async Task<string> KubeletEndpointAsync(string nodeName, CancellationToken cancellationToken)
+    private async Task<string> KubeletEndpointAsync(string nodeName, CancellationToken cancellationToken) =>
+        EndpointOf((V1Node)await stores.For("", "v1", "nodes").GetAsync(null, nodeName, cancellationToken));
+
+    /// <summary>The node's kubelet endpoint (https://host:port): its InternalIP (or first address) and daemon endpoint port.</summary>
+    public static string EndpointOf(V1Node node)
     {
-        var node = (V1Node)await stores.For("", "v1", "nodes").GetAsync(null, nodeName, cancellationToken);
+        string nodeName = node.Metadata.Name;
         string? address = node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address
             ?? node.Status?.Addresses?.FirstOrDefault()?.Address
             ?? throw ApiErrors.Unavailable($"node {nodeName} reports no address");
