@@ -14,7 +14,8 @@ namespace Navarch.Kubelet.Tests;
 /// The local-path provisioner and persistentVolumeClaim volumes against a real API server and containerd: a claim
 /// provisioned on the node (an ext4 image on a loop device), bound by hand as the PersistentVolume controller would,
 /// written by one pod and read by the next; ENOSPC past the capacity; expansion seen in a running container; readOnly;
-/// fsGroup; volumesInUse; FailedMount for an unbound claim; and Delete reclaim leaving no image and no mount.
+/// fsGroup; volumesInUse; FailedMount for an unbound claim; the volume mounted again by a restarted agent; a hostPath
+/// volume with a subPath; and Delete reclaim leaving no image and no mount.
 /// </summary>
 [Trait("Category", "Node")]
 public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
@@ -28,8 +29,8 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
         Kubernetes client = node.Client;
         string storage = Path.Combine(node.Options.AgentDir, "storage", "local-path");
         using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
-        await using var provisioner = new LocalPathProvisioner(client, node.Options.NodeName, storage, loggers, resync: TimeSpan.FromSeconds(1));
-        using var stop = new CancellationTokenSource();
+        LocalPathProvisioner provisioner = new(client, node.Options.NodeName, storage, loggers, resync: TimeSpan.FromSeconds(1));
+        var stop = new CancellationTokenSource();
         Task running = provisioner.RunAsync(stop.Token);
         try
         {
@@ -126,6 +127,42 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             await WaitPhaseAsync(client, "grown", "Succeeded");
             await DeleteAndWaitGoneAsync(client, "grown");
 
+            // An agent started again (after a reboot) mounts its volumes again.
+            await stop.CancelAsync();
+            await running;
+            await provisioner.DisposeAsync();
+            stop.Dispose();
+            MountTable.Unmount(Path.Combine(storage, pvName));
+            Assert.False(MountTable.IsMountPoint(Path.Combine(storage, pvName)));
+            provisioner = new LocalPathProvisioner(client, node.Options.NodeName, storage, loggers, resync: TimeSpan.FromSeconds(1));
+            stop = new CancellationTokenSource();
+            running = provisioner.RunAsync(stop.Token);
+            await KubeletNode.WaitAsync(() => Task.FromResult(MountTable.IsMountPoint(Path.Combine(storage, pvName)) ? "mounted" : null), "the volume mounted again");
+            Assert.Equal("kept\n", File.ReadAllText(Path.Combine(storage, pvName, "f")));
+
+            // A static hostPath volume, mounted in place with a subPath.
+            string hostDir = Path.Combine(node.Options.DataDir, "host-pv");
+            V1PersistentVolumeClaim hostClaim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("host", "1Mi", selectedNode: null), Ns);
+            V1PersistentVolume hostPv = await client.CoreV1.CreatePersistentVolumeAsync(new V1PersistentVolume
+            {
+                Metadata = new V1ObjectMeta { Name = "host-" + hostClaim.Metadata.Uid },
+                Spec = new V1PersistentVolumeSpec
+                {
+                    StorageClassName = "local-path",
+                    AccessModes = ["ReadWriteOnce"],
+                    Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Mi") },
+                    HostPath = new V1HostPathVolumeSource { Path = hostDir, Type = "DirectoryOrCreate" },
+                    ClaimRef = new V1ObjectReference { Kind = "PersistentVolumeClaim", NamespaceProperty = Ns, Name = "host", Uid = hostClaim.Metadata.Uid },
+                },
+            });
+            await BindAsync(client, hostClaim, hostPv);
+            V1Pod sub = Pod(node, "sub", "echo in-sub > /data/x", "host");
+            sub.Spec.Containers[0].VolumeMounts[0].SubPath = "nested";
+            await client.CoreV1.CreateNamespacedPodAsync(sub, Ns);
+            await WaitPhaseAsync(client, "sub", "Succeeded");
+            Assert.Equal("in-sub\n", File.ReadAllText(Path.Combine(hostDir, "nested", "x")));
+            await DeleteAndWaitGoneAsync(client, "sub");
+
             // Released with reclaim policy Delete: the image and the volume go.
             await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("data", Ns);
             pv = await client.CoreV1.ReadPersistentVolumeAsync(pvName);
@@ -139,6 +176,8 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
         {
             await stop.CancelAsync();
             await running;
+            await provisioner.DisposeAsync();
+            stop.Dispose();
             foreach (string mount in Directory.Exists(storage) ? MountTable.MountsUnder(storage) : [])
             {
                 MountTable.Unmount(mount);
