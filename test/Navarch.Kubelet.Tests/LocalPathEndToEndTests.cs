@@ -61,7 +61,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             Assert.Equal("Delete", pv.Spec.PersistentVolumeReclaimPolicy);
             Assert.Equal(node.Options.NodeName, pv.Spec.NodeAffinity.Required.NodeSelectorTerms[0].MatchExpressions[0].Values[0]);
             Assert.Equal(Path.Combine(storage, pvName), pv.Spec.Local.Path);
-            Assert.True(File.Exists(Path.Combine(storage, pvName + ".img")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(storage, pvName + ".img")));
             await BindAsync(client, claim, pv);
 
             // One pod writes (as user 1000 with fsGroup 3000), the next reads; a read-only mount refuses writes.

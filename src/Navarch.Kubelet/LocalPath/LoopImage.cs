@@ -28,9 +28,11 @@ internal sealed class LoopImage(string root, string name)
     /// <summary>Makes the image of <paramref name="bytes"/> (sparse) with an empty ext4 filesystem whose root anyone may write.</summary>
     public async Task CreateAsync(long bytes, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(root);
+        // Private to root, as the rest of the data dir: pods reach the data through the mount only.
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string partial = ImagePath + ".partial";
-        await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write))
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var file = new FileStream(partial, options))
         {
             file.SetLength(bytes);
         }
