@@ -121,6 +121,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
 
         var volumes = new VolumeManager(_client, objects, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
+        reporter.VolumesInUse = volumes.VolumesInUse;
         var prober = new Prober(_cri.Runtime, _time);
         var dependencies = new PodWorkerDependencies(
             Runtime: _cri.Runtime,

@@ -10,7 +10,8 @@ namespace Navarch.Scheduler;
 /// Routes informer events (kube-scheduler's eventhandlers.go): pending pods this scheduler serves go to the queue;
 /// assigned pods go to the cache; an assigned pod deleted or finished frees room, so it moves parked pods back for
 /// another try. Nodes go to the cache; a node added, or changed in what scheduling reads (allocatable, labels, taints,
-/// unschedulable, images), moves parked pods back; status heartbeats do not.
+/// unschedulable, images), moves parked pods back; status heartbeats do not. Claims, volumes and classes added or
+/// changed move parked pods back too (VolumeBinding).
 /// </summary>
 internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache cache, Nominator nominator, PodPriorities priorities, IReadOnlySet<string> schedulerNames)
 {
@@ -22,6 +23,11 @@ internal sealed class ClusterEventHandlers(SchedulingQueue queue, SchedulerCache
         UpdateFunc = OnNodeUpdated,
         DeleteFunc = (node, _) => cache.RemoveNode(node.Metadata.Name),
     };
+
+    /// <summary>A claim, volume or class added or changed may let a parked pod's volumes bind: it moves them back.</summary>
+    public IResourceEventHandler<T> StorageChanged<T>()
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        new ResourceEventHandler<T> { AddFunc = _ => queue.MoveAllToActiveOrBackoff(), UpdateFunc = (_, _) => queue.MoveAllToActiveOrBackoff() };
 
     private void OnPod(V1Pod pod)
     {

@@ -37,6 +37,10 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         Informer<V1PriorityClass> priorityClasses = informers.Get<V1PriorityClass>();
         Informer<V1PodDisruptionBudget> budgets = informers.Get<V1PodDisruptionBudget>();
         Indexer<V1Namespace> namespaces = informers.Get<V1Namespace>().Store;
+        Informer<V1PersistentVolumeClaim> claims = informers.Get<V1PersistentVolumeClaim>();
+        Informer<V1PersistentVolume> volumes = informers.Get<V1PersistentVolume>();
+        Informer<V1StorageClass> storageClasses = informers.Get<V1StorageClass>();
+        var volumeObjects = new Plugins.VolumeBinding.VolumeObjects(claims.Store, volumes.Store, storageClasses.Store);
         var spreadSelector = new DefaultSpreadSelector(informers.Get<V1Service>().Store, informers.Get<V1ReplicaSet>().Store, informers.Get<V1StatefulSet>().Store);
         await using var events = new EventRecorder(client, "default-scheduler", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         using var queue = new SchedulingQueue(_time);
@@ -58,6 +62,7 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
                 Nominator = nominator,
                 DefaultSpreadSelector = spreadSelector.For,
                 NamespaceLabels = name => namespaces.Get(name)?.Metadata.Labels,
+                Volumes = volumeObjects,
             };
             profiles[p.SchedulerName] = ProfileBuilder.Build(p, _options.Configuration.PercentageOfNodesToScore, registry, handle);
         }
@@ -65,6 +70,9 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         var handlers = new ClusterEventHandlers(queue, cache, nominator, priorities, profiles.Keys.ToHashSet(StringComparer.Ordinal));
         pods.AddHandler(handlers.Pods);
         nodes.AddHandler(handlers.Nodes);
+        claims.AddHandler(handlers.StorageChanged<V1PersistentVolumeClaim>());
+        volumes.AddHandler(handlers.StorageChanged<V1PersistentVolume>());
+        storageClasses.AddHandler(handlers.StorageChanged<V1StorageClass>());
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
         string names = string.Join(", ", profiles.Keys);

@@ -114,7 +114,11 @@ internal sealed partial class SchedulingCycle(
         Status bound;
         try
         {
-            bound = await profile.RunBindAsync(state, pod, nodeName, cancellationToken).ConfigureAwait(false);
+            bound = await profile.RunPreBindAsync(state, pod, nodeName, cancellationToken).ConfigureAwait(false);
+            if (bound.IsSuccess)
+            {
+                bound = await profile.RunBindAsync(state, pod, nodeName, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {

@@ -43,6 +43,10 @@ internal static class BootstrapPolicy
     // controller identity); bound to the agents' system:kube-proxy, which runs it beside the proxy.
     private const string NetworkPolicyController = "system:navarch:network-policy-controller";
 
+    // Navarch's own: what an agent's local-path provisioner does (k3s runs Rancher's with its own service account);
+    // bound to the agents' system:kube-proxy too, the agent's controller identity.
+    private const string LocalPathProvisioner = "system:navarch:local-path-provisioner";
+
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
     private static readonly string[] ReadWrite = [.. Read, .. Write];
@@ -169,6 +173,14 @@ internal static class BootstrapPolicy
             NewRule(Read).Groups(Networking).Resources("networkpolicies"),
             NewRule(Read).Groups(Discovery).Resources("endpointslices"),
         ]);
+        yield return Role(LocalPathProvisioner,
+        [
+            NewRule(ReadWrite).Groups(Legacy).Resources("persistentvolumes"),
+            NewRule(Read).Groups(Legacy).Resources("persistentvolumeclaims"),
+            NewRule("update", "patch").Groups(Legacy).Resources("persistentvolumeclaims/status"),
+            NewRule(Read).Groups(Storage).Resources("storageclasses"),
+            ControllerPolicy.EventsRule,
+        ]);
         yield return Role("system:node-proxier",
         [
             NewRule("list", "watch").Groups(Legacy).Resources("services", "endpoints"),
@@ -214,6 +226,7 @@ internal static class BootstrapPolicy
         yield return Binding("system:public-info-viewer", Group("system:authenticated"), Group("system:unauthenticated"));
         yield return Binding("system:node-proxier", User("system:kube-proxy"));
         yield return Binding(NetworkPolicyController, User("system:kube-proxy"));
+        yield return Binding(LocalPathProvisioner, User("system:kube-proxy"));
         yield return Binding("system:kube-controller-manager", User("system:kube-controller-manager"));
         yield return Binding("system:kube-dns", ServiceAccount("kube-system", "kube-dns"));
         yield return Binding("system:kube-scheduler", User("system:kube-scheduler"));

@@ -25,6 +25,9 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeSer
     /// <summary>The registered Node (spec.podCIDR may be set by the IPAM controller).</summary>
     public V1Node? Node { get; private set; }
 
+    /// <summary>The mounted volumes to report in status.volumesInUse (the volume manager's); none until set.</summary>
+    public Func<IReadOnlyList<string>>? VolumesInUse { get; set; }
+
     /// <summary>Creates the Node if it does not exist, then posts the first status.</summary>
     public async Task RegisterAsync(CancellationToken cancellationToken)
     {
@@ -178,6 +181,7 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeSer
                 KubeProxyVersion = "",
                 ContainerRuntimeVersion = $"{version.RuntimeName}://{version.RuntimeVersion}",
             },
+            VolumesInUse = [.. VolumesInUse?.Invoke() ?? []],
             Images = [.. present.Select(i => new V1ContainerImage { Names = [.. i.RepoDigests, .. i.RepoTags], SizeBytes = (long)i.Size })],
         };
         // Strategic merge, as the kubelet: conditions merge by type, so those others own (NetworkUnavailable) stay.

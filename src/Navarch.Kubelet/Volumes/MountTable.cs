@@ -10,6 +10,8 @@ namespace Navarch.Kubelet.Volumes;
 internal static partial class MountTable
 {
     private const int MntDetach = 2;
+    private const ulong MsBind = 4096;
+    private const ulong MsRec = 16384;
 
     /// <summary>Mount points at or below <paramref name="root"/>, deepest first (the order to unmount them in).</summary>
     public static List<string> MountsUnder(string root)
@@ -27,6 +29,15 @@ internal static partial class MountTable
         return MountPoints().Contains(full, StringComparer.Ordinal);
     }
 
+    /// <summary>How many mount points show the filesystem mounted at <paramref name="path"/> (bind mounts count); 0 when none is.</summary>
+    public static int MountCount(string path)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        string[][] mounts = [.. File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' '))];
+        string? device = mounts.FirstOrDefault(f => Unescape(f[4]) == full)?[2];
+        return device is null ? 0 : mounts.Count(f => f[2] == device);
+    }
+
     /// <summary>Mounts a tmpfs on <paramref name="path"/> unless one is there; <paramref name="sizeBytes"/> caps it.</summary>
     public static void EnsureTmpfs(string path, long? sizeBytes, string mode = "0777")
     {
@@ -40,6 +51,21 @@ internal static partial class MountTable
         if (Mount("tmpfs", path, "tmpfs", 0, options) != 0)
         {
             throw new IOException($"mount -t tmpfs -o {options} tmpfs {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Bind-mounts <paramref name="source"/> (with the mounts below it) on <paramref name="path"/> unless something is mounted there.</summary>
+    public static void EnsureBind(string source, string path)
+    {
+        Directory.CreateDirectory(path);
+        if (IsMountPoint(path))
+        {
+            return;
+        }
+
+        if (Mount(source, path, "", MsBind | MsRec, null) != 0)
+        {
+            throw new IOException($"mount --rbind {source} {path}: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 
@@ -87,7 +113,7 @@ internal static partial class MountTable
     }
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Mount(string source, string target, string fileSystemType, ulong flags, string data);
+    private static partial int Mount(string source, string target, string fileSystemType, ulong flags, string? data);
 
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);

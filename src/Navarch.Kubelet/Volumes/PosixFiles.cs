@@ -28,6 +28,20 @@ internal static partial class PosixFiles
         return *(uint*)(buffer + offset);
     }
 
+    /// <summary>stat(2)'s st_gid of <paramref name="path"/> (following symlinks); -1 when it cannot be read.</summary>
+    public static unsafe long StatGroup(string path)
+    {
+        // struct stat: st_gid follows st_mode and st_uid on x86-64 (offset 32), st_mode, st_nlink and st_uid on arm64 (28).
+        byte* buffer = stackalloc byte[256];
+        if (Stat(path, buffer) != 0)
+        {
+            return -1;
+        }
+
+        int offset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 32 : 28;
+        return *(uint*)(buffer + offset);
+    }
+
     /// <summary>rename(2): atomically replaces <paramref name="to"/> (File.Move refuses a symlink to a folder).</summary>
     public static void Rename(string from, string to)
     {

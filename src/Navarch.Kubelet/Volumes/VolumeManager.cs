@@ -14,7 +14,8 @@ namespace Navarch.Kubelet.Volumes;
 /// <summary>
 /// Materialises a pod's volumes before its containers start, in the kubelet's layout
 /// <c>AGENT/pods/UID/volumes/kubernetes.io~PLUGIN/NAME</c>: emptyDir (a folder, or a tmpfs for medium Memory),
-/// hostPath (type-checked, used in place), configMap (files on disk), secret, downwardAPI and projected (files in a
+/// hostPath (type-checked, used in place), persistentVolumeClaim (the bound PersistentVolume's hostPath or local
+/// source, see VolumeManager.PersistentVolumes.cs), configMap (files on disk), secret, downwardAPI and projected (files in a
 /// tmpfs) written by the <see cref="AtomicWriter"/>. API-data volumes are refreshed every
 /// <see cref="RefreshInterval"/> (and when the pod's labels or annotations change) from the
 /// <see cref="Cache.PodObjectCache"/>, so updates reach running containers. Gives each container its CRI mounts, and
@@ -28,6 +29,7 @@ internal sealed partial class VolumeManager
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly VolumePayloads _payloads;
+    private readonly IKubernetes _client;
     private readonly ConcurrentDictionary<string, PodVolumes> _pods = new(StringComparer.Ordinal);
 
     public VolumeManager(IKubernetes client, PodObjectCache objects, KubeletOptions options, EventRecorder events, TimeProvider time, ILogger logger, TimeSpan? refreshInterval = null)
@@ -37,6 +39,7 @@ internal sealed partial class VolumeManager
         _time = time;
         _logger = logger;
         _payloads = new VolumePayloads(client, objects, time, logger);
+        _client = client;
         RefreshInterval = refreshInterval ?? TimeSpan.FromSeconds(10);
     }
 
@@ -76,7 +79,9 @@ internal sealed partial class VolumeManager
             }
             catch (Exception e) when (e is VolumeSetupException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                string message = $"MountVolume.SetUp failed for volume \"{volume.Name}\" : {e.Message}";
+                string message = volume.PersistentVolumeClaim is not null
+                    ? $"Unable to attach or mount volumes: unmounted volumes=[{volume.Name}]: {e.Message}"
+                    : $"MountVolume.SetUp failed for volume \"{volume.Name}\" : {e.Message}";
                 if (state.Ready)
                 {
                     // Running containers keep the files they have.
@@ -137,7 +142,7 @@ internal sealed partial class VolumeManager
             {
                 ContainerPath = vm.MountPath,
                 HostPath = hostPath,
-                Readonly = vm.ReadOnlyProperty == true || IsApiData(volume),
+                Readonly = vm.ReadOnlyProperty == true || IsApiData(volume) || volume.PersistentVolumeClaim?.ReadOnlyProperty == true,
                 Propagation = vm.MountPropagation switch
                 {
                     "HostToContainer" => MountPropagation.PropagationHostToContainer,
@@ -153,7 +158,14 @@ internal sealed partial class VolumeManager
     /// <summary>Unmounts and removes a pod's volumes (its containers must have stopped).</summary>
     public void TearDown(string uid)
     {
-        _pods.TryRemove(uid, out _);
+        if (_pods.TryRemove(uid, out PodVolumes? gone))
+        {
+            foreach (string name in gone.InUse)
+            {
+                _inUse.TryRemove(uid + "/" + name, out _);
+            }
+        }
+
         _payloads.Forget(uid);
         string dir = PodDir(uid);
         if (!Directory.Exists(dir))
@@ -233,6 +245,18 @@ internal sealed partial class VolumeManager
             return host.Path;
         }
 
+        if (volume.PersistentVolumeClaim is { } claim)
+        {
+            (string path, string? uniqueName) = await SetUpClaimAsync(pod, volume, claim, cancellationToken).ConfigureAwait(false);
+            if (uniqueName is not null)
+            {
+                _pods[uid].InUse.Add(uniqueName);
+                _inUse[uid + "/" + uniqueName] = uniqueName;
+            }
+
+            return path;
+        }
+
         if (volume.ConfigMap is { } cm)
         {
             string dir = VolumeDir(uid, "configmap", volume.Name);
@@ -267,7 +291,7 @@ internal sealed partial class VolumeManager
             return dir;
         }
 
-        throw new VolumeSetupException("this kubelet supports emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes only");
+        throw new VolumeSetupException("this kubelet supports emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected volumes only");
     }
 
     private void Write(string dir, IReadOnlyDictionary<string, VolumeFile> payload, DateTimeOffset now, long? fsGroup, V1Pod pod)
@@ -282,6 +306,9 @@ internal sealed partial class VolumeManager
     private sealed class PodVolumes
     {
         public Dictionary<string, string> Paths { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The unique names of the volumes this pod holds that the node reports in volumesInUse.</summary>
+        public HashSet<string> InUse { get; } = new(StringComparer.Ordinal);
 
         public bool Ready { get; set; }
 

@@ -24,6 +24,9 @@ public sealed class PluginsConfiguration
     /// <summary>Reserve plugins.</summary>
     public PluginSet Reserve { get; set; } = new();
 
+    /// <summary>PreBind plugins.</summary>
+    public PluginSet PreBind { get; set; } = new();
+
     /// <summary>Bind plugins.</summary>
     public PluginSet Bind { get; set; } = new();
 }

@@ -23,6 +23,9 @@ internal sealed class FrameworkHandle
     /// <summary>A namespace's labels, for pod affinity terms with a namespaceSelector.</summary>
     public Plugins.InterPodAffinity.NamespaceLabels NamespaceLabels { get; init; } = _ => null;
 
+    /// <summary>Claims, volumes and classes, for VolumeBinding.</summary>
+    public Plugins.VolumeBinding.VolumeObjects Volumes { get; init; } = Plugins.VolumeBinding.VolumeObjects.Empty;
+
     /// <summary>Pods nominated to nodes by preemption, counted when filtering others of no higher priority.</summary>
     public Nominator Nominator { get; init; } = new();
 

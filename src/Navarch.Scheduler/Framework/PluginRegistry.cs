@@ -10,6 +10,7 @@ using Navarch.Scheduler.Plugins.NodeResourcesFit;
 using Navarch.Scheduler.Plugins.NodeUnschedulable;
 using Navarch.Scheduler.Plugins.PodTopologySpread;
 using Navarch.Scheduler.Plugins.TaintToleration;
+using Navarch.Scheduler.Plugins.VolumeBinding;
 
 namespace Navarch.Scheduler.Framework;
 
@@ -25,6 +26,7 @@ internal sealed class PluginRegistry
         (NodeAffinityPlugin.PluginName, 2),
         (NodePortsPlugin.PluginName, 0),
         (NodeResourcesFitPlugin.PluginName, 1),
+        (VolumeBindingPlugin.PluginName, 0),
         (PodTopologySpreadPlugin.PluginName, 2),
         (InterPodAffinityPlugin.PluginName, 2),
         (DefaultPreemptionPlugin.PluginName, 0),
@@ -41,6 +43,7 @@ internal sealed class PluginRegistry
         [NodeAffinityPlugin.PluginName] = (_, _) => new NodeAffinityPlugin(),
         [NodePortsPlugin.PluginName] = (_, _) => new NodePortsPlugin(),
         [NodeResourcesFitPlugin.PluginName] = (args, _) => NodeResourcesFitPlugin.Create(args),
+        [VolumeBindingPlugin.PluginName] = (_, h) => new VolumeBindingPlugin(h),
         [PodTopologySpreadPlugin.PluginName] = (_, h) => new PodTopologySpreadPlugin(h.DefaultSpreadSelector),
         [InterPodAffinityPlugin.PluginName] = (_, h) => new InterPodAffinityPlugin(h.NamespaceLabels),
         [DefaultPreemptionPlugin.PluginName] = (_, h) => new DefaultPreemptionPlugin(h),

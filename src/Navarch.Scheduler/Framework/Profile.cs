@@ -26,6 +26,8 @@ internal sealed class Profile
 
     public List<IReservePlugin> Reserve { get; } = [];
 
+    public List<IPreBindPlugin> PreBind { get; } = [];
+
     public List<IBindPlugin> Bind { get; } = [];
 
     public Status RunPreFilter(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes)
@@ -174,6 +176,20 @@ internal sealed class Profile
         {
             Reserve[i].Unreserve(state, pod, nodeName);
         }
+    }
+
+    public async Task<Status> RunPreBindAsync(CycleState state, V1Pod pod, string nodeName, CancellationToken cancellationToken)
+    {
+        foreach (IPreBindPlugin p in PreBind)
+        {
+            Status s = await p.PreBindAsync(state, pod, nodeName, cancellationToken).ConfigureAwait(false);
+            if (!s.IsSuccess)
+            {
+                return s.From(p.Name);
+            }
+        }
+
+        return Status.Success;
     }
 
     public async Task<Status> RunBindAsync(CycleState state, V1Pod pod, string nodeName, CancellationToken cancellationToken)

@@ -60,6 +60,11 @@ internal static class ProfileBuilder
             profile.Reserve.Add((IReservePlugin)Instance(r.Name));
         }
 
+        foreach (PluginReference r in Point<IPreBindPlugin>(multi, config.Plugins.PreBind, Instance))
+        {
+            profile.PreBind.Add((IPreBindPlugin)Instance(r.Name));
+        }
+
         foreach (PluginReference r in Point<IBindPlugin>(multi, config.Plugins.Bind, Instance))
         {
             profile.Bind.Add((IBindPlugin)Instance(r.Name));

@@ -10,7 +10,8 @@ namespace Navarch.Agent;
 /// alone; <c>navarch server</c> runs it beside the control plane. The kubelet talks with <paramref name="client"/>
 /// (<c>system:node:&lt;name&gt;</c>), the proxy watches with <paramref name="proxyClient"/> (<c>system:kube-proxy</c>, as
 /// k3s's) and reports the node's network condition with the kubelet's; the network policy controller watches with
-/// <paramref name="proxyClient"/> too (k3s runs its kube-router with its own controller identity).
+/// <paramref name="proxyClient"/> too (k3s runs its kube-router with its own controller identity), and so does the
+/// local-path provisioner, which makes this node's volumes.
 /// </summary>
 internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyClient, AgentOptions options, ILoggerFactory logging) : IAsyncDisposable
 {
@@ -19,6 +20,8 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
     private Kubelet.Kubelet? _kubelet;
     private Task _proxy = Task.CompletedTask;
     private Task _policies = Task.CompletedTask;
+    private Task _storage = Task.CompletedTask;
+    private Kubelet.LocalPath.LocalPathProvisioner? _provisioner;
     private bool _stopped;
 
     /// <summary>Starts the kubelet, then the proxy (which runs until <see cref="StopAsync"/> or <paramref name="cancellationToken"/>).</summary>
@@ -34,6 +37,9 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
             _proxy = Task.Run(() => new ProxyServer(proxyClient, proxy, logging, nodeClient: client).RunAsync(running), CancellationToken.None);
         }
 
+        // The local-path provisioner's volumes live on this node's disk, so each agent provisions its own.
+        _provisioner = new Kubelet.LocalPath.LocalPathProvisioner(proxyClient, options.Kubelet.NodeName, Path.Combine(options.Kubelet.AgentDir, "storage"), logging);
+        _storage = Task.Run(() => _provisioner.RunAsync(running), CancellationToken.None);
         if (options.NetworkPolicy is { } policies)
         {
             _policies = options.NetworkPolicyDisabled
@@ -57,10 +63,15 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll(_proxy, _policies);
+            await Task.WhenAll(_proxy, _policies, _storage);
         }
         finally
         {
+            if (_provisioner is not null)
+            {
+                await _provisioner.DisposeAsync();
+            }
+
             if (_kubelet is not null)
             {
                 await _kubelet.DisposeAsync();

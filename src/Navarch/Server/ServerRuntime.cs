@@ -78,6 +78,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
 
         try
         {
+            await DefaultStorageClass.EnsureAsync(client, logging.CreateLogger("Navarch.Server"), token);
             if (options.Agent is { } agent)
             {
                 // Like k3s, a server is also a node; its kubelet API serves only the API server. Its serving certificate
