@@ -49,6 +49,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new NodeIpamController(context),
             new DaemonSet.DaemonSetController(context),
             new StatefulSet.StatefulSetController(context),
+            new PersistentVolume.PersistentVolumeController(context),
             new Disruption.DisruptionController(context),
             new NodeLifecycleController(context),
             new TaintEvictionController(context),
