@@ -50,6 +50,8 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new DaemonSet.DaemonSetController(context),
             new StatefulSet.StatefulSetController(context),
             new PersistentVolume.PersistentVolumeController(context),
+            new VolumeProtection.PvcProtectionController(context),
+            new VolumeProtection.PvProtectionController(context),
             new Disruption.DisruptionController(context),
             new NodeLifecycleController(context),
             new TaintEvictionController(context),

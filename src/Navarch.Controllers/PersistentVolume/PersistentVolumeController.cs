@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Navarch.Api.Storage;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 
@@ -116,6 +117,15 @@ public sealed class PersistentVolumeController : QueueController
             if (volume is not null)
             {
                 await BindAsync(volume, claim, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // The retroactive default: a claim made before any default class existed gets the one there is now.
+            if (!DefaultStorageClasses.HasClass(claim) && DefaultStorageClasses.Default(_classes.Store.List()) is { } defaultClass)
+            {
+                V1PersistentVolumeClaim copy = ModelCopies.Copy(claim);
+                copy.Spec.StorageClassName = defaultClass.Metadata.Name;
+                await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(copy, copy.Metadata.Name, copy.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
 
