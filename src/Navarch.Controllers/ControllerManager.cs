@@ -52,6 +52,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new PersistentVolume.PersistentVolumeController(context),
             new VolumeProtection.PvcProtectionController(context),
             new VolumeProtection.PvProtectionController(context),
+            new VolumeExpand.ExpandController(context),
             new Disruption.DisruptionController(context),
             new NodeLifecycleController(context),
             new TaintEvictionController(context),

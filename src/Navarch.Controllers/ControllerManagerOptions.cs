@@ -25,6 +25,12 @@ public sealed record ControllerManagerOptions
     /// </summary>
     public IReadOnlyList<PersistentVolume.IDeletableVolumePlugin> DeletableVolumePlugins { get; init; } = [new PersistentVolume.HostPathDeleter()];
 
+    /// <summary>
+    /// The controller side of volume expansion, by CSI driver (what the external-resizer sidecar does); a claim on a
+    /// driver not listed waits for an external resizer. None by default.
+    /// </summary>
+    public IReadOnlyList<VolumeExpand.IVolumeResizer> VolumeResizers { get; init; } = [];
+
     /// <summary>--cluster-cidr: the range node IPAM carves pod CIDRs from.</summary>
     public string ClusterCidr { get; init; } = "10.42.0.0/16";
 

@@ -51,6 +51,12 @@ public sealed class StorageAdmissionTests : ControllerCluster
 
         Assert.Equal("", (await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("none", "1Gi", storageClass: ""), Ns)).Spec.StorageClassName);
         Assert.Equal("plain", (await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("chosen", "1Gi", storageClass: "plain"), Ns)).Spec.StorageClassName);
+
+        (int code, string classes, string err) = await RealKubectl.RunAsync(Kubeconfig, "get", "storageclass");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"NAME\s+PROVISIONER\s+RECLAIMPOLICY\s+VOLUMEBINDINGMODE\s+ALLOWVOLUMEEXPANSION\s+AGE", classes);
+        Assert.Matches(@"new-default \(default\)\s+example\.com/new-default\s+Delete\s+Immediate\s+false", classes);
+        Assert.Matches(@"\nplain\s+example\.com/plain", classes);
     }
 
     [Fact]

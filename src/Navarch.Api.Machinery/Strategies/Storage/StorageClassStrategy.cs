@@ -15,6 +15,7 @@ internal static class StorageClassStrategy
         },
         Validation = StorageClassValidation.Validate,
         UpdateValidation = StorageClassValidation.ValidateUpdate,
+        NameCell = s => Navarch.Api.Storage.DefaultStorageClasses.IsDefault(s) ? $"{s.Metadata.Name} (default)" : s.Metadata.Name,
         Columns =
         [
             new("Provisioner", "string", "", "Indicates the type of the provisioner."),
