@@ -104,6 +104,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
         var limitRanges = new Admission.ObjectLister<k8s.Models.V1LimitRange>(_caches, catalog.Find("", "v1", "limitranges")!);
+        var storageClasses = new Admission.ObjectLister<k8s.Models.V1StorageClass>(_caches, catalog.Find("storage.k8s.io", "v1", "storageclasses")!);
 
         // kube-apiserver's default plugin order: the built-in mutating ones, the mutating webhooks, the policies, the
         // validating webhooks, and quota last (it charges only what everything else let through).
@@ -118,6 +119,9 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Admission.DefaultTolerationSeconds(),
             new Admission.RuntimeClassAdmission(new Admission.ObjectLister<k8s.Models.V1RuntimeClass>(_caches, catalog.Find("node.k8s.io", "v1", "runtimeclasses")!)),
             new Admission.NodeRestriction(_store, catalog),
+            new Admission.Storage.DefaultStorageClass(storageClasses),
+            new Admission.Storage.StorageObjectInUseProtection(),
+            new Admission.Storage.PersistentVolumeClaimResize(storageClasses),
             _webhooks.Mutating,
             _webhooks.Policies,
             _webhooks.Validating,

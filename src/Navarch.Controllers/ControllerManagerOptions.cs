@@ -15,6 +15,22 @@ public sealed record ControllerManagerOptions
     /// <summary>--resource-quota-sync-period: how often every ResourceQuota's usage is recounted (Kubernetes: 5 minutes).</summary>
     public TimeSpan ResourceQuotaSyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>--pvclaimbinder-sync-period: how often every PersistentVolume and claim is synced again (Kubernetes: 15 s).</summary>
+    public TimeSpan PersistentVolumeSyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The volume plugins the PersistentVolume controller may delete volumes with (reclaim policy Delete); a volume
+    /// provisioned by a provisioner not listed here and not named kubernetes.io/... is left to that (external)
+    /// provisioner. By default the in-tree hostPath deleter.
+    /// </summary>
+    public IReadOnlyList<PersistentVolume.IDeletableVolumePlugin> DeletableVolumePlugins { get; init; } = [new PersistentVolume.HostPathDeleter()];
+
+    /// <summary>
+    /// The controller side of volume expansion, by CSI driver (what the external-resizer sidecar does); a claim on a
+    /// driver not listed waits for an external resizer. None by default.
+    /// </summary>
+    public IReadOnlyList<VolumeExpand.IVolumeResizer> VolumeResizers { get; init; } = [];
+
     /// <summary>--cluster-cidr: the range node IPAM carves pod CIDRs from.</summary>
     public string ClusterCidr { get; init; } = "10.42.0.0/16";
 

@@ -217,6 +217,10 @@ public sealed class ResourceCatalog
         yield return Define<V1NetworkPolicy, V1NetworkPolicyList>(true, "/registry/networkpolicies", NetworkPolicyStrategy.Create(), ["netpol"]);
         yield return Define<V1IngressClass, V1IngressClassList>(false, "/registry/ingressclasses", IngressClassStrategy.Create());
         yield return Define<V1StorageClass, V1StorageClassList>(false, "/registry/storageclasses", StorageClassStrategy.Create(), ["sc"]);
+        yield return Define<V1CSIDriver, V1CSIDriverList>(false, "/registry/csidrivers", CsiDriverStrategy.Create());
+        yield return Define<V1CSINode, V1CSINodeList>(false, "/registry/csinodes", CsiNodeStrategy.Create());
+        yield return Define<V1VolumeAttachment, V1VolumeAttachmentList>(false, "/registry/volumeattachments", VolumeAttachmentStrategy.Create(), subresources: ["status"]);
+        yield return Define<V1CSIStorageCapacity, V1CSIStorageCapacityList>(true, "/registry/csistoragecapacities", CsiStorageCapacityStrategy.Create());
         yield return Define<V1PriorityClass, V1PriorityClassList>(false, "/registry/priorityclasses", PriorityClassStrategy.Create(), ["pc"]);
         yield return Define<V1RuntimeClass, V1RuntimeClassList>(false, "/registry/runtimeclasses", RuntimeClassStrategy.Create());
         yield return Define<V1CertificateSigningRequest, V1CertificateSigningRequestList>(false, "/registry/certificatesigningrequests", CertificateSigningRequestStrategy.Create(), ["csr"], subresources: ["status", "approval"]);

@@ -48,6 +48,9 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
     /// <summary>Table columns after NAME; by default only AGE.</summary>
     public IReadOnlyList<TableColumn> Columns { get; init; } = [TableColumn.AgeColumn];
 
+    /// <summary>The NAME cell when it is more than the name (a default StorageClass's "name (default)").</summary>
+    public Func<T, string>? NameCell { get; init; }
+
     /// <summary>The cells after NAME, matching <see cref="Columns"/>.</summary>
     public Func<T, DateTimeOffset, IEnumerable<object?>>? Cells { get; init; }
 
@@ -158,7 +161,7 @@ public sealed class ResourceStrategy<T> : IResourceStrategy
     public IReadOnlyList<object?> TableRow(IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
     {
         var typed = (T)obj;
-        var row = new List<object?> { obj.Metadata.Name };
+        var row = new List<object?> { NameCell is null ? obj.Metadata.Name : NameCell(typed) };
         if (Cells is null)
         {
             row.Add(Age.Of(obj.Metadata.CreationTimestamp, now));

@@ -6,7 +6,7 @@ namespace Navarch.Api.Strategies.Core;
 /// <summary>core/v1 PersistentVolumeClaim.</summary>
 internal static class PersistentVolumeClaimStrategy
 {
-    /// <summary>The strategy: at least one access mode.</summary>
+    /// <summary>The strategy: Kubernetes' defaults, <see cref="PersistentVolumeClaimValidation"/>, and kubectl's columns.</summary>
     public static ResourceStrategy<V1PersistentVolumeClaim> Create() => new()
     {
         HasStatus = true,
@@ -17,38 +17,42 @@ internal static class PersistentVolumeClaimStrategy
             c.Status ??= new V1PersistentVolumeClaimStatus();
             c.Status.Phase ??= "Pending";
         },
-        Validation = Validate,
+        Validation = PersistentVolumeClaimValidation.Validate,
+        UpdateValidation = PersistentVolumeClaimValidation.ValidateUpdate,
         Columns =
         [
-            new("Status", "string", "", "Phase represents the current phase of PersistentVolumeClaim."),
-            new("Volume", "string", "", "VolumeName is the binding reference to the PersistentVolume backing this claim."),
-            new("Capacity", "string", "", "Capacity represents the actual resources of the underlying volume."),
-            new("Access Modes", "string", "", "AccessModes contains the desired access modes the volume should have."),
-            new("StorageClass", "string", "", "StorageClassName is the name of the StorageClass required by the claim."),
+            new("Status", "string", "", "phase represents the current phase of PersistentVolumeClaim."),
+            new("Volume", "string", "", "volumeName is the binding reference to the PersistentVolume backing this claim."),
+            new("Capacity", "string", "", "capacity represents the actual resources of the underlying volume."),
+            new("Access Modes", "string", "", "accessModes contains the actual access modes the volume backing the PVC has."),
+            new("StorageClass", "string", "", "StorageClass of the pvc"),
+            new("VolumeAttributesClass", "string", "", "VolumeAttributesClass of the pvc"),
             TableColumn.AgeColumn,
+            new("VolumeMode", "string", "", "volumeMode defines what type of volume is required by the claim.", 1),
         ],
         Cells = (c, now) =>
-        [
-            c.Status?.Phase ?? "Pending", c.Spec?.VolumeName ?? "",
-            c.Status?.Capacity is { } cap && cap.TryGetValue("storage", out ResourceQuantity? q) ? ResourceQuantities.Text(q) : "",
-            AccessModes(c.Spec?.AccessModes), c.Spec?.StorageClassName ?? "<unset>", Age.Of(c.Metadata.CreationTimestamp, now),
-        ],
+        {
+            // As kubectl: capacity and access modes only once the claim names its volume.
+            bool named = !string.IsNullOrEmpty(c.Spec?.VolumeName);
+            return
+            [
+                c.Metadata.DeletionTimestamp is not null ? "Terminating" : c.Status?.Phase ?? "",
+                c.Spec?.VolumeName ?? "",
+                named && c.Status?.Capacity is { } cap && cap.TryGetValue("storage", out ResourceQuantity? q) ? ResourceQuantities.Text(q) : named ? "0" : "",
+                named ? AccessModes(c.Status?.AccessModes) : "",
+                c.Metadata.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? sc) == true ? sc : c.Spec?.StorageClassName ?? "",
+                string.IsNullOrEmpty(c.Spec?.VolumeAttributesClassName) ? "<unset>" : c.Spec.VolumeAttributesClassName,
+                Age.Of(c.Metadata.CreationTimestamp, now),
+                c.Spec?.VolumeMode ?? "<unset>",
+            ];
+        },
     };
 
-    private static string AccessModes(IList<string>? modes) =>
-        string.Join(",", (modes ?? []).Select(m => m switch { "ReadWriteOnce" => "RWO", "ReadOnlyMany" => "ROX", "ReadWriteMany" => "RWX", "ReadWriteOncePod" => "RWOP", _ => m }));
-
-    /// <summary>ValidatePersistentVolumeClaimSpec: at least one access mode, and a storage request greater than zero when given.</summary>
-    private static IEnumerable<FieldError> Validate(V1PersistentVolumeClaim claim)
+    /// <summary>GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, each once.</summary>
+    public static string AccessModes(IList<string>? modes)
     {
-        if (claim.Spec?.AccessModes is not { Count: > 0 })
-        {
-            yield return new FieldError(FieldErrorType.Required, "spec.accessModes", null, "at least 1 access mode is required");
-        }
-
-        if (claim.Spec?.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? storage) == true && storage.ToQuantity() is { Sign: <= 0 } q)
-        {
-            yield return new FieldError(FieldErrorType.Invalid, "spec.resources.requests[storage]", q.ToString(), "must be greater than zero");
-        }
+        modes ??= [];
+        return string.Join(",", new[] { ("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP") }
+            .Where(m => modes.Contains(m.Item1)).Select(m => m.Item2));
     }
 }

@@ -5,7 +5,7 @@ namespace Navarch.Api.Strategies.Storage;
 /// <summary>storage.k8s.io/v1 StorageClass.</summary>
 internal static class StorageClassStrategy
 {
-    /// <summary>The strategy: a provisioner, fixed once created.</summary>
+    /// <summary>The strategy: Kubernetes' defaults (Delete, Immediate) and <see cref="StorageClassValidation"/>.</summary>
     public static ResourceStrategy<V1StorageClass> Create() => new()
     {
         Defaults = s =>
@@ -13,8 +13,9 @@ internal static class StorageClassStrategy
             s.ReclaimPolicy ??= "Delete";
             s.VolumeBindingMode ??= "Immediate";
         },
-        Validation = s => string.IsNullOrEmpty(s.Provisioner) ? [new FieldError(FieldErrorType.Required, "provisioner", null, "")] : [],
-        UpdateValidation = (s, old) => s.Provisioner == old.Provisioner ? [] : [new FieldError(FieldErrorType.Forbidden, "provisioner", null, "updates to provisioner are forbidden.")],
+        Validation = StorageClassValidation.Validate,
+        UpdateValidation = StorageClassValidation.ValidateUpdate,
+        NameCell = s => Navarch.Api.Storage.DefaultStorageClasses.IsDefault(s) ? $"{s.Metadata.Name} (default)" : s.Metadata.Name,
         Columns =
         [
             new("Provisioner", "string", "", "Indicates the type of the provisioner."),
