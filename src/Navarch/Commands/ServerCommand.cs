@@ -136,8 +136,9 @@ internal static class ServerCommand
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
+                    SecurePort = 10257,
                 },
-                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration },
+                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration, SecurePort = 10259 },
                 Agent = !withAgent ? null : new AgentOptions
                 {
                     Kubelet = new KubeletOptions
