@@ -36,6 +36,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     private Storage.Encryption.SecretsEncryption? _encryption;
     private WebApplication? _app;
     private RequestPipeline? _pipeline;
+
+    private Health.HealthEndpoints? _health;
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
     private Apiextensions.CustomResourceDefinitionController? _crds;
@@ -92,6 +94,14 @@ public sealed partial class ApiServer : IAsyncDisposable
         string serverDir = Path.Combine(_options.DataDir, "server");
         _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
+        _health = new Health.HealthEndpoints(() => _store);
+        Metrics.ApiServerMetrics? metrics = _options.Metrics ? new Metrics.ApiServerMetrics(catalog, () => _store) : null;
+        if (metrics is not null)
+        {
+            // Under encryption, as kube-apiserver times its etcd requests and not the transformers.
+            _store = new Metrics.MeteredStore(_store, metrics);
+        }
+
         // Encryption at rest sits between everything the server does and the store, as kube-apiserver's transformers.
         _encryption = Storage.Encryption.SecretsEncryption.Open(_store, catalog, _options, _loggerFactory);
         _store = _encryption.Store;
@@ -201,9 +211,11 @@ public sealed partial class ApiServer : IAsyncDisposable
             new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
+            _health,
             _logger,
             _audit,
-            aggregator);
+            aggregator,
+            metrics);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -222,6 +234,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         _availability.Start();
         _resourceMetrics.Start();
 
+        _health.Started();
         LogListening(_logger, Port, _store.Backend);
         if (_options.AdvertiseAddress is { } advertise)
         {
@@ -251,6 +264,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// <summary>Stops serving; the store stays open for its owner to close.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        _health?.ShuttingDown();
         if (_renewer is not null)
         {
             await _renewer.DisposeAsync();
@@ -309,6 +323,11 @@ public sealed partial class ApiServer : IAsyncDisposable
             await _encryption.DisposeAsync();
             _store = _encryption.Store.Inner;
             _encryption = null;
+        }
+
+        if (_store is Metrics.MeteredStore metered)
+        {
+            _store = metered.Inner;
         }
         if (_caches is not null)
         {

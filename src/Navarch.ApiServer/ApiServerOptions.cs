@@ -80,4 +80,7 @@ public sealed class ApiServerOptions
 
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Whether the server records its metrics and serves them at <c>/metrics</c> (on by default; off only to measure what they cost).</summary>
+    public bool Metrics { get; init; } = true;
 }

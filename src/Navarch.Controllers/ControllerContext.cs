@@ -44,6 +44,9 @@ public sealed class ControllerContext : IAsyncDisposable
     /// <summary>The manager's tunables (kube-controller-manager's component configuration).</summary>
     public ControllerManagerOptions Options { get; }
 
+    /// <summary>Where the controllers' work queues record their metrics; none when null.</summary>
+    public Prometheus.IMetricFactory? Metrics { get; init; }
+
     /// <summary>An event recorder reporting as <paramref name="component"/>, flushed when the context is disposed.</summary>
     public EventRecorder Recorder(string component)
     {

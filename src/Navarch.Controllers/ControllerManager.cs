@@ -23,6 +23,9 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     /// <summary>The Lease the controller manager holds in kube-system under leader election.</summary>
     public const string LeaseName = "kube-controller-manager";
 
+    /// <summary>The controller manager's metrics (its work queues'), served on its secure port by whoever runs it.</summary>
+    public Prometheus.CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
+
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         LeaderElection.RunAsync(client, _options.LeaderElection, RunControllersAsync, cancellationToken);
@@ -30,7 +33,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
     private async Task RunControllersAsync(CancellationToken cancellationToken)
     {
         var informers = new SharedInformerFactory(client, loggerFactory, _time);
-        await using var context = new ControllerContext(client, informers, _time, loggerFactory, _options);
+        await using var context = new ControllerContext(client, informers, _time, loggerFactory, _options) { Metrics = Prometheus.Metrics.WithCustomRegistry(Metrics) };
         IController[] controllers =
         [
             new NamespaceController(context),

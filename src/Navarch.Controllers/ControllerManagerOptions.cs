@@ -78,4 +78,10 @@ public sealed record ControllerManagerOptions
     /// <see cref="ControllerManager.LeaseName"/>); null runs them at once, holding no Lease.
     /// </summary>
     public Client.Leadership.LeaderElectionOptions? LeaderElection { get; init; }
+
+    /// <summary>
+    /// The HTTPS port kube-controller-manager serves /metrics and its health endpoints on (its --secure-port, 10257 in a cluster);
+    /// null serves none (a library user serves <c>Metrics</c> itself, or not at all).
+    /// </summary>
+    public int? SecurePort { get; init; }
 }

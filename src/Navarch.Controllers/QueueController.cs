@@ -22,7 +22,7 @@ public abstract class QueueController : IController
         Name = name;
         Client = context.Client;
         Time = context.Time;
-        Queue = new WorkQueue<string>(Time);
+        Queue = new WorkQueue<string>(Time, metrics: context.Metrics is { } metrics ? WorkQueueMetrics.For(metrics, name) : null);
         Logger = context.Loggers.CreateLogger(GetType());
     }
 

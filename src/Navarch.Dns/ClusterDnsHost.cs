@@ -59,6 +59,7 @@ public static partial class ClusterDnsHost
             Domain = options.Domain,
             Upstreams = ResolvConf.Parse(options.Upstreams),
             ClusterNetworks = [.. options.ClusterNetworks.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(IPNetwork.Parse)],
+            MetricsPort = options.MetricsPort,
         }, loggers);
         try
         {

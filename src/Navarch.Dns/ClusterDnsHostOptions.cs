@@ -29,4 +29,7 @@ public sealed record ClusterDnsHostOptions
 
     /// <summary>The cluster's networks whose clients are answered: <c>--cluster-cidr</c> and <c>--service-cidr</c> (each may be a comma list).</summary>
     public IReadOnlyList<string> ClusterNetworks { get; init; } = [];
+
+    /// <summary>The port CoreDNS's metrics are served on (9153 in a cluster); null serves none.</summary>
+    public int? MetricsPort { get; init; } = 9153;
 }

@@ -37,4 +37,7 @@ public sealed class ClusterDnsOptions
     /// <c>max_concurrent</c>), so a flood of names cannot pile up sockets and memory.
     /// </summary>
     public int MaxConcurrentForwards { get; init; } = 1000;
+
+    /// <summary>The plain-HTTP port of /metrics (CoreDNS's prometheus plugin, 9153 in a cluster); null serves none.</summary>
+    public int? MetricsPort { get; init; }
 }

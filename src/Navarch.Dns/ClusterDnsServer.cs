@@ -24,7 +24,9 @@ public sealed class ClusterDnsServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly ClusterState _state;
+    private readonly Metrics.DnsMetrics _metrics;
     private DnsServer? _server;
+    private Prometheus.MetricServer? _metricServer;
     private Task _informers = Task.CompletedTask;
 
     /// <summary>Creates the server; nothing runs until <see cref="StartAsync"/>.</summary>
@@ -42,7 +44,11 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         var forwarder = new Forwarder(options.Upstreams.Where(u => !u.Equals(options.Listen)), options.UpstreamTimeout, options.MaxConcurrentForwards, _logger);
         Cache = new ResponseCache(options.CacheCapacity, options.MaxForwardedTtl, time);
         Resolver = new DnsResolver(_state, zone, forwarder, Cache);
+        _metrics = new Metrics.DnsMetrics(Metrics, options.Listen);
     }
+
+    /// <summary>CoreDNS's request metrics of this server, served on <see cref="ClusterDnsOptions.MetricsPort"/> when set.</summary>
+    public Prometheus.CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
 
     /// <summary>The endpoint the server answers on.</summary>
     public IPEndPoint Listen => _options.Listen;
@@ -82,6 +88,22 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         }
 
         _server = server;
+        if (_options.MetricsPort is { } metricsPort)
+        {
+            // As CoreDNS's prometheus plugin (":9153"): plain HTTP on every address, /metrics only.
+            // A port taken (another cluster DNS on this machine) costs the metrics, not the answers.
+            try
+            {
+                _metricServer = new Prometheus.MetricServer("+", metricsPort, "metrics/", Metrics);
+                _metricServer.Start();
+            }
+            catch (HttpListenerException e)
+            {
+                Log.MetricsPortFailed(_logger, metricsPort, e.Message);
+                _metricServer = null;
+            }
+        }
+
         Log.Listening(_logger, _options.Domain, _options.Listen, _options.Upstreams);
     }
 
@@ -92,6 +114,19 @@ public sealed class ClusterDnsServer : IAsyncDisposable
             return;
         }
 
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await AnswerAsync(e, query).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.Answered(query, e.Response as DnsMessage, e.TransportProtocol, e.RemoteEndpoint.Address, start);
+        }
+    }
+
+    private async Task AnswerAsync(QueryReceivedEventArgs e, DnsMessage query)
+    {
         if (!Clients.Allows(e.RemoteEndpoint.Address))
         {
             Log.NotAClient(_logger, e.RemoteEndpoint.Address, e.TransportProtocol);
@@ -116,6 +151,12 @@ public sealed class ClusterDnsServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_metricServer is not null)
+        {
+            await _metricServer.StopAsync().ConfigureAwait(false);
+            _metricServer = null;
+        }
+
         _server?.Stop();
         _server = null;
         await _informers.ConfigureAwait(false);

@@ -5,6 +5,9 @@ namespace Navarch.Dns;
 
 internal static partial class Log
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster DNS serves no metrics on port {Port}: {Error}")]
+    public static partial void MetricsPortFailed(ILogger logger, int port, string error);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster DNS for {Domain} listening on {Endpoint} (UDP and TCP), forwarding to {Upstreams}")]
     public static partial void Listening(ILogger logger, string domain, IPEndPoint endpoint, IEnumerable<IPEndPoint> upstreams);
 

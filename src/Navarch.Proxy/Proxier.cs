@@ -21,10 +21,12 @@ internal sealed partial class Proxier : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _dirty = new(0, 1);
+    private readonly ProxyMetrics? _metrics;
     private long _syncs;
 
-    public Proxier(SharedInformerFactory informers, CommandRunner runner, ProxyOptions options, TimeProvider time, ILogger logger)
+    public Proxier(SharedInformerFactory informers, CommandRunner runner, ProxyOptions options, TimeProvider time, ILogger logger, ProxyMetrics? metrics = null)
     {
+        _metrics = metrics;
         _services = informers.Get<V1Service>();
         _slices = informers.Get<V1EndpointSlice>();
         _options = options;
@@ -97,8 +99,10 @@ internal sealed partial class Proxier : IDisposable
     /// <summary>One sync from the caches.</summary>
     public async Task SyncAsync(bool full, CancellationToken cancellationToken)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         List<ServicePortEndpoints> ports = ServiceModel.Build(_services.Store.List(), _slices.Store.List(), _options.NodeName);
         SyncResult result = await Applier.ApplyAsync(ports, full, cancellationToken).ConfigureAwait(false);
+        _metrics?.Synced(System.Diagnostics.Stopwatch.GetElapsedTime(start), _time.GetUtcNow());
         if (result.Applied)
         {
             Interlocked.Increment(ref _syncs);

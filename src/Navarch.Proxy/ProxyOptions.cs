@@ -42,4 +42,10 @@ public sealed class ProxyOptions
 
     /// <summary>The mark as iptables writes it, e.g. <c>0x4000</c>.</summary>
     internal string MasqueradeMark => $"0x{1 << MasqueradeBit:x}";
+
+    /// <summary>
+    /// The port of kube-proxy's plain-HTTP /metrics on 127.0.0.1 (its --metrics-bind-address, 127.0.0.1:10249 by
+    /// default); null serves none.
+    /// </summary>
+    public int? MetricsPort { get; init; }
 }

@@ -21,6 +21,9 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
     private readonly CommandRunner _runner = new(options.NetworkNamespace);
     private Func<long> _appliedSyncs = () => 0;
 
+    /// <summary>kube-proxy's sync metrics, served on <see cref="ProxyOptions.MetricsPort"/> when set.</summary>
+    public Prometheus.CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
+
     /// <summary>How many syncs wrote rules so far.</summary>
     public long AppliedSyncs => _appliedSyncs();
 
@@ -36,7 +39,8 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
         }
 
         var informers = new SharedInformerFactory(client, loggers, _time);
-        using var proxier = new Proxier(informers, _runner, options, _time, loggers.CreateLogger<Proxier>());
+        using var proxier = new Proxier(informers, _runner, options, _time, loggers.CreateLogger<Proxier>(), new ProxyMetrics(Metrics));
+        await using MetricsEndpoint? metrics = MetricsEndpoint.Start(options.MetricsPort, Metrics, logger);
         _appliedSyncs = () => proxier.AppliedSyncs;
         using RouteController? routes = options.ManageRoutes
             ? new RouteController(informers, _runner, options.NodeName, _time, loggers.CreateLogger<RouteController>())

@@ -25,6 +25,11 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
     /// <summary>The Lease the scheduler holds in kube-system under leader election.</summary>
     public const string LeaseName = "kube-scheduler";
 
+    private Navarch.Scheduler.Metrics.SchedulerMetrics? _metrics;
+
+    /// <summary>The scheduler's metrics, served on its secure port by whoever runs it.</summary>
+    public Prometheus.CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
+
     /// <summary>Runs until cancelled (or, with leader election, until leadership is lost).</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         LeaderElection.RunAsync(client, _options.LeaderElection, RunSchedulerAsync, cancellationToken);
@@ -44,6 +49,8 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         var spreadSelector = new DefaultSpreadSelector(informers.Get<V1Service>().Store, informers.Get<V1ReplicaSet>().Store, informers.Get<V1StatefulSet>().Store);
         await using var events = new EventRecorder(client, "default-scheduler", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         using var queue = new SchedulingQueue(_time);
+        Navarch.Scheduler.Metrics.SchedulerMetrics metrics = _metrics ??= new Navarch.Scheduler.Metrics.SchedulerMetrics(Metrics);
+        metrics.Watch(queue);
         var cache = new SchedulerCache(_time, _options.AssumedPodTtl);
         var priorities = new PodPriorities(priorityClasses.Store);
         var snapshot = new Snapshot();
@@ -77,7 +84,7 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
         string names = string.Join(", ", profiles.Keys);
         LogStarted(_logger, names);
-        var cycle = new SchedulingCycle(client, queue, cache, snapshot, profiles, pods.Store, events, _logger);
+        var cycle = new SchedulingCycle(client, queue, cache, snapshot, profiles, pods.Store, events, _logger, metrics);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -97,6 +104,7 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         finally
         {
             queue.Close();
+            metrics.Watch(null);
             await cycle.WaitForBindingsAsync().ConfigureAwait(false);
             await informers.StoppedAsync().ConfigureAwait(false);
         }

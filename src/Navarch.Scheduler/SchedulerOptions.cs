@@ -16,4 +16,10 @@ public sealed record SchedulerOptions
 
     /// <summary>How long an assumed pod counts after its binding returned, if the informer never shows it.</summary>
     public TimeSpan AssumedPodTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The HTTPS port kube-scheduler serves /metrics and its health endpoints on (its --secure-port, 10259 in a cluster);
+    /// null serves none (a library user serves <c>Metrics</c> itself, or not at all).
+    /// </summary>
+    public int? SecurePort { get; init; }
 }

@@ -24,7 +24,8 @@ internal sealed partial class SchedulingCycle(
     IReadOnlyDictionary<string, Profile> profiles,
     Indexer<V1Pod> pods,
     EventRecorder events,
-    ILogger logger)
+    ILogger logger,
+    Navarch.Scheduler.Metrics.SchedulerMetrics? metrics = null)
 {
     private readonly SchedulingAlgorithm _algorithm = new();
     private readonly Lock _lock = new();
@@ -37,12 +38,14 @@ internal sealed partial class SchedulingCycle(
     /// </summary>
     public async Task ScheduleOneAsync(QueuedPod queued, CancellationToken cancellationToken)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            await RunCycleAsync(queued, cancellationToken).ConfigureAwait(false);
+            await RunCycleAsync(queued, start, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            metrics?.Attempt("error", queued.Pod.Spec?.SchedulerName ?? "default-scheduler", start);
             cache.ForgetPod(queued.Key);
             LogCycleFailed(logger, queued.Key, e);
             events.Event(queued.Pod, "Warning", "FailedScheduling", $"running the scheduling cycle: {e.Message}");
@@ -50,7 +53,7 @@ internal sealed partial class SchedulingCycle(
         }
     }
 
-    private async Task RunCycleAsync(QueuedPod queued, CancellationToken cancellationToken)
+    private async Task RunCycleAsync(QueuedPod queued, long start, CancellationToken cancellationToken)
     {
         long podCycle = queue.Cycle;
         V1Pod pod = queued.Pod;
@@ -68,6 +71,7 @@ internal sealed partial class SchedulingCycle(
         if (result.NodeName is not { } nodeName)
         {
             await FailedAsync(profile, state, queued, result, podCycle, cancellationToken).ConfigureAwait(false);
+            metrics?.Attempt(result.Error is null ? "unschedulable" : "error", profile.SchedulerName, start);
             return;
         }
 
@@ -78,10 +82,11 @@ internal sealed partial class SchedulingCycle(
             cache.ForgetPod(queued.Key);
             LogError(logger, queued.Key, reserved.Message);
             queue.Failed(queued, unschedulable: false, podCycle);
+            metrics?.Attempt("error", profile.SchedulerName, start);
             return;
         }
 
-        Task binding = BindAsync(profile, state, queued, nodeName, podCycle, cancellationToken);
+        Task binding = BindAsync(profile, state, queued, nodeName, podCycle, start, cancellationToken);
         lock (_lock)
         {
             _bindings.Add(binding);
@@ -108,7 +113,7 @@ internal sealed partial class SchedulingCycle(
         }
     }
 
-    private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string nodeName, long podCycle, CancellationToken cancellationToken)
+    private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string nodeName, long podCycle, long start, CancellationToken cancellationToken)
     {
         V1Pod pod = queued.Pod;
         Status bound;
@@ -136,9 +141,11 @@ internal sealed partial class SchedulingCycle(
             profile.RunUnreserve(state, pod, nodeName);
             LogError(logger, queued.Key, bound.Message);
             queue.Failed(queued, unschedulable: false, podCycle);
+            metrics?.Attempt("error", profile.SchedulerName, start);
             return;
         }
 
+        metrics?.Attempt("scheduled", profile.SchedulerName, start);
         cache.FinishBinding(queued.Key);
         queue.Done(queued.Key);
         LogBound(logger, queued.Key, nodeName);

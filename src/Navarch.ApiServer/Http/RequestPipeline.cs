@@ -8,7 +8,7 @@ using Navarch.Storage;
 namespace Navarch.ApiServer.Http;
 
 /// <summary>
-/// Every request's path through the server: parsed once into a <see cref="RequestInfo"/> → in-flight limit →
+/// Every request's path through the server: parsed once into a <see cref="RequestInfo"/> → metrics → in-flight limit →
 /// unauthenticated health endpoints → authentication → impersonation → authorization → discovery, OpenAPI, or the
 /// resource handler; any failure becomes a Kubernetes Status.
 /// </summary>
@@ -23,10 +23,15 @@ internal sealed partial class RequestPipeline(
     Storage.Encryption.EncryptionEndpoints encryption,
     int maxInFlight,
     BodyBudget bodies,
+    Health.HealthEndpoints health,
     ILogger logger,
     Audit.AuditFilter? audit = null,
-    Aggregator.ApiAggregator? aggregator = null) : IDisposable
+    Aggregator.ApiAggregator? aggregator = null,
+    Metrics.ApiServerMetrics? metrics = null) : IDisposable
 {
+    /// <summary>Marks a request the aggregator proxied, for the metrics' <c>component</c> label.</summary>
+    private static readonly object AggregatedKey = new();
+
     // Kubernetes' long-running subresources: streams that may stay open indefinitely.
     private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
 
@@ -51,6 +56,29 @@ internal sealed partial class RequestPipeline(
         Audit.AuditId.Init(context);
         RequestInfo info = RequestInfoFactory.Parse(context.Request);
         bool longRunning = IsLongRunning(info);
+        if (metrics is null)
+        {
+            await ServeAsync(context, info, longRunning);
+            return;
+        }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        context.Features.Set(metrics);
+        using Metrics.ApiServerMetrics.InFlight inFlight = metrics.Begin(info);
+        Prometheus.Gauge.Child? open = longRunning ? metrics.LongRunning(context, info, "apiserver") : null;
+        try
+        {
+            await ServeAsync(context, info, longRunning);
+        }
+        finally
+        {
+            open?.Dec();
+            metrics.Record(context, info, context.Items.ContainsKey(AggregatedKey) ? "aggregator" : "apiserver", System.Diagnostics.Stopwatch.GetElapsedTime(start));
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, RequestInfo info, bool longRunning)
+    {
         if (!longRunning && !_inFlight.Wait(0))
         {
             await RequestBody.DiscardAsync(context);
@@ -125,12 +153,13 @@ internal sealed partial class RequestPipeline(
 
         // kube-apiserver serves these with and without a trailing slash (the C# client asks for /version/), and the
         // ping check under each health endpoint.
+        if (await health.TryHandleAsync(context, path))
+        {
+            return;
+        }
+
         switch (path.Length > 1 ? path.TrimEnd('/') : path)
         {
-            case "/healthz" or "/livez" or "/readyz" or "/healthz/ping" or "/livez/ping" or "/readyz/ping":
-                context.Response.ContentType = "text/plain";
-                await context.Response.WriteAsync("ok", context.RequestAborted);
-                return;
             case "/version":
                 await Responder.WriteJsonAsync(context, 200, BuildInfo.Version());
                 return;
@@ -165,6 +194,12 @@ internal sealed partial class RequestPipeline(
             {
                 return;
             }
+        }
+
+        if (metrics is not null && context.Request.Method == "GET" && path == "/metrics")
+        {
+            await metrics.WriteAsync(context);
+            return;
         }
 
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/api")
@@ -256,6 +291,7 @@ internal sealed partial class RequestPipeline(
             await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, info.Group, info.Resource, info.Subresource, info.Namespace, name, Fields: info.Options.Fields), context.RequestAborted);
         }
 
+        context.Items[AggregatedKey] = true;
         await aggregator.ProxyAsync(context, apiService, user, IsLongRunning(info));
         return true;
     }

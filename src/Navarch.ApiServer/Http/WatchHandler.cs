@@ -40,8 +40,10 @@ internal static partial class WatchHandler
         await context.Response.StartAsync(ct);
         await context.Response.Body.FlushAsync(ct);
 
+        Prometheus.Counter.Child? sent = context.Features.Get<Metrics.ApiServerMetrics>()?.WatchEvents(definition);
         async Task SendAsync(string type, JsonNode obj)
         {
+            sent?.Inc();
             await context.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString(KubernetesSerialization.Options) + "\n", ct);
             await context.Response.Body.FlushAsync(ct);
         }

@@ -218,8 +218,9 @@ internal sealed partial class WatchCache : IAsyncDisposable
             {
                 await _loop;
             }
-            catch (StorageException)
+            catch (Exception e) when (e is StorageException or OperationCanceledException)
             {
+                // Stopped in its back-off after the store became unavailable, or failed: either way it is over.
             }
         }
 

@@ -18,14 +18,18 @@ public sealed class WorkQueue<T> : IDisposable
     private readonly HashSet<ITimer> _timers = [];
     private readonly TimeProvider _time;
     private readonly IRateLimiter<T> _limiter;
+    private readonly WorkQueueMetrics? _metrics;
+    private readonly Dictionary<T, long> _addedAt = [];
+    private readonly Dictionary<T, long> _takenAt = [];
     private TaskCompletionSource? _drained;
     private bool _shuttingDown;
 
-    /// <summary>Creates a queue with client-go's default controller rate limiter unless another is given.</summary>
-    public WorkQueue(TimeProvider? time = null, IRateLimiter<T>? rateLimiter = null)
+    /// <summary>Creates a queue with client-go's default controller rate limiter unless another is given, recording into <paramref name="metrics"/> if given.</summary>
+    public WorkQueue(TimeProvider? time = null, IRateLimiter<T>? rateLimiter = null, WorkQueueMetrics? metrics = null)
     {
         _time = time ?? TimeProvider.System;
         _limiter = rateLimiter ?? RateLimiters.DefaultController<T>(_time);
+        _metrics = metrics;
     }
 
     /// <summary>Items waiting (not counting those being processed).</summary>
@@ -57,7 +61,19 @@ public sealed class WorkQueue<T> : IDisposable
     {
         lock (_lock)
         {
-            if (_shuttingDown || !_dirty.Add(item) || _processing.Contains(item))
+            if (_shuttingDown || !_dirty.Add(item))
+            {
+                return;
+            }
+
+            // As client-go: counted when it becomes dirty, also while it is being processed (queued again at Done).
+            if (_metrics is not null)
+            {
+                _metrics.Added();
+                _addedAt.TryAdd(item, System.Diagnostics.Stopwatch.GetTimestamp());
+            }
+
+            if (_processing.Contains(item))
             {
                 return;
             }
@@ -102,7 +118,11 @@ public sealed class WorkQueue<T> : IDisposable
     }
 
     /// <summary>Adds <paramref name="item"/> after the rate limiter's delay for it (a failure is counted).</summary>
-    public void AddRateLimited(T item) => AddAfter(item, _limiter.When(item));
+    public void AddRateLimited(T item)
+    {
+        _metrics?.Retried();
+        AddAfter(item, _limiter.When(item));
+    }
 
     /// <summary>Forgets the failures of <paramref name="item"/>; call when it was processed successfully.</summary>
     public void Forget(T item) => _limiter.Forget(item);
@@ -125,6 +145,12 @@ public sealed class WorkQueue<T> : IDisposable
                 {
                     _processing.Add(item);
                     _dirty.Remove(item);
+                    if (_metrics is not null && _addedAt.Remove(item, out long addedAt))
+                    {
+                        _metrics.Taken(addedAt);
+                        _takenAt[item] = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
+
                     return (item, false);
                 }
 
@@ -150,6 +176,11 @@ public sealed class WorkQueue<T> : IDisposable
         lock (_lock)
         {
             _processing.Remove(item);
+            if (_metrics is not null && _takenAt.Remove(item, out long takenAt))
+            {
+                _metrics.Done(takenAt);
+            }
+
             if (_dirty.Contains(item))
             {
                 Enqueue(item);

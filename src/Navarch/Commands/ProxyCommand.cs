@@ -23,6 +23,7 @@ internal static class ProxyCommand
                 NodeName = parse.GetValue(hostname) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant(),
                 ClusterCidr = parse.GetValue(clusterCidr)!,
                 ChainPrefix = parse.GetValue(prefix)!,
+                MetricsPort = 10249,
             };
             if (parse.GetValue(cleanup))
             {
@@ -76,7 +77,7 @@ internal static class ProxyCommand
 
         /// <summary>The agent's proxy settings, or null when disabled.</summary>
         public ProxyOptions? Options(ParseResult parse, string nodeName, string clusterCidr) =>
-            parse.GetValue(_disable) ? null : new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)! };
+            parse.GetValue(_disable) ? null : new ProxyOptions { NodeName = nodeName, ClusterCidr = clusterCidr, ChainPrefix = parse.GetValue(_prefix)!, MetricsPort = 10249 };
 
         /// <summary>The agent's network policy controller settings (its table named after the chain prefix).</summary>
         public NetworkPolicyOptions NetworkPolicyOptions(ParseResult parse, string nodeName) =>

@@ -155,8 +155,9 @@ internal static class ServerCommand
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
                     HorizontalPodAutoscalerSyncPeriod = Token.GoDuration.Parse(parse.GetValue(hpaSyncPeriod)!),
                     HorizontalPodAutoscalerDownscaleStabilizationWindow = Token.GoDuration.Parse(parse.GetValue(hpaDownscaleStabilization)!),
+                    SecurePort = 10257,
                 },
-                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration },
+                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration, SecurePort = 10259 },
                 Agent = !withAgent ? null : new AgentOptions
                 {
                     Kubelet = new KubeletOptions

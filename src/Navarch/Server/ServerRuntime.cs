@@ -29,6 +29,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private Task _manifests = Task.CompletedTask;
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
+    private ApiServer.SecureServing.SecureMetricsServer? _controllerManagerPort;
+    private ApiServer.SecureServing.SecureMetricsServer? _schedulerPort;
     private AgentClients? _agentClients;
     private CertificateManager? _kubeletServing;
     private AgentRuntime? _agent;
@@ -68,12 +70,16 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         Kubernetes client = _client = new Kubernetes(clientConfig);
         if (options.ControllerManager is { } controllerManager)
         {
-            _controllers = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca }).RunAsync(token);
+            var manager = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca });
+            _controllers = manager.RunAsync(token);
+            _controllerManagerPort = await SecurePorts.StartAsync("kube-controller-manager", controllerManager.SecurePort, client, manager.Metrics, logging, token);
         }
 
         if (options.Scheduler is { } scheduler)
         {
-            _scheduler = new KubeScheduler(client, logging, options: scheduler).RunAsync(token);
+            var kubeScheduler = new KubeScheduler(client, logging, options: scheduler);
+            _scheduler = kubeScheduler.RunAsync(token);
+            _schedulerPort = await SecurePorts.StartAsync("kube-scheduler", scheduler.SecurePort, client, kubeScheduler.Metrics, logging, token);
         }
 
         try
@@ -161,6 +167,16 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         await _manifests;
         await _controllers;
         await _scheduler;
+        if (_controllerManagerPort is not null)
+        {
+            await _controllerManagerPort.DisposeAsync();
+        }
+
+        if (_schedulerPort is not null)
+        {
+            await _schedulerPort.DisposeAsync();
+        }
+
         if (_apiServer is not null)
         {
             await _apiServer.StopAsync(CancellationToken.None);

@@ -46,6 +46,24 @@ public sealed class DataplaneTests(DataplaneFixture f) : IClassFixture<Dataplane
     }
 
     [Fact]
+    public async Task Syncs_are_timed_and_stamped_in_kube_proxys_metrics_on_its_metrics_port()
+    {
+        using var http = new HttpClient();
+        string url = $"http://127.0.0.1:{f.Options.MetricsPort}/metrics";
+        double Sample(string text, string series) =>
+            double.Parse(text.Split('\n').First(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+        string before = await http.GetStringAsync(url);
+        Assert.Contains("# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram", before, StringComparison.Ordinal);
+        double syncs = Sample(before, "kubeproxy_sync_proxy_rules_duration_seconds_count");
+        await f.CreateServiceAsync("timed", _ => { }, Tcp(80));
+        await f.EventuallyAsync(async () => Assert.True(Sample(await http.GetStringAsync(url), "kubeproxy_sync_proxy_rules_duration_seconds_count") > syncs));
+        string after = await http.GetStringAsync(url);
+        Assert.InRange(Sample(after, "kubeproxy_sync_proxy_rules_last_timestamp_seconds"), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
+        Assert.True(Sample(after, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"16.384\"}") >= 1);
+    }
+
+    [Fact]
     public async Task Session_affinity_ClientIP_keeps_a_client_on_one_endpoint()
     {
         V1Service service = await f.CreateServiceAsync("sticky", s =>
