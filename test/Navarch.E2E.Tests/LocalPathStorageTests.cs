@@ -4,7 +4,7 @@ namespace Navarch.E2E.Tests;
 /// The default <c>local-path</c> StorageClass end to end with the real kubectl on `navarch server` with its agent, under
 /// Node,RBAC: the scheduler picks the node of a WaitForFirstConsumer claim, the agent's provisioner (as
 /// system:kube-proxy) makes the volume there, the kubelet (as system:node) mounts it and the pod's data lands in the
-/// volume's filesystem; Delete reclaim removes it. The PersistentVolume controller's binding is done by hand with kubectl.
+/// volume's filesystem; the PersistentVolume controller binds the claim, and Delete reclaim removes the volume.
 /// </summary>
 [Trait("Category", "Node")]
 public sealed class LocalPathStorageTests(RbacNavarchNode node) : IClassFixture<RbacNavarchNode>
@@ -14,8 +14,6 @@ public sealed class LocalPathStorageTests(RbacNavarchNode node) : IClassFixture<
         kind: PersistentVolumeClaim
         metadata:
           name: data
-          annotations:
-            volume.kubernetes.io/storage-provisioner: navarch.io/local-path
         spec:
           storageClassName: local-path
           accessModes: [ReadWriteOnce]
@@ -51,15 +49,15 @@ public sealed class LocalPathStorageTests(RbacNavarchNode node) : IClassFixture<
         string pv = "pvc-" + uid;
         await node.PollAsync("the provisioned volume", s => s == "16Mi " + node.NodeName, timeout, "get", "pv", pv, "-o", "jsonpath={.spec.capacity.storage} {.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}");
 
-        await node.OkAsync("patch", "pvc", "data", "--type", "merge", "-p", "{\"spec\":{\"volumeName\":\"" + pv + "\"}}");
-        await node.OkAsync("patch", "pvc", "data", "--subresource", "status", "--type", "merge", "-p", """{"status":{"phase":"Bound","accessModes":["ReadWriteOnce"],"capacity":{"storage":"16Mi"}}}""");
-        await node.OkAsync("patch", "pv", pv, "--subresource", "status", "--type", "merge", "-p", """{"status":{"phase":"Bound"}}""");
+        // The PersistentVolume controller handed the claim to the provisioner and binds it to the volume made.
+        Assert.Equal("navarch.io/local-path", (await node.OkAsync("get", "pvc", "data", "-o", "jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/storage-provisioner}")).Trim());
+        await node.PollAsync("the claim bound", s => s == $"Bound {pv} 16Mi", timeout, "get", "pvc", "data", "-o", "jsonpath={.status.phase} {.spec.volumeName} {.status.capacity.storage}");
         await node.PollAsync("the writer done", s => s == "Succeeded " + node.NodeName, timeout, "get", "pod", "writer", "-o", "jsonpath={.status.phase} {.spec.nodeName}");
         Assert.Equal("kept\n", File.ReadAllText(Path.Combine(node.DataDir, "agent", "storage", pv, "f")));
 
         await node.OkAsync("delete", "pod", "writer", "--timeout=60s");
         await node.OkAsync("delete", "pvc", "data", "--timeout=60s");
-        await node.OkAsync("patch", "pv", pv, "--subresource", "status", "--type", "merge", "-p", """{"status":{"phase":"Released"}}""");
+        // Released by the controller, then deleted by the provisioner (reclaim policy Delete) with its image.
         await node.PollAsync("the released volume deleted", s => s.Length == 0, timeout, "get", "pv", "--ignore-not-found", "-o", "name");
         Assert.False(File.Exists(Path.Combine(node.DataDir, "agent", "storage", pv + ".img")));
     }

@@ -58,8 +58,8 @@ public sealed class VolumeBindingIntegrationTests : SchedulerCluster
         Assert.Equal("b1", (await WaitBoundAsync("dyn")).Spec.NodeName);
 
         // A static volume: the smallest that fits, on a node it can reach; the scheduler sets its claimRef.
-        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("small-a", "static", "a1", null, "1Gi"));
-        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("large-a", "static", "a1", null, "5Gi"));
+        await CreateAvailableAsync(Volume("small-a", "static", "a1", null, "1Gi"));
+        await CreateAvailableAsync(Volume("large-a", "static", "a1", null, "5Gi"));
         V1PersistentVolumeClaim staticClaim = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("st", "static"), "default");
         await CreatePodAsync(WithClaim(Pod("st"), "st"));
         V1PersistentVolume chosen = null!;
@@ -83,6 +83,14 @@ public sealed class VolumeBindingIntegrationTests : SchedulerCluster
         V1PersistentVolumeClaim claim = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim(name, "manual"), "default");
         V1PersistentVolume volume = await Client.CoreV1.CreatePersistentVolumeAsync(Volume("pv-" + name, "manual", node, claim));
         await BindAsync(claim, volume);
+    }
+
+    /// <summary>A new volume as the PersistentVolume controller leaves it: Available (the API server makes it Pending).</summary>
+    private async Task CreateAvailableAsync(V1PersistentVolume volume)
+    {
+        volume = await Client.CoreV1.CreatePersistentVolumeAsync(volume);
+        volume.Status = new V1PersistentVolumeStatus { Phase = "Available" };
+        await Client.CoreV1.ReplacePersistentVolumeStatusAsync(volume, volume.Metadata.Name);
     }
 
     /// <summary>What the PersistentVolume controller does on binding.</summary>
