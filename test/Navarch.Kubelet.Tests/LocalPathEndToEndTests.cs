@@ -168,7 +168,9 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             pv = await client.CoreV1.ReadPersistentVolumeAsync(pvName);
             pv.Status = new V1PersistentVolumeStatus { Phase = "Released" };
             await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
-            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is null ? "gone" : null, "the released volume deleted");
+            // (Deleted means a deletionTimestamp here: the pv-protection finalizer admission adds is the controller
+            // manager's to remove, and this node has none.)
+            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
             Assert.False(File.Exists(Path.Combine(storage, pvName + ".img")));
             Assert.Empty(MountTable.MountsUnder(storage));
         }
