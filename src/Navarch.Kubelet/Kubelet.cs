@@ -7,6 +7,7 @@ using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Containerd;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
+using Navarch.Kubelet.Metrics;
 using Navarch.Kubelet.Network;
 using Navarch.Kubelet.Node;
 using Navarch.Kubelet.Pods;
@@ -123,11 +124,13 @@ public sealed partial class Kubelet : IAsyncDisposable
         var volumes = new VolumeManager(_client, objects, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
         reporter.VolumesInUse = volumes.VolumesInUse;
         var prober = new Prober(_cri.Runtime, _time);
+        var metrics = new KubeletMetrics(_cri.Runtime);
+        var probeMetrics = new ProberMetrics();
         var dependencies = new PodWorkerDependencies(
             Runtime: _cri.Runtime,
             Images: new ImageManager(_cri.Images, _client, _events, _time),
             Status: new StatusManager(_client, _loggers.CreateLogger<StatusManager>()),
-            Probes: new ProbeManager(prober, _events, _time),
+            Probes: new ProbeManager(prober, _events, _time, probeMetrics),
             Hooks: prober,
             Volumes: volumes,
             Configs: new ContainerConfigBuilder(new ContainerEnvironment(objects, _events, _options.InternalIp), volumes, _options, _events, _time),
@@ -135,7 +138,8 @@ public sealed partial class Kubelet : IAsyncDisposable
             Events: _events,
             Time: _time,
             Objects: objects,
-            RuntimeClasses: new RuntimeClassManager(_client));
+            RuntimeClasses: new RuntimeClassManager(_client),
+            Metrics: metrics);
         _workers = new PodWorkers(dependencies, _loggers, _stop.Token);
         var pods = new Informer<V1Pod>(_client, fieldSelector: $"spec.nodeName={_options.NodeName}", time: _time, logger: _loggers.CreateLogger<Informer<V1Pod>>());
         pods.AddHandler(_workers);
@@ -144,7 +148,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
         volumes.RemoveOrphans(known);
-        _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time);
+        _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time, metrics, probeMetrics);
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
 
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);

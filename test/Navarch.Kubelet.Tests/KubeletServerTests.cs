@@ -23,7 +23,7 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static HttpClient Client(int port, X509Certificate2? certificate, ClusterPki pki)
+    internal static HttpClient Client(int port, X509Certificate2? certificate, ClusterPki pki)
     {
         var handler = new SocketsHttpHandler
         {

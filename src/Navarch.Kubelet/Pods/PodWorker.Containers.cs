@@ -145,8 +145,14 @@ internal sealed partial class PodWorker
             }
         }
 
+        DateTimeOffset pulling = _deps.Time.GetUtcNow();
         ImagePullResult image = await _deps.Images.EnsureImageExistsAsync(pod, spec, sb.Config, reportPresent: !view.ImageReported, cancellationToken).ConfigureAwait(false);
         view.ImageReported |= image.WasPresent;
+        if (image.ImageRef is not null && !image.WasPresent)
+        {
+            _startup?.Pulled(pulling, _deps.Time.GetUtcNow());
+        }
+
         if (image.ImageRef is null)
         {
             view.WaitingReason = image.WaitingReason;

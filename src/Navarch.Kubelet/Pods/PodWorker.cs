@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Kubelet.Cri.V1;
+using Navarch.Kubelet.Metrics;
 using Navarch.Kubelet.Status;
 
 namespace Navarch.Kubelet.Pods;
@@ -30,8 +32,10 @@ internal sealed partial class PodWorker
     private readonly HashSet<string> _backoffEventSent = new(StringComparer.Ordinal);
     private readonly RestartBackoff _backoff;
     private readonly DateTime _firstSeen;
+    private readonly PodStartupLatency? _startup;
     private V1Pod _pod;
     private bool _goneFromApi;
+    private bool _terminating;
     private string? _podIp;
 
     public PodWorker(V1Pod pod, PodWorkerDependencies deps, ILogger logger)
@@ -41,6 +45,7 @@ internal sealed partial class PodWorker
         _logger = logger;
         _firstSeen = deps.Time.GetUtcNow().UtcDateTime;
         _backoff = RestartBackoff.Default(deps.Time);
+        _startup = deps.Metrics is { } metrics ? new PodStartupLatency(metrics) : null;
         deps.Probes.AddPod(Uid, () => Volatile.Read(ref _pod), () => _signal.Writer.TryWrite(true));
         deps.Objects.RegisterPod(pod);
     }
@@ -84,12 +89,16 @@ internal sealed partial class PodWorker
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
+        // kubelet_pod_worker_duration_seconds' operation_type: the first sync creates, a changed pod updates, a resync syncs.
+        string operation = "create";
         while (true)
         {
             bool done;
+            long syncStarted = Stopwatch.GetTimestamp();
             try
             {
                 done = await SyncAsync(cancellationToken).ConfigureAwait(false);
+                _deps.Metrics?.PodWorkerSynced(_terminating ? "kill" : operation, Stopwatch.GetElapsedTime(syncStarted));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -120,9 +129,11 @@ internal sealed partial class PodWorker
             {
                 await _signal.Reader.WaitToReadAsync(wake.Token).ConfigureAwait(false);
                 _signal.Reader.TryRead(out _);
+                operation = "update";
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                operation = "sync";
             }
             catch (OperationCanceledException)
             {
@@ -135,7 +146,8 @@ internal sealed partial class PodWorker
     internal async Task<bool> SyncAsync(CancellationToken cancellationToken)
     {
         V1Pod pod = Volatile.Read(ref _pod);
-        if (_goneFromApi || pod.Metadata.DeletionTimestamp is not null)
+        _terminating = _goneFromApi || pod.Metadata.DeletionTimestamp is not null;
+        if (_terminating)
         {
             await TerminateAsync(pod, cancellationToken).ConfigureAwait(false);
             return true;
@@ -277,6 +289,7 @@ internal sealed partial class PodWorker
     {
         DateTime now = _deps.Time.GetUtcNow().UtcDateTime;
         V1PodStatus status = PodStatusBuilder.Build(pod, sandboxReady, podIp, _deps.Options.InternalIp, _views, _firstSeen, now, initialized, failure);
+        _startup?.StatusBuilt(pod, status, _deps.Time.GetUtcNow());
         PodStatusUpdate update = await _deps.Status.SetPodStatusAsync(pod, status, cancellationToken).ConfigureAwait(false);
         if (update.PodGone)
         {

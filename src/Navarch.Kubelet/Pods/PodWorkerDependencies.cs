@@ -4,6 +4,7 @@ using Navarch.Kubelet.Probes;
 using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Status;
 using Navarch.Kubelet.Volumes;
+using Navarch.Kubelet.Metrics;
 
 namespace Navarch.Kubelet.Pods;
 
@@ -23,6 +24,7 @@ namespace Navarch.Kubelet.Pods;
 /// <param name="Time">The clock.</param>
 /// <param name="Objects">Watches the ConfigMaps and Secrets each pod refers to (the workers register their pods).</param>
 /// <param name="RuntimeClasses">The CRI handlers of RuntimeClasses (none: every pod on the runtime's default).</param>
+/// <param name="Metrics">The kubelet's metrics the workers feed (none in tests that do not read them).</param>
 internal sealed record PodWorkerDependencies(
     IRuntimeService Runtime,
     ImageManager Images,
@@ -35,4 +37,5 @@ internal sealed record PodWorkerDependencies(
     EventRecorder Events,
     TimeProvider Time,
     Cache.PodObjectCache Objects,
-    RuntimeClassManager? RuntimeClasses = null);
+    RuntimeClassManager? RuntimeClasses = null,
+    KubeletMetrics? Metrics = null);

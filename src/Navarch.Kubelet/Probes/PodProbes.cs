@@ -6,9 +6,10 @@ namespace Navarch.Kubelet.Probes;
 /// <summary>
 /// The probe workers of one pod: one per (container, probe kind) while that container runs, tied to its CRI
 /// container ID so a restarted container starts with fresh results. Kept by the <see cref="ProbeManager"/> and used
-/// only from that pod's worker, which reads the results for <c>started</c>, <c>ready</c> and restarts.
+/// only from that pod's worker, which reads the results for <c>started</c>, <c>ready</c> and restarts;
+/// <c>probed</c> is told the result of every run (the prober metrics).
 /// </summary>
-internal sealed class PodProbes(Prober prober, TimeProvider time, Action<V1Container, ProbeKind, ProbeOutcome> failed, Action changed)
+internal sealed class PodProbes(Prober prober, TimeProvider time, Action<V1Container, ProbeKind, ProbeOutcome> failed, Action changed, Action<V1Container, ProbeKind, ProbeResult> probed)
 {
     private readonly Dictionary<(string Container, ProbeKind Kind), Entry> _workers = [];
     private readonly List<Task> _retired = [];
@@ -47,7 +48,12 @@ internal sealed class PodProbes(Prober prober, TimeProvider time, Action<V1Conta
                     kind,
                     ProbeSettings.Of(probe),
                     DateTimeOffset.UnixEpoch.AddTicks(status.StartedAt / 100),
-                    ct => prober.ProbeAsync(probe, target, ct),
+                    async ct =>
+                    {
+                        ProbeOutcome outcome = await prober.ProbeAsync(probe, target, ct).ConfigureAwait(false);
+                        probed(spec, kind, outcome.Result);
+                        return outcome;
+                    },
                     () => startup is null || startup.Result == ProbeResult.Success,
                     outcome => failed(spec, kind, outcome),
                     changed,

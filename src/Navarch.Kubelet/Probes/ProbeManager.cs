@@ -10,9 +10,9 @@ namespace Navarch.Kubelet.Probes;
 /// one <see cref="PodProbes"/> per pod. A pod's worker adds its pod, tells the manager after each sync which of its
 /// containers run, reads the results (started, ready, failed to live) into the pod's status, and removes the pod when
 /// it is done. A changed result wakes that pod's worker, as the kubelet's result managers feed its sync loop; every
-/// failed run is an Unhealthy event.
+/// failed run is an Unhealthy event, and every run is counted in <c>prober_probe_total</c>.
 /// </summary>
-internal sealed class ProbeManager(Prober prober, EventRecorder events, TimeProvider time)
+internal sealed class ProbeManager(Prober prober, EventRecorder events, TimeProvider time, ProberMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, PodProbes> _pods = new(StringComparer.Ordinal);
 
@@ -21,7 +21,16 @@ internal sealed class ProbeManager(Prober prober, EventRecorder events, TimeProv
     /// is called whenever one of its probe results changes.
     /// </summary>
     public void AddPod(string podUid, Func<V1Pod> currentPod, Action resultChanged) =>
-        _pods[podUid] = new PodProbes(prober, time, (_, kind, outcome) => events.Event(currentPod(), "Warning", "Unhealthy", $"{kind} probe failed: {outcome.Output}"), resultChanged);
+        _pods[podUid] = new PodProbes(
+            prober,
+            time,
+            (_, kind, outcome) => events.Event(currentPod(), "Warning", "Unhealthy", $"{kind} probe failed: {outcome.Output}"),
+            resultChanged,
+            (spec, kind, result) =>
+            {
+                V1ObjectMeta pod = currentPod().Metadata;
+                metrics?.Probed(kind, result, spec.Name, pod.Name, pod.NamespaceProperty, podUid);
+            });
 
     /// <summary>Keeps workers on the pod's running containers that have probes; with no containers every worker stops.</summary>
     public void UpdatePod(string podUid, string? podIp, IEnumerable<(V1Container Spec, ContainerStatus? Status)> containers) =>
@@ -43,6 +52,8 @@ internal sealed class ProbeManager(Prober prober, EventRecorder events, TimeProv
         {
             await probes.StopAllAsync().ConfigureAwait(false);
         }
+
+        metrics?.RemovePod(podUid);
     }
 
     private PodProbes Pod(string podUid) =>

@@ -14,6 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Certificates;
 using Navarch.Client.Informers;
+using Navarch.Kubelet.Metrics;
+using Navarch.Kubelet.Probes;
 using Navarch.Kubelet.Runtime;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -21,7 +23,7 @@ namespace Navarch.Kubelet.Server;
 
 /// <summary>
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
-/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, and <c>/exec</c>, <c>/attach</c>,
+/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Only clients with a
 /// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
 /// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served: no certificate → 401, another → 403.
@@ -35,6 +37,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly KubeletMetrics _metrics;
+    private readonly ProberMetrics _probeMetrics;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
     // it: during a CA rotation the API server's certificate chains to the CA this kubelet trusts only through them.
@@ -42,9 +46,11 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private WebApplication? _app;
     private RuntimeStreamProxy? _streams;
 
-    /// <summary>Creates the server over the <paramref name="runtime"/> and this node's <paramref name="pods"/>.</summary>
-    public KubeletServer(KubeletOptions options, IRuntimeService runtime, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null)
+    /// <summary>Creates the server over the <paramref name="runtime"/> and this node's <paramref name="pods"/>, serving the kubelet's <paramref name="metrics"/> and <paramref name="probeMetrics"/>.</summary>
+    internal KubeletServer(KubeletOptions options, IRuntimeService runtime, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null, KubeletMetrics? metrics = null, ProberMetrics? probeMetrics = null)
     {
+        _metrics = metrics ?? new KubeletMetrics(runtime);
+        _probeMetrics = probeMetrics ?? new ProberMetrics();
         _options = options;
         _runtimeService = runtime;
         _runtime = new PodRuntimeLookup(runtime);
@@ -161,6 +167,12 @@ public sealed partial class KubeletServer : IAsyncDisposable
                 case ["pods"]:
                     await WriteJsonAsync(context, new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta(), Items = [.. _pods.List()] }).ConfigureAwait(false);
                     return;
+                case ["metrics"]:
+                    await WriteMetricsAsync(context, _metrics.Registry).ConfigureAwait(false);
+                    return;
+                case ["metrics", "probes"]:
+                    await WriteMetricsAsync(context, _probeMetrics.Registry).ConfigureAwait(false);
+                    return;
                 case ["stats", "summary"]:
                     await WriteJsonAsync(context, await StatsSummaryAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
                     return;
@@ -221,6 +233,13 @@ public sealed partial class KubeletServer : IAsyncDisposable
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(KubernetesJson.Serialize(value), context.RequestAborted);
+    }
+
+    /// <summary>The Prometheus text exposition format (version 0.0.4), as the kubelet's metrics handlers write it.</summary>
+    private static async Task WriteMetricsAsync(HttpContext context, Prometheus.CollectorRegistry registry)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static Task WriteStatusAsync(HttpContext context, HttpStatusCode code, string reason, string message)
