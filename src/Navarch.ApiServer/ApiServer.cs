@@ -232,7 +232,10 @@ public sealed partial class ApiServer : IAsyncDisposable
         // The local APIServices are Available before the server is reported started (no status writes trail the start).
         await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
-        _resourceMetrics.Start();
+        if (_options.MetricResolution > TimeSpan.Zero)
+        {
+            _resourceMetrics.Start();
+        }
 
         _health.Started();
         LogListening(_logger, Port, _store.Backend);

@@ -75,8 +75,12 @@ public sealed class ApiServerOptions
     /// </summary>
     public long MaxInFlightBodyBytes { get; init; } = 32L * 1024 * 1024;
 
-    /// <summary>How often the built-in resource metrics source reads every kubelet (metrics-server's --metric-resolution, 15 s).</summary>
-    public TimeSpan MetricResolution { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How often the built-in resource metrics source reads every kubelet (metrics-server's --metric-resolution;
+    /// <c>navarch server</c> gives 15 s). Zero, the default here, reads none: an API server embedded elsewhere (a test,
+    /// a benchmark) sends no request to the addresses its Node objects report.
+    /// </summary>
+    public TimeSpan MetricResolution { get; init; } = TimeSpan.Zero;
 
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

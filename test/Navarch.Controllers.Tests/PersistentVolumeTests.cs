@@ -42,11 +42,15 @@ public sealed class PersistentVolumeTests : ControllerCluster
         },
     };
 
+    // A bind writes from the controller's cache: under the suite's load a write can meet a conflict and wait out its
+    // back-off, so these allow more than the usual 10 s.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     private Task<V1PersistentVolumeClaim> ClaimWhere(string name, Func<V1PersistentVolumeClaim, bool> done, string what) =>
-        Eventually(() => Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, Ns), done, what);
+        Eventually(() => Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, Ns), done, what, Patience);
 
     private Task<V1PersistentVolume> VolumeWhere(string name, Func<V1PersistentVolume, bool> done, string what) =>
-        Eventually(() => Client.CoreV1.ReadPersistentVolumeAsync(name), done, what);
+        Eventually(() => Client.CoreV1.ReadPersistentVolumeAsync(name), done, what, Patience);
 
     private static string? Annotation(V1PersistentVolumeClaim claim, string key) =>
         claim.Metadata.Annotations is { } annotations && annotations.TryGetValue(key, out string? value) ? value : null;
