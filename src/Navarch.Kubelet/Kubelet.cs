@@ -71,7 +71,12 @@ public sealed partial class Kubelet : IAsyncDisposable
         ContainerdConfig? containerdConfig = null;
         if (string.IsNullOrEmpty(_options.ContainerRuntimeEndpoint))
         {
-            containerdConfig = new ContainerdConfig(_options.DataDir);
+            containerdConfig = new ContainerdConfig(_options.DataDir, registries: _options.Registries);
+            foreach ((string registry, Containerd.Registries.RegistryMirror mirror) in _options.Registries.Mirrors.Where(m => m.Value.Rewrite.Count > 0))
+            {
+                LogRewritesIgnored(_logger, registry);
+            }
+
             _containerd = new ContainerdSupervisor(containerdConfig, _loggers.CreateLogger<ContainerdSupervisor>(), _time);
             await _containerd.StartAsync(cancellationToken).ConfigureAwait(false);
             RuntimeEndpoint = _containerd.Endpoint;
@@ -217,6 +222,9 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Imported images from {File}")]
     private static partial void LogImported(ILogger logger, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "registries.yaml: the rewrites of mirror {Registry} are not applied (they need k3s's patched containerd)")]
+    private static partial void LogRewritesIgnored(ILogger logger, string registry);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
     private static partial void LogNetwork(ILogger logger, string cidr, string bridge);

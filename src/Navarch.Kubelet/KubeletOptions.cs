@@ -15,6 +15,9 @@ public sealed record KubeletOptions
     /// <summary>A CRI endpoint to use instead of a supervised containerd (a socket path or unix://PATH).</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
 
+    /// <summary>Registry mirrors, TLS and credentials for the supervised containerd (<c>--private-registry</c>).</summary>
+    public Containerd.Registries.PrivateRegistries Registries { get; init; } = Containerd.Registries.PrivateRegistries.None;
+
     /// <summary>The pod CIDR used while the Node has no spec.podCIDR (no IPAM controller runs).</summary>
     public string DefaultPodCidr { get; init; } = "10.42.0.0/24";
 

@@ -5,6 +5,8 @@ using Navarch.Commands;
 namespace Navarch.Cli.Tests;
 
 /// <summary><c>--debug</c>, klog's <c>-v N</c> and <c>--log FILE</c>, on every command as on k3s's.</summary>
+// Tests that swap Console.Out/Error share a collection, so they never run at the same time.
+[Collection("Console")]
 [Trait("Category", "Unit")]
 public sealed class LoggingOptionsTests
 {

@@ -35,7 +35,7 @@ internal sealed class KubeletNode : IAsyncDisposable
 
     public string Socket => Kubelet.RuntimeEndpoint!;
 
-    public static async Task<KubeletNode> StartAsync(ITestOutputHelper output, Func<string, NodeReadings>? readings = null, string kubeReserved = "", string systemReserved = "")
+    public static async Task<KubeletNode> StartAsync(ITestOutputHelper output, Func<string, NodeReadings>? readings = null, string kubeReserved = "", string systemReserved = "", Containerd.Registries.PrivateRegistries? registries = null)
     {
         Assert.True(Environment.UserName == "root", "the kubelet end-to-end tests run containerd and must run as root");
         TestImages.EnsurePackages();
@@ -59,6 +59,7 @@ internal sealed class KubeletNode : IAsyncDisposable
             Readings = readings ?? NodeReadings.Read,
             KubeReserved = ReservedResources.Parse(kubeReserved),
             SystemReserved = ReservedResources.Parse(systemReserved),
+            Registries = registries ?? Containerd.Registries.PrivateRegistries.None,
         };
         var node = new KubeletNode(api, options, output, loggers);
         try

@@ -1,4 +1,5 @@
 using System.Text;
+using Navarch.Kubelet.Containerd.Registries;
 
 namespace Navarch.Kubelet.Containerd;
 
@@ -13,8 +14,9 @@ public sealed class ContainerdConfig
     public const string DefaultPauseImage = "registry.k8s.io/pause:3.10";
 
     /// <summary>Lays out containerd under <c>DATA/agent/containerd</c>.</summary>
-    public ContainerdConfig(string dataDir, string pauseImage = DefaultPauseImage, string cniBinDir = "/usr/lib/cni")
+    public ContainerdConfig(string dataDir, string pauseImage = DefaultPauseImage, string cniBinDir = "/usr/lib/cni", PrivateRegistries? registries = null)
     {
+        Registries = registries ?? PrivateRegistries.None;
         Home = Path.Combine(Path.GetFullPath(dataDir), "agent", "containerd");
         CniConfDir = Path.Combine(Path.GetFullPath(dataDir), "agent", "etc", "cni", "net.d");
         PauseImage = pauseImage;
@@ -44,6 +46,12 @@ public sealed class ContainerdConfig
 
     /// <summary>The folder of the CNI plugin binaries.</summary>
     public string CniBinDir { get; }
+
+    /// <summary>The folder of one hosts.toml per registry (the CRI plugin's <c>registry.config_path</c>).</summary>
+    public string CertsDir => Path.Combine(Home, "certs.d");
+
+    /// <summary>Mirrors, TLS and credentials of registries (registries.yaml).</summary>
+    public PrivateRegistries Registries { get; }
 
     /// <summary>The sandbox (pause) image.</summary>
     public string PauseImage { get; }
@@ -88,7 +96,36 @@ public sealed class ContainerdConfig
         b.AppendLine($"[{cri}.cni]");
         b.AppendLine($"  bin_dir = {Quote(CniBinDir)}");
         b.AppendLine($"  conf_dir = {Quote(CniConfDir)}");
+        b.AppendLine();
+        b.AppendLine($"[{cri}.registry]");
+        b.AppendLine($"  config_path = {Quote(CertsDir)}");
+
+        // hosts.toml has no credentials: the CRI plugin looks them up here by the host it connects to (a mirror's
+        // or the registry's own); a pod's image pull secrets take precedence.
+        foreach ((string host, RegistryConfig config) in Registries.Configs)
+        {
+            if (config.Auth is not { } auth)
+            {
+                continue;
+            }
+
+            b.AppendLine();
+            b.AppendLine($"[{cri}.registry.configs.{Quote(host)}.auth]");
+            AppendIfSet(b, "username", auth.Username);
+            AppendIfSet(b, "password", auth.Password);
+            AppendIfSet(b, "auth", auth.Auth);
+            AppendIfSet(b, "identitytoken", auth.IdentityToken);
+        }
+
         return b.ToString();
+    }
+
+    private static void AppendIfSet(StringBuilder b, string key, string? value)
+    {
+        if (value is { Length: > 0 })
+        {
+            b.AppendLine($"  {key} = {Quote(value)}");
+        }
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

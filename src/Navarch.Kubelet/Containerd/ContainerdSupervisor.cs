@@ -68,6 +68,8 @@ public sealed partial class ContainerdSupervisor : IAsyncDisposable
             await config.WriteAsync(System.Text.Encoding.UTF8.GetBytes(_config.Render()), cancellationToken).ConfigureAwait(false);
         }
 
+        await Registries.RegistryHostsFile.WriteAsync(_config.CertsDir, _config.Registries, cancellationToken).ConfigureAwait(false);
+
         _log = new StreamWriter(new FileStream(_config.LogFile, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = OwnerOnly })) { AutoFlush = true };
         StartProcess();
         await WaitReadyAsync(cancellationToken).ConfigureAwait(false);

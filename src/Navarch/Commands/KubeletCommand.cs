@@ -25,7 +25,9 @@ internal static class KubeletCommand
         var bridge = new Option<string>("--bridge-name") { Description = "The pod network bridge", DefaultValueFactory = _ => "navarch0" };
         Option<string?> nodeIp = NodeIpOption();
         var resources = new NodeResourceFlags();
+        var privateRegistry = new PrivateRegistryFlag();
         var command = new Command(name, description) { kubeconfig, nodeName, nodeIp, dataDir, endpoint, podCidr, clusterDns, kubeletPort, tlsCert, tlsKey, clientCa, bridge };
+        privateRegistry.AddTo(command);
         join.AddTo(command, kubeconfig);
         resources.AddTo(command);
         var proxyFlags = new ProxyCommand.AgentFlags();
@@ -38,6 +40,11 @@ internal static class KubeletCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (await privateRegistry.LoadAsync(parse, name) is not { } registries)
+            {
+                return 1;
+            }
+
             using ILoggerFactory logging = Logging.Create();
             using var stop = new Shutdown(cancellationToken);
             string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
@@ -78,7 +85,7 @@ internal static class KubeletCommand
                 : null;
             rotating = certificates;
             certificates?.Start();
-            await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node, certificates), logging);
+            await using var agent = new AgentRuntime(client, proxyClient ?? client, Options(parse, node, certificates, registries), logging);
             try
             {
                 await agent.StartAsync(stop.Token);
@@ -98,7 +105,7 @@ internal static class KubeletCommand
             return 0;
         });
 
-        AgentOptions Options(ParseResult parse, string node, KubeletCertificates? certificates)
+        AgentOptions Options(ParseResult parse, string node, KubeletCertificates? certificates, Navarch.Kubelet.Containerd.Registries.PrivateRegistries registries)
         {
             // A joined agent was given a serving certificate signed by the cluster CA (which also signs the API server's client).
             string agentDir = Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent");
@@ -117,6 +124,7 @@ internal static class KubeletCommand
                     ClusterDns = parse.GetValue(clusterDns)!,
                     KubeletPort = parse.GetValue(kubeletPort),
                     BridgeName = parse.GetValue(bridge)!,
+                    Registries = registries,
                     ServingCertificate = parse.GetValue(tlsCert) is { } cert ? X509Certificate2.CreateFromPemFile(cert, parse.GetValue(tlsKey))
                         : File.Exists(Path.Combine(agentDir, "serving-kubelet.crt")) ? X509Certificate2.CreateFromPemFile(Path.Combine(agentDir, "serving-kubelet.crt"), Path.Combine(agentDir, "serving-kubelet.key"))
                         : null,

@@ -72,6 +72,8 @@ internal static class ServerCommand
         resources.AddTo(command);
         var audit = new AuditFlags();
         audit.AddTo(command);
+        var privateRegistry = new PrivateRegistryFlag();
+        privateRegistry.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -79,8 +81,13 @@ internal static class ServerCommand
                 return 1;
             }
 
+            if (await privateRegistry.LoadAsync(parse, name) is not { } registries)
+            {
+                return 1;
+            }
+
             using ILoggerFactory logging = Logging.Create();
-            ServerOptions options = Options(parse, schedulerConfiguration);
+            ServerOptions options = Options(parse, schedulerConfiguration, registries);
             using var stop = new Shutdown(cancellationToken);
             await using var server = new ServerRuntime(options, logging);
             try
@@ -118,7 +125,7 @@ internal static class ServerCommand
             return 0;
         });
 
-        ServerOptions Options(ParseResult parse, SchedulerConfiguration schedulerConfiguration)
+        ServerOptions Options(ParseResult parse, SchedulerConfiguration schedulerConfiguration, Navarch.Kubelet.Containerd.Registries.PrivateRegistries registries)
         {
             IPAddress bindAddress = IPAddress.Parse(parse.GetValue(bind)!);
             string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
@@ -172,6 +179,7 @@ internal static class ServerCommand
                         ClusterDomain = parse.GetValue(clusterDomain)!,
                         KubeletPort = parse.GetValue(kubeletPort),
                         BridgeName = parse.GetValue(bridge)!,
+                        Registries = registries,
                     },
                     Proxy = proxyFlags.Options(parse, thisNode, parse.GetValue(clusterCidr)!),
                     NetworkPolicy = proxyFlags.NetworkPolicyOptions(parse, thisNode),

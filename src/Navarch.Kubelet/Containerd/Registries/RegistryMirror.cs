@@ -1,0 +1,14 @@
+namespace Navarch.Kubelet.Containerd.Registries;
+
+/// <summary>A registry's entry under <c>mirrors</c> in registries.yaml.</summary>
+public sealed class RegistryMirror
+{
+    /// <summary>The endpoints tried in order before the registry's own (default) endpoint.</summary>
+    public List<string> Endpoint { get; init; } = [];
+
+    /// <summary>
+    /// Regular expressions over the repository name and their replacements (k3s's rewrites). Parsed but not applied:
+    /// rewrites are a patch of k3s's own containerd, which the stock containerd the agent runs does not have.
+    /// </summary>
+    public Dictionary<string, string> Rewrite { get; init; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,93 @@
+using k8s;
+using k8s.Models;
+using Navarch.Kubelet.Containerd.Registries;
+
+namespace Navarch.Kubelet.Tests;
+
+/// <summary>
+/// registries.yaml end to end: images named after docker.io and after a registry that does not resolve are pulled
+/// from a private registry on loopback (with the credentials of <c>configs</c>), through containerd's hosts.toml.
+/// </summary>
+[Trait("Category", "Node")]
+public sealed class RegistryMirrorEndToEndTests(ITestOutputHelper output)
+{
+    private static V1Pod Pod(string name, string node, string image) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Spec = new V1PodSpec
+        {
+            NodeName = node,
+            TerminationGracePeriodSeconds = 0,
+            Containers = [new V1Container { Name = "main", Image = image, ImagePullPolicy = "Always", Command = ["sh", "-c", "echo mirrored; sleep 3600"] }],
+        },
+    };
+
+    [Fact]
+    public async Task Images_come_from_the_mirror_of_their_registry()
+    {
+        string images = Path.Combine("/tmp", "nvmirror-" + Guid.NewGuid().ToString("N")[..6]);
+        await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync("navarch", "s3cret");
+        try
+        {
+            await TestImages.BuildAsync(images);
+            string busybox = Path.Combine(images, "busybox.tar");
+            await registry.PushAsync(busybox, "library/nvmirror-busybox", "1.0");
+            // A mirror whose endpoint has a path: the path is its API root.
+            await registry.PushAsync(busybox, "example/team/tools", "2.0");
+        }
+        finally
+        {
+            Directory.Delete(images, recursive: true);
+        }
+
+        PrivateRegistries registries = PrivateRegistries.Parse($$"""
+            mirrors:
+              docker.io:
+                endpoint:
+                  - "http://{{registry.Host}}"
+              registry.invalid:
+                endpoint:
+                  - "http://{{registry.Host}}/v2/example"
+            configs:
+              "{{registry.Host}}":
+                auth:
+                  username: navarch
+                  password: s3cret
+            """, "registries.yaml");
+        await using KubeletNode node = await KubeletNode.StartAsync(output, registries: registries);
+        Kubernetes client = node.Client;
+        string nodeName = node.Options.NodeName;
+
+        (string Pod, string Image)[] cases = [("hub", "docker.io/library/nvmirror-busybox:1.0"), ("short", "nvmirror-busybox:1.0"), ("pathed", "registry.invalid/team/tools:2.0")];
+        foreach ((string pod, string image) in cases)
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(Pod(pod, nodeName, image), "default");
+        }
+
+        foreach ((string pod, string image) in cases)
+        {
+            V1ContainerStatus running = await KubeletNode.WaitAsync(
+                async () =>
+                {
+                    V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(pod, "default");
+                    V1ContainerStatus? status = p.Status?.ContainerStatuses?.FirstOrDefault();
+                    if (status?.State?.Waiting is { } waiting)
+                    {
+                        output.WriteLine($"{pod}: {waiting.Reason} {waiting.Message}");
+                    }
+
+                    return status?.State?.Running is not null ? status : null;
+                },
+                $"pod {pod} ({image}) Running",
+                90);
+            Assert.Equal(image, running.Image);
+            Assert.Contains((await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={pod},reason=Pulled")).Items, e => e.Message == $"Successfully pulled image \"{image}\"");
+        }
+
+        // The image is kept under the name the pod asked for, not the mirror's.
+        Assert.StartsWith("docker.io/library/nvmirror-busybox@sha256:", (await client.CoreV1.ReadNamespacedPodAsync("hub", "default")).Status.ContainerStatuses[0].ImageID, StringComparison.Ordinal);
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            File.GetUnixFileMode(Path.Combine(Path.GetDirectoryName(node.Kubelet.Containerd!.Endpoint)!, "certs.d", "docker.io", "hosts.toml")));
+    }
+}
