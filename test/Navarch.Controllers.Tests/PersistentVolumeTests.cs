@@ -164,11 +164,12 @@ public sealed class PersistentVolumeTests : ControllerCluster
         Assert.False(volume.Metadata.Annotations?.ContainsKey("pv.kubernetes.io/bound-by-controller") ?? false, "the user bound the volume");
         Assert.Equal("yes", bound.Metadata.Annotations["pv.kubernetes.io/bound-by-controller"]);
 
-        // The claim names its volume: it binds to it, and refuses one that does not fit.
-        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("named", "2Gi"));
-        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("tiny", "10Mi"));
-        await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("wants-named", "1Gi", volumeName: "named"), Ns);
-        await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("wants-tiny", "1Gi", volumeName: "tiny"), Ns);
+        // The claim names its volume: it binds to it, and refuses one that does not fit. (Of a class of their own, so
+        // that "other", still looking, cannot take them first.)
+        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("named", "2Gi", storageClass: "chosen"));
+        await Client.CoreV1.CreatePersistentVolumeAsync(Volume("tiny", "10Mi", storageClass: "chosen"));
+        await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("wants-named", "1Gi", storageClass: "chosen", volumeName: "named"), Ns);
+        await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("wants-tiny", "1Gi", storageClass: "chosen", volumeName: "tiny"), Ns);
         V1PersistentVolumeClaim named = await ClaimWhere("wants-named", c => c.Status?.Phase == "Bound", "wants-named is Bound");
         Assert.False(named.Metadata.Annotations.ContainsKey("pv.kubernetes.io/bound-by-controller"), "the user chose the volume");
         Assert.Equal("yes", (await Client.CoreV1.ReadPersistentVolumeAsync("named")).Metadata.Annotations["pv.kubernetes.io/bound-by-controller"]);

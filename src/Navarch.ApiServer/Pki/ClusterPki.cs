@@ -322,6 +322,25 @@ public sealed class ClusterPki
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>
+    /// The host's interfaces. .NET reads them from netlink and throws ArgumentException when an interface (a pod's
+    /// veth, a namespace) comes or goes during the read, so a few reads are tried.
+    /// </summary>
+    private static NetworkInterface[] HostInterfaces()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return NetworkInterface.GetAllNetworkInterfaces();
+            }
+            catch (ArgumentException) when (attempt < 5)
+            {
+                Thread.Sleep(20 * attempt);
+            }
+        }
+    }
+
     private static X509Extension ServingNames(IPAddress kubernetesServiceIp)
     {
         var sans = new SubjectAlternativeNameBuilder();
@@ -331,7 +350,7 @@ public sealed class ClusterPki
         }
 
         var ips = new HashSet<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback, kubernetesServiceIp };
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        foreach (NetworkInterface nic in HostInterfaces())
         {
             foreach (UnicastIPAddressInformation address in nic.GetIPProperties().UnicastAddresses)
             {
