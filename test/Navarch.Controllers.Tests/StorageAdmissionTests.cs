@@ -112,6 +112,8 @@ public sealed class StorageAdmissionTests : ControllerCluster
         {
             V1PersistentVolumeClaim c = await Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, Ns);
             c.Spec.Resources.Requests["storage"] = new ResourceQuantity(size);
+            // Unconditional (no resourceVersion): the controllers write these claims' status meanwhile.
+            c.Metadata.ResourceVersion = null;
             return await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(c, name, Ns);
         }
 
@@ -126,6 +128,7 @@ public sealed class StorageAdmissionTests : ControllerCluster
 
         V1PersistentVolumeClaim other = await Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync("fixed", Ns);
         other.Spec.AccessModes = ["ReadWriteMany"];
+        other.Metadata.ResourceVersion = null;
         HttpOperationException immutable = await Refused(() => Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(other, "fixed", Ns), HttpStatusCode.UnprocessableEntity);
         Assert.Contains("spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims", immutable.Response.Content, StringComparison.Ordinal);
     }
@@ -151,6 +154,7 @@ public sealed class StorageAdmissionTests : ControllerCluster
         V1PersistentVolume created = await Client.CoreV1.CreatePersistentVolumeAsync(Volume("fixed-source", "1Gi"));
         Assert.Equal(("Retain", "Filesystem"), (created.Spec.PersistentVolumeReclaimPolicy, created.Spec.VolumeMode));
         created.Spec.HostPath.Path = "/tmp/elsewhere";
+        created.Metadata.ResourceVersion = null; // the binder makes it Available meanwhile
         Assert.Contains("spec.persistentvolumesource is immutable after creation", (await Refused(() => Client.CoreV1.ReplacePersistentVolumeAsync(created, "fixed-source"), HttpStatusCode.UnprocessableEntity)).Response.Content, StringComparison.Ordinal);
 
         V1StorageClass badMode = Class("bad-mode");
