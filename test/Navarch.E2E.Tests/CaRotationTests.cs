@@ -181,7 +181,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         await NavarchNode.BuildImagesAsync(Path.Combine(agentData, "agent", "images"));
         try
         {
-            await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--disable-kube-proxy", "--disable-network-policy", "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await using NavarchCli agent = NavarchCli.Start(["agent", "--server", $"https://127.0.0.1:{_port}", "--token", token, "--node-name", node, "--data-dir", agentData, "--bridge-name", JoinTests.BridgeOf(node), "--disable-kube-proxy", "--disable-network-policy", "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await Eventually(
                 async () =>
                 {
@@ -246,9 +246,8 @@ public sealed class CaRotationTests : IAsyncLifetime
         }
         finally
         {
-            JoinTests.KillLeftovers(agentData);
-            // A pod's volumes, when the test failed before the pod was deleted.
-            await TestProcesses.UnmountUnderAsync(agentData);
+            // The agent's shims, a pod's volumes and network namespace when the test failed before the pod was deleted, its bridge.
+            await TestProcesses.TearDownAsync(agentData, JoinTests.BridgeOf(node));
         }
     }
 

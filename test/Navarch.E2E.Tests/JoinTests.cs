@@ -39,7 +39,7 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         try
         {
             string agentDir = Path.Combine(dataDir.FullName, "agent");
-            string[] args = ["agent", "--server", ServerUrl, "--token", ServerToken, "--node-name", node, "--data-dir", dataDir.FullName, "--log-format", "json", "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            string[] args = ["agent", "--server", ServerUrl, "--token", ServerToken, "--node-name", node, "--data-dir", dataDir.FullName, "--bridge-name", BridgeOf(node), "--log-format", "json", "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)];
             await using (NavarchCli agent = NavarchCli.Start(args))
             {
                 await WaitForAsync(async () => (await server.KubectlAsync("get", "node", node)).ExitCode == 0, agent, "the node to register");
@@ -112,11 +112,13 @@ public sealed class JoinTests(NavarchServer server) : IClassFixture<NavarchServe
         }
         finally
         {
-            KillLeftovers(dataDir.FullName);
+            await TestProcesses.TearDownAsync(dataDir.FullName, BridgeOf(node));
             dataDir.Delete(recursive: true);
         }
     }
 
+    /// <summary>A test agent's own pod bridge (an agent without one would take the default navarch0 and leave it behind).</summary>
+    internal static string BridgeOf(string node) => "nvj" + node[^6..];
 
     /// <summary>Replaces the pair at <paramref name="path"/> with one the cluster CA signed when it was made, ending in 20 seconds (past 90% of its life).</summary>
     private void NearExpiry(string path, string subject, string usage)

@@ -8,7 +8,7 @@ namespace Navarch.E2E.Tests;
 /// `navarch server` WITH its agent (kubelet + a supervised containerd) as a child process: unique node name, bridge,
 /// cluster CIDR and kubelet port, the pause and busybox images built from Debian packages by scripts/lib/images.sh.
 /// Dispose deletes the pods (so their sandboxes and network namespaces go), stops the server with SIGTERM (the agent
-/// stops containerd), then removes leftover mounts, the bridge and the data dir.
+/// stops containerd), then runs `navarch killall` on its data dir (shims, mounts, namespaces, bridge, chains) and removes it.
 /// </summary>
 public class NavarchNode : IAsyncLifetime, ITestCluster
 {
@@ -155,15 +155,8 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
             _process?.Dispose();
         }
 
-        LeftoverShims.Kill(DataDir);
-        await TestProcesses.RunAsync("dotnet", [NavarchServer.FindBinary(), "proxy", "--cleanup", "--chain-prefix", ChainPrefix]);
-        await TestProcesses.UnmountUnderAsync(DataDir);
-
-        if (Directory.Exists($"/sys/class/net/{Bridge}"))
-        {
-            await TestProcesses.RunAsync("ip", ["link", "delete", Bridge], allowFailure: true);
-        }
-
+        // What the server left by design (its containers outlive it) or after a failure: gone, as navarch killall does it.
+        await TestProcesses.TearDownAsync(DataDir, Bridge, ChainPrefix);
         if (Directory.Exists(DataDir))
         {
             Directory.Delete(DataDir, recursive: true);

@@ -49,26 +49,45 @@ public static class TestClusterExtensions
 /// <summary>The clean-up steps the test clusters share.</summary>
 internal static class TestProcesses
 {
-    /// <summary>Deletes the workloads, then every pod, and waits (a minute at most) for the kubelets to remove them.</summary>
+    /// <summary>
+    /// Deletes the workloads, then every pod, and waits (a minute at most) for the kubelets to remove them. Workloads go
+    /// in the foreground (each waits for what it owns), so no ReplicaSet still making pods outlives its Deployment; a pod
+    /// made meanwhile is deleted in a second round.
+    /// </summary>
     public static async Task DeletePodsAsync(string kubeconfig)
     {
-        // Workloads first, so no controller makes new pods; each pod goes once its kubelet removed its sandbox and
-        // network namespace.
-        await Kubectl.RunAsync(kubeconfig, ["delete", "deployments,replicasets,daemonsets,statefulsets,jobs,cronjobs", "--all", "-A", "--wait=false"]);
-        Kubectl.Result pods = await Kubectl.RunAsync(kubeconfig, ["get", "pods", "-A", "-o", "json"]);
-        if (pods.ExitCode != 0)
+        await Kubectl.RunAsync(kubeconfig, ["delete", "horizontalpodautoscalers,deployments,replicasets,daemonsets,statefulsets,jobs,cronjobs", "--all", "-A", "--cascade=foreground", "--timeout=60s"], timeout: TimeSpan.FromSeconds(70));
+        for (int round = 0; round < 2; round++)
         {
-            return;
-        }
+            Kubectl.Result pods = await Kubectl.RunAsync(kubeconfig, ["get", "pods", "-A", "-o", "json"]);
+            if (pods.ExitCode != 0)
+            {
+                return;
+            }
 
-        foreach (JsonElement pod in JsonDocument.Parse(pods.Stdout).RootElement.GetProperty("items").EnumerateArray())
-        {
-            JsonElement meta = pod.GetProperty("metadata");
-            await Kubectl.RunAsync(kubeconfig, ["delete", "pod", "-n", meta.GetProperty("namespace").GetString()!, meta.GetProperty("name").GetString()!, "--wait=false"]);
-        }
+            JsonElement[] items = [.. JsonDocument.Parse(pods.Stdout).RootElement.GetProperty("items").EnumerateArray()];
+            if (items.Length == 0)
+            {
+                return;
+            }
 
-        await Kubectl.RunAsync(kubeconfig, ["wait", "--for=delete", "pods", "--all", "-A", "--timeout=60s"], timeout: TimeSpan.FromSeconds(70));
+            foreach (JsonElement pod in items)
+            {
+                JsonElement meta = pod.GetProperty("metadata");
+                await Kubectl.RunAsync(kubeconfig, ["delete", "pod", "-n", meta.GetProperty("namespace").GetString()!, meta.GetProperty("name").GetString()!, "--wait=false"]);
+            }
+
+            await Kubectl.RunAsync(kubeconfig, ["wait", "--for=delete", "pods", "--all", "-A", "--timeout=60s"], timeout: TimeSpan.FromSeconds(70));
+        }
     }
+
+    /// <summary>
+    /// <c>navarch killall</c> for a stopped test node: its shims and containers, mounts, pod network namespaces, bridge and
+    /// CNI leases, and its proxy's chains (<paramref name="chainPrefix"/>; none given: a prefix nothing uses, so no
+    /// other cluster's chains are touched).
+    /// </summary>
+    public static Task TearDownAsync(string dataDir, string bridge, string? chainPrefix = null) =>
+        RunAsync("dotnet", [NavarchServer.FindBinary(), "killall", "--data-dir", dataDir, "--bridge-name", bridge, "--proxy-chain-prefix", chainPrefix ?? "NVTEARDOWN-"], allowFailure: true);
 
     /// <summary>SIGTERM, then up to 30 s for a graceful exit, then SIGKILL; disposes the process.</summary>
     public static async Task StopAsync(Process process)

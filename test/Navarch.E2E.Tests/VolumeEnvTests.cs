@@ -54,7 +54,7 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
         string node = "e2e-" + suffix;
         string dataDir = Path.Combine("/tmp", "nve2e-" + suffix);
         await BuildImagesAsync(Path.Combine(dataDir, "agent", "images"));
-        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Process agent = Start("agent", "--kubeconfig", server.Kubeconfig, "--node-name", node, "--data-dir", dataDir, "--bridge-name", "nve" + suffix, "--disable-kube-proxy", "--disable-network-policy", "--port", Navarch.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
             await Ok("create", "configmap", "app-config", "--from-literal=greeting=hello");
@@ -82,11 +82,7 @@ public sealed class VolumeEnvTests(NavarchServer server) : IClassFixture<Navarch
         {
             await server.KubectlAsync("delete", "pod", "consumer", "--ignore-not-found", "--timeout=60s");
             await StopAsync(agent);
-            foreach (string mount in MountsUnder(dataDir))
-            {
-                Run("umount", "-l", mount);
-            }
-
+            await TestProcesses.TearDownAsync(dataDir, "nve" + suffix);
             Directory.Delete(dataDir, recursive: true);
         }
     }

@@ -147,7 +147,11 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
         }
     }
 
-    /// <summary>containerd's pod network namespaces (<c>cni-*</c>) in which no process runs any more.</summary>
+    /// <summary>
+    /// containerd's pod network namespaces (<c>cni-*</c>) in which no process runs any more and whose pod interface is a
+    /// veth on this node's bridge: another cluster's on this machine (a second agent, a test) are not ours to delete,
+    /// and one being set up has no process yet.
+    /// </summary>
     private async Task DeleteEmptyPodNamespacesAsync(CancellationToken cancellationToken)
     {
         if (!Directory.Exists("/run/netns"))
@@ -159,10 +163,60 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
         {
             var pids = new List<string>();
             if (await PodBridge.IpAsync(["netns", "pids", name], cancellationToken, pids).ConfigureAwait(false) is null && pids.Count == 0
+                && await OnBridgeAsync(name, cancellationToken).ConfigureAwait(false)
                 && await PodBridge.IpAsync(["netns", "delete", name], cancellationToken).ConfigureAwait(false) is null)
             {
                 log.WriteLine($"deleted the network namespace {name}");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a link of namespace <paramref name="name"/> is a veth whose host end is enslaved to this node's bridge:
+    /// <c>ip -o link</c> names the peer's interface index (<c>eth0@if42</c>), and the host end's <c>master</c> is the bridge.
+    /// </summary>
+    private async Task<bool> OnBridgeAsync(string name, CancellationToken cancellationToken)
+    {
+        var links = new List<string>();
+        if (await PodBridge.IpAsync(["-n", name, "-o", "link", "show"], cancellationToken, links).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        foreach (string line in links)
+        {
+            // "2: eth0@if4137: <BROADCAST,...> ..."
+            string[] fields = line.Split(':', 3, StringSplitOptions.TrimEntries);
+            int at = fields.Length > 1 ? fields[1].IndexOf("@if", StringComparison.Ordinal) : -1;
+            if (at >= 0 && int.TryParse(fields[1][(at + 3)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int peer)
+                && MasterOf(peer) == bridgeName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The bridge the host interface with index <paramref name="index"/> is enslaved to, if any.</summary>
+    private static string? MasterOf(int index)
+    {
+        foreach (string link in Directory.EnumerateDirectories("/sys/class/net"))
+        {
+            try
+            {
+                if (int.TryParse(File.ReadAllText(Path.Combine(link, "ifindex")).Trim(), System.Globalization.CultureInfo.InvariantCulture, out int found) && found == index)
+                {
+                    var master = new FileInfo(Path.Combine(link, "master"));
+                    return master.LinkTarget is { } target ? Path.GetFileName(target) : null;
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return null;
     }
 }
