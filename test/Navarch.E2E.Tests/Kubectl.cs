@@ -39,7 +39,7 @@ public static class Kubectl
 
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout(args));
         try
         {
             await process.WaitForExitAsync(cts.Token);
@@ -54,4 +54,20 @@ public static class Kubectl
     }
 
     public static Task<Result> RunAsync(string kubeconfig, params string[] args) => RunAsync(kubeconfig, args, null);
+
+    /// <summary>
+    /// A minute, or, for a command given its own <c>--timeout=</c> (<c>kubectl wait</c>, <c>delete</c>), that plus 15 s: a
+    /// kubectl killed before its own deadline says nothing of what it waited for (exit 137 instead of its message).
+    /// </summary>
+    private static TimeSpan DefaultTimeout(string[] args)
+    {
+        string? given = args.LastOrDefault(a => a.StartsWith("--timeout=", StringComparison.Ordinal))?["--timeout=".Length..];
+        TimeSpan own = given switch
+        {
+            [.. var n, 's'] when int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out int s) => TimeSpan.FromSeconds(s),
+            [.. var n, 'm'] when int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out int m) => TimeSpan.FromMinutes(m),
+            _ => TimeSpan.Zero,
+        };
+        return TimeSpan.FromSeconds(60) > own + TimeSpan.FromSeconds(15) ? TimeSpan.FromSeconds(60) : own + TimeSpan.FromSeconds(15);
+    }
 }
