@@ -237,6 +237,29 @@ public sealed class AgentLoadBalancerTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task The_readyz_check_passes_a_ready_server_whose_certificate_chains_to_the_cluster_ca_only()
+    {
+        await using ApiServerHost api = await ApiServerHost.StartAsync();
+        await using var plain = new TcpNameBackend("plain");
+        using var check = new ReadyzHealthCheck(Path.Combine(api.DataDir, "server", "tls", "server-ca.crt"));
+        Assert.True(await check.CheckAsync($"127.0.0.1:{api.Server.Port}", CancellationToken.None));
+        Assert.False(await check.CheckAsync(plain.Address, CancellationToken.None));
+        Assert.False(await check.CheckAsync($"127.0.0.1:{FreePort.Next()}", CancellationToken.None));
+
+        // Another cluster's server (its own CA) is not one of ours.
+        await using ApiServerHost stranger = await ApiServerHost.StartAsync();
+        Assert.False(await check.CheckAsync($"127.0.0.1:{stranger.Server.Port}", CancellationToken.None));
+
+        // The balancer uses it in place of its TCP probe: the stranger is marked failed, ours stays healthy.
+        await using AgentLoadBalancer balancer = AgentLoadBalancer.Start(
+            new LoadBalancerOptions { Servers = [new Uri($"https://127.0.0.1:{api.Server.Port}"), new Uri($"https://127.0.0.1:{stranger.Server.Port}")], Port = 0, HealthCheckInterval = TimeSpan.FromMilliseconds(100) },
+            NullLogger.Instance);
+        balancer.SetHealthCheck(check.CheckAsync);
+        await Polling.Eventually(() => !balancer.IsHealthy($"127.0.0.1:{stranger.Server.Port}"), "the other cluster's server fails the readyz check");
+        Assert.True(balancer.IsHealthy($"127.0.0.1:{api.Server.Port}"));
+    }
+
     private static AgentLoadBalancer Start(params TcpNameBackend[] backends) => AgentLoadBalancer.Start(
         new LoadBalancerOptions { Servers = [.. backends.Select(b => new Uri($"https://{b.Address}"))], Port = 0, HealthCheckInterval = TimeSpan.FromMilliseconds(250) },
         NullLogger.Instance);

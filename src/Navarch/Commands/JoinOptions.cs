@@ -93,7 +93,7 @@ internal sealed partial class JoinOptions
     }
 
     /// <summary>The <c>--server</c> values, each split at commas.</summary>
-    private static List<string> Split(string[]? values) =>
+    public static List<string> Split(string[]? values) =>
         [.. (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(v => v.TrimEnd('/'))];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for a server to join: {Reason}")]

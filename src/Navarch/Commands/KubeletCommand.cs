@@ -94,6 +94,13 @@ internal static class KubeletCommand
             using var client = new k8s.Kubernetes(clientConfig);
             using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(Through(balancer, k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig))) : null;
 
+            // With the cluster CA known, the balancer checks each server's /readyz rather than only its port.
+            using ReadyzHealthCheck? readyz = balancer is null ? null : new ReadyzHealthCheck(Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent", "server-ca.crt"));
+            if (readyz is not null)
+            {
+                balancer!.SetHealthCheck(readyz.CheckAsync);
+            }
+
             // The balancer learns the other servers from the kubernetes endpoints (read as system:kube-proxy, which may list
             // them), and the kubelet starts once a server answers.
             using var learnerClient = balancer is null ? null : new k8s.Kubernetes(Through(balancer, k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(Join.AgentJoin.KubeProxyKubeconfigIn(parse.GetValue(dataDir)!))));

@@ -32,6 +32,7 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
     private string[] _learned = [];
     private LoadBalancerServer? _current;
     private LoadBalancerServer? _dialled;
+    private Func<string, CancellationToken, Task<bool>>? _healthCheck;
     private Task _accepting = Task.CompletedTask;
     private Task _checking = Task.CompletedTask;
     private bool _disposed;
@@ -82,6 +83,12 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
             return _servers.TryGetValue(address, out LoadBalancerServer? server) && server.Healthy;
         }
     }
+
+    /// <summary>
+    /// Replaces the health check (by default a TCP connect) with <paramref name="check"/>, e.g. a
+    /// <see cref="ReadyzHealthCheck"/> once the agent has the cluster CA (k3s's SetHealthCheck).
+    /// </summary>
+    public void SetHealthCheck(Func<string, CancellationToken, Task<bool>> check) => Volatile.Write(ref _healthCheck, check);
 
     /// <summary>Listens on 127.0.0.1 and starts proxying and health-checking.</summary>
     /// <exception cref="IOException">The port asked for is taken (wrapping the <see cref="SocketException"/>).</exception>
@@ -357,6 +364,9 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
     {
         (string host, int port) = LoadBalancerServer.Split(address);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+        // Its ephemeral port must not keep a listener of this machine (a kubelet's port) from binding while it is open.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.DialTimeout);
         try
@@ -371,15 +381,30 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
         }
     }
 
-    private void Failed(LoadBalancerServer server)
+    private void Failed(LoadBalancerServer server, bool closeConnections = true)
     {
         if (server.Report(reachable: false))
         {
             // Connections that still look open to a server that no longer answers would hang their clients: close them
             // so the clients reconnect through a live server.
-            int closed = server.CloseAll();
+            int closed = closeConnections ? server.CloseAll() : 0;
             LogFailed(_logger, server.Address, closed);
         }
+    }
+
+    /// <summary>The default health check: a TCP connect.</summary>
+    private async Task<bool> ProbeAsync(string address, CancellationToken cancellationToken)
+    {
+        if (await ConnectAsync(address, cancellationToken) is not { } socket)
+        {
+            return false;
+        }
+
+        // Closed with a reset: a probe each second per server would otherwise leave its ephemeral ports in TIME_WAIT,
+        // where they can keep a listener (the kubelet's port) from binding.
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Dispose();
+        return true;
     }
 
     private void Recovered(LoadBalancerServer server)
@@ -393,6 +418,7 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
 
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
+        var failures = new Dictionary<LoadBalancerServer, int>();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -410,19 +436,26 @@ internal sealed partial class AgentLoadBalancer : IAsyncDisposable
                 servers = [.. _order];
             }
 
-            await Task.WhenAll(servers.Select(async server =>
+            Func<string, CancellationToken, Task<bool>> check = Volatile.Read(ref _healthCheck) ?? ProbeAsync;
+            bool[] results = await Task.WhenAll(servers.Select(server => check(server.Address, cancellationToken)));
+            if (cancellationToken.IsCancellationRequested)
             {
-                Socket? socket = await ConnectAsync(server.Address, cancellationToken);
-                if (socket is not null)
+                return;
+            }
+
+            for (int i = 0; i < servers.Length; i++)
+            {
+                if (results[i])
                 {
-                    socket.Dispose();
-                    Recovered(server);
+                    failures.Remove(servers[i]);
+                    Recovered(servers[i]);
                 }
-                else if (!cancellationToken.IsCancellationRequested)
+                else if ((failures[servers[i]] = failures.GetValueOrDefault(servers[i]) + 1) >= _options.HealthCheckFailures)
                 {
-                    Failed(server);
+                    // Closing its connections only helps when there is somewhere else to go.
+                    Failed(servers[i], closeConnections: results.Any(ok => ok));
                 }
-            }));
+            }
 
             lock (_lock)
             {

@@ -24,6 +24,12 @@ internal sealed record LoadBalancerOptions
     /// <summary>How often every server is health-checked (k3s: every second).</summary>
     public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How many health checks in a row a server must fail to be marked failed (a failed dial marks it at once): one
+    /// slow answer on a loaded machine should not close every connection.
+    /// </summary>
+    public int HealthCheckFailures { get; init; } = 3;
+
     /// <summary>The clock of the health checks.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
