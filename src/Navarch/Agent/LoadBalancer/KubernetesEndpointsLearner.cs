@@ -35,6 +35,11 @@ internal sealed partial class KubernetesEndpointsLearner(Kubernetes client, Agen
             {
                 return;
             }
+            catch (ObjectDisposedException)
+            {
+                // The agent gave up starting and disposed its client: nothing left to learn for.
+                return;
+            }
 
             try
             {
