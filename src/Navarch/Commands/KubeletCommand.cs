@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Navarch.Agent;
+using Navarch.Agent.LoadBalancer;
 using Navarch.Kubelet;
 
 namespace Navarch.Commands;
@@ -50,9 +51,22 @@ internal static class KubeletCommand
             string node = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             string? given = parse.GetValue(kubeconfig) is { Length: > 0 } k ? k : null;
             string? config;
+
+            // A joining agent reaches the servers through its load balancer on loopback (k3s's 127.0.0.1:6444).
+            AgentLoadBalancer? balancer;
             try
             {
-                config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, logging, stop.Token);
+                balancer = given is null ? join.StartLoadBalancer(parse, parse.GetValue(dataDir)!, logging) : null;
+            }
+            catch (IOException e) when (AddressInUse.Is(e))
+            {
+                return await AddressInUse.ReportAsync(parse.CommandResult.Command.Name, e);
+            }
+
+            await using AgentLoadBalancer? _ = balancer;
+            try
+            {
+                config = given ?? await join.JoinAsync(parse, node, parse.GetValue(dataDir)!, balancer!, logging, stop.Token);
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
             {
@@ -70,7 +84,7 @@ internal static class KubeletCommand
 
             // A joined agent's client presents its current kubelet client certificate at each new connection, so a
             // certificate renewed through the CSR API is in use without a restart.
-            k8s.KubernetesClientConfiguration clientConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config);
+            k8s.KubernetesClientConfiguration clientConfig = Through(balancer, k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(config));
             KubeletCertificates? rotating = null;
             if (given is null)
             {
@@ -78,7 +92,28 @@ internal static class KubeletCommand
             }
 
             using var client = new k8s.Kubernetes(clientConfig);
-            using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig)) : null;
+            using k8s.Kubernetes? proxyClient = withProxy && proxyConfig != config ? new k8s.Kubernetes(Through(balancer, k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(proxyConfig))) : null;
+
+            // With the cluster CA known, the balancer checks each server's /readyz rather than only its port.
+            using ReadyzHealthCheck? readyz = balancer is null ? null : new ReadyzHealthCheck(Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent", "server-ca.crt"));
+            if (readyz is not null)
+            {
+                balancer!.SetHealthCheck(readyz.CheckAsync);
+            }
+
+            // The balancer learns the other servers from the kubernetes endpoints (read as system:kube-proxy, which may list
+            // them), and the kubelet starts once a server answers.
+            using var learnerClient = balancer is null ? null : new k8s.Kubernetes(Through(balancer, k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(Join.AgentJoin.KubeProxyKubeconfigIn(parse.GetValue(dataDir)!))));
+            Task learning = balancer is null ? Task.CompletedTask : Task.Run(() => new KubernetesEndpointsLearner(learnerClient!, balancer, logging.CreateLogger<KubernetesEndpointsLearner>()).RunAsync(stop.Token), CancellationToken.None);
+            try
+            {
+                await ApiServerReadiness.WaitAsync(client, logging.CreateLogger<AgentLoadBalancer>(), cancellationToken: stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                return 0;
+            }
+
             // A joined agent renews its kubelet certificates through the CSR API.
             await using KubeletCertificates? certificates = given is null
                 ? KubeletCertificates.ForJoinedAgent(client, Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "agent"), node, ParseNodeIp(parse.GetValue(nodeIp)) ?? Kubelet.Node.HostInfoAccess.InternalIp, logging)
@@ -102,6 +137,7 @@ internal static class KubeletCommand
 
             await stop.WaitAsync();
             await agent.StopAsync();
+            await learning;
             return 0;
         });
 
@@ -140,6 +176,17 @@ internal static class KubeletCommand
         }
 
         return command;
+    }
+
+    /// <summary>A joined agent's client configuration pointed at its load balancer (the kubeconfig names the server it joined).</summary>
+    private static k8s.KubernetesClientConfiguration Through(AgentLoadBalancer? balancer, k8s.KubernetesClientConfiguration config)
+    {
+        if (balancer is not null)
+        {
+            config.Host = balancer.Url;
+        }
+
+        return config;
     }
 
     /// <summary><c>--node-ip</c> (the kubelet's flag), refused at parse time unless an IPv4 address.</summary>

@@ -20,11 +20,13 @@ namespace Navarch.Join;
 /// kubelet's and the proxy's kubeconfigs under <c>&lt;data-dir&gt;/agent/</c> (k3s's layout). The
 /// private keys never leave the agent. A later start with valid files for the same server and CA reuses them.
 /// A token without a CA hash is refused unless <c>--insecure-skip-ca-verify</c> says to trust the first CA seen.
+/// With <paramref name="via"/> (the agent's load balancer) the requests go there instead, passed through to a server.
 /// </summary>
-internal sealed partial class AgentJoin(string server, string token, string nodeName, string dataDir, bool insecureSkipCaVerify, ILogger logger, TimeProvider? time = null)
+internal sealed partial class AgentJoin(string server, string token, string nodeName, string dataDir, bool insecureSkipCaVerify, ILogger logger, TimeProvider? time = null, string? via = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly string _server = server.TrimEnd('/');
+    private readonly string _dial = (via ?? server).TrimEnd('/');
 
     /// <summary>The agent's state folder.</summary>
     public string AgentDir => Path.Combine(Path.GetFullPath(dataDir), "agent");
@@ -141,7 +143,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            using HttpResponseMessage response = await http.GetAsync(new Uri(_server + JoinProtocol.CaCertsPath), cancellationToken);
+            using HttpResponseMessage response = await http.GetAsync(new Uri(_dial + JoinProtocol.CaCertsPath), cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 throw new JoinException($"{_server}/cacerts answered {(int)response.StatusCode}");
@@ -157,7 +159,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
 
     private async Task<string> RequestAsync(HttpClient http, string path, string csr, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server + path))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_dial + path))
         {
             Content = new StringContent(csr, Encoding.ASCII, "application/pkcs10"),
         };
