@@ -46,7 +46,7 @@ public sealed class AgentLoadBalancerTests(ITestOutputHelper output)
 
             agent = NavarchCli.Start([
                 "agent", "--server", $"https://127.0.0.1:{portA}", "--server", $"https://127.0.0.1:{portB}", "--token", token,
-                "--node-name", node, "--data-dir", agentDir, "--disable-kube-proxy", "--disable-network-policy",
+                "--node-name", node, "--data-dir", agentDir, "--bridge-name", JoinTests.BridgeOf(node), "--disable-kube-proxy", "--disable-network-policy",
                 "--port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--lb-server-port", "0"]);
             NavarchCli running = agent;
             await Eventually(() => running.Stdout.Contains("Waiting for a server to join", StringComparison.Ordinal) || running.HasExited, "the agent to wait for a server", TimeSpan.FromSeconds(60), detail: () => running.Stdout + running.Stderr);
@@ -99,7 +99,7 @@ public sealed class AgentLoadBalancerTests(ITestOutputHelper output)
                 await agent.DisposeAsync();
             }
 
-            JoinTests.KillLeftovers(agentDir);
+            await TestProcesses.TearDownAsync(agentDir, JoinTests.BridgeOf(node));
             if (a is not null)
             {
                 await a.DisposeAsync();
