@@ -38,7 +38,7 @@ internal static class Program
         return await parse.InvokeAsync();
     }
 
-    private static RootCommand CreateRoot()
+    internal static RootCommand CreateRoot()
     {
         var root = new RootCommand("Navarch: Kubernetes in one binary. Settings come from flags, then NAVARCH_<FLAG> environment variables, then the --config YAML file.");
         root.Options.Add(Logging.FormatOption);
@@ -70,6 +70,7 @@ internal static class Program
                 $"tree {Navarch.ApiServer.Http.BuildInfo.GitTreeState}, built {Navarch.ApiServer.Http.BuildInfo.BuildDate}, {Navarch.ApiServer.Http.BuildInfo.Platform})");
         });
         root.Subcommands.Add(version);
+        root.Subcommands.Add(Commands.Completion.CompletionCommand.Create(root));
         ConfigLayers.AddConfigOptions(root);
         return root;
     }

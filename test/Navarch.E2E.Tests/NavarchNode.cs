@@ -54,7 +54,7 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
     public string ClusterDns { get; private set; } = "";
 
     /// <summary>An IPv4 address of this machine (not loopback) for the node: its --node-ip, where its cluster DNS listens.</summary>
-    private static string HostIp() =>
+    internal static string HostIp() =>
         System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up && n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)

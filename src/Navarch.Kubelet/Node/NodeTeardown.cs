@@ -25,7 +25,7 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await StopNavarchAsync(cancellationToken).ConfigureAwait(false);
-        foreach ((int pid, string what) in Processes(IsRuntime))
+        foreach ((int pid, string what) in Processes((_, args) => IsRuntime(args)))
         {
             KillTree(pid, what);
         }
@@ -68,8 +68,22 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
         }
     }
 
-    /// <summary><c>navarch server|agent|kubelet</c> on this data dir (its <c>--data-dir</c>/<c>-d</c>, or none when it is the default).</summary>
-    private bool IsNavarch(string[] args)
+    /// <summary>
+    /// The data dir a Navarch process runs on, from its pid and command line; null for the default. By default its
+    /// <c>--data-dir</c>/<c>-d</c> flag; <c>navarch killall</c> also reads its environment and config file.
+    /// </summary>
+    public Func<int, string[], string?> DataDirOf { get; init; } = (_, args) => DataDirFlag(args);
+
+    /// <summary>The value of <c>--data-dir</c>, <c>-d</c> or <c>--data-dir=</c> in <paramref name="args"/>, if any.</summary>
+    public static string? DataDirFlag(string[] args)
+    {
+        int flag = Array.FindIndex(args, a => a is "--data-dir" or "-d");
+        return flag >= 0 && flag + 1 < args.Length ? args[flag + 1]
+            : args.FirstOrDefault(a => a.StartsWith("--data-dir=", StringComparison.Ordinal))?["--data-dir=".Length..];
+    }
+
+    /// <summary><c>navarch server|agent|kubelet</c> on this data dir (see <see cref="DataDirOf"/>; none is the default).</summary>
+    private bool IsNavarch(int pid, string[] args)
     {
         int command = Array.FindIndex(args, a => a is "server" or "agent" or "kubelet");
         if (command < 1 || !args[..command].Any(a => Path.GetFileName(a) is "navarch" or "navarch.dll"))
@@ -77,9 +91,7 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
             return false;
         }
 
-        int flag = Array.FindIndex(args, a => a is "--data-dir" or "-d");
-        string? given = flag >= 0 && flag + 1 < args.Length ? args[flag + 1]
-            : args.FirstOrDefault(a => a.StartsWith("--data-dir=", StringComparison.Ordinal))?["--data-dir=".Length..];
+        string? given = DataDirOf(pid, args);
         return given is null ? IsDefaultDataDir : Path.GetFullPath(given).TrimEnd('/') == _root;
     }
 
@@ -87,7 +99,7 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
     private bool IsRuntime(string[] args) =>
         Path.GetFileName(args[0]) is "containerd" or "containerd-shim-runc-v2" && args.Skip(1).Any(a => a.StartsWith(_root + "/", StringComparison.Ordinal));
 
-    private static IEnumerable<(int Pid, string What)> Processes(Func<string[], bool> match)
+    private static IEnumerable<(int Pid, string What)> Processes(Func<int, string[], bool> match)
     {
         int self = Environment.ProcessId;
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
@@ -107,7 +119,7 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
                 continue;
             }
 
-            if (args.Length > 0 && match(args))
+            if (args.Length > 0 && match(pid, args))
             {
                 yield return (pid, string.Join(' ', args.Take(3)));
             }

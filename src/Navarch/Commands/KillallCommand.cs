@@ -29,7 +29,7 @@ internal static class KillallCommand
             }
 
             string dir = Path.GetFullPath(parse.GetValue(dataDir)!);
-            var teardown = new NodeTeardown(dir, parse.GetValue(bridge)!, Console.Out) { IsDefaultDataDir = dir == DefaultDataDir };
+            var teardown = new NodeTeardown(dir, parse.GetValue(bridge)!, Console.Out) { IsDefaultDataDir = dir == DefaultDataDir, DataDirOf = ProcessDataDir.Of };
             await teardown.RunAsync(cancellationToken);
             await ProxyCommand.CleanupAsync(new ProxyOptions { ChainPrefix = parse.GetValue(prefix)! }, cancellationToken);
             return 0;
