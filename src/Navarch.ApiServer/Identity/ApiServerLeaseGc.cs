@@ -18,8 +18,12 @@ internal sealed partial class ApiServerLeaseGc(Func<Kubernetes> loopback, ApiSer
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    /// <summary>Starts collecting in the background, the first time at once.</summary>
-    public void Start() => _loop = RunAsync(_stop.Token);
+    /// <summary>Collects once (a failure is logged), then every period in the background.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await TryCollectAsync(cancellationToken);
+        _loop = RunAsync(_stop.Token);
+    }
 
     /// <summary>Deletes the expired identity Leases once; returns their names.</summary>
     public async Task<IReadOnlyList<string>> CollectAsync(CancellationToken cancellationToken)
@@ -61,25 +65,25 @@ internal sealed partial class ApiServerLeaseGc(Func<Kubernetes> loopback, ApiSer
         {
             try
             {
-                await CollectAsync(cancellationToken);
+                await Task.Delay(options.IdentityLeaseGcPeriod, time, cancellationToken);
+                await TryCollectAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or TaskCanceledException)
-            {
-                LogFailed(logger, e.Message);
-            }
+        }
+    }
 
-            try
-            {
-                await Task.Delay(options.IdentityLeaseGcPeriod, time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    private async Task TryCollectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CollectAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogFailed(logger, e.Message);
         }
     }
 

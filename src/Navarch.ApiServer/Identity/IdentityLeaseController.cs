@@ -23,8 +23,12 @@ internal sealed partial class IdentityLeaseController(Func<Kubernetes> loopback,
     /// <summary>The Lease's name.</summary>
     public string LeaseName => id;
 
-    /// <summary>Starts renewing in the background, the first time at once.</summary>
-    public void Start() => _loop = RunAsync(_stop.Token);
+    /// <summary>Takes the Lease up (a failure is logged), then renews it in the background.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await TrySyncAsync(cancellationToken);
+        _loop = RunAsync(_stop.Token);
+    }
 
     /// <summary>Creates or renews the Lease once.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
@@ -79,26 +83,26 @@ internal sealed partial class IdentityLeaseController(Func<Kubernetes> loopback,
         {
             try
             {
-                await SyncAsync(cancellationToken);
+                await Task.Delay(options.IdentityLeaseRenewInterval, time, cancellationToken);
+                await TrySyncAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or TaskCanceledException)
-            {
-                // The next round tries again (the store may be unreachable for a while).
-                LogRenewFailed(logger, id, e.Message);
-            }
+        }
+    }
 
-            try
-            {
-                await Task.Delay(options.IdentityLeaseRenewInterval, time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    private async Task TrySyncAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SyncAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The next round tries again (the store may be unreachable for a while).
+            LogRenewFailed(logger, id, e.Message);
         }
     }
 

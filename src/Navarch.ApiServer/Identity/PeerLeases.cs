@@ -33,14 +33,15 @@ internal sealed class PeerLeases : IAsyncDisposable
     public string IdentityLeaseName => _identity.LeaseName;
 
     /// <summary>
-    /// Starts the identity Lease and its collector in the background, and publishes this server's advertise address (when
-    /// it has one) before returning, so a started server is already among the <c>kubernetes</c> Service's endpoints.
+    /// Takes up the identity Lease, collects expired ones and publishes this server's advertise address (when it has
+    /// one) before returning — so a started server holds its Lease and is among the <c>kubernetes</c> Service's
+    /// endpoints, and no request of its own trails its start — then keeps them so in the background.
     /// </summary>
     public static async Task<PeerLeases> StartAsync(IStore store, ClusterPki pki, string url, int port, ApiServerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var leases = new PeerLeases(store, pki, url, options, loggerFactory);
-        leases._identity.Start();
-        leases._gc.Start();
+        await leases._identity.StartAsync(cancellationToken);
+        await leases._gc.StartAsync(cancellationToken);
         if (options.AdvertiseAddress is { } advertise)
         {
             await leases._endpoints.StartAsync(advertise, port, options.AdvertiseNodeName, cancellationToken);
