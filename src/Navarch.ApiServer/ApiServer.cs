@@ -49,6 +49,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private Aggregator.AvailableConditionController? _availability;
     private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
+    private Identity.PeerLeases? _peers;
     private string? _url;
 
     /// <summary>Creates a server over <paramref name="store"/> (opened, and closed, by the caller); nothing runs until <see cref="StartAsync"/>.</summary>
@@ -239,12 +240,8 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _health.Started();
         LogListening(_logger, Port, _store.Backend);
-        if (_options.AdvertiseAddress is { } advertise)
-        {
-            // As kube-apiserver's post-start endpoint reconciler, through the loopback client (the category keeps navarch server's log lines as they were).
-            using var loopback = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(AdminKubeconfigPath));
-            await new Reconcilers.EndpointReconciler(loopback, _loggerFactory.CreateLogger("Navarch.KubernetesService")).ReconcileAsync(advertise, Port, _options.AdvertiseNodeName, cancellationToken);
-        }
+        // kube-apiserver's post-start hooks that make it one of several: its identity Lease, their collector, the lease endpoint reconciler.
+        _peers = await Identity.PeerLeases.StartAsync(_store, Pki, _url, Port, _options, _loggerFactory, cancellationToken);
     }
 
     /// <summary>Writes the admin kubeconfig (and <c>--write-kubeconfig</c>) with the current admin certificate.</summary>
@@ -267,6 +264,13 @@ public sealed partial class ApiServer : IAsyncDisposable
     /// <summary>Stops serving; the store stays open for its owner to close.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_peers is not null)
+        {
+            // Before serving stops (kube-apiserver's pre-shutdown hook): clients are sent elsewhere first.
+            await _peers.DisposeAsync();
+            _peers = null;
+        }
+
         _health?.ShuttingDown();
         if (_renewer is not null)
         {

@@ -82,6 +82,9 @@ public sealed class ApiServerOptions
     /// </summary>
     public TimeSpan MetricResolution { get; init; } = TimeSpan.Zero;
 
+    /// <summary>The timings of the leases this server keeps beside its peers (identity Lease, master lease); kube-apiserver's by default.</summary>
+    public ApiServerLeaseOptions Leases { get; init; } = new();
+
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -36,7 +36,12 @@ public static class LeaderElection
         });
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task work = Task.CompletedTask;
-        elector.OnStartedLeading += () => work = Task.Run(() => lead(leading.Token), CancellationToken.None);
+        bool led = false;
+        elector.OnStartedLeading += () =>
+        {
+            led = true;
+            work = Task.Run(() => lead(leading.Token), CancellationToken.None);
+        };
         elector.OnStoppedLeading += () => leading.Cancel();
         try
         {
@@ -55,6 +60,37 @@ public static class LeaderElection
             catch (OperationCanceledException) when (leading.IsCancellationRequested)
             {
             }
+        }
+
+        if (led && options.ReleaseOnCancel && cancellationToken.IsCancellationRequested)
+        {
+            await ReleaseAsync(lease, options).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Gives the Lease up if this candidate still holds it, as client-go's release: no holder, a one-second duration, the
+    /// transitions kept. The work has stopped by now, so nobody acts for this candidate any more.
+    /// </summary>
+    private static async Task ReleaseAsync(LeaseLock lease, LeaderElectionOptions options)
+    {
+        using var deadline = new CancellationTokenSource(options.RenewDeadline);
+        try
+        {
+            LeaderElectionRecord current = await lease.GetAsync(deadline.Token).ConfigureAwait(false);
+            if (current?.HolderIdentity != options.Identity)
+            {
+                return;
+            }
+
+            // An empty holder, not a missing one: the official client's elector takes a Lease without a holder for one
+            // to create, and an empty one for one to take over.
+            DateTime now = DateTime.UtcNow;
+            await lease.UpdateAsync(new LeaderElectionRecord { HolderIdentity = "", LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now, LeaderTransitions = current.LeaderTransitions }, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
+        {
+            // Not released: a standby takes over once the lease duration has passed.
         }
     }
 }

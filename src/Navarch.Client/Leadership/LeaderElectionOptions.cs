@@ -20,4 +20,11 @@ public sealed record LeaderElectionOptions
 
     /// <summary>How often candidates try (--leader-elect-retry-period, 2 s).</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// client-go's ReleaseOnCancel: a leader stopped cleanly (its token cancelled) gives the Lease up once its work has
+    /// stopped, so a standby takes over at its next try instead of after the lease duration. Off by default, as in
+    /// client-go; <c>navarch server</c> turns it on.
+    /// </summary>
+    public bool ReleaseOnCancel { get; init; }
 }

@@ -23,7 +23,7 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
     /// <paramref name="labels"/> and <paramref name="ports"/>; when <paramref name="clusterIp"/> is null an existing
     /// Service is used as it is), then its Endpoints and EndpointSlice at <paramref name="addresses"/>.
     /// </summary>
-    public async Task PublishAsync(
+    public Task PublishAsync(
         string @namespace,
         string name,
         string? clusterIp,
@@ -34,11 +34,28 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(addresses);
+        return PublishAsync(@namespace, name, clusterIp, labels, ports, [.. addresses.Select(a => new PublishedAddress(a, nodeName))], cancellationToken);
+    }
+
+    /// <summary>
+    /// As the other overload, with a Node per address (the <c>kubernetes</c> Service's endpoints are the API servers,
+    /// each on its own machine).
+    /// </summary>
+    public async Task PublishAsync(
+        string @namespace,
+        string name,
+        string? clusterIp,
+        IReadOnlyDictionary<string, string> labels,
+        IReadOnlyList<ServicePortMapping> ports,
+        IReadOnlyList<PublishedAddress> addresses,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
         V1Service service = clusterIp is null
             ? await client.CoreV1.ReadNamespacedServiceAsync(name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false)
             : await EnsureServiceAsync(@namespace, name, clusterIp, labels, ports, cancellationToken).ConfigureAwait(false);
-        await EnsureEndpointsAsync(service, ports, addresses, nodeName, cancellationToken).ConfigureAwait(false);
-        await EnsureSliceAsync(service, ports, addresses, nodeName, cancellationToken).ConfigureAwait(false);
+        await EnsureEndpointsAsync(service, ports, addresses, cancellationToken).ConfigureAwait(false);
+        await EnsureSliceAsync(service, ports, addresses, cancellationToken).ConfigureAwait(false);
         LogPublished(logger, @namespace, name, addresses);
     }
 
@@ -77,14 +94,14 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
         return await client.CoreV1.ReplaceNamespacedServiceAsync(existing, name, ns, cancellationToken: ct).ConfigureAwait(false);
     }
 
-    private async Task EnsureEndpointsAsync(V1Service service, IReadOnlyList<ServicePortMapping> ports, IReadOnlyList<IPAddress> addresses, string? nodeName, CancellationToken ct)
+    private async Task EnsureEndpointsAsync(V1Service service, IReadOnlyList<ServicePortMapping> ports, IReadOnlyList<PublishedAddress> addresses, CancellationToken ct)
     {
         string ns = service.Metadata.NamespaceProperty, name = service.Metadata.Name;
         var subsets = new List<V1EndpointSubset>
         {
             new()
             {
-                Addresses = addresses.Select(a => new V1EndpointAddress { Ip = a.ToString(), NodeName = nodeName }).ToList(),
+                Addresses = addresses.Select(a => new V1EndpointAddress { Ip = a.Address.ToString(), NodeName = a.NodeName }).ToList(),
                 Ports = ports.Select(p => new Corev1EndpointPort { Name = p.Name, Port = p.TargetPort, Protocol = p.Protocol }).ToList(),
             },
         };
@@ -100,7 +117,7 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
         }
     }
 
-    private async Task EnsureSliceAsync(V1Service service, IReadOnlyList<ServicePortMapping> ports, IReadOnlyList<IPAddress> addresses, string? nodeName, CancellationToken ct)
+    private async Task EnsureSliceAsync(V1Service service, IReadOnlyList<ServicePortMapping> ports, IReadOnlyList<PublishedAddress> addresses, CancellationToken ct)
     {
         string ns = service.Metadata.NamespaceProperty, name = service.Metadata.Name;
         var wanted = new V1EndpointSlice
@@ -116,12 +133,12 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
                 },
                 OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Service", Name = name, Uid = service.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
             },
-            AddressType = addresses.Count > 0 && addresses[0].AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            AddressType = addresses.Count > 0 && addresses[0].Address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
             Endpoints = addresses.Select(a => new V1Endpoint
             {
-                Addresses = [a.ToString()],
+                Addresses = [a.Address.ToString()],
                 Conditions = new V1EndpointConditions { Ready = true, Serving = true, Terminating = false },
-                NodeName = nodeName,
+                NodeName = a.NodeName,
             }).ToList(),
             Ports = ports.Select(p => new Discoveryv1EndpointPort { Name = p.Name, Port = p.TargetPort, Protocol = p.Protocol }).ToList(),
         };
@@ -165,5 +182,5 @@ public sealed partial class SelectorlessServicePublisher(Kubernetes client, ILog
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published {Namespace}/{Service} with endpoints {Addresses}")]
-    private static partial void LogPublished(ILogger logger, string @namespace, string service, IEnumerable<IPAddress> addresses);
+    private static partial void LogPublished(ILogger logger, string @namespace, string service, IEnumerable<PublishedAddress> addresses);
 }

@@ -68,17 +68,19 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
 
         KubernetesClientConfiguration clientConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath);
         Kubernetes client = _client = new Kubernetes(clientConfig);
+        // Every server runs them; only the holder of each one's Lease acts (a stable identity, handed over on a clean stop).
+        string identity = LeaderElectionIdentity.LoadOrCreate(options.ApiServer.DataDir, options.Agent?.Kubelet.NodeName ?? Environment.MachineName.ToLowerInvariant());
         if (options.ControllerManager is { } controllerManager)
         {
-            var manager = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca });
-            _controllers = manager.RunAsync(token);
+            var manager = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca, LeaderElection = controllerManager.LeaderElection ?? Leadership(ControllerManager.LeaseName, identity) });
+            _controllers = CampaignAsync(manager.RunAsync, token);
             _controllerManagerPort = await SecurePorts.StartAsync("kube-controller-manager", controllerManager.SecurePort, client, manager.Metrics, logging, token);
         }
 
         if (options.Scheduler is { } scheduler)
         {
-            var kubeScheduler = new KubeScheduler(client, logging, options: scheduler);
-            _scheduler = kubeScheduler.RunAsync(token);
+            var kubeScheduler = new KubeScheduler(client, logging, options: scheduler with { LeaderElection = scheduler.LeaderElection ?? Leadership(KubeScheduler.LeaseName, identity) });
+            _scheduler = CampaignAsync(kubeScheduler.RunAsync, token);
             _schedulerPort = await SecurePorts.StartAsync("kube-scheduler", scheduler.SecurePort, client, kubeScheduler.Metrics, logging, token);
         }
 
@@ -125,6 +127,35 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         catch (Exception) when (token.IsCancellationRequested)
         {
             // Asked to stop while starting (a cancelled call, or a CRI call cancelled as an RpcException): stop cleanly.
+        }
+    }
+
+    /// <summary>Leader election on <paramref name="lease"/> with Kubernetes' timings, released on a clean stop.</summary>
+    private static Client.Leadership.LeaderElectionOptions Leadership(string lease, string identity) =>
+        new() { LeaseName = lease, Identity = identity, ReleaseOnCancel = true };
+
+    /// <summary>
+    /// Runs a component under leader election until stopped. kube-controller-manager and kube-scheduler exit when they
+    /// lose their Lease (to be started again by their supervisor); inside navarch server the component campaigns again.
+    /// </summary>
+    private async Task CampaignAsync(Func<CancellationToken, Task> run, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await run(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                // The elector lets a failed request through (the API server unreachable for a moment): campaign again shortly.
+                LogCampaignFailed(logging.CreateLogger("Navarch.Server"), e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
     }
 
@@ -209,6 +240,9 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
             _stopping.Dispose();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election failed, campaigning again: {Reason}")]
+    private static partial void LogCampaignFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The Service proxy stopped with an error: {Reason}")]
     private static partial void LogProxyFailed(ILogger logger, string reason);
