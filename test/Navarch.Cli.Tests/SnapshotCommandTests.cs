@@ -51,6 +51,8 @@ public sealed class SnapshotCommandTests : IDisposable
 
         var listed = await RunAsync("ls", "--data-dir", _dataDir.FullName);
         Assert.Equal(0, listed.Code);
+        var root = new RootCommand { SnapshotCommand.Create(TextWriter.Null, TextWriter.Null) };
+        Assert.Empty(root.Parse(["etcd-snapshot", "list", "--data-dir", _dataDir.FullName]).Errors);
         string[] lines = listed.Output.TrimEnd('\n').Split('\n');
         Assert.Matches("^Name +Location +Size +Created$", lines[0]);
         Assert.Matches($"^{name} +file://{SnapshotsDir}/{name} +[0-9]+ +[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9:]{{8}}Z$", lines[1]);

@@ -15,6 +15,8 @@ internal static class SnapshotCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("snapshot", "Save, list, delete and prune snapshots of the datastore (SQLite or etcd); restore one with 'navarch server --cluster-reset --cluster-reset-restore-path'.");
+        // k3s's name for the same verbs.
+        command.Aliases.Add("etcd-snapshot");
         command.Subcommands.Add(Save(output, error));
         command.Subcommands.Add(List(output, error));
         command.Subcommands.Add(Delete(output, error));
