@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Navarch.Snapshots;
 using Navarch.Testing;
+using static Navarch.Testing.Polling;
 
 namespace Navarch.Cli.Tests;
 

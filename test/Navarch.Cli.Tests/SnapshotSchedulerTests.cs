@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Navarch.Snapshots;
 using Navarch.Storage;
 using Navarch.Storage.Sqlite;
+using static Navarch.Testing.Polling;
 
 namespace Navarch.Cli.Tests;
 
