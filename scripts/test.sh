@@ -46,10 +46,10 @@ whole=$((${#tiers[@]} == 0))
 ((whole)) && tiers=("${all_tiers[@]}")
 wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 
-# etcd-server: the etcd conformance tests start a real etcd on loopback. docker-registry and apache2-utils
+# etcd-server: the etcd conformance tests start a real etcd on loopback; etcd-client: its etcdctl restores etcd snapshots. docker-registry and apache2-utils
 # (htpasswd): the image pull tests run a private registry on loopback. containerd, runc, CNI plugins, catatonit,
 # busybox-static: the kubelet and end-to-end tests run real pods.
-wants Integration && ensure_packages etcd-server
+wants Integration && ensure_packages etcd-server etcd-client
 if wants Node || wants MultiNode; then
     ensure_packages docker-registry apache2-utils
     ensure_image_packages

@@ -28,20 +28,21 @@ public sealed class EtcdServer : IAsyncDisposable
     /// <summary>
     /// Starts etcd and waits until it reports healthy. etcd needs its ports on its command line, so they are picked
     /// free first; when another process takes one before etcd binds it, etcd exits with "address already in use" and
-    /// is started again on new ports.
+    /// is started again on new ports. <paramref name="dataDir"/> starts it on an existing data dir (e.g. a restored
+    /// snapshot; left in place on dispose) instead of a new one.
     /// </summary>
-    public static async Task<EtcdServer> StartAsync(string binary = "/usr/bin/etcd")
+    public static async Task<EtcdServer> StartAsync(string binary = "/usr/bin/etcd", string? dataDir = null)
     {
         if (!File.Exists(binary))
         {
             throw new InvalidOperationException($"etcd is not installed at {binary}: run scripts/test.sh (it installs etcd-server) or apt-get install etcd-server");
         }
 
-        return await PortRetry.StartAsync(() => StartOnceAsync(binary), e => PortRetry.SaysAddressInUse(e.Message));
+        return await PortRetry.StartAsync(() => StartOnceAsync(binary, dataDir), e => PortRetry.SaysAddressInUse(e.Message));
     }
 
     /// <summary>Starts etcd once, on ports picked now; a failed start says why (etcd's error output) and cleans up.</summary>
-    private static async Task<EtcdServer> StartOnceAsync(string binary)
+    private static async Task<EtcdServer> StartOnceAsync(string binary, string? dataDir)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-etcd-");
         int client = FreePort.Next(), peer = FreePort.Next();
@@ -55,7 +56,7 @@ public sealed class EtcdServer : IAsyncDisposable
         foreach (string arg in new[]
         {
             "--name", "navarch-test",
-            "--data-dir", Path.Combine(dir.FullName, "data"),
+            "--data-dir", dataDir ?? Path.Combine(dir.FullName, "data"),
             "--listen-client-urls", clientUrl,
             "--advertise-client-urls", clientUrl,
             "--listen-peer-urls", peerUrl,

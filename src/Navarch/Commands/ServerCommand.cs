@@ -74,6 +74,8 @@ internal static class ServerCommand
         audit.AddTo(command);
         var privateRegistry = new PrivateRegistryFlag();
         privateRegistry.AddTo(command);
+        var snapshots = new SnapshotFlags();
+        snapshots.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -156,6 +158,7 @@ internal static class ServerCommand
                     MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
+                Snapshots = snapshots.Options(parse) with { NodeName = thisNode },
                 ControllerManager = !withControllers ? null : new ControllerManagerOptions
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,

@@ -17,6 +17,9 @@ internal sealed record ServerOptions
     /// <summary><c>--datastore-endpoint</c>: empty for the embedded SQLite store, or etcd client URLs.</summary>
     public string DatastoreEndpoint { get; init; } = "";
 
+    /// <summary>Scheduled snapshots of the datastore and <c>--cluster-reset</c>.</summary>
+    public Snapshots.SnapshotOptions Snapshots { get; init; } = new();
+
     /// <summary>The controller manager's settings (its root CA bundle is the one its client trusts, filled in at start).</summary>
     public ControllerManagerOptions? ControllerManager { get; init; }
 

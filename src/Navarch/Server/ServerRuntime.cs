@@ -23,6 +23,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource? _running;
     private Datastore? _datastore;
+    private Snapshots.SnapshotScheduler? _snapshots;
     private ApiServer.ApiServer? _apiServer;
     private Kubernetes? _manifestsClient;
     private Kubernetes? _client;
@@ -46,7 +47,9 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     {
         _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         DataDirPermissions.SecureServer(options.ApiServer.DataDir);
+        await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
         _datastore = await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
+        _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
     }
@@ -211,6 +214,11 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         if (_apiServer is not null)
         {
             await _apiServer.StopAsync(CancellationToken.None);
+        }
+
+        if (_snapshots is not null)
+        {
+            await _snapshots.DisposeAsync();
         }
 
         if (_datastore is not null)

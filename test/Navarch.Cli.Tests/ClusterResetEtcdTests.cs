@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.Server;
+using Navarch.Snapshots;
+using Navarch.Storage;
+using Navarch.Storage.Etcd;
+using Navarch.Testing;
+
+namespace Navarch.Cli.Tests;
+
+/// <summary>
+/// <c>--cluster-reset --cluster-reset-restore-path</c> when the data dir has an embedded etcd (its config.json): the
+/// etcd data dir is rebuilt from the snapshot for that member, and an etcd started on it serves the snapshot's keys.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ClusterResetEtcdTests : IDisposable
+{
+    private readonly DirectoryInfo _dataDir = Directory.CreateTempSubdirectory("navarch-reset-etcd-");
+
+    [Fact]
+    public async Task The_embedded_etcd_s_data_dir_is_restored_from_the_snapshot()
+    {
+        string snapshot = Path.Combine(_dataDir.FullName, "snap");
+        List<string> atSnapshot;
+        await using (EtcdServer source = await EtcdServer.StartAsync())
+        await using (EtcdStore store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = source.Endpoint }))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                await store.CreateAsync($"/registry/configmaps/default/cm{i}", [(byte)i]);
+            }
+
+            atSnapshot = Describe(await store.ListAsync("/registry/", new ListOptions()));
+            await store.SaveSnapshotAsync(snapshot);
+        }
+
+        string etcdDir = EmbeddedEtcdConfig.DataDir(_dataDir.FullName);
+        Directory.CreateDirectory(Path.Combine(etcdDir, "member"));
+        await File.WriteAllTextAsync(Path.Combine(etcdDir, "config.json"), $$"""{"name":"navarch-test","clientUrl":"https://127.0.0.1:2379","peerUrl":"http://127.0.0.1:{{FreePort.Next()}}"}""");
+
+        await ClusterReset.RunAsync(_dataDir.FullName, "", new SnapshotOptions { ClusterReset = true, ClusterResetRestorePath = snapshot }, TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+
+        Assert.True(File.Exists(Path.Combine(_dataDir.FullName, "server", "db", "reset-flag")));
+        Assert.Single(Directory.GetDirectories(Path.Combine(_dataDir.FullName, "server", "db"), "etcd.bak-*"));
+        Assert.NotNull(EmbeddedEtcdConfig.Read(_dataDir.FullName));
+        await using EtcdServer restored = await EtcdServer.StartAsync(dataDir: etcdDir);
+        await using EtcdStore reopened = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = restored.Endpoint });
+        Assert.Equal(atSnapshot, Describe(await reopened.ListAsync("/registry/", new ListOptions())));
+    }
+
+    [Fact]
+    public async Task An_external_etcd_is_not_reset_here()
+    {
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ClusterReset.RunAsync(_dataDir.FullName, "http://127.0.0.1:2379", new SnapshotOptions { ClusterReset = true, ClusterResetRestorePath = "/tmp/s" }, TimeProvider.System, NullLogger.Instance, CancellationToken.None));
+        Assert.Equal("--cluster-reset resets the embedded datastore; an external etcd (--datastore-endpoint) is restored with etcdctl snapshot restore", e.Message);
+    }
+
+    private static List<string> Describe(ListResult list) => [.. list.Items.Select(kv => $"{kv.Key} {kv.CreateRevision} {kv.ModRevision} {kv.Version}")];
+
+    public void Dispose() => _dataDir.Delete(recursive: true);
+}
