@@ -95,6 +95,70 @@ public sealed class DebugTests(NavarchNode node) : IClassFixture<NavarchNode>
         Assert.Equal(3, (await TerminatedAsync("interactive", "shell")).GetProperty("exitCode").GetInt32());
     }
 
+    [Fact]
+    public async Task Kubectl_debug_it_with_a_terminal_runs_a_shell_with_a_tty_in_the_ephemeral_container()
+    {
+        await RunPodAsync("terminal");
+
+        // script(1) gives kubectl a pseudo-terminal, as a user's shell would.
+        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        start.Environment["KUBECONFIG"] = node.Kubeconfig;
+        foreach (string arg in new[] { "-qfec", "kubectl debug -it terminal --image=busybox:1.35 -c tty --target=main -- sh", "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process debug = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        Task reader = Task.Run(async () =>
+        {
+            char[] buffer = new char[1024];
+            int n;
+            while ((n = await debug.StandardOutput.ReadAsync(buffer)) > 0)
+            {
+                lock (output)
+                {
+                    output.Append(buffer, 0, n);
+                }
+            }
+        });
+        string Seen()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+
+        try
+        {
+            await Eventually(() => TtyAttached(Seen()), "the attached prompt", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250), () => Seen());
+            await debug.StandardInput.WriteAsync("tty; echo tty-$((6*7))\r");
+            await debug.StandardInput.FlushAsync();
+            await Eventually(() => Seen().Contains("tty-42", StringComparison.Ordinal), "the shell's answer", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250), () => Seen());
+            Assert.Contains("/dev/pts/", Seen(), StringComparison.Ordinal);
+            await debug.StandardInput.WriteAsync("exit\r");
+            await debug.StandardInput.FlushAsync();
+            await debug.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!debug.HasExited)
+            {
+                debug.Kill(entireProcessTree: true);
+                await debug.WaitForExitAsync();
+            }
+
+            await reader.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Equal(0, (await TerminatedAsync("terminal", "tty")).GetProperty("exitCode").GetInt32());
+    }
+
+    /// <summary>kubectl has attached once it tells the user to press enter (or the shell's prompt shows).</summary>
+    private static bool TtyAttached(string output) =>
+        output.Contains("If you don't see a command prompt", StringComparison.Ordinal) || output.Contains("# ", StringComparison.Ordinal);
+
     /// <summary>A pod whose one container, main, sleeps; returns once it runs.</summary>
     private async Task RunPodAsync(string name)
     {
