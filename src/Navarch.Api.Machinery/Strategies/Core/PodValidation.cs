@@ -22,6 +22,23 @@ internal static class PodValidation
         }
     }
 
+    /// <summary>
+    /// A pod template's spec (ValidatePodTemplateSpec) under <paramref name="path"/>: a pod spec's rules, and no
+    /// ephemeral containers, which only a running pod's subresource adds.
+    /// </summary>
+    public static IEnumerable<FieldError> ValidateTemplateSpec(V1PodSpec? spec, string path)
+    {
+        foreach (FieldError error in ValidateSpec(spec, path))
+        {
+            yield return error;
+        }
+
+        if (spec?.EphemeralContainers is { Count: > 0 })
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, $"{path}.ephemeralContainers", null, "ephemeral containers not allowed in pod template");
+        }
+    }
+
     /// <summary>The container rules every pod spec must meet, reported under <paramref name="path"/>.</summary>
     public static IEnumerable<FieldError> ValidateSpec(V1PodSpec? spec, string path)
     {

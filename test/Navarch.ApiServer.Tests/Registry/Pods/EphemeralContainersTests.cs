@@ -122,6 +122,27 @@ public sealed class EphemeralContainersTests(ServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_pod_template_may_not_have_ephemeral_containers()
+    {
+        var deployment = new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "templated" },
+            Spec = new V1DeploymentSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "t" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "t" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "busybox" }], EphemeralContainers = [new V1EphemeralContainer { Name = "debugger", Image = "busybox" }] },
+                },
+            },
+        };
+        HttpOperationException refused = await Assert.ThrowsAsync<HttpOperationException>(() => fixture.Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.Contains("spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template", refused.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Discovery_lists_the_subresource_and_Pod_Security_checks_the_added_container()
     {
         JsonNode core = JsonNode.Parse(await fixture.Http.GetStringAsync(new Uri("/api/v1", UriKind.Relative)))!;
