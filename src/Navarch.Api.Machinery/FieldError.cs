@@ -15,6 +15,9 @@ public enum FieldErrorType
     /// <summary>"FieldValueDuplicate": the value is a duplicate of another.</summary>
     Duplicate,
 
+    /// <summary>"FieldValueNotFound": the value names something that does not exist.</summary>
+    NotFound,
+
     /// <summary>"FieldValueForbidden": the field may not be set (e.g. immutable, or not allowed here).</summary>
     Forbidden,
 
@@ -39,6 +42,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
         FieldErrorType.Invalid => "FieldValueInvalid",
         FieldErrorType.NotSupported => "FieldValueNotSupported",
         FieldErrorType.Duplicate => "FieldValueDuplicate",
+        FieldErrorType.NotFound => "FieldValueNotFound",
         FieldErrorType.Forbidden => "FieldValueForbidden",
         FieldErrorType.TooLong => "FieldValueTooLong",
         FieldErrorType.TooMany => "FieldValueTooMany",
@@ -56,12 +60,13 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
                 FieldErrorType.Invalid => "Invalid value",
                 FieldErrorType.NotSupported => "Unsupported value",
                 FieldErrorType.Duplicate => "Duplicate value",
+                FieldErrorType.NotFound => "Not found",
                 FieldErrorType.Forbidden => "Forbidden",
                 FieldErrorType.TooLong => "Too long",
                 FieldErrorType.TooMany => "Too many",
                 _ => "Invalid value",
             };
-            bool showValue = Type is FieldErrorType.Invalid or FieldErrorType.NotSupported or FieldErrorType.Duplicate or FieldErrorType.TooMany;
+            bool showValue = Type is FieldErrorType.Invalid or FieldErrorType.NotSupported or FieldErrorType.Duplicate or FieldErrorType.NotFound or FieldErrorType.TooMany;
             string value = showValue ? ": " + FormatValue(BadValue) : "";
             return string.IsNullOrEmpty(Detail) ? label + value : $"{label}{value}: {Detail}";
         }

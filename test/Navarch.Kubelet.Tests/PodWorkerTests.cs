@@ -242,6 +242,32 @@ public sealed class PodWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ephemeral_container_starts_once_in_the_target_PID_namespace_and_reports_its_exit()
+    {
+        PodWorker worker = await StartAsync(new V1PodSpec { Containers = [Container("main")] });
+        await worker.SyncAsync(CancellationToken.None);
+        V1Pod pod = await Client.CoreV1.PatchNamespacedPodEphemeralcontainersAsync(
+            new V1Patch("""{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox:1.35","targetContainerName":"main"}]}}""", V1Patch.PatchType.StrategicMergePatch), "p", "default");
+        _runtime.ExitOnStart("debugger", 3);
+        worker.Update(pod);
+
+        await worker.SyncAsync(CancellationToken.None);
+        (ContainerStatus debugger, ContainerConfig config) = _runtime.Containers("debugger").Single();
+        Assert.Equal(NamespaceMode.Target, config.Linux.SecurityContext.NamespaceOptions.Pid);
+        Assert.Equal(_runtime.Containers("main").Single().Status.Id, config.Linux.SecurityContext.NamespaceOptions.TargetId);
+
+        // Exited, it is never started again; the pod's phase and readiness are its app containers' alone.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await worker.SyncAsync(CancellationToken.None);
+        Assert.Equal(["main", "debugger"], _runtime.Created);
+        V1PodStatus status = await StatusAsync();
+        V1ContainerStatus reported = status.EphemeralContainerStatuses.Single();
+        Assert.Equal(("debugger", 3, "containerd://" + debugger.Id), (reported.Name, reported.State.Terminated.ExitCode, reported.ContainerID));
+        Assert.Equal("Running", status.Phase);
+        Assert.Equal("True", status.Conditions.Single(c => c.Type == "Ready").Status);
+    }
+
+    [Fact]
     public async Task A_steady_sync_asks_the_runtime_once_per_fact_and_writes_no_status()
     {
         V1Container main = Container("main");

@@ -79,6 +79,7 @@ internal static class BuiltInRegistry
             ["*/scale"] = new ScaleRest(),
             ["pods/binding"] = new BindingRest(time),
             ["pods/eviction"] = new EvictionRest(stores, time),
+            ["pods/ephemeralcontainers"] = new EphemeralContainersRest(),
             ["pods/log"] = new LogRest(locations),
             ["pods/exec"] = exec,
             ["pods/attach"] = exec,

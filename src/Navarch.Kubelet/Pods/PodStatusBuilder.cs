@@ -15,7 +15,7 @@ internal static class PodStatusBuilder
     /// <param name="sandboxReady">Whether its sandbox runs with its network set up.</param>
     /// <param name="podIp">The sandbox's IP.</param>
     /// <param name="hostIp">The node's IP.</param>
-    /// <param name="views">What is known of each (init and app) container, by name.</param>
+    /// <param name="views">What is known of each (init, app and ephemeral) container, by name.</param>
     /// <param name="startTime">When the kubelet first saw the pod.</param>
     /// <param name="now">The time now (for condition transitions).</param>
     /// <param name="initialized">Whether the init containers completed in this sandbox at some point (app containers were made).</param>
@@ -26,6 +26,7 @@ internal static class PodStatusBuilder
         string defaultWaiting = initSpecs.Count > 0 ? "PodInitializing" : "ContainerCreating";
         var initStatuses = initSpecs.Select(c => ContainerStatusOf(c, views.GetValueOrDefault(c.Name) ?? new ContainerView(), defaultWaiting, regularInit: !IsSidecar(c))).ToList();
         var statuses = pod.Spec.Containers.Select(c => ContainerStatusOf(c, views.GetValueOrDefault(c.Name) ?? new ContainerView(), defaultWaiting, regularInit: false)).ToList();
+        var ephemeralStatuses = (pod.Spec.EphemeralContainers ?? []).Select(c => ContainerStatusOf(EphemeralContainerSpec.AsContainer(c), views.GetValueOrDefault(c.Name) ?? new ContainerView(), defaultWaiting, regularInit: false)).ToList();
         string phase = failure is null ? Phase(pod, initStatuses, statuses) : "Failed";
         V1PodStatus? old = pod.Status;
 
@@ -61,6 +62,7 @@ internal static class PodStatusBuilder
             QosClass = QosClass(pod),
             InitContainerStatuses = initSpecs.Count > 0 ? initStatuses : null,
             ContainerStatuses = statuses,
+            EphemeralContainerStatuses = ephemeralStatuses.Count > 0 ? ephemeralStatuses : null,
             Conditions = conditions,
             Reason = failure?.Reason,
             Message = failure?.Message,

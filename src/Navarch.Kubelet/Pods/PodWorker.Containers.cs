@@ -95,9 +95,10 @@ internal sealed partial class PodWorker
 
     /// <summary>
     /// Starts the container when it has none, starts a created one, and restarts an exited one when
-    /// <paramref name="restartOnExit"/> says so for its exit code — after the restart back-off.
+    /// <paramref name="restartOnExit"/> says so for its exit code — after the restart back-off. <paramref name="adjust"/>,
+    /// when given, amends the CRI config of a container about to be created.
     /// </summary>
-    private async Task EnsureRunningAsync(V1Pod pod, V1Container spec, SandboxContext sb, Func<int, bool> restartOnExit, CancellationToken cancellationToken)
+    private async Task EnsureRunningAsync(V1Pod pod, V1Container spec, SandboxContext sb, Func<int, bool> restartOnExit, CancellationToken cancellationToken, Action<ContainerConfig>? adjust = null)
     {
         ContainerView view = View(spec.Name);
         ContainerStatus? current = view.Current;
@@ -166,6 +167,7 @@ internal sealed partial class PodWorker
             return;
         }
 
+        adjust?.Invoke(config);
         Directory.CreateDirectory(Path.Combine(sb.Config.LogDirectory, spec.Name));
         string id = await _deps.Runtime.CreateContainerAsync(sb.Id, config, sb.Config, cancellationToken).ConfigureAwait(false);
         _deps.Events.Event(pod, "Normal", "Created", $"Created container {spec.Name}");

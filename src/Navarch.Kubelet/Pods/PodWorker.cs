@@ -178,7 +178,7 @@ internal sealed partial class PodWorker
 
         IList<V1Container> inits = pod.Spec.InitContainers ?? [];
         IReadOnlyList<Container> containers = await ListAsync(sb.Id, cancellationToken).ConfigureAwait(false);
-        foreach (V1Container spec in inits.Concat(pod.Spec.Containers))
+        foreach (V1Container spec in inits.Concat(pod.Spec.Containers).Concat(EphemeralContainers(pod).Select(e => e.Spec)))
         {
             await RefreshAsync(spec, containers, cancellationToken).ConfigureAwait(false);
         }
@@ -218,6 +218,8 @@ internal sealed partial class PodWorker
             }
         }
 
+        // Ephemeral containers may start before the pod is initialized, as the kubelet's computePodActions allows.
+        await SyncEphemeralContainersAsync(pod, sb, cancellationToken).ConfigureAwait(false);
         UpdateProbes(pod, podIp);
         await PostStatusAsync(pod, sandboxReady, podIp, initialized || appsMade, null, cancellationToken).ConfigureAwait(false);
         return false;

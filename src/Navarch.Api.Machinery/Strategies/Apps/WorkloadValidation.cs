@@ -43,7 +43,7 @@ internal static class WorkloadValidation
                 yield return e;
             }
 
-            foreach (FieldError e in PodValidation.ValidateSpec(template.Spec, "spec.template.spec"))
+            foreach (FieldError e in PodValidation.ValidateTemplateSpec(template.Spec, "spec.template.spec"))
             {
                 yield return e;
             }

@@ -37,7 +37,7 @@ internal static class CronJobValidation
 
         const string template = "spec.jobTemplate.spec.template.spec";
         V1PodSpec? spec = c.Spec?.JobTemplate?.Spec?.Template?.Spec;
-        foreach (FieldError e in JobValidation.RestartPolicy(spec, template).Concat(PodValidation.ValidateSpec(spec, template)))
+        foreach (FieldError e in JobValidation.RestartPolicy(spec, template).Concat(PodValidation.ValidateTemplateSpec(spec, template)))
         {
             yield return e;
         }

@@ -11,7 +11,7 @@ internal static class JobValidation
 
     /// <summary>A valid pod template whose pods do not restart in place.</summary>
     public static IEnumerable<FieldError> Validate(V1Job j) =>
-        PodValidation.ValidateSpec(j.Spec?.Template?.Spec, "spec.template.spec").Concat(RestartPolicy(j.Spec?.Template?.Spec, "spec.template.spec"));
+        PodValidation.ValidateTemplateSpec(j.Spec?.Template?.Spec, "spec.template.spec").Concat(RestartPolicy(j.Spec?.Template?.Spec, "spec.template.spec"));
 
     /// <summary>A Job's pods (and a CronJob's) restart OnFailure or Never, not Always.</summary>
     public static IEnumerable<FieldError> RestartPolicy(V1PodSpec? spec, string path)

@@ -10,7 +10,7 @@ internal static class PodStrategy
     {
         HasStatus = true,
         Defaults = p => PodSpecDefaults.Apply(p.Spec),
-        Validation = p => PodValidation.ValidateSpec(p.Spec, "spec"),
+        Validation = p => PodValidation.ValidateSpec(p.Spec, "spec").Concat(PodValidation.ValidateCreate(p.Spec)),
         UpdateValidation = PodValidation.ValidateUpdate,
         Fields = p =>
         [

@@ -37,7 +37,7 @@ internal static class PodTemplateStrategy
             yield return e;
         }
 
-        foreach (FieldError e in PodValidation.ValidateSpec(t.Template.Spec, "template.spec"))
+        foreach (FieldError e in PodValidation.ValidateTemplateSpec(t.Template.Spec, "template.spec"))
         {
             yield return e;
         }

@@ -13,6 +13,32 @@ internal static class PodValidation
     private static readonly SupportedValues RestartPolicies = new("Always", "OnFailure", "Never");
     private static readonly SupportedValues DnsPolicies = new("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None");
 
+    /// <summary>ValidatePodCreate's own rule: ephemeral containers come only through the pod's ephemeralcontainers subresource.</summary>
+    public static IEnumerable<FieldError> ValidateCreate(V1PodSpec? spec)
+    {
+        if (spec?.EphemeralContainers is { Count: > 0 })
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, "spec.ephemeralContainers", null, "cannot be set on create");
+        }
+    }
+
+    /// <summary>
+    /// A pod template's spec (ValidatePodTemplateSpec) under <paramref name="path"/>: a pod spec's rules, and no
+    /// ephemeral containers, which only a running pod's subresource adds.
+    /// </summary>
+    public static IEnumerable<FieldError> ValidateTemplateSpec(V1PodSpec? spec, string path)
+    {
+        foreach (FieldError error in ValidateSpec(spec, path))
+        {
+            yield return error;
+        }
+
+        if (spec?.EphemeralContainers is { Count: > 0 })
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, $"{path}.ephemeralContainers", null, "ephemeral containers not allowed in pod template");
+        }
+    }
+
     /// <summary>The container rules every pod spec must meet, reported under <paramref name="path"/>.</summary>
     public static IEnumerable<FieldError> ValidateSpec(V1PodSpec? spec, string path)
     {
@@ -72,6 +98,11 @@ internal static class PodValidation
                     yield return error;
                 }
             }
+        }
+
+        foreach (FieldError error in EphemeralContainerValidation.Validate(spec, $"{path}.ephemeralContainers", names))
+        {
+            yield return error;
         }
 
         if (spec.RestartPolicy is { } policy && RestartPolicies.Check($"{path}.restartPolicy", policy) is { } badPolicy)

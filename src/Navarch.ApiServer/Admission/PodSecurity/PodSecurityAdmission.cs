@@ -33,8 +33,9 @@ internal sealed class PodSecurityAdmission(IStore store, ResourceCatalog catalog
 
     public async ValueTask AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
-        // Subresources (status, scale, binding, eviction, ...) cannot change a pod spec here.
-        if (request.Operation == AdmissionOperation.Delete || request.Subresource is not null || request.Object is null)
+        // Subresources (status, scale, binding, eviction, ...) cannot change a pod spec here; ephemeralcontainers adds
+        // containers to one, and is checked as a pod update.
+        if (request.Operation == AdmissionOperation.Delete || request.Subresource is not (null or "ephemeralcontainers") || request.Object is null)
         {
             return;
         }

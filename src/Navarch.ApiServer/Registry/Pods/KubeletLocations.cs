@@ -20,20 +20,26 @@ internal sealed class KubeletLocations(StoreRegistry stores, KubeletProxy kubele
         return string.IsNullOrEmpty(pod.Spec?.NodeName) ? throw ApiErrors.BadRequest($"pod {request.Name} does not have a host assigned") : pod;
     }
 
-    /// <summary>The container a log, exec or attach is for: the one asked for, or the only one.</summary>
+    /// <summary>
+    /// The container a log, exec or attach is for (validateContainer): the one asked for — an init, app or ephemeral
+    /// container of the pod — or the only app container.
+    /// </summary>
     public static string Container(V1Pod pod, HttpRequest request)
     {
         string name = pod.Metadata.Name;
         string container = request.Query["container"].ToString();
+        // podutil.VisitContainers' order: init, app, then ephemeral containers.
+        var all = (pod.Spec.InitContainers ?? []).Select(c => c.Name)
+            .Concat((pod.Spec.Containers ?? []).Select(c => c.Name))
+            .Concat((pod.Spec.EphemeralContainers ?? []).Select(c => c.Name)).ToList();
         if (container.Length == 0)
         {
             return pod.Spec.Containers?.Count == 1
                 ? pod.Spec.Containers[0].Name
-                : throw ApiErrors.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(" ", pod.Spec.Containers?.Select(c => c.Name) ?? [])}]");
+                : throw ApiErrors.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(" ", all)}]");
         }
 
-        var containers = (pod.Spec.Containers ?? []).Select(c => c.Name).Concat((pod.Spec.InitContainers ?? []).Select(c => c.Name));
-        return containers.Contains(container) ? container : throw ApiErrors.BadRequest($"container {container} is not valid for pod {name}");
+        return all.Contains(container) ? container : throw ApiErrors.BadRequest($"container {container} is not valid for pod {name}");
     }
 
     /// <summary>Passes the request to <paramref name="path"/> on the pod's kubelet, with the query (less <c>container</c>).</summary>
