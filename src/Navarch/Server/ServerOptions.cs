@@ -17,6 +17,12 @@ internal sealed record ServerOptions
     /// <summary><c>--datastore-endpoint</c>: empty for the embedded SQLite store, or etcd client URLs.</summary>
     public string DatastoreEndpoint { get; init; } = "";
 
+    /// <summary>
+    /// The embedded etcd member this server runs instead of SQLite (<c>--cluster-init</c>, <c>--server</c> to join, or a
+    /// data dir that has one); null otherwise.
+    /// </summary>
+    public Etcd.EmbeddedEtcdOptions? EmbeddedEtcd { get; init; }
+
     /// <summary>The controller manager's settings (its root CA bundle is the one its client trusts, filled in at start).</summary>
     public ControllerManagerOptions? ControllerManager { get; init; }
 
