@@ -29,7 +29,18 @@ public sealed class EmbeddedEtcdClusterTests(ITestOutputHelper output) : IAsyncL
         LoopbackServer third = Server("127.0.0.4", "--server", "https://127.0.0.2:6443", "--token", token);
         await third.StartAsync();
 
-        // The kubeconfig, the serving certificate and the etcd member all use the server's own address.
+        // The joined servers share the cluster CA and the service account key; each has its own serving certificate,
+        // naming its own address, and its kubeconfig and etcd member use that address too.
+        foreach (string shared in new[] { "tls/server-ca.crt", "tls/server-ca.key", "tls/service.key", "token" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(first.DataDir, "server", shared)), await File.ReadAllTextAsync(Path.Combine(third.DataDir, "server", shared)));
+        }
+
+        using (var serving = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(third.DataDir, "server", "tls", "serving-kube-apiserver.crt"))))
+        {
+            Assert.Contains(System.Net.IPAddress.Parse("127.0.0.4"), serving.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses());
+        }
+
         Assert.Contains("server: https://127.0.0.4:6443", await File.ReadAllTextAsync(third.Kubeconfig));
         Kubectl.Result members = await NavarchCli.RunAsync(["etcd", "member", "list", "--data-dir", third.DataDir]);
         Assert.True(members.ExitCode == 0, members.Output);
