@@ -92,6 +92,16 @@ public sealed class EmbeddedEtcdClusterTests(ITestOutputHelper output) : IAsyncL
         output.WriteLine($"quorum back {clock.ElapsedMilliseconds} ms after restarting a lost server");
         await third.WaitReadyAsync();
         Assert.Equal(0, (await second.KubectlAsync("get", "configmap", "written-through-first")).ExitCode);
+
+        // The first machine is gone for good: its member is removed, and the two left are the whole cluster.
+        string firstMember = System.Text.Json.JsonDocument.Parse(config).RootElement.GetProperty("name").GetString()!;
+        Kubectl.Result removed = await NavarchCli.RunAsync(["etcd", "member", "remove", firstMember, "--data-dir", third.DataDir]);
+        Assert.True(removed.ExitCode == 0, removed.Output);
+        Kubectl.Result left = await NavarchCli.RunAsync(["etcd", "member", "list", "--data-dir", second.DataDir]);
+        Assert.True(left.ExitCode == 0, left.Output);
+        Assert.Equal(2, left.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
+        Assert.DoesNotContain(firstMember, left.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await second.KubectlAsync("create", "configmap", "two-member-cluster")).ExitCode);
     }
 
     private LoopbackServer Server(string address, params string[] flags)

@@ -163,7 +163,8 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
     /// <summary>
     /// Adds this member as a learner through any of <paramref name="clientUrls"/> (etcd's MemberAdd), and returns its id,
     /// the URL that took it, and the <c>--initial-cluster</c> list of every member (the new one under its own name).
-    /// etcd takes one learner at a time: while another server is still catching up, this asks again for a minute.
+    /// etcd takes one learner at a time, and only once its leader has been connected to every voting member for 5 s
+    /// (strict reconfiguration check, "unhealthy cluster"): while another server is still joining, this asks again for a minute.
     /// </summary>
     private static async Task<((long Id, string Through) Learner, string InitialCluster)> AddLearnerAsync(IReadOnlyList<string> clientUrls, EtcdMemberConfig member, EtcdCertificates tls, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -188,15 +189,18 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
                 }
             }
 
-            if (last?.Status.Detail.Contains("too many learner", StringComparison.Ordinal) != true || time.GetTimestamp() > deadline)
+            if (!Transient(last) || time.GetTimestamp() > deadline)
             {
                 throw new InvalidDataException($"cannot add this server's etcd member to the cluster at {string.Join(", ", clientUrls)}: {last?.Status.Detail}", last);
             }
 
-            LogWaitingForLearner(logger, member.Name);
+            LogWaitingToJoin(logger, member.Name, last!.Status.Detail);
             await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
         }
     }
+
+    private static bool Transient(RpcException? e) =>
+        e is not null && (e.Status.Detail.Contains("too many learner", StringComparison.Ordinal) || e.Status.Detail.Contains("unhealthy cluster", StringComparison.Ordinal) || e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded);
 
     /// <summary>
     /// Promotes the learner to a voting member through a voting member (<paramref name="through"/>; a learner refuses
@@ -249,8 +253,8 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Added etcd member {Name} as a learner through {Url}")]
     private static partial void LogLearnerAdded(ILogger logger, string name, string url);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "etcd member {Name} waits to be added: another server's member is still a learner")]
-    private static partial void LogWaitingForLearner(ILogger logger, string name);
+    [LoggerMessage(Level = LogLevel.Information, Message = "etcd member {Name} waits to be added: {Reason}")]
+    private static partial void LogWaitingToJoin(ILogger logger, string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoted etcd member {Name} to a voting member")]
     private static partial void LogPromoted(ILogger logger, string name);

@@ -123,7 +123,7 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             process.Dispose();
-            throw new InvalidDataException($"cannot run {Binary} ({e.Message}): install Debian's etcd-server package (scripts/lib/packages.sh does)", e);
+            throw new InvalidDataException($"cannot run {Binary} ({e.Message}): install Debian's etcd-server package (apt-get install etcd-server)", e);
         }
 
         process.BeginOutputReadLine();
