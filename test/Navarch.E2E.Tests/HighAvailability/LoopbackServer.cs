@@ -26,6 +26,9 @@ internal sealed class LoopbackServer : IAsyncDisposable
     /// <summary>The admin kubeconfig the server writes (pointing at https://&lt;address&gt;:6443).</summary>
     public string Kubeconfig => Path.Combine(DataDir, "server", "cred", "admin.kubeconfig");
 
+    /// <summary>The end of what the running server logged (for failure messages).</summary>
+    public string LogTail => _process is null ? "(not running)" : $"exited: {_process.HasExited}\n" + string.Join('\n', (_process.Stdout + _process.Stderr).Split('\n').TakeLast(40));
+
     /// <summary>The server token.</summary>
     public string Token => File.ReadAllText(Path.Combine(DataDir, "server", "token")).Trim();
 
@@ -66,7 +69,11 @@ internal sealed class LoopbackServer : IAsyncDisposable
         int etcd = EtcdPid;
         if (_process is { HasExited: false })
         {
-            Process.GetProcessById(_process.Id).Kill();
+            // Reaped before the NavarchCli is disposed, so that its dispose finds it exited and walks no process tree.
+            using Process server = Process.GetProcessById(_process.Id);
+            server.Kill();
+            await server.WaitForExitAsync();
+            await Eventually(() => _process.HasExited, $"the server on {Address} is reaped", TimeSpan.FromSeconds(10));
         }
 
         if (etcd != 0 && File.Exists($"/proc/{etcd}/comm") && File.ReadAllText($"/proc/{etcd}/comm").Trim() == "etcd")
