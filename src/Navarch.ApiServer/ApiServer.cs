@@ -107,7 +107,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         _encryption = Storage.Encryption.SecretsEncryption.Open(_store, catalog, _options, _loggerFactory);
         _store = _encryption.Store;
         var allocator = new Registry.Services.ServiceAllocator(_store, _options.ServiceCidr);
-        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time);
+        Pki = ClusterPki.LoadOrCreate(Path.Combine(serverDir, "tls"), allocator.First, _options.Time, _options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? [] : [_options.BindAddress]);
         FrontProxy = FrontProxyPki.LoadOrCreate(Path.Combine(serverDir, "tls"), _options.Time);
         // A --token made before a CA rotation (the hash of the CA it replaced) still names this cluster.
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.TrustedCas)), _options.Token, [.. Pki.TrustedCas.Skip(1).Select(ca => Join.JoinToken.HashOf(Join.JoinToken.CaBundle([ca])))]);
@@ -208,7 +208,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             authentication,
             authorizer,
             new Authentication.Impersonation(authorizer),
-            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>()),
+            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
             new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),

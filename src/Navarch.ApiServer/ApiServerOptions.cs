@@ -23,6 +23,12 @@ public sealed class ApiServerOptions
     /// <summary>The Node the published <c>default/kubernetes</c> endpoint is on (a server that is also a node), or null.</summary>
     public string? AdvertiseNodeName { get; init; }
 
+    /// <summary>
+    /// The client URLs of this server's embedded etcd (<c>navarch server --cluster-init</c> or a joined server), handed to
+    /// joining servers by <c>/v1-navarch/server-bootstrap</c>; empty when the server runs no embedded etcd.
+    /// </summary>
+    public IReadOnlyList<string> EtcdClientUrls { get; init; } = [];
+
     /// <summary>The Service CIDR; its first address is the <c>kubernetes</c> Service's.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 

@@ -48,11 +48,7 @@ public sealed partial class EtcdStore : IStore
         ArgumentNullException.ThrowIfNull(options);
         string endpoint = options.Endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
             ?? throw new ArgumentException("no etcd endpoint given", nameof(options));
-        var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = null,
-            MaxSendMessageSize = null,
-        });
+        var channel = CreateChannel(endpoint, options);
         var store = new EtcdStore(options, channel);
         try
         {
@@ -69,6 +65,38 @@ public sealed partial class EtcdStore : IStore
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A gRPC channel to <paramref name="endpoint"/> with the options' client certificate and trusted CAs (an etcd
+    /// started with <c>--client-cert-auth</c>); also what tools use for etcd's Cluster and Maintenance APIs.
+    /// </summary>
+    public static GrpcChannel CreateChannel(string endpoint, EtcdStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        if (options.ClientCertificate is { } certificate)
+        {
+            handler.SslOptions.ClientCertificates = [certificate];
+        }
+
+        if (options.TrustedCa is { } trusted)
+        {
+            handler.SslOptions.CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+            {
+                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            };
+            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(trusted);
+        }
+
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+        });
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
 namespace Navarch.Storage.Etcd;
@@ -19,6 +20,12 @@ public sealed class EtcdStoreOptions
 
     /// <summary>The deadline of one unary call.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The client certificate (with its key) presented to an etcd that requires one (<c>--client-cert-auth</c>); null for none.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>The CAs an <c>https</c> etcd's serving certificate must chain to; null trusts the system's roots.</summary>
+    public X509Certificate2Collection? TrustedCa { get; init; }
 
     /// <summary>Where the store logs; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -58,6 +58,7 @@ internal static class Program
         root.Subcommands.Add(Commands.SecretsEncrypt.SecretsEncryptCommand.Create());
         root.Subcommands.Add(Commands.Certificate.CertificateCommand.Create());
         root.Subcommands.Add(Commands.Snapshot.SnapshotCommand.Create(Console.Out, Console.Error));
+        root.Subcommands.Add(Commands.Etcd.EtcdCommand.Create());
         root.Subcommands.Add(KubectlCommand.Create());
         root.Subcommands.Add(Commands.CheckConfig.CheckConfigCommand.Create());
         root.Subcommands.Add(KillallCommand.Create());

@@ -15,6 +15,9 @@ public static class JoinProtocol
     /// <summary>Signs the kubelet's serving certificate request.</summary>
     public const string ServingKubeletPath = "/v1-navarch/serving-kubelet";
 
+    /// <summary>The shared secrets and etcd members a joining server needs (server token only).</summary>
+    public const string ServerBootstrapPath = "/v1-navarch/server-bootstrap";
+
     /// <summary>The group of every kubelet's client certificate.</summary>
     public const string NodesGroup = "system:nodes";
 

@@ -36,6 +36,7 @@ public sealed class ClusterPki
 
     private readonly TimeProvider _time;
     private readonly IPAddress _kubernetesServiceIp;
+    private readonly IReadOnlyCollection<IPAddress> _servingAddresses;
     private readonly Dictionary<string, X509Certificate2> _leaves = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> _written = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -43,8 +44,9 @@ public sealed class ClusterPki
     private SslStreamCertificateContext? _servingContext;
     private SslStreamCertificateContext? _kubeletClientContext;
 
-    private ClusterPki(string dir, X509Certificate2 ca, ECDsa serviceAccountKey, IPAddress kubernetesServiceIp, TimeProvider time)
+    private ClusterPki(string dir, X509Certificate2 ca, ECDsa serviceAccountKey, IPAddress kubernetesServiceIp, TimeProvider time, IReadOnlyCollection<IPAddress> servingAddresses)
     {
+        _servingAddresses = servingAddresses;
         Directory = dir;
         Ca = ca;
         TrustedCas = [ca, .. ReadCertificates(Path.Combine(dir, PreviousCaFile))];
@@ -97,8 +99,12 @@ public sealed class ClusterPki
     /// <summary>The admin client certificate (with its key), the current one.</summary>
     public X509Certificate2 Admin => Leaf("client-admin");
 
-    /// <summary>Loads the certificates from <paramref name="dir"/>, creating whatever is missing and renewing whatever is due.</summary>
-    public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp, TimeProvider? time = null)
+    /// <summary>
+    /// Loads the certificates from <paramref name="dir"/>, creating whatever is missing and renewing whatever is due.
+    /// <paramref name="servingAddresses"/> (the bind address of a server on its own loopback address, which no interface
+    /// lists) are added to the serving certificate's SANs; one lacking them is reissued.
+    /// </summary>
+    public static ClusterPki LoadOrCreate(string dir, IPAddress kubernetesServiceIp, TimeProvider? time = null, IReadOnlyCollection<IPAddress>? servingAddresses = null)
     {
         time ??= TimeProvider.System;
         CaRotation.Recover(dir);
@@ -116,7 +122,7 @@ public sealed class ClusterPki
             WritePair(dir, CaName, ca);
         }
 
-        var pki = new ClusterPki(dir, ca, LoadOrCreateKey(Path.Combine(dir, ServiceKeyFile)), kubernetesServiceIp, time);
+        var pki = new ClusterPki(dir, ca, LoadOrCreateKey(Path.Combine(dir, ServiceKeyFile)), kubernetesServiceIp, time, servingAddresses ?? []);
         pki.Refresh();
         return pki;
     }
@@ -207,7 +213,7 @@ public sealed class ClusterPki
             {
                 X509Certificate2? current = force ? null : ReadIfChanged(name) ?? _leaves.GetValueOrDefault(name);
                 // Signed by the signing CA itself: after a CA rotation, leaves of the old CA are reissued although still trusted.
-                if (current is null || CertificateLifetimes.Due(current, now) || !CertificateChains.Verify(current, Ca, usage: null, now))
+                if (current is null || CertificateLifetimes.Due(current, now) || !CertificateChains.Verify(current, Ca, usage: null, now) || !CoversServingAddresses(name, current))
                 {
                     current = Issue(name, now);
                     WritePair(Directory, name, current);
@@ -248,7 +254,7 @@ public sealed class ClusterPki
 
     private X509Certificate2 Issue(string name, DateTimeOffset now) => name switch
     {
-        "serving-kube-apiserver" => CertificateIssuer.IssueWithNewKey(Ca, "CN=kube-apiserver", CertificateIssuer.ServingUsages, ServingNames(_kubernetesServiceIp), now, CertificateLifetimes.Leaf),
+        "serving-kube-apiserver" => CertificateIssuer.IssueWithNewKey(Ca, "CN=kube-apiserver", CertificateIssuer.ServingUsages, ServingNames(_kubernetesServiceIp, _servingAddresses), now, CertificateLifetimes.Leaf),
         "client-admin" => CertificateIssuer.IssueWithNewKey(Ca, Subject("system:admin", "system:masters"), CertificateIssuer.ClientUsages, null, now, CertificateLifetimes.Leaf),
         "client-kube-apiserver" => CertificateIssuer.IssueWithNewKey(Ca, Subject("system:apiserver", "system:masters"), CertificateIssuer.ClientUsages, null, now, CertificateLifetimes.Leaf),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a leaf certificate of the server"),
@@ -341,7 +347,18 @@ public sealed class ClusterPki
         }
     }
 
-    private static X509Extension ServingNames(IPAddress kubernetesServiceIp)
+    private bool CoversServingAddresses(string name, X509Certificate2 certificate)
+    {
+        if (name != "serving-kube-apiserver" || _servingAddresses.Count == 0)
+        {
+            return true;
+        }
+
+        var listed = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateIPAddresses()).ToHashSet();
+        return _servingAddresses.All(listed.Contains);
+    }
+
+    private static X509Extension ServingNames(IPAddress kubernetesServiceIp, IReadOnlyCollection<IPAddress> servingAddresses)
     {
         var sans = new SubjectAlternativeNameBuilder();
         foreach (string dns in new[] { "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", Dns.GetHostName() })
@@ -349,7 +366,7 @@ public sealed class ClusterPki
             sans.AddDnsName(dns);
         }
 
-        var ips = new HashSet<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback, kubernetesServiceIp };
+        var ips = new HashSet<IPAddress>(servingAddresses) { IPAddress.Loopback, IPAddress.IPv6Loopback, kubernetesServiceIp };
         foreach (NetworkInterface nic in HostInterfaces())
         {
             foreach (UnicastIPAddressInformation address in nic.GetIPProperties().UnicastAddresses)

@@ -66,7 +66,9 @@ internal static class ServerCommand
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) YAML file: the scheduler's profiles" };
         var bridge = new Option<string>("--bridge-name") { Description = "The agent's pod network bridge", DefaultValueFactory = _ => "navarch0" };
 
+        var etcd = new EmbeddedEtcdFlags();
         var command = new Command(name, description) { dataDir, port, bind, writeKubeconfig, kubeconfigMode, encryptionConfig, secretsEncryption, datastore, tokenFile, admissionConfig, authorizationMode, serviceCidr, disableAgent, nodeName, nodeIp, token, clusterDns, clusterDomain, clusterDnsBind, dnsUpstream, kubeletPort, clusterCidr, nodeMonitorGracePeriod, schedulerConfig, bridge, hpaSyncPeriod, hpaDownscaleStabilization, metricResolution };
+        etcd.AddTo(command);
         var proxyFlags = new ProxyCommand.AgentFlags();
         proxyFlags.AddTo(command);
         resources.AddTo(command);
@@ -133,6 +135,7 @@ internal static class ServerCommand
             string thisNode = parse.GetValue(nodeName) is { Length: > 0 } n ? n : Environment.MachineName.ToLowerInvariant();
             string? thisNodeIp = KubeletCommand.ParseNodeIp(parse.GetValue(nodeIp));
             bool withAgent = withControllers && !parse.GetValue(disableAgent);
+            Navarch.Server.Etcd.EmbeddedEtcdOptions? embeddedEtcd = etcd.Options(parse, parse.GetValue(dataDir)!, thisNode, bindAddress, bindAddress.Equals(IPAddress.Any) || bindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Parse(thisNodeIp ?? Navarch.Kubelet.Node.HostInfoAccess.InternalIp) : bindAddress, parse.GetValue(datastore)!, parse.GetValue(token), parse.GetValue(serviceCidr)!);
             return new ServerOptions
             {
                 ApiServer = new ApiServerOptions
@@ -156,9 +159,11 @@ internal static class ServerCommand
                     Token = parse.GetValue(token),
                     Audit = audit.Options(parse),
                     MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
+                    EtcdClientUrls = EmbeddedEtcdFlags.ClientUrls(embeddedEtcd),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 Snapshots = snapshots.Options(parse) with { NodeName = thisNode },
+                EmbeddedEtcd = embeddedEtcd,
                 ControllerManager = !withControllers ? null : new ControllerManagerOptions
                 {
                     ClusterCidr = parse.GetValue(clusterCidr)!,

@@ -63,7 +63,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
             return KubeconfigPath;
         }
 
-        byte[] bundle = await FetchCaAsync(cancellationToken);
+        byte[] bundle = await FetchCaAsync(_dial, cancellationToken);
         if (parsed.CaHash is null && !insecureSkipCaVerify)
         {
             throw new JoinException("the token carries no CA hash: use the full K10... token (from <data-dir>/server/token or `navarch token create`), or pass --insecure-skip-ca-verify");
@@ -131,7 +131,8 @@ internal sealed partial class AgentJoin(string server, string token, string node
     /// <summary>Where a joined agent under <paramref name="dataDir"/> keeps its proxy's kubeconfig.</summary>
     public static string KubeProxyKubeconfigIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "agent", "kubeproxy.kubeconfig");
 
-    private async Task<byte[]> FetchCaAsync(CancellationToken cancellationToken)
+    /// <summary>The server's CA bundle from <c>/cacerts</c>, trusting nothing yet: the caller checks it against the token's hash.</summary>
+    internal static async Task<byte[]> FetchCaAsync(string server, CancellationToken cancellationToken)
     {
         // Nothing is trusted yet: the bundle is checked against the token's hash instead of by TLS.
 #pragma warning disable CA5359 // Any server is accepted here: the CA bundle it sends is verified against the join token's hash.
@@ -143,17 +144,17 @@ internal sealed partial class AgentJoin(string server, string token, string node
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            using HttpResponseMessage response = await http.GetAsync(new Uri(_dial + JoinProtocol.CaCertsPath), cancellationToken);
+            using HttpResponseMessage response = await http.GetAsync(new Uri(server + JoinProtocol.CaCertsPath), cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new JoinException($"{_server}/cacerts answered {(int)response.StatusCode}");
+                throw new JoinException($"{server}/cacerts answered {(int)response.StatusCode}");
             }
 
             return await response.Content.ReadAsByteArrayAsync(cancellationToken);
         }
         catch (HttpRequestException e)
         {
-            throw new JoinException($"cannot reach the server {_server}: {e.Message}", e);
+            throw new JoinException($"cannot reach the server {server}: {e.Message}", e);
         }
     }
 
@@ -225,7 +226,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
     }
 
     /// <summary>An HTTP client that accepts only servers whose certificate chains to <paramref name="ca"/>.</summary>
-    private static HttpClient TrustingOnly(X509Certificate2 ca)
+    internal static HttpClient TrustingOnly(X509Certificate2 ca)
     {
         // The handshake builds its chain offline (no AIA or CRL fetches), then only the cluster CA is trusted.
         var handler = new SocketsHttpHandler

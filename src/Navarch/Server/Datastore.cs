@@ -34,6 +34,15 @@ internal sealed class Datastore : IAsyncDisposable
         return new Datastore(store, compactor);
     }
 
+    /// <summary>Connects to this server's embedded etcd member (<c>--cluster-init</c> or a joined server) and starts compacting it.</summary>
+    public static async Task<Datastore> OpenEmbeddedAsync(Etcd.EmbeddedEtcd etcd, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        IStore store = await EtcdStore.OpenAsync(etcd.StoreOptions(loggers), cancellationToken);
+        var compactor = new PeriodicCompactor(store, PeriodicCompactor.DefaultWindow, time, loggers.CreateLogger<PeriodicCompactor>());
+        compactor.Start();
+        return new Datastore(store, compactor);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -20,6 +20,12 @@ internal sealed record ServerOptions
     /// <summary>Scheduled snapshots of the datastore and <c>--cluster-reset</c>.</summary>
     public Snapshots.SnapshotOptions Snapshots { get; init; } = new();
 
+    /// <summary>
+    /// The embedded etcd member this server runs instead of SQLite (<c>--cluster-init</c>, <c>--server</c> to join, or a
+    /// data dir that has one); null otherwise.
+    /// </summary>
+    public Etcd.EmbeddedEtcdOptions? EmbeddedEtcd { get; init; }
+
     /// <summary>The controller manager's settings (its root CA bundle is the one its client trusts, filled in at start).</summary>
     public ControllerManagerOptions? ControllerManager { get; init; }
 

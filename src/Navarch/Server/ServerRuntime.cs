@@ -22,6 +22,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
 {
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource? _running;
+    private Etcd.EmbeddedEtcd? _etcd;
     private Datastore? _datastore;
     private Snapshots.SnapshotScheduler? _snapshots;
     private ApiServer.ApiServer? _apiServer;
@@ -48,10 +49,26 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         DataDirPermissions.SecureServer(options.ApiServer.DataDir);
         await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
-        _datastore = await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
+        _datastore = options.EmbeddedEtcd is { } embedded
+            ? await OpenEmbeddedEtcdAsync(embedded, _running.Token)
+            : await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
         _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
+    }
+
+    /// <summary>Starts (or joins) this server's embedded etcd member and opens the store on it.</summary>
+    private async Task<Datastore> OpenEmbeddedEtcdAsync(Etcd.EmbeddedEtcdOptions embedded, CancellationToken cancellationToken)
+    {
+        _etcd = await Etcd.EmbeddedEtcd.StartAsync(embedded, logging, cancellationToken);
+        Datastore datastore = await Datastore.OpenEmbeddedAsync(_etcd, options.ApiServer.Time, logging, cancellationToken);
+        if (_etcd.Member.InitialClusterState == "new")
+        {
+            // A SQLite server restarted with --cluster-init: its objects move into the new cluster before the API serves.
+            await Etcd.SqliteMigration.MigrateIfPresentAsync(options.ApiServer.DataDir, datastore.Store, options.ApiServer.Time, logging, cancellationToken);
+        }
+
+        return datastore;
     }
 
     /// <summary>
@@ -224,6 +241,11 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         if (_datastore is not null)
         {
             await _datastore.DisposeAsync();
+        }
+
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
         }
     }
 
