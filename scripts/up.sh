@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
 . scripts/lib/images.sh
 ensure_packages ca-certificates
+# The embedded etcd (--cluster-init, or --server to join one, or a data dir that already has it) is Debian's etcd;
+# etcdctl restores its snapshots.
+if [[ " $* " == *" --cluster-init "* || " $* " == *" --server "* || -d "${NAVARCH_DATA_DIR:-/var/lib/navarch}/server/db/etcd" ]]; then
+    ensure_packages etcd-server etcd-client
+fi
 dotnet build src/Navarch -c Release -o artifacts/navarch >&2
 # The node agent's runtime and its pause and busybox images (imported by `navarch agent` at start).
 build_images artifacts/navarch/navarch.dll "${NAVARCH_DATA_DIR:-/var/lib/navarch}/agent/images"
