@@ -328,25 +328,6 @@ public sealed class ClusterPki
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
-    /// <summary>
-    /// The host's interfaces. .NET reads them from netlink and throws ArgumentException when an interface (a pod's
-    /// veth, a namespace) comes or goes during the read, so a few reads are tried.
-    /// </summary>
-    private static NetworkInterface[] HostInterfaces()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return NetworkInterface.GetAllNetworkInterfaces();
-            }
-            catch (ArgumentException) when (attempt < 5)
-            {
-                Thread.Sleep(20 * attempt);
-            }
-        }
-    }
-
     private bool CoversServingAddresses(string name, X509Certificate2 certificate)
     {
         if (name != "serving-kube-apiserver" || _servingAddresses.Count == 0)
@@ -367,7 +348,7 @@ public sealed class ClusterPki
         }
 
         var ips = new HashSet<IPAddress>(servingAddresses) { IPAddress.Loopback, IPAddress.IPv6Loopback, kubernetesServiceIp };
-        foreach (NetworkInterface nic in HostInterfaces())
+        foreach (NetworkInterface nic in Client.Host.HostInterfaces.Read())
         {
             foreach (UnicastIPAddressInformation address in nic.GetIPProperties().UnicastAddresses)
             {

@@ -7,11 +7,11 @@ namespace Navarch.Dns.Access;
 internal static class HostAddresses
 {
     public static IEnumerable<IPAddress> Read() =>
-        NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address);
+        Client.Host.HostInterfaces.Read().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address);
 
     /// <summary>The first IPv4 address of the interface <paramref name="name"/>, or null when it has none (or does not exist).</summary>
     public static IPAddress? IPv4Of(string name) =>
-        NetworkInterface.GetAllNetworkInterfaces()
+        Client.Host.HostInterfaces.Read()
             .Where(n => n.Name == name)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)

@@ -51,7 +51,7 @@ internal static class HostInfo
     public static string InternalIp()
     {
         string? routed = DefaultRouteInterface();
-        NetworkInterface[] nics = NetworkInterface.GetAllNetworkInterfaces();
+        NetworkInterface[] nics = Client.Host.HostInterfaces.Read();
         foreach (NetworkInterface nic in nics.OrderBy(n => n.Name == routed ? 0 : 1))
         {
             if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown) || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback)

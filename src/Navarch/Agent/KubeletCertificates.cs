@@ -55,8 +55,8 @@ internal sealed partial class KubeletCertificates : IAsyncDisposable
                 string server = ServerLine().Match(await File.ReadAllTextAsync(kubeconfig, cancellationToken)).Groups[1].Value;
                 string key = certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
                 string text = Kubeconfig.Render(server, await File.ReadAllTextAsync(ca, cancellationToken), certificate.ExportCertificatePem(), key);
-                await File.WriteAllTextAsync(kubeconfig + ".tmp", text, cancellationToken);
-                File.SetUnixFileMode(kubeconfig + ".tmp", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // Created 0600: the file holds the private key from its first byte.
+                ApiServer.PrivateFiles.Write(kubeconfig + ".tmp", text);
                 File.Move(kubeconfig + ".tmp", kubeconfig, overwrite: true);
             },
         }, TimeProvider.System, logger);

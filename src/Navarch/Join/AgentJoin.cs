@@ -212,7 +212,7 @@ internal sealed partial class AgentJoin(string server, string token, string node
         }
 
         var addresses = new HashSet<IPAddress> { IPAddress.Loopback };
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        foreach (NetworkInterface nic in Client.Host.HostInterfaces.Read())
         {
             addresses.UnionWith(nic.GetIPProperties().UnicastAddresses.Select(a => a.Address).Where(a => !a.IsIPv6LinkLocal));
         }

@@ -57,8 +57,8 @@ internal static partial class ClusterReset
             throw new InvalidDataException(e.Message, e);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(flag)!);
-        await File.WriteAllTextAsync(flag, snapshot + "\n", cancellationToken);
+        ApiServer.PrivateFiles.CreateDirectory(Path.GetDirectoryName(flag)!);
+        ApiServer.PrivateFiles.Write(flag, snapshot + "\n");
         LogRestored(logger, snapshot, kept ?? "(none)");
     }
 

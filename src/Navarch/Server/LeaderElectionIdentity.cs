@@ -17,10 +17,8 @@ internal static class LeaderElectionIdentity
         if (id.Length == 0)
         {
             id = Guid.NewGuid().ToString("N");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            // Written aside and moved in, so a crash never leaves an empty id behind.
-            File.WriteAllText(path + ".tmp", id);
-            File.Move(path + ".tmp", path, overwrite: true);
+            ApiServer.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+            ApiServer.PrivateFiles.Write(path, id);
         }
 
         return $"{nodeName}_{id}";

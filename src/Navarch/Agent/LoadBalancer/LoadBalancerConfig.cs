@@ -36,9 +36,9 @@ internal sealed record LoadBalancerConfig
     /// <summary>Writes the file whole (a new file renamed over the old, so a crash leaves one or the other).</summary>
     public void Write(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ApiServer.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        ApiServer.PrivateFiles.Write(temporary, JsonSerializer.Serialize(this, Json));
         File.Move(temporary, path, overwrite: true);
     }
 }
