@@ -80,12 +80,26 @@ public sealed class HostileRequestTests(ServerFixture fixture) : IClassFixture<S
     {
         long before = await fixture.Server.Store.GetCurrentRevisionAsync();
         byte[] body = Encoding.UTF8.GetBytes("{\"metadata\":{\"name\":\"chunked\"},\"data\":{\"a\":\"" + new string('x', 4 * 1024 * 1024) + "\"}}");
-        using var content = new StreamContent(new ChunkedStream(body));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ConfigMaps, UriKind.Relative)) { Content = content };
-        request.Headers.TransferEncodingChunked = true;
-        using HttpResponseMessage response = await fixture.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+
+        // The server answers 413 and closes the connection without reading the rest (as Go's server does past 256 KiB
+        // unread); a client still writing then meets a broken pipe before it reads the answer, so a few sends are tried.
+        for (int attempt = 1; ; attempt++)
+        {
+            using var content = new StreamContent(new ChunkedStream(body));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ConfigMaps, UriKind.Relative)) { Content = content };
+            request.Headers.TransferEncodingChunked = true;
+            try
+            {
+                using HttpResponseMessage response = await fixture.Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+                break;
+            }
+            catch (HttpRequestException e) when (attempt < 5 && e.InnerException is IOException)
+            {
+            }
+        }
+
         Assert.Empty(await StoreWrites.SinceAsync(fixture.Server.Store, before));
     }
 
