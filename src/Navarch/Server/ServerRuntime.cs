@@ -170,9 +170,10 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
             {
                 return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
             {
-                // The elector lets a failed request through (the API server unreachable for a moment): campaign again shortly.
+                // The elector lets a failed request through (the API server unreachable for a moment, a 503 while its store
+                // has no quorum): campaign again shortly rather than leave this server without controllers for good.
                 LogCampaignFailed(logging.CreateLogger("Navarch.Server"), e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
