@@ -23,6 +23,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource? _running;
     private Etcd.EmbeddedEtcd? _etcd;
+    private string? _leaderElectionIdentity;
     private Datastore? _datastore;
     private Snapshots.SnapshotScheduler? _snapshots;
     private ApiServer.ApiServer? _apiServer;
@@ -48,6 +49,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     {
         _running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         DataDirPermissions.SecureServer(options.ApiServer.DataDir);
+        // Made before anything serves, so the data dir a started server shows is the one it keeps.
+        _leaderElectionIdentity = LeaderElectionIdentity.LoadOrCreate(options.ApiServer.DataDir, options.Agent?.Kubelet.NodeName ?? Environment.MachineName.ToLowerInvariant());
         await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
         _datastore = options.EmbeddedEtcd is { } embedded
             ? await OpenEmbeddedEtcdAsync(embedded, _running.Token)
@@ -89,7 +92,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         KubernetesClientConfiguration clientConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfigPath);
         Kubernetes client = _client = new Kubernetes(clientConfig);
         // Every server runs them; only the holder of each one's Lease acts (a stable identity, handed over on a clean stop).
-        string identity = LeaderElectionIdentity.LoadOrCreate(options.ApiServer.DataDir, options.Agent?.Kubelet.NodeName ?? Environment.MachineName.ToLowerInvariant());
+        string identity = _leaderElectionIdentity!;
         if (options.ControllerManager is { } controllerManager)
         {
             var manager = new ControllerManager(client, logging, options: controllerManager with { RootCaBundle = RootCaPublisherController.BundleOf(clientConfig), ClusterSigningCertificate = server.Pki.Ca, LeaderElection = controllerManager.LeaderElection ?? Leadership(ControllerManager.LeaseName, identity) });
