@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client;
 using Navarch.Client.Publishing;
 using Navarch.Dns.Access;
 using Navarch.Dns.Publishing;
@@ -74,11 +75,17 @@ public static partial class ClusterDnsHost
 
         try
         {
-            // Listening on every address publishes the node's own; a pod cannot reach 0.0.0.0.
-            IPAddress advertise = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any)
-                ? (options.NodeName is null ? null : await InternalIpAsync(client, options.NodeName, cancellationToken).ConfigureAwait(false)) ?? IPAddress.Loopback
-                : listen.Address;
-            await KubeDnsService.PublishAsync(new SelectorlessServicePublisher(client, logger), options.ClusterIp, advertise, listen.Port, options.NodeName, cancellationToken).ConfigureAwait(false);
+            await StartupRetry.UntilDoneAsync(
+                async ct =>
+                {
+                    // Listening on every address publishes the node's own; a pod cannot reach 0.0.0.0.
+                    IPAddress advertise = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any)
+                        ? (options.NodeName is null ? null : await InternalIpAsync(client, options.NodeName, ct).ConfigureAwait(false)) ?? IPAddress.Loopback
+                        : listen.Address;
+                    await KubeDnsService.PublishAsync(new SelectorlessServicePublisher(client, logger), options.ClusterIp, advertise, listen.Port, options.NodeName, ct).ConfigureAwait(false);
+                },
+                e => LogPublishFailed(logger, e.Message),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException e)
         {

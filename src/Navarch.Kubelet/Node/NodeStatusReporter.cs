@@ -49,17 +49,26 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeSer
             },
             Spec = new V1NodeSpec(),
         };
-        try
-        {
-            Node = await client.CoreV1.CreateNodeAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
-            LogRegistered(logger, options.NodeName);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            Node = await client.CoreV1.ReadNodeAsync(options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        // As the kubelet's registerWithAPIServer: a control plane that is restarting or electing its store's leader is
+        // waited for, not a reason to end.
+        await Navarch.Client.StartupRetry.UntilDoneAsync(
+            async ct =>
+            {
+                try
+                {
+                    Node = await client.CoreV1.CreateNodeAsync(node, cancellationToken: ct).ConfigureAwait(false);
+                    LogRegistered(logger, options.NodeName);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    Node = await client.CoreV1.ReadNodeAsync(options.NodeName, cancellationToken: ct).ConfigureAwait(false);
+                }
 
-        await UpdateStatusAsync(cancellationToken).ConfigureAwait(false);
+                await UpdateStatusAsync(ct).ConfigureAwait(false);
+            },
+            e => LogRegistrationRetry(logger, options.NodeName, e.Message),
+            cancellationToken,
+            time).ConfigureAwait(false);
     }
 
     /// <summary>Renews the Lease and posts the status until cancelled.</summary>
@@ -202,6 +211,9 @@ internal sealed partial class NodeStatusReporter(IKubernetes client, IRuntimeSer
             LastTransitionTime = old is not null && old.Status == status ? old.LastTransitionTime : now,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unable to register node {Node} with the API server, trying again: {Reason}")]
+    private static partial void LogRegistrationRetry(ILogger logger, string node, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered node {Node}")]
     private static partial void LogRegistered(ILogger logger, string node);

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client;
 
 namespace Navarch.Server;
 
@@ -19,14 +20,20 @@ internal static partial class ControlPlaneLabels
     {
         try
         {
-            V1Node node = await admin.CoreV1.ReadNodeAsync(nodeName, cancellationToken: cancellationToken);
-            if (node.Metadata.Labels?.TryGetValue(ControlPlane, out string? value) == true && value == "true")
-            {
-                return;
-            }
+            await StartupRetry.UntilDoneAsync(
+                async ct =>
+                {
+                    V1Node node = await admin.CoreV1.ReadNodeAsync(nodeName, cancellationToken: ct);
+                    if (node.Metadata.Labels?.TryGetValue(ControlPlane, out string? value) == true && value == "true")
+                    {
+                        return;
+                    }
 
-            string patch = KubernetesJson.Serialize(new { metadata = new { labels = new Dictionary<string, string> { [ControlPlane] = "true" } } });
-            await admin.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), nodeName, cancellationToken: cancellationToken);
+                    string patch = KubernetesJson.Serialize(new { metadata = new { labels = new Dictionary<string, string> { [ControlPlane] = "true" } } });
+                    await admin.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), nodeName, cancellationToken: ct);
+                },
+                e => LogFailed(logger, nodeName, e.Message),
+                cancellationToken);
         }
         catch (HttpOperationException e)
         {

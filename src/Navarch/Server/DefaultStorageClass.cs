@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client;
 using Navarch.Kubelet.LocalPath;
 
 namespace Navarch.Server;
@@ -33,15 +34,25 @@ internal static partial class DefaultStorageClass
     /// <summary>Creates the class unless it exists.</summary>
     public static async Task EnsureAsync(IKubernetes client, ILogger logger, CancellationToken cancellationToken)
     {
-        try
-        {
-            await client.StorageV1.CreateStorageClassAsync(Definition(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            LogCreated(logger, LocalPathProvisioner.ClassName);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-        }
+        // A server joining a cluster whose store is electing a leader (or has lost quorum for a while) waits for it.
+        await StartupRetry.UntilDoneAsync(
+            async ct =>
+            {
+                try
+                {
+                    await client.StorageV1.CreateStorageClassAsync(Definition(), cancellationToken: ct).ConfigureAwait(false);
+                    LogCreated(logger, LocalPathProvisioner.ClassName);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+                {
+                }
+            },
+            e => LogRetrying(logger, LocalPathProvisioner.ClassName, e.Message),
+            cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not create the default StorageClass {Name} yet, trying again: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the default StorageClass {Name}")]
     private static partial void LogCreated(ILogger logger, string name);
