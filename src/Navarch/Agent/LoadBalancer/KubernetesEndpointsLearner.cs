@@ -1,55 +1,43 @@
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client.Informers;
 
 namespace Navarch.Agent.LoadBalancer;
 
 /// <summary>
-/// Keeps the agent's load balancer told of every API server (k3s's agent tunnel does this with a watch on the same
-/// object): reads the <c>default/kubernetes</c> Endpoints — which list the live servers' addresses and their https port —
-/// through the balancer itself, every <paramref name="interval"/>, and hands the addresses to
-/// <see cref="AgentLoadBalancer.Update"/>. It reads with a list by name, which <c>system:node-proxier</c> (the agent's
-/// proxy identity) may do. A failed read keeps the list as it is.
+/// Keeps the agent's load balancer told of every API server, as k3s's agent tunnel does with a watch on the same object:
+/// an informer on the <c>default/kubernetes</c> Endpoints — which list the live servers' addresses and their https port —
+/// through the balancer itself, handing the addresses to <see cref="AgentLoadBalancer.Update"/> at each change (a server
+/// joining or expiring shows at once). It lists and watches by name, which <c>system:node-proxier</c> (the agent's proxy
+/// identity) may do. A failed list or watch is retried by the informer (through the balancer, so on another server) and
+/// keeps the list as it is; so does a deletion (the servers' reconcilers make the object again).
 /// </summary>
-internal sealed partial class KubernetesEndpointsLearner(Kubernetes client, AgentLoadBalancer balancer, ILogger logger, TimeSpan? interval = null, TimeProvider? time = null)
+internal sealed partial class KubernetesEndpointsLearner(Kubernetes client, AgentLoadBalancer balancer, ILogger logger, TimeProvider? time = null)
 {
-    private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(5);
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-
-    /// <summary>Reads and updates until cancelled.</summary>
+    /// <summary>Lists, watches and updates until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        var informer = new Informer<V1Endpoints>(client, "default", fieldSelector: "metadata.name=kubernetes", time: time, logger: logger);
+        informer.AddHandler(new ResourceEventHandler<V1Endpoints>
         {
-            try
-            {
-                V1EndpointsList list = await client.CoreV1.ListNamespacedEndpointsAsync("default", fieldSelector: "metadata.name=kubernetes", cancellationToken: cancellationToken);
-                balancer.Update(AddressesOf(list.Items.FirstOrDefault()));
-            }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                LogFailed(logger, e.Message);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                // The agent gave up starting and disposed its client: nothing left to learn for.
-                return;
-            }
-
-            try
-            {
-                await Task.Delay(_interval, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            AddFunc = Learn,
+            UpdateFunc = (_, endpoints) => Learn(endpoints),
+        });
+        try
+        {
+            await informer.RunAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Learn(V1Endpoints endpoints)
+    {
+        IReadOnlyList<string> addresses = AddressesOf(endpoints);
+        LogLearned(logger, addresses.Count);
+        balancer.Update(addresses);
     }
 
     /// <summary>
@@ -78,6 +66,6 @@ internal sealed partial class KubernetesEndpointsLearner(Kubernetes client, Agen
         return addresses;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the default/kubernetes endpoints: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The default/kubernetes endpoints list {Count} API servers")]
+    private static partial void LogLearned(ILogger logger, int count);
 }
