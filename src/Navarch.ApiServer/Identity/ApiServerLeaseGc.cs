@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client;
 
 namespace Navarch.ApiServer.Identity;
 
@@ -15,15 +16,11 @@ namespace Navarch.ApiServer.Identity;
 /// </summary>
 internal sealed partial class ApiServerLeaseGc(Func<Kubernetes> loopback, ApiServerLeaseOptions options, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private PeriodicRounds? _rounds;
 
     /// <summary>Collects once (a failure is logged), then every period in the background.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await TryCollectAsync(cancellationToken);
-        _loop = RunAsync(_stop.Token);
-    }
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        _rounds = await PeriodicRounds.StartAsync(options.IdentityLeaseGcPeriod, CollectAsync, e => LogFailed(logger, e.Message), time, cancellationToken);
 
     /// <summary>Deletes the expired identity Leases once; returns their names.</summary>
     public async Task<IReadOnlyList<string>> CollectAsync(CancellationToken cancellationToken)
@@ -59,40 +56,13 @@ internal sealed partial class ApiServerLeaseGc(Func<Kubernetes> loopback, ApiSer
         lease.Spec?.RenewTime is not { } renewed || lease.Spec.LeaseDurationSeconds is not { } seconds
         || new DateTimeOffset(DateTime.SpecifyKind(renewed, DateTimeKind.Utc)).AddSeconds(seconds) < time.GetUtcNow();
 
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.IdentityLeaseGcPeriod, time, cancellationToken);
-                await TryCollectAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task TryCollectAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await CollectAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            LogFailed(logger, e.Message);
-        }
-    }
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
-        _stop.Dispose();
+        if (_rounds is not null)
+        {
+            await _rounds.DisposeAsync();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the expired API server identity Lease kube-system/{Lease}")]

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Client;
 
 namespace Navarch.ApiServer.Identity;
 
@@ -15,20 +16,16 @@ namespace Navarch.ApiServer.Identity;
 /// </summary>
 internal sealed partial class IdentityLeaseController(Func<Kubernetes> loopback, string id, string hostname, ApiServerLeaseOptions options, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
     private readonly string _holder = $"{id}_{Guid.NewGuid()}";
-    private Task _loop = Task.CompletedTask;
+    private PeriodicRounds? _rounds;
     private V1Lease? _latest;
 
     /// <summary>The Lease's name.</summary>
     public string LeaseName => id;
 
     /// <summary>Takes the Lease up (a failure is logged), then renews it in the background.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await TrySyncAsync(cancellationToken);
-        _loop = RunAsync(_stop.Token);
-    }
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        _rounds = await PeriodicRounds.StartAsync(options.IdentityLeaseRenewInterval, SyncAsync, e => LogRenewFailed(logger, id, e.Message), time, cancellationToken);
 
     /// <summary>Creates or renews the Lease once.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
@@ -77,41 +74,13 @@ internal sealed partial class IdentityLeaseController(Func<Kubernetes> loopback,
         return lease;
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.IdentityLeaseRenewInterval, time, cancellationToken);
-                await TrySyncAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task TrySyncAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await SyncAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            // The next round tries again (the store may be unreachable for a while).
-            LogRenewFailed(logger, id, e.Message);
-        }
-    }
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
-        _stop.Dispose();
+        if (_rounds is not null)
+        {
+            await _rounds.DisposeAsync();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the API server identity Lease kube-system/{Lease}: {Reason}")]
