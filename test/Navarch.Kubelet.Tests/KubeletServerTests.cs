@@ -160,7 +160,18 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         {
             Assert.Equal(node.Options.NodeName, summary.RootElement.GetProperty("node").GetProperty("nodeName").GetString());
             Assert.Contains(summary.RootElement.GetProperty("pods").EnumerateArray(), p => p.GetProperty("podRef").GetProperty("name").GetString() == "restarter");
+
+            // The node is the whole machine (the test host's own processes at least), never less than its pods.
+            JsonElement nodeStats = summary.RootElement.GetProperty("node");
+            ulong podsCpu = summary.RootElement.GetProperty("pods").EnumerateArray().Aggregate(0UL, (sum, p) => sum + p.GetProperty("cpu").GetProperty("usageCoreNanoSeconds").GetUInt64());
+            Assert.True(nodeStats.GetProperty("cpu").GetProperty("usageCoreNanoSeconds").GetUInt64() > podsCpu);
+            Assert.True(nodeStats.GetProperty("memory").GetProperty("workingSetBytes").GetUInt64() > 64UL << 20);
         }
+
+        string resource = await kubelet.GetStringAsync("/metrics/resource");
+        Assert.Matches(@"\ncontainer_cpu_usage_seconds_total\{container=""main"",namespace=""default"",pod=""restarter""\} [0-9.e+-]+ [0-9]{13}\n", resource);
+        Assert.Matches(@"\nnode_memory_working_set_bytes [0-9.e+]+ [0-9]{13}\n", resource);
+        Assert.Contains("\nresource_scrape_error 0\n", resource, StringComparison.Ordinal);
 
         string previous = await KubeletNode.WaitAsync(async () =>
         {

@@ -166,6 +166,21 @@ internal sealed partial class ResourceMetricsScraper(StoreRegistry stores, Kubel
             }
         }
 
+        // The kubelet's node entry is the whole machine (everything on it, not only pods), as metrics-server reads it;
+        // a kubelet that reports none leaves the sum of the pods.
+        if (summary.RootElement.TryGetProperty("node", out JsonElement nodeStats) && Number(nodeStats, "cpu", "usageCoreNanoSeconds") is { } nodeCumulative)
+        {
+            string key = "node:" + name;
+            if (_previous.TryGetValue(key, out var previous) && nodeCumulative >= previous.CpuNanoSeconds && now > previous.At)
+            {
+                window = now - previous.At;
+                nodeCpu = (long)((nodeCumulative - previous.CpuNanoSeconds) / window.TotalSeconds);
+            }
+
+            _previous[key] = (nodeCumulative, now);
+            nodeMemory = Number(nodeStats, "memory", "workingSetBytes") is { } workingSet ? (long)workingSet : nodeMemory;
+        }
+
         return (new NodeUsage(name, nodeCpu, nodeMemory, now, window == TimeSpan.Zero ? resolution : window), pods);
     }
 

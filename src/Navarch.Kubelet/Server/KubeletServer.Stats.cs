@@ -1,69 +1,84 @@
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Pods;
+using Navarch.Kubelet.Stats;
 
 namespace Navarch.Kubelet.Server;
 
 public sealed partial class KubeletServer
 {
     /// <summary>
-    /// <c>/stats/summary</c> (the kubelet's stats/v1alpha1 Summary) from the runtime's CRI container stats: per pod its
-    /// containers' CPU and memory, the pod as their sum, and the node as the sum of its pods.
+    /// The kubelet's stats/v1alpha1 Summary (<c>/stats/summary</c>, and what <c>/metrics/resource</c> exposes): per pod
+    /// its containers' CPU and memory from the runtime's CRI container stats (with each container's start), the pod as
+    /// their sum, and the node as this machine's own readings (<see cref="NodeUsageReader"/>), everything on it counted.
     /// </summary>
-    private async Task<object> StatsSummaryAsync(CancellationToken cancellationToken)
+    private async Task<Summary> SummaryAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ContainerStats> stats = await _runtimeService.ListContainerStatsAsync(new ContainerStatsFilter(), cancellationToken).ConfigureAwait(false);
-        string now = Time(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000);
+        Dictionary<string, long> created = (await _runtimeService.ListContainersAsync(null, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(c => c.Id, c => c.CreatedAt, StringComparer.Ordinal);
+        NodeUsageSample node = _nodeUsage.Read();
+        DateTime now = node.Time.UtcDateTime;
         var pods = stats
             .Where(s => s.Attributes?.Labels.ContainsKey(CriLabels.PodUid) == true)
             .GroupBy(s => s.Attributes.Labels[CriLabels.PodUid], StringComparer.Ordinal)
             .Select(g =>
             {
                 var labels = g.First().Attributes.Labels;
-                var containers = g.Select(s => new
-                {
-                    name = s.Attributes.Metadata?.Name ?? labels.GetValueOrDefault(CriLabels.ContainerName, ""),
-                    cpu = Cpu(s.Cpu),
-                    memory = Memory(s.Memory),
-                    rootfs = s.WritableLayer is { } fs ? new { time = Time(fs.Timestamp), usedBytes = fs.UsedBytes?.Value, inodesUsed = fs.InodesUsed?.Value } : null,
-                }).ToList();
-                return new
-                {
-                    podRef = new { name = labels.GetValueOrDefault(CriLabels.PodName, ""), @namespace = labels.GetValueOrDefault(CriLabels.PodNamespace, ""), uid = g.Key },
+                var reference = new PodReference(labels.GetValueOrDefault(CriLabels.PodName, ""), labels.GetValueOrDefault(CriLabels.PodNamespace, ""), g.Key);
+                var containers = g.Select(s => new ContainerStatsSummary(
+                    s.Attributes.Metadata?.Name ?? s.Attributes.Labels.GetValueOrDefault(CriLabels.ContainerName, ""),
+                    created.TryGetValue(s.Attributes.Id, out long at) && at > 0 ? Time(at) : null,
+                    Cpu(s.Cpu),
+                    Memory(s.Memory),
+                    s.WritableLayer is { } fs ? new FsStats(Time(fs.Timestamp), fs.UsedBytes?.Value, fs.InodesUsed?.Value) : null)).ToList();
+                return new PodStats(
+                    reference,
+                    _pods.Get($"{reference.Namespace}/{reference.Name}")?.Status?.StartTime,
                     containers,
-                    cpu = new { time = now, usageNanoCores = Sum(g, s => s.Cpu?.UsageNanoCores?.Value), usageCoreNanoSeconds = Sum(g, s => s.Cpu?.UsageCoreNanoSeconds?.Value) },
-                    memory = new { time = now, usageBytes = Sum(g, s => s.Memory?.UsageBytes?.Value), workingSetBytes = Sum(g, s => s.Memory?.WorkingSetBytes?.Value), rssBytes = Sum(g, s => s.Memory?.RssBytes?.Value) },
-                };
+                    new CpuStats(now, Sum(g, s => s.Cpu?.UsageNanoCores?.Value), Sum(g, s => s.Cpu?.UsageCoreNanoSeconds?.Value)),
+                    new MemoryStats(now, null, Sum(g, s => s.Memory?.UsageBytes?.Value), Sum(g, s => s.Memory?.WorkingSetBytes?.Value), Sum(g, s => s.Memory?.RssBytes?.Value)));
             })
             .ToList();
-        return new
-        {
-            node = new
-            {
-                nodeName = _options.NodeName,
-                cpu = new { time = now, usageNanoCores = Sum(stats, s => s.Cpu?.UsageNanoCores?.Value), usageCoreNanoSeconds = Sum(stats, s => s.Cpu?.UsageCoreNanoSeconds?.Value) },
-                memory = new { time = now, usageBytes = Sum(stats, s => s.Memory?.UsageBytes?.Value), workingSetBytes = Sum(stats, s => s.Memory?.WorkingSetBytes?.Value), rssBytes = Sum(stats, s => s.Memory?.RssBytes?.Value) },
-            },
-            pods = pods.Select(p => new { p.podRef, p.containers, p.cpu, p.memory }),
-        };
+        return new Summary(
+            new NodeStats(
+                _options.NodeName,
+                new CpuStats(now, node.UsageNanoCores, node.UsageCoreNanoSeconds),
+                new MemoryStats(now, node.AvailableBytes, node.MemoryUsageBytes, node.WorkingSetBytes),
+                node.SwapUsageBytes is { } swap ? new SwapStats(now, node.SwapAvailableBytes, swap) : null),
+            pods);
     }
 
-    private static object? Cpu(CpuUsage? cpu) =>
-        cpu is null ? null : new { time = Time(cpu.Timestamp), usageNanoCores = cpu.UsageNanoCores?.Value, usageCoreNanoSeconds = cpu.UsageCoreNanoSeconds?.Value };
-
-    private static object? Memory(MemoryUsage? memory) =>
-        memory is null ? null : new
+    /// <summary><c>/metrics/resource</c>: the summary's samples, or <c>resource_scrape_error 1</c> when the runtime cannot be read.</summary>
+    private async Task<string> ResourceMetricsAsync(CancellationToken cancellationToken)
+    {
+        Summary? summary;
+        try
         {
-            time = Time(memory.Timestamp),
-            availableBytes = memory.AvailableBytes?.Value,
-            usageBytes = memory.UsageBytes?.Value,
-            workingSetBytes = memory.WorkingSetBytes?.Value,
-            rssBytes = memory.RssBytes?.Value,
-            pageFaults = memory.PageFaults?.Value,
-            majorPageFaults = memory.MajorPageFaults?.Value,
-        };
+            summary = await SummaryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Grpc.Core.RpcException or IOException or FormatException && !cancellationToken.IsCancellationRequested)
+        {
+            LogResourceMetricsFailed(_logger, e.Message);
+            summary = null;
+        }
+
+        return ResourceMetrics.Write(summary);
+    }
+
+    private static CpuStats? Cpu(CpuUsage? cpu) =>
+        cpu is null ? null : new CpuStats(Time(cpu.Timestamp), cpu.UsageNanoCores?.Value, cpu.UsageCoreNanoSeconds?.Value);
+
+    private static MemoryStats? Memory(MemoryUsage? memory) =>
+        memory is null ? null : new MemoryStats(
+            Time(memory.Timestamp),
+            memory.AvailableBytes?.Value,
+            memory.UsageBytes?.Value,
+            memory.WorkingSetBytes?.Value,
+            memory.RssBytes?.Value,
+            memory.PageFaults?.Value,
+            memory.MajorPageFaults?.Value);
 
     private static ulong Sum(IEnumerable<ContainerStats> stats, Func<ContainerStats, ulong?> value) => stats.Aggregate(0UL, (total, s) => total + (value(s) ?? 0));
 
-    private static string Time(long unixNanos) =>
-        DateTimeOffset.UnixEpoch.AddTicks(unixNanos / 100).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+    private static DateTime Time(long unixNanos) => DateTimeOffset.UnixEpoch.AddTicks(unixNanos / 100).UtcDateTime;
 }

@@ -23,7 +23,7 @@ namespace Navarch.Kubelet.Server;
 
 /// <summary>
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
-/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, and <c>/exec</c>, <c>/attach</c>,
+/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Only clients with a
 /// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
 /// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served: no certificate → 401, another → 403.
@@ -39,6 +39,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly KubeletMetrics _metrics;
     private readonly ProberMetrics _probeMetrics;
+    private readonly Stats.NodeUsageReader _nodeUsage;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
     // it: during a CA rotation the API server's certificate chains to the CA this kubelet trusts only through them.
@@ -58,6 +59,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<KubeletServer>();
         _time = time ?? TimeProvider.System;
+        _nodeUsage = new Stats.NodeUsageReader(_time);
     }
 
     /// <summary>
@@ -173,8 +175,12 @@ public sealed partial class KubeletServer : IAsyncDisposable
                 case ["metrics", "probes"]:
                     await WriteMetricsAsync(context, _probeMetrics.Registry).ConfigureAwait(false);
                     return;
+                case ["metrics", "resource"]:
+                    context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                    await context.Response.WriteAsync(await ResourceMetricsAsync(context.RequestAborted).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
+                    return;
                 case ["stats", "summary"]:
-                    await WriteJsonAsync(context, await StatsSummaryAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+                    await WriteJsonAsync(context, await SummaryAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
                     return;
                 case ["containerLogs", var ns, var pod, var container]:
                     await ContainerLogsAsync(context, ns, pod, container).ConfigureAwait(false);
@@ -273,6 +279,9 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the translated stream failed")]
     private static partial void LogStreamFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API /metrics/resource: the runtime's stats could not be read: {Reason}")]
+    private static partial void LogResourceMetricsFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: container runtime error {Detail}")]
     private static partial void LogRuntimeError(ILogger logger, string path, string detail);
