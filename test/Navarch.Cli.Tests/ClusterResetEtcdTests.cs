@@ -9,7 +9,8 @@ namespace Navarch.Cli.Tests;
 
 /// <summary>
 /// <c>--cluster-reset --cluster-reset-restore-path</c> when the data dir has an embedded etcd (its config.json): the
-/// etcd data dir is rebuilt from the snapshot for that member, and an etcd started on it serves the snapshot's keys.
+/// etcd data dir is rebuilt from the snapshot for that member, and an etcd started on it serves the snapshot's keys;
+/// without a snapshot the data stays and the member is marked to start once with --force-new-cluster.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class ClusterResetEtcdTests : IDisposable
@@ -45,6 +46,25 @@ public sealed class ClusterResetEtcdTests : IDisposable
         await using EtcdServer restored = await EtcdServer.StartAsync(dataDir: etcdDir);
         await using EtcdStore reopened = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = restored.Endpoint });
         Assert.Equal(atSnapshot, Describe(await reopened.ListAsync("/registry/", new ListOptions())));
+    }
+
+    [Fact]
+    public async Task Without_a_snapshot_the_embedded_etcd_keeps_its_data_and_starts_as_a_new_cluster_once()
+    {
+        string etcdDir = EmbeddedEtcdConfig.DataDir(_dataDir.FullName);
+        Directory.CreateDirectory(Path.Combine(etcdDir, "member"));
+        await File.WriteAllTextAsync(Path.Combine(etcdDir, "config.json"), """{"name":"navarch-test","clientUrl":"https://127.0.0.1:2379","peerUrl":"https://127.0.0.1:2380"}""");
+        var reset = new SnapshotOptions { ClusterReset = true };
+
+        await ClusterReset.RunAsync(_dataDir.FullName, "", reset, TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+
+        Assert.True(ClusterReset.ForcesNewCluster(reset));
+        Assert.False(ClusterReset.ForcesNewCluster(new SnapshotOptions { ClusterReset = true, ClusterResetRestorePath = "/tmp/s" }));
+        Assert.True(Directory.Exists(Path.Combine(etcdDir, "member")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_dataDir.FullName, "server", "db"), "etcd.bak-*"));
+        Assert.True(File.Exists(Path.Combine(_dataDir.FullName, "server", "db", "reset-flag")));
+        var again = await Assert.ThrowsAsync<InvalidDataException>(() => ClusterReset.RunAsync(_dataDir.FullName, "", reset, TimeProvider.System, NullLogger.Instance, CancellationToken.None));
+        Assert.Contains("was reset already", again.Message, StringComparison.Ordinal);
     }
 
     [Fact]

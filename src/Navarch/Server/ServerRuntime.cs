@@ -32,6 +32,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     private Task _manifests = Task.CompletedTask;
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
+    private Etcd.EtcdMemberController? _etcdMembers;
+    private Task _etcdMemberLoop = Task.CompletedTask;
     private ApiServer.SecureServing.SecureMetricsServer? _controllerManagerPort;
     private ApiServer.SecureServing.SecureMetricsServer? _schedulerPort;
     private AgentClients? _agentClients;
@@ -53,7 +55,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         _leaderElectionIdentity = LeaderElectionIdentity.LoadOrCreate(options.ApiServer.DataDir, options.Agent?.Kubelet.NodeName ?? Environment.MachineName.ToLowerInvariant());
         await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
         _datastore = options.EmbeddedEtcd is { } embedded
-            ? await OpenEmbeddedEtcdAsync(embedded, _running.Token)
+            ? await OpenEmbeddedEtcdAsync(embedded with { ForceNewCluster = ClusterReset.ForcesNewCluster(options.Snapshots) }, _running.Token)
             : await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
         _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
@@ -105,6 +107,12 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
             var kubeScheduler = new KubeScheduler(client, logging, options: scheduler with { LeaderElection = scheduler.LeaderElection ?? Leadership(KubeScheduler.LeaseName, identity) });
             _scheduler = CampaignAsync(kubeScheduler.RunAsync, token);
             _schedulerPort = await SecurePorts.StartAsync("kube-scheduler", scheduler.SecurePort, client, kubeScheduler.Metrics, logging, token);
+        }
+
+        if (_etcd is not null && options.EmbeddedEtcd is { } embedded)
+        {
+            _etcdMembers = new Etcd.EtcdMemberController(client, _etcd, embedded.NodeName, logging, options.ApiServer.Time);
+            _etcdMemberLoop = _etcdMembers.RunAsync(token);
         }
 
         try
@@ -222,6 +230,8 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         await _manifests;
         await _controllers;
         await _scheduler;
+        await _etcdMemberLoop;
+        _etcdMembers?.Dispose();
         if (_controllerManagerPort is not null)
         {
             await _controllerManagerPort.DisposeAsync();

@@ -32,12 +32,25 @@ internal sealed class LoopbackServer : IAsyncDisposable
     /// <summary>The server token.</summary>
     public string Token => File.ReadAllText(Path.Combine(DataDir, "server", "token")).Trim();
 
+    /// <summary>The server's node name, <c>server-127-0-0-2</c>.</summary>
+    public string NodeName => "server-" + Address.Replace('.', '-');
+
+    /// <summary>Its etcd member's <c>config.json</c>, written once the member was added to the cluster.</summary>
+    public string MemberConfig => Path.Combine(DataDir, "server", "db", "etcd", "config.json");
+
+    /// <summary>Its etcd member's name (from <see cref="MemberConfig"/>).</summary>
+    public string MemberName => System.Text.Json.JsonDocument.Parse(File.ReadAllText(MemberConfig)).RootElement.GetProperty("name").GetString()!;
+
     /// <summary>Starts the server (extra <paramref name="flags"/> on top of the constructor's) and waits until /readyz says ok.</summary>
     public async Task StartAsync(params string[] flags)
     {
-        _process = NavarchCli.Start(["server", "--disable-agent", "--bind-address", Address, "--data-dir", DataDir, "--node-name", "server-" + Address.Replace('.', '-'), .. _flags, .. flags]);
+        Launch(flags);
         await WaitReadyAsync();
     }
+
+    /// <summary>Starts the server without waiting for it.</summary>
+    public void Launch(params string[] flags) =>
+        _process = NavarchCli.Start(["server", "--disable-agent", "--bind-address", Address, "--data-dir", DataDir, "--node-name", NodeName, .. _flags, .. flags]);
 
     public async Task WaitReadyAsync() =>
         await Eventually(
@@ -66,7 +79,6 @@ internal sealed class LoopbackServer : IAsyncDisposable
     /// <summary>The machine is lost: SIGKILL to the server and to its etcd.</summary>
     public async Task KillAsync()
     {
-        int etcd = EtcdPid;
         if (_process is { HasExited: false })
         {
             // Reaped before the NavarchCli is disposed, so that its dispose finds it exited and walks no process tree.
@@ -76,6 +88,8 @@ internal sealed class LoopbackServer : IAsyncDisposable
             await Eventually(() => _process.HasExited, $"the server on {Address} is reaped", TimeSpan.FromSeconds(10));
         }
 
+        // Read once the server is dead: it starts no etcd after that, and the PID file of one it started is there.
+        int etcd = EtcdPid;
         if (etcd != 0 && File.Exists($"/proc/{etcd}/comm") && File.ReadAllText($"/proc/{etcd}/comm").Trim() == "etcd")
         {
             using Process process = Process.GetProcessById(etcd);

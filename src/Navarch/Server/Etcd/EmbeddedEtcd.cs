@@ -23,9 +23,11 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
 
     private readonly EtcdSupervisor _supervisor;
     private readonly GrpcChannel _channel;
+    private readonly TimeProvider _time;
 
-    private EmbeddedEtcd(EtcdMemberConfig member, EtcdCertificates certificates, EtcdSupervisor supervisor, GrpcChannel channel)
+    private EmbeddedEtcd(EtcdMemberConfig member, EtcdCertificates certificates, EtcdSupervisor supervisor, GrpcChannel channel, TimeProvider time)
     {
+        _time = time;
         Member = member;
         Certificates = certificates;
         _supervisor = supervisor;
@@ -94,19 +96,32 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
             member.Write();
         }
 
-        // --cluster-reset belongs here (the snapshots part): with etcd not running yet, a restore replaces
-        // member.DataDir with the snapshot as a one-member cluster of member.Name at member.PeerUrl
-        // (EtcdSnapshotRestore), and config.json is rewritten with InitialCluster = "<name>=<peerUrl>", state "new".
+        // A restore from a snapshot (ClusterReset, before this) left a one-member data dir; a reset without one is etcd's
+        // --force-new-cluster on this start alone: the member forgets its peers and keeps its data.
+        List<string> firstStartOnly = [];
+        if (options.ForceNewCluster && learner.Id == 0)
+        {
+            member = member with { InitialCluster = $"{member.Name}={member.PeerUrl}" };
+            member.Write();
+            firstStartOnly.Add("--force-new-cluster");
+            LogForceNewCluster(logger, member.Name);
+        }
 
         GrpcChannel channel = EtcdStore.CreateChannel(member.ClientUrl, new EtcdStoreOptions { Endpoints = member.ClientUrl, ClientCertificate = certificates.LoadClient(), TrustedCa = certificates.LoadCa() });
-        var supervisor = new EtcdSupervisor(Arguments(member, certificates), serverDir, channel, logger, options.Time, options.Binary);
-        var etcd = new EmbeddedEtcd(member, certificates, supervisor, channel);
+        var supervisor = new EtcdSupervisor(Arguments(member, certificates), serverDir, channel, logger, options.Time, options.Binary, firstStartOnly);
+        var etcd = new EmbeddedEtcd(member, certificates, supervisor, channel, options.Time);
         try
         {
             await supervisor.StartAsync(cancellationToken);
             if (learner.Id != 0)
             {
-                await etcd.PromoteAsync(learner.Id, learner.Through!, logger, cancellationToken);
+                await etcd.PromoteAsync(learner.Id, [learner.Through!], logger, cancellationToken);
+            }
+            else if (await etcd.LearnerIdAsync(cancellationToken) is { } id)
+            {
+                // Added as a learner by an earlier start that ended before the promotion (k3s's promotion loop runs
+                // at every start): promoted now, through the server it joined, as a learner serves no membership calls.
+                await etcd.PromoteAsync(id, await VotingClientUrlsAsync(options, member, cancellationToken), logger, cancellationToken);
             }
         }
         catch
@@ -203,17 +218,39 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
         e is not null && (e.Status.Detail.Contains("too many learner", StringComparison.Ordinal) || e.Status.Detail.Contains("unhealthy cluster", StringComparison.Ordinal) || e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded);
 
     /// <summary>
-    /// Promotes the learner to a voting member through a voting member (<paramref name="through"/>; a learner refuses
-    /// the call): etcd refuses until the learner's log caught up with the leader's, so this asks again every second
-    /// (for up to five minutes), as k3s's promotion loop does.
+    /// Promotes the learner to a voting member through a voting member (any of <paramref name="through"/>, in turn; a
+    /// learner refuses the call): etcd refuses until the learner's log caught up with the leader's, so this asks again
+    /// every second (for up to five minutes), as k3s's promotion loop does.
     /// </summary>
-    private async Task PromoteAsync(long id, string through, ILogger logger, CancellationToken cancellationToken)
+    private async Task PromoteAsync(long id, IReadOnlyList<string> through, ILogger logger, CancellationToken cancellationToken)
     {
-        using GrpcChannel channel = EtcdStore.CreateChannel(through, new EtcdStoreOptions { Endpoints = through, ClientCertificate = Certificates.LoadClient(), TrustedCa = Certificates.LoadCa() });
-        var cluster = new Cluster.ClusterClient(channel);
-        DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(5);
-        while (true)
+        GrpcChannel[] channels = [.. through.Select(url => EtcdStore.CreateChannel(url, new EtcdStoreOptions { Endpoints = url, ClientCertificate = Certificates.LoadClient(), TrustedCa = Certificates.LoadCa() }))];
+        try
         {
+            await PromoteThroughAsync(id, channels, logger, cancellationToken);
+            // The leader committed the promotion; this member applies it a moment later, and until then refuses the
+            // API server's calls ("rpc not supported for learner").
+            long deadline = _time.GetTimestamp() + _time.TimestampFrequency * 60;
+            while (await LearnerIdAsync(cancellationToken) is not null && _time.GetTimestamp() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken);
+            }
+        }
+        finally
+        {
+            foreach (GrpcChannel channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    private async Task PromoteThroughAsync(long id, GrpcChannel[] channels, ILogger logger, CancellationToken cancellationToken)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(5);
+        for (int attempt = 0; ; attempt++)
+        {
+            var cluster = new Cluster.ClusterClient(channels[attempt % channels.Length]);
             try
             {
                 await cluster.MemberPromoteAsync(new MemberPromoteRequest { ID = (ulong)id }, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken);
@@ -230,6 +267,57 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    /// <summary>This member's id when it is a learner (etcd's Status, which a learner serves); null for a voting member.</summary>
+    private async Task<long?> LearnerIdAsync(CancellationToken cancellationToken)
+    {
+        StatusResponse status = await new Maintenance.MaintenanceClient(_channel).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken);
+        return status.IsLearner ? (long)status.Header.MemberId : null;
+    }
+
+    /// <summary>The client URLs of voting members, from the server this one joined (its <c>--server</c>, asked again with the token).</summary>
+    private static async Task<IReadOnlyList<string>> VotingClientUrlsAsync(EmbeddedEtcdOptions options, EtcdMemberConfig member, CancellationToken cancellationToken)
+    {
+        if (options.JoinServer is not { } server)
+        {
+            throw new InvalidDataException($"this server's etcd member {member.Name} is a learner that was never promoted: start the server again with --server and --token (the server it joined) to promote it");
+        }
+
+        try
+        {
+            IReadOnlyList<string> urls = await ServerJoin.BootstrapAsync(server, options.Token ?? "", options.DataDir, cancellationToken);
+            string[] voting = [.. urls.Where(url => url != member.ClientUrl)];
+            return voting.Length > 0 ? voting : throw new InvalidDataException($"{server} named no other etcd member to promote this server's member {member.Name} through");
+        }
+        catch (Join.JoinException e)
+        {
+            throw new InvalidDataException($"cannot promote this server's etcd member {member.Name} through {server}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The cluster's members, as this member sees them.</summary>
+    public async Task<IReadOnlyList<Member>> MembersAsync(CancellationToken cancellationToken) =>
+        (await new Cluster.ClusterClient(_channel).MemberListAsync(new MemberListRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)).Members;
+
+    /// <summary>Removes the member named <paramref name="name"/> (etcd's MemberRemove); false when there is none by that name.</summary>
+    public async Task<bool> RemoveMemberAsync(string name, CancellationToken cancellationToken)
+    {
+        if ((await MembersAsync(cancellationToken)).FirstOrDefault(m => m.Name == name) is not { } member)
+        {
+            return false;
+        }
+
+        try
+        {
+            await new Cluster.ClusterClient(_channel).MemberRemoveAsync(new MemberRemoveRequest { ID = member.ID }, deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // Removed meanwhile by another server.
+            return false;
         }
     }
 
@@ -258,6 +346,9 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoted etcd member {Name} to a voting member")]
     private static partial void LogPromoted(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster reset: etcd member {Name} starts as the sole member of a new cluster (--force-new-cluster), keeping its data; the other servers' members are forgotten (they rejoin with an empty server/db)")]
+    private static partial void LogForceNewCluster(ILogger logger, string name);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "etcd member {Name} not promoted yet: {Reason}")]
     private static partial void LogPromoteRetry(ILogger logger, string name, string reason);

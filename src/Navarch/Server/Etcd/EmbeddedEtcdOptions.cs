@@ -44,6 +44,12 @@ internal sealed record EmbeddedEtcdOptions
     /// <summary>The peer URL a new member advertises.</summary>
     public string PeerUrl => $"https://{Host}:{PeerPort}";
 
+    /// <summary>
+    /// <c>--cluster-reset</c> without a snapshot: the member starts once with etcd's <c>--force-new-cluster</c>, the sole
+    /// member of a cluster that keeps its data (the way back from a lost quorum).
+    /// </summary>
+    public bool ForceNewCluster { get; init; }
+
     /// <summary>The etcd executable.</summary>
     public string Binary { get; init; } = EtcdSupervisor.DefaultBinary;
 

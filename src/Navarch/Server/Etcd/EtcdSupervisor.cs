@@ -20,6 +20,7 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
     public const string DefaultBinary = "/usr/bin/etcd";
 
     private readonly IReadOnlyList<string> _arguments;
+    private IReadOnlyList<string> _firstStartOnly;
     private readonly string _logFile;
     private readonly string _pidFile;
     private readonly GrpcChannel _channel;
@@ -32,9 +33,11 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
     private StreamWriter? _log;
     private Task? _loop;
 
-    public EtcdSupervisor(IReadOnlyList<string> arguments, string serverDir, GrpcChannel channel, ILogger logger, TimeProvider time, string binary = DefaultBinary)
+    /// <param name="firstStartOnly">Flags for the first start alone (<c>--force-new-cluster</c>): a restart after etcd died must not repeat them.</param>
+    public EtcdSupervisor(IReadOnlyList<string> arguments, string serverDir, GrpcChannel channel, ILogger logger, TimeProvider time, string binary = DefaultBinary, IReadOnlyList<string>? firstStartOnly = null)
     {
         _arguments = arguments;
+        _firstStartOnly = firstStartOnly ?? [];
         _logFile = Path.Combine(serverDir, "logs", "etcd.log");
         _pidFile = Path.Combine(serverDir, "db", "etcd.pid");
         _channel = channel;
@@ -108,10 +111,12 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in _arguments)
+        foreach (string argument in _arguments.Concat(_firstStartOnly))
         {
             info.ArgumentList.Add(argument);
         }
+
+        _firstStartOnly = [];
 
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => WriteLog(e.Data);
