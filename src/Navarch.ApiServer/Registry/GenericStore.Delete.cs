@@ -25,7 +25,7 @@ internal sealed partial class GenericStore
                 definition.Key(ns, name),
                 async (current, token) =>
                 {
-                    obj = Decode(current!);
+                    obj = await DecodeAsync(current!, token);
                     await admission.ValidateAsync(new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun }, token);
                     CheckPreconditions(obj, options.Preconditions, name);
                     long grace = hooks.GracePeriodSeconds(obj, options.GracePeriodSeconds);
@@ -61,7 +61,7 @@ internal sealed partial class GenericStore
 
                     obj.Metadata.DeletionTimestamp = NowToTheSecond().AddSeconds(grace);
                     obj.Metadata.DeletionGracePeriodSeconds = grace;
-                    return StoreUpdate.Put(ObjectCodec.Encode(definition, obj));
+                    return StoreUpdate.Put(await ObjectCodec.EncodeAsync(definition, obj, token));
                 },
                 cancellationToken: cancellationToken);
         }
@@ -73,7 +73,7 @@ internal sealed partial class GenericStore
         switch (result.Kind)
         {
             case StoreUpdateKind.Put:
-                return Decode(result.Current!);
+                return await DecodeAsync(result.Current!, cancellationToken);
             case StoreUpdateKind.Delete:
                 await hooks.AfterDeleteAsync(obj!, cancellationToken);
                 obj!.Metadata.ResourceVersion = result.Revision.ToString(CultureInfo.InvariantCulture);
@@ -90,7 +90,7 @@ internal sealed partial class GenericStore
         CheckFieldSelector(fields);
         ListResult all = await store.ListAsync(definition.ListPrefix(ns), new ListOptions(), cancellationToken);
         var deleted = new List<IKubernetesObject<V1ObjectMeta>>();
-        foreach (IKubernetesObject<V1ObjectMeta> obj in all.Items.Select(Decode))
+        foreach (IKubernetesObject<V1ObjectMeta> obj in await DecodeAllAsync(all.Items, cancellationToken))
         {
             if (Matches(obj, labels, fields))
             {
