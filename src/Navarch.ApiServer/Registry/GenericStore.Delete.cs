@@ -11,7 +11,7 @@ namespace Navarch.ApiServer.Registry;
 internal sealed partial class GenericStore
 {
     /// <summary>
-    /// Deletes like Kubernetes: admission and preconditions first; an object with finalizers, or one its kind gives a
+    /// Deletes like Kubernetes: admission (mutating, then validating) and preconditions first; an object with finalizers, or one its kind gives a
     /// grace period (a pod on a node), only gets a deletionTimestamp and stays until its finalizers are gone (or its
     /// kubelet confirms). Orphan and Foreground propagation add the garbage collector's finalizers.
     /// </summary>
@@ -26,7 +26,11 @@ internal sealed partial class GenericStore
                 async (current, token) =>
                 {
                     obj = await DecodeAsync(current!, token);
-                    await admission.ValidateAsync(new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun }, token);
+                    // kube-apiserver's AdmissionToValidateObjectDeleteFunc: mutating admission (webhooks that ask for DELETE are
+                    // called, with no object to patch), then validating, on the object as stored.
+                    var request = new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun };
+                    await admission.MutateAsync(request, token);
+                    await admission.ValidateAsync(request, token);
                     CheckPreconditions(obj, options.Preconditions, name);
                     long grace = hooks.GracePeriodSeconds(obj, options.GracePeriodSeconds);
                     bool hasFinalizers = hooks.HasFinalizers(obj);

@@ -134,6 +134,65 @@ public sealed class CustomResourceConversionTests(ServerFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Admission_webhooks_matched_on_an_equivalent_version_see_and_patch_the_object_in_their_version()
+    {
+        const string group = "equiv.conversion.test";
+        await InstallAsync(fixture.Client, Gadgets(group, new Apiextensionsv1WebhookClientConfig { Url = _webhook.Url("/convert"), CaBundle = _webhook.CaBundle }));
+        _webhook.Handle("/equivalent-mutate", r => WebhookTestServer.Patch(r, [new JsonObject { ["op"] = "replace", ["path"] = "/spec/port", ["value"] = 8080 }]));
+        _webhook.Handle("/equivalent-validate", WebhookTestServer.Allow);
+        _webhook.Handle("/exact-validate", WebhookTestServer.Allow);
+        V1MutatingWebhook Hook(string name, string path, string matchPolicy) => new()
+        {
+            Name = name,
+            ClientConfig = new Admissionregistrationv1WebhookClientConfig { Url = _webhook.Url(path), CaBundle = _webhook.CaBundle },
+            AdmissionReviewVersions = ["v1"],
+            SideEffects = "None",
+            MatchPolicy = matchPolicy,
+            Rules = [new V1RuleWithOperations { Operations = ["CREATE"], ApiGroups = [group], ApiVersions = ["v2"], Resources = ["gadgets"] }],
+        };
+        await fixture.Client.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(new V1MutatingWebhookConfiguration
+        {
+            Metadata = new V1ObjectMeta { Name = "equivalent-mutate" },
+            Webhooks = [Hook("equivalent-mutate.navarch.test", "/equivalent-mutate", "Equivalent")],
+        });
+        await fixture.Client.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(new V1ValidatingWebhookConfiguration
+        {
+            Metadata = new V1ObjectMeta { Name = "equivalent-validate" },
+            Webhooks = [.. new[] { Hook("equivalent-validate.navarch.test", "/equivalent-validate", "Equivalent"), Hook("exact-validate.navarch.test", "/exact-validate", "Exact") }
+                .Select(h => new V1ValidatingWebhook { Name = h.Name, ClientConfig = h.ClientConfig, AdmissionReviewVersions = h.AdmissionReviewVersions, SideEffects = h.SideEffects, MatchPolicy = h.MatchPolicy, Rules = h.Rules })],
+        });
+
+        // Created through v1 once the webhooks are in use (their configurations reach the server through its watch).
+        JsonNode created = await Polling.Eventually(
+            async () =>
+            {
+                string name = "probe-" + Guid.NewGuid().ToString("N")[..8];
+                return await ExpectAsync(Http, HttpStatusCode.Created, HttpMethod.Post, $"/apis/{group}/v1/namespaces/default/gadgets", Gadget(group, "v1", name, "web.example:80"));
+            },
+            c => (string?)c["spec"]!["hostPort"] == "web.example:8080",
+            "the mutating webhook patched a v1 request as v2");
+        string createdName = (string)created["metadata"]!["name"]!;
+
+        JsonObject mutate = _webhook.Reviews("/equivalent-mutate").Last(r => (string?)r["name"] == createdName);
+        Assert.Equal("v2", (string?)mutate["kind"]!["version"]);
+        Assert.Equal("v1", (string?)mutate["requestKind"]!["version"]);
+        Assert.Equal("v2", (string?)mutate["resource"]!["version"]);
+        Assert.Equal("v1", (string?)mutate["requestResource"]!["version"]);
+        Assert.Equal($"{group}/v2", (string?)mutate["object"]!["apiVersion"]);
+        Assert.Equal(("web.example", 80), ((string?)mutate["object"]!["spec"]!["host"], (int?)mutate["object"]!["spec"]!["port"]));
+
+        JsonObject validate = _webhook.Reviews("/equivalent-validate").Last(r => (string?)r["name"] == createdName);
+        Assert.Equal(8080, (int?)validate["object"]!["spec"]!["port"]);
+        Assert.Equal("v1", (string?)validate["requestKind"]!["version"]);
+        Assert.DoesNotContain(_webhook.Reviews("/exact-validate"), r => (string?)r["name"] == createdName);
+
+        // A request in the webhooks' own version is sent as it is, and an Exact webhook sees it too.
+        JsonNode direct = await ExpectAsync(Http, HttpStatusCode.Created, HttpMethod.Post, $"/apis/{group}/v2/namespaces/default/gadgets", Gadget(group, "v2", "direct", host: "api.example", port: 443));
+        Assert.Equal(8080, (int?)direct["spec"]!["port"]);
+        Assert.Contains(_webhook.Reviews("/exact-validate"), r => (string?)r["name"] == "direct" && (string?)r["requestKind"]!["version"] == "v2");
+    }
+
+    [Fact]
     public async Task A_crds_conversion_settings_are_validated_as_Kubernetes_validates_them()
     {
         V1CustomResourceDefinition noWebhook = Gadgets("invalid.conversion.test", new Apiextensionsv1WebhookClientConfig());
