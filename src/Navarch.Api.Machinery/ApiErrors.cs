@@ -75,6 +75,20 @@ public static class ApiErrors
     /// <summary>500, for failures that are not the client's (kept for the store being unavailable, never for bad input).</summary>
     public static StatusException Internal(string message) => Make(500, "InternalError", $"Internal error occurred: {message}", null, null);
 
+    /// <summary>
+    /// 500 for an error kube-apiserver has no Status for (apiserver's ErrorToAPIStatus of a plain error): no reason, the
+    /// message as it is — kubectl prints <c>Error from server: &lt;message&gt;</c>. A failing conversion webhook is one.
+    /// </summary>
+    public static StatusException Unclassified(string message) => new(new V1Status
+    {
+        ApiVersion = "v1",
+        Kind = "Status",
+        Metadata = new V1ListMeta(),
+        Status = "Failure",
+        Message = message,
+        Code = 500,
+    });
+
     /// <summary>503 ServiceUnavailable.</summary>
     public static StatusException Unavailable(string message) => Make(503, "ServiceUnavailable", message, null, null);
 

@@ -54,6 +54,17 @@ public sealed record ResourceDefinition
     /// </summary>
     public Conversion.IVersionConverter? Converter { get; init; }
 
+    /// <summary>
+    /// The kind of a list of these objects: a CRD's <c>listKind</c>, else the list type's kind, else Kind + "List".
+    /// </summary>
+    public string ListKind
+    {
+        get => _listKind ?? ListClrType.GetCustomAttributes(typeof(k8s.Models.KubernetesEntityAttribute), false).OfType<k8s.Models.KubernetesEntityAttribute>().FirstOrDefault()?.Kind ?? Kind + "List";
+        init => _listKind = value;
+    }
+
+    private string? _listKind;
+
     /// <summary>Validation, defaulting, preparation and printing for this resource.</summary>
     public required IResourceStrategy Strategy { get; init; }
 

@@ -142,7 +142,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
         await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);
         await Aggregator.ExtensionApiServerAuthentication.PublishAsync(stores, Pki, FrontProxy, cancellationToken);
-        _crds = new Apiextensions.CustomResourceDefinitionController(stores, catalog, _options.Time, _loggerFactory.CreateLogger<Apiextensions.CustomResourceDefinitionController>());
+        _crds = new Apiextensions.CustomResourceDefinitionController(stores, catalog, new Apiextensions.Conversion.CustomResourceConversions(_webhooks.Client), _options.Time, _loggerFactory.CreateLogger<Apiextensions.CustomResourceDefinitionController>());
         await _crds.StartAsync(cancellationToken);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();

@@ -22,6 +22,7 @@ namespace Navarch.Testing;
 public sealed class WebhookTestServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Func<JsonObject, CancellationToken, Task<JsonObject>>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<JsonObject, JsonObject>> _conversions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<JsonObject>> _reviews = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
@@ -79,7 +80,13 @@ public sealed class WebhookTestServer : IAsyncDisposable
     /// <summary>Answers reviews posted to <paramref name="path"/> with <paramref name="handler"/>.</summary>
     public void Handle(string path, Func<JsonObject, JsonObject> handler) => _handlers[path] = (r, _) => Task.FromResult(handler(r));
 
-    /// <summary>The requests (AdmissionReview.request) received on <paramref name="path"/> so far.</summary>
+    /// <summary>
+    /// Answers ConversionReviews posted to <paramref name="path"/> (a CRD's conversion webhook): <paramref name="handler"/>
+    /// is given the whole review and returns the whole answer, so tests can also answer wrongly.
+    /// </summary>
+    public void HandleConversion(string path, Func<JsonObject, JsonObject> handler) => _conversions[path] = handler;
+
+    /// <summary>The requests (AdmissionReview.request, or the whole ConversionReview) received on <paramref name="path"/> so far.</summary>
     public IReadOnlyList<JsonObject> Reviews(string path) => _reviews.TryGetValue(path, out var queue) ? queue.ToList() : [];
 
     /// <summary>An allowing response to <paramref name="request"/>.</summary>
@@ -109,6 +116,15 @@ public sealed class WebhookTestServer : IAsyncDisposable
     private async Task ServeAsync(HttpContext context)
     {
         string path = context.Request.Path.Value ?? "/";
+        if (_conversions.TryGetValue(path, out var convert))
+        {
+            JsonObject conversion = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
+            _reviews.GetOrAdd(path, _ => new ConcurrentQueue<JsonObject>()).Enqueue(conversion);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(convert(conversion).ToJsonString(), context.RequestAborted);
+            return;
+        }
+
         if (!_handlers.TryGetValue(path, out var handler))
         {
             context.Response.StatusCode = 404;

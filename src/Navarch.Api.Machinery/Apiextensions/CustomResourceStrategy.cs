@@ -21,12 +21,12 @@ public sealed class CustomResourceStrategy : IResourceStrategy
     private readonly IReadOnlyList<(V1CustomResourceColumnDefinition Column, CustomResourceJsonPath? Path)> _columns;
     private readonly IReadOnlyList<(string Field, CustomResourceJsonPath Path)> _fields;
 
-    /// <summary>The strategy of <paramref name="version"/> of <paramref name="crd"/>.</summary>
-    public CustomResourceStrategy(V1CustomResourceDefinition crd, V1CustomResourceDefinitionVersion version)
+    /// <summary>The strategy of <paramref name="version"/> of <paramref name="crd"/> (its <paramref name="schema"/> when already compiled).</summary>
+    public CustomResourceStrategy(V1CustomResourceDefinition crd, V1CustomResourceDefinitionVersion version, StructuralSchema? schema = null)
     {
         ArgumentNullException.ThrowIfNull(crd);
         ArgumentNullException.ThrowIfNull(version);
-        Schema = StructuralSchema.From(version.Schema?.OpenAPIV3Schema);
+        Schema = schema ?? StructuralSchema.From(version.Schema?.OpenAPIV3Schema);
         HasStatus = version.Subresources?.Status is not null;
         Scale = version.Subresources?.Scale;
         Deprecated = version.Deprecated == true;

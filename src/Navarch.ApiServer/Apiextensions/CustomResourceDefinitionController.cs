@@ -19,7 +19,7 @@ namespace Navarch.ApiServer.Apiextensions;
 /// catalog — from which routing, discovery and OpenAPI are served. A deleted CRD is <c>Terminating</c>: its objects
 /// are deleted (no more creates), then its cleanup finalizer is removed and it stops being served.
 /// </summary>
-internal sealed partial class CustomResourceDefinitionController(StoreRegistry stores, ResourceCatalog catalog, TimeProvider time, ILogger logger) : IAsyncDisposable
+internal sealed partial class CustomResourceDefinitionController(StoreRegistry stores, ResourceCatalog catalog, Conversion.CustomResourceConversions conversions, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
@@ -226,7 +226,7 @@ internal sealed partial class CustomResourceDefinitionController(StoreRegistry s
             Serve(crd, terminating: true);
         }
 
-        GenericStore objects = stores.For(CustomResourceDefinitions.Storage(crd));
+        GenericStore objects = stores.For(CustomResourceDefinitions.Storage(crd, conversions.For(crd)));
         await objects.DeleteCollectionAsync(null, LabelSelector.Everything, FieldSelector.Everything, new V1DeleteOptions(), dryRun: false, cancellationToken);
         int remaining = (await objects.ListAsync(null, new ListQuery(LabelSelector.Everything, FieldSelector.Everything), cancellationToken)).Items.Count;
         if (remaining > 0)
@@ -265,7 +265,7 @@ internal sealed partial class CustomResourceDefinitionController(StoreRegistry s
                 return;
             }
 
-            definitions = CustomResourceDefinitions.Served(crd)
+            definitions = CustomResourceDefinitions.Served(crd, conversions.For(crd))
                 .Select(d => terminating ? d with { Verbs = d.Verbs.Where(v => v != "create").ToList() } : d)
                 .ToList();
             foreach (ResourceDefinition gone in current.Definitions ?? [])

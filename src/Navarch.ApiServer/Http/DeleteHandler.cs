@@ -25,7 +25,7 @@ internal static class DeleteHandler
         var (deleted, revision) = await store.DeleteCollectionAsync(info.Namespace, info.Options.Labels, info.Options.Fields, options, info.Options.DryRun, context.RequestAborted);
         await Responder.WriteJsonAsync(context, 200, new JsonObject
         {
-            ["kind"] = store.Definition.Kind + "List",
+            ["kind"] = store.Definition.ListKind,
             ["apiVersion"] = store.Definition.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
             ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToNode(d)).ToArray()),

@@ -38,7 +38,7 @@ internal static class ListHandler
 
         await Responder.WriteJsonAsync(context, 200, new JsonObject
         {
-            ["kind"] = definition.ListClrType.GetCustomAttributes(typeof(KubernetesEntityAttribute), false).OfType<KubernetesEntityAttribute>().FirstOrDefault()?.Kind ?? definition.Kind + "List",
+            ["kind"] = definition.ListKind,
             ["apiVersion"] = definition.ApiVersion,
             ["metadata"] = metadata,
             ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)ObjectCodec.ToNode(i)).ToArray()),

@@ -62,7 +62,7 @@ internal static partial class WatchHandler
                 (List<KeyValue> current, long at) = await store.ListCachedAsync(ns, ct);
                 if (initial)
                 {
-                    foreach (IKubernetesObject<V1ObjectMeta> obj in current.Select(store.Decode).Where(Matches))
+                    foreach (IKubernetesObject<V1ObjectMeta> obj in (await store.DecodeAllAsync(current, ct)).Where(Matches))
                     {
                         await SendAsync("ADDED", Render(obj));
                     }
@@ -106,8 +106,8 @@ internal static partial class WatchHandler
 
                     WatchEvent e = events.Current;
                     last = e.Revision;
-                    IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : store.Decode(e.PrevKv);
-                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Navarch.Storage.WatchEventType.Put ? store.Decode(e.Kv) : null;
+                    IKubernetesObject<V1ObjectMeta>? before = e.PrevKv is null ? null : await store.DecodeAsync(e.PrevKv, ct);
+                    IKubernetesObject<V1ObjectMeta>? after = e.Type == Navarch.Storage.WatchEventType.Put ? await store.DecodeAsync(e.Kv, ct) : null;
                     bool was = before is not null && Matches(before), now = after is not null && Matches(after);
                     if (after is not null && now)
                     {
@@ -141,6 +141,11 @@ internal static partial class WatchHandler
             long compacted = await store.CompactedRevisionAsync(CancellationToken.None);
             V1Status status = ApiErrors.Expired($"too old resource version: {rv} ({compacted})").Status;
             await SendAsync("ERROR", Responder.StatusJson(status));
+        }
+        catch (StatusException e)
+        {
+            // An object that cannot be served in this version (its conversion webhook failed): the watch ends with the error.
+            await SendAsync("ERROR", Responder.StatusJson(e.Status));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -52,7 +52,7 @@ internal static class CustomResourceSchemas
             ["metadata"] = listMetaRef,
             ["items"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = itemRef } },
         },
-        ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = definition.Group, ["version"] = definition.Version, ["kind"] = definition.Kind + "List" }),
+        ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = definition.Group, ["version"] = definition.Version, ["kind"] = definition.ListKind }),
     };
 
     private static void Strip(JsonNode? node)

@@ -87,15 +87,15 @@ internal sealed partial class GenericStore
 
             StoreUpdateResult created = await store.GuaranteedUpdateAsync(
                 key,
-                (current, _) => current is null
-                    ? ValueTask.FromResult(StoreUpdate.Put(ObjectCodec.Encode(definition, obj)))
+                async (current, token) => current is null
+                    ? StoreUpdate.Put(await ObjectCodec.EncodeAsync(definition, obj, token))
                     : throw ApiErrors.AlreadyExists(definition.GroupResource, meta.Name),
                 ignoreNotFound: true,
                 assumeAbsent: true,
                 hooks.WriteOptions,
                 cancellationToken);
             stored = true;
-            return Decode(created.Current!);
+            return await DecodeAsync(created.Current!, cancellationToken);
         }
         finally
         {

@@ -11,7 +11,7 @@ namespace Navarch.ApiServer.Registry;
 internal sealed partial class GenericStore
 {
     /// <summary>
-    /// Deletes like Kubernetes: admission and preconditions first; an object with finalizers, or one its kind gives a
+    /// Deletes like Kubernetes: admission (mutating, then validating) and preconditions first; an object with finalizers, or one its kind gives a
     /// grace period (a pod on a node), only gets a deletionTimestamp and stays until its finalizers are gone (or its
     /// kubelet confirms). Orphan and Foreground propagation add the garbage collector's finalizers.
     /// </summary>
@@ -25,8 +25,12 @@ internal sealed partial class GenericStore
                 definition.Key(ns, name),
                 async (current, token) =>
                 {
-                    obj = Decode(current!);
-                    await admission.ValidateAsync(new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun }, token);
+                    obj = await DecodeAsync(current!, token);
+                    // kube-apiserver's AdmissionToValidateObjectDeleteFunc: mutating admission (webhooks that ask for DELETE are
+                    // called, with no object to patch), then validating, on the object as stored.
+                    var request = new AdmissionRequest(AdmissionOperation.Delete, definition, ns, name, null, obj, null) { DryRun = dryRun };
+                    await admission.MutateAsync(request, token);
+                    await admission.ValidateAsync(request, token);
                     CheckPreconditions(obj, options.Preconditions, name);
                     long grace = hooks.GracePeriodSeconds(obj, options.GracePeriodSeconds);
                     bool hasFinalizers = hooks.HasFinalizers(obj);
@@ -61,7 +65,7 @@ internal sealed partial class GenericStore
 
                     obj.Metadata.DeletionTimestamp = NowToTheSecond().AddSeconds(grace);
                     obj.Metadata.DeletionGracePeriodSeconds = grace;
-                    return StoreUpdate.Put(ObjectCodec.Encode(definition, obj));
+                    return StoreUpdate.Put(await ObjectCodec.EncodeAsync(definition, obj, token));
                 },
                 cancellationToken: cancellationToken);
         }
@@ -73,7 +77,7 @@ internal sealed partial class GenericStore
         switch (result.Kind)
         {
             case StoreUpdateKind.Put:
-                return Decode(result.Current!);
+                return await DecodeAsync(result.Current!, cancellationToken);
             case StoreUpdateKind.Delete:
                 await hooks.AfterDeleteAsync(obj!, cancellationToken);
                 obj!.Metadata.ResourceVersion = result.Revision.ToString(CultureInfo.InvariantCulture);
@@ -90,7 +94,7 @@ internal sealed partial class GenericStore
         CheckFieldSelector(fields);
         ListResult all = await store.ListAsync(definition.ListPrefix(ns), new ListOptions(), cancellationToken);
         var deleted = new List<IKubernetesObject<V1ObjectMeta>>();
-        foreach (IKubernetesObject<V1ObjectMeta> obj in all.Items.Select(Decode))
+        foreach (IKubernetesObject<V1ObjectMeta> obj in await DecodeAllAsync(all.Items, cancellationToken))
         {
             if (Matches(obj, labels, fields))
             {

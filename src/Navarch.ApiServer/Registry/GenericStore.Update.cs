@@ -100,7 +100,7 @@ internal sealed partial class GenericStore
                 definition.Key(ns, name),
                 async (current, token) =>
                 {
-                    old = Decode(current!);
+                    old = await DecodeAsync(current!, token);
                     obj = updatedObject(old);
                     if (check is not null)
                     {
@@ -118,7 +118,7 @@ internal sealed partial class GenericStore
                         return StoreUpdate.None;
                     }
 
-                    return hooks.ShouldDeleteDuringUpdate(obj) ? StoreUpdate.Delete : StoreUpdate.Put(ObjectCodec.Encode(definition, obj));
+                    return hooks.ShouldDeleteDuringUpdate(obj) ? StoreUpdate.Delete : StoreUpdate.Put(await ObjectCodec.EncodeAsync(definition, obj, token));
                 },
                 options: hooks.WriteOptions,
                 cancellationToken: cancellationToken);
@@ -131,7 +131,7 @@ internal sealed partial class GenericStore
         switch (result.Kind)
         {
             case StoreUpdateKind.Put:
-                return Decode(result.Current!);
+                return await DecodeAsync(result.Current!, cancellationToken);
             case StoreUpdateKind.Delete:
                 await hooks.AfterDeleteAsync(old!, cancellationToken);
                 obj!.Metadata.ResourceVersion = result.Revision.ToString(CultureInfo.InvariantCulture);

@@ -60,7 +60,7 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
             throw ApiErrors.BadRequest("continue key is not valid: " + e.Message);
         }
 
-        var items = page.Items.Select(Decode).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
+        var items = (await DecodeAllAsync(page.Items, cancellationToken)).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
         return new ListPage(items, page.Revision, page.Continue, page.RemainingCount);
     }
 
@@ -100,8 +100,14 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
     /// <summary>The revision below which the store has no history (for a watch's 410 message).</summary>
     public Task<long> CompactedRevisionAsync(CancellationToken cancellationToken) => store.GetCompactedRevisionAsync(cancellationToken);
 
-    /// <summary>A stored version as an object, its resourceVersion set.</summary>
+    /// <summary>A stored version as an object, its resourceVersion set (for resources converted in process).</summary>
     public IKubernetesObject<V1ObjectMeta> Decode(KeyValue kv) => ObjectCodec.Decode(definition, kv);
+
+    /// <summary>A stored version as an object of this resource's version, its resourceVersion set (a conversion webhook may be called).</summary>
+    public ValueTask<IKubernetesObject<V1ObjectMeta>> DecodeAsync(KeyValue kv, CancellationToken cancellationToken) => ObjectCodec.DecodeAsync(definition, kv, cancellationToken);
+
+    /// <summary>Stored versions as objects of this resource's version, converted in one call.</summary>
+    public ValueTask<List<IKubernetesObject<V1ObjectMeta>>> DecodeAllAsync(IReadOnlyList<KeyValue> kvs, CancellationToken cancellationToken) => ObjectCodec.DecodeAllAsync(definition, kvs, cancellationToken);
 
     /// <summary>Whether <paramref name="obj"/> matches both selectors.</summary>
     public bool Matches(IKubernetesObject<V1ObjectMeta> obj, LabelSelector labels, FieldSelector fields) =>

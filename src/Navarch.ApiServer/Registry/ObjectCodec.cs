@@ -14,14 +14,14 @@ namespace Navarch.ApiServer.Registry;
 /// </summary>
 internal static class ObjectCodec
 {
+    /// <summary>The store value of <paramref name="obj"/>, converted to the storage version (in-process conversions only).</summary>
     public static byte[] Encode(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj)
     {
         string? rv = obj.Metadata.ResourceVersion;
         obj.Metadata.ResourceVersion = null;
         try
         {
-            object stored = definition.Converter?.ToStorage(obj) ?? obj;
-            return JsonSerializer.SerializeToUtf8Bytes(stored, stored.GetType(), KubernetesSerialization.Options);
+            return Serialize(definition.Converter?.ToStorage(obj) ?? obj);
         }
         finally
         {
@@ -29,20 +29,72 @@ internal static class ObjectCodec
         }
     }
 
+    /// <summary>The store value of <paramref name="obj"/>, converted to the storage version (a CRD's conversion webhook may be called).</summary>
+    public static async ValueTask<byte[]> EncodeAsync(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, CancellationToken cancellationToken)
+    {
+        string? rv = obj.Metadata.ResourceVersion;
+        obj.Metadata.ResourceVersion = null;
+        try
+        {
+            return Serialize(definition.Converter is { } converter ? await converter.ToStorageAsync(obj, cancellationToken) : obj);
+        }
+        finally
+        {
+            obj.Metadata.ResourceVersion = rv;
+        }
+    }
+
+    /// <summary>A stored value as the definition's version (in-process conversions only), its resourceVersion set.</summary>
     public static IKubernetesObject<V1ObjectMeta> Decode(ResourceDefinition definition, KeyValue kv)
     {
-        object stored = JsonSerializer.Deserialize(kv.Value, definition.Converter?.StorageType ?? definition.ClrType, KubernetesSerialization.Options)
-            ?? throw new InvalidOperationException($"stored value of {kv.Key} is null");
-        var obj = (IKubernetesObject<V1ObjectMeta>)(definition.Converter?.FromStorage(stored) ?? stored);
-        obj.Metadata.ResourceVersion = kv.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return obj;
+        object stored = Deserialize(definition, kv);
+        return Versioned(definition.Converter?.FromStorage(stored) ?? stored, kv);
+    }
+
+    /// <summary>A stored value as the definition's version, its resourceVersion set (a CRD's conversion webhook may be called).</summary>
+    public static async ValueTask<IKubernetesObject<V1ObjectMeta>> DecodeAsync(ResourceDefinition definition, KeyValue kv, CancellationToken cancellationToken)
+    {
+        object stored = Deserialize(definition, kv);
+        return Versioned(definition.Converter is { } converter ? (await converter.FromStorageAsync([stored], cancellationToken))[0] : stored, kv);
+    }
+
+    /// <summary>Stored values as the definition's version, in order, converted in one call (one ConversionReview for a page).</summary>
+    public static async ValueTask<List<IKubernetesObject<V1ObjectMeta>>> DecodeAllAsync(ResourceDefinition definition, IReadOnlyList<KeyValue> kvs, CancellationToken cancellationToken)
+    {
+        var stored = new List<object>(kvs.Count);
+        foreach (KeyValue kv in kvs)
+        {
+            stored.Add(Deserialize(definition, kv));
+        }
+
+        IReadOnlyList<object> objects = definition.Converter is { } converter && stored.Count > 0 ? await converter.FromStorageAsync(stored, cancellationToken) : stored;
+        var result = new List<IKubernetesObject<V1ObjectMeta>>(kvs.Count);
+        for (int i = 0; i < kvs.Count; i++)
+        {
+            result.Add(Versioned(objects[i], kvs[i]));
+        }
+
+        return result;
     }
 
     /// <summary>The current object <paramref name="ns"/>/<paramref name="name"/> from the store, or null when there is none.</summary>
     public static async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(IStore store, ResourceDefinition definition, string? ns, string name, CancellationToken cancellationToken)
     {
         KeyValue? kv = await store.GetAsync(definition.Key(ns, name), 0, cancellationToken).ConfigureAwait(false);
-        return kv is null ? null : Decode(definition, kv);
+        return kv is null ? null : await DecodeAsync(definition, kv, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static byte[] Serialize(object stored) => JsonSerializer.SerializeToUtf8Bytes(stored, stored.GetType(), KubernetesSerialization.Options);
+
+    private static object Deserialize(ResourceDefinition definition, KeyValue kv) =>
+        JsonSerializer.Deserialize(kv.Value, definition.Converter?.StorageType ?? definition.ClrType, KubernetesSerialization.Options)
+            ?? throw new InvalidOperationException($"stored value of {kv.Key} is null");
+
+    private static IKubernetesObject<V1ObjectMeta> Versioned(object obj, KeyValue kv)
+    {
+        var versioned = (IKubernetesObject<V1ObjectMeta>)obj;
+        versioned.Metadata.ResourceVersion = kv.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return versioned;
     }
 
     public static JsonNode ToNode(object obj) =>

@@ -311,4 +311,84 @@ public sealed class CustomResourceTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(["metrics"], after["spec"]!["ports"]!.AsArray().Select(p => (string?)p!["name"]));
         Assert.Equal("blue", (string?)after["spec"]!["color"]);
     }
+
+    [Fact]
+    public async Task Defaults_apply_on_read_by_the_stored_versions_schema_without_being_written_and_lists_carry_the_listKind()
+    {
+        const string group = "defaults.example.com";
+        static V1CustomResourceValidation Schema(string? modeDefault) => new()
+        {
+            OpenAPIV3Schema = new V1JSONSchemaProps
+            {
+                Type = "object",
+                Properties = new Dictionary<string, V1JSONSchemaProps>
+                {
+                    ["spec"] = new()
+                    {
+                        Type = "object",
+                        Properties = new Dictionary<string, V1JSONSchemaProps>
+                        {
+                            ["size"] = new() { Type = "integer" },
+                            ["mode"] = new() { Type = "string", DefaultProperty = modeDefault },
+                        },
+                    },
+                },
+            },
+        };
+        var crd = new V1CustomResourceDefinition
+        {
+            Metadata = new V1ObjectMeta { Name = $"dials.{group}" },
+            Spec = new V1CustomResourceDefinitionSpec
+            {
+                Group = group,
+                Scope = "Namespaced",
+                Names = new V1CustomResourceDefinitionNames { Plural = "dials", Kind = "Dial", ListKind = "DialCollection" },
+                Versions =
+                [
+                    new V1CustomResourceDefinitionVersion { Name = "v1", Served = true, Storage = false, Schema = Schema(null) },
+                    new V1CustomResourceDefinitionVersion { Name = "v2", Served = true, Storage = true, Schema = Schema(null) },
+                ],
+            },
+        };
+        await InstallAsync(fixture.Client, crd);
+        JsonObject Dial(string version, string name) => new()
+        {
+            ["apiVersion"] = $"{group}/{version}",
+            ["kind"] = "Dial",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = new JsonObject { ["size"] = 3 },
+        };
+        await ExpectAsync(Http, HttpStatusCode.Created, HttpMethod.Post, $"/apis/{group}/v2/namespaces/default/dials", Dial("v2", "before"));
+
+        // Defaults added later: the storage version's and the other version's differ.
+        V1CustomResourceDefinition current = await fixture.Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name);
+        current.Spec.Versions.Single(v => v.Name == "v1").Schema = Schema("slow");
+        current.Spec.Versions.Single(v => v.Name == "v2").Schema = Schema("fast");
+        await fixture.Client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(current, crd.Metadata.Name);
+
+        // Read through either version, the object stored without a mode gets the storage version's default (defaulting
+        // happens on the stored object, before conversion), and the store keeps it without one.
+        JsonNode asV2 = await Polling.Eventually(
+            () => ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Get, $"/apis/{group}/v2/namespaces/default/dials/before"),
+            d => d["spec"]?["mode"] is not null,
+            "the new defaults are served");
+        Assert.Equal("fast", (string?)asV2["spec"]!["mode"]);
+        JsonNode asV1 = await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Get, $"/apis/{group}/v1/namespaces/default/dials/before");
+        Assert.Equal("fast", (string?)asV1["spec"]!["mode"]);
+        Assert.Null(JsonNode.Parse((await fixture.Server.Store.GetAsync($"/registry/{group}/dials/default/before"))!.Value)!["spec"]!["mode"]);
+
+        // A write is defaulted by the version it is written in, and stored so.
+        JsonNode written = await ExpectAsync(Http, HttpStatusCode.Created, HttpMethod.Post, $"/apis/{group}/v1/namespaces/default/dials", Dial("v1", "after"));
+        Assert.Equal("slow", (string?)written["spec"]!["mode"]);
+        Assert.Equal("slow", (string?)JsonNode.Parse((await fixture.Server.Store.GetAsync($"/registry/{group}/dials/default/after"))!.Value)!["spec"]!["mode"]);
+
+        // Lists ("after", "before") are defaulted as well, and their kind is the CRD's listKind.
+        JsonNode list = await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Get, $"/apis/{group}/v1/namespaces/default/dials");
+        Assert.Equal("DialCollection", (string?)list["kind"]);
+        Assert.Equal($"{group}/v1", (string?)list["apiVersion"]);
+        Assert.Equal(["slow", "fast"], list["items"]!.AsArray().Select(i => (string?)i!["spec"]!["mode"]));
+        JsonNode cached = await ExpectAsync(Http, HttpStatusCode.OK, HttpMethod.Get, $"/apis/{group}/v2/namespaces/default/dials?resourceVersion=0");
+        Assert.Equal("DialCollection", (string?)cached["kind"]);
+        Assert.Equal(["slow", "fast"], cached["items"]!.AsArray().Select(i => (string?)i!["spec"]!["mode"]));
+    }
 }

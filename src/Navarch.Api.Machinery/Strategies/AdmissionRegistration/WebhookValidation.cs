@@ -296,15 +296,22 @@ internal static class WebhookValidation
     }
 
     /// <summary>clientConfig: exactly one of url (https, no user, query or fragment) and service.</summary>
-    private static IEnumerable<FieldError> ClientConfig(Admissionregistrationv1WebhookClientConfig? config, string path)
+    private static IEnumerable<FieldError> ClientConfig(Admissionregistrationv1WebhookClientConfig? config, string path) =>
+        ClientConfig(config?.Url, config?.Service is { } s ? new ServiceReference(s.Name, s.NamespaceProperty, s.Path, s.Port) : null, path);
+
+    /// <summary>A webhook's service, as admission webhooks and CRD conversion webhooks both name one.</summary>
+    public sealed record ServiceReference(string? Name, string? Namespace, string? Path, int? Port);
+
+    /// <summary>A client config of any webhook (apiserver's ValidateWebhookURL and ValidateWebhookService): exactly one of url and service.</summary>
+    public static IEnumerable<FieldError> ClientConfig(string? url, ServiceReference? service, string path)
     {
-        if ((config?.Url is null) == (config?.Service is null))
+        if ((url is null) == (service is null))
         {
             yield return new FieldError(FieldErrorType.Required, path, null, "exactly one of url or service is required");
             yield break;
         }
 
-        if (config!.Url is { } url)
+        if (url is not null)
         {
             string urlPath = path + ".url";
             if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri))
@@ -341,14 +348,13 @@ internal static class WebhookValidation
             yield break;
         }
 
-        Admissionregistrationv1ServiceReference service = config.Service!;
         string servicePath = path + ".service";
-        if (string.IsNullOrEmpty(service.Name))
+        if (string.IsNullOrEmpty(service!.Name))
         {
             yield return new FieldError(FieldErrorType.Required, servicePath + ".name", null, "service name is required");
         }
 
-        if (string.IsNullOrEmpty(service.NamespaceProperty))
+        if (string.IsNullOrEmpty(service.Namespace))
         {
             yield return new FieldError(FieldErrorType.Required, servicePath + ".namespace", null, "service namespace is required");
         }

@@ -7,6 +7,9 @@ namespace Navarch.Api.Strategies.ApiExtensions;
 internal static class CustomResourceDefinitionValidation
 {
     private static readonly SupportedValues Scopes = new("Cluster", "Namespaced");
+    private static readonly SupportedValues ConversionStrategies = new("None", "Webhook");
+    private static readonly string[] ConversionReviewVersions = ["v1", "v1beta1"];
+    private static readonly System.Text.RegularExpressions.Regex Dns1035Label = new("^[a-z]([-a-z0-9]*[a-z0-9])?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Group, names, scope, versions with one storage version.</summary>
     public static IEnumerable<FieldError> Validate(V1CustomResourceDefinition crd)
@@ -53,6 +56,93 @@ internal static class CustomResourceDefinitionValidation
             {
                 yield return error;
             }
+        }
+
+        foreach (FieldError error in Conversion(spec?.Conversion))
+        {
+            yield return error;
+        }
+    }
+
+    /// <summary>
+    /// apiextensions-apiserver's validateCustomResourceConversion. Its errors name the internal version's fields
+    /// (<c>spec.conversion.webhookClientConfig</c>, <c>spec.conversion.conversionReviewVersions</c>), as kube-apiserver reports them.
+    /// </summary>
+    private static IEnumerable<FieldError> Conversion(V1CustomResourceConversion? conversion)
+    {
+        if (conversion is null)
+        {
+            yield break;
+        }
+
+        const string path = "spec.conversion";
+        if (string.IsNullOrEmpty(conversion.Strategy))
+        {
+            yield return new FieldError(FieldErrorType.Required, path + ".strategy", null, "");
+        }
+        else if (ConversionStrategies.Check(path + ".strategy", conversion.Strategy) is { } unsupported)
+        {
+            yield return unsupported;
+        }
+
+        Apiextensionsv1WebhookClientConfig? config = conversion.Webhook?.ClientConfig;
+        IList<string>? reviewVersions = conversion.Webhook?.ConversionReviewVersions;
+        if (conversion.Strategy != "Webhook")
+        {
+            if (config is not null)
+            {
+                yield return new FieldError(FieldErrorType.Forbidden, path + ".webhookClientConfig", null, "should not be set when strategy is not set to Webhook");
+            }
+
+            if (reviewVersions is { Count: > 0 })
+            {
+                yield return new FieldError(FieldErrorType.Forbidden, path + ".conversionReviewVersions", null, "should not be set when strategy is not set to Webhook");
+            }
+
+            yield break;
+        }
+
+        if (config is null)
+        {
+            yield return new FieldError(FieldErrorType.Required, path + ".webhookClientConfig", null, "required when strategy is set to Webhook");
+        }
+        else
+        {
+            var service = config.Service is { } s ? new AdmissionRegistration.WebhookValidation.ServiceReference(s.Name, s.NamespaceProperty, s.Path, s.Port) : null;
+            foreach (FieldError error in AdmissionRegistration.WebhookValidation.ClientConfig(config.Url, service, path + ".webhookClientConfig"))
+            {
+                yield return error;
+            }
+        }
+
+        string versionsPath = path + ".conversionReviewVersions";
+        if (reviewVersions is not { Count: > 0 })
+        {
+            yield return new FieldError(FieldErrorType.Required, versionsPath, null, "");
+            yield break;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < reviewVersions.Count; i++)
+        {
+            string version = reviewVersions[i];
+            if (!seen.Add(version))
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"{versionsPath}[{i}]", version, "duplicate version");
+                continue;
+            }
+
+            if (!Dns1035Label.IsMatch(version) || version.Length > 63)
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"{versionsPath}[{i}]", version,
+                    version.Length > 63 ? "must be no more than 63 characters"
+                    : "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')");
+            }
+        }
+
+        if (!reviewVersions.Any(v => ConversionReviewVersions.Contains(v)))
+        {
+            yield return new FieldError(FieldErrorType.Invalid, versionsPath, AdmissionRegistration.WebhookValidation.GoSlice("string", reviewVersions), "must include at least one of v1, v1beta1");
         }
     }
 }

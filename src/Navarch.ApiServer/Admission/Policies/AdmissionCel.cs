@@ -30,7 +30,7 @@ internal static class AdmissionCel
     /// <summary>The variables of <paramref name="request"/> (as matched on <paramref name="resource"/>).</summary>
     public static Dictionary<string, JsonNode?> Variables(AdmissionRequest request, ResourceDefinition resource)
     {
-        JsonObject review = AdmissionReview.Request("", request, resource);
+        JsonObject review = AdmissionReview.Request("", request, resource, request.Object, request.OldObject);
         JsonObject body = review["request"]!.AsObject();
         JsonNode? obj = body["object"]?.DeepClone();
         JsonNode? old = body["oldObject"]?.DeepClone();

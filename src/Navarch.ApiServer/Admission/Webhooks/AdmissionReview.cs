@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 using Navarch.Api;
 using Navarch.ApiServer.Registry;
@@ -15,8 +16,11 @@ internal static class AdmissionReview
 {
     private const string ApiVersion = "admission.k8s.io/v1";
 
-    /// <summary>The review of <paramref name="request"/> on <paramref name="resource"/> (the version the webhook matched).</summary>
-    public static JsonObject Request(string uid, AdmissionRequest request, ResourceDefinition resource)
+    /// <summary>
+    /// The review of <paramref name="request"/> on <paramref name="resource"/> (the version the webhook matched), with the
+    /// request's objects as that version (<paramref name="obj"/>, <paramref name="oldObject"/>).
+    /// </summary>
+    public static JsonObject Request(string uid, AdmissionRequest request, ResourceDefinition resource, IKubernetesObject<V1ObjectMeta>? obj, IKubernetesObject<V1ObjectMeta>? oldObject)
     {
         Http.UserInfo? user = request.User;
         var userInfo = new JsonObject { ["username"] = user?.Name ?? "" };
@@ -49,8 +53,8 @@ internal static class AdmissionReview
             ["name"] = request.Name,
             ["operation"] = operation,
             ["userInfo"] = userInfo,
-            ["object"] = request.Object is null ? null : ObjectCodec.ToNode(request.Object),
-            ["oldObject"] = request.OldObject is null ? null : ObjectCodec.ToNode(request.OldObject),
+            ["object"] = obj is null ? null : ObjectCodec.ToNode(obj),
+            ["oldObject"] = oldObject is null ? null : ObjectCodec.ToNode(oldObject),
             ["dryRun"] = request.DryRun,
             ["options"] = Options(request),
         };

@@ -12,7 +12,8 @@ namespace Navarch.ApiServer.Admission.Webhooks;
 /// Kubernetes' MutatingAdmissionWebhook plugin: after the built-in mutating plugins and before validation, each
 /// matching mutating webhook is called in turn and its JSONPatch applied to the object (then defaulted again, as
 /// decoding the patched object does in Kubernetes). A webhook with <c>reinvocationPolicy: IfNeeded</c> is called once
-/// more when a later webhook changed the object after its call.
+/// more when a later webhook changed the object after its call. On DELETE the webhooks whose rules ask for it are
+/// called too (the stored object as oldObject); one that answers with a patch fails the delete, as in Kubernetes.
 /// </summary>
 internal sealed class MutatingAdmissionWebhook(WebhookSource source, WebhookDispatcher dispatcher) : IAdmissionPlugin
 {
@@ -55,7 +56,8 @@ internal sealed class MutatingAdmissionWebhook(WebhookSource source, WebhookDisp
             return false;
         }
 
-        WebhookResponse? response = await dispatcher.CallAsync(webhook, request, resource, "mutating", cancellationToken);
+        var versioned = await EquivalentVersions.OfAsync(request, resource, cancellationToken);
+        WebhookResponse? response = await dispatcher.CallAsync(webhook, request, resource, "mutating", cancellationToken, versioned);
         if (response is null)
         {
             return true;
@@ -67,21 +69,29 @@ internal sealed class MutatingAdmissionWebhook(WebhookSource source, WebhookDisp
             throw WebhookDispatcher.Denied(webhook, request, response.Status);
         }
 
-        if (response.Patch is not null && request.Object is { } obj)
+        if (response.Patch is JsonArray { Count: > 0 } && request.Object is null)
+        {
+            // A DELETE (the one operation with no object) cannot be patched.
+            throw ApiErrors.Internal($"admission webhook \"{webhook.Name}\" attempted to modify the object, which is not supported for this operation");
+        }
+
+        if (response.Patch is not null && request.Object is { } obj && versioned.Object is { } asMatched)
         {
             if (response.PatchType != "JSONPatch")
             {
                 throw ApiErrors.Internal($"unsupported patch type \"{response.PatchType}\"");
             }
 
-            Apply(request.Resource, obj, response.Patch);
+            // Patched as the version the webhook saw, then converted back to the request's (matchPolicy Equivalent).
+            IKubernetesObject<V1ObjectMeta> patched = Patch(resource, asMatched, response.Patch);
+            CopyInto(obj, (await EquivalentVersions.ConvertAsync(patched, resource, request.Resource, cancellationToken))!);
         }
 
         return true;
     }
 
-    /// <summary>Applies the patch to the object in place (the registry holds this instance), then Kubernetes' defaults.</summary>
-    private static void Apply(ResourceDefinition resource, IKubernetesObject<V1ObjectMeta> obj, JsonNode patch)
+    /// <summary>The object with the patch applied, then the defaults of its version (a custom resource's: its schema's).</summary>
+    private static IKubernetesObject<V1ObjectMeta> Patch(ResourceDefinition resource, IKubernetesObject<V1ObjectMeta> obj, JsonNode patch)
     {
         IKubernetesObject<V1ObjectMeta> patched;
         try
@@ -94,6 +104,12 @@ internal sealed class MutatingAdmissionWebhook(WebhookSource source, WebhookDisp
         }
 
         resource.Strategy.Default(patched);
+        return patched;
+    }
+
+    /// <summary>The registry holds the request's object: the patched state goes into that instance.</summary>
+    private static void CopyInto(IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> patched)
+    {
         foreach (PropertyInfo property in obj.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (property.CanRead && property.CanWrite && property.GetIndexParameters().Length == 0)

@@ -30,57 +30,73 @@ internal sealed class WebhookClient(ServiceResolver services) : IDisposable
     /// <summary>Posts <paramref name="review"/> to <paramref name="webhook"/> and returns its answer's bytes; a failure is a <see cref="WebhookCallException"/>.</summary>
     public async Task<byte[]> PostAsync(Webhook webhook, JsonObject review, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PostAsync(WebhookTarget.From(webhook.ClientConfig), webhook.TimeoutSeconds, review, cancellationToken);
+        }
+        catch (WebhookPostException e)
+        {
+            throw new WebhookCallException(webhook.Name, "failed to call webhook: " + e.Message, e.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// Posts <paramref name="body"/> to <paramref name="target"/> within <paramref name="timeoutSeconds"/> and returns the
+    /// answer's bytes; a failure is a <see cref="WebhookPostException"/> saying what went wrong as Go's client does
+    /// (<c>Post "url": connect: connection refused</c>).
+    /// </summary>
+    public async Task<byte[]> PostAsync(WebhookTarget target, int timeoutSeconds, JsonObject body, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(webhook.TimeoutSeconds));
-        Admissionregistrationv1WebhookClientConfig config = webhook.ClientConfig;
-        Uri uri = Target(config, webhook.TimeoutSeconds);
+        timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        Uri uri = Target(target, timeoutSeconds);
         string post = $"Post \"{uri}\"";
         try
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(AdmissionReview.Encode(review)) };
+            using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(AdmissionReview.Encode(body)) };
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            if (config.Service is { } service)
+            if (target.Service is { } service)
             {
-                message.Options.Set(Endpoint, await services.ResolveAsync(service.NamespaceProperty, service.Name, service.Port ?? 443, timeout.Token));
+                message.Options.Set(Endpoint, await services.ResolveAsync(service.Namespace, service.Name, service.Port ?? 443, timeout.Token));
             }
 
-            using HttpResponseMessage response = await Client(config.CaBundle).SendAsync(message, timeout.Token);
-            byte[] body = await ReadBoundedAsync(response.Content, timeout.Token);
+            using HttpResponseMessage response = await Client(target.CaBundle).SendAsync(message, timeout.Token);
+            byte[] answer = await ReadBoundedAsync(response.Content, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                throw new WebhookCallException(webhook.Name, $"failed to call webhook: the server responded with the status code {(int)response.StatusCode} but did not return more information");
+                throw new WebhookPostException($"the server responded with the status code {(int)response.StatusCode} but did not return more information");
             }
 
-            return body;
+            return answer;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new WebhookCallException(webhook.Name, $"failed to call webhook: {post}: context deadline exceeded");
+            throw new WebhookPostException($"{post}: context deadline exceeded");
         }
         catch (InvalidOperationException e)
         {
             // The Service has no usable endpoint.
-            throw new WebhookCallException(webhook.Name, $"failed to call webhook: {post}: {e.Message}", e);
+            throw new WebhookPostException($"{post}: {e.Message}", e);
         }
         catch (HttpRequestException e)
         {
-            throw new WebhookCallException(webhook.Name, $"failed to call webhook: {post}: {Reason(e)}", e);
+            throw new WebhookPostException($"{post}: {Reason(e)}", e);
         }
     }
 
     /// <summary>The URL called, with the <c>timeout</c> query parameter Kubernetes' REST client adds.</summary>
-    private static Uri Target(Admissionregistrationv1WebhookClientConfig config, int timeoutSeconds)
+    private static Uri Target(WebhookTarget target, int timeoutSeconds)
     {
         string timeout = "timeout=" + timeoutSeconds.ToString(CultureInfo.InvariantCulture) + "s";
-        if (config.Service is { } service)
+        if (target.Service is { } service)
         {
             string path = string.IsNullOrEmpty(service.Path) ? "/" : service.Path;
             int port = service.Port ?? 443;
-            return new Uri($"https://{service.Name}.{service.NamespaceProperty}.svc:{port.ToString(CultureInfo.InvariantCulture)}{path}?{timeout}");
+            return new Uri($"https://{service.Name}.{service.Namespace}.svc:{port.ToString(CultureInfo.InvariantCulture)}{path}?{timeout}");
         }
 
-        return new Uri(config.Url + "?" + timeout);
+        return new Uri(target.Url + "?" + timeout);
     }
 
     private static string Reason(HttpRequestException e) => e.InnerException switch

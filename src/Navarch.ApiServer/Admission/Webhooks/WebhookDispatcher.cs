@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api;
@@ -62,17 +63,24 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
     /// Calls <paramref name="webhook"/> about <paramref name="request"/>: its answer, or null when the call failed and the
     /// webhook's failurePolicy is Ignore. A failure under Fail, and a dry run the webhook cannot take, throw a Status.
     /// </summary>
-    public async Task<WebhookResponse?> CallAsync(Webhook webhook, AdmissionRequest request, ResourceDefinition resource, string round, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A webhook matched on an equivalent version gets the objects in that version: <paramref name="versioned"/> when the
+    /// caller converted them already, else converted here.
+    /// </remarks>
+    public async Task<WebhookResponse?> CallAsync(
+        Webhook webhook, AdmissionRequest request, ResourceDefinition resource, string round, CancellationToken cancellationToken,
+        (IKubernetesObject<V1ObjectMeta>? Object, IKubernetesObject<V1ObjectMeta>? OldObject)? versioned = null)
     {
         if (request.DryRun && !webhook.SupportsDryRun)
         {
             throw ApiErrors.BadRequest($"admission webhook \"{webhook.Name}\" does not support dry run");
         }
 
+        versioned ??= await EquivalentVersions.OfAsync(request, resource, cancellationToken);
         string uid = Guid.NewGuid().ToString();
         try
         {
-            JsonObject review = AdmissionReview.Request(uid, request, resource);
+            JsonObject review = AdmissionReview.Request(uid, request, resource, versioned.Value.Object, versioned.Value.OldObject);
             byte[] body = await client.PostAsync(webhook, review, cancellationToken);
             return AdmissionReview.Response(webhook.Name, uid, body);
         }

@@ -22,6 +22,9 @@ internal sealed class WebhookPlugins : IDisposable
         Policies = new Admission.Policies.ValidatingAdmissionPolicyPlugin(caches, catalog, new AdmissionSelectors(caches, catalog));
     }
 
+    /// <summary>The API server's webhook client (CRD conversion webhooks use it too).</summary>
+    public WebhookClient Client => _client;
+
     /// <summary>ValidatingAdmissionPolicy: after the built-in validating plugins, before the validating webhooks.</summary>
     public IAdmissionPlugin Policies { get; }
 

@@ -114,6 +114,49 @@ public sealed class WebhookAdmissionTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Mutating_webhooks_asking_for_DELETE_see_the_stored_object_may_deny_and_may_not_patch()
+    {
+        string ns = await NamespaceAsync("wh-delete");
+        _webhooks.Handle("/mutate-delete", r => ((string?)r["oldObject"]?["metadata"]?["name"]) switch
+        {
+            { } name when name.StartsWith("deny-", StringComparison.Ordinal) => WebhookTestServer.Deny(r, "this one stays"),
+            { } name when name.StartsWith("patch-", StringComparison.Ordinal) => WebhookTestServer.Patch(r, [new JsonObject { ["op"] = "add", ["path"] = "/data", ["value"] = new JsonObject() }]),
+            _ => WebhookTestServer.Allow(r),
+        });
+        V1MutatingWebhook hook = Hook("delete.navarch.test", UrlConfig("/mutate-delete"), ns);
+        hook.Rules[0].Operations = ["DELETE"];
+        await MutatingAsync("wh-delete", hook);
+        foreach (string name in new[] { "deny-me", "patch-me", "keep-me" })
+        {
+            Assert.True((await CreateAsync(ns, name)).IsSuccessStatusCode);
+        }
+
+        HttpResponseMessage denied = await Polling.Eventually(
+            () => DeleteAsync(ns, "deny-me", dryRun: true), r => r.StatusCode == HttpStatusCode.Forbidden, "the webhook is called on DELETE");
+        denied = await DeleteAsync(ns, "deny-me");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(
+            "configmaps \"deny-me\" is forbidden: admission webhook \"delete.navarch.test\" denied the request: this one stays",
+            (string?)JsonNode.Parse(await denied.Content.ReadAsStringAsync())!["message"]);
+
+        HttpResponseMessage patched = await DeleteAsync(ns, "patch-me");
+        Assert.Equal(HttpStatusCode.InternalServerError, patched.StatusCode);
+        Assert.Equal(
+            "Internal error occurred: admission webhook \"delete.navarch.test\" attempted to modify the object, which is not supported for this operation",
+            (string?)JsonNode.Parse(await patched.Content.ReadAsStringAsync())!["message"]);
+
+        Assert.True((await DeleteAsync(ns, "keep-me")).IsSuccessStatusCode);
+        JsonObject review = _webhooks.Reviews("/mutate-delete")[^1];
+        Assert.Equal("DELETE", (string?)review["operation"]);
+        Assert.Null(review["object"]);
+        Assert.Equal("keep-me", (string?)review["oldObject"]!["metadata"]!["name"]);
+        Assert.Equal("DeleteOptions", (string?)review["options"]!["kind"]);
+
+        V1ConfigMapList left = await fixture.Client.CoreV1.ListNamespacedConfigMapAsync(ns);
+        Assert.Equal(["deny-me", "patch-me"], left.Items.Select(c => c.Metadata.Name).Where(n => n != "kube-root-ca.crt").Order());
+    }
+
+    [Fact]
     public async Task Validating_webhooks_are_called_in_parallel_and_the_first_denial_in_order_wins()
     {
         string ns = await NamespaceAsync("wh-parallel");
@@ -357,6 +400,9 @@ public sealed class WebhookAdmissionTests(ServerFixture fixture) : IClassFixture
             Ports = [new Discoveryv1EndpointPort { Name = "https", Port = _webhooks.Port, Protocol = "TCP" }],
         }, "webhook-system");
     }
+
+    private Task<HttpResponseMessage> DeleteAsync(string ns, string name, bool dryRun = false) =>
+        fixture.Http.DeleteAsync(new Uri($"/api/v1/namespaces/{ns}/configmaps/{name}{(dryRun ? "?dryRun=All" : "")}", UriKind.Relative));
 
     private async Task<HttpResponseMessage> CreateAsync(string ns, string name, string? label = null, bool dryRun = false)
     {
