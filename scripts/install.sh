@@ -77,7 +77,8 @@ After=network-online.target
 WantedBy=multi-user.target
 
 [Service]
-Type=exec
+# navarch tells systemd when it serves (sd_notify READY=1: the API and components up; an agent's node registered).
+Type=notify
 EnvironmentFile=-/etc/default/%N
 EnvironmentFile=-/etc/sysconfig/%N
 # Only navarch itself is stopped: containerd's shims and the containers live on and are adopted at the next start

@@ -14,6 +14,15 @@ dist=$(realpath -m "${NAVARCH_DIST_DIR:-dist}")
 build="$dist/.build/$rid"
 dotnet publish src/Navarch -c Release -r "$rid" --self-contained -p:PublishSingleFile=true \
     --artifacts-path "$build" -o "$build/out" >&2
+# The executable is an ELF for the runtime asked for (a cross publish takes the target's runtime pack and apphost from
+# NuGet): 64-bit, little-endian, machine x86-64 (62) or AArch64 (183). Read from the header with od, so no `file` is needed.
+out="$build/out/navarch"
+case "$rid" in linux-x64) machine=62 arch=x86-64 ;; linux-arm64) machine=183 arch=aarch64 ;; esac
+elf() { od -An -v -t "$1" -j "$2" -N "$3" --endian=little "$out" | tr -d ' \n'; }
+if [[ "$(elf x1 0 4)" != 7f454c46 || "$(elf u1 4 1)" != 2 || "$(elf u1 5 1)" != 1 || "$(elf u2 18 2)" != "$machine" ]]; then
+    echo "publish.sh: $out is not a 64-bit little-endian ELF for $arch (header: $(elf x1 0 20))" >&2
+    exit 1
+fi
 # Only the executable: what publish leaves beside it (documentation, symbols) is not needed to run it.
-install -D -m 0755 "$build/out/navarch" "$dist/$rid/navarch"
+install -D -m 0755 "$out" "$dist/$rid/navarch"
 echo "$dist/$rid/navarch"

@@ -5,6 +5,7 @@ using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Cache;
 using Navarch.Kubelet.Containerd;
+using Navarch.Kubelet.Containerd.Registries;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Images;
 using Navarch.Kubelet.Metrics;
@@ -38,6 +39,7 @@ public sealed partial class Kubelet : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private ContainerdSupervisor? _containerd;
     private CriConnection? _cri;
+    private RewritingImageService? _rewriting;
     private EventRecorder? _events;
     private PodWorkers? _workers;
     private PodObjectCache? _objects;
@@ -72,11 +74,6 @@ public sealed partial class Kubelet : IAsyncDisposable
         if (string.IsNullOrEmpty(_options.ContainerRuntimeEndpoint))
         {
             containerdConfig = new ContainerdConfig(_options.DataDir, registries: _options.Registries);
-            foreach ((string registry, Containerd.Registries.RegistryMirror mirror) in _options.Registries.Mirrors.Where(m => m.Value.Rewrite.Count > 0))
-            {
-                LogRewritesIgnored(_logger, registry);
-            }
-
             _containerd = new ContainerdSupervisor(containerdConfig, _loggers.CreateLogger<ContainerdSupervisor>(), _time);
             await _containerd.StartAsync(cancellationToken).ConfigureAwait(false);
             RuntimeEndpoint = _containerd.Endpoint;
@@ -87,6 +84,14 @@ public sealed partial class Kubelet : IAsyncDisposable
         }
 
         _cri = new CriConnection(RuntimeEndpoint, _time);
+
+        // registries.yaml's rewrites, when the agent's own containerd has the rewriting registries' hosts.toml.
+        IImageService images = _cri.Images;
+        if (containerdConfig is not null && MirrorRewrite.Rewriting(_options.Registries).Any())
+        {
+            images = _rewriting = new RewritingImageService(_cri.Images, _cri.SocketPath, _options.Registries, _time, _loggers.CreateLogger<RewritingImageService>());
+        }
+
         foreach (string image in await ImageImporter.ImportFolderAsync(_cri.SocketPath, _options.ImagesDir, cancellationToken).ConfigureAwait(false))
         {
             LogImported(_logger, image);
@@ -133,7 +138,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         var probeMetrics = new ProberMetrics();
         var dependencies = new PodWorkerDependencies(
             Runtime: _cri.Runtime,
-            Images: new ImageManager(_cri.Images, _client, _events, _time),
+            Images: new ImageManager(images, _client, _events, _time),
             Status: new StatusManager(_client, _loggers.CreateLogger<StatusManager>()),
             Probes: new ProbeManager(prober, _events, _time, probeMetrics),
             Hooks: prober,
@@ -211,6 +216,7 @@ public sealed partial class Kubelet : IAsyncDisposable
             await _events.DisposeAsync().ConfigureAwait(false);
         }
 
+        _rewriting?.Dispose();
         _cri?.Dispose();
         if (_containerd is not null)
         {
@@ -222,9 +228,6 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Imported images from {File}")]
     private static partial void LogImported(ILogger logger, string file);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "registries.yaml: the rewrites of mirror {Registry} are not applied (they need k3s's patched containerd)")]
-    private static partial void LogRewritesIgnored(ILogger logger, string registry);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod network {Cidr} on bridge {Bridge}")]
     private static partial void LogNetwork(ILogger logger, string cidr, string bridge);

@@ -1,36 +1,15 @@
-using System.Diagnostics;
-
 namespace Navarch.Kubelet.Images;
 
 /// <summary>
 /// Imports OCI image-layout tarballs into a containerd. CRI has no import call, so this runs containerd's own
-/// <c>ctr</c> in the <c>k8s.io</c> namespace, the one the CRI plugin serves images from.
+/// <c>ctr</c> (<see cref="Ctr"/>).
 /// </summary>
 public static class ImageImporter
 {
     /// <summary>Imports <paramref name="tarball"/> into the containerd listening on <paramref name="socket"/>.</summary>
     public static async Task ImportAsync(string socket, string tarball, CancellationToken cancellationToken = default)
     {
-        const string ctr = "ctr";
-        var info = new ProcessStartInfo(ctr)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "--address", socket, "--namespace", "k8s.io", "images", "import", tarball })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"cannot run {ctr}");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ctr images import {tarball} failed ({process.ExitCode}): {(await stderr.ConfigureAwait(false)).Trim()} {(await stdout.ConfigureAwait(false)).Trim()}");
-        }
+        await Ctr.RunAsync(socket, ["images", "import", tarball], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Imports every <c>*.tar</c> in <paramref name="folder"/> (k3s's air-gap images folder); returns the files imported.</summary>

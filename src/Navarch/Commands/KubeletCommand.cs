@@ -135,7 +135,9 @@ internal static class KubeletCommand
                 return await AddressInUse.ReportAsync(parse.CommandResult.Command.Name, e);
             }
 
+            SystemdNotify.Ready($"node {node} registered");
             await stop.WaitAsync();
+            SystemdNotify.Stopping();
             await agent.StopAsync();
             await learning;
             return 0;

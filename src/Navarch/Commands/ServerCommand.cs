@@ -124,7 +124,9 @@ internal static class ServerCommand
                 return await AddressInUse.ReportAsync(name, e);
             }
 
+            SystemdNotify.Ready("serving");
             await stop.WaitAsync();
+            SystemdNotify.Stopping();
             await server.StopAsync();
             return 0;
         });

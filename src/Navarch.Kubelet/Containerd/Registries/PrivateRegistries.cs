@@ -83,6 +83,14 @@ public sealed class PrivateRegistries
                     throw new InvalidDataException($"{source}: mirrors.\"{registry}\".endpoint: \"{endpoint}\" is not an http or https URL");
                 }
             }
+
+            foreach (string pattern in mirror.Rewrite.Keys)
+            {
+                if (MirrorRewrite.Invalid(pattern) is { } why)
+                {
+                    throw new InvalidDataException($"{source}: mirrors.\"{registry}\".rewrite: \"{pattern}\" is not a regular expression: {why.ReplaceLineEndings(" ")}");
+                }
+            }
         }
 
         return parsed;

@@ -7,8 +7,8 @@ public sealed class RegistryMirror
     public List<string> Endpoint { get; init; } = [];
 
     /// <summary>
-    /// Regular expressions over the repository name and their replacements (k3s's rewrites). Parsed but not applied:
-    /// rewrites are a patch of k3s's own containerd, which the stock containerd the agent runs does not have.
+    /// Regular expressions over the repository path and their replacements (k3s's rewrites), applied when pulling from
+    /// <see cref="Endpoint"/> (<see cref="MirrorRewrite"/>).
     /// </summary>
     public Dictionary<string, string> Rewrite { get; init; } = new(StringComparer.Ordinal);
 }
