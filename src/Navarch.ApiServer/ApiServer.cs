@@ -216,7 +216,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             _logger,
             _audit,
             aggregator,
-            metrics);
+            metrics,
+            new PrometheusDiscovery.PrometheusServiceDiscovery(_caches, catalog, authorizer, _options.PrometheusDiscovery));
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
