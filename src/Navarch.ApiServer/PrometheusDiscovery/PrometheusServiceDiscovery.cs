@@ -20,7 +20,8 @@ namespace Navarch.ApiServer.PrometheusDiscovery;
 /// <c>coredns</c> (the <c>kube-system/kube-dns</c> endpoints). One role per scrape job, since each component is
 /// reached with its own TLS settings. A non-resource URL, so RBAC decides who reads it (<c>get</c> on the path), and
 /// the reader must also be allowed to <c>list</c> what the role reveals (nodes, pods, services, endpoints), as a
-/// Prometheus with Kubernetes discovery must.
+/// Prometheus with Kubernetes discovery must. A server that publishes no <c>default/kubernetes</c> endpoints (it
+/// listens on loopback only) answers its own address for the API servers and the components beside it.
 /// </summary>
 internal sealed class PrometheusServiceDiscovery
 {
@@ -35,9 +36,11 @@ internal sealed class PrometheusServiceDiscovery
     private readonly ObjectLister<V1Endpoints> _endpoints;
     private readonly IAuthorizer _authorizer;
     private readonly PrometheusDiscoveryOptions _options;
+    private readonly string? _nodeName;
 
-    public PrometheusServiceDiscovery(WatchCaches caches, ResourceCatalog catalog, IAuthorizer authorizer, PrometheusDiscoveryOptions options)
+    public PrometheusServiceDiscovery(WatchCaches caches, ResourceCatalog catalog, IAuthorizer authorizer, PrometheusDiscoveryOptions options, string? nodeName)
     {
+        _nodeName = nodeName;
         _nodes = new(caches, catalog.Find("", "v1", "nodes")!);
         _pods = new(caches, catalog.Find("", "v1", "pods")!);
         _services = new(caches, catalog.Find("", "v1", "services")!);
@@ -45,6 +48,9 @@ internal sealed class PrometheusServiceDiscovery
         _authorizer = authorizer;
         _options = options;
     }
+
+    /// <summary>This server's own address (host:port), known once it listens.</summary>
+    public System.Net.IPEndPoint? ServerAddress { get; set; }
 
     /// <summary>
     /// Serves the request when it is for a role (after the pipeline authorized <c>get</c> on its path); false for
@@ -161,6 +167,26 @@ internal sealed class PrometheusServiceDiscovery
         }
     }
 
-    private async Task<(V1Endpoints? Endpoints, V1Service? Service)> ServiceAsync(string ns, string name, CancellationToken cancellationToken) =>
-        (await _endpoints.GetAsync(ns, name, cancellationToken), await _services.GetAsync(ns, name, cancellationToken));
+    private async Task<(V1Endpoints? Endpoints, V1Service? Service)> ServiceAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        V1Endpoints? endpoints = await _endpoints.GetAsync(ns, name, cancellationToken);
+        if (ns == "default" && name == "kubernetes" && !(endpoints?.Subsets ?? []).Any(s => s.Addresses is { Count: > 0 }) && ServerAddress is { } self)
+        {
+            // Published by no API server (this one listens on loopback only): the one answering is reachable where it listens.
+            endpoints = new V1Endpoints
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+                Subsets =
+                [
+                    new V1EndpointSubset
+                    {
+                        Addresses = [new V1EndpointAddress { Ip = self.Address.ToString(), NodeName = _nodeName }],
+                        Ports = [new Corev1EndpointPort { Name = "https", Port = self.Port, Protocol = "TCP" }],
+                    },
+                ],
+            };
+        }
+
+        return (endpoints, await _services.GetAsync(ns, name, cancellationToken));
+    }
 }

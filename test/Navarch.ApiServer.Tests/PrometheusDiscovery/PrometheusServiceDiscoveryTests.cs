@@ -29,6 +29,12 @@ public sealed class PrometheusServiceDiscoveryTests : IAsyncLifetime
     {
         await ApplyExampleRbacAsync();
         using HttpClient prometheus = await ClientOfAsync("monitoring", "prometheus");
+
+        // No API server publishes default/kubernetes (this one listens on loopback only): it answers where it listens.
+        JsonElement self = await GetAsync(prometheus, "apiservers");
+        Assert.Equal($"127.0.0.1:{_host.Server.Port}", Assert.Single(Assert.Single(self.EnumerateArray()).GetProperty("targets").EnumerateArray()).GetString());
+        Assert.Equal("127.0.0.1:10259", (await GetAsync(prometheus, "kube-scheduler"))[0].GetProperty("targets")[0].GetString());
+
         await SeedAsync();
 
         JsonElement kubelets = await Eventually(prometheus, "kubelets", groups => groups.GetArrayLength() == 1);
