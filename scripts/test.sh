@@ -47,11 +47,12 @@ whole=$((${#tiers[@]} == 0))
 wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 
 # etcd-server: the etcd conformance tests start a real etcd on loopback; etcd-client: its etcdctl restores etcd snapshots. docker-registry and apache2-utils
-# (htpasswd): the image pull tests run a private registry on loopback. containerd, runc, CNI plugins, catatonit,
+# (htpasswd): the image pull tests run a private registry on loopback. prometheus (Debian's 2.42): the monitoring test
+# scrapes a node through the API server's http_sd discovery (it starts its own on loopback). containerd, runc, CNI plugins, catatonit,
 # busybox-static: the kubelet and end-to-end tests run real pods.
 wants Integration && ensure_packages etcd-server etcd-client
 if wants Node || wants MultiNode; then
-    ensure_packages docker-registry apache2-utils
+    ensure_packages docker-registry apache2-utils prometheus
     ensure_image_packages
 fi
 

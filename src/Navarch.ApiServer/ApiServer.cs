@@ -201,6 +201,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
         var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>());
+        var prometheus = new PrometheusDiscovery.PrometheusServiceDiscovery(_caches, catalog, authorizer, _options.PrometheusDiscovery, _options.AdvertiseNodeName);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
             handler,
@@ -216,7 +217,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             _logger,
             _audit,
             aggregator,
-            metrics);
+            metrics,
+            prometheus);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -224,6 +226,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         IPAddress local = _options.BindAddress.Equals(IPAddress.Any) || _options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : _options.BindAddress;
         string hostPort = new IPEndPoint(local, Port).ToString();
         pipeline.ServerAddress = hostPort;
+        prometheus.ServerAddress = new IPEndPoint(local, Port);
 
         _url = $"https://{hostPort}";
         await WriteKubeconfigsAsync(cancellationToken);

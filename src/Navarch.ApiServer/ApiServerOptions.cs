@@ -29,6 +29,9 @@ public sealed class ApiServerOptions
     /// </summary>
     public IReadOnlyList<string> EtcdClientUrls { get; init; } = [];
 
+    /// <summary>The ports Prometheus discovery (<c>/v1-navarch/prometheus/sd/</c>) gives the components no object names.</summary>
+    public PrometheusDiscovery.PrometheusDiscoveryOptions PrometheusDiscovery { get; init; } = new();
+
     /// <summary>The Service CIDR; its first address is the <c>kubernetes</c> Service's.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 

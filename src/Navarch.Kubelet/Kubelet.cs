@@ -158,7 +158,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
         volumes.RemoveOrphans(known);
-        _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time, metrics, probeMetrics);
+        _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time, metrics, probeMetrics, _client);
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
 
         LogReady(_logger, _options.NodeName, RuntimeEndpoint);

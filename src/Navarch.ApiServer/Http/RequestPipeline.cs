@@ -27,7 +27,8 @@ internal sealed partial class RequestPipeline(
     ILogger logger,
     Audit.AuditFilter? audit = null,
     Aggregator.ApiAggregator? aggregator = null,
-    Metrics.ApiServerMetrics? metrics = null) : IDisposable
+    Metrics.ApiServerMetrics? metrics = null,
+    PrometheusDiscovery.PrometheusServiceDiscovery? prometheus = null) : IDisposable
 {
     /// <summary>Marks a request the aggregator proxied, for the metrics' <c>component</c> label.</summary>
     private static readonly object AggregatedKey = new();
@@ -191,6 +192,11 @@ internal sealed partial class RequestPipeline(
             // Discovery and OpenAPI are non-resource URLs: system:discovery grants them to every authenticated user.
             await AuthorizeAsync(new Authorization.RequestAttributes(user, info.Verb, "", "", null, null, null, path), context.RequestAborted);
             if (await encryption.TryHandleAsync(context))
+            {
+                return;
+            }
+
+            if (prometheus is not null && await prometheus.TryHandleAsync(context, user))
             {
                 return;
             }

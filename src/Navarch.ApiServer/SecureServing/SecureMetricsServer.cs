@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Navarch.Client.Delegation;
 using Prometheus;
 
 namespace Navarch.ApiServer.SecureServing;
@@ -27,7 +28,9 @@ public sealed partial class SecureMetricsServer : IAsyncDisposable
 {
     private static readonly HashSet<string> AlwaysAllowed = new(StringComparer.Ordinal) { "/healthz", "/readyz", "/livez" };
 
-    private readonly IKubernetes _client;
+    private readonly DelegatingAuthenticator _authenticator;
+
+    private readonly DelegatingAuthorizer _authorizer;
 
     private readonly CollectorRegistry _registry;
 
@@ -37,7 +40,9 @@ public sealed partial class SecureMetricsServer : IAsyncDisposable
 
     private SecureMetricsServer(IKubernetes client, CollectorRegistry registry, ILogger logger)
     {
-        _client = client;
+        // Every request is reviewed afresh (no cache), so a binding granted or removed counts at once.
+        _authenticator = new DelegatingAuthenticator(client, TimeSpan.Zero);
+        _authorizer = new DelegatingAuthorizer(client, TimeSpan.Zero, TimeSpan.Zero);
         _registry = registry;
         _logger = logger;
     }
@@ -117,20 +122,7 @@ public sealed partial class SecureMetricsServer : IAsyncDisposable
         }
 
         string verb = context.Request.Method.ToLowerInvariant();
-        V1SubjectAccessReview review = await _client.AuthorizationV1.CreateSubjectAccessReviewAsync(
-            new V1SubjectAccessReview
-            {
-                Spec = new V1SubjectAccessReviewSpec
-                {
-                    User = user.Username,
-                    Groups = user.Groups,
-                    Uid = user.Uid,
-                    Extra = user.Extra,
-                    NonResourceAttributes = new V1NonResourceAttributes { Path = path, Verb = verb },
-                },
-            },
-            cancellationToken: context.RequestAborted).ConfigureAwait(false);
-        if (review.Status?.Allowed != true)
+        if (!await _authorizer.AllowedAsync(user, null, new V1NonResourceAttributes { Path = path, Verb = verb }, context.RequestAborted).ConfigureAwait(false))
         {
             await WriteStatusAsync(context, 403, "Forbidden", $"forbidden: User \"{user.Username}\" cannot {verb} path \"{path}\"").ConfigureAwait(false);
             return;
@@ -148,19 +140,10 @@ public sealed partial class SecureMetricsServer : IAsyncDisposable
     }
 
     /// <summary>The user a bearer token belongs to (TokenReview), anonymous without one, null for a token the API server rejects.</summary>
-    private async Task<V1UserInfo?> AuthenticateAsync(HttpContext context)
-    {
-        string header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return new V1UserInfo { Username = "system:anonymous", Groups = ["system:unauthenticated"] };
-        }
-
-        V1TokenReview review = await _client.AuthenticationV1.CreateTokenReviewAsync(
-            new V1TokenReview { Spec = new V1TokenReviewSpec { Token = header["Bearer ".Length..].Trim() } },
-            cancellationToken: context.RequestAborted).ConfigureAwait(false);
-        return review.Status?.Authenticated == true ? review.Status.User : null;
-    }
+    private async Task<V1UserInfo?> AuthenticateAsync(HttpContext context) =>
+        DelegatingAuthenticator.BearerToken(context.Request.Headers.Authorization.ToString()) is { } token
+            ? await _authenticator.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false)
+            : DelegatingAuthenticator.Anonymous;
 
     private static async Task WriteStatusAsync(HttpContext context, int code, string reason, string message)
     {

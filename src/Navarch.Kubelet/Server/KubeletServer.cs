@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Certificates;
+using Navarch.Client.Delegation;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Metrics;
 using Navarch.Kubelet.Probes;
@@ -24,9 +25,11 @@ namespace Navarch.Kubelet.Server;
 /// <summary>
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
 /// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
-/// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Only clients with a
+/// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Clients with a
 /// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
-/// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served: no certificate → 401, another → 403.
+/// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served; a client with a bearer token is
+/// authenticated and authorized through the API server (<see cref="KubeletAuth"/>). No credentials, or a rejected token,
+/// → 401; another certificate or a request its token's user may not make → 403.
 /// </summary>
 public sealed partial class KubeletServer : IAsyncDisposable
 {
@@ -40,6 +43,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly KubeletMetrics _metrics;
     private readonly ProberMetrics _probeMetrics;
     private readonly Stats.NodeUsageReader _nodeUsage;
+    private readonly KubeletAuth? _auth;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
     // it: during a CA rotation the API server's certificate chains to the CA this kubelet trusts only through them.
@@ -47,9 +51,14 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private WebApplication? _app;
     private RuntimeStreamProxy? _streams;
 
-    /// <summary>Creates the server over the <paramref name="runtime"/> and this node's <paramref name="pods"/>, serving the kubelet's <paramref name="metrics"/> and <paramref name="probeMetrics"/>.</summary>
-    internal KubeletServer(KubeletOptions options, IRuntimeService runtime, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null, KubeletMetrics? metrics = null, ProberMetrics? probeMetrics = null)
+    /// <summary>
+    /// Creates the server over the <paramref name="runtime"/> and this node's <paramref name="pods"/>, serving the kubelet's
+    /// <paramref name="metrics"/> and <paramref name="probeMetrics"/>; with <paramref name="client"/>, bearer tokens are
+    /// reviewed by its API server.
+    /// </summary>
+    internal KubeletServer(KubeletOptions options, IRuntimeService runtime, Indexer<V1Pod> pods, ILoggerFactory loggers, TimeProvider? time = null, KubeletMetrics? metrics = null, ProberMetrics? probeMetrics = null, IKubernetes? client = null)
     {
+        _auth = client is null ? null : new KubeletAuth(client, options.NodeName, time ?? TimeProvider.System);
         _metrics = metrics ?? new KubeletMetrics(runtime);
         _probeMetrics = probeMetrics ?? new ProberMetrics();
         _options = options;
@@ -145,15 +154,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     private async Task InvokeAsync(HttpContext context)
     {
-        if (!Authenticated(context.Connection.ClientCertificate, out string? user))
+        if (!await AuthorizedAsync(context).ConfigureAwait(false))
         {
-            await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
-            return;
-        }
-
-        if (!_options.AuthorizedClients.Contains(user, StringComparer.Ordinal))
-        {
-            await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={user}, verb={context.Request.Method.ToLowerInvariant()}, resource=nodes, subresource=proxy)").ConfigureAwait(false);
             return;
         }
 
@@ -211,6 +213,52 @@ public sealed partial class KubeletServer : IAsyncDisposable
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away (e.g. logs -f interrupted).
+        }
+    }
+
+    /// <summary>Whether the request may go on; when not, its 401 or 403 has been written.</summary>
+    private async Task<bool> AuthorizedAsync(HttpContext context)
+    {
+        string verb = context.Request.Method.ToLowerInvariant();
+        if (Authenticated(context.Connection.ClientCertificate, out string? user))
+        {
+            if (_options.AuthorizedClients.Contains(user, StringComparer.Ordinal))
+            {
+                return true;
+            }
+
+            await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={user}, verb={verb}, resource=nodes, subresource=proxy)").ConfigureAwait(false);
+            return false;
+        }
+
+        if (_auth is null || DelegatingAuthenticator.BearerToken(context.Request.Headers.Authorization.ToString()) is not { } token)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            return false;
+        }
+
+        try
+        {
+            if (await _auth.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false) is not { } tokenUser)
+            {
+                await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+                return false;
+            }
+
+            (bool allowed, V1ResourceAttributes attributes) = await _auth.AuthorizeAsync(tokenUser, context.Request.Method, context.Request.Path.Value ?? "/", context.RequestAborted).ConfigureAwait(false);
+            if (!allowed)
+            {
+                await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={tokenUser.Username}, verb={attributes.Verb}, resource={attributes.Resource}, subresource={attributes.Subresource})").ConfigureAwait(false);
+            }
+
+            return allowed;
+        }
+        catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The API server could not be asked: nothing is served unchecked.
+            LogReviewFailed(_logger, e.Message);
+            await WriteStatusAsync(context, HttpStatusCode.InternalServerError, "InternalError", "Authorization error").ConfigureAwait(false);
+            return false;
         }
     }
 
@@ -273,6 +321,9 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet API listening on {Address}:{Port}")]
     private static partial void LogListening(ILogger logger, IPAddress address, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API: the API server could not review a bearer token or request: {Reason}")]
+    private static partial void LogReviewFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No client CA for the kubelet API: every request will be refused")]
     private static partial void LogNoClientCa(ILogger logger);
