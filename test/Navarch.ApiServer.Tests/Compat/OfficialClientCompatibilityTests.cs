@@ -1,3 +1,5 @@
+using Navarch.Testing;
+
 namespace Navarch.ApiServer.Tests.Compat;
 
 /// <summary>
@@ -10,19 +12,18 @@ public sealed class OfficialClientCompatibilityTests(OfficialClientFixture fixtu
 {
     public static TheoryData<string> Scenarios => new() { "crud", "patch", "watch", "list", "status", "errors" };
 
-    /// <summary>Debian's python3 (the one python3-kubernetes installs for), not a python3 earlier on PATH.</summary>
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public Task Python_client(string scenario) => PassesAsync("/usr/bin/python3", $"{scenario}.py", "python");
+    public Task Python_client(string scenario) => PassesAsync("python", $"{scenario}.py");
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public Task JavaScript_client(string scenario) => PassesAsync("node", $"{scenario}.mjs", "javascript");
+    public Task JavaScript_client(string scenario) => PassesAsync("javascript", $"{scenario}.mjs");
 
-    private async Task PassesAsync(string program, string script, string directory)
+    private async Task PassesAsync(string client, string script)
     {
-        (int code, string output) = await fixture.RunScenarioAsync(program, script, directory);
-        Assert.True(code == 0, $"test/compat/{directory}/{script} exited {code}:\n{output}");
+        (int code, string output) = await OfficialClientScenarios.RunAsync(client, script, fixture.Kubeconfig);
+        Assert.True(code == 0, $"test/compat/{client}/{script} exited {code}:\n{output}");
         Assert.EndsWith("ok", output.TrimEnd(), StringComparison.Ordinal);
     }
 }

@@ -60,6 +60,11 @@ export const patchAs = (strategy) => k8s.setHeaderOptions('Content-Type', strate
 
 /** Runs a scenario: "ok" on success, the failure on stderr and exit code 1 otherwise. */
 export function run(main) {
+    // Node ends a program whose pending promises wait on nothing with exit code 0: that is a failure here.
+    process.on('beforeExit', () => {
+        console.error('the scenario stopped with a promise that never settled');
+        process.exit(1);
+    });
     main().then(
         () => {
             console.log('ok');
