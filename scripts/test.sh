@@ -51,6 +51,8 @@ wants() { [[ " ${tiers[*]} " == *" $1 "* ]]; }
 # scrapes a node through the API server's http_sd discovery (it starts its own on loopback). containerd, runc, CNI plugins, catatonit,
 # busybox-static: the kubelet and end-to-end tests run real pods.
 wants Integration && ensure_packages etcd-server etcd-client
+# The official-client compatibility scenarios: Debian's python3-kubernetes and test/compat/javascript's npm packages.
+wants Integration && test/compat/install.sh
 if wants Node || wants MultiNode; then
     ensure_packages docker-registry apache2-utils prometheus
     ensure_image_packages

@@ -15,8 +15,16 @@ internal static class DeleteHandler
     {
         V1DeleteOptions options = await ReadDeleteOptionsAsync(context, info.Options);
         bool dryRun = info.Options.DryRun || options.DryRun?.Contains("All") == true;
-        var result = await store.DeleteAsync(info.Namespace, info.Name!, options, dryRun, context.RequestAborted);
-        await Responder.WriteObjectAsync(context, 200, store.Definition, result, store.Now);
+        DeletedObject result = await store.DeleteAsync(info.Namespace, info.Name!, options, dryRun, context.RequestAborted);
+        if (result.Removed && !store.ReturnsDeletedObject)
+        {
+            // The registry Store's finalizeDelete: the resource (not the kind) in details.kind, and no code.
+            ResourceDefinition definition = store.Definition;
+            await Responder.WriteJsonAsync(context, 200, Responder.StatusJson(Responder.Success(result.Object.Metadata.Name, definition.Plural, definition.Group, result.Object.Metadata.Uid)));
+            return;
+        }
+
+        await Responder.WriteObjectAsync(context, 200, store.Definition, result.Object, store.Now);
     }
 
     public static async Task ServeCollectionAsync(HttpContext context, RequestInfo info, GenericStore store)
@@ -28,7 +36,7 @@ internal static class DeleteHandler
             ["kind"] = store.Definition.ListKind,
             ["apiVersion"] = store.Definition.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
-            ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToNode(d)).ToArray()),
+            ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToResponseNode(d)).ToArray()),
         });
     }
 

@@ -41,7 +41,7 @@ internal static class ListHandler
             ["kind"] = definition.ListKind,
             ["apiVersion"] = definition.ApiVersion,
             ["metadata"] = metadata,
-            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)ObjectCodec.ToNode(i)).ToArray()),
+            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)ObjectCodec.ToResponseNode(i)).ToArray()),
         });
     }
 }

@@ -27,7 +27,7 @@ internal static class Responder
             return WriteJsonAsync(context, status, Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, now));
         }
 
-        return WriteJsonAsync(context, status, ObjectCodec.ToNode(obj));
+        return WriteJsonAsync(context, status, ObjectCodec.ToResponseNode(obj));
     }
 
     public static Task WriteStatusAsync(HttpContext context, V1Status status)
@@ -36,13 +36,59 @@ internal static class Responder
         return WriteJsonAsync(context, status.Code ?? 500, StatusJson(status));
     }
 
-    /// <summary>A Status as JSON (the client's own converter for Status only reads).</summary>
+    /// <summary>A Status as JSON (the client's own converter for Status only reads), as Go's encoder writes metav1.Status.</summary>
     public static JsonObject StatusJson(V1Status status)
     {
         var node = (JsonObject)JsonSerializer.SerializeToNode(status, KubernetesSerialization.Plain)!;
         node.Remove("HasObject");
-        return node;
+        node["metadata"] ??= new JsonObject();
+        if (node["details"] is JsonObject details)
+        {
+            if (details["causes"] is JsonArray causes)
+            {
+                details["causes"] = new JsonArray(causes.OfType<JsonObject>().Select(c => (JsonNode?)GoStruct(c, StatusCauseFields)).ToArray());
+            }
+
+            JsonObject shaped = GoStruct(details, StatusDetailsFields);
+            // Details is a pointer, nil for the errors that name nothing (a BadRequest).
+            node["details"] = shaped.Count == 0 ? null : shaped;
+        }
+
+        return GoStruct(node, StatusFields, keep: "metadata");
     }
+
+    // The fields in the order of their Go structs; all but metav1.Status' metadata are omitempty.
+    private static readonly string[] StatusFields = ["kind", "apiVersion", "metadata", "status", "message", "reason", "details", "code"];
+    private static readonly string[] StatusDetailsFields = ["name", "group", "kind", "uid", "causes", "retryAfterSeconds"];
+    private static readonly string[] StatusCauseFields = ["reason", "message", "field"];
+
+    /// <summary>
+    /// <paramref name="node"/>'s fields in <paramref name="order"/> (any others after), without the empty ones (Go's
+    /// omitempty: "", 0, null, []) except <paramref name="keep"/> — so a core resource's error has no "group": "".
+    /// </summary>
+    private static JsonObject GoStruct(JsonObject node, string[] order, string? keep = null)
+    {
+        var shaped = new JsonObject();
+        foreach (string name in order.Concat(node.Select(p => p.Key).Except(order)).ToList())
+        {
+            if (node.TryGetPropertyValue(name, out JsonNode? value) && (name == keep || !IsEmpty(value)))
+            {
+                node.Remove(name);
+                shaped[name] = value;
+            }
+        }
+
+        return shaped;
+    }
+
+    private static bool IsEmpty(JsonNode? value) => value switch
+    {
+        null => true,
+        JsonArray array => array.Count == 0,
+        JsonValue v when v.TryGetValue(out string? text) => text.Length == 0,
+        JsonValue v when v.TryGetValue(out int number) => number == 0,
+        _ => false,
+    };
 
     public static V1Status Success(string? name, string kind, string group, string uid) => new()
     {

@@ -30,7 +30,9 @@ internal static partial class WatchHandler
         bool bookmarks = o.AllowWatchBookmarks;
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        cts.CancelAfter(TimeSpan.FromSeconds(timeout > 0 ? Math.Min(timeout, 3600) : 1800));
+        TimeSpan lifetime = TimeSpan.FromSeconds(timeout > 0 ? Math.Min(timeout, 3600) : 1800);
+        DateTimeOffset deadline = store.Time.GetUtcNow() + lifetime;
+        cts.CancelAfter(lifetime);
         CancellationToken ct = cts.Token;
 
         bool Matches(IKubernetesObject<V1ObjectMeta> obj) => store.Matches(obj, o.Labels, o.Fields);
@@ -49,7 +51,7 @@ internal static partial class WatchHandler
         }
 
         JsonNode Render(IKubernetesObject<V1ObjectMeta> obj) =>
-            table ? Responder.Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, store.Now) : ObjectCodec.ToNode(obj);
+            table ? Responder.Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, store.Now) : ObjectCodec.ToResponseNode(obj);
 
         long since;
         try
@@ -80,17 +82,16 @@ internal static partial class WatchHandler
             }
 
             var last = since;
-            using var bookmarkTimer = bookmarks ? new PeriodicTimer(TimeSpan.FromSeconds(30), store.Time) : null;
             using var stopEvents = CancellationTokenSource.CreateLinkedTokenSource(ct);
             await using IAsyncEnumerator<WatchEvent> events = store.WatchAsync(ns, since, stopEvents.Token).GetAsyncEnumerator(stopEvents.Token);
             Task<bool> next = events.MoveNextAsync().AsTask();
             try
             {
-                // One wait on the timer at a time (a PeriodicTimer allows no more): it carries over while events arrive.
+                // One wait for the next bookmark at a time: it carries over while events arrive.
                 Task? tick = null;
                 while (true)
                 {
-                    tick ??= bookmarkTimer is null ? Task.Delay(Timeout.Infinite, ct) : bookmarkTimer.WaitForNextTickAsync(ct).AsTask();
+                    tick ??= (bookmarks ? NextBookmark(store.Time.GetUtcNow(), deadline) : null) is { } wait ? Task.Delay(wait, store.Time, ct) : Task.Delay(Timeout.Infinite, ct);
                     if (await Task.WhenAny(next, tick) == tick)
                     {
                         await tick;
@@ -151,6 +152,26 @@ internal static partial class WatchHandler
         {
             // Timeout or client gone: the stream simply ends, as Kubernetes does.
         }
+    }
+
+    /// <summary>How often a watch that allows bookmarks gets one (the cacher's bookmarkFrequency).</summary>
+    private static readonly TimeSpan BookmarkFrequency = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long until the next bookmark, or null for none (the cacher's nextBookmarkTime): every minute, and last 2 s
+    /// before the watch's deadline, so that a client re-watching after the timeout starts from a recent revision
+    /// rather than one a short watch of a quiet resource never moved past.
+    /// </summary>
+    internal static TimeSpan? NextBookmark(DateTimeOffset now, DateTimeOffset deadline)
+    {
+        DateTimeOffset at = now + BookmarkFrequency;
+        DateTimeOffset beforeDeadline = deadline - TimeSpan.FromSeconds(2);
+        if (beforeDeadline < at)
+        {
+            at = beforeDeadline;
+        }
+
+        return at <= now ? null : at - now;
     }
 
     /// <summary>A bookmark: an empty object of the kind carrying only the revision (and, after the initial events, the annotation that says so).</summary>

@@ -34,6 +34,9 @@ internal static class BuiltInRegistry
             ["events"] = events,
             ["events.events.k8s.io"] = events,
             ["customresourcedefinitions.apiextensions.k8s.io"] = new CustomResourceDefinitionStoreHooks(time ?? TimeProvider.System),
+            ["serviceaccounts"] = StoreHooks.ReturningDeletedObject,
+            ["podtemplates"] = StoreHooks.ReturningDeletedObject,
+            ["storageclasses.storage.k8s.io"] = StoreHooks.ReturningDeletedObject,
         };
     }
 

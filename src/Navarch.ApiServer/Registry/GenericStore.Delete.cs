@@ -15,9 +15,10 @@ internal sealed partial class GenericStore
     /// grace period (a pod on a node), only gets a deletionTimestamp and stays until its finalizers are gone (or its
     /// kubelet confirms). Orphan and Foreground propagation add the garbage collector's finalizers.
     /// </summary>
-    public async Task<IKubernetesObject<V1ObjectMeta>> DeleteAsync(string? ns, string name, V1DeleteOptions options, bool dryRun, CancellationToken cancellationToken)
+    public async Task<DeletedObject> DeleteAsync(string? ns, string name, V1DeleteOptions options, bool dryRun, CancellationToken cancellationToken)
     {
         IKubernetesObject<V1ObjectMeta>? obj = null;
+        bool removed = false;
         StoreUpdateResult result;
         try
         {
@@ -47,12 +48,13 @@ internal sealed partial class GenericStore
                         hasFinalizers = true;
                     }
 
+                    removed = !hasFinalizers && grace <= 0;
                     if (dryRun)
                     {
                         return StoreUpdate.None;
                     }
 
-                    if (!hasFinalizers && grace <= 0)
+                    if (removed)
                     {
                         return StoreUpdate.Delete;
                     }
@@ -77,13 +79,13 @@ internal sealed partial class GenericStore
         switch (result.Kind)
         {
             case StoreUpdateKind.Put:
-                return await DecodeAsync(result.Current!, cancellationToken);
+                return new DeletedObject(await DecodeAsync(result.Current!, cancellationToken), Removed: false);
             case StoreUpdateKind.Delete:
                 await hooks.AfterDeleteAsync(obj!, cancellationToken);
                 obj!.Metadata.ResourceVersion = result.Revision.ToString(CultureInfo.InvariantCulture);
-                return obj;
+                return new DeletedObject(obj, Removed: true);
             default:
-                return obj!;
+                return new DeletedObject(obj!, removed);
         }
     }
 
@@ -100,7 +102,7 @@ internal sealed partial class GenericStore
             {
                 try
                 {
-                    deleted.Add(await DeleteAsync(obj.Metadata.NamespaceProperty, obj.Metadata.Name, options, dryRun, cancellationToken));
+                    deleted.Add((await DeleteAsync(obj.Metadata.NamespaceProperty, obj.Metadata.Name, options, dryRun, cancellationToken)).Object);
                 }
                 catch (StatusException e) when (e.Status.Code == 404)
                 {

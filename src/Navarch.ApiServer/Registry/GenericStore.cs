@@ -25,6 +25,9 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
     /// <summary>The resource this store serves.</summary>
     public ResourceDefinition Definition => definition;
 
+    /// <summary>Whether a delete that removes an object answers with it rather than a Status (see <see cref="StoreHooks.ReturnDeletedObject"/>).</summary>
+    public bool ReturnsDeletedObject => hooks.ReturnDeletedObject;
+
     /// <summary>The server's clock.</summary>
     public TimeProvider Time => time;
 

@@ -100,6 +100,37 @@ internal static class ObjectCodec
     public static JsonNode ToNode(object obj) =>
         JsonSerializer.SerializeToNode(obj, obj.GetType(), KubernetesSerialization.Options) ?? new JsonObject();
 
+    /// <summary>
+    /// An object as kube-apiserver writes it to a client: Go's encoder writes a struct field that is not a pointer
+    /// even when it is empty, and every built-in kind's spec and status are such structs — so a Deployment created
+    /// without a status reads back with <c>"status":{}</c>, and clients that read <c>.status.x</c> find an object.
+    /// </summary>
+    public static JsonNode ToResponseNode(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        JsonNode node = ToNode(obj);
+        if (node is JsonObject fields)
+        {
+            foreach (string name in StructFields.GetOrAdd(obj.GetType(), StructFieldsOf))
+            {
+                if (fields[name] is null)
+                {
+                    fields[name] = new JsonObject();
+                }
+            }
+        }
+
+        return node;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string[]> StructFields = new();
+
+    /// <summary>The JSON names of a kind's spec and status when they are model objects (not a CRD's free-form ones).</summary>
+    private static string[] StructFieldsOf(Type type) =>
+        type.GetProperties()
+            .Where(p => p.Name is "Spec" or "Status" && p.PropertyType.IsClass && p.PropertyType.Namespace == typeof(V1ObjectMeta).Namespace)
+            .Select(p => p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), false).OfType<System.Text.Json.Serialization.JsonPropertyNameAttribute>().FirstOrDefault()?.Name ?? p.Name.ToLowerInvariant())
+            .ToArray();
+
     public static IKubernetesObject<V1ObjectMeta> FromNode(ResourceDefinition definition, JsonNode node, bool strict)
     {
         try

@@ -18,6 +18,16 @@ internal abstract class StoreHooks
     /// <summary>The generic behaviour, for every kind without hooks of its own.</summary>
     public static StoreHooks Default { get; } = new DefaultHooks();
 
+    /// <summary>The generic behaviour, but a delete answers with the object (for kinds with no other hooks).</summary>
+    public static StoreHooks ReturningDeletedObject { get; } = new DeletedObjectHooks();
+
+    /// <summary>
+    /// Whether a delete that removes the object at once answers with the object instead of a Success Status (the
+    /// registry Store's ReturnDeletedObject: pods, services, namespaces, service accounts, ...). A delete that only
+    /// marks the object (finalizers, a grace period) answers with the object whatever this says.
+    /// </summary>
+    public virtual bool ReturnDeletedObject => false;
+
     /// <summary>How long objects live (a store lease), for kinds that expire; null for those that stay.</summary>
     public virtual WriteOptions? WriteOptions => null;
 
@@ -51,4 +61,9 @@ internal abstract class StoreHooks
         obj.Metadata.DeletionTimestamp is not null && !HasFinalizers(obj);
 
     private sealed class DefaultHooks : StoreHooks;
+
+    private sealed class DeletedObjectHooks : StoreHooks
+    {
+        public override bool ReturnDeletedObject => true;
+    }
 }

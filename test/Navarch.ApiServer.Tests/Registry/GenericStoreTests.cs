@@ -57,10 +57,11 @@ public sealed class GenericStoreTests
         GenericStore configMaps = harness.Stores.For("", "v1", "configmaps");
         await configMaps.CreateAsync(ConfigMap(), dryRun: false, CancellationToken.None);
 
-        var deleted = await configMaps.DeleteAsync("default", "cm", new V1DeleteOptions(), dryRun: false, CancellationToken.None);
+        DeletedObject deleted = await configMaps.DeleteAsync("default", "cm", new V1DeleteOptions(), dryRun: false, CancellationToken.None);
 
         Assert.True(rival!.Raced);
-        Assert.Equal("yes", deleted.Metadata.Labels["rival"]);
+        Assert.True(deleted.Removed);
+        Assert.Equal("yes", deleted.Object.Metadata.Labels["rival"]);
         Assert.Null(await harness.Store.GetAsync(ConfigMapKey));
     }
 
@@ -73,8 +74,9 @@ public sealed class GenericStoreTests
         web.Metadata.Finalizers = ["example.com/hold"];
         await services.CreateAsync(web, dryRun: false, CancellationToken.None);
 
-        IKubernetesObject<V1ObjectMeta> deleting = await services.DeleteAsync("default", "web", new V1DeleteOptions(), dryRun: false, CancellationToken.None);
-        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
+        DeletedObject deleting = await services.DeleteAsync("default", "web", new V1DeleteOptions(), dryRun: false, CancellationToken.None);
+        Assert.False(deleting.Removed);
+        Assert.NotNull(deleting.Object.Metadata.DeletionTimestamp);
         Assert.NotNull(await services.GetAsync("default", "web", CancellationToken.None));
 
         await services.UpdateAsync("default", "web", null, UpdateKind.Resource, dryRun: false, old =>

@@ -9,6 +9,9 @@ namespace Navarch.ApiServer.Registry.Namespaces;
 /// </summary>
 internal sealed class NamespaceStoreHooks : StoreHooks
 {
+    /// <inheritdoc />
+    public override bool ReturnDeletedObject => true;
+
     public override bool HasFinalizers(IKubernetesObject<V1ObjectMeta> obj) =>
         base.HasFinalizers(obj) || (obj is V1Namespace ns && ns.Spec?.Finalizers?.Count > 0);
 

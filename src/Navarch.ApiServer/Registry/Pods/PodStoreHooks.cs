@@ -10,6 +10,9 @@ namespace Navarch.ApiServer.Registry.Pods;
 /// </summary>
 internal sealed class PodStoreHooks : StoreHooks
 {
+    /// <inheritdoc />
+    public override bool ReturnDeletedObject => true;
+
     public override long GracePeriodSeconds(IKubernetesObject<V1ObjectMeta> obj, long? requested) =>
         obj is V1Pod pod && !string.IsNullOrEmpty(pod.Spec?.NodeName)
             ? requested ?? pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30

@@ -12,6 +12,9 @@ namespace Navarch.ApiServer.Registry.Services;
 /// </summary>
 internal sealed class ServiceStoreHooks(IStore store, ServiceAllocator allocator) : StoreHooks
 {
+    /// <inheritdoc />
+    public override bool ReturnDeletedObject => true;
+
     public override async ValueTask<Func<bool, ValueTask>> BeginCreateAsync(IKubernetesObject<V1ObjectMeta> obj, string key, CancellationToken cancellationToken)
     {
         if (obj is not V1Service service)
