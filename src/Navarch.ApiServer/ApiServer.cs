@@ -48,6 +48,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
     private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
+    private ContainerLogs.ContainerLogStore? _containerLogs;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
     private Identity.PeerLeases? _peers;
     private string? _url;
@@ -196,7 +197,8 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         (Authorization.IAuthorizer authorizer, Authorization.IRuleResolver rules) = Authorization.AuthorizationModes.Create(authorizationModes, nodeGraph, rbac);
         _resourceMetrics = new ResourceMetrics.ResourceMetricsScraper(stores, _kubelets, _options.MetricResolution, _options.Time, _loggerFactory.CreateLogger<ResourceMetrics.ResourceMetricsScraper>());
-        var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _resourceMetrics, _options.Time);
+        _containerLogs = await ContainerLogs.ContainerLogStore.OpenAsync(Path.Combine(_options.DataDir, "server", "containerlogs"), _options.ContainerLogs, _options.Time, _loggerFactory.CreateLogger<ContainerLogs.ContainerLogStore>(), cancellationToken);
+        var subresources = BuiltInRegistry.Subresources(stores, _kubelets, serviceAccountTokens, authorizer, rules, rbac, authentication, _resourceMetrics, _containerLogs, _options.Time);
         var handler = new ResourceHandler(stores, subresources, _logger);
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
@@ -298,6 +300,12 @@ public sealed partial class ApiServer : IAsyncDisposable
             await _app.StopAsync(cancellationToken);
             await _app.DisposeAsync();
             _app = null;
+        }
+
+        if (_containerLogs is not null)
+        {
+            await _containerLogs.DisposeAsync();
+            _containerLogs = null;
         }
 
         _webhooks?.Dispose();

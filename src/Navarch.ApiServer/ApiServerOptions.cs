@@ -99,4 +99,7 @@ public sealed class ApiServerOptions
 
     /// <summary>Whether the server records its metrics and serves them at <c>/metrics</c> (on by default; off only to measure what they cost).</summary>
     public bool Metrics { get; init; } = true;
+
+    /// <summary>The central log store's bounds (<c>DATA/server/containerlogs</c>).</summary>
+    public ContainerLogs.ContainerLogStoreOptions ContainerLogs { get; init; } = new();
 }

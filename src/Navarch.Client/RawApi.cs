@@ -15,13 +15,32 @@ public sealed class RawApi(Kubernetes client)
     public Kubernetes Client => client;
 
     /// <summary>Sends a request; the caller owns the response.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? json = null, string contentType = "application/json", HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, CancellationToken cancellationToken = default)
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? json = null, string contentType = "application/json", HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery));
+        HttpContent? content = null;
         if (json is not null)
         {
-            request.Content = new StringContent(json, Encoding.UTF8);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            content = new StringContent(json, Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        return SendAsync(method, pathAndQuery, content, completion, cancellationToken);
+    }
+
+    /// <summary>Sends a request with <paramref name="content"/> (which it disposes); the caller owns the response.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri, pathAndQuery)) { Content = content };
+        return await SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends <paramref name="request"/> (its URI relative to the server, or absolute) with the client's credentials.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestUri is { IsAbsoluteUri: false } relative)
+        {
+            request.RequestUri = new Uri(client.BaseUri, relative);
         }
 
         if (client.Credentials is { } credentials)

@@ -158,6 +158,20 @@ public sealed partial class Kubelet : IAsyncDisposable
         HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
         volumes.RemoveOrphans(known);
+        if (_options.ShipContainerLogs)
+        {
+            var api = new Navarch.Client.RawApi(_client);
+            var shipper = new Logs.ContainerLogShipper(
+                _options.PodLogsDir,
+                _options.LogShipperStateDir,
+                _options.NodeName,
+                uid => pods.Store.List().FirstOrDefault(p => p.Metadata.Uid == uid)?.Metadata.Labels,
+                (batch, ct) => Logs.ContainerLogBatchSender.SendAsync(api, batch, ct),
+                _time,
+                _loggers.CreateLogger<Logs.ContainerLogShipper>());
+            _loops.Add(Task.Run(() => shipper.RunAsync(_stop.Token), CancellationToken.None));
+        }
+
         _server = new KubeletServer(_options, _cri.Runtime, pods.Store, _loggers, _time, metrics, probeMetrics, _client);
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
 

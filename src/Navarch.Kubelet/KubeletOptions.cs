@@ -81,6 +81,12 @@ public sealed record KubeletOptions
     /// <summary>Image tarballs imported at start (k3s's air-gap images folder).</summary>
     public string ImagesDir => Path.Combine(AgentDir, "images");
 
+    /// <summary>Whether the kubelet ships its containers' logs to the central log store (logging.navarch.io).</summary>
+    public bool ShipContainerLogs { get; init; } = true;
+
+    /// <summary>Where the log shipper keeps how far each log file is shipped.</summary>
+    public string LogShipperStateDir => Path.Combine(AgentDir, "logship");
+
     /// <summary>Pod log folders (the CRI log directory of each sandbox).</summary>
     public string PodLogsDir => Path.Combine(AgentDir, "pods");
 }

@@ -60,6 +60,7 @@ internal static class Program
         root.Subcommands.Add(Commands.Snapshot.SnapshotCommand.Create(Console.Out, Console.Error));
         root.Subcommands.Add(Commands.Etcd.EtcdCommand.Create());
         root.Subcommands.Add(KubectlCommand.Create());
+        root.Subcommands.Add(Commands.Logs.LogsCommand.Create(Console.Out, Console.Error));
         root.Subcommands.Add(Commands.CheckConfig.CheckConfigCommand.Create());
         root.Subcommands.Add(KillallCommand.Create());
         var version = new Command("version", "Print the Navarch version.");

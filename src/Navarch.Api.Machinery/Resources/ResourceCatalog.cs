@@ -207,6 +207,9 @@ public sealed class ResourceCatalog
         // metrics.k8s.io/v1beta1: the resource metrics API, read-only, answered from the kubelets' scraped usage.
         yield return Define<Metrics.V1beta1NodeMetrics, Metrics.V1beta1NodeMetricsList>(false, "/registry/metrics.k8s.io/nodes", Strategies.Metrics.ResourceMetricsStrategy.Nodes(), verbs: ["get", "list"]);
         yield return Define<Metrics.V1beta1PodMetrics, Metrics.V1beta1PodMetricsList>(true, "/registry/metrics.k8s.io/pods", Strategies.Metrics.ResourceMetricsStrategy.Pods(), verbs: ["get", "list"]);
+        // logging.navarch.io/v1: the central log store — lines are listed (and followed), batches are shipped by agents.
+        yield return Define<Logging.V1ContainerLog, Logging.V1ContainerLogList>(true, "/registry/logging.navarch.io/containerlogs", Strategies.Logging.ContainerLogStrategy.Create(), verbs: ["list"]);
+        yield return Define<Logging.V1ContainerLogBatch, Logging.V1ContainerLogBatch>(false, "/registry/logging.navarch.io/containerlogbatches", Plain<Logging.V1ContainerLogBatch>(), verbs: ["create"]);
         yield return Define<Eventsv1Event, Eventsv1EventList>(true, "/registry/events", Plain<Eventsv1Event>(), ["ev"]) with { Converter = Conversion.Conversions.Events };
         yield return Define<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(true, "/registry/poddisruptionbudgets", PodDisruptionBudgetStrategy.Create(), ["pdb"], subresources: ["status"]);
         yield return Define<V1Role, V1RoleList>(true, "/registry/roles", RoleStrategy.Create<V1Role>(r => r.Rules));

@@ -47,6 +47,11 @@ internal static class BootstrapPolicy
     // bound to the agents' system:kube-proxy too, the agent's controller identity.
     private const string LocalPathProvisioner = "system:navarch:local-path-provisioner";
 
+    // Navarch's own: what an agent does to ship its containers' logs to the central log store; bound to every node
+    // (the batch REST keeps each node to its own name).
+    private const string LogShipper = "system:navarch:log-shipper";
+    private const string Logging = "logging.navarch.io";
+
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
     private static readonly string[] ReadWrite = [.. Read, .. Write];
@@ -103,6 +108,8 @@ internal static class BootstrapPolicy
             NewRule(Read).Groups(Extensions).Resources("daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "ingresses", "ingresses/status", "replicasets", "replicasets/scale", "replicasets/status", "replicationcontrollers/scale", "networkpolicies"),
             NewRule(Read).Groups(Policy).Resources("poddisruptionbudgets", "poddisruptionbudgets/status"),
             NewRule(Read).Groups(Networking).Resources("networkpolicies", "ingresses", "ingresses/status"),
+            // The central log store's lines: whoever may read a namespace's pods/log may read what outlived its pods.
+            NewRule("list").Groups(Logging).Resources("containerlogs"),
         ], AggregateToView);
 
         yield return Role("system:heapster", [NewRule(Read).Groups(Legacy).Resources("events", "pods", "nodes", "namespaces"), NewRule(Read).Groups(Extensions).Resources("deployments")]);
@@ -173,6 +180,7 @@ internal static class BootstrapPolicy
             NewRule(Read).Groups(Networking).Resources("networkpolicies"),
             NewRule(Read).Groups(Discovery).Resources("endpointslices"),
         ]);
+        yield return Role(LogShipper, [NewRule("create").Groups(Logging).Resources("containerlogbatches")]);
         yield return Role(LocalPathProvisioner,
         [
             NewRule(ReadWrite).Groups(Legacy).Resources("persistentvolumes"),
@@ -227,6 +235,7 @@ internal static class BootstrapPolicy
         yield return Binding("system:node-proxier", User("system:kube-proxy"));
         yield return Binding(NetworkPolicyController, User("system:kube-proxy"));
         yield return Binding(LocalPathProvisioner, User("system:kube-proxy"));
+        yield return Binding(LogShipper, Group("system:nodes"));
         yield return Binding("system:kube-controller-manager", User("system:kube-controller-manager"));
         yield return Binding("system:kube-dns", ServiceAccount("kube-system", "kube-dns"));
         yield return Binding("system:kube-scheduler", User("system:kube-scheduler"));

@@ -47,16 +47,18 @@ internal sealed partial class RequestPipeline(
 
     /// <summary>
     /// Requests that may stay open indefinitely and so do not count against the in-flight limit (kube-apiserver's
-    /// long-running check): watches, and the log, exec, attach, portforward and proxy subresources.
+    /// long-running check): watches, and the log, exec, attach, portforward and proxy subresources — and a follow of
+    /// the central log store's lines, which is pods/log's follow for pods of any age.
     /// </summary>
-    internal static bool IsLongRunning(RequestInfo info) =>
-        info.Options.Watch || (info.Subresource is { } sub && LongRunningSubresources.Contains(sub));
+    internal static bool IsLongRunning(RequestInfo info, IQueryCollection? query = null) =>
+        info.Options.Watch || (info.Subresource is { } sub && LongRunningSubresources.Contains(sub))
+        || (query is not null && info.Resource == "containerlogs" && info.Group == "logging.navarch.io" && RequestOptions.Flag(query, "follow"));
 
     public async Task InvokeAsync(HttpContext context)
     {
         Audit.AuditId.Init(context);
         RequestInfo info = RequestInfoFactory.Parse(context.Request);
-        bool longRunning = IsLongRunning(info);
+        bool longRunning = IsLongRunning(info, context.Request.Query);
         if (metrics is null)
         {
             await ServeAsync(context, info, longRunning);
@@ -178,7 +180,7 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        Audit.AuditContext? audited = audit?.Begin(context, info, authenticated, IsLongRunning(info));
+        Audit.AuditContext? audited = audit?.Begin(context, info, authenticated, IsLongRunning(info, context.Request.Query));
         UserInfo user = await impersonation.ActAsAsync(context.Request.Headers, authenticated, context.RequestAborted);
         if (!ReferenceEquals(user, authenticated))
         {

@@ -53,6 +53,7 @@ internal static class BuiltInRegistry
         RbacRuleResolver rbac,
         Http.Authentication authentication,
         ResourceMetrics.ResourceMetricsScraper resourceMetrics,
+        Navarch.ApiServer.ContainerLogs.ContainerLogStore containerLogs,
         TimeProvider time)
     {
         var locations = new KubeletLocations(stores, kubelets);
@@ -95,6 +96,8 @@ internal static class BuiltInRegistry
             ["componentstatuses"] = new ComponentStatuses.ComponentStatusRest(stores, time),
             ["nodes.metrics.k8s.io"] = new Metrics.NodeMetricsRest(stores, resourceMetrics, time),
             ["pods.metrics.k8s.io"] = new Metrics.PodMetricsRest(stores, resourceMetrics, time),
+            ["containerlogs.logging.navarch.io"] = new ContainerLogs.ContainerLogRest(containerLogs, time),
+            ["containerlogbatches.logging.navarch.io"] = new ContainerLogs.ContainerLogBatchRest(containerLogs),
         });
     }
 }

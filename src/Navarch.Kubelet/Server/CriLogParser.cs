@@ -12,6 +12,21 @@ internal sealed class CriLogParser
 {
     private readonly Dictionary<string, (string Time, MemoryStream Bytes)> _pending = new(StringComparer.Ordinal);
 
+    /// <summary>Whether a partial line is waiting for the fragment that ends it.</summary>
+    public bool HasPending => _pending.Count > 0;
+
+    /// <summary>The partial lines waiting, as if ended now (a reader that cannot wait for their end).</summary>
+    public IEnumerable<CriLogMessage> Flush()
+    {
+        foreach ((string stream, (string time, MemoryStream bytes)) in _pending)
+        {
+            bytes.WriteByte((byte)'\n');
+            yield return new CriLogMessage(time, stream, bytes.ToArray());
+        }
+
+        _pending.Clear();
+    }
+
     /// <summary>Feeds one file line (without its newline); returns the logical line it completes, if any.</summary>
     public CriLogMessage? Add(ReadOnlySpan<byte> line)
     {

@@ -74,6 +74,8 @@ internal static class ServerCommand
         resources.AddTo(command);
         var audit = new AuditFlags();
         audit.AddTo(command);
+        var logStore = new LogStoreFlags();
+        logStore.AddTo(command);
         var privateRegistry = new PrivateRegistryFlag();
         privateRegistry.AddTo(command);
         var snapshots = new SnapshotFlags();
@@ -160,6 +162,7 @@ internal static class ServerCommand
                     ServiceCidr = parse.GetValue(serviceCidr)!,
                     Token = parse.GetValue(token),
                     Audit = audit.Options(parse),
+                    ContainerLogs = logStore.Options(parse),
                     MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
                     EtcdClientUrls = EmbeddedEtcdFlags.ClientUrls(embeddedEtcd),
                 },
