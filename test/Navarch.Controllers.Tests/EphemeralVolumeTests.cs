@@ -105,4 +105,20 @@ public sealed class EphemeralVolumeTests : ControllerCluster
         Assert.Equal(foreign.Metadata.Uid, still.Metadata.Uid);
         Assert.Null(still.Metadata.OwnerReferences);
     }
+
+    [Fact]
+    public async Task An_ephemeral_volume_without_a_valid_claim_template_is_refused_with_422()
+    {
+        V1Pod none = Pod("none");
+        none.Spec.Volumes[1].Ephemeral.VolumeClaimTemplate = null;
+        HttpOperationException refused = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedPodAsync(none, Ns));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.True(refused.Response.Content.Contains("spec.volumes[1].ephemeral.volumeClaimTemplate: Required value", StringComparison.Ordinal), refused.Response.Content);
+
+        V1Pod bad = Pod("bad");
+        bad.Spec.Volumes[1].Ephemeral.VolumeClaimTemplate.Spec.AccessModes = ["Sometimes"];
+        refused = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedPodAsync(bad, Ns));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.True(refused.Response.Content.Contains("spec.volumes[1].ephemeral.volumeClaimTemplate.spec.accessModes: Unsupported value: \\\"Sometimes\\\"", StringComparison.Ordinal), refused.Response.Content);
+    }
 }
