@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using static Navarch.Scheduler.Tests.Fixtures;
+using static Navarch.Scheduler.Tests.VolumeFixtures;
 
 namespace Navarch.Scheduler.Tests;
 
@@ -13,7 +14,6 @@ namespace Navarch.Scheduler.Tests;
 [Trait("Category", "Integration")]
 public sealed class VolumeBindingIntegrationTests : SchedulerCluster
 {
-    private const string Hostname = "kubernetes.io/hostname";
     private const string Zone = "topology.kubernetes.io/zone";
 
     [Fact]
@@ -54,17 +54,17 @@ public sealed class VolumeBindingIntegrationTests : SchedulerCluster
             "selected-node set to b1");
         Assert.True(string.IsNullOrEmpty((await Client.CoreV1.ReadNamespacedPodAsync("dyn", "default")).Spec.NodeName), "the pod waits for its claim");
         V1PersistentVolume provisioned = await Client.CoreV1.CreatePersistentVolumeAsync(Volume("pvc-dyn", "local", "b1", claim));
-        await BindAsync(claim, provisioned);
+        await BindAsync(Client, claim, provisioned);
         Assert.Equal("b1", (await WaitBoundAsync("dyn")).Spec.NodeName);
 
         // A static volume: the smallest that fits, on a node it can reach; the scheduler sets its claimRef.
-        await CreateAvailableAsync(Volume("small-a", "static", "a1", null, "1Gi"));
-        await CreateAvailableAsync(Volume("large-a", "static", "a1", null, "5Gi"));
+        await CreateAvailableAsync(Client, Volume("small-a", "static", "a1", null, "1Gi"));
+        await CreateAvailableAsync(Client, Volume("large-a", "static", "a1", null, "5Gi"));
         V1PersistentVolumeClaim staticClaim = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("st", "static"), "default");
         await CreatePodAsync(WithClaim(Pod("st"), "st"));
         V1PersistentVolume chosen = null!;
         await Eventually(async () => (chosen = await Client.CoreV1.ReadPersistentVolumeAsync("small-a")).Spec.ClaimRef?.Uid == staticClaim.Metadata.Uid, "claimRef set on the smallest fitting volume");
-        await BindAsync(staticClaim, chosen);
+        await BindAsync(Client, staticClaim, chosen);
         Assert.Equal("a1", (await WaitBoundAsync("st")).Spec.NodeName);
 
         // Nothing fits and nothing provisions: Kubernetes' reason.
@@ -73,68 +73,41 @@ public sealed class VolumeBindingIntegrationTests : SchedulerCluster
         await WaitUnschedulableAsync("huge", "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.");
     }
 
-    private async Task WaitUnschedulableAsync(string pod, string reason) =>
-        await Eventually(
-            async () => (await Client.CoreV1.ReadNamespacedPodAsync(pod, "default")).Status?.Conditions?.Any(c => c is { Type: "PodScheduled", Reason: "Unschedulable" } && c.Message.Contains(reason, StringComparison.Ordinal)) == true,
-            $"{pod} unschedulable: {reason}");
+    [Fact]
+    public async Task A_generic_ephemeral_volume_waits_for_its_claim_takes_only_the_pods_own_and_binds_like_a_claim()
+    {
+        await CreateNodeAsync(Node("n1", labels: Labels($"{Hostname}=n1")));
+        await CreateNodeAsync(Node("n2", labels: Labels($"{Hostname}=n2")));
+
+        // No claim yet: the ephemeral volume controller (not running here) has not made it.
+        V1Pod pod = await CreatePodAsync(WithEphemeral(Pod("eph")));
+        await WaitUnschedulableAsync("eph", "waiting for ephemeral volume controller to create the persistentvolumeclaim \"eph-scratch\"");
+
+        // A claim of that name the pod does not control is not its volume.
+        V1PersistentVolumeClaim foreign = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim("eph-scratch", "manual"), "default");
+        await WaitUnschedulableAsync("eph", "PVC default/eph-scratch was not created for pod default/eph (pod is not owner)");
+        // (Gone at once: no controller manager runs here to lift the pvc-protection finalizer admission added.)
+        foreign = await Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(foreign.Metadata.Name, "default");
+        foreign.Metadata.Finalizers = null;
+        await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(foreign, foreign.Metadata.Name, "default");
+        await Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(foreign.Metadata.Name, "default");
+        await Eventually(async () => (await Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("default")).Items.Count == 0, "the foreign claim gone");
+
+        // The pod's own claim, bound to a volume on n2, takes the pod to n2.
+        V1PersistentVolumeClaim own = Claim("eph-scratch", "manual");
+        own.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = "eph", Uid = pod.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }];
+        own = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(own, "default");
+        V1PersistentVolume volume = await Client.CoreV1.CreatePersistentVolumeAsync(Volume("pv-eph", "manual", "n2", own));
+        await BindAsync(Client, own, volume);
+        Assert.Equal("n2", (await WaitBoundAsync("eph")).Spec.NodeName);
+    }
+
+    private Task WaitUnschedulableAsync(string pod, string reason) => VolumeFixtures.WaitUnschedulableAsync(Client, pod, reason);
 
     private async Task CreateBoundAsync(string name, string node)
     {
         V1PersistentVolumeClaim claim = await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(Claim(name, "manual"), "default");
         V1PersistentVolume volume = await Client.CoreV1.CreatePersistentVolumeAsync(Volume("pv-" + name, "manual", node, claim));
-        await BindAsync(claim, volume);
-    }
-
-    /// <summary>A new volume as the PersistentVolume controller leaves it: Available (the API server makes it Pending).</summary>
-    private async Task CreateAvailableAsync(V1PersistentVolume volume)
-    {
-        volume = await Client.CoreV1.CreatePersistentVolumeAsync(volume);
-        volume.Status = new V1PersistentVolumeStatus { Phase = "Available" };
-        await Client.CoreV1.ReplacePersistentVolumeStatusAsync(volume, volume.Metadata.Name);
-    }
-
-    /// <summary>What the PersistentVolume controller does on binding.</summary>
-    private async Task BindAsync(V1PersistentVolumeClaim claim, V1PersistentVolume volume)
-    {
-        claim = await Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(claim.Metadata.Name, "default");
-        claim.Spec.VolumeName = volume.Metadata.Name;
-        claim = await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(claim, claim.Metadata.Name, "default");
-        claim.Status = new V1PersistentVolumeClaimStatus { Phase = "Bound", AccessModes = volume.Spec.AccessModes, Capacity = volume.Spec.Capacity };
-        await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimStatusAsync(claim, claim.Metadata.Name, "default");
-    }
-
-    private static V1PersistentVolumeClaim Claim(string name, string? storageClass, string size = "500Mi") => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1PersistentVolumeClaimSpec
-        {
-            StorageClassName = storageClass,
-            AccessModes = ["ReadWriteOnce"],
-            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(size) } },
-        },
-    };
-
-    private static V1PersistentVolume Volume(string name, string storageClass, string node, V1PersistentVolumeClaim? claim, string size = "1Gi") => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1PersistentVolumeSpec
-        {
-            StorageClassName = storageClass,
-            AccessModes = ["ReadWriteOnce"],
-            Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = new(size) },
-            Local = new V1LocalVolumeSource { Path = "/mnt/" + name },
-            ClaimRef = claim is null ? null : new V1ObjectReference { ApiVersion = "v1", Kind = "PersistentVolumeClaim", NamespaceProperty = "default", Name = claim.Metadata.Name, Uid = claim.Metadata.Uid },
-            NodeAffinity = new V1VolumeNodeAffinity
-            {
-                Required = new V1NodeSelector { NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = Hostname, OperatorProperty = "In", Values = [node] }] }] },
-            },
-        },
-    };
-
-    private static V1Pod WithClaim(V1Pod pod, string claim)
-    {
-        pod.Metadata.Uid = null;
-        pod.Spec.Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } }];
-        return pod;
+        await BindAsync(Client, claim, volume);
     }
 }

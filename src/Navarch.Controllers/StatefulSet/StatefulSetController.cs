@@ -13,7 +13,9 @@ namespace Navarch.Controllers.StatefulSet;
 /// Gives each replica of a StatefulSet a stable identity, the way kube-controller-manager does: pods named
 /// <c>&lt;set&gt;-&lt;ordinal&gt;</c> with hostname and subdomain, PersistentVolumeClaims from the volumeClaimTemplates
 /// created before their pod; OrderedReady creates in ordinal order waiting for each pod to be Running and Ready and
-/// removes from the highest ordinal one at a time, Parallel does not wait. The template history lives in
+/// removes from the highest ordinal one at a time, Parallel does not wait. The claims carry the ownerReferences the
+/// persistentVolumeClaimRetentionPolicy asks for (<see cref="ClaimRetention"/>), so the garbage collector deletes them
+/// with the set (whenDeleted) or with a scaled-down pod (whenScaled). The template history lives in
 /// ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the partition, one at a time,
 /// waiting for readiness; OnDelete only recreates deleted pods. Status is written last.
 /// </summary>
@@ -150,6 +152,20 @@ public sealed class StatefulSetController : QueueController
 
             if (pod is null)
             {
+                if (HasStaleClaim(set, ordinal))
+                {
+                    // whenScaled Delete: the claim of an earlier pod of this name is still being collected; claims
+                    // are not watched here, so look again shortly.
+                    Log.StaleClaim(Logger, key, ordinal);
+                    Queue.AddAfter(key, TimeSpan.FromSeconds(1));
+                    if (monotonic)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 bool old = rolling && ordinal < partition;
                 await CreatePodAsync(set, ordinal, old ? currentTemplate : set.Spec.Template, old ? current : update, cancellationToken);
                 if (monotonic)
@@ -162,11 +178,13 @@ public sealed class StatefulSetController : QueueController
 
             if (!PodConditions.IsTerminating(pod))
             {
-                // A claim deleted under a live pod is made again, as Kubernetes does.
+                // A claim deleted under a live pod is made again, as Kubernetes does; its owners follow the policy.
                 foreach (V1PersistentVolumeClaim claimTemplate in set.Spec.VolumeClaimTemplates ?? [])
                 {
-                    await EnsureClaimAsync(set, claimTemplate, $"{claimTemplate.Metadata.Name}-{pod.Metadata.Name}", cancellationToken);
+                    await EnsureClaimAsync(set, claimTemplate, pod.Metadata.Name, cancellationToken);
                 }
+
+                await ApplyRetentionPolicyAsync(set, pod, ordinal, cancellationToken);
             }
 
             if (monotonic && (PodConditions.IsTerminating(pod) || !PodConditions.IsRunningAndReady(pod)))
@@ -175,7 +193,13 @@ public sealed class StatefulSetController : QueueController
             }
         }
 
-        // Out of range: from the highest ordinal down, one at a time under OrderedReady.
+        // Out of range: their claims first get the owners the policy gives scaled-down replicas (whenScaled Delete: the
+        // pod, so that the claim goes with it); then the pods go from the highest ordinal down, one at a time under OrderedReady.
+        foreach ((int ordinal, V1Pod pod) in condemned)
+        {
+            await ApplyRetentionPolicyAsync(set, pod, ordinal, cancellationToken);
+        }
+
         foreach ((int _, V1Pod pod) in condemned.OrderByDescending(c => c.Ordinal))
         {
             if (PodConditions.IsTerminating(pod))
@@ -228,7 +252,7 @@ public sealed class StatefulSetController : QueueController
     {
         string ns = set.Metadata.NamespaceProperty;
         string key = ObjectKeys.KeyOf(set);
-        string podName = $"{set.Metadata.Name}-{ordinal.ToString(CultureInfo.InvariantCulture)}";
+        string podName = PodName(set, ordinal);
         V1PodSpec spec = ModelCopies.Copy(template.Spec);
         spec.Hostname = podName;
         spec.Subdomain = set.Spec.ServiceName;
@@ -236,8 +260,7 @@ public sealed class StatefulSetController : QueueController
         foreach (V1PersistentVolumeClaim claimTemplate in set.Spec.VolumeClaimTemplates ?? [])
         {
             string volume = claimTemplate.Metadata.Name;
-            string claimName = $"{volume}-{podName}";
-            await EnsureClaimAsync(set, claimTemplate, claimName, cancellationToken);
+            string claimName = await EnsureClaimAsync(set, claimTemplate, podName, cancellationToken);
 
             foreach (V1Volume existing in spec.Volumes.Where(v => v.Name == volume).ToList())
             {
@@ -267,7 +290,10 @@ public sealed class StatefulSetController : QueueController
         try
         {
             Log.PodAction(Logger, key, "creating", podName);
-            await Client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
+            V1Pod created = await Client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
+
+            // The claims' owners as far as the policy can say now that the pod has a uid.
+            await ApplyRetentionPolicyAsync(set, created, ordinal, cancellationToken);
             _events.Event(set, "Normal", "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Metadata.Name} successful");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
@@ -281,13 +307,17 @@ public sealed class StatefulSetController : QueueController
         }
     }
 
-    /// <summary>Creates a pod's claim from its template unless it exists (a failure fails the sync, to be retried).</summary>
-    private async Task EnsureClaimAsync(V1StatefulSet set, V1PersistentVolumeClaim claimTemplate, string claimName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the claim <c>&lt;template&gt;-&lt;pod&gt;</c> from its template unless it exists; its name. A failure, or
+    /// a claim being deleted, fails the sync, to be retried.
+    /// </summary>
+    private async Task<string> EnsureClaimAsync(V1StatefulSet set, V1PersistentVolumeClaim claimTemplate, string podName, CancellationToken cancellationToken)
     {
         string ns = set.Metadata.NamespaceProperty;
-        if (_claims.Store.Get($"{ns}/{claimName}") is not null)
+        string claimName = $"{claimTemplate.Metadata.Name}-{podName}";
+        if (_claims.Store.Get($"{ns}/{claimName}") is { } existing)
         {
-            return;
+            return existing.Metadata.DeletionTimestamp is null ? claimName : throw new StatefulSetClaimException($"pvc {claimName} is being deleted");
         }
 
         var labels = new Dictionary<string, string>(claimTemplate.Metadata.Labels ?? new Dictionary<string, string>());
@@ -309,6 +339,7 @@ public sealed class StatefulSetController : QueueController
         try
         {
             await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, ns, cancellationToken: cancellationToken);
+            _events.Event(set, "Normal", "SuccessfulCreate", $"create Claim {claimName} Pod {podName} in StatefulSet {set.Metadata.Name} success");
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
@@ -317,7 +348,51 @@ public sealed class StatefulSetController : QueueController
         catch (HttpOperationException e)
         {
             Log.CreateFailed(Logger, ObjectKeys.KeyOf(set), claimName, e.Response.Content);
+            _events.Event(set, "Warning", "FailedCreate", $"create Claim {claimName} for Pod {podName} in StatefulSet {set.Metadata.Name} failed error: failed to create PVC {claimName}: {PodEvents.ErrorOf(e)}");
             throw;
+        }
+
+        return claimName;
+    }
+
+    private static string PodName(V1StatefulSet set, int ordinal) => $"{set.Metadata.Name}-{ordinal.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>PodClaimIsStale: whether a claim of the replica still belongs to an earlier pod of its name.</summary>
+    private bool HasStaleClaim(V1StatefulSet set, int ordinal)
+    {
+        string podName = PodName(set, ordinal);
+        return (set.Spec.VolumeClaimTemplates ?? []).Any(t =>
+            _claims.Store.Get($"{set.Metadata.NamespaceProperty}/{t.Metadata.Name}-{podName}") is { } claim && ClaimRetention.IsStale(claim, set, podName, podUid: null));
+    }
+
+    /// <summary>UpdatePodClaimForRetentionPolicy: each of the pod's claims gets the ownerReferences the policy asks for.</summary>
+    private async Task ApplyRetentionPolicyAsync(V1StatefulSet set, V1Pod pod, int ordinal, CancellationToken cancellationToken)
+    {
+        string ns = set.Metadata.NamespaceProperty;
+        string key = ObjectKeys.KeyOf(set);
+        foreach (V1PersistentVolumeClaim claimTemplate in set.Spec.VolumeClaimTemplates ?? [])
+        {
+            string claimName = $"{claimTemplate.Metadata.Name}-{pod.Metadata.Name}";
+            if (_claims.Store.Get($"{ns}/{claimName}") is not { } claim)
+            {
+                // Not made yet, or not seen yet: the next sync picks it up.
+                continue;
+            }
+
+            if (ClaimRetention.HasUnexpectedController(claim, set, pod))
+            {
+                _events.Event(set, "Warning", "ConflictingController", $"PersistentVolumeClaim {claimName} has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim");
+            }
+
+            if (ClaimRetention.IsUpToDate(claim, set, pod, ordinal))
+            {
+                continue;
+            }
+
+            V1PersistentVolumeClaim updated = ModelCopies.Copy(claim);
+            updated.Metadata.OwnerReferences = ClaimRetention.OwnerReferencesFor(claim, set, pod, ordinal);
+            Log.RetentionOwners(Logger, key, claimName);
+            await Client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(updated, claimName, ns, cancellationToken: cancellationToken);
         }
     }
 

@@ -1,11 +1,12 @@
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Navarch.Api.Pods;
 
 namespace Navarch.Kubelet.Volumes;
 
 /// <summary>
-/// persistentVolumeClaim volumes, as the kubelet's desired-state populator and its hostPath and local volume plugins:
+/// persistentVolumeClaim and generic ephemeral volumes (the claim <c>&lt;pod&gt;-&lt;volume&gt;</c> the pod controls), as the kubelet's desired-state populator and its hostPath and local volume plugins:
 /// the claim must be Bound (and not being deleted) to a PersistentVolume whose claimRef points back at it; a hostPath
 /// volume is used in place, a local volume is bind-mounted at <c>volumes/kubernetes.io~local-volume/PV</c> (so that tear-down
 /// unmounts it) and given the pod's fsGroup, and is reported in the node's volumesInUse.
@@ -20,9 +21,12 @@ internal sealed partial class VolumeManager
     /// <summary>The unique names of the mounted volumes the node reports in status.volumesInUse, sorted.</summary>
     public IReadOnlyList<string> VolumesInUse() => [.. _inUse.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    private async Task<(string Path, string? UniqueName)> SetUpClaimAsync(V1Pod pod, V1Volume volume, V1PersistentVolumeClaimVolumeSource source, CancellationToken cancellationToken)
+    private async Task<(string Path, string? UniqueName)> SetUpClaimAsync(V1Pod pod, V1Volume volume, CancellationToken cancellationToken)
     {
         string ns = pod.Metadata.NamespaceProperty;
+
+        // A generic ephemeral volume is its claim <pod>-<volume>, used only when the pod controls it.
+        V1PersistentVolumeClaimVolumeSource source = volume.PersistentVolumeClaim ?? new V1PersistentVolumeClaimVolumeSource { ClaimName = EphemeralVolumes.ClaimName(pod, volume) };
         string prefix = $"error processing PVC {ns}/{source.ClaimName}: ";
         V1PersistentVolumeClaim claim;
         try
@@ -32,6 +36,11 @@ internal sealed partial class VolumeManager
         catch (HttpOperationException e)
         {
             throw new VolumeSetupException(prefix + $"failed to fetch PVC from API server: {Reason(e, "persistentvolumeclaims", source.ClaimName)}");
+        }
+
+        if (volume.PersistentVolumeClaim is null && EphemeralVolumes.NotForPod(pod, claim) is { } notOwned)
+        {
+            throw new VolumeSetupException(notOwned);
         }
 
         if (claim.Metadata.DeletionTimestamp is not null)

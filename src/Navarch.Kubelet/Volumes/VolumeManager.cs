@@ -14,8 +14,8 @@ namespace Navarch.Kubelet.Volumes;
 /// <summary>
 /// Materialises a pod's volumes before its containers start, in the kubelet's layout
 /// <c>AGENT/pods/UID/volumes/kubernetes.io~PLUGIN/NAME</c>: emptyDir (a folder, or a tmpfs for medium Memory),
-/// hostPath (type-checked, used in place), persistentVolumeClaim (the bound PersistentVolume's hostPath or local
-/// source, see VolumeManager.PersistentVolumes.cs), configMap (files on disk), secret, downwardAPI and projected (files in a
+/// hostPath (type-checked, used in place), persistentVolumeClaim and generic ephemeral (the bound PersistentVolume's
+/// hostPath or local source, see VolumeManager.PersistentVolumes.cs), configMap (files on disk), secret, downwardAPI and projected (files in a
 /// tmpfs) written by the <see cref="AtomicWriter"/>. API-data volumes are refreshed every
 /// <see cref="RefreshInterval"/> (and when the pod's labels or annotations change) from the
 /// <see cref="Cache.PodObjectCache"/>, so updates reach running containers. Gives each container its CRI mounts, and
@@ -79,7 +79,7 @@ internal sealed partial class VolumeManager
             }
             catch (Exception e) when (e is VolumeSetupException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                string message = volume.PersistentVolumeClaim is not null
+                string message = volume.PersistentVolumeClaim is not null || volume.Ephemeral is not null
                     ? $"Unable to attach or mount volumes: unmounted volumes=[{volume.Name}]: {e.Message}"
                     : $"MountVolume.SetUp failed for volume \"{volume.Name}\" : {e.Message}";
                 if (state.Ready)
@@ -245,9 +245,9 @@ internal sealed partial class VolumeManager
             return host.Path;
         }
 
-        if (volume.PersistentVolumeClaim is { } claim)
+        if (volume.PersistentVolumeClaim is not null || volume.Ephemeral is not null)
         {
-            (string path, string? uniqueName) = await SetUpClaimAsync(pod, volume, claim, cancellationToken).ConfigureAwait(false);
+            (string path, string? uniqueName) = await SetUpClaimAsync(pod, volume, cancellationToken).ConfigureAwait(false);
             if (uniqueName is not null)
             {
                 _pods[uid].InUse.Add(uniqueName);
@@ -291,7 +291,7 @@ internal sealed partial class VolumeManager
             return dir;
         }
 
-        throw new VolumeSetupException("this kubelet supports emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected volumes only");
+        throw new VolumeSetupException("this kubelet supports emptyDir, hostPath, persistentVolumeClaim, ephemeral, configMap, secret, downwardAPI and projected volumes only");
     }
 
     private void Write(string dir, IReadOnlyDictionary<string, VolumeFile> payload, DateTimeOffset now, long? fsGroup, V1Pod pod)

@@ -11,6 +11,8 @@ using Navarch.Scheduler.Plugins.NodeUnschedulable;
 using Navarch.Scheduler.Plugins.PodTopologySpread;
 using Navarch.Scheduler.Plugins.TaintToleration;
 using Navarch.Scheduler.Plugins.VolumeBinding;
+using Navarch.Scheduler.Plugins.VolumeRestrictions;
+using Navarch.Scheduler.Plugins.VolumeZone;
 
 namespace Navarch.Scheduler.Framework;
 
@@ -26,7 +28,9 @@ internal sealed class PluginRegistry
         (NodeAffinityPlugin.PluginName, 2),
         (NodePortsPlugin.PluginName, 0),
         (NodeResourcesFitPlugin.PluginName, 1),
+        (VolumeRestrictionsPlugin.PluginName, 0),
         (VolumeBindingPlugin.PluginName, 0),
+        (VolumeZonePlugin.PluginName, 0),
         (PodTopologySpreadPlugin.PluginName, 2),
         (InterPodAffinityPlugin.PluginName, 2),
         (DefaultPreemptionPlugin.PluginName, 0),
@@ -43,7 +47,9 @@ internal sealed class PluginRegistry
         [NodeAffinityPlugin.PluginName] = (_, _) => new NodeAffinityPlugin(),
         [NodePortsPlugin.PluginName] = (_, _) => new NodePortsPlugin(),
         [NodeResourcesFitPlugin.PluginName] = (args, _) => NodeResourcesFitPlugin.Create(args),
+        [VolumeRestrictionsPlugin.PluginName] = (_, h) => new VolumeRestrictionsPlugin(h),
         [VolumeBindingPlugin.PluginName] = (_, h) => new VolumeBindingPlugin(h),
+        [VolumeZonePlugin.PluginName] = (_, h) => new VolumeZonePlugin(h),
         [PodTopologySpreadPlugin.PluginName] = (_, h) => new PodTopologySpreadPlugin(h.DefaultSpreadSelector),
         [InterPodAffinityPlugin.PluginName] = (_, h) => new InterPodAffinityPlugin(h.NamespaceLabels),
         [DefaultPreemptionPlugin.PluginName] = (_, h) => new DefaultPreemptionPlugin(h),

@@ -100,6 +100,28 @@ internal static class PodValidation
             }
         }
 
+        for (int v = 0; v < (spec.Volumes?.Count ?? 0); v++)
+        {
+            // validateEphemeralVolumeSource: the claim template is required and must be a valid claim spec.
+            if (spec.Volumes![v]?.Ephemeral is not { } ephemeral)
+            {
+                continue;
+            }
+
+            string at = $"{path}.volumes[{v}].ephemeral.volumeClaimTemplate";
+            if (ephemeral.VolumeClaimTemplate is null)
+            {
+                yield return new FieldError(FieldErrorType.Required, at, null, "");
+                continue;
+            }
+
+            var claim = new V1PersistentVolumeClaim { Spec = ephemeral.VolumeClaimTemplate.Spec };
+            foreach (FieldError error in PersistentVolumeClaimValidation.Validate(claim))
+            {
+                yield return error with { Field = $"{at}.{error.Field}" };
+            }
+        }
+
         foreach (FieldError error in EphemeralContainerValidation.Validate(spec, $"{path}.ephemeralContainers", names))
         {
             yield return error;

@@ -36,17 +36,39 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
     public Status PreFilter(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes)
     {
         var found = new VolumeBindingState();
-        foreach (string name in PodReferences.PersistentVolumeClaimNames(pod))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (V1Volume podVolume in pod.Spec?.Volumes ?? [])
         {
+            bool ephemeral = podVolume.PersistentVolumeClaim is null && podVolume.Ephemeral is not null;
+            string? name = podVolume.PersistentVolumeClaim?.ClaimName ?? (ephemeral ? EphemeralVolumes.ClaimName(pod, podVolume) : null);
+            if (name is null || !seen.Add(name))
+            {
+                continue;
+            }
+
+            // podHasPVCs: each claim must exist, not be lost or going, and (ephemeral) be the pod's own.
             V1PersistentVolumeClaim? claim = Objects.Claim(pod.Metadata.NamespaceProperty, name);
             if (claim is null)
             {
-                return Status.Unresolvable($"persistentvolumeclaim \"{name}\" not found");
+                // Normal right after a pod with an ephemeral volume is created: say what it waits for.
+                return Status.Unresolvable(ephemeral
+                    ? $"waiting for ephemeral volume controller to create the persistentvolumeclaim \"{name}\""
+                    : $"persistentvolumeclaim \"{name}\" not found");
+            }
+
+            if (claim.Status?.Phase == "Lost")
+            {
+                return Status.Unresolvable($"persistentvolumeclaim \"{name}\" bound to non-existent persistentvolume \"{claim.Spec.VolumeName}\"");
             }
 
             if (claim.Metadata.DeletionTimestamp is not null)
             {
                 return Status.Unresolvable($"persistentvolumeclaim \"{name}\" is being deleted");
+            }
+
+            if (ephemeral && EphemeralVolumes.NotForPod(pod, claim) is { } notOwned)
+            {
+                return Status.Unresolvable(notOwned);
             }
 
             if (!string.IsNullOrEmpty(claim.Spec.VolumeName))
