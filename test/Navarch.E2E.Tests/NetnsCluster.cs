@@ -10,15 +10,20 @@ namespace Navarch.E2E.Tests;
 /// kubelet and proxy, whose iptables rules and routes live in the node's namespace). Pods on different nodes reach each
 /// other through the routes the agents keep (host-gw); the cluster DNS listens on the bridge address. Dispose deletes
 /// the workloads and pods, stops the agents and the server by PID, and removes the namespaces, veths, bridge, mounts
-/// and data dirs. The server enforces RBAC, so the agents work with their system:nodes rights only.
+/// and data dirs. The server enforces RBAC, so the agents work with their system:nodes rights only. With several
+/// servers (<see cref="NetnsHaCluster"/>) each runs in a network namespace of its own too (as a machine of its own:
+/// etcd checks a peer's certificate against the address it connects from) with an embedded etcd: the first inits the
+/// cluster, the others join it, the agents are given all of them; a server can be killed like a lost machine
+/// (<see cref="KillServerAsync"/>) and started again with the same command line.
 /// </summary>
-public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
+public class NetnsCluster : IAsyncLifetime, ITestCluster
 {
     private const int NodeCount = 2;
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
     private readonly Process?[] _agents = new Process?[NodeCount];
     private readonly string _subnet = $"172.{16 + Random.Shared.Next(14)}.{Random.Shared.Next(250)}";
-    private Process? _server;
+    private readonly Process?[] _servers;
+    private readonly (string File, string[] Args)[] _serverCommands;
     private string _serverUrl = "";
     private string _token = "";
     private string _clusterCidr = "";
@@ -51,9 +56,32 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
     public static TimeSpan NodeMonitorGracePeriod => TimeSpan.FromSeconds(20);
 
     public NetnsCluster()
+        : this(servers: 1)
+    {
+    }
+
+    /// <summary>A cluster of <paramref name="servers"/> servers (more than one: on an embedded etcd) and two agents.</summary>
+    protected NetnsCluster(int servers)
     {
         DataDir = Path.Combine("/tmp", "nvm-" + _suffix);
+        _servers = new Process?[servers];
+        _serverCommands = new (string, string[])[servers];
     }
+
+    /// <summary>How many servers the cluster runs.</summary>
+    public int ServerCount => _servers.Length;
+
+    /// <summary>The Node name server <paramref name="index"/> (0-based) runs under, in its leader election identity.</summary>
+    public string ServerNodeName(int index) => $"nvm-{_suffix}-s{index + 1}";
+
+    /// <summary>The admin kubeconfig server <paramref name="index"/> wrote, pointing at that server.</summary>
+    public string ServerKubeconfig(int index) => index == 0 ? Kubeconfig : Path.Combine(DataDir, $"kubeconfig-s{index + 1}.yaml");
+
+    /// <summary>The data dir of server <paramref name="index"/>.</summary>
+    public string ServerDataDir(int index) => Path.Combine(DataDir, index == 0 ? "server" : $"server{index + 1}");
+
+    /// <summary>Whether server <paramref name="index"/> is running.</summary>
+    public bool ServerRunning(int index) => _servers[index] is { HasExited: false };
 
     public string DataDir { get; }
 
@@ -66,6 +94,13 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
     public string NodeIp(int index) => $"{_subnet}.{11 + index}";
 
     private string BridgeIp => $"{_subnet}.1";
+
+    /// <summary>Server <paramref name="index"/>'s address: the bridge's own for a single server, else .2, .3, ... in its namespace.</summary>
+    private string ServerIp(int index) => ServerCount == 1 ? BridgeIp : $"{_subnet}.{2 + index}";
+
+    private string ServerNamespace(int index) => $"nvm{_suffix}-s{index + 1}";
+
+    private string ServerLog(int index) => Path.Combine(DataDir, index == 0 ? "server.log" : $"server{index + 1}.log");
 
     private string Bridge => "nvm" + _suffix;
 
@@ -89,50 +124,59 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
         await TestProcesses.RunAsync("ip", ["link", "add", Bridge, "type", "bridge"]);
         await TestProcesses.RunAsync("ip", ["addr", "add", BridgeIp + "/24", "dev", Bridge]);
         await TestProcesses.RunAsync("ip", ["link", "set", Bridge, "up"]);
+        for (int i = 0; i < ServerCount && ServerCount > 1; i++)
+        {
+            await AddNamespaceAsync(ServerNamespace(i), $"{Bridge}s{i + 1}", $"{Bridge}t{i + 1}", ServerIp(i));
+        }
 
         _clusterCidr = $"10.{150 + Random.Shared.Next(40)}.0.0/16";
         string schedulerConfig = Path.Combine(DataDir, "scheduler.yaml");
         await File.WriteAllTextAsync(schedulerConfig, SchedulerConfig);
-        string tokenFile = Path.Combine(DataDir, "server", "server", "token");
+        string tokenFile = Path.Combine(ServerDataDir(0), "server", "token");
 
         // The server takes its ports on its command line: picked now, and picked again if one is taken before it binds.
-        string log = Path.Combine(DataDir, "server.log");
+        // Several servers share the ports (each on its own address), as the endpoints of `kubernetes` have one port.
+        string log = ServerLog(0);
         long logged = 0;
+        int port = 0, dnsPort = 0, etcdClientPort = 0, etcdPeerPort = 0;
         await PortRetry.StartAsync(
             async () =>
             {
                 logged = File.Exists(log) ? new FileInfo(log).Length : 0;
                 File.Delete(Kubeconfig);
-                int port = FreePort.Next();
-                _serverUrl = $"https://{BridgeIp}:{port}";
-                _server = Start("dotnet", "server", [
-                    binary, "server", "--disable-agent", "--data-dir", Path.Combine(DataDir, "server"), "--https-listen-port", port.ToString(),
-                    "--bind-address", BridgeIp, "--write-kubeconfig", Kubeconfig, "--cluster-cidr", _clusterCidr,
-                    "--cluster-dns-bind", $"{BridgeIp}:{FreePort.Next()}", "--scheduler-config", schedulerConfig,
-                    "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
-                    // As a real multi-node cluster would run: joined agents act as system:node under Node,RBAC, pods get tokens.
-                    "--authorization-mode", "Node,RBAC",
-                ]);
-                await WaitForAsync(
-                    async () => File.Exists(tokenFile) && File.Exists(Kubeconfig) && (await KubectlAsync("get", "--raw", "/readyz")).ExitCode == 0,
-                    "the server's token and kubeconfig, and the server ready",
-                    _server);
+                (port, dnsPort, etcdClientPort, etcdPeerPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+                _serverUrl = $"https://{ServerIp(0)}:{port}";
+                _servers[0]?.Dispose();
+                _servers[0] = null;
+                await LaunchServerAsync(0, ServerCount == 1 ? [] : ["--cluster-init"]);
                 return true;
             },
-            _ => _server is { HasExited: true } && PortRetry.SaysAddressInUse(TestProcesses.ReadFrom(log, logged)));
+            _ => _servers[0] is { HasExited: true } && PortRetry.SaysAddressInUse(TestProcesses.ReadFrom(log, logged)));
         _token = File.ReadAllText(tokenFile).Trim();
+        for (int i = 1; i < ServerCount; i++)
+        {
+            await LaunchServerAsync(i, ["--server", _serverUrl, "--token", _token]);
+        }
+
+        Task LaunchServerAsync(int index, string[] extra)
+        {
+            string[] arguments = [
+                binary, "server", "--disable-agent", "--data-dir", ServerDataDir(index), "--https-listen-port", port.ToString(),
+                "--bind-address", ServerIp(index), "--write-kubeconfig", ServerKubeconfig(index), "--cluster-cidr", _clusterCidr,
+                "--cluster-dns-bind", $"{ServerIp(index)}:{dnsPort}", "--scheduler-config", schedulerConfig,
+                "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
+                // As a real multi-node cluster would run: joined agents act as system:node under Node,RBAC, pods get tokens.
+                "--authorization-mode", "Node,RBAC",
+                .. ServerCount == 1 ? Array.Empty<string>() : [
+                    "--node-name", ServerNodeName(index), "--etcd-client-port", etcdClientPort.ToString(), "--etcd-peer-port", etcdPeerPort.ToString(), .. extra],
+            ];
+            _serverCommands[index] = ServerCount == 1 ? ("dotnet", arguments) : ("nsenter", [$"--net=/run/netns/{ServerNamespace(index)}", "dotnet", .. arguments]);
+            return StartServerAsync(index);
+        }
 
         for (int i = 1; i <= NodeCount; i++)
         {
-            string ns = Namespace(i), host = $"{Bridge}h{i}", inside = $"{Bridge}n{i}";
-            await TestProcesses.RunAsync("ip", ["netns", "add", ns]);
-            await TestProcesses.RunAsync("ip", ["link", "add", host, "type", "veth", "peer", "name", inside]);
-            await TestProcesses.RunAsync("ip", ["link", "set", inside, "netns", ns]);
-            await TestProcesses.RunAsync("ip", ["link", "set", host, "master", Bridge, "up"]);
-            await TestProcesses.RunAsync("ip", ["-n", ns, "addr", "add", NodeIp(i - 1) + "/24", "dev", inside]);
-            await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", inside, "up"]);
-            await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", "lo", "up"]);
-            await TestProcesses.RunAsync("ip", ["-n", ns, "route", "add", "default", "via", BridgeIp]);
+            await AddNamespaceAsync(Namespace(i), $"{Bridge}h{i}", $"{Bridge}n{i}", NodeIp(i - 1));
 
             string nodeDir = Path.Combine(DataDir, $"n{i}");
             Directory.CreateDirectory(Path.Combine(nodeDir, "agent", "images"));
@@ -163,7 +207,8 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
         // nsenter enters only the network namespace (`ip netns exec` would also remount /sys, hiding the cgroup
         // filesystem runc needs), and execs, so the PID is the agent's own.
         _agents[index] = Start("nsenter", $"agent-{i}", [
-            $"--net=/run/netns/{Namespace(i)}", "dotnet", NavarchServer.FindBinary(), "agent", "--server", _serverUrl, "--token", _token,
+            $"--net=/run/netns/{Namespace(i)}", "dotnet", NavarchServer.FindBinary(), "agent",
+            .. Enumerable.Range(0, ServerCount).SelectMany(s => new[] { "--server", $"https://{ServerIp(s)}:{new Uri(_serverUrl).Port}" }), "--token", _token,
             "--node-name", NodeName(i), "--data-dir", nodeDir, "--cluster-cidr", _clusterCidr,
         ]);
     }
@@ -178,15 +223,59 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
         }
     }
 
-    /// <summary>Waits until node <paramref name="index"/> reports Ready.</summary>
+    /// <summary>Waits until node <paramref name="index"/> reports Ready (asked of a running server).</summary>
     public Task WaitForReadyAsync(int index) => WaitForAsync(
-        async () => (await KubectlAsync("get", "node", Nodes[index], "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Stdout.Trim() == "True",
+        async () => (await Kubectl.RunAsync(ServerKubeconfig(LiveServer), ["get", "node", Nodes[index], "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])).Stdout.Trim() == "True",
         $"node {Nodes[index]} Ready",
-        _server!);
+        _servers[LiveServer]!);
+
+    /// <summary>
+    /// Starts server <paramref name="index"/> (which must not be running) with the command line it was first started
+    /// with, on its data dir, and waits until its token and kubeconfig are written and it answers /readyz.
+    /// </summary>
+    public Task StartServerAsync(int index)
+    {
+        Assert.True(_servers[index] is null, $"server {index} is running");
+        string tokenFile = Path.Combine(ServerDataDir(index), "server", "token");
+        Process server = _servers[index] = TestProcesses.StartLogged(_serverCommands[index].File, _serverCommands[index].Args, ServerLog(index));
+        return WaitForAsync(
+            async () => File.Exists(tokenFile) && File.Exists(ServerKubeconfig(index)) && (await Kubectl.RunAsync(ServerKubeconfig(index), ["get", "--raw", "/readyz"])).ExitCode == 0,
+            $"server {index}'s token and kubeconfig, and the server ready",
+            server);
+    }
+
+    /// <summary>The machine of server <paramref name="index"/> is lost: SIGKILL to the server and to its etcd, by PID.</summary>
+    public async Task KillServerAsync(int index)
+    {
+        if (_servers[index] is { } server)
+        {
+            _servers[index] = null;
+            if (!server.HasExited)
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+            }
+
+            server.Dispose();
+        }
+
+        // Read once the server is dead: it starts no etcd after that, and the PID file of the one it started is there.
+        string pidFile = Path.Combine(ServerDataDir(index), "server", "db", "etcd.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int etcd)
+            && File.Exists($"/proc/{etcd}/comm") && File.ReadAllText($"/proc/{etcd}/comm").Trim() == "etcd")
+        {
+            using Process process = Process.GetProcessById(etcd);
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>The index of a running server (the first).</summary>
+    private int LiveServer => Math.Max(0, Array.FindIndex(_servers, s => s is { HasExited: false }));
 
     public async Task DisposeAsync()
     {
-        if (_server is { HasExited: false })
+        if (_servers[LiveServer] is { HasExited: false })
         {
             // A test that failed with an agent stopped: start it again, so its pods are removed properly (their
             // sandboxes' network namespaces with them) rather than left behind.
@@ -206,7 +295,7 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
                 }
             }
 
-            await TestProcesses.DeletePodsAsync(Kubeconfig);
+            await TestProcesses.DeletePodsAsync(ServerKubeconfig(LiveServer));
         }
 
         for (int i = 0; i < NodeCount; i++)
@@ -214,9 +303,16 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
             await StopAgentAsync(i);
         }
 
-        if (_server is not null)
+        for (int i = _servers.Length - 1; i >= 0; i--)
         {
-            await TestProcesses.StopAsync(_server);
+            if (_servers[i] is { } server)
+            {
+                await TestProcesses.StopAsync(server);
+                _servers[i] = null;
+            }
+
+            // An etcd its server did not stop (killed, or killed after 30 s) goes by PID.
+            await KillServerAsync(i);
         }
 
         for (int i = 1; i <= NodeCount; i++)
@@ -226,11 +322,11 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
 
         await TestProcesses.UnmountUnderAsync(DataDir);
 
-        for (int i = 1; i <= NodeCount; i++)
+        foreach (string ns in Enumerable.Range(1, NodeCount).Select(Namespace).Concat(Enumerable.Range(0, ServerCount).Select(ServerNamespace)))
         {
-            if (File.Exists($"/run/netns/{Namespace(i)}"))
+            if (File.Exists($"/run/netns/{ns}"))
             {
-                await TestProcesses.RunAsync("ip", ["netns", "delete", Namespace(i)]);
+                await TestProcesses.RunAsync("ip", ["netns", "delete", ns]);
             }
         }
 
@@ -243,6 +339,19 @@ public sealed class NetnsCluster : IAsyncLifetime, ITestCluster
         {
             Directory.Delete(DataDir, recursive: true);
         }
+    }
+
+    /// <summary>A network namespace joined to the bridge by a veth pair (<paramref name="host"/> ↔ <paramref name="inside"/>), with <paramref name="ip"/> and a default route through the bridge.</summary>
+    private async Task AddNamespaceAsync(string ns, string host, string inside, string ip)
+    {
+        await TestProcesses.RunAsync("ip", ["netns", "add", ns]);
+        await TestProcesses.RunAsync("ip", ["link", "add", host, "type", "veth", "peer", "name", inside]);
+        await TestProcesses.RunAsync("ip", ["link", "set", inside, "netns", ns]);
+        await TestProcesses.RunAsync("ip", ["link", "set", host, "master", Bridge, "up"]);
+        await TestProcesses.RunAsync("ip", ["-n", ns, "addr", "add", ip + "/24", "dev", inside]);
+        await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", inside, "up"]);
+        await TestProcesses.RunAsync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+        await TestProcesses.RunAsync("ip", ["-n", ns, "route", "add", "default", "via", BridgeIp]);
     }
 
     private Process Start(string file, string name, string[] args) => TestProcesses.StartLogged(file, args, Path.Combine(DataDir, name + ".log"));
