@@ -47,6 +47,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private CertificateRenewer? _renewer;
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
+    private Aggregator.OpenApiAggregationController? _openApiAggregation;
     private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
     private Identity.PeerLeases? _peers;
@@ -200,7 +201,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         var handler = new ResourceHandler(stores, subresources, _logger);
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
-        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>());
+        _openApiAggregation = new Aggregator.OpenApiAggregationController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.OpenApiAggregationController>());
+        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _openApiAggregation);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
             handler,
@@ -233,6 +235,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         // The local APIServices are Available before the server is reported started (no status writes trail the start).
         await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
+        _openApiAggregation.Start();
         if (_options.MetricResolution > TimeSpan.Zero)
         {
             _resourceMetrics.Start();
@@ -282,6 +285,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _availability.DisposeAsync();
             _availability = null;
+        }
+
+        if (_openApiAggregation is not null)
+        {
+            await _openApiAggregation.DisposeAsync();
+            _openApiAggregation = null;
         }
 
         if (_resourceMetrics is not null)
