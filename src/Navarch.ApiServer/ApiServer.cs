@@ -47,6 +47,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private CertificateRenewer? _renewer;
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
+    private Aggregator.OpenApiAggregationController? _openApiAggregation;
     private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
     private ContainerLogs.ContainerLogStore? _containerLogs;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
@@ -202,7 +203,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         var handler = new ResourceHandler(stores, subresources, _logger);
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
-        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>());
+        _openApiAggregation = new Aggregator.OpenApiAggregationController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.OpenApiAggregationController>());
+        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _openApiAggregation);
         var prometheus = new PrometheusDiscovery.PrometheusServiceDiscovery(_caches, catalog, authorizer, _options.PrometheusDiscovery, _options.AdvertiseNodeName);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
@@ -238,6 +240,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         // The local APIServices are Available before the server is reported started (no status writes trail the start).
         await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
+        _openApiAggregation.Start();
         if (_options.MetricResolution > TimeSpan.Zero)
         {
             _resourceMetrics.Start();
@@ -287,6 +290,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _availability.DisposeAsync();
             _availability = null;
+        }
+
+        if (_openApiAggregation is not null)
+        {
+            await _openApiAggregation.DisposeAsync();
+            _openApiAggregation = null;
         }
 
         if (_resourceMetrics is not null)

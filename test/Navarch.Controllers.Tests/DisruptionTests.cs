@@ -127,6 +127,51 @@ public sealed class DisruptionTests : ControllerCluster
     }
 
     [Fact]
+    public async Task An_evicted_pod_gets_the_DisruptionTarget_condition_before_it_is_deleted()
+    {
+        // A finalizer keeps the deleted pod readable; one eviction goes through a budget, one bypasses it (pending).
+        foreach ((string name, bool ready) in new[] { ("held-0", true), ("held-1", true), ("held-pending", false), ("held-other", false) })
+        {
+            await PodAsync(name, "held", ready, phase: ready ? null : "Pending");
+            await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"finalizers\":[\"example.com/hold\"]}}", V1Patch.PatchType.MergePatch), name, Ns);
+        }
+
+        await Client.PolicyV1.CreateNamespacedPodDisruptionBudgetAsync(Budget("held", "held", minAvailable: (IntOrString)1), Ns);
+        await StatusAsync("held", s => s.DisruptionsAllowed == 1, "the budget allows one disruption");
+
+        // A dry run changes nothing.
+        await Client.CoreV1.CreateNamespacedPodEvictionAsync(new V1Eviction { Metadata = new V1ObjectMeta { Name = "held-0" } }, "held-0", Ns, dryRun: "All");
+        V1Pod untouched = await Client.CoreV1.ReadNamespacedPodAsync("held-0", Ns);
+        Assert.Null(untouched.Metadata.DeletionTimestamp);
+        Assert.DoesNotContain(untouched.Status.Conditions ?? [], c => c.Type == "DisruptionTarget");
+
+        foreach (string name in new[] { "held-0", "held-pending" })
+        {
+            DateTime before = DateTime.UtcNow.AddSeconds(-1);
+            await EvictAsync(name);
+            V1Pod evicted = await Client.CoreV1.ReadNamespacedPodAsync(name, Ns);
+            Assert.NotNull(evicted.Metadata.DeletionTimestamp);
+            V1PodCondition target = Assert.Single(evicted.Status.Conditions, c => c.Type == "DisruptionTarget");
+            Assert.Equal(("True", "EvictionByEvictionAPI", "Eviction API: evicting"), (target.Status, target.Reason, target.Message));
+            Assert.True(target.LastTransitionTime >= before, $"{target.LastTransitionTime:o} is after {before:o}");
+        }
+
+        // A uid precondition naming another pod refuses before anything is written.
+        HttpOperationException conflict = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedPodEvictionAsync(
+            new V1Eviction { Metadata = new V1ObjectMeta { Name = "held-other" }, DeleteOptions = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = "not-the-uid" } } }, "held-other", Ns));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.Contains("the UID in the precondition (not-the-uid) does not match the UID in record", conflict.Response.Content, StringComparison.Ordinal);
+        V1Pod kept = await Client.CoreV1.ReadNamespacedPodAsync("held-other", Ns);
+        Assert.Null(kept.Metadata.DeletionTimestamp);
+        Assert.DoesNotContain(kept.Status.Conditions ?? [], c => c.Type == "DisruptionTarget");
+
+        foreach (string name in new[] { "held-0", "held-1", "held-pending", "held-other" })
+        {
+            await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch), name, Ns);
+        }
+    }
+
+    [Fact]
     public async Task Two_racing_evictions_cannot_both_take_a_budget_of_one()
     {
         foreach (string name in new[] { "race-0", "race-1", "race-2" })

@@ -17,14 +17,17 @@ namespace Navarch.ApiServer.Aggregator;
 /// beside the built-in ones and <c>/apis/&lt;group&gt;</c> describes them. The APIServices are read from the watch
 /// cache, so the check costs only requests the catalog does not serve.
 /// </summary>
-internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints endpoints, ApiServiceTransport transport, IHttpForwarder forwarder)
+internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints endpoints, ApiServiceTransport transport, IHttpForwarder forwarder, OpenApiAggregationController? openApi = null)
 {
     // An ordinary request is answered within a minute (kube-apiserver's request timeout); a watch may idle much longer.
     private static readonly ForwarderRequestConfig Request = new() { Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromSeconds(60) };
     private static readonly ForwarderRequestConfig LongRunning = new() { Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(30) };
 
     /// <summary>The APIServices served by a Service (not local), as stored.</summary>
-    public async Task<List<V1APIService>> RemoteAsync(CancellationToken cancellationToken)
+    public Task<List<V1APIService>> RemoteAsync(CancellationToken cancellationToken) => RemoteAsync(stores, cancellationToken);
+
+    /// <summary>The APIServices served by a Service (not local), as stored in <paramref name="stores"/>.</summary>
+    public static async Task<List<V1APIService>> RemoteAsync(StoreRegistry stores, CancellationToken cancellationToken)
     {
         GenericStore apiServices = stores.For("apiregistration.k8s.io", "v1", "apiservices");
         (List<Navarch.Storage.KeyValue> items, _) = await apiServices.ListCachedAsync(null, cancellationToken);
@@ -72,30 +75,13 @@ internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints en
     }
 
     /// <summary>
-    /// The local <c>/openapi/v3</c> index with an entry per aggregated group/version, whose document is the extension
-    /// server's own, proxied (as kube-aggregator's OpenAPI v3 aggregation points at each APIService).
+    /// The local <c>/openapi/v3</c> index with the group/versions the extension servers list in theirs, whose documents
+    /// are proxied to them (kube-aggregator's OpenAPI v3 proxier).
     /// </summary>
-    public async Task<byte[]> OpenApiIndexAsync(byte[] local, CancellationToken cancellationToken)
-    {
-        List<V1APIService> remote = await RemoteAsync(cancellationToken);
-        if (remote.Count == 0)
-        {
-            return local;
-        }
+    public byte[] OpenApiIndex(byte[] local) => openApi?.MergeV3Index(local) ?? local;
 
-        var index = (JsonObject)JsonNode.Parse(local)!;
-        var paths = (JsonObject)index["paths"]!;
-        foreach (V1APIService apiService in remote)
-        {
-            string key = $"apis/{apiService.Spec.Group}/{apiService.Spec.Version}";
-            if (!paths.ContainsKey(key))
-            {
-                paths[key] = new JsonObject { ["serverRelativeURL"] = "/openapi/v3/" + key };
-            }
-        }
-
-        return Encoding.UTF8.GetBytes(index.ToJsonString());
-    }
+    /// <summary>The local <c>/openapi/v2</c> with the extension servers' specs merged in (kube-aggregator's OpenAPI aggregation).</summary>
+    public byte[] OpenApiV2(byte[] local) => openApi?.MergeV2(local) ?? local;
 
     /// <summary>The <c>/apis/&lt;group&gt;</c> document of a group only APIServices serve, or null.</summary>
     public async Task<JsonNode?> GroupAsync(string group, CancellationToken cancellationToken)

@@ -231,7 +231,7 @@ internal sealed partial class RequestPipeline(
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/openapi/v2")
         {
             context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(_openApi.Current.V2, context.RequestAborted);
+            await context.Response.Body.WriteAsync(aggregator?.OpenApiV2(_openApi.Current.V2) ?? _openApi.Current.V2, context.RequestAborted);
             return;
         }
 
@@ -241,7 +241,7 @@ internal sealed partial class RequestPipeline(
             byte[]? openapi = path.TrimEnd('/') == "/openapi/v3" ? documents.Index : documents.Find(path["/openapi/v3/".Length..].TrimEnd('/'));
             if (aggregator is not null && openapi is not null && path.TrimEnd('/') == "/openapi/v3")
             {
-                openapi = await aggregator.OpenApiIndexAsync(openapi, context.RequestAborted);
+                openapi = aggregator.OpenApiIndex(openapi);
             }
 
             if (openapi is not null)

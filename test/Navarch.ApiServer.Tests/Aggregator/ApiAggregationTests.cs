@@ -153,6 +153,76 @@ public sealed class ApiAggregationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_extension_servers_OpenAPI_is_merged_into_v2_and_listed_in_v3_and_kubectl_explains_its_kind()
+    {
+        V1ConfigMap auth = await Client.CoreV1.ReadNamespacedConfigMapAsync("extension-apiserver-authentication", "kube-system");
+        await using ExtensionApiServer extension = await ExtensionApiServer.StartAsync(
+            "wardle.default.svc", X509Certificate2.CreateFromPem(auth.Data["requestheader-client-ca-file"]), ["front-proxy-client"]);
+        await Client.CoreV1.CreateNamespacedServiceAsync(
+            new V1Service { Metadata = new V1ObjectMeta { Name = "wardle" }, Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 443, TargetPort = extension.Port }] } }, "default");
+        await Client.CoreV1.CreateNamespacedEndpointsAsync(
+            new V1Endpoints
+            {
+                Metadata = new V1ObjectMeta { Name = "wardle" },
+                Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = ExtensionApiServer.Address.ToString() }], Ports = [new Corev1EndpointPort { Port = extension.Port }] }],
+            },
+            "default");
+
+        // An APIService whose server cannot be reached holds up nothing.
+        V1APIService broken = ApiService("v1.broken.example.com", "v1", null, insecure: true);
+        broken.Spec.Group = "broken.example.com";
+        broken.Spec.Service.Name = "missing";
+        await Client.ApiregistrationV1.CreateAPIServiceAsync(broken);
+        await Client.ApiregistrationV1.CreateAPIServiceAsync(ApiService(ApiServiceName, ExtensionApiServer.Version, Encoding.ASCII.GetBytes(extension.Ca.ExportCertificatePem())));
+        await AvailableAsync(ApiServiceName, c => c.Status == "True", "the extension server is available");
+
+        using HttpClient http = _host.NewHttp(withClientCertificate: true);
+        async Task<JsonElement> GetJsonAsync(string path)
+        {
+            using HttpResponseMessage response = await http.GetAsync(new Uri(Client.BaseUri, path));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        // v2: the extension server's definitions and paths beside the server's own.
+        JsonElement v2 = await Eventually(
+            () => GetJsonAsync("/openapi/v2"),
+            doc => doc.GetProperty("definitions").TryGetProperty(ExtensionApiServer.FlunderSchema, out _),
+            "the extension server's spec is merged into /openapi/v2",
+            TimeSpan.FromSeconds(30));
+        Assert.True(v2.GetProperty("definitions").TryGetProperty("io.k8s.api.core.v1.Pod", out _));
+        Assert.True(v2.GetProperty("paths").TryGetProperty($"/apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}/namespaces/{{namespace}}/flunders", out _));
+        Assert.True(v2.GetProperty("paths").TryGetProperty("/api/v1/namespaces/{namespace}/pods", out _));
+        // Downloaded as kube-aggregator downloads it.
+        Microsoft.AspNetCore.Http.IHeaderDictionary download = extension.Requests.First(h => h.ContainsKey("X-Remote-User") && h["X-Remote-User"] == "system:aggregator");
+        Assert.False(download.ContainsKey("X-Remote-Group"));
+
+        // v3: the group/version as the extension server lists it; its document is the server's.
+        JsonElement v3 = await GetJsonAsync("/openapi/v3");
+        Assert.Equal($"/openapi/v3/apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}?hash=F1", v3.GetProperty("paths").GetProperty($"apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}").GetProperty("serverRelativeURL").GetString());
+        Assert.True(v3.GetProperty("paths").TryGetProperty("api/v1", out _));
+        Assert.False(v3.GetProperty("paths").TryGetProperty("apis/broken.example.com/v1", out _));
+
+        (int code, string output) = await KubectlAsync("explain", "flunders");
+        Assert.True(code == 0, output);
+        Assert.Contains(ExtensionApiServer.FlunderDescription, output, StringComparison.Ordinal);
+        (code, output) = await KubectlAsync("explain", "flunders.spec");
+        Assert.True(code == 0, output);
+        Assert.Contains("What the flunder references.", output, StringComparison.Ordinal);
+
+        // The last documents outlive the server going away; the APIService's deletion removes them.
+        await extension.DisposeAsync();
+        Assert.True((await GetJsonAsync("/openapi/v2")).GetProperty("definitions").TryGetProperty(ExtensionApiServer.FlunderSchema, out _));
+        await Client.ApiregistrationV1.DeleteAPIServiceAsync(ApiServiceName);
+        await Eventually(
+            async () => !(await GetJsonAsync("/openapi/v2")).GetProperty("definitions").TryGetProperty(ExtensionApiServer.FlunderSchema, out _)
+                && !(await GetJsonAsync("/openapi/v3")).GetProperty("paths").TryGetProperty($"apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}", out _),
+            "a deleted APIService's OpenAPI is gone",
+            TimeSpan.FromSeconds(30));
+        Assert.True((await GetJsonAsync("/openapi/v2")).GetProperty("definitions").TryGetProperty("io.k8s.api.core.v1.Pod", out _));
+    }
+
+    [Fact]
     public async Task A_server_the_caBundle_does_not_sign_fails_the_discovery_check_unless_TLS_is_not_verified()
     {
         V1ConfigMap auth = await Client.CoreV1.ReadNamespacedConfigMapAsync("extension-apiserver-authentication", "kube-system");

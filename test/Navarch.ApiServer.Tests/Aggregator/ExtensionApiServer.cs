@@ -25,7 +25,14 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
     public const string Group = "wardle.example.com";
     public const string Version = "v1alpha1";
 
+    /// <summary>The name of the Flunder's schema in the server's OpenAPI documents.</summary>
+    public const string FlunderSchema = "com.example.wardle.v1alpha1.Flunder";
+
+    /// <summary>What the server's OpenAPI says a Flunder is (kubectl explain prints it).</summary>
+    public const string FlunderDescription = "Flunder is a test resource served by the wardle extension server.";
+
     private readonly WebApplication _app;
+    private int _disposed;
 
     private ExtensionApiServer(WebApplication app, X509Certificate2 ca, int port)
     {
@@ -88,12 +95,23 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
                         ["verbs"] = new JsonArray("get", "list"),
                     }),
                 },
+                "/openapi/v2" => new JsonObject
+                {
+                    ["swagger"] = "2.0",
+                    ["info"] = new JsonObject { ["title"] = "Wardle", ["version"] = Version },
+                    ["paths"] = FlunderPaths(),
+                    ["definitions"] = new JsonObject { [FlunderSchema] = Flunder() },
+                },
+                "/openapi/v3" => new JsonObject
+                {
+                    ["paths"] = new JsonObject { [$"apis/{Group}/{Version}"] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/apis/{Group}/{Version}?hash=F1" } },
+                },
                 $"/openapi/v3/apis/{Group}/{Version}" => new JsonObject
                 {
                     ["openapi"] = "3.0.0",
                     ["info"] = new JsonObject { ["title"] = "Wardle", ["version"] = Version },
-                    ["paths"] = new JsonObject(),
-                    ["components"] = new JsonObject { ["schemas"] = new JsonObject { ["com.example.wardle.v1alpha1.Flunder"] = new JsonObject { ["type"] = "object" } } },
+                    ["paths"] = FlunderPaths(),
+                    ["components"] = new JsonObject { ["schemas"] = new JsonObject { [FlunderSchema] = Flunder() } },
                 },
                 _ when path.StartsWith($"/apis/{Group}/{Version}/namespaces/", StringComparison.Ordinal) && path.EndsWith("/flunders", StringComparison.Ordinal) => new JsonObject
                 {
@@ -129,8 +147,41 @@ internal sealed class ExtensionApiServer : IAsyncDisposable
         return self;
     }
 
+    /// <summary>The list operation, which names the kind (as kubectl explain looks it up).</summary>
+    private static JsonObject FlunderPaths() => new()
+    {
+        [$"/apis/{Group}/{Version}/namespaces/{{namespace}}/flunders"] = new JsonObject
+        {
+            ["get"] = new JsonObject
+            {
+                ["x-kubernetes-action"] = "list",
+                ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = Group, ["version"] = Version, ["kind"] = "Flunder" },
+                ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
+            },
+        },
+    };
+
+    private static JsonObject Flunder() => new()
+    {
+        ["type"] = "object",
+        ["description"] = FlunderDescription,
+        ["properties"] = new JsonObject
+        {
+            ["apiVersion"] = new JsonObject { ["type"] = "string" },
+            ["kind"] = new JsonObject { ["type"] = "string" },
+            ["spec"] = new JsonObject { ["type"] = "object", ["description"] = "What the flunder references.", ["properties"] = new JsonObject { ["reference"] = new JsonObject { ["type"] = "string" } } },
+        },
+        ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = Group, ["version"] = Version, ["kind"] = "Flunder" }),
+    };
+
     public async ValueTask DisposeAsync()
     {
+        // A test may stop the server early; the using that started it disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -13,7 +13,8 @@ namespace Navarch.ApiServer.Registry.Pods;
 /// started, or is being deleted is deleted outright; otherwise the one PodDisruptionBudget selecting it must allow a
 /// disruption, which the eviction takes — disruptionsAllowed decremented and the pod recorded in disruptedPods — with a
 /// compare-and-swap on the budget, so two evictions racing for the last disruption cannot both have it. Then the
-/// Eviction's deleteOptions delete the pod through the pods' own delete.
+/// Eviction's deleteOptions delete the pod through the pods' own delete, after the pod got the DisruptionTarget
+/// condition saying why it goes.
 /// </summary>
 internal sealed class EvictionRest(StoreRegistry stores, TimeProvider time) : IRestCreater
 {
@@ -49,7 +50,7 @@ internal sealed class EvictionRest(StoreRegistry stores, TimeProvider time) : IR
             V1DeleteOptions options = ShouldEnforceResourceVersion(pod) && rvUnset ? WithResourceVersion(original, pod) : original;
             try
             {
-                await request.Store.DeleteAsync(ns, request.Name, options, dryRun, cancellationToken);
+                await AddConditionAndDeleteAsync(request, ns, options, dryRun, cancellationToken);
                 return Http.Responder.Created();
             }
             catch (StatusException e) when (e.Code == HttpStatusCode.Conflict && rvUnset && attempt < ConflictRetries)
@@ -85,7 +86,7 @@ internal sealed class EvictionRest(StoreRegistry stores, TimeProvider time) : IR
         V1DeleteOptions deleteOptions = deleteAsRead ? WithResourceVersion(original, pod) : original;
         try
         {
-            await request.Store.DeleteAsync(ns, request.Name, deleteOptions, dryRun, cancellationToken);
+            await AddConditionAndDeleteAsync(request, ns, deleteOptions, dryRun, cancellationToken);
         }
         catch (StatusException e) when (e.Code == HttpStatusCode.Conflict && deleteAsRead && rvUnset)
         {
@@ -94,6 +95,62 @@ internal sealed class EvictionRest(StoreRegistry stores, TimeProvider time) : IR
         }
 
         return Http.Responder.Created();
+    }
+
+    /// <summary>
+    /// addConditionAndDeletePod: unless this is a dry run, the pod as stored gets the <c>DisruptionTarget</c> condition
+    /// (True, EvictionByEvictionAPI) through its status before it is deleted — the delete's uid and resourceVersion
+    /// preconditions checked against that pod first, and a resourceVersion precondition then moved to the version the
+    /// condition wrote, as the eviction itself made that change.
+    /// </summary>
+    private async Task AddConditionAndDeleteAsync(RestRequest request, string? ns, V1DeleteOptions options, bool dryRun, CancellationToken cancellationToken)
+    {
+        if (!dryRun)
+        {
+            IKubernetesObject<V1ObjectMeta> updated = await request.Store.UpdateAsync(
+                ns, request.Name, "status", UpdateKind.Status, dryRun: false, current => WithDisruptionTarget(request.Store.Definition, current, options), cancellationToken);
+            if (options.Preconditions?.ResourceVersion is not null)
+            {
+                options = WithResourceVersion(options, (V1Pod)updated);
+            }
+        }
+
+        await request.Store.DeleteAsync(ns, request.Name, options, dryRun, cancellationToken);
+    }
+
+    private V1Pod WithDisruptionTarget(ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> current, V1DeleteOptions options)
+    {
+        var pod = (V1Pod)ObjectCodec.Clone(definition, current);
+        if (options.Preconditions?.Uid is { Length: > 0 } uid && uid != pod.Metadata.Uid)
+        {
+            throw ApiErrors.Conflict("Pod", pod.Metadata.Name, $"the UID in the precondition ({uid}) does not match the UID in record ({pod.Metadata.Uid}). The object might have been deleted and then recreated");
+        }
+
+        if (options.Preconditions?.ResourceVersion is { Length: > 0 } rv && rv != pod.Metadata.ResourceVersion)
+        {
+            throw ApiErrors.Conflict("Pod", pod.Metadata.Name, $"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({pod.Metadata.ResourceVersion}). The object might have been modified");
+        }
+
+        // UpdatePodCondition: the transition time moves only when the status does.
+        pod.Status ??= new V1PodStatus();
+        pod.Status.Conditions ??= [];
+        V1PodCondition? condition = pod.Status.Conditions.FirstOrDefault(c => c.Type == "DisruptionTarget");
+        if (condition is null)
+        {
+            condition = new V1PodCondition { Type = "DisruptionTarget" };
+            pod.Status.Conditions.Add(condition);
+        }
+
+        if (condition.Status != "True")
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            condition.LastTransitionTime = new DateTime(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+        }
+
+        condition.Status = "True";
+        condition.Reason = "EvictionByEvictionAPI";
+        condition.Message = "Eviction API: evicting";
+        return pod;
     }
 
     /// <summary>
