@@ -40,6 +40,12 @@ public sealed class CentralLogTests(NavarchNode node) : IClassFixture<NavarchNod
         Assert.True(deleted.ExitCode == 0, deleted.Output);
         Assert.Contains("NotFound", (await node.KubectlAsync("get", "pod", "chatty")).Stderr, StringComparison.Ordinal);
 
+        // pods/log of the deleted pod is answered from the store too (kubectl logs itself reads the Pod object first, so
+        // it is reached through --raw, as any client of pods/log reaches it).
+        Kubectl.Result raw = await node.KubectlAsync("get", "--raw", "/api/v1/namespaces/default/pods/chatty/log?container=talk&tailLines=2");
+        Assert.True(raw.ExitCode == 0, raw.Output);
+        Assert.Equal(["chatty line 50", "to stderr"], raw.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
         Kubectl.Result byName = await LogsAsync("chatty");
         Assert.True(byName.ExitCode == 0, byName.Output);
         Assert.Equal(expected, byName.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));

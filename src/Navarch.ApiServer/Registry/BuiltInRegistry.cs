@@ -84,7 +84,7 @@ internal static class BuiltInRegistry
             ["pods/binding"] = new BindingRest(time),
             ["pods/eviction"] = new EvictionRest(stores, time),
             ["pods/ephemeralcontainers"] = new EphemeralContainersRest(),
-            ["pods/log"] = new LogRest(locations),
+            ["pods/log"] = new LogRest(locations, new StoredPodLogs(containerLogs, time)),
             ["pods/exec"] = exec,
             ["pods/attach"] = exec,
             ["pods/portforward"] = exec,

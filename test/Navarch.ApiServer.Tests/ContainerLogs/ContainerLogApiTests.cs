@@ -106,6 +106,47 @@ public sealed class ContainerLogApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pod_logs_of_a_pod_that_no_longer_exists_are_answered_from_the_store_instead_of_404()
+    {
+        using Kubernetes node = ClientAs("system:node:n1", "system:nodes");
+        (HttpStatusCode code, string body) = await SendAsync(node, HttpMethod.Post, Batches, Json(ContainerLogStoreTests.Batch("gone", "app", 0, 3, "gone")));
+        Assert.True(code == HttpStatusCode.Created, body);
+        V1ContainerLogBatch twoContainers = ContainerLogStoreTests.Batch("pair", "a", 0, 1);
+        twoContainers.Files.Add(ContainerLogStoreTests.Batch("pair", "b", 0, 1).Files[0]);
+        (code, body) = await SendAsync(node, HttpMethod.Post, Batches, Json(twoContainers));
+        Assert.True(code == HttpStatusCode.Created, body);
+
+        // No Pod object "gone" exists: kubectl logs reads its stored lines, as text, with the window asked for.
+        string[] lines = (await _host.Client.CoreV1.ReadNamespacedPodLogAsync("gone", "default").ContinueWith(t => new StreamReader(t.Result).ReadToEnd(), TaskScheduler.Default)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("gone line 0 ", lines[0], StringComparison.Ordinal);
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/gone/log?tailLines=1&timestamps=true");
+        Assert.Equal(HttpStatusCode.OK, code);
+        Assert.StartsWith("2026-12-07T10:00:00.123456789Z gone line 2 ", body, StringComparison.Ordinal);
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/gone/log?limitBytes=5");
+        Assert.Equal((HttpStatusCode.OK, "gone "), (code, body));
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/pair/log?container=b");
+        Assert.StartsWith("pair line 0 ", body, StringComparison.Ordinal);
+
+        // As the kubelet's answers: a container must be named when there are several, and must be one of them.
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/pair/log");
+        Assert.Equal("a container name must be specified for pod pair, choose one of: [a b]", (string?)Status(body, 400, "BadRequest")["message"]);
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/gone/log?container=nope");
+        Assert.Equal("container nope is not valid for pod gone", (string?)Status(body, 400, "BadRequest")["message"]);
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/gone/log?tailLines=-1");
+        Assert.Contains("tailLines", (string?)Status(body, 422, "Invalid")["message"], StringComparison.Ordinal);
+
+        // A pod the store never saw is Kubernetes' 404; so is one in another namespace, and reading needs pods/log.
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/default/pods/never/log");
+        Assert.Equal("pods \"never\" not found", (string?)Status(body, 404, "NotFound")["message"]);
+        (code, body) = await SendAsync(_host.Client, HttpMethod.Get, "/api/v1/namespaces/other/pods/gone/log");
+        Status(body, 404, "NotFound");
+        using Kubernetes stranger = ClientAs("stranger", null);
+        (code, body) = await SendAsync(stranger, HttpMethod.Get, "/api/v1/namespaces/default/pods/gone/log");
+        Status(body, 403, "Forbidden");
+    }
+
+    [Fact]
     public async Task Readers_need_list_on_containerlogs_in_the_namespace_and_nodes_may_not_read()
     {
         await _host.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });

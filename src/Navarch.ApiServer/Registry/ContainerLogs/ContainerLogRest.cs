@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
@@ -98,49 +97,10 @@ internal sealed class ContainerLogRest(ContainerLogStore store, TimeProvider tim
     private static (ContainerLogQuery Query, bool Follow) Parse(RestRequest request, IQueryCollection q, DateTimeOffset now)
     {
         request.Info.Options.Fields.CheckSupported(ContainerLogQuery.SupportedFields);
-        long? sinceSeconds = Number(q, "sinceSeconds");
-        long? tailLines = Number(q, "tailLines");
-        DateTimeOffset? sinceTime = null;
-        if (q["sinceTime"].ToString() is { Length: > 0 } text)
-        {
-            sinceTime = DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed)
-                ? parsed
-                : throw ApiErrors.BadRequest($"invalid sinceTime: {Clip(text)}");
-        }
-
-        var errors = new List<FieldError>();
-        if (tailLines < 0)
-        {
-            errors.Add(new FieldError(FieldErrorType.Invalid, "tailLines", tailLines, "must be greater than or equal to 0"));
-        }
-
-        if (sinceSeconds is not null && sinceTime is not null)
-        {
-            errors.Add(new FieldError(FieldErrorType.Forbidden, "", null, "at most one of `sinceTime` or `sinceSeconds` may be specified"));
-        }
-        else if (sinceSeconds < 1)
-        {
-            errors.Add(new FieldError(FieldErrorType.Invalid, "sinceSeconds", sinceSeconds, "must be greater than 0"));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw ApiErrors.Invalid("ContainerLog", "logging.navarch.io", "", errors);
-        }
-
-        long? since = sinceTime is { } at ? LogTime.FromDateTimeOffset(at)
-            : sinceSeconds is { } s ? LogTime.FromDateTimeOffset(now - TimeSpan.FromSeconds(Math.Min(s, 100L * 365 * 24 * 3600)))
-            : null;
-        var query = new ContainerLogQuery(request.Info.Namespace, request.Info.Options.Labels, request.Info.Options.Fields, since, tailLines);
+        LogWindow window = LogWindow.Parse(q, now, "ContainerLog", "logging.navarch.io", "");
+        var query = new ContainerLogQuery(request.Info.Namespace, request.Info.Options.Labels, request.Info.Options.Fields, window.SinceNanos, window.TailLines);
         return (query, RequestOptions.Flag(q, "follow"));
     }
-
-    private static long? Number(IQueryCollection q, string name) =>
-        q[name].ToString() is { Length: > 0 } text
-            ? long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : throw ApiErrors.BadRequest($"invalid {name}: {Clip(text)}")
-            : null;
-
-    private static string Clip(string text) => text.Length > 64 ? text[..64] + "..." : text;
 
     private static void Write(Utf8JsonWriter writer, ContainerLogRecord record)
     {
