@@ -143,13 +143,10 @@ public sealed class StatefulSetRetentionTests : ControllerCluster
         Assert.Equal(2, (await ClaimsOf("owned")).Count);
 
         // Changing the policy to Retain takes the set's references off again.
-        V1StatefulSet current = await Client.AppsV1.ReadNamespacedStatefulSetAsync("owned", Ns);
-        current.Spec.PersistentVolumeClaimRetentionPolicy.WhenDeleted = "Retain";
-        await Client.AppsV1.ReplaceNamespacedStatefulSetAsync(current, "owned", Ns);
+        // (Patched, not read and replaced: the controller writes the set's status meanwhile.)
+        await Client.AppsV1.PatchNamespacedStatefulSetAsync(new V1Patch("{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":\"Retain\"}}}", V1Patch.PatchType.MergePatch), "owned", Ns);
         await Eventually(async () => Owners((await ClaimsOf("owned"))["data-owned-0"]) == "", "data-owned-0 released by the policy change", Deadline);
-        current = await Client.AppsV1.ReadNamespacedStatefulSetAsync("owned", Ns);
-        current.Spec.PersistentVolumeClaimRetentionPolicy.WhenDeleted = "Delete";
-        await Client.AppsV1.ReplaceNamespacedStatefulSetAsync(current, "owned", Ns);
+        await Client.AppsV1.PatchNamespacedStatefulSetAsync(new V1Patch("{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":\"Delete\"}}}", V1Patch.PatchType.MergePatch), "owned", Ns);
         await Eventually(async () => Owners((await ClaimsOf("owned"))["data-owned-0"]) == "StatefulSet/owned/True", "data-owned-0 owned again", Deadline);
 
         // The set goes (background): its pods and the claims it owns go too. (data-owned-1 belongs to no live pod:

@@ -34,9 +34,16 @@ internal static class BuiltInRegistry
             ["events"] = events,
             ["events.events.k8s.io"] = events,
             ["customresourcedefinitions.apiextensions.k8s.io"] = new CustomResourceDefinitionStoreHooks(time ?? TimeProvider.System),
+            // kube-apiserver's registries with ReturnDeletedObject (their DELETE answers the object in the OpenAPI too).
             ["serviceaccounts"] = StoreHooks.ReturningDeletedObject,
             ["podtemplates"] = StoreHooks.ReturningDeletedObject,
+            ["persistentvolumeclaims"] = StoreHooks.ReturningDeletedObject,
+            ["persistentvolumes"] = StoreHooks.ReturningDeletedObject,
+            ["resourcequotas"] = StoreHooks.ReturningDeletedObject,
             ["storageclasses.storage.k8s.io"] = StoreHooks.ReturningDeletedObject,
+            ["csidrivers.storage.k8s.io"] = StoreHooks.ReturningDeletedObject,
+            ["csinodes.storage.k8s.io"] = StoreHooks.ReturningDeletedObject,
+            ["volumeattachments.storage.k8s.io"] = StoreHooks.ReturningDeletedObject,
         };
     }
 
