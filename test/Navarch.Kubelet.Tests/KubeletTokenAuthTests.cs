@@ -40,7 +40,7 @@ public sealed class KubeletTokenAuthTests : IDisposable
 
     [Trait("Category", "Integration")]
     [Fact]
-    public async Task A_service_account_granted_nodes_metrics_scrapes_metrics_and_nothing_else()
+    public async Task Tokens_and_certificates_are_authorized_on_the_nodes_subresource_their_path_maps_to()
     {
         await using ApiServerHost api = await ApiServerHost.StartAsync(authorizationMode: "Node,RBAC");
         Kubernetes admin = api.Client;
@@ -106,7 +106,26 @@ public sealed class KubeletTokenAuthTests : IDisposable
         using HttpClient anonymous = KubeletServerTests.Client(options.KubeletPort, null, api.Server.Pki);
         await AssertRefusedAsync(anonymous, "/metrics/probes", HttpStatusCode.Unauthorized, "Unauthorized");
 
-        // The API server's own client certificate is served as before.
+        // A certificate's user is authorized the same way, its organizations as groups: once jane's group is granted
+        // nodes/metrics she reads /metrics/probes, and still nothing else.
+        using HttpClient jane = KubeletServerTests.Client(options.KubeletPort, api.Server.Pki.IssueClient("jane", "monitoring"), api.Server.Pki);
+        await AssertRefusedAsync(jane, "/pods", HttpStatusCode.Forbidden, "Forbidden (user=jane, verb=get, resource=nodes, subresource=proxy)");
+        await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = "monitoring-node-metrics" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "node-metrics" },
+            Subjects = [new Rbacv1Subject { Kind = "Group", Name = "monitoring", ApiGroup = "rbac.authorization.k8s.io" }],
+        });
+        await Polling.EventuallyPasses(
+            async () =>
+            {
+                using HttpResponseMessage response = await jane.GetAsync("/metrics/probes");
+                Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            },
+            "jane's group reads /metrics/probes");
+        await AssertRefusedAsync(jane, "/stats/summary", HttpStatusCode.Forbidden, "Forbidden (user=jane, verb=get, resource=nodes, subresource=stats)");
+
+        // The API server's own client certificate (system:apiserver in system:masters) passes the same review.
         using HttpClient apiServer = KubeletServerTests.Client(options.KubeletPort, api.Server.Pki.KubeletClient, api.Server.Pki);
         Assert.Equal("ok", await apiServer.GetStringAsync("/healthz"));
     }

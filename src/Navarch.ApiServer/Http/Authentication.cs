@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Navarch.Api.Certificates;
 using Navarch.ApiServer.Pki;
 
 namespace Navarch.ApiServer.Http;
@@ -84,10 +85,7 @@ internal sealed class Authentication
         if (context.Connection.ClientCertificate is { } cert && _pki.IsClientCertificate(cert))
         {
             string cn = cert.GetNameInfo(X509NameType.SimpleName, false);
-            var groups = cert.SubjectName.EnumerateRelativeDistinguishedNames()
-                .Where(r => r.GetSingleElementType().Value == "2.5.4.10")
-                .Select(r => r.GetSingleElementValue() ?? "").ToList();
-            groups.Add("system:authenticated");
+            List<string> groups = [.. cert.SubjectName.All("2.5.4.10"), "system:authenticated"];
             return new UserInfo(cn, "", groups);
         }
 

@@ -26,10 +26,10 @@ namespace Navarch.Kubelet.Server;
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
 /// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Clients with a
-/// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
-/// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served; a client with a bearer token is
-/// authenticated and authorized through the API server (<see cref="KubeletAuth"/>). No credentials, or a rejected token,
-/// → 401; another certificate or a request its token's user may not make → 403.
+/// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) or with a bearer token are
+/// authorized through the API server (<see cref="KubeletAuth"/>; without an API client only the certificate users in
+/// <see cref="KubeletOptions.AuthorizedClients"/> are served). No credentials, or a rejected token, → 401; a request its
+/// user may not make → 403.
 /// </summary>
 public sealed partial class KubeletServer : IAsyncDisposable
 {
@@ -43,6 +43,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly KubeletMetrics _metrics;
     private readonly ProberMetrics _probeMetrics;
     private readonly Stats.NodeUsageReader _nodeUsage;
+    private const string Organization = "2.5.4.10";
+
     private readonly KubeletAuth? _auth;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
@@ -216,39 +218,47 @@ public sealed partial class KubeletServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether the request may go on; when not, its 401 or 403 has been written.</summary>
+    /// <summary>
+    /// Whether the request may go on; when not, its 401 or 403 has been written. As the kubelet's x509 and webhook
+    /// authenticators: a certificate's user is its common name with its organizations as groups, a token's user is the
+    /// TokenReview's; either is authorized with a SubjectAccessReview (the API server's own kubelet client, in
+    /// <c>system:masters</c>, passes it like any other). Without an API client the certificate users named in
+    /// <see cref="KubeletOptions.AuthorizedClients"/> are the only ones served.
+    /// </summary>
     private async Task<bool> AuthorizedAsync(HttpContext context)
     {
-        string verb = context.Request.Method.ToLowerInvariant();
-        if (Authenticated(context.Connection.ClientCertificate, out string? user))
+        V1UserInfo? user = CertificateUser(context.Connection.ClientCertificate);
+        if (_auth is null)
         {
-            if (_options.AuthorizedClients.Contains(user, StringComparer.Ordinal))
+            if (user is not null && _options.AuthorizedClients.Contains(user.Username, StringComparer.Ordinal))
             {
                 return true;
             }
 
-            await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={user}, verb={verb}, resource=nodes, subresource=proxy)").ConfigureAwait(false);
-            return false;
-        }
-
-        if (_auth is null || DelegatingAuthenticator.BearerToken(context.Request.Headers.Authorization.ToString()) is not { } token)
-        {
-            await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            await (user is null
+                ? WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized")
+                : WriteForbiddenAsync(context, user.Username, KubeletAuth.Attributes(_options.NodeName, context.Request.Method, context.Request.Path.Value ?? "/"))).ConfigureAwait(false);
             return false;
         }
 
         try
         {
-            if (await _auth.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false) is not { } tokenUser)
+            if (user is null)
             {
-                await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
-                return false;
+                if (DelegatingAuthenticator.BearerToken(context.Request.Headers.Authorization.ToString()) is not { } token
+                    || await _auth.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false) is not { } tokenUser)
+                {
+                    await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+                    return false;
+                }
+
+                user = tokenUser;
             }
 
-            (bool allowed, V1ResourceAttributes attributes) = await _auth.AuthorizeAsync(tokenUser, context.Request.Method, context.Request.Path.Value ?? "/", context.RequestAborted).ConfigureAwait(false);
+            (bool allowed, V1ResourceAttributes attributes) = await _auth.AuthorizeAsync(user, context.Request.Method, context.Request.Path.Value ?? "/", context.RequestAborted).ConfigureAwait(false);
             if (!allowed)
             {
-                await WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={tokenUser.Username}, verb={attributes.Verb}, resource={attributes.Resource}, subresource={attributes.Subresource})").ConfigureAwait(false);
+                await WriteForbiddenAsync(context, user.Username, attributes).ConfigureAwait(false);
             }
 
             return allowed;
@@ -262,21 +272,28 @@ public sealed partial class KubeletServer : IAsyncDisposable
         }
     }
 
-    private bool Authenticated(X509Certificate2? certificate, out string? user)
+    private static Task WriteForbiddenAsync(HttpContext context, string user, V1ResourceAttributes attributes) =>
+        WriteStatusAsync(context, HttpStatusCode.Forbidden, "Forbidden", $"Forbidden (user={user}, verb={attributes.Verb}, resource={attributes.Resource}, subresource={attributes.Subresource})");
+
+    /// <summary>The user a client certificate chaining to the client CA names (common name; organizations and system:authenticated as groups), or null.</summary>
+    private V1UserInfo? CertificateUser(X509Certificate2? certificate)
     {
-        user = null;
         if (certificate is null || _options.ClientCa is null)
         {
-            return false;
+            return null;
         }
 
         if (!CertificateChains.Verify(certificate, [_options.ClientCa], CertificateChains.ClientAuth, intermediates: _peerIntermediates.TryGetValue(certificate, out X509Certificate2[]? sent) ? sent : null))
         {
-            return false;
+            return null;
         }
 
-        user = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        return true;
+        return new V1UserInfo
+        {
+            Username = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false),
+            // As the delegating authenticator's group adder: every authenticated user is in system:authenticated.
+            Groups = [.. certificate.SubjectName.All(Organization), "system:authenticated"],
+        };
     }
 
     /// <summary>The pod of this node named <paramref name="ns"/>/<paramref name="name"/>, or a 404.</summary>

@@ -87,9 +87,17 @@ public static class RegistryHostsFile
             AppendTls(b, registries.Configs.GetValueOrDefault(registry)?.Tls, "");
         }
 
+        bool anyHost = false;
         foreach (string endpoint in endpoints)
         {
             AppendHost(b, registry, endpoint, registries);
+            anyHost = true;
+        }
+
+        if (!anyHost)
+        {
+            // A registry with only TLS settings: containerd reads a hosts.toml without a [host] table as unparsable.
+            AppendEmptyHostTable(b);
         }
 
         return b.ToString();
@@ -115,8 +123,7 @@ public static class RegistryHostsFile
         AppendTls(b, registries.Configs.GetValueOrDefault(authority)?.Tls, "");
         if (endpoints.Count == 1)
         {
-            b.AppendLine();
-            b.AppendLine("[host]");
+            AppendEmptyHostTable(b);
         }
 
         foreach (string endpoint in endpoints.Take(endpoints.Count - 1))
@@ -125,6 +132,12 @@ public static class RegistryHostsFile
         }
 
         return b.ToString();
+    }
+
+    private static void AppendEmptyHostTable(StringBuilder b)
+    {
+        b.AppendLine();
+        b.AppendLine("[host]");
     }
 
     private static void AppendHost(StringBuilder b, string registry, string endpoint, PrivateRegistries registries)
