@@ -54,34 +54,8 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         ClusterPki other = ClusterPki.LoadOrCreate(Path.Combine(_dir.FullName, "other"), IPAddress.Parse("10.43.0.1"));
         using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
 
-        // The kubelet serves on the port of its options (it reports that one to the API server, so it cannot bind 0):
-        // picked free, and picked again if another process takes it first.
-        KubeletOptions options = null!;
-        await using KubeletServer server = await PortRetry.StartAsync(
-            async () =>
-            {
-                options = new KubeletOptions
-                {
-                    NodeName = "n1",
-                    DataDir = _dir.FullName,
-                    KubeletPort = FreePort.Next(),
-                    KubeletBindAddress = IPAddress.Loopback,
-                    ServingCertificate = pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
-                    ClientCa = pki.Ca,
-                };
-                var started = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance);
-                try
-                {
-                    await started.StartAsync(CancellationToken.None);
-                    return started;
-                }
-                catch
-                {
-                    await started.DisposeAsync();
-                    throw;
-                }
-            },
-            e => e is IOException && PortRetry.SaysAddressInUse(e.Message));
+        await using StandaloneKubeletServer kubelet = await StandaloneKubeletServer.StartAsync(pki, _dir.FullName, cri.Runtime);
+        KubeletOptions options = kubelet.Options;
         int port = options.KubeletPort;
 
         var refused = new (string Who, X509Certificate2? Cert, HttpStatusCode Code)[]

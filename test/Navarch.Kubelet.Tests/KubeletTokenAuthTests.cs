@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Navarch.Client.Informers;
 using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Server;
 using Navarch.Testing;
@@ -48,32 +46,8 @@ public sealed class KubeletTokenAuthTests : IDisposable
         using var kubeconfig = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(api.Server.ClientKubeconfig("system:node:n1", "system:nodes")));
         using var kubeletClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
         using var cri = new CriConnection(Path.Combine(_dir.FullName, "no-runtime.sock"));
-        KubeletOptions options = null!;
-        await using KubeletServer server = await PortRetry.StartAsync(
-            async () =>
-            {
-                options = new KubeletOptions
-                {
-                    NodeName = "n1",
-                    DataDir = _dir.FullName,
-                    KubeletPort = FreePort.Next(),
-                    KubeletBindAddress = IPAddress.Loopback,
-                    ServingCertificate = api.Server.Pki.IssueServing("n1", ["n1"], [IPAddress.Loopback]),
-                    ClientCa = api.Server.Pki.Ca,
-                };
-                var started = new KubeletServer(options, cri.Runtime, new Indexer<V1Pod>(), NullLoggerFactory.Instance, client: kubeletClient);
-                try
-                {
-                    await started.StartAsync(CancellationToken.None);
-                    return started;
-                }
-                catch
-                {
-                    await started.DisposeAsync();
-                    throw;
-                }
-            },
-            e => e is IOException && PortRetry.SaysAddressInUse(e.Message));
+        await using StandaloneKubeletServer kubelet = await StandaloneKubeletServer.StartAsync(api.Server.Pki, _dir.FullName, cri.Runtime, kubeletClient);
+        KubeletOptions options = kubelet.Options;
 
         await admin.RbacAuthorizationV1.CreateClusterRoleAsync(new V1ClusterRole
         {
