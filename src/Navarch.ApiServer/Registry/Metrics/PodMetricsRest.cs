@@ -1,8 +1,6 @@
 using k8s;
 using k8s.Models;
-using Navarch.Api;
 using Navarch.Api.Metrics;
-using Navarch.Api.Selectors;
 using Navarch.ApiServer.ResourceMetrics;
 
 namespace Navarch.ApiServer.Registry.Metrics;
@@ -12,31 +10,10 @@ namespace Navarch.ApiServer.Registry.Metrics;
 /// exists (in one namespace or all), labelled as the Pod, selectable by label and <c>metadata.name</c>; a pod not
 /// yet measured is absent from lists and NotFound on get.
 /// </summary>
-internal sealed class PodMetricsRest(StoreRegistry stores, ResourceMetricsScraper scraper, TimeProvider time) : IRestGetter, IRestLister
+internal sealed class PodMetricsRest(StoreRegistry stores, ResourceMetricsScraper scraper, TimeProvider time)
+    : ResourceMetricsRest<V1Pod>(stores, "pods", "podmetrics.metrics.k8s.io")
 {
-    public async Task<object> GetAsync(RestRequest request, CancellationToken cancellationToken)
-    {
-        var pod = (V1Pod)await stores.For("", "v1", "pods").GetAsync(request.Info.Namespace, request.Name, cancellationToken);
-        return Metrics(pod) ?? throw ApiErrors.NotFound("podmetrics.metrics.k8s.io", request.Name);
-    }
-
-    public async Task<ListPage> ListAsync(RestRequest request, CancellationToken cancellationToken)
-    {
-        ListPage pods = await stores.For("", "v1", "pods").ListAsync(request.Info.Namespace, new ListQuery(request.Info.Options.Labels, FieldSelector.Everything), cancellationToken);
-        string? name = request.Info.Options.Fields.RequiresExactMatch("metadata.name");
-        var items = new List<IKubernetesObject<V1ObjectMeta>>();
-        foreach (V1Pod pod in pods.Items.Cast<V1Pod>().Where(p => name is null || p.Metadata.Name == name))
-        {
-            if (Metrics(pod) is { } metrics)
-            {
-                items.Add(metrics);
-            }
-        }
-
-        return new ListPage(items, 0, null, null);
-    }
-
-    private V1beta1PodMetrics? Metrics(V1Pod pod)
+    protected override IKubernetesObject<V1ObjectMeta>? Metrics(V1Pod pod)
     {
         if (!scraper.Latest.Pods.TryGetValue(pod.Metadata.NamespaceProperty + "/" + pod.Metadata.Name, out PodUsage? usage) || usage.Uid != pod.Metadata.Uid)
         {
