@@ -23,23 +23,42 @@ public sealed class RegistryMirrorEndToEndTests(ITestOutputHelper output)
         },
     };
 
-    [Fact]
-    public async Task Images_come_from_the_mirror_of_their_registry()
+    /// <summary>A loopback registry (user navarch, password s3cret) holding the test busybox image under each of <paramref name="references"/> (repository:tag).</summary>
+    private static async Task<LoopbackRegistry> RegistryWithBusyboxAsync(params string[] references)
     {
         string images = Path.Combine("/tmp", "nvmirror-" + Guid.NewGuid().ToString("N")[..6]);
-        await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync("navarch", "s3cret");
+        LoopbackRegistry registry = await LoopbackRegistry.StartAsync("navarch", "s3cret");
         try
         {
             await TestImages.BuildAsync(images);
             string busybox = Path.Combine(images, "busybox.tar");
-            await registry.PushAsync(busybox, "library/nvmirror-busybox", "1.0");
-            // A mirror whose endpoint has a path: the path is its API root.
-            await registry.PushAsync(busybox, "example/team/tools", "2.0");
+            foreach (string reference in references)
+            {
+                int colon = reference.LastIndexOf(':');
+                await registry.PushAsync(busybox, reference[..colon], reference[(colon + 1)..]);
+            }
+
+            return registry;
+        }
+        catch
+        {
+            await registry.DisposeAsync();
+            throw;
         }
         finally
         {
-            Directory.Delete(images, recursive: true);
+            if (Directory.Exists(images))
+            {
+                Directory.Delete(images, recursive: true);
+            }
         }
+    }
+
+    [Fact]
+    public async Task Images_come_from_the_mirror_of_their_registry()
+    {
+        // A mirror whose endpoint has a path: the path is its API root.
+        await using LoopbackRegistry registry = await RegistryWithBusyboxAsync("library/nvmirror-busybox:1.0", "example/team/tools:2.0");
 
         PrivateRegistries registries = PrivateRegistries.Parse($$"""
             mirrors:
@@ -80,20 +99,8 @@ public sealed class RegistryMirrorEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task A_mirror_with_rewrites_serves_the_rewritten_name_and_the_node_keeps_the_original()
     {
-        string images = Path.Combine("/tmp", "nvrewrite-" + Guid.NewGuid().ToString("N")[..6]);
-        await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync("navarch", "s3cret");
-        try
-        {
-            await TestImages.BuildAsync(images);
-            string busybox = Path.Combine(images, "busybox.tar");
-            // Only under the rewritten paths: the original names exist nowhere, so a pod runs only if the rewrite is applied.
-            await registry.PushAsync(busybox, "mirrored/hub/nvrewrite-busybox", "1.0");
-            await registry.PushAsync(busybox, "example/rewritten/tools", "2.0");
-        }
-        finally
-        {
-            Directory.Delete(images, recursive: true);
-        }
+        // Only under the rewritten paths: the original names exist nowhere, so a pod runs only if the rewrite is applied.
+        await using LoopbackRegistry registry = await RegistryWithBusyboxAsync("mirrored/hub/nvrewrite-busybox:1.0", "example/rewritten/tools:2.0");
 
         PrivateRegistries registries = PrivateRegistries.Parse($$"""
             mirrors:
