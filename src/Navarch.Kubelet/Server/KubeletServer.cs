@@ -24,7 +24,7 @@ namespace Navarch.Kubelet.Server;
 
 /// <summary>
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
-/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
+/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/cadvisor</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Clients with a
 /// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) whose common name is one of
 /// <see cref="KubeletOptions.AuthorizedClients"/> (the API server) are served; a client with a bearer token is
@@ -43,6 +43,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly KubeletMetrics _metrics;
     private readonly ProberMetrics _probeMetrics;
     private readonly Stats.NodeUsageReader _nodeUsage;
+    private Stats.MachineInfo? _machine;
     private readonly KubeletAuth? _auth;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
@@ -176,6 +177,10 @@ public sealed partial class KubeletServer : IAsyncDisposable
                     return;
                 case ["metrics", "probes"]:
                     await WriteMetricsAsync(context, _probeMetrics.Registry).ConfigureAwait(false);
+                    return;
+                case ["metrics", "cadvisor"]:
+                    context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                    await context.Response.WriteAsync(await CadvisorMetricsAsync(context.RequestAborted).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
                     return;
                 case ["metrics", "resource"]:
                     context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -331,8 +336,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the translated stream failed")]
     private static partial void LogStreamFailed(ILogger logger, string path, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API /metrics/resource: the runtime's stats could not be read: {Reason}")]
-    private static partial void LogResourceMetricsFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the runtime's stats could not be read: {Reason}")]
+    private static partial void LogStatsFailed(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: container runtime error {Detail}")]
     private static partial void LogRuntimeError(ILogger logger, string path, string detail);
