@@ -160,6 +160,29 @@ public sealed class HorizontalPodAutoscalerAlgorithmTests
         Assert.Equal((2, "TooFewReplicas"), (min.Replicas, min.LimitedReason));
     }
 
+    [Fact]
+    public void AValueTargetScalesTheReadyPodsByTheRatioAndScalesBackFromZero()
+    {
+        // TestReplicaCalcScaleUpCMObject-like: a ratio of 2 over the 2 Running Ready pods (the Pending and unready ones do not count).
+        Assert.Equal(4, Calculator.ForUsageRatio(3, 2.0, [Pod("a"), Pod("b"), Pod("c", phase: "Pending"), Pod("d", ready: false)]));
+        // Within the 10 % tolerance nothing moves; from zero replicas the ratio itself is the count.
+        Assert.Equal(3, Calculator.ForUsageRatio(3, 1.09, [Pod("a")]));
+        Assert.Equal(3, Calculator.ForUsageRatio(0, 2.3, []));
+        Assert.Equal(0, Calculator.ForUsageRatio(0, 0, []));
+        MetricsException none = Assert.Throws<MetricsException>(() => Calculator.ForUsageRatio(2, 3.0, []));
+        Assert.Equal("unable to calculate ready pods: no pods returned by selector while calculating replica count", none.Message);
+    }
+
+    [Fact]
+    public void AnAverageValueTargetOnATotalSharesItOverTheStatusReplicas()
+    {
+        // 30 over 3 replicas against 5 each: 6 replicas, 10 each now.
+        Assert.Equal((6, 10000), Calculator.ForTotalPerPod(3, 30000, 5000));
+        // 15.5 over 3 is within 10 % of 5 each: stays, the share rounded up in millis.
+        Assert.Equal((3, 5167), Calculator.ForTotalPerPod(3, 15500, 5000));
+        Assert.Equal((1, 125), Calculator.ForTotalPerPod(4, 500, 1000));
+    }
+
     private static V2HorizontalPodAutoscalerBehavior Behavior(V2HPAScalingRules? up = null, V2HPAScalingRules? down = null) => new() { ScaleUp = up, ScaleDown = down };
 
     private static V2HPAScalingRules Rules(int? window, string? select, params (string Type, int Value, int Period)[] policies) => new()

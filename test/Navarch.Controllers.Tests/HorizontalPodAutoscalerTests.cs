@@ -102,6 +102,96 @@ public sealed class HorizontalPodAutoscalerTests : IAsyncLifetime
         Assert.Equal("cpu: <unknown>/50%", await TargetsAsync("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/quiet"));
     }
 
+    [Fact]
+    public async Task ScalesOnAPodsMetricFromACustomMetricsAdapterBehindTheAggregator()
+    {
+        await using MetricsAdapterServer adapter = await MetricsAdapterServer.StartAsync();
+        await adapter.RegisterAsync(Client);
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("api"), "default");
+        await CreateReadyPodAsync("api-a", "api");
+        V2HorizontalPodAutoscaler spec = Hpa("api", new V2HorizontalPodAutoscalerBehavior { ScaleDown = new V2HPAScalingRules { StabilizationWindowSeconds = 0 } });
+        spec.Spec.Metrics = [new V2MetricSpec { Type = "Pods", Pods = new V2PodsMetricSource { Metric = new V2MetricIdentifier { Name = "requests_per_second" }, Target = new V2MetricTarget { Type = "AverageValue", AverageValue = new ResourceQuantity("1") } } }];
+        await Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(spec, "default");
+
+        // The adapter has no such series yet: reported as Kubernetes reports a missing custom metric.
+        V2HorizontalPodAutoscaler hpa = null!;
+        await Eventually(async () => Condition(hpa = await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("api", "default"), "ScalingActive").Reason == "FailedGetPodsMetric", "ScalingActive False FailedGetPodsMetric");
+        Assert.StartsWith("the HPA was unable to compute the replica count: unable to get metric requests_per_second: unable to fetch metrics from custom metrics API: ", Condition(hpa, "ScalingActive").Message, StringComparison.Ordinal);
+
+        // 3 per pod against an average of 1: three replicas, read through the aggregator with the pods' selector.
+        adapter.SetPodMetric("default", "api-a", "requests_per_second", "3");
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedDeploymentAsync("api", "default")).Spec.Replicas == 3, "the scale up to 3 on the Pods metric");
+        Assert.Contains(adapter.Requests, r => r == "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/requests_per_second?labelSelector=app%3Dapi");
+        await Eventually(async () => (hpa = await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("api", "default")).Status?.CurrentReplicas == 3, "status with 3 current replicas");
+        V2MetricStatus current = hpa.Status.CurrentMetrics.Single();
+        Assert.Equal(("Pods", "requests_per_second", "3"), (current.Type, current.Pods.Metric.Name, current.Pods.Current.AverageValue.ToString()));
+        Assert.Equal(("True", "ValidMetricFound", "the HPA was able to successfully calculate a replica count from pods metric requests_per_second"), Condition(hpa, "ScalingActive"));
+        await Eventually(async () => (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=api,reason=SuccessfulRescale")).Items
+            .Any(e => e.Message == "New size: 3; reason: pods metric requests_per_second above target"), "the SuccessfulRescale Event");
+
+        // Half the target: back to one replica; kubectl prints the target as Kubernetes does.
+        adapter.SetPodMetric("default", "api-a", "requests_per_second", "500m");
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedDeploymentAsync("api", "default")).Spec.Replicas == 1, "the scale down to 1");
+        await Eventually(async () => (await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("api", "default")).Status?.CurrentReplicas == 1, "status with 1 current replica");
+        (int code, string output, string error) = await RealKubectl.RunAsync(_host.Server.AdminKubeconfigPath, "get", "hpa", "api", "-n", "default");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"api\s+Deployment/api\s+500m/1\s+1\s+5\s+1\s", output);
+    }
+
+    [Fact]
+    public async Task ScalesOnAnExternalMetricAndAnObjectMetricAndTheLargestProposalWins()
+    {
+        await using MetricsAdapterServer adapter = await MetricsAdapterServer.StartAsync();
+        await adapter.RegisterAsync(Client);
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("worker"), "default");
+        await CreateReadyPodAsync("worker-a", "worker");
+        var queue = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["queue"] = "orders" } };
+        adapter.SetExternalMetric("default", "queue_messages_ready", (new Dictionary<string, string> { ["queue"] = "orders" }, "30"), (new Dictionary<string, string> { ["queue"] = "audit" }, "1000"));
+        adapter.SetObjectMetric("default", "deployments.apps", "worker", "inflight", "2");
+        V2HorizontalPodAutoscaler spec = Hpa("worker", behavior: null);
+        spec.Spec.Metrics =
+        [
+            new V2MetricSpec { Type = "External", External = new V2ExternalMetricSource { Metric = new V2MetricIdentifier { Name = "queue_messages_ready", Selector = queue }, Target = new V2MetricTarget { Type = "Value", Value = new ResourceQuantity("10") } } },
+            new V2MetricSpec
+            {
+                Type = "Object",
+                ObjectProperty = new V2ObjectMetricSource
+                {
+                    DescribedObject = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "worker" },
+                    Metric = new V2MetricIdentifier { Name = "inflight" },
+                    Target = new V2MetricTarget { Type = "Value", Value = new ResourceQuantity("4") },
+                },
+            },
+        ];
+        await Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(spec, "default");
+
+        // 30 ready messages of the orders queue (the audit queue's are not selected) against 10: three replicas; the
+        // Deployment's 2 in flight against 4 would have one.
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedDeploymentAsync("worker", "default")).Spec.Replicas == 3, "the scale up to 3 on the External metric");
+        Assert.Contains(adapter.Requests, r => r == "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_messages_ready?labelSelector=queue%3Dorders");
+        Assert.Contains(adapter.Requests, r => r == "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/deployments.apps/worker/inflight");
+        V2HorizontalPodAutoscaler hpa = null!;
+        await Eventually(async () => (hpa = await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("worker", "default")).Status?.CurrentReplicas == 3, "status with 3 current replicas");
+        Assert.Equal(("External", "queue_messages_ready", "30"), (hpa.Status.CurrentMetrics[0].Type, hpa.Status.CurrentMetrics[0].External.Metric.Name, hpa.Status.CurrentMetrics[0].External.Current.Value.ToString()));
+        Assert.Equal("orders", hpa.Status.CurrentMetrics[0].External.Metric.Selector.MatchLabels["queue"]);
+        Assert.Equal(("Object", "Deployment", "worker", "2"), (hpa.Status.CurrentMetrics[1].Type, hpa.Status.CurrentMetrics[1].ObjectProperty.DescribedObject.Kind, hpa.Status.CurrentMetrics[1].ObjectProperty.DescribedObject.Name, hpa.Status.CurrentMetrics[1].ObjectProperty.Current.Value.ToString()));
+        const string Name = "external metric queue_messages_ready(&LabelSelector{MatchLabels:map[string]string{queue: orders,},MatchExpressions:[]LabelSelectorRequirement{},})";
+        Assert.Equal(("True", "ValidMetricFound", $"the HPA was able to successfully calculate a replica count from {Name}"), Condition(hpa, "ScalingActive"));
+        await Eventually(async () => (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=worker,reason=SuccessfulRescale")).Items
+            .Any(e => e.Message == $"New size: 3; reason: {Name} above target"), "the SuccessfulRescale Event");
+        Assert.Equal("30/10, 2/4", await TargetsAsync("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/worker"));
+        (int code, string output, string error) = await RealKubectl.RunAsync(_host.Server.AdminKubeconfigPath, "get", "hpa", "worker", "-n", "default");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"worker\s+Deployment/worker\s+30/10, 2/4\s+1\s+5\s+3\s", output);
+
+        // An external metric the adapter does not have fails only its own metric; the others still decide, and a
+        // failed metric with the rest proposing no scale-down keeps the count.
+        adapter.SetExternalMetric("default", "queue_messages_ready");
+        await Eventually(async () => Condition(hpa = await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("worker", "default"), "ScalingActive").Reason == "FailedGetExternalMetric", "ScalingActive False FailedGetExternalMetric");
+        Assert.Equal("the HPA was unable to compute the replica count: unable to get external metric default/queue_messages_ready/&LabelSelector{MatchLabels:map[string]string{queue: orders,},MatchExpressions:[]LabelSelectorRequirement{},}: no metrics returned from external metrics API", Condition(hpa, "ScalingActive").Message);
+        Assert.Equal(3, (await Client.AppsV1.ReadNamespacedDeploymentAsync("worker", "default")).Spec.Replicas);
+    }
+
     private static (string Status, string Reason, string Message) Condition(V2HorizontalPodAutoscaler hpa, string type = "AbleToScale") =>
         hpa.Status?.Conditions?.FirstOrDefault(c => c.Type == type) is { } c ? (c.Status, c.Reason, c.Message) : ("", "", "");
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -146,6 +147,17 @@ public sealed class KubeletServerTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"\ncontainer_cpu_usage_seconds_total\{container=""main"",namespace=""default"",pod=""restarter""\} [0-9.e+-]+ [0-9]{13}\n", resource);
         Assert.Matches(@"\nnode_memory_working_set_bytes [0-9.e+]+ [0-9]{13}\n", resource);
         Assert.Contains("\nresource_scrape_error 0\n", resource, StringComparison.Ordinal);
+
+        // cAdvisor's families for the same container, labelled as cAdvisor labels it (its cgroup under containerd's k8s.io).
+        string cadvisor = await kubelet.GetStringAsync("/metrics/cadvisor");
+        Match series = Regex.Match(cadvisor, @"\ncontainer_cpu_usage_seconds_total\{container=""main"",cpu=""total"",id=""/k8s\.io/([0-9a-f]{64})"",image=""[^""]+"",name=""\1"",namespace=""default"",pod=""restarter""\} [0-9.e+-]+ [0-9]{13}\n");
+        Assert.True(series.Success, cadvisor);
+        Assert.True(Directory.Exists("/sys/fs/cgroup/cpu/k8s.io/" + series.Groups[1].Value) || Directory.Exists("/sys/fs/cgroup/k8s.io/" + series.Groups[1].Value), "the id label is the container's cgroup");
+        Assert.Matches(@"\ncontainer_memory_working_set_bytes\{container=""main"",id=""/k8s\.io/[0-9a-f]{64}"",image=""[^""]+"",name=""[0-9a-f]{64}"",namespace=""default"",pod=""restarter""\} [0-9.e+]+ [0-9]{13}\n", cadvisor);
+        Assert.Matches(@"\ncontainer_start_time_seconds\{container=""main"",.*pod=""restarter""\} [0-9.e+]+ [0-9]{13}\n", cadvisor);
+        Assert.Matches(@"\ncontainer_memory_working_set_bytes\{container="""",id=""/"",image="""",name="""",namespace="""",pod=""""\} [0-9.e+]+ [0-9]{13}\n", cadvisor);
+        Assert.Matches(@"\nmachine_cpu_cores\{boot_id=""[^""]*"",machine_id=""[^""]*"",system_uuid=""[^""]*""\} [1-9][0-9]*\n", cadvisor);
+        Assert.Contains("\ncontainer_scrape_error 0\n", cadvisor, StringComparison.Ordinal);
 
         string previous = await KubeletNode.WaitAsync(async () =>
         {

@@ -69,4 +69,38 @@ public sealed class ResourceMetricsTests
         Assert.Contains("\nscrape_error 1\n", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("node_cpu_usage_seconds_total", failed, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Cadvisor_metrics_are_cadvisors_families_for_the_root_cgroup_and_each_container()
+    {
+        var at = new DateTime(2026, 12, 7, 12, 0, 0, DateTimeKind.Utc);
+        long ms = new DateTimeOffset(at).ToUnixTimeMilliseconds();
+        var root = new NodeUsageSample(new DateTimeOffset(at), 90_000_000_000, null, 3000, 2000, 14000, null, null);
+        var machine = MachineInfo.Read(16000, path => path switch
+        {
+            "/proc/cpuinfo" => "processor\t: 0\nmodel name\t: x\n\nprocessor\t: 1\nmodel name\t: x\n",
+            "/etc/machine-id" => "abc\n",
+            "/proc/sys/kernel/random/boot_id" => "b-1\n",
+            _ => null,
+        });
+        var web = new CadvisorContainer("/k8s.io/c1", "c1", "nginx", "shop", "web-1", "docker.io/library/nginx:1", at.AddMinutes(-4), new CpuStats(at, 1000, 2_500_000_000), new MemoryStats(at, null, 4096, 2048, 1024));
+        string text = CadvisorMetrics.Write(root, machine, [web]);
+
+        const string Labels = "container=\"nginx\",id=\"/k8s.io/c1\",image=\"docker.io/library/nginx:1\",name=\"c1\",namespace=\"shop\",pod=\"web-1\"";
+        Assert.Contains("# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.\n# TYPE container_cpu_usage_seconds_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_cpu_usage_seconds_total{{container=\"\",cpu=\"total\",id=\"/\",image=\"\",name=\"\",namespace=\"\",pod=\"\"}} 90 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_cpu_usage_seconds_total{{container=\"nginx\",cpu=\"total\",id=\"/k8s.io/c1\",image=\"docker.io/library/nginx:1\",name=\"c1\",namespace=\"shop\",pod=\"web-1\"}} 2.5 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_memory_working_set_bytes{{{Labels}}} 2048 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_memory_working_set_bytes{{container=\"\",id=\"/\",image=\"\",name=\"\",namespace=\"\",pod=\"\"}} 2000 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_memory_usage_bytes{{{Labels}}} 4096 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_memory_rss{{{Labels}}} 1024 {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\ncontainer_start_time_seconds{{{Labels}}} {new DateTimeOffset(at.AddMinutes(-4)).ToUnixTimeSeconds()} {ms}\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nmachine_cpu_cores{boot_id=\"b-1\",machine_id=\"abc\",system_uuid=\"\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nmachine_memory_bytes{boot_id=\"b-1\",machine_id=\"abc\",system_uuid=\"\"} 16000\n", text, StringComparison.Ordinal);
+        Assert.Contains("\ncontainer_scrape_error 0\n", text, StringComparison.Ordinal);
+
+        string failed = CadvisorMetrics.Write(root, machine, null);
+        Assert.Contains("\ncontainer_scrape_error 1\n", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain("pod=\"web-1\"", failed, StringComparison.Ordinal);
+    }
 }

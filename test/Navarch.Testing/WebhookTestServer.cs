@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -40,30 +39,8 @@ public sealed class WebhookTestServer : IAsyncDisposable
     /// <summary>Starts a server whose certificate also names <paramref name="dnsNames"/> (e.g. <c>webhook.ns.svc</c>).</summary>
     public static async Task<WebhookTestServer> StartAsync(params string[] dnsNames)
     {
-        // One reading of the clock for both: .NET refuses a leaf whose validity leaves its issuer's by even a tick.
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using ECDsa caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=webhook-test-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using X509Certificate2 ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-
-        using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=webhook", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        foreach (string name in dnsNames)
-        {
-            names.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        using X509Certificate2 signed = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(16));
-        X509Certificate2 serving = signed.CopyWithPrivateKey(key);
-
-        var server = new WebhookTestServer(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
+        (X509Certificate2 serving, byte[] caBundle) = TestServingCertificate.Create([IPAddress.Loopback], dnsNames);
+        var server = new WebhookTestServer(caBundle);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(serving)));

@@ -9,8 +9,9 @@ namespace Navarch.Controllers.HorizontalPodAutoscaler;
 /// <summary>
 /// kube-controller-manager's horizontal-pod-autoscaler controller: every sync period each autoscaling/v2
 /// HorizontalPodAutoscaler (v1 ones are the same objects, converted) reads its target's <c>/scale</c>, computes a
-/// replica count per metric from the resource metrics API (<c>Resource</c> and <c>ContainerResource</c>: utilization of
-/// requests or average value), takes the largest, stabilizes and limits it (<see cref="ReplicaNormalizer"/>), writes
+/// replica count per metric — <c>Resource</c> and <c>ContainerResource</c> from the resource metrics API (utilization of
+/// requests or average value), <c>Pods</c> and <c>Object</c> from the custom metrics API, <c>External</c> from the
+/// external metrics API (both served by adapters behind the aggregator) — takes the largest, stabilizes and limits it (<see cref="ReplicaNormalizer"/>), writes
 /// the scale when it changed, and records conditions, current metrics and Events as Kubernetes does.
 /// </summary>
 public sealed partial class HorizontalPodAutoscalerController : QueueController
@@ -20,6 +21,8 @@ public sealed partial class HorizontalPodAutoscalerController : QueueController
     private readonly EventRecorder _events;
     private readonly ScaleClient _scales;
     private readonly IResourceMetricsClient _metrics;
+    private readonly CustomMetricsClient _customMetrics;
+    private readonly ExternalMetricsClient _externalMetrics;
     private readonly ReplicaCalculator _calculator;
     private readonly ReplicaNormalizer _normalizer;
     private readonly TimeSpan _syncPeriod;
@@ -35,6 +38,8 @@ public sealed partial class HorizontalPodAutoscalerController : QueueController
         _events = context.Recorder("horizontal-pod-autoscaler");
         _scales = new ScaleClient(context.Api);
         _metrics = metrics ?? new ResourceMetricsClient(context.Api);
+        _customMetrics = new CustomMetricsClient(context.Api);
+        _externalMetrics = new ExternalMetricsClient(context.Api);
         _calculator = new ReplicaCalculator(Time, options.HorizontalPodAutoscalerTolerance, options.HorizontalPodAutoscalerCpuInitializationPeriod, options.HorizontalPodAutoscalerInitialReadinessDelay);
         _normalizer = new ReplicaNormalizer(Time, options.HorizontalPodAutoscalerDownscaleStabilizationWindow);
         _hpas = context.Informers.Get<V2HorizontalPodAutoscaler>();
@@ -157,7 +162,7 @@ public sealed partial class HorizontalPodAutoscalerController : QueueController
                 return;
             }
 
-            MetricsProposal proposal = await ComputeReplicasForMetricsAsync(hpa, status, current, scale.Status.Selector, cancellationToken).ConfigureAwait(false);
+            MetricsProposal proposal = await ComputeReplicasForMetricsAsync(hpa, status, current, scale.Status.Replicas, scale.Status.Selector, cancellationToken).ConfigureAwait(false);
             metricStatuses = proposal.Statuses;
             if (proposal.Error is not null)
             {

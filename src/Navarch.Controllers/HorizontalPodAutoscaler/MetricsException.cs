@@ -15,7 +15,7 @@ public sealed class MetricsException : Exception
     }
 
     /// <summary>Creates the exception.</summary>
-    public MetricsException(string message, Exception innerException)
+    public MetricsException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -113,6 +113,51 @@ public sealed class ReplicaCalculator(TimeProvider time, double tolerance = 0.1,
         return Settle(currentReplicas, ratio, newRatio, usable.Count, new(currentReplicas, null, average, timestamp));
     }
 
+    /// <summary>
+    /// getUsageRatioReplicaCount (Object and External metrics with a <c>Value</c> target): the ready pods scaled by
+    /// the ratio of the value to its target, unless within the tolerance; from zero replicas, the ratio itself (so a
+    /// target scaled to zero comes back when the metric does).
+    /// </summary>
+    public int ForUsageRatio(int currentReplicas, double usageRatio, IReadOnlyList<V1Pod> pods)
+    {
+        ArgumentNullException.ThrowIfNull(pods);
+        if (currentReplicas == 0)
+        {
+            return (int)Math.Ceiling(usageRatio);
+        }
+
+        if (WithinTolerance(usageRatio))
+        {
+            return currentReplicas;
+        }
+
+        if (pods.Count == 0)
+        {
+            throw new MetricsException("unable to calculate ready pods: no pods returned by selector while calculating replica count");
+        }
+
+        int ready = pods.Count(p => p.Status?.Phase == "Running" && p.Status.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status == "True");
+        return (int)Math.Ceiling(usageRatio * ready);
+    }
+
+    /// <summary>
+    /// GetObjectPerPodMetricReplicas / GetExternalPerPodMetricReplicas (an <c>AverageValue</c> target on a single
+    /// total): as many replicas as bring the total per replica to the target, unless within the tolerance of the current
+    /// <paramref name="statusReplicas"/>; also the total per current replica, rounded up.
+    /// </summary>
+    public (int Replicas, long AverageMilliValue) ForTotalPerPod(int statusReplicas, long totalMilliValue, long targetAverageMilliValue)
+    {
+        if (statusReplicas == 0)
+        {
+            // No replicas to share the total: it is all one replica's (Go's division by zero would print nonsense).
+            return ((int)Math.Ceiling((double)totalMilliValue / targetAverageMilliValue), totalMilliValue);
+        }
+
+        double ratio = totalMilliValue / ((double)targetAverageMilliValue * statusReplicas);
+        int replicas = WithinTolerance(ratio) ? statusReplicas : (int)Math.Ceiling((double)totalMilliValue / targetAverageMilliValue);
+        return (replicas, (long)Math.Ceiling((double)totalMilliValue / statusReplicas));
+    }
+
     private bool WithinTolerance(double ratio) => Math.Abs(1.0 - ratio) <= tolerance;
 
     // After assuming values for missing and unready pods: no change if that lands within tolerance or reverses the

@@ -12,6 +12,8 @@ namespace Navarch.Controllers.HorizontalPodAutoscaler;
 /// </summary>
 internal sealed class ScaleClient(RawApi api)
 {
+    private readonly DiscoveryResources _discovery = new(api);
+
     /// <summary>The Scale of <paramref name="target"/> and the path it was read from.</summary>
     public async Task<(V1Scale Scale, string Path)> GetAsync(string ns, V2CrossVersionObjectReference target, CancellationToken cancellationToken)
     {
@@ -29,23 +31,9 @@ internal sealed class ScaleClient(RawApi api)
 
     private async Task<string> PathOfAsync(string ns, V2CrossVersionObjectReference target, CancellationToken cancellationToken)
     {
-        string apiVersion = target.ApiVersion ?? "v1";
-        string prefix = apiVersion.Contains('/', StringComparison.Ordinal) ? "/apis/" + apiVersion : "/api/" + apiVersion;
-        using JsonDocument discovery = await api.GetJsonAsync(prefix, cancellationToken).ConfigureAwait(false);
-        var resources = discovery.RootElement.GetProperty("resources").EnumerateArray()
-            .Select(r => (Name: r.GetProperty("name").GetString() ?? "", Kind: r.TryGetProperty("kind", out JsonElement k) ? k.GetString() : null))
-            .ToList();
-        string? resource = resources.FirstOrDefault(r => r.Kind == target.Kind && !r.Name.Contains('/', StringComparison.Ordinal)).Name;
-        if (resource is null)
-        {
-            throw new InvalidOperationException($"no matches for kind \"{target.Kind}\" in version \"{apiVersion}\"");
-        }
-
-        if (!resources.Any(r => r.Name == resource + "/scale"))
-        {
-            throw new InvalidOperationException($"{target.Kind} does not implement the scale subresource");
-        }
-
-        return $"{prefix}/namespaces/{ns}/{resource}/{target.Name}/scale";
+        DiscoveryResources.Mapping mapping = await _discovery.MapAsync(target.ApiVersion, target.Kind, cancellationToken).ConfigureAwait(false);
+        return mapping.HasScale
+            ? $"{mapping.Prefix}/namespaces/{ns}/{mapping.Resource}/{target.Name}/scale"
+            : throw new InvalidOperationException($"{target.Kind} does not implement the scale subresource");
     }
 }

@@ -58,11 +58,51 @@ public sealed partial class KubeletServer
         }
         catch (Exception e) when (e is Grpc.Core.RpcException or IOException or FormatException && !cancellationToken.IsCancellationRequested)
         {
-            LogResourceMetricsFailed(_logger, e.Message);
+            LogStatsFailed(_logger, "/metrics/resource", e.Message);
             summary = null;
         }
 
         return ResourceMetrics.Write(summary);
+    }
+
+    /// <summary>
+    /// <c>/metrics/cadvisor</c>: the machine's root cgroup and each container from the runtime's stats, with the cgroup
+    /// containerd gives a container whose pod names no cgroup parent (<c>/k8s.io/&lt;id&gt;</c>) as its <c>id</c>.
+    /// </summary>
+    private async Task<string> CadvisorMetricsAsync(CancellationToken cancellationToken)
+    {
+        NodeUsageSample root = _nodeUsage.Read();
+        List<CadvisorContainer>? containers;
+        try
+        {
+            IReadOnlyList<ContainerStats> stats = await _runtimeService.ListContainerStatsAsync(new ContainerStatsFilter(), cancellationToken).ConfigureAwait(false);
+            Dictionary<string, Container> byId = (await _runtimeService.ListContainersAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Id, StringComparer.Ordinal);
+            containers = stats
+                .Where(s => s.Attributes?.Labels.ContainsKey(CriLabels.PodUid) == true)
+                .Select(s =>
+                {
+                    var labels = s.Attributes.Labels;
+                    Container? container = byId.GetValueOrDefault(s.Attributes.Id);
+                    return new CadvisorContainer(
+                        "/k8s.io/" + s.Attributes.Id,
+                        s.Attributes.Id,
+                        s.Attributes.Metadata?.Name ?? labels.GetValueOrDefault(CriLabels.ContainerName, ""),
+                        labels.GetValueOrDefault(CriLabels.PodNamespace, ""),
+                        labels.GetValueOrDefault(CriLabels.PodName, ""),
+                        container?.Image?.Image is { Length: > 0 } image ? image : container?.ImageRef ?? "",
+                        container is { CreatedAt: > 0 } ? Time(container.CreatedAt) : null,
+                        Cpu(s.Cpu),
+                        Memory(s.Memory));
+                })
+                .ToList();
+        }
+        catch (Exception e) when (e is Grpc.Core.RpcException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            LogStatsFailed(_logger, "/metrics/cadvisor", e.Message);
+            containers = null;
+        }
+
+        return CadvisorMetrics.Write(root, _machine ??= MachineInfo.Read(root.AvailableBytes + root.WorkingSetBytes), containers);
     }
 
     private static CpuStats? Cpu(CpuUsage? cpu) =>

@@ -24,7 +24,7 @@ namespace Navarch.Kubelet.Server;
 
 /// <summary>
 /// The kubelet's HTTPS API on <see cref="KubeletOptions.KubeletPort"/>: <c>/healthz</c>, <c>/pods</c>,
-/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
+/// <c>/containerLogs/{ns}/{pod}/{container}</c>, <c>/stats/summary</c>, <c>/metrics</c>, <c>/metrics/cadvisor</c>, <c>/metrics/probes</c>, <c>/metrics/resource</c>, and <c>/exec</c>, <c>/attach</c>,
 /// <c>/portForward</c>, whose streams are passed through to the runtime's streaming server. Clients with a
 /// certificate from <see cref="KubeletOptions.ClientCa"/> (through the intermediates it sent) or with a bearer token are
 /// authorized through the API server (<see cref="KubeletAuth"/>; without an API client only the certificate users in
@@ -45,6 +45,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly Stats.NodeUsageReader _nodeUsage;
     private const string Organization = "2.5.4.10";
 
+    private Stats.MachineInfo? _machine;
     private readonly KubeletAuth? _auth;
 
     // The certificates each client sent after its own, kept with the certificate for as long as its connection holds
@@ -178,6 +179,10 @@ public sealed partial class KubeletServer : IAsyncDisposable
                     return;
                 case ["metrics", "probes"]:
                     await WriteMetricsAsync(context, _probeMetrics.Registry).ConfigureAwait(false);
+                    return;
+                case ["metrics", "cadvisor"]:
+                    context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                    await context.Response.WriteAsync(await CadvisorMetricsAsync(context.RequestAborted).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
                     return;
                 case ["metrics", "resource"]:
                     context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -348,8 +353,8 @@ public sealed partial class KubeletServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the translated stream failed")]
     private static partial void LogStreamFailed(ILogger logger, string path, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API /metrics/resource: the runtime's stats could not be read: {Reason}")]
-    private static partial void LogResourceMetricsFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: the runtime's stats could not be read: {Reason}")]
+    private static partial void LogStatsFailed(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kubelet API {Path}: container runtime error {Detail}")]
     private static partial void LogRuntimeError(ILogger logger, string path, string detail);

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using static Navarch.Kubelet.Stats.PrometheusText;
 
 namespace Navarch.Kubelet.Stats;
 
@@ -46,30 +46,8 @@ internal static class ResourceMetrics
         return text.ToString();
     }
 
-    private static void Family(StringBuilder text, string name, string type, string help, IReadOnlyList<string> samples)
-    {
-        if (samples.Count == 0)
-        {
-            return;
-        }
-
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-        foreach (string sample in samples)
-        {
-            text.Append(name).Append(sample).Append('\n');
-        }
-    }
-
-    /// <summary>A sample's labels, value and (in milliseconds since the epoch) the time it was read.</summary>
-    private static string Sample(string labels, double value, DateTime? time) =>
-        labels + " " + value.ToString("R", CultureInfo.InvariantCulture)
-        + (time is { } at ? " " + new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "");
-
     private static string ContainerLabels(PodStats pod, ContainerStatsSummary container) =>
         $"{{container=\"{Escape(container.Name)}\",namespace=\"{Escape(pod.PodRef.Namespace)}\",pod=\"{Escape(pod.PodRef.Name)}\"}}";
 
     private static string PodLabels(PodStats pod) => $"{{namespace=\"{Escape(pod.PodRef.Namespace)}\",pod=\"{Escape(pod.PodRef.Name)}\"}}";
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }
