@@ -24,6 +24,7 @@ public class NetnsCluster : IAsyncLifetime, ITestCluster
     private readonly string _subnet = $"172.{16 + Random.Shared.Next(14)}.{Random.Shared.Next(250)}";
     private readonly Process?[] _servers;
     private readonly (string File, string[] Args)[] _serverCommands;
+    private readonly string[] _serverArguments;
     private string _serverUrl = "";
     private string _token = "";
     private string _clusterCidr = "";
@@ -60,9 +61,13 @@ public class NetnsCluster : IAsyncLifetime, ITestCluster
     {
     }
 
-    /// <summary>A cluster of <paramref name="servers"/> servers (more than one: on an embedded etcd) and two agents.</summary>
-    protected NetnsCluster(int servers)
+    /// <summary>
+    /// A cluster of <paramref name="servers"/> servers (more than one: on an embedded etcd) and two agents; every server
+    /// is also given <paramref name="serverArguments"/>.
+    /// </summary>
+    protected NetnsCluster(int servers, params string[] serverArguments)
     {
+        _serverArguments = serverArguments;
         DataDir = Path.Combine("/tmp", "nvm-" + _suffix);
         _servers = new Process?[servers];
         _serverCommands = new (string, string[])[servers];
@@ -166,7 +171,7 @@ public class NetnsCluster : IAsyncLifetime, ITestCluster
                 "--cluster-dns-bind", $"{ServerIp(index)}:{dnsPort}", "--scheduler-config", schedulerConfig,
                 "--node-monitor-grace-period", $"{NodeMonitorGracePeriod.TotalSeconds}s",
                 // As a real multi-node cluster would run: joined agents act as system:node under Node,RBAC, pods get tokens.
-                "--authorization-mode", "Node,RBAC",
+                "--authorization-mode", "Node,RBAC", .. _serverArguments,
                 .. ServerCount == 1 ? Array.Empty<string>() : [
                     "--node-name", ServerNodeName(index), "--etcd-client-port", etcdClientPort.ToString(), "--etcd-peer-port", etcdPeerPort.ToString(), .. extra],
             ];
@@ -231,17 +236,31 @@ public class NetnsCluster : IAsyncLifetime, ITestCluster
 
     /// <summary>
     /// Starts server <paramref name="index"/> (which must not be running) with the command line it was first started
-    /// with, on its data dir, and waits until its token and kubeconfig are written and it answers /readyz.
+    /// with and <paramref name="once"/> (for this start only), on its data dir, and waits until its token and kubeconfig
+    /// are written and it answers /readyz.
     /// </summary>
-    public Task StartServerAsync(int index)
+    public Task StartServerAsync(int index, params string[] once)
     {
         Assert.True(_servers[index] is null, $"server {index} is running");
         string tokenFile = Path.Combine(ServerDataDir(index), "server", "token");
-        Process server = _servers[index] = TestProcesses.StartLogged(_serverCommands[index].File, _serverCommands[index].Args, ServerLog(index));
+        Process server = _servers[index] = TestProcesses.StartLogged(_serverCommands[index].File, [.. _serverCommands[index].Args, .. once], ServerLog(index));
         return WaitForAsync(
             async () => File.Exists(tokenFile) && File.Exists(ServerKubeconfig(index)) && (await Kubectl.RunAsync(ServerKubeconfig(index), ["get", "--raw", "/readyz"])).ExitCode == 0,
             $"server {index}'s token and kubeconfig, and the server ready",
             server);
+    }
+
+    /// <summary>Stops server <paramref name="index"/> with SIGTERM, as a service manager would (it stops its etcd), by PID.</summary>
+    public async Task StopServerAsync(int index)
+    {
+        if (_servers[index] is { } server)
+        {
+            _servers[index] = null;
+            await TestProcesses.StopAsync(server);
+        }
+
+        // An etcd the server did not stop in time goes as a lost machine's would.
+        await KillServerAsync(index);
     }
 
     /// <summary>The machine of server <paramref name="index"/> is lost: SIGKILL to the server and to its etcd, by PID.</summary>

@@ -80,6 +80,8 @@ internal static class ServerCommand
         privateRegistry.AddTo(command);
         var snapshots = new SnapshotFlags();
         snapshots.AddTo(command);
+        var identityLeases = new IdentityLeaseFlags();
+        identityLeases.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -165,6 +167,7 @@ internal static class ServerCommand
                     ContainerLogs = logStore.Options(parse),
                     MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
                     EtcdClientUrls = EmbeddedEtcdFlags.ClientUrls(embeddedEtcd),
+                    Leases = identityLeases.Options(parse),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 Snapshots = snapshots.Options(parse) with { NodeName = thisNode },

@@ -49,7 +49,7 @@ internal static class EtcdCommand
     {
         var dataDir = DataDirOption();
         var name = new Argument<string>("name") { Description = "The member's name (or its hex id)" };
-        var command = new Command("remove", "Remove a member from the cluster (its server must not run again on that data dir).") { dataDir, name };
+        var command = new Command("remove", "Remove a member from the cluster (its etcd stops and leaves a tombstone; restarted, its server joins again as a new member with a fresh datastore).") { dataDir, name };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(dataDir)!, async cluster =>
         {
             string wanted = parse.GetValue(name)!;

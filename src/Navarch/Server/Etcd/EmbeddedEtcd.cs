@@ -64,6 +64,7 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
     {
         ILogger logger = loggers.CreateLogger<EmbeddedEtcd>();
         string serverDir = Path.Combine(Path.GetFullPath(options.DataDir), "server");
+        SetAsideIfRemoved(options, serverDir, logger);
         EtcdMemberConfig? member = EtcdMemberConfig.Read(options.DataDir);
         IReadOnlyList<string> joinUrls = [];
         if (member is null && options.JoinServer is { } server)
@@ -132,6 +133,29 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
 
         LogStarted(logger, member.Name, member.ClientUrl, member.PeerUrl);
         return etcd;
+    }
+
+    /// <summary>
+    /// A member removed from the cluster (its etcd left a tombstone, <see cref="EtcdSupervisor"/>) must not run again on
+    /// its old data: as k3s, the data dir is moved aside (<c>etcd.removed-&lt;unix time&gt;</c>) and the server joins the
+    /// cluster of <c>--server</c> as a new member. Without <c>--server</c> there is no cluster to join: refused.
+    /// </summary>
+    private static void SetAsideIfRemoved(EmbeddedEtcdOptions options, string serverDir, ILogger logger)
+    {
+        string etcdDir = Path.Combine(serverDir, "db", "etcd");
+        if (!File.Exists(EtcdSupervisor.TombstoneIn(etcdDir)))
+        {
+            return;
+        }
+
+        if (options.JoinServer is null)
+        {
+            throw new InvalidDataException($"this server's etcd member was removed from the cluster ({EtcdSupervisor.TombstoneIn(etcdDir)} exists): start it with --server <a cluster member> and --token to rejoin, or move {etcdDir} aside and start with --cluster-init for a new cluster");
+        }
+
+        string aside = $"{etcdDir}.removed-{options.Time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}";
+        Directory.Move(etcdDir, aside);
+        LogSetAside(logger, aside);
     }
 
     private static EtcdMemberConfig NewMember(EmbeddedEtcdOptions options)
@@ -346,6 +370,9 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoted etcd member {Name} to a voting member")]
     private static partial void LogPromoted(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tombstone found: this server's etcd member was removed from the cluster; its datastore is kept as {Aside} and the server joins the cluster again as a new member")]
+    private static partial void LogSetAside(ILogger logger, string aside);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster reset: etcd member {Name} starts as the sole member of a new cluster (--force-new-cluster), keeping its data; the other servers' members are forgotten (they rejoin with an empty server/db)")]
     private static partial void LogForceNewCluster(ILogger logger, string name);

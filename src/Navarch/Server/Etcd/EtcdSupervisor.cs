@@ -13,6 +13,9 @@ namespace Navarch.Server.Etcd;
 /// member's flags, ready when its Maintenance API answers over TLS, restarted with back-off when it dies, stopped with
 /// SIGTERM (SIGKILL after 10 s) by PID. Its output goes to <c>&lt;data-dir&gt;/server/logs/etcd.log</c>. Its PID is kept in
 /// <c>&lt;data-dir&gt;/server/db/etcd.pid</c> so that an etcd orphaned by a killed server is stopped before a new one starts.
+/// An etcd that exits because its member was removed from the cluster is not restarted: as k3s's executor, a
+/// <c>tombstone</c> file is left in its data dir, and the next server start moves that data aside and joins afresh
+/// (<see cref="EmbeddedEtcd"/>) instead of running a removed member on stale data.
 /// </summary>
 internal sealed partial class EtcdSupervisor : IAsyncDisposable
 {
@@ -23,6 +26,7 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
     private IReadOnlyList<string> _firstStartOnly;
     private readonly string _logFile;
     private readonly string _pidFile;
+    private readonly string _tombstone;
     private readonly GrpcChannel _channel;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -30,6 +34,7 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
     private readonly Lock _logLock = new();
     private volatile Process? _process;
     private long _startedAt;
+    private volatile bool _removed;
     private StreamWriter? _log;
     private Task? _loop;
 
@@ -40,11 +45,15 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
         _firstStartOnly = firstStartOnly ?? [];
         _logFile = Path.Combine(serverDir, "logs", "etcd.log");
         _pidFile = Path.Combine(serverDir, "db", "etcd.pid");
+        _tombstone = TombstoneIn(Path.Combine(serverDir, "db", "etcd"));
         _channel = channel;
         _logger = logger;
         _time = time;
         Binary = binary;
     }
+
+    /// <summary>The file that marks the etcd data dir <paramref name="etcdDataDir"/> as a removed member's (k3s's name).</summary>
+    public static string TombstoneIn(string etcdDataDir) => Path.Combine(etcdDataDir, "tombstone");
 
     /// <summary>The etcd executable.</summary>
     public string Binary { get; }
@@ -146,10 +155,29 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
             return;
         }
 
+        // etcd's ErrMemberRemoved, logged as it stops (and again by a removed member started on its old data).
+        if (line.Contains("permanently removed from the cluster", StringComparison.Ordinal))
+        {
+            _removed = true;
+        }
+
         lock (_logLock)
         {
             _log?.WriteLine(line);
         }
+    }
+
+    /// <summary>When etcd stopped because its member was removed: leaves the tombstone and says so; true then.</summary>
+    private bool Tombstoned()
+    {
+        if (!_removed)
+        {
+            return false;
+        }
+
+        PrivateFiles.Write(_tombstone, "");
+        LogRemoved(_logger, _tombstone);
+        return true;
     }
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
@@ -161,6 +189,13 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (_process is { HasExited: true } p)
             {
+                // Let the last lines reach the log (and _removed) before deciding why it exited.
+                p.WaitForExit();
+                if (Tombstoned())
+                {
+                    throw new InvalidDataException("this server's etcd member was removed from the cluster; start the server again (with --server) to rejoin with a fresh datastore");
+                }
+
                 throw new InvalidOperationException($"etcd exited with code {p.ExitCode} at start; see {_logFile}");
             }
 
@@ -195,6 +230,15 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
+                    return;
+                }
+
+                process.WaitForExit();
+                if (Tombstoned())
+                {
+                    _process = null;
+                    process.Dispose();
+                    File.Delete(_pidFile);
                     return;
                 }
 
@@ -275,6 +319,9 @@ internal sealed partial class EtcdSupervisor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "etcd restart failed: {Reason}")]
     private static partial void LogRestartFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "This server's etcd member has been removed from the cluster: etcd is not restarted, and {Tombstone} is left so that the next start of the server moves its datastore aside and joins the cluster afresh. Restart the server to rejoin")]
+    private static partial void LogRemoved(ILogger logger, string tombstone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "etcd (pid {Pid}) stopped")]
     private static partial void LogStopped(ILogger logger, int pid);
