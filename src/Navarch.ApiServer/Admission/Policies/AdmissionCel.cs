@@ -22,10 +22,13 @@ internal static class AdmissionCel
 
     private static readonly ConcurrentDictionary<string, (CelProgram? Program, string? Error)> Compiled = new(StringComparer.Ordinal);
 
-    /// <summary>The compiled <paramref name="expression"/>, or its compile error.</summary>
-    public static (CelProgram? Program, string? Error) Compile(string expression, string[] variables) =>
-        Compiled.GetOrAdd(string.Join(',', variables) + "\n" + expression, _ =>
-            CelProgram.TryCompile(expression, variables, out CelProgram? program, out string? error) ? (program, null) : (null, error));
+    /// <summary>
+    /// The compiled <paramref name="expression"/>, or its compile error; with <paramref name="composited"/>, the policy
+    /// variables <c>variables.name</c> may select.
+    /// </summary>
+    public static (CelProgram? Program, string? Error) Compile(string expression, string[] variables, IReadOnlyCollection<string>? composited = null) =>
+        Compiled.GetOrAdd(string.Join(',', variables) + "\n" + (composited is null ? "-" : string.Join(',', composited)) + "\n" + expression, _ =>
+            CelProgram.TryCompile(expression, variables, composited, out CelProgram? program, out string? error) ? (program, null) : (null, error));
 
     /// <summary>The variables of <paramref name="request"/> (as matched on <paramref name="resource"/>).</summary>
     public static Dictionary<string, JsonNode?> Variables(AdmissionRequest request, ResourceDefinition resource)
