@@ -42,16 +42,18 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
 
         IReadOnlyList<V1ValidatingAdmissionPolicy> policies = await _policies.ListAsync(null, cancellationToken);
         var denials = new List<PolicyDenial>();
-        Dictionary<string, JsonNode?>? inputs = null;
+        var inputsByVersion = new Dictionary<ResourceDefinition, Dictionary<string, JsonNode?>>();
         foreach (V1ValidatingAdmissionPolicy policy in policies.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
             List<V1ValidatingAdmissionPolicyBinding> bound = bindings.Where(b => b.Spec?.PolicyName == policy.Metadata.Name).OrderBy(b => b.Metadata.Name, StringComparer.Ordinal).ToList();
-            if (bound.Count == 0 || policy.Spec?.MatchConstraints is not { } constraints || !await MatchesAsync(constraints, request, rulesRequired: true, cancellationToken))
+            if (bound.Count == 0 || policy.Spec?.MatchConstraints is not { } constraints
+                || await MatchedResourceAsync(constraints, request, cancellationToken) is not { } matched)
             {
                 continue;
             }
 
             bool failClosed = policy.Spec.FailurePolicy != "Ignore";
+            Dictionary<string, JsonNode?>? inputs = inputsByVersion.GetValueOrDefault(matched);
             if (ParamDefinition(policy) is { Error: { } configurationError })
             {
                 if (failClosed)
@@ -65,12 +67,28 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
             var annotations = new AuditAnnotationCollector();
             foreach (V1ValidatingAdmissionPolicyBinding binding in bound)
             {
-                if (binding.Spec.MatchResources is { } narrower && !await MatchesAsync(narrower, request, rulesRequired: false, cancellationToken))
+                if (binding.Spec.MatchResources is { } narrower && !await MatchesAsync(narrower, request, cancellationToken))
                 {
                     continue;
                 }
 
-                inputs ??= await InputsAsync(request, cancellationToken);
+                if (inputs is null)
+                {
+                    try
+                    {
+                        inputsByVersion[matched] = inputs = await InputsAsync(request, matched, cancellationToken);
+                    }
+                    catch (StatusException e)
+                    {
+                        if (failClosed)
+                        {
+                            denials.Add(new PolicyDenial(policy, null, "failed to configure policy: failed to convert object version: " + e.Status.Message, null));
+                        }
+
+                        break;
+                    }
+                }
+
                 (IReadOnlyList<JsonNode?> paramSets, string? paramError) = await ParamsAsync(policy, binding, request, cancellationToken);
                 if (paramError is not null)
                 {
@@ -162,25 +180,37 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
     }
 
     /// <summary>
-    /// matchConstraints / matchResources: resource rules minus excluded ones (by matchPolicy), and the selectors. A
-    /// binding's matchResources without resource rules narrows by its selectors only.
+    /// The resource a policy's matchConstraints match the request on (matching.go's DefinitionMatches): the request's
+    /// own when a rule names it, else under matchPolicy Equivalent the same objects served in another group or version;
+    /// null when the request is excluded, a selector does not match, or no rule does.
     /// </summary>
-    private async Task<bool> MatchesAsync(V1MatchResources match, AdmissionRequest request, bool rulesRequired, CancellationToken cancellationToken)
+    private async Task<ResourceDefinition?> MatchedResourceAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken)
     {
-        IEnumerable<ResourceDefinition> candidates = match.MatchPolicy == "Exact"
-            ? [request.Resource]
-            : catalog.All.Where(d => d == request.Resource || d.StoragePrefix == request.Resource.StoragePrefix);
-        List<ResourceDefinition> resources = candidates.ToList();
-        bool included = (!rulesRequired && (match.ResourceRules ?? []).Count == 0) || (match.ResourceRules ?? []).Any(r => resources.Any(d => AdmissionRules.Matches(r, request, d)));
-        bool excluded = (match.ExcludeResourceRules ?? []).Any(r => AdmissionRules.Matches(r, request, request.Resource));
-        return included && !excluded
-            && AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
-            && await selectors.NamespaceMatchesAsync(match.NamespaceSelector, request, cancellationToken);
+        IList<V1NamedRuleWithOperations> rules = match.ResourceRules ?? [];
+        ResourceDefinition? matched = rules.Any(r => AdmissionRules.Matches(r, request, request.Resource)) ? request.Resource : null;
+        if (matched is null && match.MatchPolicy != "Exact")
+        {
+            matched = catalog.All.FirstOrDefault(d => d != request.Resource && d.StoragePrefix == request.Resource.StoragePrefix && rules.Any(r => AdmissionRules.Matches(r, request, d)));
+        }
+
+        return matched is not null && await SelectedAsync(match, request, cancellationToken) ? matched : null;
     }
 
-    private async Task<Dictionary<string, JsonNode?>> InputsAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    /// <summary>A binding's matchResources: without resource rules it narrows by its selectors only.</summary>
+    private async Task<bool> MatchesAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
+        (match.ResourceRules ?? []).Count == 0
+            ? await SelectedAsync(match, request, cancellationToken)
+            : await MatchedResourceAsync(match, request, cancellationToken) is not null;
+
+    /// <summary>excludeResourceRules and the namespace and object selectors.</summary>
+    private async Task<bool> SelectedAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
+        !(match.ExcludeResourceRules ?? []).Any(r => AdmissionRules.Matches(r, request, request.Resource))
+        && AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
+        && await selectors.NamespaceMatchesAsync(match.NamespaceSelector, request, cancellationToken);
+
+    private async Task<Dictionary<string, JsonNode?>> InputsAsync(AdmissionRequest request, ResourceDefinition matched, CancellationToken cancellationToken)
     {
-        Dictionary<string, JsonNode?> variables = AdmissionCel.Variables(request, request.Resource);
+        Dictionary<string, JsonNode?> variables = await AdmissionCel.VariablesAsync(request, matched, cancellationToken);
 
         // A Namespace's own namespaceObject is null (dispatcher.go: "the namespace object has the namespace of itself").
         variables["namespaceObject"] = string.IsNullOrEmpty(request.Namespace) || request.Resource is { Group: "", Plural: "namespaces" }

@@ -93,6 +93,59 @@ public sealed class PolicyCompositionTests(AuditedServer server) : IClassFixture
         Assert.Contains("spec.auditAnnotations[1].key: Duplicate value: \"k\"", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_policy_matching_one_version_sees_a_request_through_another_converted_to_it()
+    {
+        await NamespaceAsync("vap-comp-versions", "versions");
+        var schema = JsonNode.Parse("""{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"size":{"type":"integer"}}}}}}""");
+        var crd = new JsonObject
+        {
+            ["apiVersion"] = "apiextensions.k8s.io/v1",
+            ["kind"] = "CustomResourceDefinition",
+            ["metadata"] = new JsonObject { ["name"] = "widgets.vap.example.com" },
+            ["spec"] = new JsonObject
+            {
+                ["group"] = "vap.example.com",
+                ["scope"] = "Namespaced",
+                ["names"] = new JsonObject { ["plural"] = "widgets", ["singular"] = "widget", ["kind"] = "Widget", ["listKind"] = "WidgetList" },
+                ["versions"] = new JsonArray(
+                    new JsonObject { ["name"] = "v1", ["served"] = true, ["storage"] = true, ["schema"] = schema!.DeepClone() },
+                    new JsonObject { ["name"] = "v2", ["served"] = true, ["storage"] = false, ["schema"] = schema.DeepClone() }),
+            },
+        };
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd.ToJsonString())).Code);
+        await Eventually(() => server.SendAsync(HttpMethod.Get, "/apis/vap.example.com/v2/namespaces/vap-comp-versions/widgets"), r => r.Code == HttpStatusCode.OK, "v2 served");
+
+        string policy = """
+            {"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicy","metadata":{"name":"widget-size"},
+             "spec":{"matchConstraints":{"resourceRules":[{"apiGroups":["vap.example.com"],"apiVersions":["v1"],"operations":["CREATE"],"resources":["widgets"]}]},
+              "validations":[{"expression":"object.spec.size < 5",
+                "messageExpression":"'size ' + string(object.spec.size) + ' as ' + object.apiVersion + ' (' + request.resource.version + ', requested ' + request.requestResource.version + ')'"}]}}
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies", policy)).Code);
+        await BindAsync("widget-size-deny", "versions", "Deny", "widget-size");
+
+        // Through v2, matched on v1 by the default matchPolicy Equivalent: the object is seen as v1.
+        (HttpStatusCode code, string body, _) = await Eventually(
+            () => server.SendAsync(HttpMethod.Post, "/apis/vap.example.com/v2/namespaces/vap-comp-versions/widgets", """{"apiVersion":"vap.example.com/v2","kind":"Widget","metadata":{"name":"big"},"spec":{"size":9}}"""),
+            r => r.Code == HttpStatusCode.UnprocessableEntity,
+            "the policy denies through v2");
+        Assert.Equal(
+            "widgets.vap.example.com \"big\" is forbidden: ValidatingAdmissionPolicy 'widget-size' with binding 'widget-size-deny' denied request: size 9 as vap.example.com/v1 (v1, requested v2)",
+            (string?)JsonNode.Parse(body)!["message"]);
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/apis/vap.example.com/v2/namespaces/vap-comp-versions/widgets", """{"apiVersion":"vap.example.com/v2","kind":"Widget","metadata":{"name":"small"},"spec":{"size":2}}""")).Code);
+
+        // matchPolicy Exact: the v2 request is not the policy's.
+        (_, string stored, _) = await server.SendAsync(HttpMethod.Get, "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/widget-size");
+        JsonNode exact = JsonNode.Parse(stored)!;
+        exact["spec"]!["matchConstraints"]!["matchPolicy"] = "Exact";
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Put, "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/widget-size", exact.ToJsonString())).Code);
+        await Eventually(
+            () => server.SendAsync(HttpMethod.Post, "/apis/vap.example.com/v2/namespaces/vap-comp-versions/widgets", """{"apiVersion":"vap.example.com/v2","kind":"Widget","metadata":{"generateName":"exact-"},"spec":{"size":9}}"""),
+            r => r.Code == HttpStatusCode.Created,
+            "an Exact policy leaves v2 alone");
+    }
+
     private static string Deployment(string ns, string name, int replicas) => new JsonObject
     {
         ["apiVersion"] = "apps/v1",
@@ -119,7 +172,7 @@ public sealed class PolicyCompositionTests(AuditedServer server) : IClassFixture
             ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["vap-comp"] = label } },
         }.ToJsonString());
 
-    private async Task BindAsync(string name, string label, string action)
+    private async Task BindAsync(string name, string label, string action, string policy = "replica-limit")
     {
         var binding = new JsonObject
         {
@@ -128,7 +181,7 @@ public sealed class PolicyCompositionTests(AuditedServer server) : IClassFixture
             ["metadata"] = new JsonObject { ["name"] = name },
             ["spec"] = new JsonObject
             {
-                ["policyName"] = "replica-limit",
+                ["policyName"] = policy,
                 ["validationActions"] = new JsonArray(action),
                 ["matchResources"] = new JsonObject { ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["vap-comp"] = label } } },
             },
