@@ -234,7 +234,7 @@ public sealed partial class ApiServer : IAsyncDisposable
 
         _url = $"https://{hostPort}";
         await WriteKubeconfigsAsync(cancellationToken);
-        _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>());
+        _renewer = new CertificateRenewer(Pki, _options.Time, WriteKubeconfigsAsync, _loggerFactory.CreateLogger<CertificateRenewer>(), FrontProxy);
         _renewer.Start();
         _availability = new Aggregator.AvailableConditionController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.AvailableConditionController>());
         // The local APIServices are Available before the server is reported started (no status writes trail the start).

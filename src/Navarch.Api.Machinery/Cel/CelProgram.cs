@@ -18,10 +18,11 @@ public sealed partial class CelProgram
 
     private readonly CelProgramDelegate _program;
 
-    private CelProgram(string expression, IReadOnlySet<string> variables, CelProgramDelegate program)
+    private CelProgram(string expression, IReadOnlySet<string> variables, IReadOnlySet<string> compositedReferences, CelProgramDelegate program)
     {
         Expression = expression;
         Variables = variables;
+        CompositedReferences = compositedReferences;
         _program = program;
     }
 
@@ -31,8 +32,17 @@ public sealed partial class CelProgram
     /// <summary>The variables the expression may reference (e.g. <c>self</c>, <c>oldSelf</c>).</summary>
     public IReadOnlySet<string> Variables { get; }
 
+    /// <summary>The composited variables the expression selects (<c>variables.name</c>); empty when compiled without composition.</summary>
+    public IReadOnlySet<string> CompositedReferences { get; }
+
     /// <summary>Compiles <paramref name="expression"/>; throws <see cref="CelCompileException"/> with cel-go's wording when it does not compile.</summary>
-    public static CelProgram Compile(string expression, params IEnumerable<string> variables)
+    public static CelProgram Compile(string expression, params IEnumerable<string> variables) => Compile(expression, variables, null);
+
+    /// <summary>
+    /// Compiles <paramref name="expression"/> with variable composition: <c>variables.name</c> must select one of
+    /// <paramref name="composited"/> (Kubernetes' admission policy <c>spec.variables</c>, declared in order).
+    /// </summary>
+    public static CelProgram Compile(string expression, IEnumerable<string> variables, IReadOnlyCollection<string>? composited)
     {
         ArgumentNullException.ThrowIfNull(expression);
         var declared = variables.ToHashSet(StringComparer.Ordinal);
@@ -53,7 +63,8 @@ public sealed partial class CelProgram
                 throw new CelCompileException(SyntaxError(e.Message), e);
             }
 
-            string? error = CelStaticCheck.Check(tree, declared);
+            var references = new HashSet<string>(StringComparer.Ordinal);
+            string? error = CelStaticCheck.Check(tree, declared, composited?.ToHashSet(StringComparer.Ordinal), references);
             if (error is not null)
             {
                 throw new CelCompileException(error);
@@ -61,7 +72,7 @@ public sealed partial class CelProgram
 
             try
             {
-                return new CelProgram(expression, declared, Environment.Compile(WithBoundedRegexes(expression, tree)));
+                return new CelProgram(expression, declared, references, Environment.Compile(WithBoundedRegexes(expression, tree)));
             }
             catch (CelException e)
             {
@@ -71,11 +82,15 @@ public sealed partial class CelProgram
     }
 
     /// <summary>Compiles, or returns the compile error's message.</summary>
-    public static bool TryCompile(string expression, IEnumerable<string> variables, out CelProgram? program, out string? error)
+    public static bool TryCompile(string expression, IEnumerable<string> variables, out CelProgram? program, out string? error) =>
+        TryCompile(expression, variables, null, out program, out error);
+
+    /// <summary>Compiles with variable composition, or returns the compile error's message.</summary>
+    public static bool TryCompile(string expression, IEnumerable<string> variables, IReadOnlyCollection<string>? composited, out CelProgram? program, out string? error)
     {
         try
         {
-            program = Compile(expression, variables);
+            program = Compile(expression, variables, composited);
             error = null;
             return true;
         }

@@ -26,10 +26,15 @@ internal static class CelStaticCheck
         "int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type",
     };
 
-    /// <summary>The first problem found, worded as cel-go reports it, or null when the expression checks.</summary>
-    public static string? Check(StartContext tree, IReadOnlySet<string> variables)
+    /// <summary>
+    /// The first problem found, worded as cel-go reports it, or null when the expression checks. With
+    /// <paramref name="composited"/> (admission policies' <c>variables</c>), a selection <c>variables.name</c> must name
+    /// one of them — cel-go types <c>variables</c> as an object with those fields — and the names selected are put in
+    /// <paramref name="references"/>.
+    /// </summary>
+    public static string? Check(StartContext tree, IReadOnlySet<string> variables, IReadOnlySet<string>? composited = null, ISet<string>? references = null)
     {
-        var walker = new Walker(variables);
+        var walker = new Walker(variables, composited, references);
         long cost = walker.Walk(tree, []);
         if (walker.Error is not null)
         {
@@ -62,8 +67,10 @@ internal static class CelStaticCheck
         }
     }
 
-    private sealed class Walker(IReadOnlySet<string> variables)
+    private sealed class Walker(IReadOnlySet<string> variables, IReadOnlySet<string>? composited, ISet<string>? references)
     {
+        private const string CompositedVariable = "variables";
+
         public string? Error { get; private set; }
 
         public long Walk(IParseTree node, HashSet<string> scope)
@@ -76,6 +83,14 @@ internal static class CelStaticCheck
                     return WalkIdent(ident, scope);
                 case MemberCallContext call:
                     return WalkMemberCall(call, scope);
+                case SelectContext select when composited is not null && IsCompositedRoot(select.member(), scope):
+                    if (!composited.Contains(select.id.Text))
+                    {
+                        Fail(select.op, $"undefined field '{select.id.Text}'");
+                    }
+
+                    references?.Add(select.id.Text);
+                    return 2;
                 default:
                     long cost = 1;
                     for (int i = 0; i < node.ChildCount; i++)
@@ -152,6 +167,11 @@ internal static class CelStaticCheck
 
             return Add(target, Multiply(LiteralSize(call.member()), body));
         }
+
+        // `variables` itself, not a comprehension variable that shadows it.
+        private static bool IsCompositedRoot(MemberContext member, HashSet<string> scope) =>
+            member is PrimaryExprContext { } primary && primary.primary() is IdentOrGlobalCallContext { op: null } ident
+            && ident.id.Text == CompositedVariable && !scope.Contains(CompositedVariable);
 
         // A comprehension over a list or map literal runs once per element with no runtime charge, so its size counts
         // statically; any other range is charged per element visited at run time.

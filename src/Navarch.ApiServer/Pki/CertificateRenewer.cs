@@ -5,11 +5,12 @@ namespace Navarch.ApiServer.Pki;
 
 /// <summary>
 /// Keeps a running server's certificates fresh: every minute (on the server's clock) <see cref="ClusterPki.Refresh"/>
-/// renews what is due and takes up what <c>navarch certificate rotate</c> wrote; when anything changed,
+/// renews what is due and takes up what <c>navarch certificate rotate</c> wrote, and the aggregator's front-proxy client
+/// certificate is reissued when due (<see cref="FrontProxyPki.Refresh"/>); when anything changed,
 /// <paramref name="changed"/> rewrites what embeds the certificates (the admin kubeconfig). New TLS connections get the
 /// new certificates at once; the old ones stay valid for the 90 days renewal comes early by.
 /// </summary>
-internal sealed partial class CertificateRenewer(ClusterPki pki, TimeProvider time, Func<CancellationToken, Task> changed, ILogger logger) : IAsyncDisposable
+internal sealed partial class CertificateRenewer(ClusterPki pki, TimeProvider time, Func<CancellationToken, Task> changed, ILogger logger, FrontProxyPki? frontProxy = null) : IAsyncDisposable
 {
     /// <summary>How often the certificates are checked.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
@@ -29,7 +30,12 @@ internal sealed partial class CertificateRenewer(ClusterPki pki, TimeProvider ti
                 await Task.Delay(Period, time, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    IReadOnlyList<string> renewed = pki.Refresh();
+                    var renewed = pki.Refresh().ToList();
+                    if (frontProxy?.Refresh(time.GetUtcNow()) == true)
+                    {
+                        renewed.Add(FrontProxyPki.ClientCommonName);
+                    }
+
                     if (renewed.Count > 0)
                     {
                         LogRenewed(logger, renewed);

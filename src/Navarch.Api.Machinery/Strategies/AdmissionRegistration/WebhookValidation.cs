@@ -404,8 +404,8 @@ internal static class WebhookValidation
     public static readonly string[] MatchConditionVariables = ["object", "oldObject", "request", "authorizer"];
 
     /// <summary>Kubernetes' message for an expression that does not compile against <paramref name="variables"/>, or null.</summary>
-    public static string? CompileError(string expression, string[]? variables) =>
-        Cel.CelProgram.TryCompile(expression, variables ?? MatchConditionVariables, out _, out string? error) ? null : "compilation failed: " + error;
+    public static string? CompileError(string expression, string[]? variables, IReadOnlyCollection<string>? composited = null) =>
+        Cel.CelProgram.TryCompile(expression, variables ?? MatchConditionVariables, composited, out _, out string? error) ? null : "compilation failed: " + error;
 
     /// <summary>matchConditions: at most 64, unique qualified names, an expression each that compiles.</summary>
     public static IEnumerable<FieldError> MatchConditionList(IList<V1MatchCondition>? conditions, string path, string[]? variables = null)

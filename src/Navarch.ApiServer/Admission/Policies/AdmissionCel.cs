@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using Navarch.Api;
 using Navarch.Api.Cel;
 using Navarch.ApiServer.Admission.Webhooks;
@@ -22,22 +24,28 @@ internal static class AdmissionCel
 
     private static readonly ConcurrentDictionary<string, (CelProgram? Program, string? Error)> Compiled = new(StringComparer.Ordinal);
 
-    /// <summary>The compiled <paramref name="expression"/>, or its compile error.</summary>
-    public static (CelProgram? Program, string? Error) Compile(string expression, string[] variables) =>
-        Compiled.GetOrAdd(string.Join(',', variables) + "\n" + expression, _ =>
-            CelProgram.TryCompile(expression, variables, out CelProgram? program, out string? error) ? (program, null) : (null, error));
+    /// <summary>
+    /// The compiled <paramref name="expression"/>, or its compile error; with <paramref name="composited"/>, the policy
+    /// variables <c>variables.name</c> may select.
+    /// </summary>
+    public static (CelProgram? Program, string? Error) Compile(string expression, string[] variables, IReadOnlyCollection<string>? composited = null) =>
+        Compiled.GetOrAdd(string.Join(',', variables) + "\n" + (composited is null ? "-" : string.Join(',', composited)) + "\n" + expression, _ =>
+            CelProgram.TryCompile(expression, variables, composited, out CelProgram? program, out string? error) ? (program, null) : (null, error));
 
-    /// <summary>The variables of <paramref name="request"/> (as matched on <paramref name="resource"/>).</summary>
-    public static Dictionary<string, JsonNode?> Variables(AdmissionRequest request, ResourceDefinition resource)
+    /// <summary>
+    /// The variables of <paramref name="request"/> as matched on <paramref name="resource"/>: under matchPolicy
+    /// Equivalent another version of the requested resource, whose objects are converted to it first (apiserver's
+    /// VersionedAttributes), and <c>request.kind</c>/<c>request.resource</c> name it.
+    /// </summary>
+    public static async ValueTask<Dictionary<string, JsonNode?>> VariablesAsync(AdmissionRequest request, ResourceDefinition resource, CancellationToken cancellationToken)
     {
-        JsonObject review = AdmissionReview.Request("", request, resource, request.Object, request.OldObject);
+        (IKubernetesObject<V1ObjectMeta>? obj, IKubernetesObject<V1ObjectMeta>? old) = await EquivalentVersions.OfAsync(request, resource, cancellationToken);
+        JsonObject review = AdmissionReview.Request("", request, resource, obj, old);
         JsonObject body = review["request"]!.AsObject();
-        JsonNode? obj = body["object"]?.DeepClone();
-        JsonNode? old = body["oldObject"]?.DeepClone();
         return new Dictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
-            ["object"] = obj,
-            ["oldObject"] = old,
+            ["object"] = body["object"]?.DeepClone(),
+            ["oldObject"] = body["oldObject"]?.DeepClone(),
             ["request"] = body,
         };
     }

@@ -41,127 +41,132 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
         }
 
         IReadOnlyList<V1ValidatingAdmissionPolicy> policies = await _policies.ListAsync(null, cancellationToken);
-        Dictionary<string, JsonNode?>? variables = null;
-        foreach (V1ValidatingAdmissionPolicyBinding binding in bindings)
+        var denials = new List<PolicyDenial>();
+        var inputsByVersion = new Dictionary<ResourceDefinition, Dictionary<string, JsonNode?>>();
+        foreach (V1ValidatingAdmissionPolicy policy in policies.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
-            V1ValidatingAdmissionPolicy? policy = policies.FirstOrDefault(p => p.Metadata.Name == binding.Spec?.PolicyName);
-            if (policy?.Spec?.MatchConstraints is not { } constraints
-                || !await MatchesAsync(constraints, request, rulesRequired: true, cancellationToken)
-                || (binding.Spec.MatchResources is { } narrower && !await MatchesAsync(narrower, request, rulesRequired: false, cancellationToken)))
+            List<V1ValidatingAdmissionPolicyBinding> bound = bindings.Where(b => b.Spec?.PolicyName == policy.Metadata.Name).OrderBy(b => b.Metadata.Name, StringComparer.Ordinal).ToList();
+            if (bound.Count == 0 || policy.Spec?.MatchConstraints is not { } constraints
+                || await MatchedResourceAsync(constraints, request, cancellationToken) is not { } matched)
             {
                 continue;
             }
 
-            variables ??= await VariablesAsync(request, cancellationToken);
-            foreach ((string message, string? reason) in await EvaluateAsync(policy, binding, request, variables, cancellationToken))
+            bool failClosed = policy.Spec.FailurePolicy != "Ignore";
+            Dictionary<string, JsonNode?>? inputs = inputsByVersion.GetValueOrDefault(matched);
+            if (ParamDefinition(policy) is { Error: { } configurationError })
             {
-                Act(policy, binding, request, message, reason);
-            }
-        }
-    }
-
-    /// <summary>The failed validations of <paramref name="policy"/> under <paramref name="binding"/>: message and reason each.</summary>
-    private async Task<List<(string Message, string? Reason)>> EvaluateAsync(
-        V1ValidatingAdmissionPolicy policy, V1ValidatingAdmissionPolicyBinding binding, AdmissionRequest request, Dictionary<string, JsonNode?> variables, CancellationToken cancellationToken)
-    {
-        bool failClosed = policy.Spec.FailurePolicy != "Ignore";
-        var failures = new List<(string, string?)>();
-        (IReadOnlyList<JsonNode?> paramSets, string? paramError) = await ParamsAsync(policy, binding, request, cancellationToken);
-        if (paramError is not null)
-        {
-            if (failClosed)
-            {
-                failures.Add((paramError, null));
-            }
-
-            return failures;
-        }
-
-        foreach (JsonNode? param in paramSets)
-        {
-            var bound = new Dictionary<string, JsonNode?>(variables, StringComparer.Ordinal) { ["params"] = param };
-            string[] declared = AdmissionCel.PolicyVariables;
-            if (policy.Spec.MatchConditions is { Count: > 0 } conditions)
-            {
-                (bool matches, string? error) = AdmissionCel.MatchConditions(conditions.Select(c => (c.Name, c.Expression)), declared, bound);
-                if (error is not null && failClosed)
+                if (failClosed)
                 {
-                    failures.Add((error, null));
+                    denials.Add(new PolicyDenial(policy, null, "failed to configure policy: " + configurationError, null));
                 }
 
-                if (!matches)
+                continue;
+            }
+
+            var annotations = new AuditAnnotationCollector();
+            foreach (V1ValidatingAdmissionPolicyBinding binding in bound)
+            {
+                if (binding.Spec.MatchResources is { } narrower && !await MatchesAsync(narrower, request, cancellationToken))
                 {
                     continue;
                 }
-            }
 
-            foreach (V1Validation validation in policy.Spec.Validations ?? [])
-            {
-                (CelProgram? program, string? compileError) = AdmissionCel.Compile(validation.Expression, declared);
-                CelEvaluation? result = program?.Evaluate(bound);
-                if (program is null || !result!.Succeeded || result.AsBool is null)
+                if (inputs is null)
+                {
+                    try
+                    {
+                        inputsByVersion[matched] = inputs = await InputsAsync(request, matched, cancellationToken);
+                    }
+                    catch (StatusException e)
+                    {
+                        if (failClosed)
+                        {
+                            denials.Add(new PolicyDenial(policy, null, "failed to configure policy: failed to convert object version: " + e.Status.Message, null));
+                        }
+
+                        break;
+                    }
+                }
+
+                (IReadOnlyList<JsonNode?> paramSets, string? paramError) = await ParamsAsync(policy, binding, request, cancellationToken);
+                if (paramError is not null)
                 {
                     if (failClosed)
                     {
-                        string why = compileError ?? result?.Error ?? "must evaluate to bool";
-                        failures.Add(($"expression '{validation.Expression}' resulted in error: {why}", null));
+                        denials.Add(new PolicyDenial(policy, binding, "failed to configure binding: " + paramError, null));
                     }
 
                     continue;
                 }
 
-                if (result.AsBool == false)
+                foreach (JsonNode? param in paramSets)
                 {
-                    failures.Add((Message(validation, bound), validation.Reason));
+                    var composition = new VariableComposition(
+                        policy.Spec.Variables?.ToList(),
+                        AdmissionCel.PolicyVariables,
+                        new Dictionary<string, JsonNode?>(inputs, StringComparer.Ordinal) { ["params"] = param?.DeepClone() });
+                    PolicyValidation result = PolicyValidation.Validate(policy.Spec, composition);
+                    foreach (PolicyFailure failure in result.Failures)
+                    {
+                        Act(policy, binding, request, failure, denials);
+                    }
+
+                    foreach ((string key, string? value, string? error) in result.AuditAnnotations)
+                    {
+                        if (error is not null)
+                        {
+                            denials.Add(new PolicyDenial(policy, binding, error, null));
+                        }
+                        else if (value is not null)
+                        {
+                            annotations.Add(key, value);
+                        }
+                    }
                 }
             }
+
+            annotations.Publish(policy.Metadata.Name, request);
         }
 
-        return failures;
-    }
-
-    /// <summary>The message of a failed validation: message, else a non-empty messageExpression result, else the expression.</summary>
-    private static string Message(V1Validation validation, Dictionary<string, JsonNode?> variables)
-    {
-        if (!string.IsNullOrEmpty(validation.MessageExpression)
-            && AdmissionCel.Compile(validation.MessageExpression, AdmissionCel.PolicyVariables).Program?.Evaluate(variables).AsString is { } expressed
-            && !string.IsNullOrWhiteSpace(expressed) && !expressed.Contains('\n', StringComparison.Ordinal))
+        if (denials.Count > 0)
         {
-            return expressed;
+            throw Denied(denials[0], request);
         }
-
-        return !string.IsNullOrEmpty(validation.Message) ? validation.Message : $"failed expression: {validation.Expression}";
     }
 
-    /// <summary>What the binding's validationActions do with one failure.</summary>
-    private static void Act(V1ValidatingAdmissionPolicy policy, V1ValidatingAdmissionPolicyBinding binding, AdmissionRequest request, string message, string? reason)
+    /// <summary>What the binding's validationActions do with one failed validation (dispatcher.go's switch).</summary>
+    private static void Act(V1ValidatingAdmissionPolicy policy, V1ValidatingAdmissionPolicyBinding binding, AdmissionRequest request, PolicyFailure failure, List<PolicyDenial> denials)
     {
         IList<string> actions = binding.Spec.ValidationActions ?? [];
-        if (actions.Contains("Warn"))
+        foreach (string action in actions)
         {
-            request.AddWarning($"Validation failed for ValidatingAdmissionPolicy '{policy.Metadata.Name}' with binding '{binding.Metadata.Name}': {message}");
-        }
-
-        if (actions.Contains("Audit"))
-        {
-            request.AddAuditAnnotation("validation.policy.admission.k8s.io/validation_failure", JsonSerializer.Serialize(new[]
+            switch (action)
             {
-                new { message, policy = policy.Metadata.Name, binding = binding.Metadata.Name, expressionIndex = 0, validationActions = actions },
-            }));
-        }
-
-        if (actions.Contains("Deny"))
-        {
-            throw Denied(policy, binding, request, message, reason);
+                case "Deny":
+                    denials.Add(new PolicyDenial(policy, binding, failure.Message, failure.Reason));
+                    break;
+                case "Audit":
+                    request.AddAuditAnnotation("validation.policy.admission.k8s.io/validation_failure", JsonSerializer.Serialize(new[]
+                    {
+                        new { message = failure.Message, policy = binding.Spec.PolicyName, binding = binding.Metadata.Name, expressionIndex = failure.Index, validationActions = actions },
+                    }));
+                    break;
+                case "Warn":
+                    request.AddWarning($"Validation failed for ValidatingAdmissionPolicy '{policy.Metadata.Name}' with binding '{binding.Metadata.Name}': {failure.Message}");
+                    break;
+            }
         }
     }
 
-    /// <summary>Kubernetes' denial: <c>admission.NewForbidden</c> with the validation's reason (Invalid by default) and its code.</summary>
-    private static StatusException Denied(V1ValidatingAdmissionPolicy policy, V1ValidatingAdmissionPolicyBinding binding, AdmissionRequest request, string message, string? reason)
+    /// <summary>Kubernetes' denial of the first denied decision: <c>admission.NewForbidden</c> with its reason (Invalid by default) and code.</summary>
+    private static StatusException Denied(PolicyDenial denial, AdmissionRequest request)
     {
-        string denial = $"ValidatingAdmissionPolicy '{policy.Metadata.Name}' with binding '{binding.Metadata.Name}' denied request: {message}";
+        string message = denial.Binding is null
+            ? $"ValidatingAdmissionPolicy '{denial.Policy.Metadata.Name}' denied request: {denial.Message}"
+            : $"ValidatingAdmissionPolicy '{denial.Policy.Metadata.Name}' with binding '{denial.Binding.Metadata.Name}' denied request: {denial.Message}";
         string name = request.Name;
-        reason = string.IsNullOrEmpty(reason) ? "Invalid" : reason;
+        string reason = string.IsNullOrEmpty(denial.Reason) ? "Invalid" : denial.Reason;
         return new StatusException(new V1Status
         {
             ApiVersion = "v1",
@@ -169,58 +174,77 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
             Status = "Failure",
             Code = reason switch { "Forbidden" => 403, "RequestEntityTooLarge" => 413, "Unauthorized" => 401, _ => 422 },
             Reason = reason,
-            Message = $"{request.Resource.GroupResource} \"{name}\" is forbidden: {denial}",
-            Details = new V1StatusDetails { Group = request.Resource.Group, Kind = request.Resource.Plural, Name = name, Causes = [new V1StatusCause { Message = denial }] },
+            Message = $"{request.Resource.GroupResource} \"{name}\" is forbidden: {message}",
+            Details = new V1StatusDetails { Group = request.Resource.Group, Kind = request.Resource.Plural, Name = name, Causes = [new V1StatusCause { Message = message }] },
         });
     }
 
     /// <summary>
-    /// matchConstraints / matchResources: resource rules minus excluded ones (by matchPolicy), and the selectors. A
-    /// binding's matchResources without resource rules narrows by its selectors only.
+    /// The resource a policy's matchConstraints match the request on (matching.go's DefinitionMatches): the request's
+    /// own when a rule names it, else under matchPolicy Equivalent the same objects served in another group or version;
+    /// null when the request is excluded, a selector does not match, or no rule does.
     /// </summary>
-    private async Task<bool> MatchesAsync(V1MatchResources match, AdmissionRequest request, bool rulesRequired, CancellationToken cancellationToken)
+    private async Task<ResourceDefinition?> MatchedResourceAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken)
     {
-        IEnumerable<ResourceDefinition> candidates = match.MatchPolicy == "Exact"
-            ? [request.Resource]
-            : catalog.All.Where(d => d == request.Resource || d.StoragePrefix == request.Resource.StoragePrefix);
-        List<ResourceDefinition> resources = candidates.ToList();
-        bool included = (!rulesRequired && (match.ResourceRules ?? []).Count == 0) || (match.ResourceRules ?? []).Any(r => resources.Any(d => AdmissionRules.Matches(r, request, d)));
-        bool excluded = (match.ExcludeResourceRules ?? []).Any(r => AdmissionRules.Matches(r, request, request.Resource));
-        return included && !excluded
-            && AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
-            && await selectors.NamespaceMatchesAsync(match.NamespaceSelector, request, cancellationToken);
+        IList<V1NamedRuleWithOperations> rules = match.ResourceRules ?? [];
+        ResourceDefinition? matched = rules.Any(r => AdmissionRules.Matches(r, request, request.Resource)) ? request.Resource : null;
+        if (matched is null && match.MatchPolicy != "Exact")
+        {
+            matched = catalog.All.FirstOrDefault(d => d != request.Resource && d.StoragePrefix == request.Resource.StoragePrefix && rules.Any(r => AdmissionRules.Matches(r, request, d)));
+        }
+
+        return matched is not null && await SelectedAsync(match, request, cancellationToken) ? matched : null;
     }
 
-    private async Task<Dictionary<string, JsonNode?>> VariablesAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    /// <summary>A binding's matchResources: without resource rules it narrows by its selectors only.</summary>
+    private async Task<bool> MatchesAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
+        (match.ResourceRules ?? []).Count == 0
+            ? await SelectedAsync(match, request, cancellationToken)
+            : await MatchedResourceAsync(match, request, cancellationToken) is not null;
+
+    /// <summary>excludeResourceRules and the namespace and object selectors.</summary>
+    private async Task<bool> SelectedAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
+        !(match.ExcludeResourceRules ?? []).Any(r => AdmissionRules.Matches(r, request, request.Resource))
+        && AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
+        && await selectors.NamespaceMatchesAsync(match.NamespaceSelector, request, cancellationToken);
+
+    private async Task<Dictionary<string, JsonNode?>> InputsAsync(AdmissionRequest request, ResourceDefinition matched, CancellationToken cancellationToken)
     {
-        Dictionary<string, JsonNode?> variables = AdmissionCel.Variables(request, request.Resource);
-        variables["namespaceObject"] = string.IsNullOrEmpty(request.Namespace)
+        Dictionary<string, JsonNode?> variables = await AdmissionCel.VariablesAsync(request, matched, cancellationToken);
+
+        // A Namespace's own namespaceObject is null (dispatcher.go: "the namespace object has the namespace of itself").
+        variables["namespaceObject"] = string.IsNullOrEmpty(request.Namespace) || request.Resource is { Group: "", Plural: "namespaces" }
             ? null
             : AdmissionCel.ToNode(await _namespaces.GetAsync(null, request.Namespace, cancellationToken));
         variables["params"] = null;
         return variables;
     }
 
+    /// <summary>The served resource of the policy's paramKind, or the policy's configuration error.</summary>
+    private (ResourceDefinition? Definition, string? Error) ParamDefinition(V1ValidatingAdmissionPolicy policy)
+    {
+        if (policy.Spec.ParamKind is not { } kind)
+        {
+            return (null, null);
+        }
+
+        ResourceDefinition? definition = catalog.All.FirstOrDefault(d => d.ApiVersion == kind.ApiVersion && d.Kind == kind.Kind && d.Converter is null)
+            ?? catalog.All.FirstOrDefault(d => d.ApiVersion == kind.ApiVersion && d.Kind == kind.Kind);
+        string groupVersion = kind.ApiVersion.Contains('/', StringComparison.Ordinal) ? kind.ApiVersion : "/" + kind.ApiVersion;
+        return definition is null ? (null, $"failed to find resource referenced by paramKind: '{groupVersion}, Kind={kind.Kind}'") : (definition, null);
+    }
+
     /// <summary>
-    /// The parameter objects of a binding (Kubernetes' paramRef): by name or selector, in paramRef's namespace or — for a
-    /// namespaced kind without one — the request's; none found is allowed or denied by parameterNotFoundAction.
+    /// The parameter objects of a binding (generic.CollectParams): none needed without a paramKind or paramRef; by name
+    /// or selector, in paramRef's namespace or — for a namespaced kind without one — the request's; none found is
+    /// allowed or denied by parameterNotFoundAction.
     /// </summary>
     private async Task<(IReadOnlyList<JsonNode?> Params, string? Error)> ParamsAsync(
         V1ValidatingAdmissionPolicy policy, V1ValidatingAdmissionPolicyBinding binding, AdmissionRequest request, CancellationToken cancellationToken)
     {
-        if (policy.Spec.ParamKind is not { } kind)
+        if (ParamDefinition(policy).Definition is not { } definition || binding.Spec.ParamRef is not { } paramRef)
         {
             return ([null], null);
-        }
-
-        V1ParamRef? paramRef = binding.Spec.ParamRef;
-        ResourceDefinition? definition = catalog.All.FirstOrDefault(d => d.ApiVersion == kind.ApiVersion && d.Kind == kind.Kind && d.Converter is null)
-            ?? catalog.All.FirstOrDefault(d => d.ApiVersion == kind.ApiVersion && d.Kind == kind.Kind);
-        if (definition is null || paramRef is null)
-        {
-            return ([], definition is null
-                ? $"failed to configure policy: failed to find resource referenced by paramKind: '{kind.ApiVersion}, Kind={kind.Kind}'"
-                : "failed to configure binding: no paramRef specified");
         }
 
         string? ns = null;
@@ -229,22 +253,31 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
             ns = !string.IsNullOrEmpty(paramRef.NamespaceProperty) ? paramRef.NamespaceProperty : request.Namespace;
             if (string.IsNullOrEmpty(ns))
             {
-                return ([], "failed to configure binding: cannot use namespaced paramRef in policy binding that matches cluster-scoped resources");
+                return ([], "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources");
             }
+        }
+        else if (!string.IsNullOrEmpty(paramRef.NamespaceProperty))
+        {
+            return ([], "paramRef.namespace must not be provided for a cluster-scoped `paramKind`");
+        }
+
+        if (string.IsNullOrEmpty(paramRef.Name) && paramRef.Selector is null)
+        {
+            return ([], "one of name or selector must be provided");
         }
 
         DecodedLister<IKubernetesObject<V1ObjectMeta>> lister = _params.GetOrAdd(definition, d => new DecodedLister<IKubernetesObject<V1ObjectMeta>>(caches, d));
         IReadOnlyList<IKubernetesObject<V1ObjectMeta>> all = await lister.ListAsync(ns, cancellationToken);
         List<JsonNode?> found = !string.IsNullOrEmpty(paramRef.Name)
             ? all.Where(o => o.Metadata.Name == paramRef.Name).Select(o => AdmissionCel.ToNode(o)).ToList()
-            : all.Where(o => paramRef.Selector is null || Api.Selectors.LabelSelectorExtensions.Matches(paramRef.Selector, o.Metadata.Labels)).Select(o => AdmissionCel.ToNode(o)).ToList();
+            : all.Where(o => Api.Selectors.LabelSelectorExtensions.Matches(paramRef.Selector!, o.Metadata.Labels)).Select(o => AdmissionCel.ToNode(o)).ToList();
         if (found.Count > 0)
         {
             return (found, null);
         }
 
         return paramRef.ParameterNotFoundAction == "Deny"
-            ? ([], "failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction")
+            ? ([], "no params found for policy binding with `Deny` parameterNotFoundAction")
             : ([], null);
     }
 }

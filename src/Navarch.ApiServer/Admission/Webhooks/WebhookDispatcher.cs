@@ -44,7 +44,8 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
         }
 
         (bool matches, string? error) = Policies.AdmissionCel.MatchConditions(
-            webhook.MatchConditions.Select(c => (c.Name, c.Expression)), Policies.AdmissionCel.MatchConditionVariables, Policies.AdmissionCel.Variables(request, matched));
+            webhook.MatchConditions.Select(c => (c.Name, c.Expression)), Policies.AdmissionCel.MatchConditionVariables,
+            await Policies.AdmissionCel.VariablesAsync(request, matched, cancellationToken));
         if (error is not null)
         {
             // As a failed call: the failure policy decides.
