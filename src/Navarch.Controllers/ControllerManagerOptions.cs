@@ -26,6 +26,12 @@ public sealed record ControllerManagerOptions
     public IReadOnlyList<PersistentVolume.IDeletableVolumePlugin> DeletableVolumePlugins { get; init; } = [new PersistentVolume.HostPathDeleter()];
 
     /// <summary>
+    /// The image of the recycler pods that empty hostPath and NFS volumes with reclaim policy Recycle (Kubernetes'
+    /// --pv-recycler-pod-template-filepath-*): the busybox image every agent imports.
+    /// </summary>
+    public string RecyclerPodImage { get; init; } = "docker.io/library/busybox:1.35";
+
+    /// <summary>
     /// The controller side of volume expansion, by CSI driver (what the external-resizer sidecar does); a claim on a
     /// driver not listed waits for an external resizer. None by default.
     /// </summary>

@@ -45,7 +45,10 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         Informer<V1PersistentVolumeClaim> claims = informers.Get<V1PersistentVolumeClaim>();
         Informer<V1PersistentVolume> volumes = informers.Get<V1PersistentVolume>();
         Informer<V1StorageClass> storageClasses = informers.Get<V1StorageClass>();
-        var volumeObjects = new Plugins.VolumeBinding.VolumeObjects(claims.Store, volumes.Store, storageClasses.Store);
+        Informer<V1CSINode> csiNodes = informers.Get<V1CSINode>();
+        Informer<V1CSIDriver> csiDrivers = informers.Get<V1CSIDriver>();
+        Informer<V1CSIStorageCapacity> capacities = informers.Get<V1CSIStorageCapacity>();
+        var volumeObjects = new Plugins.VolumeBinding.VolumeObjects(claims.Store, volumes.Store, storageClasses.Store, csiNodes.Store, csiDrivers.Store, capacities.Store);
         var spreadSelector = new DefaultSpreadSelector(informers.Get<V1Service>().Store, informers.Get<V1ReplicaSet>().Store, informers.Get<V1StatefulSet>().Store);
         await using var events = new EventRecorder(client, "default-scheduler", time: _time, logger: loggerFactory.CreateLogger<EventRecorder>());
         using var queue = new SchedulingQueue(_time);
@@ -80,6 +83,9 @@ public sealed partial class KubeScheduler(Kubernetes client, ILoggerFactory logg
         claims.AddHandler(handlers.StorageChanged<V1PersistentVolumeClaim>());
         volumes.AddHandler(handlers.StorageChanged<V1PersistentVolume>());
         storageClasses.AddHandler(handlers.StorageChanged<V1StorageClass>());
+        csiNodes.AddHandler(handlers.StorageChanged<V1CSINode>());
+        csiDrivers.AddHandler(handlers.StorageChanged<V1CSIDriver>());
+        capacities.AddHandler(handlers.StorageChanged<V1CSIStorageCapacity>());
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
         string names = string.Join(", ", profiles.Keys);

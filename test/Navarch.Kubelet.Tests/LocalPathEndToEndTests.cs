@@ -187,6 +187,89 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_block_claim_is_a_raw_device_a_container_writes_and_reads_back()
+    {
+        await using KubeletNode node = await KubeletNode.StartAsync(output);
+        Kubernetes client = node.Client;
+        string storage = Path.Combine(node.Options.AgentDir, "storage", "local-path");
+        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+        await using LocalPathProvisioner provisioner = new(client, node.Options.NodeName, storage, loggers, resync: TimeSpan.FromSeconds(1));
+        using var stop = new CancellationTokenSource();
+        Task running = provisioner.RunAsync(stop.Token);
+        try
+        {
+            await client.StorageV1.CreateStorageClassAsync(new V1StorageClass
+            {
+                Metadata = new V1ObjectMeta { Name = "local-path" },
+                Provisioner = LocalPathProvisioner.ProvisionerName,
+                ReclaimPolicy = "Delete",
+                VolumeBindingMode = "WaitForFirstConsumer",
+            });
+            V1PersistentVolumeClaim request = Claim("raw", "8Mi", node.Options.NodeName);
+            request.Spec.VolumeMode = "Block";
+            V1PersistentVolumeClaim claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(request, Ns);
+            string pvName = "pvc-" + claim.Metadata.Uid;
+            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => ReadOrNullAsync(client, pvName), "the provisioned block volume");
+            Assert.Equal("Block", pv.Spec.VolumeMode);
+            string link = Path.Combine(storage, pvName);
+            Assert.Equal(link, pv.Spec.Local.Path);
+            Assert.StartsWith("/dev/loop", File.ResolveLinkTarget(link, returnFinalTarget: true)!.FullName, StringComparison.Ordinal);
+            await BindAsync(client, claim, pv);
+
+            // A container writes the device with dd, the next reads it back; the image holds the bytes, no filesystem.
+            await client.CoreV1.CreateNamespacedPodAsync(BlockPod(node, "dd-writer", "printf hello-block | busybox dd of=/dev/xvda bs=512 conv=sync"), Ns);
+            await WaitPhaseAsync(client, "dd-writer", "Succeeded");
+            await DeleteAndWaitGoneAsync(client, "dd-writer");
+            await client.CoreV1.CreateNamespacedPodAsync(BlockPod(node, "dd-reader", "test \"$(busybox dd if=/dev/xvda bs=11 count=1 2>/dev/null)\" = hello-block"), Ns);
+            await WaitPhaseAsync(client, "dd-reader", "Succeeded");
+            await DeleteAndWaitGoneAsync(client, "dd-reader");
+            byte[] head = new byte[11];
+            await using (var image = File.OpenRead(Path.Combine(storage, pvName + ".img")))
+            {
+                await image.ReadExactlyAsync(head);
+            }
+
+            Assert.Equal("hello-block", System.Text.Encoding.ASCII.GetString(head));
+
+            // The block volume in volumeMounts is refused with the kubelet's message.
+            await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "mounts-block", "true", "raw"), Ns);
+            Corev1Event failed = await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedEventAsync(Ns)).Items.FirstOrDefault(e => e.InvolvedObject.Name == "mounts-block" && e.Reason == "FailedMount"), "FailedMount for a block volume mounted");
+            Assert.Equal("Unable to attach or mount volumes: unmounted volumes=[data]: volume data has volumeMode Block, but is specified in volumeMounts", failed.Message);
+            await DeleteAndWaitGoneAsync(client, "mounts-block");
+
+            // Released with reclaim policy Delete: the loop device is detached, the image and link go.
+            string device = File.ResolveLinkTarget(link, returnFinalTarget: true)!.FullName;
+            await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("raw", Ns);
+            pv = await client.CoreV1.ReadPersistentVolumeAsync(pvName);
+            pv.Status = new V1PersistentVolumeStatus { Phase = "Released" };
+            await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
+            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released block volume deleted");
+            Assert.False(File.Exists(Path.Combine(storage, pvName + ".img")));
+            Assert.Null(new FileInfo(link).LinkTarget);
+            string backing = $"/sys/block/{Path.GetFileName(device)}/loop/backing_file";
+            Assert.False(File.Exists(backing) && File.ReadAllText(backing).Contains(pvName, StringComparison.Ordinal), "the loop device is detached");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    private static V1Pod BlockPod(KubeletNode node, string name, string script) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
+        Spec = new V1PodSpec
+        {
+            NodeName = node.Options.NodeName,
+            RestartPolicy = "Never",
+            TerminationGracePeriodSeconds = 1,
+            Containers = [new V1Container { Name = "main", Image = "busybox:1.35", Command = ["sh", "-c", script], VolumeDevices = [new V1VolumeDevice { Name = "data", DevicePath = "/dev/xvda" }] }],
+            Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "raw" } }],
+        },
+    };
+
     private static V1PersistentVolumeClaim Claim(string name, string size, string? selectedNode)
     {
         var annotations = new Dictionary<string, string> { [LocalPathProvisioner.StorageProvisionerAnnotation] = LocalPathProvisioner.ProvisionerName };

@@ -41,7 +41,7 @@ public sealed class ConfigurationTests
         Assert.Equal(["default-scheduler", "bin-packing"], config.Profiles.Select(p => p.SchedulerName));
         var registry = new PluginRegistry();
         Profile defaults = ProfileBuilder.Build(config.Profiles[0], 0, registry, new FrameworkHandle());
-        Assert.Equal(["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeRestrictions", "VolumeBinding", "VolumeZone", "PodTopologySpread", "InterPodAffinity"], defaults.Filter.Select(p => p.Name));
+        Assert.Equal(["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "PodTopologySpread", "InterPodAffinity"], defaults.Filter.Select(p => p.Name));
         Assert.Equal(["VolumeBinding"], defaults.PreBind.Select(p => p.Name));
         Assert.Equal(
             ["TaintToleration:3", "NodeAffinity:2", "NodeResourcesFit:1", "PodTopologySpread:2", "InterPodAffinity:2", "NodeResourcesBalancedAllocation:1", "ImageLocality:1"],

@@ -19,7 +19,7 @@ namespace Navarch.Controllers.PersistentVolume;
 /// volume's is its name. One worker, so a claim and its volume are never bound from two syncs at once; every write
 /// carries the cached resourceVersion, so a stale cache ends in a conflict and a retry, never in a double bind.
 /// </summary>
-public sealed class PersistentVolumeController : QueueController
+public sealed partial class PersistentVolumeController : QueueController
 {
     private const string Component = "persistentvolume-controller";
 
@@ -42,6 +42,7 @@ public sealed class PersistentVolumeController : QueueController
         _events = context.Recorder(Component);
         _syncPeriod = context.Options.PersistentVolumeSyncPeriod;
         _deleters = context.Options.DeletableVolumePlugins;
+        _recycler = new VolumeRecycler(context.Client, context.Options.RecyclerPodImage, context.Time);
         _volumes.AddHandler(new ResourceEventHandler<V1PersistentVolume>(Enqueue, VolumeDeleted));
         _claims.AddHandler(new ResourceEventHandler<V1PersistentVolumeClaim>(Enqueue, ClaimDeleted));
     }
@@ -443,7 +444,7 @@ public sealed class PersistentVolumeController : QueueController
 
     /// <summary>
     /// reclaimVolume: Retain keeps the volume Released (its claimRef still names the deleted claim, so no other claim
-    /// gets it); Delete deletes it; Recycle, deprecated, has no recycler here.
+    /// gets it); Delete deletes it; Recycle (deprecated) empties it with a recycler pod and makes it Available again.
     /// </summary>
     private async Task ReclaimVolumeAsync(V1PersistentVolume volume, CancellationToken cancellationToken)
     {
@@ -452,7 +453,7 @@ public sealed class PersistentVolumeController : QueueController
             case "Retain":
                 return;
             case "Recycle":
-                await UpdateVolumePhaseAsync(volume, "Failed", "", cancellationToken, ("Warning", "VolumeFailedRecycle", "No recycler plugin found for the volume!")).ConfigureAwait(false);
+                await RecycleVolumeAsync(volume, cancellationToken).ConfigureAwait(false);
                 return;
             case "Delete":
                 await DeleteVolumeAsync(volume, cancellationToken).ConfigureAwait(false);

@@ -178,11 +178,6 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
             return;
         }
 
-        if (claim.Spec.VolumeMode == "Block")
-        {
-            throw new ProvisioningException("local-path provisions volumeMode Filesystem only");
-        }
-
         if (claim.Spec.AccessModes is not { Count: > 0 } modes || modes.Any(m => m is not ("ReadWriteOnce" or "ReadWriteOncePod")))
         {
             throw new ProvisioningException("local-path volumes are on one node: only ReadWriteOnce and ReadWriteOncePod access modes are supported");
@@ -197,13 +192,14 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
         _events.Event(claim, "Normal", "Provisioning", $"External provisioner is provisioning volume for claim \"{claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}\"");
         var image = new LoopImage(_root, name);
         long size = LoopImage.SizeFor(request.ToQuantity().Value);
+        bool block = claim.Spec.VolumeMode == "Block";
         if (!image.Exists)
         {
-            await image.CreateAsync(size, cancellationToken).ConfigureAwait(false);
+            await (block ? image.CreateBlockAsync(size, cancellationToken) : image.CreateAsync(size, cancellationToken)).ConfigureAwait(false);
         }
         else
         {
-            await image.MountAsync(cancellationToken).ConfigureAwait(false);
+            await (block ? image.AttachAsync(cancellationToken) : image.MountAsync(cancellationToken)).ConfigureAwait(false);
         }
 
         var volume = new V1PersistentVolume
@@ -217,9 +213,9 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
                 AccessModes = [.. modes],
                 PersistentVolumeReclaimPolicy = storageClass.ReclaimPolicy ?? "Delete",
                 StorageClassName = storageClass.Metadata.Name,
-                VolumeMode = "Filesystem",
-                MountOptions = storageClass.MountOptions,
-                Local = new V1LocalVolumeSource { Path = image.MountPath, FsType = "ext4" },
+                VolumeMode = block ? "Block" : "Filesystem",
+                MountOptions = block ? null : storageClass.MountOptions,
+                Local = new V1LocalVolumeSource { Path = image.MountPath, FsType = block ? null : "ext4" },
                 ClaimRef = new V1ObjectReference
                 {
                     ApiVersion = "v1",
@@ -255,9 +251,18 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
     private async Task ReconcileVolumeAsync(V1PersistentVolume volume, CancellationToken cancellationToken)
     {
         var image = new LoopImage(_root, volume.Metadata.Name);
+        bool block = volume.Spec.VolumeMode == "Block";
         if (volume.Status?.Phase == "Released" && volume.Spec.PersistentVolumeReclaimPolicy == "Delete" && volume.Metadata.DeletionTimestamp is null)
         {
-            image.Remove();
+            if (block)
+            {
+                await image.RemoveBlockAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                image.Remove();
+            }
+
             try
             {
                 await _client.CoreV1.DeletePersistentVolumeAsync(volume.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -272,7 +277,7 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
 
         if (image.Exists && volume.Status?.Phase != "Released")
         {
-            await image.MountAsync(cancellationToken).ConfigureAwait(false);
+            await (block ? image.AttachAsync(cancellationToken) : image.MountAsync(cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -312,7 +317,8 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
             return;
         }
 
-        bool grown = await image.ResizeFileSystemAsync(cancellationToken).ConfigureAwait(false);
+        // A raw block volume has no filesystem to grow: the bigger device is the whole step.
+        bool grown = volume.Spec.VolumeMode == "Block" || await image.ResizeFileSystemAsync(cancellationToken).ConfigureAwait(false);
         if (!grown && claim.Status?.Conditions?.Any(c => c.Type == "FileSystemResizePending") == true)
         {
             return;

@@ -8,6 +8,9 @@ namespace Navarch.Kubelet.LocalPath;
 /// One local-path volume on disk: an ext4 filesystem in a sparse image file <c>NAME.img</c>, loop-mounted on the folder
 /// <c>NAME</c> beside it. The filesystem's size is the volume's capacity, so a container writing more gets ENOSPC.
 /// <c>mount -o loop</c> sets the loop device to detach itself at the last unmount, so nothing outlives <see cref="Remove"/>.
+/// A raw block volume (volumeMode Block) is the image without a filesystem on a loop device of its own, and
+/// <c>NAME</c> is a symbolic link to that device (<c>/dev/loopN</c>; the number may change when it is attached again
+/// after a reboot, the link's path does not).
 /// </summary>
 internal sealed class LoopImage(string root, string name)
 {
@@ -43,6 +46,41 @@ internal sealed class LoopImage(string root, string name)
         File.Move(partial, ImagePath, overwrite: true);
         await MountAsync(cancellationToken).ConfigureAwait(false);
         File.SetUnixFileMode(MountPath, (UnixFileMode)Convert.ToInt32("777", 8));
+    }
+
+    /// <summary>Makes the image of <paramref name="bytes"/> (sparse, no filesystem) and attaches it as a raw block device.</summary>
+    public async Task CreateBlockAsync(long bytes, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string partial = ImagePath + ".partial";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var file = new FileStream(partial, options))
+        {
+            file.SetLength(bytes);
+        }
+
+        File.Move(partial, ImagePath, overwrite: true);
+        await AttachAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Attaches the image to a loop device unless one backs it (after a reboot none does) and points the link
+    /// <see cref="MountPath"/> at the device.
+    /// </summary>
+    public async Task AttachAsync(CancellationToken cancellationToken)
+    {
+        string device = await DeviceAsync(cancellationToken).ConfigureAwait(false)
+            ?? (await RunAsync("losetup", ["--find", "--show", ImagePath], cancellationToken).ConfigureAwait(false)).Trim();
+        if (LinkTarget() == device)
+        {
+            return;
+        }
+
+        // Replaced atomically: a kubelet resolving the link never finds it missing.
+        string link = MountPath + ".link";
+        File.Delete(link);
+        File.CreateSymbolicLink(link, device);
+        File.Move(link, MountPath, overwrite: true);
     }
 
     /// <summary>Loop-mounts the image unless it is mounted (after a reboot the agent mounts its volumes again).</summary>
@@ -102,17 +140,48 @@ internal sealed class LoopImage(string root, string name)
         }
     }
 
+    /// <summary>Where the link <see cref="MountPath"/> points; null when there is no link.</summary>
+    private string? LinkTarget()
+    {
+        try
+        {
+            return File.ResolveLinkTarget(MountPath, returnFinalTarget: false)?.FullName;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private async Task<string?> DeviceAsync(CancellationToken cancellationToken) =>
+        (await DevicesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    private async Task<string[]> DevicesAsync(CancellationToken cancellationToken) =>
         (await RunAsync("losetup", ["-j", ImagePath, "-O", "NAME", "-n"], cancellationToken).ConfigureAwait(false))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The image's size in bytes (its capacity).</summary>
     public long Size => new FileInfo(ImagePath).Length;
 
+    /// <summary>Detaches the loop devices of a raw block image (a pod still using one keeps it until it closes it), then <see cref="Remove"/>s.</summary>
+    public async Task RemoveBlockAsync(CancellationToken cancellationToken)
+    {
+        if (Exists)
+        {
+            foreach (string device in await DevicesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await RunAsync("losetup", ["-d", device], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        File.Delete(MountPath);
+        Remove();
+    }
+
     /// <summary>Unmounts the filesystem (lazily: a pod's bind mount may still hold it) and deletes the image and folder.</summary>
     public void Remove()
     {
-        if (Directory.Exists(MountPath))
+        if (Directory.Exists(MountPath) && LinkTarget() is null)
         {
             foreach (string mount in MountTable.MountsUnder(MountPath))
             {

@@ -9,7 +9,7 @@ namespace Navarch.Kubelet.Pods;
 /// <summary>
 /// The CRI config of a container about to be created, as the kubelet's generateContainerConfig makes it: the
 /// runAsNonRoot check against the image's user, the environment (<see cref="ContainerEnvironment"/>), the volume
-/// mounts (<see cref="VolumeManager"/>), resources and security context (<see cref="PodRuntimeConfig"/>), and a fresh
+/// mounts and block devices (<see cref="VolumeManager"/>), resources and security context (<see cref="PodRuntimeConfig"/>), and a fresh
 /// host file at the terminationMessagePath. A config that cannot be made is CreateContainerConfigError.
 /// </summary>
 internal sealed class ContainerConfigBuilder(ContainerEnvironment environment, VolumeManager volumes, KubeletOptions options, EventRecorder events, TimeProvider time)
@@ -30,6 +30,7 @@ internal sealed class ContainerConfigBuilder(ContainerEnvironment environment, V
             VerifyRunAsNonRoot(pod, container, image);
             Dictionary<string, string> env = environment.Build(pod, container, sandbox.NetworkIp);
             ContainerConfig config = PodRuntimeConfig.Container(pod, container, imageRef, attempt, env, volumes.Mounts(pod, container, env));
+            config.Devices.Add(volumes.Devices(pod, container));
             AddTerminationMessage(pod, container, config);
             _lastErrors.Remove(view);
             return config;

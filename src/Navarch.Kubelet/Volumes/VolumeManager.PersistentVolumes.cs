@@ -79,9 +79,9 @@ internal sealed partial class VolumeManager
             throw new VolumeSetupException(prefix + $"found PV object {pvName} but its pv.Spec.ClaimRef.UID {pv.Spec.ClaimRef.Uid} does not point to claim.UID {claim.Metadata.Uid}");
         }
 
-        if (pv.Spec.VolumeMode == "Block")
+        if (MapBlockVolume(pod, volume, pv) is { } device)
         {
-            throw new VolumeSetupException($"volume {volume.Name} has volumeMode Block, but is specified in volumeMounts");
+            return device;
         }
 
         if (pv.Spec.HostPath is { } host)

@@ -10,6 +10,7 @@ using Navarch.Scheduler.Plugins.NodeResourcesFit;
 using Navarch.Scheduler.Plugins.NodeUnschedulable;
 using Navarch.Scheduler.Plugins.PodTopologySpread;
 using Navarch.Scheduler.Plugins.TaintToleration;
+using Navarch.Scheduler.Plugins.NodeVolumeLimits;
 using Navarch.Scheduler.Plugins.VolumeBinding;
 using Navarch.Scheduler.Plugins.VolumeRestrictions;
 using Navarch.Scheduler.Plugins.VolumeZone;
@@ -29,6 +30,7 @@ internal sealed class PluginRegistry
         (NodePortsPlugin.PluginName, 0),
         (NodeResourcesFitPlugin.PluginName, 1),
         (VolumeRestrictionsPlugin.PluginName, 0),
+        (NodeVolumeLimitsPlugin.PluginName, 0),
         (VolumeBindingPlugin.PluginName, 0),
         (VolumeZonePlugin.PluginName, 0),
         (PodTopologySpreadPlugin.PluginName, 2),
@@ -48,6 +50,7 @@ internal sealed class PluginRegistry
         [NodePortsPlugin.PluginName] = (_, _) => new NodePortsPlugin(),
         [NodeResourcesFitPlugin.PluginName] = (args, _) => NodeResourcesFitPlugin.Create(args),
         [VolumeRestrictionsPlugin.PluginName] = (_, h) => new VolumeRestrictionsPlugin(h),
+        [NodeVolumeLimitsPlugin.PluginName] = (_, h) => new NodeVolumeLimitsPlugin(h),
         [VolumeBindingPlugin.PluginName] = (_, h) => new VolumeBindingPlugin(h),
         [VolumeZonePlugin.PluginName] = (_, h) => new VolumeZonePlugin(h),
         [PodTopologySpreadPlugin.PluginName] = (_, h) => new PodTopologySpreadPlugin(h.DefaultSpreadSelector),

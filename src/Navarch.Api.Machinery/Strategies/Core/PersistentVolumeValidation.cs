@@ -46,6 +46,12 @@ internal static class PersistentVolumeValidation
             yield return new FieldError(FieldErrorType.Required, "spec.hostPath.path", null, "");
         }
 
+        // A recycler empties the whole path: never the host's root.
+        if (spec?.HostPath?.Path is { Length: > 0 } recycled && recycled.StartsWith('/') && spec.PersistentVolumeReclaimPolicy == "Recycle" && Path.GetFullPath(recycled, "/") == "/")
+        {
+            yield return new FieldError(FieldErrorType.Forbidden, "spec.persistentVolumeReclaimPolicy", null, "may not be 'recycle' for a hostPath mount of '/'");
+        }
+
         if (spec?.Local is { } local)
         {
             if (string.IsNullOrEmpty(local.Path))

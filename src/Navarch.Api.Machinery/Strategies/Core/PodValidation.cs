@@ -97,6 +97,11 @@ internal static class PodValidation
                 {
                     yield return error;
                 }
+
+                foreach (FieldError error in VolumeDeviceValidation.Validate(c, spec.Volumes, at))
+                {
+                    yield return error;
+                }
             }
         }
 

@@ -13,7 +13,11 @@ namespace Navarch.Scheduler.Plugins.VolumeBinding;
 /// unbound claims of a WaitForFirstConsumer class are bound here, on the chosen node — to the smallest fitting
 /// Available volume there, or else provisioned there (PreBind sets <c>volume.kubernetes.io/selected-node</c>) — and the
 /// binding waits (up to <see cref="BindTimeout"/>) until the PersistentVolume controller has bound them all. An unbound
-/// claim of an Immediate class makes the pod unschedulable until the controller binds it.
+/// claim of an Immediate class makes the pod unschedulable until the controller binds it. A claim already given a node
+/// (selected-node) is provisioned there only; a CSI driver with storageCapacity provisions only where a
+/// CSIStorageCapacity of the class reaches the node with room for the claim. Reserve assumes its decision in the
+/// <see cref="AssumeCache{T}"/> (the volume's claimRef, the claim's selected-node) so the next pod, scheduled before
+/// the writes come back through the watch, neither takes the same volume nor provisions the claim elsewhere.
 /// </summary>
 internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPlugin, IFilterPlugin, IReservePlugin, IPreBindPlugin
 {
@@ -22,9 +26,11 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
     public const string NodeConflict = "node(s) had volume node affinity conflict";
     public const string BindConflict = "node(s) didn't find available persistent volumes to bind";
     public const string VolumeNotExist = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)";
+    public const string NotEnoughSpace = "node(s) did not have enough free storage";
     public const string SelectedNodeAnnotation = "volume.kubernetes.io/selected-node";
     private const string StateKey = "PreFilter" + PluginName;
     private const string NoProvisioner = "kubernetes.io/no-provisioner";
+    private const string BoundByControllerAnnotation = "pv.kubernetes.io/bound-by-controller";
 
     /// <summary>How long a binding waits for its claims to be bound (VolumeBindingArgs.bindTimeoutSeconds, 600).</summary>
     public TimeSpan BindTimeout { get; init; } = TimeSpan.FromSeconds(600);
@@ -124,18 +130,25 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (V1PersistentVolumeClaim claim in found.Delayed)
         {
-            if (BestVolume(claim, n, taken) is { } volume)
+            // A claim whose provisioning has started on a node (selected-node) is provisioned there or nowhere.
+            string? selected = claim.Metadata.Annotations?.TryGetValue(SelectedNodeAnnotation, out string? s) == true ? s : null;
+            if (selected is not null && selected != n.Metadata.Name)
+            {
+                return Status.Unresolvable(BindConflict);
+            }
+
+            if (selected is null && BestVolume(claim, n, taken) is { } volume)
             {
                 taken.Add(volume.Metadata.Name);
                 bindings.Add((claim, volume));
             }
-            else if (CanProvision(claim, n))
+            else if (ProvisionConflict(claim, n) is { } conflict)
             {
-                provisions.Add(claim);
+                return Status.Unresolvable(conflict);
             }
             else
             {
-                return Status.Unresolvable(BindConflict);
+                provisions.Add(claim);
             }
         }
 
@@ -143,22 +156,67 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
         return Status.Success;
     }
 
+    /// <summary>
+    /// AssumePodVolumes: the chosen volumes are seen bound to their claims and the claims to provision seen on this
+    /// node until the API writes of PreBind come back (or Unreserve drops them).
+    /// </summary>
     public Status Reserve(CycleState state, V1Pod pod, string nodeName)
     {
-        if (state.Read<VolumeBindingState>(StateKey) is { } found)
+        if (state.Read<VolumeBindingState>(StateKey) is not { } found)
         {
-            found.Chosen = found.Decisions.GetValueOrDefault(nodeName);
+            return Status.Success;
+        }
+
+        found.Chosen = found.Decisions.GetValueOrDefault(nodeName);
+        foreach ((V1PersistentVolumeClaim claim, V1PersistentVolume chosen) in found.Chosen?.StaticBindings ?? [])
+        {
+            if (Objects.Volume(chosen.Metadata.Name) is not { } latest)
+            {
+                continue;
+            }
+
+            V1PersistentVolume assumed = VolumeObjects.Copy(latest);
+            assumed.Spec.ClaimRef = ClaimRef(claim);
+            assumed.Metadata.Annotations ??= new Dictionary<string, string>();
+            assumed.Metadata.Annotations[BoundByControllerAnnotation] = "yes";
+            Objects.AssumeVolume(assumed);
+        }
+
+        foreach (V1PersistentVolumeClaim claim in found.Chosen?.Provisions ?? [])
+        {
+            if (Objects.Claim(claim.Metadata.NamespaceProperty, claim.Metadata.Name) is not { } latest)
+            {
+                continue;
+            }
+
+            V1PersistentVolumeClaim assumed = VolumeObjects.Copy(latest);
+            assumed.Metadata.Annotations ??= new Dictionary<string, string>();
+            assumed.Metadata.Annotations[SelectedNodeAnnotation] = nodeName;
+            Objects.AssumeClaim(assumed);
         }
 
         return Status.Success;
     }
 
+    /// <summary>RevertAssumedPodVolumes: what Reserve assumed is dropped (the informer's objects count again).</summary>
     public void Unreserve(CycleState state, V1Pod pod, string nodeName)
     {
-        if (state.Read<VolumeBindingState>(StateKey) is { } found)
+        if (state.Read<VolumeBindingState>(StateKey) is not { } found)
         {
-            found.Chosen = null;
+            return;
         }
+
+        foreach ((_, V1PersistentVolume chosen) in found.Chosen?.StaticBindings ?? [])
+        {
+            Objects.RestoreVolume(chosen.Metadata.Name);
+        }
+
+        foreach (V1PersistentVolumeClaim claim in found.Chosen?.Provisions ?? [])
+        {
+            Objects.RestoreClaim(claim);
+        }
+
+        found.Chosen = null;
     }
 
     public async Task<Status> PreBindAsync(CycleState state, V1Pod pod, string nodeName, CancellationToken cancellationToken)
@@ -179,9 +237,9 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
                     return Status.Error($"volume {volume.Metadata.Name} was bound to another claim meanwhile");
                 }
 
-                volume.Spec.ClaimRef = new V1ObjectReference { ApiVersion = "v1", Kind = "PersistentVolumeClaim", NamespaceProperty = claim.Metadata.NamespaceProperty, Name = claim.Metadata.Name, Uid = claim.Metadata.Uid, ResourceVersion = claim.Metadata.ResourceVersion };
+                volume.Spec.ClaimRef = ClaimRef(claim);
                 volume.Metadata.Annotations ??= new Dictionary<string, string>();
-                volume.Metadata.Annotations["pv.kubernetes.io/bound-by-controller"] = "yes";
+                volume.Metadata.Annotations[BoundByControllerAnnotation] = "yes";
                 await client.CoreV1.ReplacePersistentVolumeAsync(volume, volume.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
@@ -263,18 +321,49 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
             .FirstOrDefault();
     }
 
-    /// <summary>A class with a provisioner whose allowedTopologies (if any) include <paramref name="node"/>.</summary>
-    private bool CanProvision(V1PersistentVolumeClaim claim, V1Node node)
+    /// <summary>
+    /// checkVolumeProvisions: null when the claim can be provisioned on <paramref name="node"/> (a class with a
+    /// provisioner whose allowedTopologies, if any, include the node, and enough capacity there); else why not.
+    /// </summary>
+    private string? ProvisionConflict(V1PersistentVolumeClaim claim, V1Node node)
     {
         V1StorageClass? storageClass = Objects.StorageClass(claim.Spec.StorageClassName);
         if (storageClass is null || string.IsNullOrEmpty(storageClass.Provisioner) || storageClass.Provisioner == NoProvisioner || claim.Spec.Selector is not null)
         {
-            return false;
+            return BindConflict;
         }
 
-        return storageClass.AllowedTopologies is not { Count: > 0 } terms
-            || terms.Any(t => (t.MatchLabelExpressions ?? []).All(e => node.Metadata.Labels?.TryGetValue(e.Key, out string? v) == true && e.Values.Contains(v)));
+        if (storageClass.AllowedTopologies is { Count: > 0 } terms
+            && !terms.Any(t => (t.MatchLabelExpressions ?? []).All(e => node.Metadata.Labels?.TryGetValue(e.Key, out string? v) == true && e.Values.Contains(v))))
+        {
+            return BindConflict;
+        }
+
+        return HasEnoughCapacity(claim, storageClass, node) ? null : NotEnoughSpace;
     }
+
+    /// <summary>
+    /// hasEnoughCapacity: only for a CSIDriver (named as the provisioner) with storageCapacity true, some
+    /// CSIStorageCapacity of the class whose nodeTopology selects the node has a maximumVolumeSize (else capacity) of
+    /// at least the claim's request.
+    /// </summary>
+    private bool HasEnoughCapacity(V1PersistentVolumeClaim claim, V1StorageClass storageClass, V1Node node)
+    {
+        if (claim.Spec.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? request) != true
+            || Objects.CsiDriver(storageClass.Provisioner)?.Spec.StorageCapacity != true)
+        {
+            return true;
+        }
+
+        Quantity size = request!.ToQuantity();
+        return Objects.StorageCapacities().Any(c =>
+            c.StorageClassName == storageClass.Metadata.Name
+            && (c.MaximumVolumeSize ?? c.Capacity) is { } limit && limit.ToQuantity().CompareTo(size) >= 0
+            && c.NodeTopology is { } topology && LabelSelectors.Matches(topology, node.Metadata.Labels));
+    }
+
+    private static V1ObjectReference ClaimRef(V1PersistentVolumeClaim claim) =>
+        new() { ApiVersion = "v1", Kind = "PersistentVolumeClaim", NamespaceProperty = claim.Metadata.NamespaceProperty, Name = claim.Metadata.Name, Uid = claim.Metadata.Uid, ResourceVersion = claim.Metadata.ResourceVersion };
 
     private static bool Reachable(V1PersistentVolume volume, V1Node node) =>
         volume.Spec.NodeAffinity?.Required is not { } required || LabelSelectors.MatchesAnyTerm(required.NodeSelectorTerms, node);
