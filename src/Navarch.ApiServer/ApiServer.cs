@@ -48,6 +48,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private Aggregator.ApiServiceTransport? _aggregatorTransport;
     private Aggregator.AvailableConditionController? _availability;
     private Aggregator.OpenApiAggregationController? _openApiAggregation;
+    private Aggregator.DiscoveryAggregationController? _discoveryAggregation;
     private ResourceMetrics.ResourceMetricsScraper? _resourceMetrics;
     private ContainerLogs.ContainerLogStore? _containerLogs;
     private Admission.Webhooks.WebhookPlugins? _webhooks;
@@ -203,8 +204,10 @@ public sealed partial class ApiServer : IAsyncDisposable
         var handler = new ResourceHandler(stores, subresources, _logger);
         var apiServiceEndpoints = new Aggregator.ApiServiceEndpoints(stores);
         _aggregatorTransport = new Aggregator.ApiServiceTransport(FrontProxy);
-        _openApiAggregation = new Aggregator.OpenApiAggregationController(stores, apiServiceEndpoints, _aggregatorTransport, _options.Time, _loggerFactory.CreateLogger<Aggregator.OpenApiAggregationController>());
-        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _openApiAggregation);
+        var apiServiceDownloader = new Aggregator.ApiServiceDownloader(apiServiceEndpoints, _aggregatorTransport);
+        _openApiAggregation = new Aggregator.OpenApiAggregationController(stores, apiServiceDownloader, _options.Time, _loggerFactory.CreateLogger<Aggregator.OpenApiAggregationController>());
+        _discoveryAggregation = new Aggregator.DiscoveryAggregationController(stores, apiServiceDownloader, _options.Time, _loggerFactory.CreateLogger<Aggregator.DiscoveryAggregationController>());
+        var aggregator = new Aggregator.ApiAggregator(stores, apiServiceEndpoints, _aggregatorTransport, _app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _openApiAggregation, _discoveryAggregation);
         var prometheus = new PrometheusDiscovery.PrometheusServiceDiscovery(_caches, catalog, authorizer, _options.PrometheusDiscovery, _options.AdvertiseNodeName);
         var pipeline = _pipeline = new RequestPipeline(
             catalog,
@@ -241,6 +244,7 @@ public sealed partial class ApiServer : IAsyncDisposable
         await _availability.SyncAllAsync(cancellationToken);
         _availability.Start();
         _openApiAggregation.Start();
+        _discoveryAggregation.Start();
         if (_options.MetricResolution > TimeSpan.Zero)
         {
             _resourceMetrics.Start();
@@ -296,6 +300,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _openApiAggregation.DisposeAsync();
             _openApiAggregation = null;
+        }
+
+        if (_discoveryAggregation is not null)
+        {
+            await _discoveryAggregation.DisposeAsync();
+            _discoveryAggregation = null;
         }
 
         if (_resourceMetrics is not null)

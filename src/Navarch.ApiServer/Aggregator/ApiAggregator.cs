@@ -17,11 +17,14 @@ namespace Navarch.ApiServer.Aggregator;
 /// beside the built-in ones and <c>/apis/&lt;group&gt;</c> describes them. The APIServices are read from the watch
 /// cache, so the check costs only requests the catalog does not serve.
 /// </summary>
-internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints endpoints, ApiServiceTransport transport, IHttpForwarder forwarder, OpenApiAggregationController? openApi = null)
+internal sealed class ApiAggregator(StoreRegistry stores, ApiServiceEndpoints endpoints, ApiServiceTransport transport, IHttpForwarder forwarder, OpenApiAggregationController? openApi = null, DiscoveryAggregationController? discovery = null)
 {
     // An ordinary request is answered within a minute (kube-apiserver's request timeout); a watch may idle much longer.
     private static readonly ForwarderRequestConfig Request = new() { Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromSeconds(60) };
     private static readonly ForwarderRequestConfig LongRunning = new() { Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(30) };
+
+    /// <summary>The aggregated servers' discovery, for aggregated discovery; null when not fetched.</summary>
+    public DiscoveryAggregationController? Discovery => discovery;
 
     /// <summary>The APIServices served by a Service (not local), as stored.</summary>
     public Task<List<V1APIService>> RemoteAsync(CancellationToken cancellationToken) => RemoteAsync(stores, cancellationToken);

@@ -34,6 +34,12 @@ internal static class LocalApiServices
         ["events.k8s.io"] = 17750,
     };
 
+    /// <summary>The version priority of every local APIService.</summary>
+    public const int VersionPriority = 15;
+
+    /// <summary>The <c>groupPriorityMinimum</c> of a group the server serves itself.</summary>
+    public static int GroupPriority(string group) => GroupPriorities.GetValueOrDefault(group, 1000);
+
     /// <summary>The name of the APIService of a group/version: <c>version.group</c>.</summary>
     public static string NameOf(string group, string version) => version + "." + group;
 
@@ -52,8 +58,8 @@ internal static class LocalApiServices
                 {
                     Group = group,
                     Version = version,
-                    GroupPriorityMinimum = GroupPriorities.GetValueOrDefault(group, 1000),
-                    VersionPriority = 15,
+                    GroupPriorityMinimum = GroupPriority(group),
+                    VersionPriority = VersionPriority,
                 },
             };
             try

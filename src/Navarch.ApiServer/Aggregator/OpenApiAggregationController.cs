@@ -12,19 +12,15 @@ namespace Navarch.ApiServer.Aggregator;
 /// kube-aggregator's OpenAPI AggregationController (v2) and its v3 spec proxier: every APIService served by a Service
 /// has its server's <c>/openapi/v2</c> downloaded (as <c>system:aggregator</c>, with the server's ETag) and merged into
 /// the API server's own, and its <c>/openapi/v3</c> discovery downloaded, whose group/versions join <c>/openapi/v3</c>
-/// (their documents are proxied on request). A download is bounded in time (a minute) and size, refreshed a minute after
+/// (their documents are proxied on request). A download (<see cref="ApiServiceDownloader"/>) is refreshed a minute after
 /// it succeeded and retried with a backoff from a minute to an hour after it failed — at once when the APIService
 /// changes (its <c>Available</c> condition flipping does). A failing server keeps the last documents it gave; a deleted
 /// APIService's go; the rest of OpenAPI is never held up.
 /// </summary>
 internal sealed partial class OpenApiAggregationController(
-    StoreRegistry stores, ApiServiceEndpoints endpoints, ApiServiceTransport transport, TimeProvider time, ILogger logger) : IAsyncDisposable
+    StoreRegistry stores, ApiServiceDownloader downloader, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
-    /// <summary>The largest document taken from an extension server.</summary>
-    public const int MaxDocumentBytes = 32 << 20;
-
-    // kube-aggregator's specDownloadTimeout, successfulUpdateDelay and failedUpdateMaxExpDelay.
-    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromSeconds(60);
+    // kube-aggregator's successfulUpdateDelay and failedUpdateMaxExpDelay.
     private static readonly TimeSpan SuccessfulUpdateDelay = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FailedUpdateMaxDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
@@ -182,7 +178,7 @@ internal sealed partial class OpenApiAggregationController(
         DateTimeOffset now = time.GetUtcNow();
         try
         {
-            Download v2 = await GetAsync(apiService, "/openapi/v2", known?.V2Etag, cancellationToken);
+            ApiServiceDownloader.Download v2 = await GetAsync(apiService, "/openapi/v2", known?.V2Etag, cancellationToken);
             JsonObject? v2Spec = v2.Status switch
             {
                 HttpStatusCode.NotModified => known?.V2,
@@ -192,7 +188,7 @@ internal sealed partial class OpenApiAggregationController(
             };
 
             // A server without /openapi/v3 (404) adds no v3 group/versions (kube-aggregator would convert its v2).
-            Download v3 = await GetAsync(apiService, "/openapi/v3", null, cancellationToken);
+            ApiServiceDownloader.Download v3 = await GetAsync(apiService, "/openapi/v3", null, cancellationToken);
             JsonObject? v3Paths = v3.Status == HttpStatusCode.OK ? (JsonNode.Parse(v3.Body) as JsonObject)?["paths"] as JsonObject : null;
 
             // Unchanged documents stay the same objects, so the merged document is not rebuilt for nothing.
@@ -212,52 +208,9 @@ internal sealed partial class OpenApiAggregationController(
         }
     }
 
-    private async Task<Download> GetAsync(V1APIService apiService, string path, string? etag, CancellationToken cancellationToken)
-    {
-        ApiServiceEndpoints.Resolution resolution = await endpoints.ResolveAsync(apiService.Spec.Service, cancellationToken);
-        if (resolution.Endpoint is not { } endpoint)
-        {
-            throw new HttpRequestException(resolution.Message);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(DownloadTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ApiServiceTransport.Destination(endpoint), path));
-        request.Headers.Accept.ParseAdd("application/json");
-        if (etag is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-        }
-
-        // kube-aggregator downloads as system:aggregator.
-        ApiServiceTransport.SetIdentity(request, [new("X-Remote-User", "system:aggregator")]);
-        using HttpResponseMessage response = await transport.For(apiService).SendAsync(request, timeout.Token);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            return new Download(response.StatusCode, [], null);
-        }
-
-        if (response.Content.Headers.ContentLength > MaxDocumentBytes)
-        {
-            throw new InvalidDataException($"{path} is larger than {MaxDocumentBytes} bytes");
-        }
-
-        await using Stream body = await response.Content.ReadAsStreamAsync(timeout.Token);
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, timeout.Token)) > 0)
-        {
-            if (buffer.Length + read > MaxDocumentBytes)
-            {
-                throw new InvalidDataException($"{path} is larger than {MaxDocumentBytes} bytes");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return new Download(HttpStatusCode.OK, buffer.ToArray(), response.Headers.ETag?.ToString());
-    }
+    // kube-aggregator downloads as system:aggregator.
+    private Task<ApiServiceDownloader.Download> GetAsync(V1APIService apiService, string path, string? etag, CancellationToken cancellationToken) =>
+        downloader.GetAsync(apiService, path, "application/json", etag, "system:aggregator", cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OpenAPI aggregation failed")]
     private static partial void LogSyncFailed(ILogger logger, Exception error);
@@ -267,8 +220,6 @@ internal sealed partial class OpenApiAggregationController(
 
     /// <summary>What is known of one APIService's documents, and when to look again.</summary>
     private sealed record Spec(JsonObject? V2, string? V2Etag, JsonObject? V3Paths, string ResourceVersion, DateTimeOffset NextAttempt, TimeSpan Backoff);
-
-    private sealed record Download(HttpStatusCode Status, byte[] Body, string? Etag);
 
     private sealed record Merged(byte[] Local, int Generation, byte[] Json);
 }

@@ -24,7 +24,11 @@ internal static class DeleteHandler
             return;
         }
 
-        await Responder.WriteObjectAsync(context, 200, store.Definition, result.Object, store.Now);
+        // handlers.DeleteResource: 202 Accepted only for an object still there (finalizers, a grace period) whose delete
+        // explicitly asked for cascading with orphanDependents=false; kube-apiserver keeps 200 for every other pending
+        // delete (propagationPolicy included) so as not to break existing clients.
+        int code = !result.Removed && options.OrphanDependents == false ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+        await Responder.WriteObjectAsync(context, code, store.Definition, result.Object, store.Now);
     }
 
     public static async Task ServeCollectionAsync(HttpContext context, RequestInfo info, GenericStore store)
@@ -59,6 +63,11 @@ internal static class DeleteHandler
         if (query.GracePeriodSeconds is { } grace)
         {
             options.GracePeriodSeconds = grace;
+        }
+
+        if (query.OrphanDependents is { } orphan)
+        {
+            options.OrphanDependents = orphan;
         }
 
         if (query.PropagationPolicy is { } policy)

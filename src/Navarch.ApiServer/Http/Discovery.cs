@@ -58,7 +58,19 @@ internal sealed class Discovery(ResourceCatalog catalog)
         return new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = group, Versions = versions, PreferredVersion = versions[0] };
     }
 
-    private static JsonNode Resources(IReadOnlyList<ResourceDefinition> all, string group, string version)
+    private static JsonNode Resources(IReadOnlyList<ResourceDefinition> all, string group, string version) => Serialize(new V1APIResourceList
+    {
+        Kind = "APIResourceList",
+        ApiVersion = "v1",
+        GroupVersion = group.Length == 0 ? version : $"{group}/{version}",
+        Resources = ApiResources(all, group, version),
+    });
+
+    /// <summary>
+    /// The resources and subresources of one group/version as the legacy discovery lists them; the aggregated document
+    /// is converted from these, as kube-apiserver converts it, so the two cannot disagree.
+    /// </summary>
+    public static List<V1APIResource> ApiResources(IReadOnlyList<ResourceDefinition> all, string group, string version)
     {
         var resources = new List<V1APIResource>();
         foreach (ResourceDefinition d in all.Where(d => d.Group == group && d.Version == version))
@@ -99,13 +111,7 @@ internal sealed class Discovery(ResourceCatalog catalog)
             }
         }
 
-        return Serialize(new V1APIResourceList
-        {
-            Kind = "APIResourceList",
-            ApiVersion = "v1",
-            GroupVersion = group.Length == 0 ? version : $"{group}/{version}",
-            Resources = resources,
-        });
+        return resources;
     }
 
     private static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString(KubernetesSerialization.Plain));

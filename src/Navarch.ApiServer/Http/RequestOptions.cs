@@ -71,6 +71,9 @@ internal sealed record RequestOptions
     /// <summary><c>propagationPolicy</c> (delete, deletecollection); null when not sent.</summary>
     public string? PropagationPolicy { get; init; }
 
+    /// <summary><c>orphanDependents</c> (delete, deletecollection; deprecated for propagationPolicy), a query boolean; null when not sent.</summary>
+    public bool? OrphanDependents { get; init; }
+
     /// <summary>The first malformed option, reported after authorization; null when all parsed.</summary>
     public StatusException? Error { get; init; }
 
@@ -244,6 +247,7 @@ internal sealed record RequestOptions
     {
         GracePeriodSeconds = query.ContainsKey("gracePeriodSeconds") ? ParseLong(query["gracePeriodSeconds"], "gracePeriodSeconds") : null,
         PropagationPolicy = NullIfEmpty(query["propagationPolicy"]),
+        OrphanDependents = query.ContainsKey("orphanDependents") ? Flag(query, "orphanDependents") : null,
     };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -38,6 +38,8 @@ internal sealed partial class RequestPipeline(
 
     private readonly CatalogCache<OpenApi.OpenApiDocuments> _openApi = new(catalog, definitions => new OpenApi.OpenApiDocuments(definitions));
 
+    private readonly AggregatedDiscovery _aggregatedDiscovery = new(catalog, aggregator?.Discovery is { } remote ? () => remote.Current : null);
+
     private readonly SemaphoreSlim _inFlight = new(maxInFlight, maxInFlight);
 
     /// <summary>The address clients reach the server at, for /api; known once the server listens.</summary>
@@ -207,6 +209,12 @@ internal sealed partial class RequestPipeline(
         if (metrics is not null && context.Request.Method == "GET" && path == "/metrics")
         {
             await metrics.WriteAsync(context);
+            return;
+        }
+
+        if (context.Request.Method == "GET" && path.TrimEnd('/') is "/api" or "/apis" && DiscoveryNegotiation.AggregatedVersion(context.Request.Headers.Accept) is { } aggregatedVersion)
+        {
+            await _aggregatedDiscovery.WriteAsync(context, core: path.TrimEnd('/') == "/api", aggregatedVersion);
             return;
         }
 

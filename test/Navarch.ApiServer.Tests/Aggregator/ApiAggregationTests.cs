@@ -119,6 +119,20 @@ public sealed class ApiAggregationTests : IAsyncLifetime
         string group = await (await _host.NewHttp(withClientCertificate: true).GetAsync(new Uri(Client.BaseUri, $"/apis/{ExtensionApiServer.Group}"))).Content.ReadAsStringAsync();
         Assert.Contains($"\"groupVersion\":\"{ExtensionApiServer.Group}/{ExtensionApiServer.Version}\"", group, StringComparison.Ordinal);
 
+        // Aggregated discovery has its resources too: the extension server serves only legacy discovery, converted.
+        await Eventually(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Client.BaseUri, "/apis"));
+                request.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+                using HttpResponseMessage response = await _host.NewHttp(withClientCertificate: true).SendAsync(request);
+                return System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["items"]!.AsArray()
+                    .FirstOrDefault(g => (string?)g!["metadata"]!["name"] == ExtensionApiServer.Group)?["versions"]?[0]?.ToJsonString() ?? "";
+            },
+            v => v.Contains("\"resource\":\"flunders\"", StringComparison.Ordinal) && v.Contains("\"freshness\":\"Current\"", StringComparison.Ordinal),
+            "aggregated discovery lists the extension server's resources",
+            TimeSpan.FromSeconds(30));
+
         // OpenAPI v3 lists the group/version, whose document is the extension server's.
         string openApiIndex = await (await _host.NewHttp(withClientCertificate: true).GetAsync(new Uri(Client.BaseUri, "/openapi/v3"))).Content.ReadAsStringAsync();
         Assert.Contains($"\"apis/{ExtensionApiServer.Group}/{ExtensionApiServer.Version}\"", openApiIndex, StringComparison.Ordinal);
