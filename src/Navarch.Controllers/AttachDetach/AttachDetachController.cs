@@ -13,7 +13,8 @@ namespace Navarch.Controllers.AttachDetach;
 /// and not finished, whose driver needs attaching (no CSIDriver object, or one with attachRequired true). Each gets the
 /// VolumeAttachment <c>csi-sha256(handle+driver+node)</c> (attacher = driver, source = the PV); the driver's attacher
 /// sets its status.attached. A VolumeAttachment of the node no longer desired is deleted once the node no longer
-/// reports the volume in status.volumesInUse (the kubelet has unmounted it), or at once when the node is gone.
+/// reports the volume in status.volumesInUse (the kubelet has unmounted it), or at once when the node is gone; one
+/// whose PersistentVolume is not a known CSI volume is left alone.
 /// </summary>
 public sealed class AttachDetachController : QueueController
 {
@@ -89,9 +90,10 @@ public sealed class AttachDetachController : QueueController
                 continue;
             }
 
+            // An attachment of a volume it cannot find is not its own to judge (processVolumeAttachments skips it).
             // Detach only what the kubelet has unmounted (it stops listing the volume in use), unless the node is gone.
             string? handle = _volumes.Store.Get(pvName)?.Spec?.Csi?.VolumeHandle;
-            if (nodeObject is not null && (handle is null || inUse.Contains(CsiVolumeNames.UniqueName(attachment.Spec.Attacher, handle))))
+            if (handle is null || (nodeObject is not null && inUse.Contains(CsiVolumeNames.UniqueName(attachment.Spec.Attacher, handle))))
             {
                 continue;
             }
