@@ -56,6 +56,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new VolumeProtection.PvcProtectionController(context),
             new VolumeProtection.PvProtectionController(context),
             new VolumeExpand.ExpandController(context),
+            new AttachDetach.AttachDetachController(context),
             new Ephemeral.EphemeralVolumeController(context),
             new Disruption.DisruptionController(context),
             new NodeLifecycleController(context),

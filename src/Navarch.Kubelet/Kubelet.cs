@@ -44,6 +44,7 @@ public sealed partial class Kubelet : IAsyncDisposable
     private PodWorkers? _workers;
     private PodObjectCache? _objects;
     private KubeletServer? _server;
+    private Csi.CsiPlugins? _csi;
 
     /// <summary>Creates a kubelet talking to the API server through <paramref name="client"/>.</summary>
     public Kubelet(Kubernetes client, KubeletOptions options, ILoggerFactory loggers, TimeProvider? time = null)
@@ -60,6 +61,17 @@ public sealed partial class Kubelet : IAsyncDisposable
 
     /// <summary>The supervised containerd, when the agent runs its own.</summary>
     public ContainerdSupervisor? Containerd => _containerd;
+
+    /// <summary>
+    /// Runs the built-in control-plane part of the CSI sidecars (external-attacher and external-provisioner) for the
+    /// drivers registered on this node, as <paramref name="client"/>, until <paramref name="cancellationToken"/>. Call after <see cref="StartAsync"/>.
+    /// </summary>
+    public async Task RunCsiSidecarsAsync(Kubernetes client, CancellationToken cancellationToken)
+    {
+        Csi.CsiPlugins csi = _csi ?? throw new InvalidOperationException("the kubelet has not started");
+        await using var sidecars = new Csi.CsiSidecars(client, csi.Drivers, _options.NodeName, _loggers, _time);
+        await sidecars.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Runs every start-up stage; returns once the node is registered and pods are being synced.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -131,7 +143,12 @@ public sealed partial class Kubelet : IAsyncDisposable
         _loops.Add(informers.StoppedAsync());
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
 
-        var volumes = new VolumeManager(_client, objects, _options, _events, _time, _loggers.CreateLogger<VolumeManager>());
+        _csi = new Csi.CsiPlugins(_client, _options.NodeName, _options.AgentDir, _time, _loggers);
+        _loops.Add(Task.Run(() => _csi.RunAsync(_stop.Token), CancellationToken.None));
+        var volumes = new VolumeManager(_client, objects, _options, _events, _time, _loggers.CreateLogger<VolumeManager>())
+        {
+            Csi = new Csi.CsiVolumes(_client, _csi.Drivers, _options.AgentDir, _options.NodeName, _loggers.CreateLogger<Csi.CsiVolumes>()),
+        };
         reporter.VolumesInUse = volumes.VolumesInUse;
         var prober = new Prober(_cri.Runtime, _time);
         var metrics = new KubeletMetrics(_cri.Runtime);
@@ -157,7 +174,7 @@ public sealed partial class Kubelet : IAsyncDisposable
         await pods.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         HashSet<string> known = pods.Store.List().Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
         await _workers.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
-        volumes.RemoveOrphans(known);
+        await volumes.RemoveOrphansAsync(known, cancellationToken).ConfigureAwait(false);
         if (_options.ShipContainerLogs)
         {
             var api = new Navarch.Client.RawApi(_client);
@@ -230,6 +247,7 @@ public sealed partial class Kubelet : IAsyncDisposable
             await _events.DisposeAsync().ConfigureAwait(false);
         }
 
+        _csi?.Dispose();
         _rewriting?.Dispose();
         _cri?.Dispose();
         if (_containerd is not null)

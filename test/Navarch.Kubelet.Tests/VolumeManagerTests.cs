@@ -110,7 +110,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         Assert.True(await _volumes.SetUpAsync(pod, CancellationToken.None));
         Assert.Equal("v2", File.ReadAllText(Path.Combine(cfg, "k")));
 
-        _volumes.TearDown(uid);
+        await _volumes.TearDownAsync(uid, CancellationToken.None);
         Assert.False(Directory.Exists(_volumes.PodDir(uid)));
         Assert.True(Directory.Exists(host));
     }
@@ -128,7 +128,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         V1Pod optional = Pod("optional", new V1Volume { Name = "cfg", ConfigMap = new V1ConfigMapVolumeSource { Name = "nope", Optional = true } });
         Assert.True(await _volumes.SetUpAsync(optional, CancellationToken.None));
         Assert.All(Directory.EnumerateFileSystemEntries(_volumes.VolumeDir(optional.Metadata.Uid, "configmap", "cfg")), f => Assert.StartsWith("..", Path.GetFileName(f), StringComparison.Ordinal));
-        _volumes.TearDown(optional.Metadata.Uid);
-        _volumes.TearDown(pod.Metadata.Uid);
+        await _volumes.TearDownAsync(optional.Metadata.Uid, CancellationToken.None);
+        await _volumes.TearDownAsync(pod.Metadata.Uid, CancellationToken.None);
     }
 }

@@ -188,6 +188,11 @@ internal static class BootstrapPolicy
             NewRule("update", "patch").Groups(Legacy).Resources("persistentvolumeclaims/status"),
             NewRule(Read).Groups(Storage).Resources("storageclasses"),
             ControllerPolicy.EventsRule,
+
+            // The CSI sidecars' attacher and provisioner the agents run beside it (external-attacher-runner).
+            NewRule(Read).Groups(Storage).Resources("csinodes"),
+            NewRule("get", "list", "watch", "update", "patch").Groups(Storage).Resources("volumeattachments"),
+            NewRule("update", "patch").Groups(Storage).Resources("volumeattachments/status"),
         ]);
         yield return Role("system:node-proxier",
         [

@@ -29,6 +29,16 @@ internal static class ControllerPolicy
     private static IEnumerable<(string Name, List<V1PolicyRule> Rules)> Roles()
     {
         // It must hold everything on ClusterRoles to write any aggregation.
+        yield return ("attachdetach-controller",
+        [
+            NewRule("list", "watch").Groups(Legacy).Resources("persistentvolumes", "persistentvolumeclaims"),
+            NewRule("get", "list", "watch").Groups(Legacy).Resources("nodes"),
+            NewRule("patch", "update").Groups(Legacy).Resources("nodes/status"),
+            NewRule("list", "watch").Groups(Legacy).Resources("pods"),
+            EventsRule,
+            NewRule("get", "create", "delete", "list", "watch").Groups("storage.k8s.io").Resources("volumeattachments"),
+            NewRule("get", "list", "watch").Groups("storage.k8s.io").Resources("csidrivers", "csinodes"),
+        ]);
         yield return ("clusterrole-aggregation-controller", [NewRule("escalate", "get", "list", "watch", "update", "patch").Groups("rbac.authorization.k8s.io").Resources("clusterroles")]);
         yield return ("cronjob-controller",
         [

@@ -24,7 +24,7 @@ internal sealed partial class PodWorker
 
         // Every container that ran was stopped just now, so the sandboxes go without another look at the containers.
         await StopSandboxesAsync(pod, grace, remove: true, stopContainers: false, cancellationToken).ConfigureAwait(false);
-        _deps.Volumes.TearDown(pod.Metadata.Uid);
+        await _deps.Volumes.TearDownAsync(pod.Metadata.Uid, cancellationToken).ConfigureAwait(false);
         string podState = TerminationMessages.PodDirectory(_deps.Options, pod.Metadata.Uid);
         if (Directory.Exists(podState))
         {

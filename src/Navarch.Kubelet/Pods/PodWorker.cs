@@ -158,7 +158,7 @@ internal sealed partial class PodWorker
             // Terminal pods keep their record but no longer hold resources.
             _deps.Probes.UpdatePod(Uid, null, []);
             await StopSandboxesAsync(pod, gracePeriod: 0, remove: false, stopContainers: true, cancellationToken).ConfigureAwait(false);
-            _deps.Volumes.TearDown(pod.Metadata.Uid);
+            await _deps.Volumes.TearDownAsync(pod.Metadata.Uid, cancellationToken).ConfigureAwait(false);
             return false;
         }
 

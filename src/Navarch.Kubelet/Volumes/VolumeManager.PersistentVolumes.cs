@@ -107,7 +107,12 @@ internal sealed partial class VolumeManager
             return (dir, "kubernetes.io/local-volume/" + pvName);
         }
 
-        throw new VolumeSetupException(prefix + $"PV {pvName}: this kubelet mounts hostPath and local persistent volumes only");
+        if (pv.Spec.Csi is not null)
+        {
+            return await SetUpCsiPersistentVolumeAsync(pod, pv, source.ReadOnlyProperty == true, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new VolumeSetupException(prefix + $"PV {pvName}: this kubelet mounts hostPath, local and csi persistent volumes only");
     }
 
     /// <summary>

@@ -81,6 +81,7 @@ internal sealed partial class VolumeManager
             {
                 string message = volume.PersistentVolumeClaim is not null || volume.Ephemeral is not null
                     ? $"Unable to attach or mount volumes: unmounted volumes=[{volume.Name}]: {e.Message}"
+                    : volume.Csi is not null ? e.Message
                     : $"MountVolume.SetUp failed for volume \"{volume.Name}\" : {e.Message}";
                 if (state.Ready)
                 {
@@ -142,7 +143,7 @@ internal sealed partial class VolumeManager
             {
                 ContainerPath = vm.MountPath,
                 HostPath = hostPath,
-                Readonly = vm.ReadOnlyProperty == true || IsApiData(volume) || volume.PersistentVolumeClaim?.ReadOnlyProperty == true,
+                Readonly = vm.ReadOnlyProperty == true || IsApiData(volume) || volume.PersistentVolumeClaim?.ReadOnlyProperty == true || volume.Csi?.ReadOnlyProperty == true,
                 Propagation = vm.MountPropagation switch
                 {
                     "HostToContainer" => MountPropagation.PropagationHostToContainer,
@@ -155,8 +156,8 @@ internal sealed partial class VolumeManager
         return mounts;
     }
 
-    /// <summary>Unmounts and removes a pod's volumes (its containers must have stopped).</summary>
-    public void TearDown(string uid)
+    /// <summary>Unpublishes a pod's CSI volumes, unmounts and removes its volumes (its containers must have stopped).</summary>
+    public async Task TearDownAsync(string uid, CancellationToken cancellationToken)
     {
         if (_pods.TryRemove(uid, out PodVolumes? gone))
         {
@@ -173,6 +174,7 @@ internal sealed partial class VolumeManager
             return;
         }
 
+        await TearDownCsiAsync(uid, cancellationToken).ConfigureAwait(false);
         foreach (string mount in MountTable.MountsUnder(dir))
         {
             MountTable.Unmount(mount);
@@ -187,7 +189,7 @@ internal sealed partial class VolumeManager
     }
 
     /// <summary>Tears down the volumes of pods not in <paramref name="known"/> (deleted while the agent was down).</summary>
-    public void RemoveOrphans(IReadOnlySet<string> known)
+    public async Task RemoveOrphansAsync(IReadOnlySet<string> known, CancellationToken cancellationToken)
     {
         string pods = Path.Combine(_options.AgentDir, "pods");
         if (!Directory.Exists(pods))
@@ -200,7 +202,7 @@ internal sealed partial class VolumeManager
             string uid = Path.GetFileName(dir);
             if (!known.Contains(uid) && Directory.Exists(Path.Combine(dir, "volumes")))
             {
-                TearDown(uid);
+                await TearDownAsync(uid, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -255,6 +257,11 @@ internal sealed partial class VolumeManager
             }
 
             return path;
+        }
+
+        if (volume.Csi is not null)
+        {
+            return await SetUpCsiInlineAsync(pod, volume, cancellationToken).ConfigureAwait(false);
         }
 
         if (volume.ConfigMap is { } cm)

@@ -11,7 +11,8 @@ namespace Navarch.Agent;
 /// (<c>system:node:&lt;name&gt;</c>), the proxy watches with <paramref name="proxyClient"/> (<c>system:kube-proxy</c>, as
 /// k3s's) and reports the node's network condition with the kubelet's; the network policy controller watches with
 /// <paramref name="proxyClient"/> too (k3s runs its kube-router with its own controller identity), and so does the
-/// local-path provisioner, which makes this node's volumes.
+/// local-path provisioner, which makes this node's volumes, and the CSI sidecars' attacher and provisioner for the
+/// CSI drivers registered on this node.
 /// </summary>
 internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyClient, AgentOptions options, ILoggerFactory logging) : IAsyncDisposable
 {
@@ -21,6 +22,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
     private Task _proxy = Task.CompletedTask;
     private Task _policies = Task.CompletedTask;
     private Task _storage = Task.CompletedTask;
+    private Task _csiSidecars = Task.CompletedTask;
     private Kubelet.LocalPath.LocalPathProvisioner? _provisioner;
     private bool _stopped;
 
@@ -40,6 +42,10 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
         // The local-path provisioner's volumes live on this node's disk, so each agent provisions its own.
         _provisioner = new Kubelet.LocalPath.LocalPathProvisioner(proxyClient, options.Kubelet.NodeName, Path.Combine(options.Kubelet.AgentDir, "storage"), logging);
         _storage = Task.Run(() => _provisioner.RunAsync(running), CancellationToken.None);
+
+        // So are the CSI sidecars' attacher and provisioner, for the CSI drivers registered on this node.
+        Kubelet.Kubelet kubelet = _kubelet;
+        _csiSidecars = Task.Run(() => kubelet.RunCsiSidecarsAsync(proxyClient, running), CancellationToken.None);
         if (options.NetworkPolicy is { } policies)
         {
             _policies = options.NetworkPolicyDisabled
@@ -63,7 +69,7 @@ internal sealed class AgentRuntime(k8s.Kubernetes client, k8s.Kubernetes proxyCl
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll(_proxy, _policies, _storage);
+            await Task.WhenAll(_proxy, _policies, _storage, _csiSidecars);
         }
         finally
         {
