@@ -111,7 +111,7 @@ internal static class ProtobufJson
                     FieldDescriptor valueField = field.MessageType.FindFieldByNumber(2);
                     foreach (DictionaryEntry entry in map)
                     {
-                        obj[(string)entry.Key] = Write(valueField, entry.Value, goZeros: false);
+                        obj[(string)entry.Key] = Write(valueField, entry.Value, goZeros);
                     }
 
                     json[JsonName(descriptor, field)] = obj;
@@ -122,7 +122,7 @@ internal static class ProtobufJson
                 var list = (IList)value!;
                 if (list.Count > 0)
                 {
-                    json[JsonName(descriptor, field)] = new JsonArray(list.Cast<object>().Select(v => Write(field, v, goZeros: false)).ToArray());
+                    json[JsonName(descriptor, field)] = new JsonArray(list.Cast<object>().Select(v => Write(field, v, goZeros)).ToArray());
                 }
             }
             else if (field.FieldType == FieldType.Message)
