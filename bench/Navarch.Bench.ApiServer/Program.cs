@@ -11,7 +11,7 @@ namespace Navarch.Bench.ApiServer;
 /// CREATE and UPDATE with concurrent clients; the time for one change to reach 1000 watchers; the server's RSS
 /// with 10k pods stored. The server runs in this process (so RSS is the server's plus the client's, reported as
 /// such); server-side apply of a Deployment beside a strategic merge patch of the same change. Usage:
-/// Navarch.Bench.ApiServer [--seconds N] [--clients N] [--apply-only].
+/// Navarch.Bench.ApiServer [--seconds N] [--clients N] [--apply-only] [--encodings-only [--pods N]].
 /// </summary>
 internal static class Program
 {
@@ -32,6 +32,12 @@ internal static class Program
             if (args.Contains("--apply-only"))
             {
                 await ApplyVersusPatchAsync(http, clients, window);
+                return 0;
+            }
+
+            if (args.Contains("--encodings-only"))
+            {
+                await ListEncodingsAsync(http, clients, window, (int)ArgOr(args, "--pods", 10_000));
                 return 0;
             }
 
@@ -147,6 +153,31 @@ internal static class Program
         Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
         Console.WriteLine(apply);
         Console.WriteLine(smp);
+    }
+
+    /// <summary>
+    /// LIST of <paramref name="pods"/> pods answered in JSON and in Kubernetes' protobuf (what client-go-based
+    /// controllers ask for), side by side: throughput, latency and the size of one response.
+    /// </summary>
+    private static async Task ListEncodingsAsync(HttpClient http, int clients, TimeSpan window, int pods)
+    {
+        await Send(http, HttpMethod.Post, "/api/v1/namespaces", """{"metadata":{"name":"enc"}}""");
+        await Parallel.ForAsync(0, pods, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) => await Send(http, HttpMethod.Post, "/api/v1/namespaces/enc/pods", Pod($"p{i}")));
+        const string Protobuf = "application/vnd.kubernetes.protobuf, application/json";
+        async Task<long> BytesAsync(string accept)
+        {
+            using HttpResponseMessage response = await Send(http, HttpMethod.Get, "/api/v1/namespaces/enc/pods", null, accept);
+            return (await response.Content.ReadAsByteArrayAsync()).LongLength;
+        }
+
+        long jsonBytes = await BytesAsync("application/json"), protobufBytes = await BytesAsync(Protobuf);
+        int listers = Math.Min(clients, 4);
+        string json = await MeasureAsync($"LIST {pods:N0} pods, JSON", listers, window, () => Send(http, HttpMethod.Get, "/api/v1/namespaces/enc/pods", null, "application/json"));
+        string protobuf = await MeasureAsync($"LIST {pods:N0} pods, protobuf", listers, window, () => Send(http, HttpMethod.Get, "/api/v1/namespaces/enc/pods", null, Protobuf));
+        Console.WriteLine("| request | req/s | p50 ms | p99 ms | Kubernetes SLO (p99) | response bytes |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | --- | ---: |");
+        Console.WriteLine($"{json} {jsonBytes:N0} |");
+        Console.WriteLine($"{protobuf} {protobufBytes:N0} |");
     }
 
     private static string Deployment(string name, int rev) =>

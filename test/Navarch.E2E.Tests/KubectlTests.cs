@@ -208,6 +208,9 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
         await Ok("-n", "create-test", "create", "rolebinding", "rb1", "--role=r1", "--user=alice");
         await Ok("-n", "create-test", "create", "quota", "q1", "--hard=pods=5,cpu=2");
         await Ok("-n", "create-test", "expose", "deployment", "d1", "--port=80", "--target-port=8080");
+        // kubectl sends these two only in protobuf, with every Go value field written.
+        await Ok("-n", "create-test", "create", "poddisruptionbudget", "pdb1", "--selector=app=d1", "--min-available=50%");
+        await Ok("-n", "create-test", "create", "ingress", "ing1", "--rule=foo.com/bar=svc1:8080");
 
         JsonElement d = await Json("-n", "create-test", "get", "deploy", "d1");
         Assert.Equal(3, d.GetProperty("spec").GetProperty("replicas").GetInt32());
@@ -225,6 +228,16 @@ public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchSe
         Assert.Equal("alice", (await Json("-n", "create-test", "get", "rolebinding", "rb1")).GetProperty("subjects")[0].GetProperty("name").GetString());
         Assert.Equal("2", (await Json("-n", "create-test", "get", "quota", "q1")).GetProperty("spec").GetProperty("hard").GetProperty("cpu").GetString());
         Assert.Equal("app=d1", await Ok("-n", "create-test", "get", "svc", "d1", "-o", "jsonpath={.spec.selector.app}").ContinueWith(t => "app=" + t.Result));
+        JsonElement pdb = await Json("-n", "create-test", "get", "pdb", "pdb1");
+        Assert.Equal("50%", pdb.GetProperty("spec").GetProperty("minAvailable").GetString());
+        Assert.Equal("d1", pdb.GetProperty("spec").GetProperty("selector").GetProperty("matchLabels").GetProperty("app").GetString());
+        Assert.False(pdb.GetProperty("metadata").TryGetProperty("generateName", out _), "an empty Go string is unset");
+        JsonElement rule = (await Json("-n", "create-test", "get", "ingress", "ing1")).GetProperty("spec").GetProperty("rules")[0];
+        Assert.Equal("foo.com", rule.GetProperty("host").GetString());
+        JsonElement path = rule.GetProperty("http").GetProperty("paths")[0];
+        Assert.Equal(("/bar", "Exact"), (path.GetProperty("path").GetString(), path.GetProperty("pathType").GetString()));
+        Assert.Equal(8080, path.GetProperty("backend").GetProperty("service").GetProperty("port").GetProperty("number").GetInt32());
+        Assert.Contains("kind: List", await Ok("-n", "create-test", "get", "pods", "-o", "yaml"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,13 +3,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Serialization;
 
 namespace Navarch.ApiServer.Http;
 
 /// <summary>
 /// Reads a request body (JSON, YAML or Kubernetes' protobuf, at most 3 MiB however it is sent) into a JSON tree, with
 /// Kubernetes' errors; each encoding has its depth and size bounds (<see cref="JsonBody"/>, <see cref="YamlBody"/>,
-/// <see cref="ProtobufBody"/>).
+/// <see cref="KubernetesProtobuf"/>).
 /// </summary>
 internal static class RequestBody
 {
@@ -66,7 +67,7 @@ internal static class RequestBody
         {
             if (protobuf)
             {
-                return ProtobufBody.Decode(buffer.AsSpan(0, length).ToArray());
+                return DecodeProtobuf(buffer.AsSpan(0, length));
             }
 
             return yaml ? YamlBody.Parse(Encoding.UTF8.GetString(buffer, 0, length)) : JsonBody.Parse(buffer, length);
@@ -74,6 +75,19 @@ internal static class RequestBody
         catch (DecoderFallbackException e)
         {
             throw ApiErrors.BadRequest($"the request body is not valid UTF-8: {e.Message}");
+        }
+    }
+
+    /// <summary>A protobuf body (any built-in kind) as its JSON; a body that is not one is a 400, as apiserver's decoder answers.</summary>
+    private static JsonNode DecodeProtobuf(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return KubernetesProtobuf.Decode(body, goZeros: true);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException)
+        {
+            throw ApiErrors.BadRequest($"the body of the request was in an unknown format: {e.Message}");
         }
     }
 

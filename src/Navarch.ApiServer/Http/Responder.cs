@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Serialization;
 using Navarch.ApiServer.Registry;
 
 namespace Navarch.ApiServer.Http;
@@ -13,11 +14,58 @@ internal static class Responder
 {
     public static Task WriteJsonAsync(HttpContext context, int status, JsonNode node)
     {
+        if (WriteProtobuf(context, status, node) is { } written)
+        {
+            return written;
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         string json = node.ToJsonString(KubernetesSerialization.Plain);
         Audit.AuditContext.Of(context)?.LogResponseObject(node, json);
         return context.Response.WriteAsync(json, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="node"/> in Kubernetes' protobuf when the client's Accept prefers it and its kind has a
+    /// message; null when it goes out as JSON.
+    /// </summary>
+    private static Task? WriteProtobuf(HttpContext context, int status, JsonNode node)
+    {
+        if (node is not JsonObject obj || !context.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        bool hasMessage = obj["apiVersion"] is JsonValue apiVersion && obj["kind"] is JsonValue kind
+            && KubernetesProtobuf.Supports(apiVersion.ToString(), kind.ToString());
+        switch (ProtobufNegotiation.Negotiate(context, hasMessage))
+        {
+            case ProtobufNegotiation.Choice.NotAcceptable when status < 400:
+                return WriteStatusAsync(context, ApiErrors.NotAcceptable(context.Request.Headers.Accept.ToString()).Status);
+            case ProtobufNegotiation.Choice.Protobuf:
+                byte[] bytes;
+                try
+                {
+                    bytes = KubernetesProtobuf.Encode(obj);
+                }
+                catch (FormatException)
+                {
+                    // A field the generated message lacks: JSON keeps it, where protobuf would drop it.
+                    return null;
+                }
+
+                if (Audit.AuditContext.Of(context) is { } audit)
+                {
+                    audit.LogResponseObject(node, node.ToJsonString(KubernetesSerialization.Plain));
+                }
+
+                context.Response.StatusCode = status;
+                context.Response.ContentType = KubernetesProtobuf.MediaType;
+                return context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+            default:
+                return null;
+        }
     }
 
     public static Task WriteObjectAsync(HttpContext context, int status, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)

@@ -5,6 +5,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Navarch.Api;
+using Navarch.Api.Serialization;
 using Navarch.ApiServer.Registry;
 using Navarch.Storage;
 
@@ -12,7 +13,7 @@ namespace Navarch.ApiServer.Http;
 
 /// <summary>
 /// WATCH (apiserver's handlers.ListResource with watch=true): newline-delimited JSON events from the resource's watch
-/// cache. Without a resourceVersion (or "0") the current objects come first as ADDED; otherwise changes after that
+/// cache, or length-prefixed protobuf WatchEvents when the client's Accept prefers Kubernetes' protobuf. Without a resourceVersion (or "0") the current objects come first as ADDED; otherwise changes after that
 /// revision. Selectors apply to the old and new object, so an object that stops matching arrives as DELETED and one
 /// that starts matching as ADDED.
 /// </summary>
@@ -37,8 +38,9 @@ internal static partial class WatchHandler
 
         bool Matches(IKubernetesObject<V1ObjectMeta> obj) => store.Matches(obj, o.Labels, o.Fields);
 
+        bool protobuf = !table && ProtobufNegotiation.Negotiate(context, KubernetesProtobuf.Supports(definition.ApiVersion, definition.Kind)) == ProtobufNegotiation.Choice.Protobuf;
         context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = protobuf ? KubernetesProtobuf.WatchMediaType : "application/json";
         await context.Response.StartAsync(ct);
         await context.Response.Body.FlushAsync(ct);
 
@@ -46,7 +48,15 @@ internal static partial class WatchHandler
         async Task SendAsync(string type, JsonNode obj)
         {
             sent?.Inc();
-            await context.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString(KubernetesSerialization.Options) + "\n", ct);
+            if (protobuf)
+            {
+                await context.Response.Body.WriteAsync(KubernetesProtobuf.EncodeWatchEvent(type, (JsonObject)obj), ct);
+            }
+            else
+            {
+                await context.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString(KubernetesSerialization.Options) + "\n", ct);
+            }
+
             await context.Response.Body.FlushAsync(ct);
         }
 

@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Navarch.Api.Protobuf.K8s.Apimachinery.Pkg.Runtime;
+
+namespace Navarch.Api.Serialization;
+
+/// <summary>
+/// Kubernetes' protobuf encoding (<c>application/vnd.kubernetes.protobuf</c>, apimachinery's
+/// runtime/serializer/protobuf): the 4 bytes "k8s\0", then a runtime.Unknown whose typeMeta names the apiVersion and
+/// kind and whose raw holds the object's generated message. Objects are converted to and from Kubernetes' JSON, so the
+/// rest of the server sees one shape whatever the encoding.
+/// </summary>
+public static class KubernetesProtobuf
+{
+    /// <summary>The media type.</summary>
+    public const string MediaType = "application/vnd.kubernetes.protobuf";
+
+    /// <summary>The media type of a watch stream: length-prefixed WatchEvent frames.</summary>
+    public const string WatchMediaType = "application/vnd.kubernetes.protobuf;stream=watch";
+
+    private static ReadOnlySpan<byte> Magic => "k8s\0"u8;
+
+    /// <summary>True when <paramref name="apiVersion"/> <paramref name="kind"/> has a protobuf message (the built-in kinds; not custom resources).</summary>
+    public static bool Supports(string apiVersion, string kind) => ProtobufMessages.Find(apiVersion, kind) is not null;
+
+    /// <summary>True when <paramref name="data"/> starts with the envelope's magic.</summary>
+    public static bool IsEnveloped(ReadOnlySpan<byte> data) => data.StartsWith(Magic);
+
+    /// <summary>
+    /// An object (with its apiVersion and kind) as enveloped protobuf. Throws <see cref="FormatException"/> for a kind
+    /// without a message or a field its message does not have.
+    /// </summary>
+    public static byte[] Encode(JsonObject obj)
+    {
+        string apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "";
+        string kind = obj["kind"]?.GetValue<string>() ?? "";
+        MessageDescriptor descriptor = ProtobufMessages.Find(apiVersion, kind)
+            ?? throw new FormatException($"no protobuf message for {apiVersion} {kind}");
+        var unknown = new Unknown
+        {
+            TypeMeta = new TypeMeta { ApiVersion = apiVersion, Kind = kind },
+            Raw = ProtobufJson.ToMessage(obj, descriptor).ToByteString(),
+            ContentEncoding = "",
+            ContentType = "",
+        };
+        byte[] bytes = new byte[Magic.Length + unknown.CalculateSize()];
+        Magic.CopyTo(bytes);
+        unknown.WriteTo(bytes.AsSpan(Magic.Length));
+        return bytes;
+    }
+
+    /// <summary>
+    /// One frame of a protobuf watch (<see cref="WatchMediaType"/>): a 4-byte big-endian length, then a
+    /// metav1.WatchEvent (not enveloped) whose object holds the enveloped object, as client-go's watch decoder reads it.
+    /// </summary>
+    public static byte[] EncodeWatchEvent(string type, JsonObject obj)
+    {
+        var watchEvent = new global::Navarch.Api.Protobuf.K8s.Apimachinery.Pkg.Apis.Meta.V1.WatchEvent
+        {
+            Type = type,
+            Object = new RawExtension { Raw = ByteString.CopyFrom(Encode(obj)) },
+        };
+        int size = watchEvent.CalculateSize();
+        byte[] frame = new byte[4 + size];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, size);
+        watchEvent.WriteTo(frame.AsSpan(4));
+        return frame;
+    }
+
+    /// <summary>
+    /// Enveloped protobuf as the object's JSON, apiVersion and kind first. <paramref name="goZeros"/>: the bytes came
+    /// from a client (Go writes every value field, so an empty string there means unset). Throws
+    /// <see cref="FormatException"/> when the data is not an envelope or names a kind without a message.
+    /// </summary>
+    public static JsonObject Decode(ReadOnlySpan<byte> data, bool goZeros)
+    {
+        if (!IsEnveloped(data))
+        {
+            throw new FormatException("provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]");
+        }
+
+        Unknown unknown;
+        try
+        {
+            unknown = Unknown.Parser.ParseFrom(data[Magic.Length..]);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+
+        string apiVersion = unknown.TypeMeta?.ApiVersion ?? "";
+        string kind = unknown.TypeMeta?.Kind ?? "";
+        MessageDescriptor descriptor = ProtobufMessages.Find(apiVersion, kind)
+            ?? throw new FormatException($"no kind \"{kind}\" is registered for version \"{apiVersion}\"");
+        IMessage message;
+        try
+        {
+            message = descriptor.Parser.ParseFrom(unknown.Raw);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+
+        return ProtobufJson.ToJson(message, goZeros, new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind });
+    }
+}
