@@ -71,6 +71,9 @@ internal sealed class NodeRestriction(IStore store, ResourceCatalog catalog) : I
             case ("coordination.k8s.io", "leases", _):
                 AdmitLease(node, request);
                 break;
+            case ("storage.k8s.io", "csinodes", _):
+                AdmitCsiNode(node, request);
+                break;
         }
     }
 
@@ -307,6 +310,15 @@ internal sealed class NodeRestriction(IStore store, ResourceCatalog catalog) : I
         if (name != node)
         {
             throw Forbidden(request, "can only access node lease with the same name as the requesting node");
+        }
+    }
+
+    private static void AdmitCsiNode(string node, AdmissionRequest request)
+    {
+        string name = request.Operation == AdmissionOperation.Create ? request.Object?.Metadata?.Name ?? "" : request.Name;
+        if (name != node)
+        {
+            throw Forbidden(request, "can only access CSINode with the same name as the requesting node");
         }
     }
 

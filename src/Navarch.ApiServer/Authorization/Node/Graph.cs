@@ -7,7 +7,7 @@ namespace Navarch.ApiServer.Authorization.Node;
 /// The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go): the pods bound to nodes, the nodes, and
 /// the objects those pods refer to, every edge pointing towards a node —
 /// pod → node; secret, configmap, persistentvolumeclaim, serviceaccount → pod; persistentvolume → its claim;
-/// secret → persistentvolume. A node may read an object when a path leads from the object to that node (never through
+/// secret → persistentvolume; volumeattachment → its node. A node may read an object when a path leads from the object to that node (never through
 /// another node). Deleting a vertex also deletes the neighbours that were linked to it alone, so the graph holds just
 /// what live pods and volumes refer to. Kubernetes also keeps a per-vertex index of reachable nodes for vertices with
 /// hundreds of edges; the walk here is linear in the pods sharing an object, which is fine at Navarch's scale.
@@ -117,6 +117,28 @@ internal sealed class Graph
         lock (_lock)
         {
             DeleteVertex(VertexType.PersistentVolume, "", name);
+        }
+    }
+
+    /// <summary>Records (or records again) a VolumeAttachment: attachment → the node it attaches to.</summary>
+    public void AddVolumeAttachment(string name, string? nodeName)
+    {
+        lock (_lock)
+        {
+            DeleteVertex(VertexType.VolumeAttachment, "", name);
+            if (!string.IsNullOrEmpty(nodeName))
+            {
+                AddEdge(GetOrCreate(VertexType.VolumeAttachment, "", name), GetOrCreate(VertexType.Node, "", nodeName));
+            }
+        }
+    }
+
+    /// <summary>Forgets a VolumeAttachment.</summary>
+    public void DeleteVolumeAttachment(string name)
+    {
+        lock (_lock)
+        {
+            DeleteVertex(VertexType.VolumeAttachment, "", name);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Navarch.ApiServer.Authorization.Node;
 /// <summary>
 /// Keeps the <see cref="Graph"/> in step with the store (graph_populator.go), from the API server's own watch caches —
 /// no loopback client: pods once bound to a node (added again only when their node, uid or ephemeral containers change,
-/// the only parts of a bound pod's references that can), and PersistentVolumes. A broken watch lists again and
+/// the only parts of a bound pod's references that can), PersistentVolumes and VolumeAttachments. A broken watch lists again and
 /// forgets what is gone. Started before the server serves, so no node request meets an empty graph.
 /// </summary>
 internal sealed partial class GraphPopulator(Graph graph, WatchCaches caches, ResourceCatalog catalog, ILogger<GraphPopulator> logger) : IAsyncDisposable
@@ -20,15 +20,17 @@ internal sealed partial class GraphPopulator(Graph graph, WatchCaches caches, Re
     private readonly Dictionary<string, string> _pods = new(StringComparer.Ordinal);
     private Task _loops = Task.CompletedTask;
 
-    /// <summary>Starts the watches; completes once the graph holds the first listing of both resources.</summary>
+    /// <summary>Starts the watches; completes once the graph holds the first listing of every resource.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var podsSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var volumesSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attachmentsSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _loops = Task.WhenAll(
             Task.Run(() => MirrorAsync(catalog.Find("", "v1", "pods")!, PutPod, DeletePod, podsSynced, _stop.Token), CancellationToken.None),
-            Task.Run(() => MirrorAsync(catalog.Find("", "v1", "persistentvolumes")!, o => graph.AddPersistentVolume((V1PersistentVolume)o), (_, name) => graph.DeletePersistentVolume(name), volumesSynced, _stop.Token), CancellationToken.None));
-        await Task.WhenAll(podsSynced.Task, volumesSynced.Task).WaitAsync(cancellationToken);
+            Task.Run(() => MirrorAsync(catalog.Find("", "v1", "persistentvolumes")!, o => graph.AddPersistentVolume((V1PersistentVolume)o), (_, name) => graph.DeletePersistentVolume(name), volumesSynced, _stop.Token), CancellationToken.None),
+            Task.Run(() => MirrorAsync(catalog.Find("storage.k8s.io", "v1", "volumeattachments")!, o => graph.AddVolumeAttachment(o.Metadata.Name, ((V1VolumeAttachment)o).Spec?.NodeName), (_, name) => graph.DeleteVolumeAttachment(name), attachmentsSynced, _stop.Token), CancellationToken.None));
+        await Task.WhenAll(podsSynced.Task, volumesSynced.Task, attachmentsSynced.Task).WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -47,6 +47,8 @@ internal sealed class NodeAuthorizer(Graph graph) : IAuthorizer
                     return Node(node, request);
                 case ("", "pods"):
                     return Pod(node, request);
+                case ("storage.k8s.io", "volumeattachments"):
+                    return Get(node, VertexType.VolumeAttachment, request);
             }
         }
 

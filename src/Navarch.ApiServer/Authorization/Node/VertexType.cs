@@ -10,4 +10,5 @@ internal enum VertexType
     PersistentVolume,
     Secret,
     ServiceAccount,
+    VolumeAttachment,
 }

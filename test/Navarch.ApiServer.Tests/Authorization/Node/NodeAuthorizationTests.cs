@@ -179,6 +179,31 @@ public sealed class NodeAuthorizationTests : IAsyncLifetime
         await _b.CoordinationV1.CreateNamespacedLeaseAsync(Lease("b"), "kube-node-lease");
         await RefusedAsync(() => _a.CoordinationV1.PatchNamespacedLeaseAsync(Merge(new { spec = new { holderIdentity = "a" } }), "b", "kube-node-lease"));
 
+        // Its own CSINode (NodeRestriction's admitCSINode).
+        V1CSINode CsiNode(string name) => new() { Metadata = new V1ObjectMeta { Name = name }, Spec = new V1CSINodeSpec { Drivers = [] } };
+        await _a.StorageV1.CreateCSINodeAsync(CsiNode("a"));
+        Assert.Equal(
+            "csinodes.storage.k8s.io \"b\" is forbidden: can only access CSINode with the same name as the requesting node",
+            await RefusedAsync(() => _a.StorageV1.CreateCSINodeAsync(CsiNode("b"))));
+        await _b.StorageV1.CreateCSINodeAsync(CsiNode("b"));
+        Assert.Equal(
+            "csinodes.storage.k8s.io \"b\" is forbidden: can only access CSINode with the same name as the requesting node",
+            await RefusedAsync(() => _a.StorageV1.DeleteCSINodeAsync("b")));
+        await _a.StorageV1.PatchCSINodeAsync(Merge(new { metadata = new { labels = new Dictionary<string, string> { ["mine"] = "yes" } } }), "a");
+
+        // VolumeAttachments to itself only, through the graph.
+        V1VolumeAttachment Attachment(string node) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = "va-" + node },
+            Spec = new V1VolumeAttachmentSpec { Attacher = "csi.example.com", NodeName = node, Source = new V1VolumeAttachmentSource { PersistentVolumeName = "pv-" + node } },
+        };
+        await Admin.StorageV1.CreateVolumeAttachmentAsync(Attachment("a"));
+        await Admin.StorageV1.CreateVolumeAttachmentAsync(Attachment("b"));
+        await UntilAsync(async () => await StatusOfAsync(() => _a.StorageV1.ReadVolumeAttachmentAsync("va-a")) == HttpStatusCode.OK, "node a reads its VolumeAttachment");
+        Assert.Equal(
+            "volumeattachments.storage.k8s.io \"va-b\" is forbidden: User \"system:node:a\" cannot get resource \"volumeattachments\" in API group \"storage.k8s.io\" at the cluster scope: no relationship found between node 'a' and this object",
+            await RefusedAsync(() => _a.StorageV1.ReadVolumeAttachmentAsync("va-b")));
+
         // The status of its own pods; deleting only its own; creating only mirror pods.
         await _a.CoreV1.PatchNamespacedPodStatusAsync(Merge(new { status = new { message = "fine" } }), "pa", "default");
         Assert.Equal(

@@ -8,7 +8,7 @@ namespace Navarch.ApiServer.Tests.Authorization.Node;
 
 /// <summary>
 /// The Node authorizer's decisions for node "a" (pod p1 with secret s1, configmap c1, claim v1 and account sa1) beside
-/// node "b" (pod p2 with secret s2): null is allowed, anything else is no opinion with that reason.
+/// node "b" (pod p2 with secret s2), and a VolumeAttachment to each: null is allowed, anything else is no opinion with that reason.
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class NodeAuthorizerTests
@@ -54,6 +54,9 @@ public sealed class NodeAuthorizerTests
         { "create", "", "events", null, "ns", null, null, null },
         { "list", "discovery.k8s.io", "endpointslices", null, null, null, null, "" },
         { "get", "", "namespaces", null, null, "ns", null, "" },
+        { "get", "storage.k8s.io", "volumeattachments", null, null, "va-a", null, null },
+        { "get", "storage.k8s.io", "volumeattachments", null, null, "va-b", null, "no relationship found between node 'a' and this object" },
+        { "list", "storage.k8s.io", "volumeattachments", null, null, null, null, "can only get individual resources of this type" },
     };
 
     private static NodeAuthorizer Build()
@@ -61,6 +64,8 @@ public sealed class NodeAuthorizerTests
         var graph = new Graph();
         graph.AddPod(Pod("p1", "a", "s1", "c1", "v1", "sa1"));
         graph.AddPod(Pod("p2", "b", "s2", null, null, "default"));
+        graph.AddVolumeAttachment("va-a", "a");
+        graph.AddVolumeAttachment("va-b", "b");
         return new NodeAuthorizer(graph);
     }
 
