@@ -114,6 +114,12 @@ internal sealed class KubeletNode : IAsyncDisposable
         }
 
         NodeCleanup.RemoveHostState(Options.DataDir, Options.BridgeName);
+        foreach (string device in await LocalPath.LoopImage.DetachAllUnderAsync(Options.DataDir, CancellationToken.None))
+        {
+            // A raw block claim the test did not delete.
+            _output.WriteLine($"detached leftover loop device {device}");
+        }
+
         await Api.DisposeAsync();
         _loggers.Dispose();
     }

@@ -198,6 +198,42 @@ internal sealed class LoopImage(string root, string name)
         File.Delete(ImagePath + ".partial");
     }
 
+    /// <summary>
+    /// Detaches every loop device whose backing file lies under <paramref name="root"/> (also one whose file is deleted):
+    /// raw block volumes keep theirs until detached, so a node torn down without deleting its claims would leave them.
+    /// Returns the devices detached.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> DetachAllUnderAsync(string root, CancellationToken cancellationToken)
+    {
+        const string Deleted = " (deleted)";
+        string prefix = Path.GetFullPath(root).TrimEnd('/') + "/";
+        var detached = new List<string>();
+        foreach (string block in Directory.Exists("/sys/block") ? Directory.GetDirectories("/sys/block", "loop*") : [])
+        {
+            // Only an attached device has a backing file.
+            string backing = Path.Combine(block, "loop", "backing_file");
+            if (!File.Exists(backing))
+            {
+                continue;
+            }
+
+            string file = (await File.ReadAllTextAsync(backing, cancellationToken).ConfigureAwait(false)).TrimEnd('\n');
+            if (file.EndsWith(Deleted, StringComparison.Ordinal))
+            {
+                file = file[..^Deleted.Length];
+            }
+
+            if (file.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                string device = "/dev/" + Path.GetFileName(block);
+                await RunAsync("losetup", ["-d", device], cancellationToken).ConfigureAwait(false);
+                detached.Add(device);
+            }
+        }
+
+        return detached;
+    }
+
     private static async Task<string> RunAsync(string file, string[] args, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -31,6 +31,11 @@ public sealed class NodeTeardown(string dataDir, string bridgeName, TextWriter l
         }
 
         Unmount();
+        foreach (string device in await LocalPath.LoopImage.DetachAllUnderAsync(_root, cancellationToken).ConfigureAwait(false))
+        {
+            log.WriteLine($"detached the loop device {device}");
+        }
+
         await DeleteEmptyPodNamespacesAsync(cancellationToken).ConfigureAwait(false);
         if (await PodBridge.DeleteAsync(bridgeName, cancellationToken).ConfigureAwait(false))
         {
