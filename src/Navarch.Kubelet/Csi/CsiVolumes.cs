@@ -27,6 +27,9 @@ internal sealed partial class CsiVolumes(IKubernetes client, CsiDrivers drivers,
 
     private const string DataFile = "vol_data.json";
 
+    // The data dir is private (the agent's folders are 0700); the driver and the container runtime run as root.
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>The volume's unique name, as in the node's volumesInUse and volumesAttached.</summary>
     public static string UniqueName(string driver, string volumeHandle) => CsiVolumeNames.UniqueName(driver, volumeHandle);
 
@@ -71,7 +74,7 @@ internal sealed partial class CsiVolumes(IKubernetes client, CsiDrivers drivers,
         if (!request.Ephemeral && await Call(request, "MountDevice", () => driver.NodeSupportsAsync(NodeServiceCapability.Types.RPC.Types.Type.StageUnstageVolume, cancellationToken)).ConfigureAwait(false))
         {
             staging = StagingPath(request.Driver, request.VolumeHandle);
-            Directory.CreateDirectory(staging);
+            Directory.CreateDirectory(staging, OwnerOnlyDirectory);
             var stage = new NodeStageVolumeRequest { VolumeId = request.VolumeHandle, StagingTargetPath = staging, VolumeCapability = capability };
             stage.PublishContext.Add(publishContext);
             stage.VolumeContext.Add(new Dictionary<string, string>(request.VolumeAttributes));
@@ -80,7 +83,7 @@ internal sealed partial class CsiVolumes(IKubernetes client, CsiDrivers drivers,
         }
 
         string target = Path.Combine(volumeDir, "mount");
-        Directory.CreateDirectory(volumeDir);
+        Directory.CreateDirectory(volumeDir, OwnerOnlyDirectory);
         await File.WriteAllTextAsync(Path.Combine(volumeDir, DataFile), JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["specVolumeID"] = request.SpecName,

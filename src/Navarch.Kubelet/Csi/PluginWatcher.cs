@@ -26,7 +26,8 @@ internal sealed partial class PluginWatcher(string directory, IReadOnlyDictionar
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        // Private as the rest of the agent's data dir: only root's registrars put sockets here.
+        System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
