@@ -124,7 +124,7 @@ started=$SECONDS
     done
 ) &
 host_lane=$!
-jobs_max=${NAVARCH_TEST_JOBS:-3}
+jobs_max=${NAVARCH_TEST_JOBS:-2}
 for entry in "${loopback[@]}"; do
     while (($(jobs -rp | grep -cvx "$host_lane") >= jobs_max)); do
         wait -n

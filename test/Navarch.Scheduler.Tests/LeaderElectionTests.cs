@@ -33,7 +33,7 @@ public sealed class LeaderElectionTests : SchedulerCluster
         await stops[leader].CancelAsync();
         await (leader == "a" ? a : b);
         await CreatePodAsync(Pod("second"));
-        await WaitBoundAsync("second", 10);
+        await WaitBoundAsync("second", 30);
         lease = await Client.CoordinationV1.ReadNamespacedLeaseAsync("kube-scheduler", "kube-system");
         Assert.NotEqual(leader, lease.Spec.HolderIdentity);
 
