@@ -8,6 +8,8 @@ namespace Navarch.E2E.Tests;
 [Trait("Category", "Node")]
 public sealed class CentralLogTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
+    // The stderr line waits a second: containerd copies stdout and stderr on their own, so lines written at once may reach
+    // the log file in either order (on Kubernetes too), and the test reads the last two in order.
     private const string Pod = """
         apiVersion: v1
         kind: Pod
@@ -18,7 +20,7 @@ public sealed class CentralLogTests(NavarchNode node) : IClassFixture<NavarchNod
           containers:
           - name: talk
             image: busybox:1.35
-            command: ["sh", "-c", "for i in $(seq 1 50); do echo chatty line $i; done; echo to stderr >&2; sleep 3600"]
+            command: ["sh", "-c", "for i in $(seq 1 50); do echo chatty line $i; done; sleep 1; echo to stderr >&2; sleep 3600"]
         """;
 
     private Task<Kubectl.Result> LogsAsync(params string[] args) => NavarchCli.RunAsync(["logs", "--kubeconfig", node.Kubeconfig, .. args]);
