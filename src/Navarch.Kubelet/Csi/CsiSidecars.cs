@@ -8,6 +8,7 @@ using Navarch.Api.Quantities;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Csi.V1;
+using Navarch.Kubelet.LocalPath;
 
 namespace Navarch.Kubelet.Csi;
 
@@ -29,12 +30,6 @@ namespace Navarch.Kubelet.Csi;
 /// </summary>
 internal sealed partial class CsiSidecars : IAsyncDisposable
 {
-    /// <summary>The annotation naming the provisioner of a claim.</summary>
-    public const string StorageProvisionerAnnotation = "volume.kubernetes.io/storage-provisioner";
-
-    private const string BetaStorageProvisionerAnnotation = "volume.beta.kubernetes.io/storage-provisioner";
-    private const string SelectedNodeAnnotation = "volume.kubernetes.io/selected-node";
-    private const string ProvisionedByAnnotation = "pv.kubernetes.io/provisioned-by";
     private const string ParameterPrefix = "csi.storage.k8s.io/";
 
     private readonly IKubernetes _client;
@@ -114,7 +109,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolumeClaim claim in _claims.Store.List())
         {
             if (claim.Status?.Phase is null or "Pending" && string.IsNullOrEmpty(claim.Spec?.VolumeName) && claim.Metadata.DeletionTimestamp is null
-                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, SelectedNodeAnnotation))
+                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, LocalPathProvisioner.SelectedNodeAnnotation))
                 && _volumes.Store.Get("pvc-" + claim.Metadata.Uid) is null)
             {
                 await Guarded($"claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => ProvisionAsync(claim, driver, cancellationToken)).ConfigureAwait(false);
@@ -124,7 +119,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolume pv in _volumes.Store.List())
         {
             if (pv.Status?.Phase == "Released" && pv.Spec.PersistentVolumeReclaimPolicy == "Delete" && pv.Metadata.DeletionTimestamp is null && pv.Spec.Csi is { } csi
-                && Annotation(pv.Metadata, ProvisionedByAnnotation) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
+                && Annotation(pv.Metadata, LocalPathProvisioner.ProvisionedByAnnotation) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
                 && Responsible(csi.Driver, HostnameOf(pv)))
             {
                 await Guarded($"volume {pv.Metadata.Name}", () => DeleteAsync(pv, driver, cancellationToken)).ConfigureAwait(false);
@@ -145,7 +140,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     }
 
     private static string? ProvisionerOf(V1PersistentVolumeClaim claim) =>
-        Annotation(claim.Metadata, StorageProvisionerAnnotation) ?? Annotation(claim.Metadata, BetaStorageProvisionerAnnotation);
+        Annotation(claim.Metadata, LocalPathProvisioner.StorageProvisionerAnnotation) ?? Annotation(claim.Metadata, LocalPathProvisioner.BetaStorageProvisionerAnnotation);
 
     private static string? Annotation(V1ObjectMeta metadata, string key) =>
         metadata.Annotations is { } annotations && annotations.TryGetValue(key, out string? value) ? value : null;
@@ -274,7 +269,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
 
         var pv = new V1PersistentVolume
         {
-            Metadata = new V1ObjectMeta { Name = pvName, Annotations = new Dictionary<string, string> { [ProvisionedByAnnotation] = driver.Name } },
+            Metadata = new V1ObjectMeta { Name = pvName, Annotations = new Dictionary<string, string> { [LocalPathProvisioner.ProvisionedByAnnotation] = driver.Name } },
             Spec = new V1PersistentVolumeSpec
             {
                 AccessModes = claim.Spec.AccessModes ?? ["ReadWriteOnce"],

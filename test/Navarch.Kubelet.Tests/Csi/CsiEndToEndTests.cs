@@ -98,7 +98,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             // The PersistentVolume controller hands the claim to its external provisioner with this annotation.
             V1PersistentVolumeClaim claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
             {
-                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [CsiSidecars.StorageProvisionerAnnotation] = Driver } },
+                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [Navarch.Kubelet.LocalPath.LocalPathProvisioner.StorageProvisionerAnnotation] = Driver } },
                 Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"], StorageClassName = "csi", Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("64Mi") } } },
             }, Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
