@@ -170,8 +170,20 @@ public sealed partial class QuorumAndRestoreMultiNodeTests(NetnsHaShortLeaseClus
         // A member removed from the cluster: its etcd stops and leaves a tombstone (not restarted on stale data); the
         // server restarted moves that datastore aside and joins again as a new member.
         string removed = rows.Select(r => r.Split(' ', 2)[0]).Single(n => n.StartsWith(cluster.ServerNodeName(2) + "-", StringComparison.Ordinal));
-        Kubectl.Result removal = await NavarchCli.RunAsync(["etcd", "member", "remove", "--data-dir", cluster.ServerDataDir(0), removed]);
-        Assert.True(removal.ExitCode == 0, removal.Output);
+        // etcd refuses a removal ("unhealthy cluster") until its leader has been connected to a quorum for 5 s (its
+        // HealthInterval); the servers just rejoined may not be yet, as with etcdctl the removal is tried again.
+        Kubectl.Result? removal = null;
+        await Eventually(
+            async () =>
+            {
+                removal = await NavarchCli.RunAsync(["etcd", "member", "remove", "--data-dir", cluster.ServerDataDir(0), removed]);
+                Assert.True(removal.ExitCode == 0 || removal.Output.Contains("unhealthy cluster", StringComparison.Ordinal), removal.Output);
+                return removal.ExitCode == 0;
+            },
+            "the member removed once etcd counts the cluster healthy",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromSeconds(2),
+            () => Task.FromResult(removal?.Output ?? ""));
         string tombstone = Path.Combine(cluster.ServerDataDir(2), "server", "db", "etcd", "tombstone");
         await Eventually(() => File.Exists(tombstone), "the removed member's tombstone", TimeSpan.FromSeconds(60));
         await cluster.StopServerAsync(2);
