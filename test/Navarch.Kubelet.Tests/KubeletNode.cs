@@ -113,12 +113,18 @@ internal sealed class KubeletNode : IAsyncDisposable
             }
         }
 
-        NodeCleanup.RemoveHostState(Options.DataDir, Options.BridgeName);
-        foreach (string device in await LocalPath.LoopImage.DetachAllUnderAsync(Options.DataDir, CancellationToken.None))
+        // What `navarch killall` does for a node (mounts, loop devices of claims the test did not delete, pod network
+        // namespaces, the bridge, the address leases), then the data dir itself.
+        using (var teardown = new StringWriter())
         {
-            // A raw block claim the test did not delete.
-            _output.WriteLine($"detached leftover loop device {device}");
+            await new NodeTeardown(Options.DataDir, Options.BridgeName, teardown).RunAsync(CancellationToken.None);
+            foreach (string line in teardown.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                _output.WriteLine("teardown: " + line);
+            }
         }
+
+        NodeCleanup.RemoveDataDir(Options.DataDir);
 
         await Api.DisposeAsync();
         _loggers.Dispose();

@@ -7,7 +7,7 @@ namespace Navarch.Kubelet.Tests;
 
 /// <summary>
 /// Removes what a test's kubelet left on the machine: its pod sandboxes (with their network namespaces and IP
-/// leases), then — after containerd stopped — any mount under its data dir, its bridge, and the data dir.
+/// leases); after containerd stopped and <see cref="Node.NodeTeardown"/> ran, the pod cgroup and the data dir.
 /// </summary>
 internal static class NodeCleanup
 {
@@ -100,23 +100,10 @@ internal static class NodeCleanup
             .FirstOrDefault();
     }
 
-    public static void RemoveHostState(string dataDir, string bridge)
+    /// <summary>Removes containerd's pod cgroup if no container is left in it, then the data dir.</summary>
+    public static void RemoveDataDir(string dataDir)
     {
         string root = Path.GetFullPath(dataDir);
-        var mounts = File.ReadAllLines("/proc/self/mountinfo")
-            .Select(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))
-            .Where(m => m.StartsWith(root + "/", StringComparison.Ordinal))
-            .OrderByDescending(m => m.Length)
-            .ToList();
-        foreach (string mount in mounts)
-        {
-            Run("umount", "-l", mount);
-        }
-
-        if (Directory.Exists($"/sys/class/net/{bridge}"))
-        {
-            Run("ip", "link", "delete", bridge);
-        }
 
         // containerd's parent cgroup of pods; rmdir succeeds only when no container of any runtime is left in it.
         foreach (string cgroup in Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(c => new[] { Path.Combine(c, "k8s.io"), Path.Combine(c, "unified", "k8s.io") }).Append("/sys/fs/cgroup/k8s.io"))
