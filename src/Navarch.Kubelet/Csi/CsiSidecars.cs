@@ -25,7 +25,10 @@ namespace Navarch.Kubelet.Csi;
 /// <c>volume.kubernetes.io/storage-provisioner</c>) whose <c>volume.kubernetes.io/selected-node</c> is this node — or,
 /// without one, when this node is the first by name whose CSINode lists the driver — gets CreateVolume (name
 /// <c>pvc-UID</c>, the class's parameters, the node's topology as requisite) and the PersistentVolume <c>pvc-UID</c>
-/// pre-bound to it; a Released volume it provisioned with reclaim policy Delete gets DeleteVolume, then goes.</item>
+/// pre-bound to it; a Released volume it provisioned with reclaim policy Delete gets DeleteVolume, then goes;</item>
+/// <item>external-resizer (<see cref="CsiResizer"/>): a bound claim grown beyond its capacity, on a volume of a driver
+/// registered here, gets ControllerExpandVolume; and the kubelet's NodeExpandVolume (<see cref="CsiNodeExpander"/>)
+/// for a volume in use on this node whose claim waits for the node's part of a resize.</item>
 /// </list>
 /// </summary>
 internal sealed partial class CsiSidecars : IAsyncDisposable
@@ -44,8 +47,10 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     private readonly Informer<V1StorageClass> _classes;
     private readonly Informer<V1CSINode> _csiNodes;
     private readonly SemaphoreSlim _changed = new(0);
+    private readonly CsiResizer _resizer;
+    private readonly CsiNodeExpander _nodeExpander;
 
-    public CsiSidecars(Kubernetes client, CsiDrivers drivers, string nodeName, ILoggerFactory loggers, TimeProvider time)
+    public CsiSidecars(Kubernetes client, CsiDrivers drivers, string kubeletRoot, string nodeName, ILoggerFactory loggers, TimeProvider time)
     {
         _client = client;
         _drivers = drivers;
@@ -58,6 +63,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         _volumes = new Informer<V1PersistentVolume>(client, time: time, logger: _logger);
         _classes = new Informer<V1StorageClass>(client, time: time, logger: _logger);
         _csiNodes = new Informer<V1CSINode>(client, time: time, logger: _logger);
+        _resizer = new CsiResizer(client, nodeName, time, _logger);
+        _nodeExpander = new CsiNodeExpander(client, kubeletRoot, nodeName, time, _logger);
         _attachments.AddHandler(new ResourceEventHandler<V1VolumeAttachment>(_ => Signal()));
         _claims.AddHandler(new ResourceEventHandler<V1PersistentVolumeClaim>(_ => Signal()));
         _volumes.AddHandler(new ResourceEventHandler<V1PersistentVolume>(_ => Signal()));
@@ -113,6 +120,23 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
                 && _volumes.Store.Get("pvc-" + claim.Metadata.Uid) is null)
             {
                 await Guarded($"claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => ProvisionAsync(claim, driver, cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        foreach (V1PersistentVolumeClaim claim in _claims.Store.List())
+        {
+            if (claim.Status?.Phase == "Bound" && _volumes.Store.Get(claim.Spec?.VolumeName ?? "") is { Spec.Csi: { } csi } pv && pv.Spec.ClaimRef?.Uid == claim.Metadata.Uid
+                && _drivers.Get(csi.Driver) is { } driver)
+            {
+                // The node's part of a resize first: the claim still asks for more than its status.capacity meanwhile.
+                if (CsiNodeExpander.Pending(claim, pv))
+                {
+                    await Guarded($"expanding claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name} on the node", () => _nodeExpander.ExpandAsync(claim, pv, driver, cancellationToken)).ConfigureAwait(false);
+                }
+                else if (CsiResizer.NeedsResize(claim) && Responsible(csi.Driver, HostnameOf(pv)))
+                {
+                    await Guarded($"resizing claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => _resizer.ResizeAsync(claim, pv, driver, cancellationToken)).ConfigureAwait(false);
+                }
             }
         }
 
@@ -356,7 +380,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         return topology;
     }
 
-    private static VolumeCapability Capability(string? fsType, IList<string>? mountOptions, string? accessMode, string? volumeMode)
+    /// <summary>The volume capability the sidecars send for a volume of <paramref name="volumeMode"/> (mount with fsType and flags, or block).</summary>
+    internal static VolumeCapability Capability(string? fsType, IList<string>? mountOptions, string? accessMode, string? volumeMode)
     {
         var capability = new VolumeCapability { AccessMode = new VolumeCapability.Types.AccessMode { Mode = CsiVolumes.AccessMode(accessMode) } };
         if (volumeMode == "Block")
@@ -375,6 +400,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _events.DisposeAsync().ConfigureAwait(false);
+        await _resizer.DisposeAsync().ConfigureAwait(false);
+        await _nodeExpander.DisposeAsync().ConfigureAwait(false);
         _changed.Dispose();
     }
 

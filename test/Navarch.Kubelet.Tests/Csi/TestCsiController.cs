@@ -15,7 +15,20 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
             response.Capabilities.Add(Rpc(ControllerServiceCapability.Types.RPC.Types.Type.PublishUnpublishVolume));
         }
 
+        if (holder.Driver.ControllerExpand)
+        {
+            response.Capabilities.Add(Rpc(ControllerServiceCapability.Types.RPC.Types.Type.ExpandVolume));
+        }
+
         return Task.FromResult(response);
+    }
+
+    public override Task<ControllerExpandVolumeResponse> ControllerExpandVolume(ControllerExpandVolumeRequest request, ServerCallContext context)
+    {
+        TestCsiDriver driver = holder.Driver;
+        driver.LastControllerExpand = request;
+        driver.Calls.Enqueue($"ControllerExpandVolume {request.VolumeId} {request.CapacityRange?.RequiredBytes}");
+        return Task.FromResult(new ControllerExpandVolumeResponse { CapacityBytes = request.CapacityRange?.RequiredBytes ?? 0, NodeExpansionRequired = driver.NodeExpand && driver.NodeExpansionRequired });
     }
 
     public override Task<CreateVolumeResponse> CreateVolume(CreateVolumeRequest request, ServerCallContext context)
