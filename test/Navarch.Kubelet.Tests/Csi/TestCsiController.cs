@@ -34,6 +34,7 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
     public override Task<CreateVolumeResponse> CreateVolume(CreateVolumeRequest request, ServerCallContext context)
     {
         TestCsiDriver driver = holder.Driver;
+        driver.LastCreate = request;
         driver.Calls.Enqueue($"CreateVolume {request.Name} {request.CapacityRange?.RequiredBytes}");
         Directory.CreateDirectory(Path.Combine(driver.VolumesDir, request.Name));
         var volume = new Volume { VolumeId = request.Name, CapacityBytes = request.CapacityRange?.RequiredBytes ?? 0 };
@@ -44,6 +45,7 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
     public override Task<DeleteVolumeResponse> DeleteVolume(DeleteVolumeRequest request, ServerCallContext context)
     {
         TestCsiDriver driver = holder.Driver;
+        driver.LastDelete = request;
         driver.Calls.Enqueue($"DeleteVolume {request.VolumeId}");
         string dir = Path.Combine(driver.VolumesDir, request.VolumeId);
         if (Directory.Exists(dir))
@@ -56,6 +58,7 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
 
     public override Task<ControllerPublishVolumeResponse> ControllerPublishVolume(ControllerPublishVolumeRequest request, ServerCallContext context)
     {
+        holder.Driver.LastControllerPublish = request;
         holder.Driver.Calls.Enqueue($"ControllerPublishVolume {request.VolumeId} {request.NodeId}");
         if (!Directory.Exists(Path.Combine(holder.Driver.VolumesDir, request.VolumeId)))
         {

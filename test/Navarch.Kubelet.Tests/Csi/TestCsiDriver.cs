@@ -57,6 +57,15 @@ internal sealed class TestCsiDriver : IAsyncDisposable
     /// <summary>Whether the node service offers EXPAND_VOLUME.</summary>
     public bool NodeExpand { get; init; }
 
+    /// <summary>The last CreateVolume request, for its parameters and secrets.</summary>
+    public Navarch.Kubelet.Csi.V1.CreateVolumeRequest? LastCreate { get; set; }
+
+    /// <summary>The last DeleteVolume request.</summary>
+    public Navarch.Kubelet.Csi.V1.DeleteVolumeRequest? LastDelete { get; set; }
+
+    /// <summary>The last ControllerPublishVolume request.</summary>
+    public Navarch.Kubelet.Csi.V1.ControllerPublishVolumeRequest? LastControllerPublish { get; set; }
+
     /// <summary>What ControllerExpandVolume answers as node_expansion_required.</summary>
     public bool NodeExpansionRequired { get; set; } = true;
 
