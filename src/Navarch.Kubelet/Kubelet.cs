@@ -63,13 +63,13 @@ public sealed partial class Kubelet : IAsyncDisposable
     public ContainerdSupervisor? Containerd => _containerd;
 
     /// <summary>
-    /// Runs the built-in control-plane part of the CSI sidecars (external-attacher and external-provisioner) for the
-    /// drivers registered on this node, as <paramref name="client"/>, until <paramref name="cancellationToken"/>. Call after <see cref="StartAsync"/>.
+    /// Runs the built-in control-plane part of the CSI sidecars (external-attacher, -provisioner and -resizer) for the
+    /// drivers registered on this node, and NodeExpandVolume for the CSI volumes in use here, as <paramref name="client"/>, until <paramref name="cancellationToken"/>. Call after <see cref="StartAsync"/>.
     /// </summary>
     public async Task RunCsiSidecarsAsync(Kubernetes client, CancellationToken cancellationToken)
     {
         Csi.CsiPlugins csi = _csi ?? throw new InvalidOperationException("the kubelet has not started");
-        await using var sidecars = new Csi.CsiSidecars(client, csi.Drivers, _options.NodeName, _loggers, _time);
+        await using var sidecars = new Csi.CsiSidecars(client, csi.Drivers, csi.KubeletRoot, _options.NodeName, _loggers, _time);
         await sidecars.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -24,14 +24,16 @@ namespace Navarch.Kubelet.Csi;
 /// <item>external-provisioner: a Pending claim handed to a driver registered here (annotation
 /// <c>volume.kubernetes.io/storage-provisioner</c>) whose <c>volume.kubernetes.io/selected-node</c> is this node — or,
 /// without one, when this node is the first by name whose CSINode lists the driver — gets CreateVolume (name
-/// <c>pvc-UID</c>, the class's parameters, the node's topology as requisite) and the PersistentVolume <c>pvc-UID</c>
-/// pre-bound to it; a Released volume it provisioned with reclaim policy Delete gets DeleteVolume, then goes.</item>
+/// <c>pvc-UID</c>, the class's parameters, the provisioner secret of <see cref="CsiSecretParameters"/>, the node's
+/// topology as requisite) and the PersistentVolume <c>pvc-UID</c> (with the class's other secret references)
+/// pre-bound to it; a Released volume it provisioned with reclaim policy Delete gets DeleteVolume, then goes;</item>
+/// <item>external-resizer (<see cref="CsiResizer"/>): a bound claim grown beyond its capacity, on a volume of a driver
+/// registered here, gets ControllerExpandVolume; and the kubelet's NodeExpandVolume (<see cref="CsiNodeExpander"/>)
+/// for a volume in use on this node whose claim waits for the node's part of a resize.</item>
 /// </list>
 /// </summary>
 internal sealed partial class CsiSidecars : IAsyncDisposable
 {
-    private const string ParameterPrefix = "csi.storage.k8s.io/";
-
     private readonly IKubernetes _client;
     private readonly CsiDrivers _drivers;
     private readonly string _node;
@@ -44,8 +46,10 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     private readonly Informer<V1StorageClass> _classes;
     private readonly Informer<V1CSINode> _csiNodes;
     private readonly SemaphoreSlim _changed = new(0);
+    private readonly CsiResizer _resizer;
+    private readonly CsiNodeExpander _nodeExpander;
 
-    public CsiSidecars(Kubernetes client, CsiDrivers drivers, string nodeName, ILoggerFactory loggers, TimeProvider time)
+    public CsiSidecars(Kubernetes client, CsiDrivers drivers, string kubeletRoot, string nodeName, ILoggerFactory loggers, TimeProvider time)
     {
         _client = client;
         _drivers = drivers;
@@ -58,6 +62,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         _volumes = new Informer<V1PersistentVolume>(client, time: time, logger: _logger);
         _classes = new Informer<V1StorageClass>(client, time: time, logger: _logger);
         _csiNodes = new Informer<V1CSINode>(client, time: time, logger: _logger);
+        _resizer = new CsiResizer(client, nodeName, time, _logger);
+        _nodeExpander = new CsiNodeExpander(client, kubeletRoot, nodeName, time, _logger);
         _attachments.AddHandler(new ResourceEventHandler<V1VolumeAttachment>(_ => Signal()));
         _claims.AddHandler(new ResourceEventHandler<V1PersistentVolumeClaim>(_ => Signal()));
         _volumes.AddHandler(new ResourceEventHandler<V1PersistentVolume>(_ => Signal()));
@@ -113,6 +119,23 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
                 && _volumes.Store.Get("pvc-" + claim.Metadata.Uid) is null)
             {
                 await Guarded($"claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => ProvisionAsync(claim, driver, cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        foreach (V1PersistentVolumeClaim claim in _claims.Store.List())
+        {
+            if (claim.Status?.Phase == "Bound" && _volumes.Store.Get(claim.Spec?.VolumeName ?? "") is { Spec.Csi: { } csi } pv && pv.Spec.ClaimRef?.Uid == claim.Metadata.Uid
+                && _drivers.Get(csi.Driver) is { } driver)
+            {
+                // The node's part of a resize first: the claim still asks for more than its status.capacity meanwhile.
+                if (CsiNodeExpander.Pending(claim, pv))
+                {
+                    await Guarded($"expanding claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name} on the node", () => _nodeExpander.ExpandAsync(claim, pv, driver, cancellationToken)).ConfigureAwait(false);
+                }
+                else if (CsiResizer.NeedsResize(claim) && Responsible(csi.Driver, HostnameOf(pv)))
+                {
+                    await Guarded($"resizing claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => _resizer.ResizeAsync(claim, pv, driver, cancellationToken)).ConfigureAwait(false);
+                }
             }
         }
 
@@ -174,7 +197,9 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
 
             if (publishes && pv?.Spec.Csi is { } gone)
             {
-                await driver.Controller.ControllerUnpublishVolumeAsync(new ControllerUnpublishVolumeRequest { VolumeId = gone.VolumeHandle, NodeId = NodeId(driver.Name) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var unpublish = new ControllerUnpublishVolumeRequest { VolumeId = gone.VolumeHandle, NodeId = NodeId(driver.Name) };
+                unpublish.Secrets.Add(await CsiSecrets.ReadAsync(_client, gone.ControllerPublishSecretRef, cancellationToken).ConfigureAwait(false));
+                await driver.Controller.ControllerUnpublishVolumeAsync(unpublish, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             attachment.Metadata.Finalizers = [.. attachment.Metadata.Finalizers.Where(f => f != finalizer)];
@@ -210,6 +235,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
                 VolumeCapability = Capability(csi.FsType, pv.Spec.MountOptions, pv.Spec.AccessModes?.FirstOrDefault(), pv.Spec.VolumeMode),
             };
             request.VolumeContext.Add(new Dictionary<string, string>(csi.VolumeAttributes ?? new Dictionary<string, string>()));
+            request.Secrets.Add(await CsiSecrets.ReadAsync(_client, csi.ControllerPublishSecretRef, cancellationToken).ConfigureAwait(false));
             try
             {
                 ControllerPublishVolumeResponse response = await driver.Controller.ControllerPublishVolumeAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -241,14 +267,31 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         string claimKey = $"{claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}";
         _events.Event(claim, "Normal", "Provisioning", $"External provisioner is provisioning volume for claim \"{claimKey}\"");
         long requested = claim.Spec.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? size) == true ? (long)size.ToQuantity().Value : 0;
-        string fsType = (storageClass.Parameters is { } parameters && parameters.TryGetValue(ParameterPrefix + "fstype", out string? fs) ? fs : "");
+        string fsType = (storageClass.Parameters is { } parameters && parameters.TryGetValue(CsiSecretParameters.Prefix + "fstype", out string? fs) ? fs : "");
         var request = new CreateVolumeRequest { Name = pvName, CapacityRange = new CapacityRange { RequiredBytes = requested } };
         foreach (string mode in claim.Spec.AccessModes ?? ["ReadWriteOnce"])
         {
             request.VolumeCapabilities.Add(Capability(fsType, storageClass.MountOptions, mode, claim.Spec.VolumeMode));
         }
 
-        request.Parameters.Add((storageClass.Parameters ?? new Dictionary<string, string>()).Where(p => !p.Key.StartsWith(ParameterPrefix, StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value));
+        request.Parameters.Add(CsiSecretParameters.DriverParameters(storageClass.Parameters));
+        V1SecretReference? provisionerSecret, publishSecret, stageSecret, nodePublishSecret, expandSecret, nodeExpandSecret;
+        try
+        {
+            provisionerSecret = CsiSecretParameters.Resolve(CsiSecretParameters.Provisioner, storageClass.Parameters, pvName, claim);
+            publishSecret = CsiSecretParameters.Resolve(CsiSecretParameters.ControllerPublish, storageClass.Parameters, pvName, claim);
+            stageSecret = CsiSecretParameters.Resolve(CsiSecretParameters.NodeStage, storageClass.Parameters, pvName, claim);
+            nodePublishSecret = CsiSecretParameters.Resolve(CsiSecretParameters.NodePublish, storageClass.Parameters, pvName, claim);
+            expandSecret = CsiSecretParameters.Resolve(CsiSecretParameters.ControllerExpand, storageClass.Parameters, pvName, claim);
+            nodeExpandSecret = CsiSecretParameters.Resolve(CsiSecretParameters.NodeExpand, storageClass.Parameters, pvName, claim);
+            request.Secrets.Add(await CsiSecrets.ReadAsync(_client, provisionerSecret, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpOperationException)
+        {
+            _events.Event(claim, "Warning", "ProvisioningFailed", $"failed to provision volume with StorageClass \"{className}\": {e.Message}");
+            throw;
+        }
+
         if (await TopologyAsync(driver.Name, cancellationToken).ConfigureAwait(false) is { } topology)
         {
             request.AccessibilityRequirements = new TopologyRequirement();
@@ -269,7 +312,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
 
         var pv = new V1PersistentVolume
         {
-            Metadata = new V1ObjectMeta { Name = pvName, Annotations = new Dictionary<string, string> { [LocalPathProvisioner.ProvisionedByAnnotation] = driver.Name } },
+            Metadata = new V1ObjectMeta { Name = pvName, Annotations = PvAnnotations(driver.Name, provisionerSecret) },
             Spec = new V1PersistentVolumeSpec
             {
                 AccessModes = claim.Spec.AccessModes ?? ["ReadWriteOnce"],
@@ -285,6 +328,11 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
                     VolumeHandle = volume.VolumeId,
                     FsType = fsType.Length == 0 ? null : fsType,
                     VolumeAttributes = volume.VolumeContext.Count == 0 ? null : new Dictionary<string, string>(volume.VolumeContext),
+                    ControllerPublishSecretRef = publishSecret,
+                    NodeStageSecretRef = stageSecret,
+                    NodePublishSecretRef = nodePublishSecret,
+                    ControllerExpandSecretRef = expandSecret,
+                    NodeExpandSecretRef = nodeExpandSecret,
                 },
                 NodeAffinity = volume.AccessibleTopology.Count == 0 ? null : new V1VolumeNodeAffinity
                 {
@@ -313,13 +361,15 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
 
     private async Task DeleteAsync(V1PersistentVolume pv, CsiDriverClient driver, CancellationToken cancellationToken)
     {
+        var request = new DeleteVolumeRequest { VolumeId = pv.Spec.Csi.VolumeHandle };
         try
         {
-            await driver.Controller.DeleteVolumeAsync(new DeleteVolumeRequest { VolumeId = pv.Spec.Csi.VolumeHandle }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            request.Secrets.Add(await CsiSecrets.ReadAsync(_client, DeletionSecret(pv), cancellationToken).ConfigureAwait(false));
+            await driver.Controller.DeleteVolumeAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is RpcException or InvalidOperationException or HttpOperationException)
         {
-            _events.Event(pv, "Warning", "VolumeFailedDelete", $"rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
+            _events.Event(pv, "Warning", "VolumeFailedDelete", e is RpcException rpc ? $"rpc error: code = {rpc.StatusCode} desc = {rpc.Status.Detail}" : e.Message);
             throw;
         }
 
@@ -332,6 +382,32 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         }
 
         LogDeleted(_logger, pv.Metadata.Name, pv.Spec.Csi.VolumeHandle);
+    }
+
+    /// <summary>The provisioned-by annotation, and the provisioner secret DeleteVolume will need (kept on the PV, as the class may change or go).</summary>
+    private static Dictionary<string, string> PvAnnotations(string driver, V1SecretReference? provisionerSecret)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [LocalPathProvisioner.ProvisionedByAnnotation] = driver };
+        if (provisionerSecret is not null)
+        {
+            annotations[CsiSecretParameters.DeletionSecretNameAnnotation] = provisionerSecret.Name;
+            annotations[CsiSecretParameters.DeletionSecretNamespaceAnnotation] = provisionerSecret.NamespaceProperty;
+        }
+
+        return annotations;
+    }
+
+    /// <summary>The provisioner secret for deleting <paramref name="pv"/>: its annotations, else the class's parameters resolved without the claim.</summary>
+    private V1SecretReference? DeletionSecret(V1PersistentVolume pv)
+    {
+        if (Annotation(pv.Metadata, CsiSecretParameters.DeletionSecretNameAnnotation) is { } name)
+        {
+            return new V1SecretReference { Name = name, NamespaceProperty = Annotation(pv.Metadata, CsiSecretParameters.DeletionSecretNamespaceAnnotation) ?? "" };
+        }
+
+        return _classes.Store.Get(pv.Spec.StorageClassName ?? "") is { } storageClass
+            ? CsiSecretParameters.Resolve(CsiSecretParameters.Provisioner, storageClass.Parameters, pv.Metadata.Name, null)
+            : null;
     }
 
     /// <summary>This node's segments of the driver's topology keys (its Node labels), or null when the driver has none.</summary>
@@ -356,7 +432,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         return topology;
     }
 
-    private static VolumeCapability Capability(string? fsType, IList<string>? mountOptions, string? accessMode, string? volumeMode)
+    /// <summary>The volume capability the sidecars send for a volume of <paramref name="volumeMode"/> (mount with fsType and flags, or block).</summary>
+    internal static VolumeCapability Capability(string? fsType, IList<string>? mountOptions, string? accessMode, string? volumeMode)
     {
         var capability = new VolumeCapability { AccessMode = new VolumeCapability.Types.AccessMode { Mode = CsiVolumes.AccessMode(accessMode) } };
         if (volumeMode == "Block")
@@ -375,6 +452,8 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _events.DisposeAsync().ConfigureAwait(false);
+        await _resizer.DisposeAsync().ConfigureAwait(false);
+        await _nodeExpander.DisposeAsync().ConfigureAwait(false);
         _changed.Dispose();
     }
 

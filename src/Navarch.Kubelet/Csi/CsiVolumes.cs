@@ -163,15 +163,36 @@ internal sealed partial class CsiVolumes(IKubernetes client, CsiDrivers drivers,
     }
 
     /// <summary>Whether any pod on the node still has <paramref name="handle"/> of <paramref name="driver"/> published.</summary>
-    private bool PublishedElsewhere(string driver, string handle)
+    private bool PublishedElsewhere(string driver, string handle) => Published(kubeletRoot, driver, handle).Any();
+
+    /// <summary>
+    /// Where pods on the node under <paramref name="root"/> have <paramref name="handle"/> of <paramref name="driver"/>
+    /// published: the pod's UID, its target path and the staging path (empty when the driver does not stage).
+    /// </summary>
+    public static IEnumerable<(string PodUid, string TargetPath, string StagingPath)> Published(string root, string driver, string handle)
     {
-        string pods = Path.Combine(kubeletRoot, "pods");
-        return Directory.Exists(pods) && Directory.EnumerateDirectories(pods)
-            .Select(pod => Path.Combine(pod, "volumes", PluginDir))
-            .Where(Directory.Exists)
-            .SelectMany(Directory.EnumerateDirectories)
-            .Select(ReadData)
-            .Any(d => d is not null && d.GetValueOrDefault("driverName") == driver && d.GetValueOrDefault("volumeHandle") == handle);
+        string pods = Path.Combine(root, "pods");
+        if (!Directory.Exists(pods))
+        {
+            yield break;
+        }
+
+        foreach (string pod in Directory.EnumerateDirectories(pods))
+        {
+            string csiDir = Path.Combine(pod, "volumes", PluginDir);
+            if (!Directory.Exists(csiDir))
+            {
+                continue;
+            }
+
+            foreach (string volumeDir in Directory.EnumerateDirectories(csiDir))
+            {
+                if (ReadData(volumeDir) is { } d && d.GetValueOrDefault("driverName") == driver && d.GetValueOrDefault("volumeHandle") == handle)
+                {
+                    yield return (Path.GetFileName(pod), Path.Combine(volumeDir, "mount"), d.GetValueOrDefault("stagingTargetPath", ""));
+                }
+            }
+        }
     }
 
     private static Dictionary<string, string>? ReadData(string volumeDir)

@@ -92,13 +92,25 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
                 Metadata = new V1ObjectMeta { Name = "csi" },
                 Provisioner = Driver,
                 ReclaimPolicy = "Delete",
-                Parameters = new Dictionary<string, string> { ["tier"] = "fast", ["csi.storage.k8s.io/fstype"] = "ext4" },
+                Parameters = new Dictionary<string, string>
+                {
+                    ["tier"] = "fast",
+                    ["csi.storage.k8s.io/fstype"] = "ext4",
+                    ["csi.storage.k8s.io/provisioner-secret-name"] = "prov-${pvc.name}",
+                    ["csi.storage.k8s.io/provisioner-secret-namespace"] = "${pvc.namespace}",
+                    ["csi.storage.k8s.io/controller-publish-secret-name"] = "${pvc.annotations['team.example/publish']}",
+                    ["csi.storage.k8s.io/controller-publish-secret-namespace"] = Ns,
+                    ["csi.storage.k8s.io/node-expand-secret-name"] = "${pv.name}",
+                    ["csi.storage.k8s.io/node-expand-secret-namespace"] = Ns,
+                },
             });
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "prov-dyn" }, StringData = new Dictionary<string, string> { ["k"] = "provisioner" } }, Ns);
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "publish-creds" }, StringData = new Dictionary<string, string> { ["k"] = "publisher" } }, Ns);
 
             // The PersistentVolume controller hands the claim to its external provisioner with this annotation.
             V1PersistentVolumeClaim claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
             {
-                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [Navarch.Kubelet.LocalPath.LocalPathProvisioner.StorageProvisionerAnnotation] = Driver } },
+                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [Navarch.Kubelet.LocalPath.LocalPathProvisioner.StorageProvisionerAnnotation] = Driver, ["team.example/publish"] = "publish-creds" } },
                 Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"], StorageClassName = "csi", Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("64Mi") } } },
             }, Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
@@ -112,6 +124,15 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             Assert.Equal(claim.Metadata.Uid, pv.Spec.ClaimRef.Uid);
             Assert.Equal("Delete", pv.Spec.PersistentVolumeReclaimPolicy);
             Assert.True(Directory.Exists(Path.Combine(driver.VolumesDir, pvName)));
+
+            // The class's csi.storage.k8s.io/ parameters are the provisioner's: secrets resolved, never sent to the driver.
+            Assert.Equal(["tier"], driver.LastCreate!.Parameters.Keys);
+            Assert.Equal("provisioner", driver.LastCreate.Secrets["k"]);
+            Assert.Equal("prov-dyn", pv.Metadata.Annotations["volume.kubernetes.io/provisioner-deletion-secret-name"]);
+            Assert.Equal(Ns, pv.Metadata.Annotations["volume.kubernetes.io/provisioner-deletion-secret-namespace"]);
+            Assert.Equal(("publish-creds", Ns), (pv.Spec.Csi.ControllerPublishSecretRef.Name, pv.Spec.Csi.ControllerPublishSecretRef.NamespaceProperty));
+            Assert.Equal((pvName, Ns), (pv.Spec.Csi.NodeExpandSecretRef.Name, pv.Spec.Csi.NodeExpandSecretRef.NamespaceProperty));
+            Assert.Null(pv.Spec.Csi.NodeStageSecretRef);
             await BindAsync(client, claim, pv);
 
             // Without its attachment the pod waits; the attach-detach controller's VolumeAttachment is attached by the sidecar.
@@ -127,6 +148,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             V1VolumeAttachment attached = await KubeletNode.WaitAsync(async () => await client.StorageV1.ReadVolumeAttachmentAsync(attachmentName) is { Status.Attached: true } a ? a : null, "attached");
             Assert.Equal("id-" + node.Options.NodeName, attached.Status.AttachmentMetadata["attached-to"]);
             Assert.Contains($"external-attacher/{Driver}", attached.Metadata.Finalizers);
+            Assert.Equal("publisher", driver.LastControllerPublish!.Secrets["k"]);
             await WaitPhaseAsync(client, "writer", "Succeeded");
             Assert.Equal("provisioned\n", File.ReadAllText(Path.Combine(driver.VolumesDir, pvName, "f")));
             Assert.Equal("id-" + node.Options.NodeName, driver.LastStage!.PublishContext["attached-to"]);
@@ -147,6 +169,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
             await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
             Assert.Contains($"DeleteVolume {pvName}", driver.Calls);
+            Assert.Equal("provisioner", driver.LastDelete!.Secrets["k"]);
             Assert.False(Directory.Exists(Path.Combine(driver.VolumesDir, pvName)));
         }
         finally

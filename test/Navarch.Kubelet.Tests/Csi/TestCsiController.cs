@@ -15,12 +15,26 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
             response.Capabilities.Add(Rpc(ControllerServiceCapability.Types.RPC.Types.Type.PublishUnpublishVolume));
         }
 
+        if (holder.Driver.ControllerExpand)
+        {
+            response.Capabilities.Add(Rpc(ControllerServiceCapability.Types.RPC.Types.Type.ExpandVolume));
+        }
+
         return Task.FromResult(response);
+    }
+
+    public override Task<ControllerExpandVolumeResponse> ControllerExpandVolume(ControllerExpandVolumeRequest request, ServerCallContext context)
+    {
+        TestCsiDriver driver = holder.Driver;
+        driver.LastControllerExpand = request;
+        driver.Calls.Enqueue($"ControllerExpandVolume {request.VolumeId} {request.CapacityRange?.RequiredBytes}");
+        return Task.FromResult(new ControllerExpandVolumeResponse { CapacityBytes = request.CapacityRange?.RequiredBytes ?? 0, NodeExpansionRequired = driver.NodeExpand && driver.NodeExpansionRequired });
     }
 
     public override Task<CreateVolumeResponse> CreateVolume(CreateVolumeRequest request, ServerCallContext context)
     {
         TestCsiDriver driver = holder.Driver;
+        driver.LastCreate = request;
         driver.Calls.Enqueue($"CreateVolume {request.Name} {request.CapacityRange?.RequiredBytes}");
         Directory.CreateDirectory(Path.Combine(driver.VolumesDir, request.Name));
         var volume = new Volume { VolumeId = request.Name, CapacityBytes = request.CapacityRange?.RequiredBytes ?? 0 };
@@ -31,6 +45,7 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
     public override Task<DeleteVolumeResponse> DeleteVolume(DeleteVolumeRequest request, ServerCallContext context)
     {
         TestCsiDriver driver = holder.Driver;
+        driver.LastDelete = request;
         driver.Calls.Enqueue($"DeleteVolume {request.VolumeId}");
         string dir = Path.Combine(driver.VolumesDir, request.VolumeId);
         if (Directory.Exists(dir))
@@ -43,6 +58,7 @@ internal sealed class TestCsiController(TestCsiDriver.DriverHolder holder) : Con
 
     public override Task<ControllerPublishVolumeResponse> ControllerPublishVolume(ControllerPublishVolumeRequest request, ServerCallContext context)
     {
+        holder.Driver.LastControllerPublish = request;
         holder.Driver.Calls.Enqueue($"ControllerPublishVolume {request.VolumeId} {request.NodeId}");
         if (!Directory.Exists(Path.Combine(holder.Driver.VolumesDir, request.VolumeId)))
         {

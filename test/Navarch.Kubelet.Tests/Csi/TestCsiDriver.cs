@@ -51,6 +51,30 @@ internal sealed class TestCsiDriver : IAsyncDisposable
     /// <summary>Whether the controller service offers PUBLISH_UNPUBLISH_VOLUME.</summary>
     public bool Attach { get; init; }
 
+    /// <summary>Whether the controller service offers EXPAND_VOLUME.</summary>
+    public bool ControllerExpand { get; init; }
+
+    /// <summary>Whether the node service offers EXPAND_VOLUME.</summary>
+    public bool NodeExpand { get; init; }
+
+    /// <summary>The last CreateVolume request, for its parameters and secrets.</summary>
+    public Navarch.Kubelet.Csi.V1.CreateVolumeRequest? LastCreate { get; set; }
+
+    /// <summary>The last DeleteVolume request.</summary>
+    public Navarch.Kubelet.Csi.V1.DeleteVolumeRequest? LastDelete { get; set; }
+
+    /// <summary>The last ControllerPublishVolume request.</summary>
+    public Navarch.Kubelet.Csi.V1.ControllerPublishVolumeRequest? LastControllerPublish { get; set; }
+
+    /// <summary>What ControllerExpandVolume answers as node_expansion_required.</summary>
+    public bool NodeExpansionRequired { get; set; } = true;
+
+    /// <summary>The last ControllerExpandVolume request, for its secrets and capability.</summary>
+    public Navarch.Kubelet.Csi.V1.ControllerExpandVolumeRequest? LastControllerExpand { get; set; }
+
+    /// <summary>The last NodeExpandVolume request, for its paths, size and secrets.</summary>
+    public Navarch.Kubelet.Csi.V1.NodeExpandVolumeRequest? LastNodeExpand { get; set; }
+
     /// <summary>The RPCs called, with their main argument ("NodePublishVolume vol-1 /target").</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 

@@ -28,7 +28,20 @@ internal sealed class TestCsiNode(TestCsiDriver.DriverHolder holder) : Navarch.K
             response.Capabilities.Add(new NodeServiceCapability { Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.StageUnstageVolume } });
         }
 
+        if (holder.Driver.NodeExpand)
+        {
+            response.Capabilities.Add(new NodeServiceCapability { Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.ExpandVolume } });
+        }
+
         return Task.FromResult(response);
+    }
+
+    public override Task<NodeExpandVolumeResponse> NodeExpandVolume(NodeExpandVolumeRequest request, ServerCallContext context)
+    {
+        TestCsiDriver driver = holder.Driver;
+        driver.LastNodeExpand = request;
+        driver.Calls.Enqueue($"NodeExpandVolume {request.VolumeId} {request.VolumePath} {request.CapacityRange?.RequiredBytes}");
+        return Task.FromResult(new NodeExpandVolumeResponse { CapacityBytes = request.CapacityRange?.RequiredBytes ?? 0 });
     }
 
     public override Task<NodeStageVolumeResponse> NodeStageVolume(NodeStageVolumeRequest request, ServerCallContext context)
