@@ -30,6 +30,9 @@ internal static partial class WatchHandler
         long timeout = o.TimeoutSeconds;
         bool bookmarks = o.AllowWatchBookmarks;
 
+        // Negotiated before the watch's clock starts: the first protobuf lookup of a process loads every message
+        // descriptor, which on a loaded machine has taken longer than a short timeoutSeconds.
+        bool protobuf = !table && ProtobufNegotiation.Negotiate(context, KubernetesProtobuf.Supports(definition.ApiVersion, definition.Kind)) == ProtobufNegotiation.Choice.Protobuf;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         TimeSpan lifetime = TimeSpan.FromSeconds(timeout > 0 ? Math.Min(timeout, 3600) : 1800);
         DateTimeOffset deadline = store.Time.GetUtcNow() + lifetime;
@@ -38,11 +41,12 @@ internal static partial class WatchHandler
 
         bool Matches(IKubernetesObject<V1ObjectMeta> obj) => store.Matches(obj, o.Labels, o.Fields);
 
-        bool protobuf = !table && ProtobufNegotiation.Negotiate(context, KubernetesProtobuf.Supports(definition.ApiVersion, definition.Kind)) == ProtobufNegotiation.Choice.Protobuf;
+        // The 200 goes out whatever the timeout: a watch that ends before its first event is an empty stream, as
+        // kube-apiserver's, never an error.
         context.Response.StatusCode = 200;
         context.Response.ContentType = protobuf ? KubernetesProtobuf.WatchMediaType : "application/json";
-        await context.Response.StartAsync(ct);
-        await context.Response.Body.FlushAsync(ct);
+        await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
 
         Prometheus.Counter.Child? sent = context.Features.Get<Metrics.ApiServerMetrics>()?.WatchEvents(definition);
         async Task SendAsync(string type, JsonNode obj)
