@@ -75,9 +75,21 @@ internal static class DeleteHandler
             options.PropagationPolicy = policy;
         }
 
+        // meta/v1 validation's ValidateDeleteOptions, reported as rest.BeforeDelete does (DeleteOptions.meta.k8s.io "").
+        var errors = new List<FieldError>();
+        if (options.OrphanDependents is not null && options.PropagationPolicy is { } both)
+        {
+            errors.Add(new FieldError(FieldErrorType.Invalid, "propagationPolicy", both, "orphanDependents and deletionPropagation cannot be both set"));
+        }
+
         if (options.PropagationPolicy is { } p && p is not ("Orphan" or "Background" or "Foreground"))
         {
-            throw ApiErrors.Invalid("DeleteOptions", "", "", [new FieldError(FieldErrorType.NotSupported, "propagationPolicy", p, "supported values: \"Foreground\", \"Background\", \"Orphan\"")]);
+            errors.Add(new FieldError(FieldErrorType.NotSupported, "propagationPolicy", p, "supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiErrors.Invalid("DeleteOptions", "meta.k8s.io", "", errors);
         }
 
         if (options.GracePeriodSeconds is < 0)
