@@ -35,13 +35,13 @@ internal static class DeleteHandler
     {
         V1DeleteOptions options = await ReadDeleteOptionsAsync(context, info.Options);
         var (deleted, revision) = await store.DeleteCollectionAsync(info.Namespace, info.Options.Labels, info.Options.Fields, options, info.Options.DryRun, context.RequestAborted);
-        await Responder.WriteJsonAsync(context, 200, new JsonObject
+        await Responder.WriteJsonAsync(context, 200, GoFieldOrder.List(store.Definition, new JsonObject
         {
             ["kind"] = store.Definition.ListKind,
             ["apiVersion"] = store.Definition.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
             ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToResponseNode(d)).ToArray()),
-        });
+        }));
     }
 
     private static async Task<V1DeleteOptions> ReadDeleteOptionsAsync(HttpContext context, RequestOptions query)
