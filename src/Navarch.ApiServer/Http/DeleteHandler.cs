@@ -35,13 +35,13 @@ internal static class DeleteHandler
     {
         V1DeleteOptions options = await ReadDeleteOptionsAsync(context, info.Options);
         var (deleted, revision) = await store.DeleteCollectionAsync(info.Namespace, info.Options.Labels, info.Options.Fields, options, info.Options.DryRun, context.RequestAborted);
-        await Responder.WriteJsonAsync(context, 200, new JsonObject
+        await Responder.WriteJsonAsync(context, 200, GoFieldOrder.List(store.Definition, new JsonObject
         {
             ["kind"] = store.Definition.ListKind,
             ["apiVersion"] = store.Definition.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
             ["items"] = new JsonArray(deleted.Select(d => (JsonNode?)ObjectCodec.ToResponseNode(d)).ToArray()),
-        });
+        }));
     }
 
     private static async Task<V1DeleteOptions> ReadDeleteOptionsAsync(HttpContext context, RequestOptions query)
@@ -75,9 +75,21 @@ internal static class DeleteHandler
             options.PropagationPolicy = policy;
         }
 
+        // meta/v1 validation's ValidateDeleteOptions, reported as rest.BeforeDelete does (DeleteOptions.meta.k8s.io "").
+        var errors = new List<FieldError>();
+        if (options.OrphanDependents is not null && options.PropagationPolicy is { } both)
+        {
+            errors.Add(new FieldError(FieldErrorType.Invalid, "propagationPolicy", both, "orphanDependents and deletionPropagation cannot be both set"));
+        }
+
         if (options.PropagationPolicy is { } p && p is not ("Orphan" or "Background" or "Foreground"))
         {
-            throw ApiErrors.Invalid("DeleteOptions", "", "", [new FieldError(FieldErrorType.NotSupported, "propagationPolicy", p, "supported values: \"Foreground\", \"Background\", \"Orphan\"")]);
+            errors.Add(new FieldError(FieldErrorType.NotSupported, "propagationPolicy", p, "supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiErrors.Invalid("DeleteOptions", "meta.k8s.io", "", errors);
         }
 
         if (options.GracePeriodSeconds is < 0)

@@ -36,12 +36,12 @@ internal static class ListHandler
             metadata["remainingItemCount"] = page.RemainingCount;
         }
 
-        await Responder.WriteJsonAsync(context, 200, new JsonObject
+        await Responder.WriteJsonAsync(context, 200, GoFieldOrder.List(definition, new JsonObject
         {
             ["kind"] = definition.ListKind,
             ["apiVersion"] = definition.ApiVersion,
             ["metadata"] = metadata,
             ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)ObjectCodec.ToResponseNode(i)).ToArray()),
-        });
+        }));
     }
 }

@@ -108,6 +108,11 @@ internal static class ObjectCodec
     public static JsonNode ToResponseNode(IKubernetesObject<V1ObjectMeta> obj)
     {
         JsonNode node = ToNode(obj);
+        if (obj is Navarch.Api.Apiextensions.CustomResource)
+        {
+            return GoFieldOrder.Sorted(node)!;
+        }
+
         if (node is JsonObject fields)
         {
             foreach (string name in StructFields.GetOrAdd(obj.GetType(), StructFieldsOf))
@@ -117,6 +122,8 @@ internal static class ObjectCodec
                     fields[name] = new JsonObject();
                 }
             }
+
+            GoFieldOrder.Typed(fields);
         }
 
         return node;

@@ -64,8 +64,6 @@ public sealed class ObjectShapeTests(ServerFixture fixture) : IClassFixture<Serv
         },
         ["apiregistration.k8s.io/APIService"] = () => Json("""{"spec":{"group":"shape.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10}}"""),
         ["admissionregistration.k8s.io/ValidatingAdmissionPolicy"] = () => Json("""{"spec":{"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["configmaps"]}]},"validations":[{"expression":"true"}]}}"""),
-        // kube-apiserver takes a NetworkPolicy without spec (the struct decodes empty); Navarch still asks for one.
-        ["networking.k8s.io/NetworkPolicy"] = () => Json("""{"spec":{"podSelector":{}}}"""),
         ["admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding"] = () => Json("""{"spec":{"policyName":"p","validationActions":["Deny"]}}"""),
         ["apiextensions.k8s.io/CustomResourceDefinition"] = () => Json(KubernetesJson.Serialize(Apiextensions.CustomResourceHarness.Widgets("shape.example.com"))),
     };

@@ -9,14 +9,13 @@ internal static class NetworkPolicyStrategy
     public static ResourceStrategy<V1NetworkPolicy> Create() => new() { Defaults = Defaults, Validation = NetworkPolicyValidation.Validate };
 
     // Kubernetes' SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort: without policyTypes a policy is an
-    // ingress policy, and an egress one too when it has egress rules; a port's protocol is TCP.
+    // ingress policy, and an egress one too when it has egress rules; a port's protocol is TCP. The spec and its
+    // podSelector are Go structs, not pointers: a policy sent without them decodes to an empty spec selecting every pod
+    // of its namespace (kube-apiserver accepts it and writes "spec":{"podSelector":{},"policyTypes":["Ingress"]}).
     private static void Defaults(V1NetworkPolicy policy)
     {
-        if (policy.Spec is not { } spec)
-        {
-            return;
-        }
-
+        V1NetworkPolicySpec spec = policy.Spec ??= new V1NetworkPolicySpec();
+        spec.PodSelector ??= new V1LabelSelector();
         if (spec.PolicyTypes is not { Count: > 0 })
         {
             spec.PolicyTypes = spec.Egress is { Count: > 0 } ? ["Ingress", "Egress"] : ["Ingress"];
