@@ -2,9 +2,11 @@ using System.Text.Json;
 
 namespace Navarch.E2E.Tests;
 
-/// <summary>The real kubectl against `navarch server --disable-agent`.</summary>
-[Trait("Category", "Integration")]
-public sealed class KubectlTests(NavarchServer server) : IClassFixture<NavarchServer>
+/// <summary>
+/// The real kubectl against a control plane: one server (<see cref="KubectlTests"/>) or three
+/// (<see cref="HighAvailability.KubectlThreeServerTests"/>).
+/// </summary>
+public abstract class KubectlBehaviour(IKubectlServer server)
 {
     private const string Manifest = """
         apiVersion: apps/v1
