@@ -68,6 +68,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     {
         _etcd = await Etcd.EmbeddedEtcd.StartAsync(embedded, logging, cancellationToken);
         Datastore datastore = await Datastore.OpenEmbeddedAsync(_etcd, options.ApiServer.Time, logging, cancellationToken);
+        await ClusterReset.BumpRevisionIfRestoredAsync(options.ApiServer.DataDir, datastore.Store, logging.CreateLogger("Navarch.Server"), cancellationToken);
         if (_etcd.Member.InitialClusterState == "new")
         {
             // A SQLite server restarted with --cluster-init: its objects move into the new cluster before the API serves.
