@@ -55,7 +55,7 @@ public sealed partial class EtcdStore
                 {
                     Key = Bytes(prefix),
                     RangeEnd = Bytes(PrefixEnd(prefix)),
-                    StartRevision = since + 1,
+                    StartRevision = since + 1 - _offset,
                     PrevKv = true,
                 },
             }, cancellationToken).ConfigureAwait(false);
@@ -65,8 +65,8 @@ public sealed partial class EtcdStore
                 WatchResponse response = stream.ResponseStream.Current;
                 if (response.CompactRevision > 0)
                 {
-                    InterlockedMax(ref _compacted, response.CompactRevision);
-                    buffer.TryComplete(StorageException.CompactedAt(prefix, since + 1, response.CompactRevision));
+                    InterlockedMax(ref _compacted, response.CompactRevision + _offset);
+                    buffer.TryComplete(StorageException.CompactedAt(prefix, since + 1, response.CompactRevision + _offset));
                     return;
                 }
 
@@ -78,7 +78,7 @@ public sealed partial class EtcdStore
 
                 foreach (Mvccpb.Event e in response.Events)
                 {
-                    if (e.Kv.ModRevision <= historyEnd)
+                    if (e.Kv.ModRevision + _offset <= historyEnd)
                     {
                         await buffer.WriteAsync(ToWatchEvent(e), cancellationToken).ConfigureAwait(false);
                     }
@@ -126,11 +126,12 @@ public sealed partial class EtcdStore
         }
     }
 
-    private static WatchEvent ToWatchEvent(Mvccpb.Event e)
+    private WatchEvent ToWatchEvent(Mvccpb.Event e)
     {
         KeyValue? previous = e.PrevKv is null || e.PrevKv.Key.IsEmpty ? null : ToKeyValue(e.PrevKv);
+        long revision = e.Kv.ModRevision + _offset;
         return e.Type == Mvccpb.Event.Types.EventType.Delete
-            ? new WatchEvent(WatchEventType.Delete, e.Kv.ModRevision, new KeyValue(e.Kv.Key.ToStringUtf8(), [], 0, e.Kv.ModRevision, 0), previous)
-            : new WatchEvent(WatchEventType.Put, e.Kv.ModRevision, ToKeyValue(e.Kv), previous);
+            ? new WatchEvent(WatchEventType.Delete, revision, new KeyValue(e.Kv.Key.ToStringUtf8(), [], 0, revision, 0), previous)
+            : new WatchEvent(WatchEventType.Put, revision, ToKeyValue(e.Kv), previous);
     }
 }

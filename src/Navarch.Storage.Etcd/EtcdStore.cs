@@ -10,13 +10,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Navarch.Storage.Etcd;
 
 /// <summary>
-/// The store on a real etcd cluster: etcd's revisions are the store's, compare-and-swap is an etcd transaction on
-/// mod_revision, watches are etcd watches with a start revision and prev_kv, TTLs are etcd leases.
+/// The store on a real etcd cluster: etcd's revisions are the store's (plus the revision offset a restore adds, see
+/// <see cref="BumpRevisionAsync"/>), compare-and-swap is an etcd transaction on mod_revision, watches are etcd watches
+/// with a start revision and prev_kv, TTLs are etcd leases.
 /// </summary>
 public sealed partial class EtcdStore : IStore
 {
     /// <summary>Where the compacted revision is recorded, as kube-apiserver does; outside the '/' key space.</summary>
     internal const string CompactRevisionKey = "compact_rev_key";
+
+    /// <summary>Where the revision offset is recorded (see <see cref="BumpRevisionAsync"/>); outside the '/' key space.</summary>
+    internal const string RevisionOffsetKey = "navarch_revision_offset";
 
     private readonly EtcdStoreOptions _options;
     private readonly GrpcChannel _channel;
@@ -27,6 +31,7 @@ public sealed partial class EtcdStore : IStore
     private readonly ConcurrentDictionary<long, (long Id, DateTimeOffset Granted)> _leases = new();
     private readonly CancellationTokenSource _closing = new();
     private long _compacted;
+    private long _offset;
     private int _disposed;
 
     private EtcdStore(EtcdStoreOptions options, GrpcChannel channel)
@@ -56,6 +61,12 @@ public sealed partial class EtcdStore : IStore
             if (recorded.Kvs.Count == 1)
             {
                 store._compacted = long.Parse(recorded.Kvs[0].Value.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            RangeResponse offset = await store.CallAsync(RevisionOffsetKey, (kv, o) => kv.RangeAsync(new RangeRequest { Key = Bytes(RevisionOffsetKey) }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (offset.Kvs.Count == 1)
+            {
+                store._offset = long.Parse(offset.Kvs[0].Value.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
             }
 
             return store;
@@ -103,7 +114,47 @@ public sealed partial class EtcdStore : IStore
     public async Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default)
     {
         RangeResponse r = await CallAsync("/", (kv, o) => kv.RangeAsync(new RangeRequest { Key = Bytes(CompactRevisionKey), CountOnly = true }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return r.Header.Revision;
+        return r.Header.Revision + _offset;
+    }
+
+    /// <summary>
+    /// What etcd 3.5's <c>etcdutl snapshot restore --bump-revision --mark-compacted</c> does after a restore (k3s runs it so
+    /// that revisions never repeat), on etcd 3.4, which has neither: etcd's revision grows by one per transaction, so it
+    /// cannot jump; instead the store keeps an offset in etcd, added to every revision it reports and taken off every
+    /// revision it is given. This raises the offset by <paramref name="amount"/> (more than the writes a lost timeline can
+    /// have made after the snapshot) and records every revision up to now as compacted, in one transaction: every
+    /// resourceVersion served afterwards is above any served before the restore, and a client resuming from an older one
+    /// (a watch, a list at a revision, a continue token) gets 410 Gone and lists again instead of silently missing
+    /// changes. Run before the store serves, on every server's store the offset is read at open. Returns the new offset.
+    /// </summary>
+    public async Task<long> BumpRevisionAsync(long amount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        RangeResponse now = await CallAsync(RevisionOffsetKey, (kv, o) => kv.RangeAsync(new RangeRequest { Key = Bytes(RevisionOffsetKey) }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
+        long offset = (now.Kvs.Count == 1 ? long.Parse(now.Kvs[0].Value.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture) : 0) + amount;
+        // The transaction is the next revision: everything below it is from before the restore.
+        long floor = now.Header.Revision + 1 + offset;
+        var txn = new TxnRequest();
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(RevisionOffsetKey), Value = Bytes(offset.ToString(System.Globalization.CultureInfo.InvariantCulture)) } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(CompactRevisionKey), Value = Bytes(floor.ToString(System.Globalization.CultureInfo.InvariantCulture)) } });
+        await CallAsync("/", (kv, o) => kv.TxnAsync(txn, o), cancellationToken: cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _offset, offset);
+        InterlockedMax(ref _compacted, floor);
+        return offset;
+    }
+
+    /// <summary>etcd's revision for a store revision (0, "the latest", stays 0).</summary>
+    /// <remarks>A revision from before a bump (at or below the offset) becomes -1: a compare on it matches nothing.</remarks>
+    private long ToEtcd(long revision) => revision <= 0 ? revision : revision > _offset ? revision - _offset : -1;
+
+    /// <summary>A read at an explicit revision below the compacted one is refused here: after a bump etcd itself still has it.</summary>
+    private void ThrowIfCompacted(string key, long revision)
+    {
+        long compacted = Volatile.Read(ref _compacted);
+        if (revision > 0 && revision < compacted)
+        {
+            throw StorageException.CompactedAt(key, revision, compacted);
+        }
     }
 
     /// <inheritdoc />
@@ -117,7 +168,8 @@ public sealed partial class EtcdStore : IStore
     public async Task<KeyValue?> GetAsync(string key, long revision = 0, CancellationToken cancellationToken = default)
     {
         KeyRules.ValidateKey(key);
-        RangeResponse r = await CallAsync(key, (kv, o) => kv.RangeAsync(new RangeRequest { Key = Bytes(key), Revision = revision }, o), revision, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ThrowIfCompacted(key, revision);
+        RangeResponse r = await CallAsync(key, (kv, o) => kv.RangeAsync(new RangeRequest { Key = Bytes(key), Revision = ToEtcd(revision) }, o), revision, cancellationToken: cancellationToken).ConfigureAwait(false);
         return r.Kvs.Count == 0 ? null : ToKeyValue(r.Kvs[0]);
     }
 
@@ -128,16 +180,17 @@ public sealed partial class EtcdStore : IStore
         ArgumentNullException.ThrowIfNull(options);
         ContinueToken? token = options.Continue is null ? null : ContinueToken.Decode(prefix, options.Continue);
         long revision = token?.Revision ?? options.Revision;
+        ThrowIfCompacted(prefix, revision);
         var request = new RangeRequest
         {
             Key = token is { } t ? Bytes(t.StartAfter + "\0") : Bytes(prefix),
             RangeEnd = Bytes(PrefixEnd(prefix)),
-            Revision = revision,
+            Revision = ToEtcd(revision),
             Limit = options.Limit,
         };
         RangeResponse r = await CallAsync(prefix, (kv, o) => kv.RangeAsync(request, o), revision, cancellationToken: cancellationToken).ConfigureAwait(false);
         var items = r.Kvs.Select(ToKeyValue).ToList();
-        long at = revision > 0 ? revision : r.Header.Revision;
+        long at = revision > 0 ? revision : r.Header.Revision + _offset;
         if (!r.More || items.Count == 0)
         {
             return new ListResult(items, at, null, null);
@@ -168,7 +221,7 @@ public sealed partial class EtcdStore : IStore
             throw StorageException.Exists(key);
         }
 
-        long rev = r.Header.Revision;
+        long rev = r.Header.Revision + _offset;
         return new KeyValue(key, value, rev, rev, 1, lease);
     }
 
@@ -177,23 +230,23 @@ public sealed partial class EtcdStore : IStore
     {
         KeyRules.ValidateWrite(key, value);
         long lease = await LeaseForAsync(key, options, cancellationToken).ConfigureAwait(false);
-        TxnRequest txn = Conditional(key, expectedModRevision);
+        TxnRequest txn = Conditional(key, ToEtcd(expectedModRevision));
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(key), Value = ByteString.CopyFrom(value), Lease = lease, PrevKv = true } });
         TxnResponse r = await CallAsync(key, (kv, o) => kv.TxnAsync(txn, o), cancellationToken: cancellationToken).ConfigureAwait(false);
         ThrowUnlessSucceeded(key, r);
         Mvccpb.KeyValue previous = r.Responses[0].ResponsePut.PrevKv;
-        return new KeyValue(key, value, previous.CreateRevision, r.Header.Revision, previous.Version + 1, lease);
+        return new KeyValue(key, value, previous.CreateRevision + _offset, r.Header.Revision + _offset, previous.Version + 1, lease);
     }
 
     /// <inheritdoc />
     public async Task<DeleteResult> DeleteAsync(string key, long expectedModRevision = 0, CancellationToken cancellationToken = default)
     {
         KeyRules.ValidateKey(key);
-        TxnRequest txn = Conditional(key, expectedModRevision);
+        TxnRequest txn = Conditional(key, ToEtcd(expectedModRevision));
         txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(key), PrevKv = true } });
         TxnResponse r = await CallAsync(key, (kv, o) => kv.TxnAsync(txn, o), cancellationToken: cancellationToken).ConfigureAwait(false);
         ThrowUnlessSucceeded(key, r);
-        return new DeleteResult(ToKeyValue(r.Responses[0].ResponseDeleteRange.PrevKvs[0]), r.Header.Revision);
+        return new DeleteResult(ToKeyValue(r.Responses[0].ResponseDeleteRange.PrevKvs[0]), r.Header.Revision + _offset);
     }
 
     /// <inheritdoc />
@@ -209,7 +262,7 @@ public sealed partial class EtcdStore : IStore
         await CallAsync("/", (kv, o) => kv.PutAsync(new PutRequest { Key = Bytes(CompactRevisionKey), Value = Bytes(revision.ToString(System.Globalization.CultureInfo.InvariantCulture)) }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            await CallAsync("/", (kv, o) => kv.CompactAsync(new CompactionRequest { Revision = revision }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await CallAsync("/", (kv, o) => kv.CompactAsync(new CompactionRequest { Revision = ToEtcd(revision) }, o), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Compacted)
         {
@@ -233,6 +286,7 @@ public sealed partial class EtcdStore : IStore
         _closing.Dispose();
     }
 
+    // expectedModRevision is in etcd's revisions, 0 for "any"; one from before a bump is -1 here and matches nothing.
     private static TxnRequest Conditional(string key, long expectedModRevision)
     {
         var txn = new TxnRequest();
@@ -243,7 +297,7 @@ public sealed partial class EtcdStore : IStore
         return txn;
     }
 
-    private static void ThrowUnlessSucceeded(string key, TxnResponse r)
+    private void ThrowUnlessSucceeded(string key, TxnResponse r)
     {
         if (r.Succeeded)
         {
@@ -336,8 +390,8 @@ public sealed partial class EtcdStore : IStore
         }
     }
 
-    internal static KeyValue ToKeyValue(Mvccpb.KeyValue kv) =>
-        new(kv.Key.ToStringUtf8(), kv.Value.ToByteArray(), kv.CreateRevision, kv.ModRevision, kv.Version, kv.Lease);
+    internal KeyValue ToKeyValue(Mvccpb.KeyValue kv) =>
+        new(kv.Key.ToStringUtf8(), kv.Value.ToByteArray(), kv.CreateRevision + _offset, kv.ModRevision + _offset, kv.Version, kv.Lease);
 
     internal static ByteString Bytes(string s) => ByteString.CopyFrom(Encoding.UTF8.GetBytes(s));
 

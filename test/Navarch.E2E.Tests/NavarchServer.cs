@@ -7,7 +7,7 @@ namespace Navarch.E2E.Tests;
 /// `navarch server --disable-agent` started as a child process from the built binary (isolated from this machine's
 /// navarch settings), on a free port in a temp data dir, with the kubeconfig it writes; killed by PID and removed on dispose.
 /// </summary>
-public class NavarchServer : IAsyncLifetime
+public class NavarchServer : IAsyncLifetime, IKubectlServer
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("navarch-e2e-");
     private readonly string[] _flags;

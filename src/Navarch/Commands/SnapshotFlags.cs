@@ -10,7 +10,7 @@ internal sealed class SnapshotFlags
     private readonly Option<string> _schedule = new("--snapshot-schedule-cron") { Description = "When to take scheduled snapshots of the datastore, as a cron expression (minute hour day month weekday)", DefaultValueFactory = _ => SnapshotOptions.DefaultSchedule };
     private readonly Option<int> _retention = new("--snapshot-retention") { Description = "How many scheduled snapshots to keep", DefaultValueFactory = _ => 5 };
     private readonly Option<bool> _disable = new("--snapshot-disable") { Description = "Take no scheduled snapshots" };
-    private readonly Option<string?> _dir = new("--snapshot-dir") { Description = "Folder of the snapshots (default: <data-dir>/server/db/snapshots)" };
+    private readonly Option<string?> _dir = new("--snapshot-dir", "--etcd-snapshot-dir") { Description = "Folder of the snapshots (default: <data-dir>/server/db/snapshots)" };
     private readonly Option<bool> _clusterReset = new("--cluster-reset") { Description = "Reset the datastore; with --cluster-reset-restore-path, restore it from a snapshot first" };
     private readonly Option<string?> _restorePath = new("--cluster-reset-restore-path") { Description = "The snapshot to restore the datastore from (with --cluster-reset)" };
 

@@ -15,7 +15,10 @@ namespace Navarch.Server;
 /// </summary>
 internal static partial class ClusterReset
 {
-    public static async Task RunAsync(string dataDir, string datastoreEndpoint, SnapshotOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="embedded">The embedded etcd this server runs (<c>--cluster-init</c> or a join), null on SQLite.</param>
+    /// <param name="token">The server token (<c>--token</c>): on a data dir without the cluster CA, it decrypts the
+    /// snapshot's bootstrap data (<see cref="BootstrapData"/>), as k3s restores onto a new machine.</param>
+    public static async Task RunAsync(string dataDir, string datastoreEndpoint, SnapshotOptions options, Etcd.EmbeddedEtcdOptions? embedded, string? token, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         string flag = Path.Combine(dataDir, "server", "db", "reset-flag");
         if (!options.ClusterReset)
@@ -51,6 +54,19 @@ internal static partial class ClusterReset
         string? kept;
         try
         {
+            // An etcd snapshot needs an embedded etcd to restore into; on SQLite the file is checked as a SQLite snapshot.
+            bool etcdSnapshot = !IsSqlite(snapshot) && (embedded is not null || EmbeddedEtcdConfig.Read(dataDir) is not null);
+            if (etcdSnapshot && !File.Exists(Path.Combine(dataDir, "server", "tls", "server-ca.crt")))
+            {
+                await RestoreBootstrapAsync(snapshot, dataDir, embedded, token, time, logger, cancellationToken);
+            }
+
+            if (etcdSnapshot && embedded is not null && EmbeddedEtcdConfig.Read(dataDir) is null)
+            {
+                // A data dir without a member (a new machine): this server's member of a new cluster, the snapshot's data under it.
+                Etcd.EmbeddedEtcd.WriteNewMember(embedded);
+            }
+
             kept = EmbeddedEtcdConfig.Read(dataDir) is { } etcd
                 ? await EtcdSnapshotRestore.RestoreAsync(snapshot, EmbeddedEtcdConfig.DataDir(dataDir), etcd.Name, etcd.PeerUrl, time, cancellationToken: cancellationToken)
                 : await SqliteSnapshot.RestoreAsync(snapshot, Path.Combine(dataDir, "server", "db", "state.db"), time, cancellationToken);
@@ -61,7 +77,64 @@ internal static partial class ClusterReset
         }
 
         WriteFlag(flag, snapshot);
+        if (EmbeddedEtcdConfig.Read(dataDir) is not null)
+        {
+            // The revision bump waits for the store (BumpRevisionIfRestoredAsync); a crash before it leaves this for the next start.
+            WriteFlag(BumpFlag(dataDir), snapshot);
+        }
+
         LogRestored(logger, snapshot, kept ?? "(none)");
+    }
+
+    /// <summary>
+    /// After an etcd snapshot was restored, before the store serves: every later resourceVersion above any served before
+    /// the restore, and the older ones compacted (410 Gone), as k3s's <c>--bump-revision --mark-compacted</c>
+    /// (<see cref="EtcdStore.BumpRevisionAsync"/>). The bump exceeds the writes a cluster can have made after its
+    /// snapshot was taken (etcd's own example amount, 1e9: ten years at three writes a second).
+    /// </summary>
+    public static async Task BumpRevisionIfRestoredAsync(string dataDir, Storage.IStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        string pending = BumpFlag(dataDir);
+        if (!File.Exists(pending) || store is not EtcdStore etcd)
+        {
+            return;
+        }
+
+        long offset = await etcd.BumpRevisionAsync(RevisionBump, cancellationToken);
+        File.Delete(pending);
+        LogBumped(logger, RevisionBump, offset);
+    }
+
+    private const long RevisionBump = 1_000_000_000;
+
+    private static string BumpFlag(string dataDir) => Path.Combine(dataDir, "server", "db", "bump-revision");
+
+    /// <summary>
+    /// The cluster CA, keys and encryption config of a data dir that lost them, from the snapshot's bootstrap data
+    /// decrypted with the server token; refused without a token, with a wrong one, or from a snapshot that holds none.
+    /// </summary>
+    private static async Task RestoreBootstrapAsync(string snapshot, string dataDir, Etcd.EmbeddedEtcdOptions? embedded, string? token, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new InvalidDataException($"{Path.Combine(dataDir, "server", "tls")} holds no cluster CA: restoring onto a new data dir needs the cluster's server token (--token), which decrypts the CA and keys kept in the snapshot");
+        }
+
+        string serverDir = Path.Combine(dataDir, "server");
+        byte[] stored = await Etcd.SnapshotBootstrapReader.ReadAsync(snapshot, BootstrapData.KeyFor(token), Path.Combine(serverDir, "db"), embedded?.Binary ?? Etcd.EtcdSupervisor.DefaultBinary, logger, time, cancellationToken)
+            ?? throw new InvalidDataException($"{snapshot} holds no bootstrap data for this --token (a snapshot of another cluster, another token, or of a server older than bootstrap data): restore it onto the data dir that holds the cluster's server/tls");
+        Dictionary<string, string> files = BootstrapData.TryDecrypt(stored, token)
+            ?? throw new InvalidDataException($"--token does not decrypt the bootstrap data in {snapshot}: give the cluster's server token");
+        BootstrapData.WriteFiles(files, serverDir);
+        LogBootstrapRestored(logger, files.Count, serverDir);
+    }
+
+    /// <summary>A SQLite database starts with its 16-byte header string; an etcd snapshot (a bbolt file) does not.</summary>
+    private static bool IsSqlite(string snapshot)
+    {
+        Span<byte> header = stackalloc byte[16];
+        using FileStream file = File.OpenRead(snapshot);
+        return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual("SQLite format 3\0"u8);
     }
 
     /// <summary>Whether this start resets the embedded etcd's membership without a snapshot (etcd's --force-new-cluster).</summary>
@@ -78,4 +151,10 @@ internal static partial class ClusterReset
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Datastore restored from snapshot {Snapshot}; the previous one is kept as {Kept}. Start the server without --cluster-reset next time")]
     private static partial void LogRestored(ILogger logger, string snapshot, string kept);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revisions after the restore start {Bump} above the snapshot's (revision offset {Offset}); older resourceVersions are compacted")]
+    private static partial void LogBumped(ILogger logger, long bump, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster CA, keys and encryption config ({Count} files) restored from the snapshot's bootstrap data into {ServerDir}")]
+    private static partial void LogBootstrapRestored(ILogger logger, int count, string serverDir);
 }

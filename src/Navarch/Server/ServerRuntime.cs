@@ -53,13 +53,14 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         DataDirPermissions.SecureServer(options.ApiServer.DataDir);
         // Made before anything serves, so the data dir a started server shows is the one it keeps.
         _leaderElectionIdentity = LeaderElectionIdentity.LoadOrCreate(options.ApiServer.DataDir, options.Agent?.Kubelet.NodeName ?? Environment.MachineName.ToLowerInvariant());
-        await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
+        await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.EmbeddedEtcd, options.ApiServer.Token, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
         _datastore = options.EmbeddedEtcd is { } embedded
             ? await OpenEmbeddedEtcdAsync(embedded with { ForceNewCluster = ClusterReset.ForcesNewCluster(options.Snapshots) }, _running.Token)
             : await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
         _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
+        await BootstrapData.SaveAsync(_datastore.Store, Path.Combine(options.ApiServer.DataDir, "server"), _apiServer.JoinToken.Token.ToString(), _running.Token);
     }
 
     /// <summary>Starts (or joins) this server's embedded etcd member and opens the store on it.</summary>
@@ -67,6 +68,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
     {
         _etcd = await Etcd.EmbeddedEtcd.StartAsync(embedded, logging, cancellationToken);
         Datastore datastore = await Datastore.OpenEmbeddedAsync(_etcd, options.ApiServer.Time, logging, cancellationToken);
+        await ClusterReset.BumpRevisionIfRestoredAsync(options.ApiServer.DataDir, datastore.Store, logging.CreateLogger("Navarch.Server"), cancellationToken);
         if (_etcd.Member.InitialClusterState == "new")
         {
             // A SQLite server restarted with --cluster-init: its objects move into the new cluster before the API serves.

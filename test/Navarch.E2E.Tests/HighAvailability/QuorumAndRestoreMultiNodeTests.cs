@@ -18,7 +18,8 @@ namespace Navarch.E2E.Tests.HighAvailability;
 /// last one has no etcd quorum and refuses reads and writes with a Status in bounded time, not ready but alive; one
 /// server back heals it with no acknowledged write lost; the Lease of the server that stays away expires and is
 /// collected; then k3s's restore: a snapshot saved online, every server stopped, the first started with
-/// <c>--cluster-reset --cluster-reset-restore-path</c>, the others' <c>server/db</c> deleted so they join it afresh; last a
+/// <c>--cluster-reset --cluster-reset-restore-path --token</c> after its whole data dir was deleted (the CA and keys come back
+/// from the snapshot, the agents adopt their pods again), the others' <c>server/db</c> deleted so they join it afresh; last a
 /// member removed from the cluster, whose server leaves a tombstone and rejoins as a new member when restarted.
 /// </summary>
 [Trait("Category", "MultiNode")]
@@ -124,28 +125,42 @@ public sealed partial class QuorumAndRestoreMultiNodeTests(NetnsHaShortLeaseClus
 
         // A snapshot, taken while the servers run; what is written after it is lost by the restore.
         // (A revision read before the save is at most the snapshot's.)
+        // A pod running on an agent is in it too: the agents keep running through the restore and adopt it again.
+        V1Pod running = await RunningPodAsync(first);
         long snapshotRevision = long.Parse((await first.CoreV1.ListNamespacedConfigMapAsync("default")).Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
-        Kubectl.Result saved = await NavarchCli.RunAsync(["snapshot", "save", "--data-dir", cluster.ServerDataDir(0), "--name", "before-restore"]);
+        // Kept outside the data dir (k3s's --etcd-snapshot-dir), as the data dir is lost below.
+        string snapshots = Path.Combine(cluster.DataDir, "snapshots");
+        Kubectl.Result saved = await NavarchCli.RunAsync(["snapshot", "save", "--data-dir", cluster.ServerDataDir(0), "--name", "before-restore", "--etcd-snapshot-dir", snapshots]);
         Assert.True(saved.ExitCode == 0, saved.Output);
         string snapshot = SavedTo().Match(saved.Stdout) is { Success: true } m ? m.Groups[1].Value.Trim() : throw new Xunit.Sdk.XunitException("no path in: " + saved.Output);
         await first.CoreV1.DeleteNamespacedConfigMapAsync("q-00", "default");
-        await first.CoreV1.CreateNamespacedConfigMapAsync(Map("after-snapshot"), "default");
+        string lost = (await first.CoreV1.CreateNamespacedConfigMapAsync(Map("after-snapshot"), "default")).Metadata.ResourceVersion;
 
         // k3s's procedure: every server stopped; the first restores the snapshot as a one-member cluster; the others'
-        // datastores deleted, and they join it again.
+        // datastores deleted, and they join it again. The first server's machine is lost with its whole data dir: its
+        // cluster CA, keys and encryption config come back from the snapshot's bootstrap data with the server token.
+        string token = File.ReadAllText(Path.Combine(cluster.ServerDataDir(0), "server", "token")).Trim();
         await cluster.StopServerAsync(1);
         await cluster.StopServerAsync(0);
+        Directory.Delete(cluster.ServerDataDir(0), recursive: true);
         clock.Restart();
-        await cluster.StartServerAsync(0, "--cluster-reset", "--cluster-reset-restore-path", snapshot);
+        await cluster.StartServerAsync(0, "--cluster-reset", "--cluster-reset-restore-path", snapshot, "--token", token);
         TimeSpan restored = clock.Elapsed;
+        DateTime restoredAt = DateTime.UtcNow;
         using Kubernetes restoredClient = Client(0);
         V1ConfigMapList back = await restoredClient.CoreV1.ListNamespacedConfigMapAsync("default", labelSelector: "quorum-test");
         Dictionary<string, string> backVersions = back.Items.ToDictionary(c => c.Metadata.Name, c => c.Metadata.ResourceVersion, StringComparer.Ordinal);
-        Assert.All(written, w => Assert.Equal(w.Value, backVersions.GetValueOrDefault(w.Key)));
+        Assert.Equal(written.Keys.Order(StringComparer.Ordinal), backVersions.Keys.Where(k => k.StartsWith("q-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.Contains("healed", backVersions.Keys);
         Assert.DoesNotContain("after-snapshot", backVersions.Keys);
+        // Revisions do not repeat (k3s's --bump-revision --mark-compacted, on etcd 3.4): every resourceVersion served
+        // after the restore is above the lost write's, and a watch from a resourceVersion of before is told 410 Gone.
+        long lostRevision = long.Parse(lost, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.All(backVersions.Values, v => Assert.True(long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) > lostRevision, $"restored at {v}, a lost write at {lost}"));
+        Kubectl.Result stale = await Kubectl.RunAsync(cluster.Kubeconfig, ["get", "--raw", $"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={lost}&timeoutSeconds=5"]);
+        Assert.Contains("too old resource version", stale.Output, StringComparison.Ordinal);
         V1ConfigMap afterRestore = await restoredClient.CoreV1.CreateNamespacedConfigMapAsync(Map("after-restore"), "default");
-        Assert.True(long.Parse(afterRestore.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > snapshotRevision, $"a write after the restore at {afterRestore.Metadata.ResourceVersion}, the snapshot at {snapshotRevision}");
+        Assert.True(long.Parse(afterRestore.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > lostRevision, $"a write after the restore at {afterRestore.Metadata.ResourceVersion}, the lost one at {lost}, the snapshot at {snapshotRevision}");
 
         clock.Restart();
         for (int i = 1; i < cluster.ServerCount; i++)
@@ -153,10 +168,27 @@ public sealed partial class QuorumAndRestoreMultiNodeTests(NetnsHaShortLeaseClus
             Directory.Delete(Path.Combine(cluster.ServerDataDir(i), "server", "db"), recursive: true);
             await cluster.StartServerAsync(i);
             using Kubernetes rejoined = Client(i);
-            Assert.Equal(written["q-00"], (await rejoined.CoreV1.ReadNamespacedConfigMapAsync("q-00", "default")).Metadata.ResourceVersion);
+            Assert.Equal(backVersions["q-00"], (await rejoined.CoreV1.ReadNamespacedConfigMapAsync("q-00", "default")).Metadata.ResourceVersion);
         }
 
         TimeSpan rejoinedIn = clock.Elapsed;
+
+        // The agents trust the restored CA and adopt their pods: each Node's Lease renewed through the restored cluster,
+        // and the pod's container the one that ran before (not started again).
+        await Eventually(
+            async () => (await restoredClient.CoordinationV1.ListNamespacedLeaseAsync("kube-node-lease")).Items
+                .Count(l => cluster.Nodes.Contains(l.Metadata.Name) && l.Spec.RenewTime > restoredAt) == cluster.Nodes.Count,
+            "every agent's Node Lease renewed after the restore",
+            TimeSpan.FromSeconds(90));
+        await Eventually(
+            async () =>
+            {
+                V1Pod pod = await restoredClient.CoreV1.ReadNamespacedPodAsync(running.Metadata.Name, "default");
+                Assert.Equal(running.Metadata.Uid, pod.Metadata.Uid);
+                return pod.Status.Phase == "Running" && pod.Status.ContainerStatuses is [{ Ready: true, RestartCount: 0 } status] && status.ContainerID == running.Status.ContainerStatuses[0].ContainerID;
+            },
+            "the pod adopted by its agent: Running, Ready, the same container",
+            TimeSpan.FromSeconds(60));
         Kubectl.Result members = await NavarchCli.RunAsync(["etcd", "member", "list", "--data-dir", cluster.ServerDataDir(0)]);
         Assert.True(members.ExitCode == 0, members.Output);
         string[] rows = members.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
@@ -206,6 +238,24 @@ public sealed partial class QuorumAndRestoreMultiNodeTests(NetnsHaShortLeaseClus
         output.WriteLine($"the stopped server's identity Lease (duration {NetnsHaShortLeaseCluster.IdentityLeaseSeconds} s) collected {collected.TotalMilliseconds:F0} ms after the heal");
         output.WriteLine($"removed member {removed}: tombstone left, the server restarted joined again as a new member");
         output.WriteLine($"snapshot restored and serving in {restored.TotalMilliseconds:F0} ms; two servers rejoined with fresh datastores in {rejoinedIn.TotalMilliseconds:F0} ms");
+    }
+
+    /// <summary>Creates a pod that sleeps and waits until it runs on an agent.</summary>
+    private static async Task<V1Pod> RunningPodAsync(Kubernetes client)
+    {
+        await client.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = "kept-running" },
+                Spec = new V1PodSpec { TerminationGracePeriodSeconds = 1, Containers = [new V1Container { Name = "c", Image = "busybox:1.35", Command = ["sleep", "3600"] }] },
+            },
+            "default");
+        V1Pod? pod = null;
+        await Eventually(
+            async () => (pod = await client.CoreV1.ReadNamespacedPodAsync("kept-running", "default")).Status is { Phase: "Running", ContainerStatuses: [{ Ready: true }] },
+            "the pod running",
+            TimeSpan.FromSeconds(120));
+        return pod!;
     }
 
     private Kubernetes Client(int server) => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.ServerKubeconfig(server)));

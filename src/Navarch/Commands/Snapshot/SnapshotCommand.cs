@@ -145,7 +145,7 @@ internal static class SnapshotCommand
     {
         public Option<string> DataDir { get; } = new("--data-dir", "-d") { Description = "The server's data dir", DefaultValueFactory = _ => "/var/lib/navarch" };
 
-        private readonly Option<string?> _dir = new("--dir", "--snapshot-dir") { Description = "The folder of the snapshots (default: <data-dir>/server/db/snapshots)" };
+        private readonly Option<string?> _dir = new("--dir", "--snapshot-dir", "--etcd-snapshot-dir") { Description = "The folder of the snapshots (default: <data-dir>/server/db/snapshots)" };
 
         private readonly Option<string?> _node = new("--node-name") { Description = "This machine's node name, part of the snapshot's name (default: the hostname)" };
 

@@ -158,6 +158,12 @@ internal sealed partial class EmbeddedEtcd : IAsyncDisposable
         LogSetAside(logger, aside);
     }
 
+    /// <summary>
+    /// Makes and writes this server's member of a new one-member cluster, for a restore onto a data dir that has none
+    /// (<see cref="ClusterReset"/>: the snapshot's data is restored under it before etcd first starts).
+    /// </summary>
+    public static void WriteNewMember(EmbeddedEtcdOptions options) => NewMember(options).Write();
+
     private static EtcdMemberConfig NewMember(EmbeddedEtcdOptions options)
     {
         string name = $"{options.NodeName}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
