@@ -66,6 +66,7 @@ public sealed partial class ControllerManager(Kubernetes client, ILoggerFactory 
             new HorizontalPodAutoscaler.HorizontalPodAutoscalerController(context),
             new Certificates.CsrApprovingController(context),
             new Certificates.CsrCleanerController(context),
+            new ValidatingAdmissionPolicyStatus.ValidatingAdmissionPolicyStatusController(context),
             .. _options.ClusterSigningCertificate is { } ca ? new IController[] { new Certificates.CsrSigningController(context, ca, _options.ClusterSigningDuration) } : [],
             .. _options.RootCaBundle is { } bundle ? new IController[] { new RootCaPublisher.RootCaPublisherController(context, bundle) } : [],
         ];

@@ -81,6 +81,22 @@ public sealed partial class CelProgram
         }
     }
 
+    /// <summary>The parse tree of <paramref name="expression"/>, or null when it does not parse.</summary>
+    internal static CelParser.StartContext? TryParse(string expression)
+    {
+        lock (EnvironmentLock)
+        {
+            try
+            {
+                return Environment.Parse(expression);
+            }
+            catch (CelException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Compiles, or returns the compile error's message.</summary>
     public static bool TryCompile(string expression, IEnumerable<string> variables, out CelProgram? program, out string? error) =>
         TryCompile(expression, variables, null, out program, out error);
@@ -117,7 +133,7 @@ public sealed partial class CelProgram
         }
 
         budget ??= new CelCostBudget();
-        if (budget.Exhausted)
+        if (budget.LimitExceeded)
         {
             return new CelEvaluation(null, CelCostLimitExceededException.Text, CostLimitExceeded: true);
         }
@@ -131,7 +147,7 @@ public sealed partial class CelProgram
 
             // The package's comprehensions swallow exceptions from their bodies, so an abort may surface as a plain
             // error or even a value: the budget remembers that it ran out.
-            if (budget.Exhausted)
+            if (budget.CallExhausted)
             {
                 return new CelEvaluation(null, CelCostLimitExceededException.Text, CostLimitExceeded: true);
             }
@@ -146,7 +162,7 @@ public sealed partial class CelProgram
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return budget.Exhausted
+            return budget.CallExhausted
                 ? new CelEvaluation(null, CelCostLimitExceededException.Text, CostLimitExceeded: true)
                 : new CelEvaluation(null, RuntimeError(e));
         }

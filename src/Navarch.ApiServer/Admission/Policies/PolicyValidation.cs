@@ -9,13 +9,19 @@ namespace Navarch.ApiServer.Admission.Policies;
 /// <summary>
 /// One policy evaluated for one request and parameter (k8s.io/apiserver policy/validating/validator.go): the
 /// matchConditions, then each validation — false is a failure with its message, an error a failure only under
-/// failurePolicy Fail — then the auditAnnotations' values.
+/// failurePolicy Fail — then the auditAnnotations' values. The validations share one
+/// <see cref="CelCostBudget.PerObjectLimit"/> budget (each expression at most <see cref="CelCostBudget.PerCallLimit"/>);
+/// the messageExpressions and the auditAnnotations each get what the validations left. Running out of it ends the
+/// evaluation with Kubernetes' one error, which failurePolicy then acts on.
 /// </summary>
 internal sealed record PolicyValidation(IReadOnlyList<PolicyFailure> Failures, IReadOnlyList<PolicyAuditAnnotation> AuditAnnotations)
 {
     // celconfig.MaxEvaluatedMessageExpressionSizeBytes and the dispatcher's maxAuditAnnotationValueLength.
     private const int MaxMessageBytes = 5 * 1024;
     private const int MaxAuditAnnotationValueLength = 10 * 1024;
+
+    // filter.go's error when an expression's cost exceeds what is left of the evaluation's budget.
+    private const string OutOfBudget = "validation failed due to running out of cost budget, no further validation rules will be run";
 
     private static readonly PolicyValidation None = new([], []);
 
@@ -38,11 +44,17 @@ internal sealed record PolicyValidation(IReadOnlyList<PolicyFailure> Failures, I
         }
 
         var failures = new List<PolicyFailure>();
+        var falseValidations = new List<int>();
         IList<V1Validation> validations = spec.Validations ?? [];
         for (int i = 0; i < validations.Count; i++)
         {
             V1Validation validation = validations[i];
             (CelEvaluation? result, string? error) = Run(validation.Expression, composition);
+            if (composition.Budget.LimitExceeded)
+            {
+                return OutOfBudgetResult(failClosed);
+            }
+
             if (error is not null)
             {
                 if (failClosed)
@@ -52,12 +64,33 @@ internal sealed record PolicyValidation(IReadOnlyList<PolicyFailure> Failures, I
             }
             else if (result!.AsBool != true)
             {
-                failures.Add(new PolicyFailure(i, Message(validation, composition), string.IsNullOrEmpty(validation.Reason) ? "Invalid" : validation.Reason));
+                falseValidations.Add(i);
             }
         }
 
-        return new PolicyValidation(failures, (spec.AuditAnnotations ?? []).Select(a => AuditAnnotation(a, composition, failClosed)).ToList());
+        // validator.go hands the budget the validations left to the messageExpressions, and the same amount again to
+        // the auditAnnotations.
+        long remaining = composition.Budget.Remaining;
+        composition.Budget = new CelCostBudget(remaining);
+        var messages = falseValidations.Select(i => (Index: i, Message: Message(validations[i], composition))).ToList();
+        if (composition.Budget.LimitExceeded)
+        {
+            return OutOfBudgetResult(failClosed);
+        }
+
+        foreach ((int index, string message) in messages)
+        {
+            string? reason = validations[index].Reason;
+            failures.Add(new PolicyFailure(index, message, string.IsNullOrEmpty(reason) ? "Invalid" : reason));
+        }
+
+        composition.Budget = new CelCostBudget(remaining);
+        var annotations = (spec.AuditAnnotations ?? []).Select(a => AuditAnnotation(a, composition, failClosed)).ToList();
+        return composition.Budget.LimitExceeded ? OutOfBudgetResult(failClosed) : new PolicyValidation(failures, annotations);
     }
+
+    private static PolicyValidation OutOfBudgetResult(bool failClosed) =>
+        failClosed ? new PolicyValidation([new PolicyFailure(0, OutOfBudget, null)], []) : None;
 
     /// <summary>Compiles and evaluates; the error as Kubernetes' activation words it.</summary>
     private static (CelEvaluation? Result, string? Error) Run(string expression, VariableComposition composition)

@@ -180,32 +180,46 @@ internal sealed class ValidatingAdmissionPolicyPlugin(WatchCaches caches, Resour
     }
 
     /// <summary>
-    /// The resource a policy's matchConstraints match the request on (matching.go's DefinitionMatches): the request's
-    /// own when a rule names it, else under matchPolicy Equivalent the same objects served in another group or version;
-    /// null when the request is excluded, a selector does not match, or no rule does.
+    /// The resource a policy's matchConstraints match the request on (matching.go's Matches): null when a selector does
+    /// not match, an excludeResourceRule matches, or no resourceRule does; else the request's own resource or, under
+    /// matchPolicy Equivalent, the same objects served in another group or version that a rule names.
     /// </summary>
-    private async Task<ResourceDefinition?> MatchedResourceAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken)
-    {
-        IList<V1NamedRuleWithOperations> rules = match.ResourceRules ?? [];
-        ResourceDefinition? matched = rules.Any(r => AdmissionRules.Matches(r, request, request.Resource)) ? request.Resource : null;
-        if (matched is null && match.MatchPolicy != "Exact")
-        {
-            matched = catalog.All.FirstOrDefault(d => d != request.Resource && d.StoragePrefix == request.Resource.StoragePrefix && rules.Any(r => AdmissionRules.Matches(r, request, d)));
-        }
+    private async Task<ResourceDefinition?> MatchedResourceAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
+        await SelectedAsync(match, request, cancellationToken) && MatchingResource(match.ExcludeResourceRules, match.MatchPolicy, request) is null
+            ? MatchingResource(match.ResourceRules, match.MatchPolicy, request)
+            : null;
 
-        return matched is not null && await SelectedAsync(match, request, cancellationToken) ? matched : null;
-    }
-
-    /// <summary>A binding's matchResources: without resource rules it narrows by its selectors only.</summary>
+    /// <summary>A binding's matchResources: without resource rules it narrows by its selectors and exclusions only.</summary>
     private async Task<bool> MatchesAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
         (match.ResourceRules ?? []).Count == 0
-            ? await SelectedAsync(match, request, cancellationToken)
+            ? await SelectedAsync(match, request, cancellationToken) && MatchingResource(match.ExcludeResourceRules, match.MatchPolicy, request) is null
             : await MatchedResourceAsync(match, request, cancellationToken) is not null;
 
-    /// <summary>excludeResourceRules and the namespace and object selectors.</summary>
+    /// <summary>
+    /// matching.go's matchesResourceRules, for resourceRules and excludeResourceRules alike: the request's resource when
+    /// a rule names it, else under matchPolicy Equivalent (the default) an equivalent resource a rule names — so an
+    /// excluded resource stays excluded when it is reached through another group or version.
+    /// </summary>
+    private ResourceDefinition? MatchingResource(IList<V1NamedRuleWithOperations>? rules, string? matchPolicy, AdmissionRequest request)
+    {
+        if (rules is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        if (rules.Any(r => AdmissionRules.Matches(r, request, request.Resource)))
+        {
+            return request.Resource;
+        }
+
+        return matchPolicy == "Exact"
+            ? null
+            : catalog.All.FirstOrDefault(d => d != request.Resource && d.StoragePrefix == request.Resource.StoragePrefix && rules.Any(r => AdmissionRules.Matches(r, request, d)));
+    }
+
+    /// <summary>The namespace and object selectors.</summary>
     private async Task<bool> SelectedAsync(V1MatchResources match, AdmissionRequest request, CancellationToken cancellationToken) =>
-        !(match.ExcludeResourceRules ?? []).Any(r => AdmissionRules.Matches(r, request, request.Resource))
-        && AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
+        AdmissionSelectors.ObjectMatches(match.ObjectSelector, request)
         && await selectors.NamespaceMatchesAsync(match.NamespaceSelector, request, cancellationToken);
 
     private async Task<Dictionary<string, JsonNode?>> InputsAsync(AdmissionRequest request, ResourceDefinition matched, CancellationToken cancellationToken)

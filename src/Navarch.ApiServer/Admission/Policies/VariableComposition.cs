@@ -23,8 +23,13 @@ internal sealed class VariableComposition
     /// <param name="declared">The policy's variables, in order.</param>
     /// <param name="inputNames">The variables expressions may reference (<see cref="AdmissionCel.PolicyVariables"/> or fewer).</param>
     /// <param name="inputs">Their values for this request and parameter.</param>
-    public VariableComposition(IReadOnlyList<V1Variable>? declared, string[] inputNames, Dictionary<string, JsonNode?> inputs)
+    /// <param name="budget">
+    /// What the evaluations spend; a variable's cost counts in the expression that first reads it (cel-go's lazy
+    /// composition). Null: one <see cref="CelCostBudget.PerObjectLimit"/> budget for this evaluation of the policy.
+    /// </param>
+    public VariableComposition(IReadOnlyList<V1Variable>? declared, string[] inputNames, Dictionary<string, JsonNode?> inputs, CelCostBudget? budget = null)
     {
+        Budget = budget ?? new CelCostBudget(CelCostBudget.PerObjectLimit);
         _declared = declared ?? [];
         _inputNames = inputNames;
         _inputs = inputs;
@@ -33,6 +38,9 @@ internal sealed class VariableComposition
 
     /// <summary>The request's variables (object, oldObject, request, params, namespaceObject), without composition.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Inputs => _inputs;
+
+    /// <summary>The budget evaluations spend from now on.</summary>
+    public CelCostBudget Budget { get; set; }
 
     /// <summary>Compiles an expression that may read every variable.</summary>
     public (CelProgram? Program, string? Error) Compile(string expression) => AdmissionCel.Compile(expression, _inputNames, _names);
@@ -56,7 +64,7 @@ internal sealed class VariableComposition
         }
 
         var bound = new Dictionary<string, JsonNode?>(_inputs, StringComparer.Ordinal) { [VariablesName] = values };
-        CelEvaluation result = program.Evaluate(bound);
+        CelEvaluation result = program.Evaluate(bound, Budget);
 
         // A failed variable is left out of the map, so reading it fails as a missing key; the error is then the
         // variable's own. Expressions that never reach it (short-circuits) are unaffected, as with cel-go's lazy map.
