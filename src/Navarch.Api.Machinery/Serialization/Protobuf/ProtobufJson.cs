@@ -41,7 +41,7 @@ internal static class ProtobufJson
 
     private static readonly Dictionary<MessageDescriptor, Dictionary<string, FieldPath>> Fields = [];
 
-    private static bool IsInline(FieldDescriptor field) =>
+    internal static bool IsInline(FieldDescriptor field) =>
         Inline.Contains(field.FullName) || (field.Name == "localObjectReference" && field.MessageType?.Name == "LocalObjectReference");
     private static readonly Lock FieldsLock = new();
 
@@ -414,7 +414,7 @@ internal static class ProtobufJson
     }
 
     /// <summary>The JSON name of a field: its proto name, but for JSONSchemaProps' <c>$ref</c>, <c>$schema</c> and <c>x-kubernetes-*</c>.</summary>
-    private static string JsonName(MessageDescriptor descriptor, FieldDescriptor field)
+    internal static string JsonName(MessageDescriptor descriptor, FieldDescriptor field)
     {
         if (descriptor.FullName != ApiExtensions + "JSONSchemaProps")
         {
