@@ -56,4 +56,52 @@ public sealed class OpenApiTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.True(doc["paths"]!.AsObject().ContainsKey("/api/v1/namespaces/{namespace}/pods/{name}"));
         Assert.Contains("rolling update", definitions["io.k8s.navarch.DeploymentStrategy"]!["properties"]!["rollingUpdate"]!["description"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task The_v2_document_in_gnostics_protobuf_has_the_JSON_documents_paths_and_definitions_and_an_ETag()
+    {
+        using HttpResponseMessage json = await fixture.Http.GetAsync(new Uri("/openapi/v2", UriKind.Relative));
+        JsonNode doc = JsonNode.Parse(await json.Content.ReadAsStringAsync())!;
+        string etag = json.Headers.ETag!.Tag;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/openapi/v2", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+        using HttpResponseMessage response = await fixture.Http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/com.github.proto-openapi.spec.v2.v1.0+protobuf", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(etag, response.Headers.ETag!.Tag);
+        var proto = Api.Protobuf.OpenApi.V2.Document.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("2.0", proto.Swagger);
+        Assert.Equal(doc["info"]!["version"]!.GetValue<string>(), proto.Info.Version);
+
+        // Every path with its operations (and each one's x-kubernetes-action), every definition with its properties.
+        Assert.Equal(
+            doc["paths"]!.AsObject().Select(p => $"{p.Key} {string.Join(",", p.Value!.AsObject().OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}:{o.Value!["x-kubernetes-action"]}"))}"),
+            proto.Paths.Path.Select(p => $"{p.Name} {string.Join(",", Operations(p.Value).Select(o => $"{o.Verb}:{o.Operation.VendorExtension.Single(e => e.Name == "x-kubernetes-action").Value.Yaml.Trim('"')}"))}"));
+        Assert.Equal(
+            doc["definitions"]!.AsObject().Select(d => $"{d.Key} {string.Join(",", (d.Value!["properties"] as JsonObject ?? []).Select(p => p.Key + (p.Value!["$ref"] is { } r ? "=" + r : "")))}"),
+            proto.Definitions.AdditionalProperties.Select(d => $"{d.Name} {string.Join(",", (d.Value.Properties?.AdditionalProperties ?? []).Select(p => p.Name + (p.Value.Ref.Length > 0 ? "=" + p.Value.Ref : "")))}"));
+        var deployment = proto.Definitions.AdditionalProperties.Single(d => d.Name == "io.k8s.api.apps.v1.Deployment").Value;
+        Assert.Equal(["object"], deployment.Type.Value);
+        Assert.Contains("Deployment", deployment.VendorExtension.Single(e => e.Name == "x-kubernetes-group-version-kind").Value.Yaml, StringComparison.Ordinal);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, new Uri("/openapi/v2", UriKind.Relative));
+        again.Headers.TryAddWithoutValidation("Accept", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+        again.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using HttpResponseMessage notModified = await fixture.Http.SendAsync(again);
+        Assert.Equal(System.Net.HttpStatusCode.NotModified, notModified.StatusCode);
+
+        using var html = new HttpRequestMessage(HttpMethod.Get, new Uri("/openapi/v2", UriKind.Relative));
+        html.Headers.TryAddWithoutValidation("Accept", "text/html");
+        using HttpResponseMessage notAcceptable = await fixture.Http.SendAsync(html);
+        Assert.Equal(System.Net.HttpStatusCode.NotAcceptable, notAcceptable.StatusCode);
+    }
+
+    /// <summary>A path item's operations, by name.</summary>
+    private static IEnumerable<(string Verb, Api.Protobuf.OpenApi.V2.Operation Operation)> Operations(Api.Protobuf.OpenApi.V2.PathItem item)
+    {
+        (string, Api.Protobuf.OpenApi.V2.Operation?)[] operations = [("delete", item.Delete), ("get", item.Get), ("patch", item.Patch), ("post", item.Post), ("put", item.Put)];
+        return operations.Where(o => o.Item2 is not null).Select(o => (o.Item1, o.Item2!));
+    }
 }

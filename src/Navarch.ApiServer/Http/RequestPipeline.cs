@@ -37,6 +37,7 @@ internal sealed partial class RequestPipeline(
     private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
 
     private readonly CatalogCache<OpenApi.OpenApiDocuments> _openApi = new(catalog, definitions => new OpenApi.OpenApiDocuments(definitions));
+    private readonly OpenApiV2Handler _openApiV2 = new();
 
     private readonly AggregatedDiscovery _aggregatedDiscovery = new(catalog, aggregator?.Discovery is { } remote ? () => remote.Current : null);
 
@@ -238,8 +239,7 @@ internal sealed partial class RequestPipeline(
 
         if (context.Request.Method == "GET" && path.TrimEnd('/') == "/openapi/v2")
         {
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(aggregator?.OpenApiV2(_openApi.Current.V2) ?? _openApi.Current.V2, context.RequestAborted);
+            await _openApiV2.ServeAsync(context, aggregator?.OpenApiV2(_openApi.Current.V2) ?? _openApi.Current.V2);
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -19,6 +20,8 @@ public static class KubernetesProtobuf
     /// <summary>The media type of a watch stream: length-prefixed WatchEvent frames.</summary>
     public const string WatchMediaType = "application/vnd.kubernetes.protobuf;stream=watch";
 
+    private const int LengthDelimited = 2;
+
     private static ReadOnlySpan<byte> Magic => "k8s\0"u8;
 
     /// <summary>True when <paramref name="apiVersion"/> <paramref name="kind"/> has a protobuf message (the built-in kinds; not custom resources).</summary>
@@ -28,26 +31,15 @@ public static class KubernetesProtobuf
     public static bool IsEnveloped(ReadOnlySpan<byte> data) => data.StartsWith(Magic);
 
     /// <summary>
-    /// An object (with its apiVersion and kind) as enveloped protobuf. Throws <see cref="FormatException"/> for a kind
-    /// without a message or a field its message does not have.
+    /// An object (with its apiVersion and kind) as enveloped protobuf, written straight from its JSON
+    /// (<see cref="ProtobufJsonWriter"/>). Throws <see cref="FormatException"/> for a kind without a message or a
+    /// field its message does not have.
     /// </summary>
     public static byte[] Encode(JsonObject obj)
     {
-        string apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "";
-        string kind = obj["kind"]?.GetValue<string>() ?? "";
-        MessageDescriptor descriptor = ProtobufMessages.Find(apiVersion, kind)
-            ?? throw new FormatException($"no protobuf message for {apiVersion} {kind}");
-        var unknown = new Unknown
-        {
-            TypeMeta = new TypeMeta { ApiVersion = apiVersion, Kind = kind },
-            Raw = ProtobufJson.ToMessage(obj, descriptor).ToByteString(),
-            ContentEncoding = "",
-            ContentType = "",
-        };
-        byte[] bytes = new byte[Magic.Length + unknown.CalculateSize()];
-        Magic.CopyTo(bytes);
-        unknown.WriteTo(bytes.AsSpan(Magic.Length));
-        return bytes;
+        using var buffer = new ProtobufWireBuffer(4096);
+        WriteEnveloped(buffer, obj);
+        return buffer.ToArray();
     }
 
     /// <summary>
@@ -56,16 +48,57 @@ public static class KubernetesProtobuf
     /// </summary>
     public static byte[] EncodeWatchEvent(string type, JsonObject obj)
     {
-        var watchEvent = new global::Navarch.Api.Protobuf.K8s.Apimachinery.Pkg.Apis.Meta.V1.WatchEvent
-        {
-            Type = type,
-            Object = new RawExtension { Raw = ByteString.CopyFrom(Encode(obj)) },
-        };
-        int size = watchEvent.CalculateSize();
-        byte[] frame = new byte[4 + size];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, size);
-        watchEvent.WriteTo(frame.AsSpan(4));
+        using var buffer = new ProtobufWireBuffer(4096);
+        buffer.WriteRaw([0, 0, 0, 0]);
+        // metav1.WatchEvent: type (1), object (2) a runtime.RawExtension whose raw (1) is the enveloped object.
+        buffer.WriteTag(1, LengthDelimited);
+        buffer.WriteString(type);
+        buffer.WriteTag(2, LengthDelimited);
+        int rawExtension = buffer.BeginLength();
+        buffer.WriteTag(1, LengthDelimited);
+        int raw = buffer.BeginLength();
+        WriteEnveloped(buffer, obj);
+        buffer.EndLength(raw);
+        buffer.EndLength(rawExtension);
+        byte[] frame = buffer.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
         return frame;
+    }
+
+    /// <summary>The magic, then a runtime.Unknown: typeMeta (1), raw (2), contentEncoding (3) and contentType (4), empty as Go writes them.</summary>
+    private static void WriteEnveloped(ProtobufWireBuffer buffer, JsonObject obj)
+    {
+        string apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "";
+        string kind = obj["kind"]?.GetValue<string>() ?? "";
+        MessageDescriptor descriptor = ProtobufMessages.Find(apiVersion, kind)
+            ?? throw new FormatException($"no protobuf message for {apiVersion} {kind}");
+        buffer.WriteRaw(Magic);
+        buffer.WriteTag(1, LengthDelimited);
+        int typeMeta = buffer.BeginLength();
+        buffer.WriteTag(1, LengthDelimited);
+        buffer.WriteString(apiVersion);
+        buffer.WriteTag(2, LengthDelimited);
+        buffer.WriteString(kind);
+        buffer.EndLength(typeMeta);
+        buffer.WriteTag(2, LengthDelimited);
+        int raw = buffer.BeginLength();
+        // The object's JSON bytes, read back as a document (see ProtobufJsonWriter for why not the nodes).
+        var json = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            obj.WriteTo(writer);
+        }
+
+        using (JsonDocument document = JsonDocument.Parse(json.WrittenMemory))
+        {
+            ProtobufJsonWriter.WriteMessage(buffer, descriptor, document.RootElement);
+        }
+
+        buffer.EndLength(raw);
+        buffer.WriteTag(3, LengthDelimited);
+        buffer.WriteVarint(0);
+        buffer.WriteTag(4, LengthDelimited);
+        buffer.WriteVarint(0);
     }
 
     /// <summary>

@@ -1,7 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -9,12 +7,12 @@ using Google.Protobuf.Reflection;
 namespace Navarch.Api.Serialization;
 
 /// <summary>
-/// Converts between Kubernetes' JSON and its generated protobuf messages, field by field from the descriptors: the
+/// Converts Kubernetes' generated protobuf messages to its JSON, field by field from the descriptors (the other way,
+/// JSON to the wire, is <see cref="ProtobufJsonWriter"/>, with these names and rules): the
 /// proto field name is the JSON name (go-to-protobuf takes it from the json tag), except for Go's embedded structs
 /// (<see cref="Inline"/>, whose fields sit in the parent object in JSON) and the types with their own JSON form
 /// (<see cref="WriteSpecial"/>): metav1.Time and MicroTime as RFC 3339, resource.Quantity as its string,
 /// intstr.IntOrString as a number or a string, RawExtension/FieldsV1 as embedded JSON, ExtraValue as an array.
-/// A JSON field the message does not have is an error, so nothing is silently dropped.
 /// </summary>
 internal static class ProtobufJson
 {
@@ -39,51 +37,8 @@ internal static class ProtobufJson
         "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations.ruleWithOperations",
     ];
 
-    private static readonly Dictionary<MessageDescriptor, Dictionary<string, FieldPath>> Fields = [];
-
-    private static bool IsInline(FieldDescriptor field) =>
+    internal static bool IsInline(FieldDescriptor field) =>
         Inline.Contains(field.FullName) || (field.Name == "localObjectReference" && field.MessageType?.Name == "LocalObjectReference");
-    private static readonly Lock FieldsLock = new();
-
-    /// <param name="Outer">The inline fields leading to <paramref name="Field"/>, outermost first.</param>
-    /// <param name="Field">The field.</param>
-    private sealed record FieldPath(FieldDescriptor[] Outer, FieldDescriptor Field);
-
-    /// <summary>A JSON object as a message of <paramref name="descriptor"/>; 400-worthy shape errors are <see cref="FormatException"/>.</summary>
-    public static IMessage ToMessage(JsonObject json, MessageDescriptor descriptor)
-    {
-        IMessage message = descriptor.Parser.ParseFrom(ByteString.Empty);
-        Dictionary<string, FieldPath> fields = JsonFields(descriptor);
-        foreach ((string name, JsonNode? value) in json)
-        {
-            if (value is null || name is "apiVersion" or "kind" && !fields.ContainsKey(name))
-            {
-                continue;
-            }
-
-            if (!fields.TryGetValue(name, out FieldPath? path))
-            {
-                throw new FormatException($"unknown field \"{name}\" in {descriptor.FullName}");
-            }
-
-            IMessage target = message;
-            foreach (FieldDescriptor outer in path.Outer)
-            {
-                var inner = (IMessage?)outer.Accessor.GetValue(target);
-                if (inner is null)
-                {
-                    inner = outer.MessageType.Parser.ParseFrom(ByteString.Empty);
-                    outer.Accessor.SetValue(target, inner);
-                }
-
-                target = inner;
-            }
-
-            Set(target, path.Field, value);
-        }
-
-        return message;
-    }
 
     /// <summary>
     /// A message as Kubernetes' JSON. <paramref name="goZeros"/>: it came from a Go client, which writes every scalar
@@ -255,166 +210,8 @@ internal static class ProtobufJson
         return (false, null);
     }
 
-    private static void Set(IMessage target, FieldDescriptor field, JsonNode value)
-    {
-        if (field.IsMap)
-        {
-            var map = (IDictionary)field.Accessor.GetValue(target);
-            FieldDescriptor valueField = field.MessageType.FindFieldByNumber(2);
-            foreach ((string key, JsonNode? item) in value.AsObject())
-            {
-                map[key] = Read(valueField, item);
-            }
-        }
-        else if (field.IsRepeated)
-        {
-            var list = (IList)field.Accessor.GetValue(target);
-            foreach (JsonNode? item in value.AsArray())
-            {
-                list.Add(Read(field, item));
-            }
-        }
-        else
-        {
-            field.Accessor.SetValue(target, Read(field, value));
-        }
-    }
-
-    private static object Read(FieldDescriptor field, JsonNode? value)
-    {
-        if (field.FieldType == FieldType.Message)
-        {
-            return ReadMessage(field.MessageType, value);
-        }
-
-        if (value is null)
-        {
-            // A null list element or map value: its zero value, as Go's decoding gives.
-            return field.FieldType switch
-            {
-                FieldType.String => "",
-                FieldType.Bytes => ByteString.Empty,
-                FieldType.Bool => false,
-                FieldType.Double => 0d,
-                FieldType.Float => 0f,
-                FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => 0L,
-                FieldType.UInt64 or FieldType.Fixed64 => 0UL,
-                FieldType.UInt32 or FieldType.Fixed32 => 0U,
-                _ => 0,
-            };
-        }
-
-        JsonValue v = value.AsValue();
-        return field.FieldType switch
-        {
-            FieldType.String => v.GetValue<string>(),
-            FieldType.Bytes => ByteString.FromBase64(v.GetValue<string>()),
-            FieldType.Bool => v.GetValue<bool>(),
-            FieldType.Double => v.GetValue<double>(),
-            FieldType.Float => v.GetValue<float>(),
-            FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => v.GetValue<long>(),
-            FieldType.UInt64 or FieldType.Fixed64 => v.GetValue<ulong>(),
-            FieldType.UInt32 or FieldType.Fixed32 => v.GetValue<uint>(),
-            FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => v.GetValue<int>(),
-            _ => throw new FormatException($"unsupported field type {field.FieldType} of {field.FullName}"),
-        };
-    }
-
-    private static IMessage ReadMessage(MessageDescriptor descriptor, JsonNode? value)
-    {
-        IMessage message = descriptor.Parser.ParseFrom(ByteString.Empty);
-        FieldDescriptor First() => descriptor.FindFieldByNumber(1);
-        switch (descriptor.FullName)
-        {
-            case Time or MicroTime:
-            {
-                if (value is null)
-                {
-                    return message;
-                }
-
-                DateTimeOffset time = DateTimeOffset.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-                long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
-                First().Accessor.SetValue(message, ticks / TimeSpan.TicksPerSecond);
-                descriptor.FindFieldByNumber(2).Accessor.SetValue(message, (int)(ticks % TimeSpan.TicksPerSecond * 100));
-                return message;
-            }
-
-            case Quantity:
-                First().Accessor.SetValue(message, value is JsonValue q ? q.ToJsonString().Trim('"') : "");
-                return message;
-            case IntOrString:
-                if (value is JsonValue s && s.GetValueKind() == JsonValueKind.String)
-                {
-                    First().Accessor.SetValue(message, 1L);
-                    descriptor.FindFieldByNumber(3).Accessor.SetValue(message, s.GetValue<string>());
-                }
-                else
-                {
-                    First().Accessor.SetValue(message, 0L);
-                    descriptor.FindFieldByNumber(2).Accessor.SetValue(message, value?.GetValue<int>() ?? 0);
-                }
-
-                return message;
-            case RawExtension or FieldsV1 or ApiExtensions + "JSON":
-                First().Accessor.SetValue(message, ByteString.CopyFrom(Encoding.UTF8.GetBytes(value?.ToJsonString() ?? "null")));
-                return message;
-            case ApiExtensions + "JSONSchemaPropsOrArray":
-                if (value is JsonArray array)
-                {
-                    Set(message, descriptor.FindFieldByNumber(2), array);
-                }
-                else
-                {
-                    First().Accessor.SetValue(message, ReadMessage(First().MessageType, value));
-                }
-
-                return message;
-            case ApiExtensions + "JSONSchemaPropsOrBool":
-                if (value is JsonObject schema)
-                {
-                    First().Accessor.SetValue(message, true);
-                    descriptor.FindFieldByNumber(2).Accessor.SetValue(message, ReadMessage(descriptor.FindFieldByNumber(2).MessageType, schema));
-                }
-                else
-                {
-                    First().Accessor.SetValue(message, value?.GetValue<bool>() ?? false);
-                }
-
-                return message;
-            case ApiExtensions + "JSONSchemaPropsOrStringArray":
-                if (value is JsonArray strings)
-                {
-                    Set(message, descriptor.FindFieldByNumber(2), strings);
-                }
-                else
-                {
-                    First().Accessor.SetValue(message, ReadMessage(First().MessageType, value));
-                }
-
-                return message;
-        }
-
-        if (descriptor.Name is "ExtraValue")
-        {
-            if (value is not null)
-            {
-                Set(message, First(), value);
-            }
-
-            return message;
-        }
-
-        return value switch
-        {
-            null => message,
-            JsonObject obj => ToMessage(obj, descriptor),
-            _ => throw new FormatException($"expected an object for {descriptor.FullName}, got {value.GetValueKind()}"),
-        };
-    }
-
     /// <summary>The JSON name of a field: its proto name, but for JSONSchemaProps' <c>$ref</c>, <c>$schema</c> and <c>x-kubernetes-*</c>.</summary>
-    private static string JsonName(MessageDescriptor descriptor, FieldDescriptor field)
+    internal static string JsonName(MessageDescriptor descriptor, FieldDescriptor field)
     {
         if (descriptor.FullName != ApiExtensions + "JSONSchemaProps")
         {
@@ -439,40 +236,5 @@ internal static class ProtobufJson
             string n when n.StartsWith("xKubernetes", StringComparison.Ordinal) => "x-kubernetes-" + string.Concat(n["xKubernetes".Length..].Select((c, i) => char.IsUpper(c) ? (i == 0 ? "" : "-") + char.ToLowerInvariant(c) : c.ToString())),
             _ => field.Name,
         };
-    }
-
-    private static Dictionary<string, FieldPath> JsonFields(MessageDescriptor descriptor)
-    {
-        lock (FieldsLock)
-        {
-            if (Fields.TryGetValue(descriptor, out Dictionary<string, FieldPath>? known))
-            {
-                return known;
-            }
-        }
-
-        var fields = new Dictionary<string, FieldPath>(StringComparer.Ordinal);
-        Collect(descriptor, [], fields);
-        lock (FieldsLock)
-        {
-            Fields[descriptor] = fields;
-        }
-
-        return fields;
-    }
-
-    private static void Collect(MessageDescriptor descriptor, FieldDescriptor[] outer, Dictionary<string, FieldPath> fields)
-    {
-        foreach (FieldDescriptor field in descriptor.Fields.InFieldNumberOrder())
-        {
-            if (IsInline(field))
-            {
-                Collect(field.MessageType, [.. outer, field], fields);
-            }
-            else
-            {
-                fields.TryAdd(JsonName(descriptor, field), new FieldPath(outer, field));
-            }
-        }
     }
 }
