@@ -5,10 +5,10 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Csi.V1;
-using Navarch.Kubelet.LocalPath;
 
 namespace Navarch.Kubelet.Csi;
 
@@ -109,7 +109,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolumeClaim claim in _claims.Store.List())
         {
             if (claim.Status?.Phase is null or "Pending" && string.IsNullOrEmpty(claim.Spec?.VolumeName) && claim.Metadata.DeletionTimestamp is null
-                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, LocalPathProvisioner.SelectedNodeAnnotation))
+                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, StorageAnnotations.SelectedNode))
                 && _volumes.Store.Get("pvc-" + claim.Metadata.Uid) is null)
             {
                 await Guarded($"claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => ProvisionAsync(claim, driver, cancellationToken)).ConfigureAwait(false);
@@ -119,7 +119,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolume pv in _volumes.Store.List())
         {
             if (pv.Status?.Phase == "Released" && pv.Spec.PersistentVolumeReclaimPolicy == "Delete" && pv.Metadata.DeletionTimestamp is null && pv.Spec.Csi is { } csi
-                && Annotation(pv.Metadata, LocalPathProvisioner.ProvisionedByAnnotation) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
+                && Annotation(pv.Metadata, StorageAnnotations.ProvisionedBy) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
                 && Responsible(csi.Driver, HostnameOf(pv)))
             {
                 await Guarded($"volume {pv.Metadata.Name}", () => DeleteAsync(pv, driver, cancellationToken)).ConfigureAwait(false);
@@ -140,7 +140,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     }
 
     private static string? ProvisionerOf(V1PersistentVolumeClaim claim) =>
-        Annotation(claim.Metadata, LocalPathProvisioner.StorageProvisionerAnnotation) ?? Annotation(claim.Metadata, LocalPathProvisioner.BetaStorageProvisionerAnnotation);
+        Annotation(claim.Metadata, StorageAnnotations.StorageProvisioner) ?? Annotation(claim.Metadata, StorageAnnotations.BetaStorageProvisioner);
 
     private static string? Annotation(V1ObjectMeta metadata, string key) =>
         metadata.Annotations is { } annotations && annotations.TryGetValue(key, out string? value) ? value : null;
@@ -269,7 +269,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
 
         var pv = new V1PersistentVolume
         {
-            Metadata = new V1ObjectMeta { Name = pvName, Annotations = new Dictionary<string, string> { [LocalPathProvisioner.ProvisionedByAnnotation] = driver.Name } },
+            Metadata = new V1ObjectMeta { Name = pvName, Annotations = new Dictionary<string, string> { [StorageAnnotations.ProvisionedBy] = driver.Name } },
             Spec = new V1PersistentVolumeSpec
             {
                 AccessModes = claim.Spec.AccessModes ?? ["ReadWriteOnce"],
