@@ -9,7 +9,8 @@ namespace Navarch.Controllers.Tests;
 /// <summary>
 /// The attach-detach controller against a real API server and controller manager: a pod scheduled to a node with a
 /// bound CSI volume gets its VolumeAttachment (not for a driver with attachRequired false), which stays while the node
-/// reports the volume in use and goes once the pod is gone and the kubelet has unmounted it.
+/// reports the volume in use and goes once the pod is gone and the kubelet has unmounted it; the node's volumesAttached
+/// follows what the driver attached.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class AttachDetachTests : ControllerCluster
@@ -48,6 +49,47 @@ public sealed class AttachDetachTests : ControllerCluster
         node.Status.VolumesInUse = [];
         await Client.CoreV1.ReplaceNodeStatusAsync(node, "n1");
         await Eventually(() => ReadOrNull(name), a => a is null, "the VolumeAttachment deleted");
+    }
+
+    [Fact]
+    public async Task The_node_lists_in_volumesAttached_what_the_driver_attached_and_drops_it_before_the_detach()
+    {
+        await Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "n1" } });
+        await BoundClaimAsync("disk", "attach.csi.test", "handle-1");
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p", "n1", "disk"), Ns);
+        string name = CsiVolumeNames.AttachmentName("handle-1", "attach.csi.test", "n1");
+        string unique = CsiVolumeNames.UniqueName("attach.csi.test", "handle-1");
+        V1VolumeAttachment attachment = await Eventually(() => ReadOrNull(name), a => a is not null, "the VolumeAttachment") ?? throw new InvalidOperationException();
+
+        // Not attached yet: not reported.
+        await Task.Delay(500);
+        Assert.Null((await Client.CoreV1.ReadNodeAsync("n1")).Status?.VolumesAttached);
+
+        // The driver's attacher marks it attached, holding it with its finalizer as the external attacher does.
+        attachment.Metadata.Finalizers = ["external-attacher/attach-csi-test"];
+        attachment = await Client.StorageV1.ReplaceVolumeAttachmentAsync(attachment, name);
+        attachment.Status = new V1VolumeAttachmentStatus { Attached = true };
+        await Client.StorageV1.ReplaceVolumeAttachmentStatusAsync(attachment, name);
+        V1Node node = await Eventually(() => Client.CoreV1.ReadNodeAsync("n1"), n => n.Status?.VolumesAttached?.Count == 1, "volumesAttached");
+        Assert.Equal(unique, node.Status.VolumesAttached[0].Name);
+        Assert.Equal("", node.Status.VolumesAttached[0].DevicePath);
+
+        // The kubelet's volumesInUse (a strategic merge of its own fields) leaves volumesAttached as it is.
+        await Client.CoreV1.PatchNodeStatusAsync(new V1Patch("{\"status\":{\"volumesInUse\":[\"" + unique + "\"]}}", V1Patch.PatchType.StrategicMergePatch), "n1");
+        await Client.CoreV1.DeleteNamespacedPodAsync("p", Ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
+        await Task.Delay(1000);
+        node = await Client.CoreV1.ReadNodeAsync("n1");
+        Assert.Equal([unique], node.Status.VolumesAttached.Select(v => v.Name));
+        Assert.Null((await ReadOrNull(name))?.Metadata.DeletionTimestamp);
+
+        // Unmounted: the volume leaves volumesAttached and its attachment is deleted (held by the attacher's finalizer).
+        await Client.CoreV1.PatchNodeStatusAsync(new V1Patch("""{"status":{"volumesInUse":null}}""", V1Patch.PatchType.MergePatch), "n1");
+        attachment = await Eventually(() => ReadOrNull(name), a => a?.Metadata.DeletionTimestamp is not null, "the VolumeAttachment being deleted") ?? throw new InvalidOperationException();
+        node = await Client.CoreV1.ReadNodeAsync("n1");
+        Assert.Null(node.Status.VolumesAttached);
+        attachment.Metadata.Finalizers = [];
+        await Client.StorageV1.ReplaceVolumeAttachmentAsync(attachment, name);
+        await Eventually(() => ReadOrNull(name), a => a is null, "the VolumeAttachment gone");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Navarch.Api.Storage;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.LocalPath;
 using Navarch.Kubelet.Runtime;
@@ -51,11 +52,11 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             await DeleteAndWaitGoneAsync(client, "early");
 
             // The scheduler's choice of node makes the provisioner create the volume there.
-            claim.Metadata.Annotations[LocalPathProvisioner.SelectedNodeAnnotation] = node.Options.NodeName;
+            claim.Metadata.Annotations[StorageAnnotations.SelectedNode] = node.Options.NodeName;
             claim = await client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(claim, "data", Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
             V1PersistentVolume pv = await KubeletNode.WaitAsync(() => ReadOrNullAsync(client, pvName), "the provisioned volume");
-            Assert.Equal(LocalPathProvisioner.ProvisionerName, pv.Metadata.Annotations[LocalPathProvisioner.ProvisionedByAnnotation]);
+            Assert.Equal(LocalPathProvisioner.ProvisionerName, pv.Metadata.Annotations[StorageAnnotations.ProvisionedBy]);
             Assert.Equal("16Mi", pv.Spec.Capacity["storage"].ToString());
             Assert.Equal(claim.Metadata.Uid, pv.Spec.ClaimRef.Uid);
             Assert.Equal("Delete", pv.Spec.PersistentVolumeReclaimPolicy);
@@ -272,10 +273,10 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
 
     private static V1PersistentVolumeClaim Claim(string name, string size, string? selectedNode)
     {
-        var annotations = new Dictionary<string, string> { [LocalPathProvisioner.StorageProvisionerAnnotation] = LocalPathProvisioner.ProvisionerName };
+        var annotations = new Dictionary<string, string> { [StorageAnnotations.StorageProvisioner] = LocalPathProvisioner.ProvisionerName };
         if (selectedNode is not null)
         {
-            annotations[LocalPathProvisioner.SelectedNodeAnnotation] = selectedNode;
+            annotations[StorageAnnotations.SelectedNode] = selectedNode;
         }
 
         return new V1PersistentVolumeClaim

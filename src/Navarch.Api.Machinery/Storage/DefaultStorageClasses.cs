@@ -29,5 +29,5 @@ public static class DefaultStorageClasses
 
     /// <summary>PersistentVolumeClaimHasClass: the claim names a class (spec.storageClassName set, even to "", or the beta annotation).</summary>
     public static bool HasClass(V1PersistentVolumeClaim claim) =>
-        claim?.Spec?.StorageClassName is not null || claim?.Metadata.Annotations?.ContainsKey("volume.beta.kubernetes.io/storage-class") == true;
+        claim?.Spec?.StorageClassName is not null || claim?.Metadata.Annotations?.ContainsKey(StorageAnnotations.BetaStorageClass) == true;
 }

@@ -14,7 +14,9 @@ namespace Navarch.Controllers.AttachDetach;
 /// VolumeAttachment <c>csi-sha256(handle+driver+node)</c> (attacher = driver, source = the PV); the driver's attacher
 /// sets its status.attached. A VolumeAttachment of the node no longer desired is deleted once the node no longer
 /// reports the volume in status.volumesInUse (the kubelet has unmounted it), or at once when the node is gone; one
-/// whose PersistentVolume is not a known CSI volume is left alone.
+/// whose PersistentVolume is not a known CSI volume is left alone. The node's status.volumesAttached lists the
+/// attachments the driver reports attached (<c>kubernetes.io/csi/DRIVER^HANDLE</c>, devicePath empty as the csi
+/// attacher leaves it), a volume dropped from it before its attachment is deleted.
 /// </summary>
 public sealed class AttachDetachController : QueueController
 {
@@ -83,24 +85,41 @@ public sealed class AttachDetachController : QueueController
 
         V1Node? nodeObject = _nodes.Store.Get(node);
         HashSet<string> inUse = [.. nodeObject?.Status?.VolumesInUse ?? []];
+        var attached = new List<V1AttachedVolume>();
+        var detach = new List<string>();
         foreach (V1VolumeAttachment attachment in _attachments.Store.List().Where(a => a.Spec?.NodeName == node && a.Metadata.DeletionTimestamp is null))
         {
-            if (desired.ContainsKey(attachment.Metadata.Name) || attachment.Spec.Source?.PersistentVolumeName is not { } pvName)
-            {
-                continue;
-            }
-
             // An attachment of a volume it cannot find is not its own to judge (processVolumeAttachments skips it).
-            // Detach only what the kubelet has unmounted (it stops listing the volume in use), unless the node is gone.
-            string? handle = _volumes.Store.Get(pvName)?.Spec?.Csi?.VolumeHandle;
-            if (handle is null || (nodeObject is not null && inUse.Contains(CsiVolumeNames.UniqueName(attachment.Spec.Attacher, handle))))
+            if (attachment.Spec.Source?.PersistentVolumeName is not { } pvName || _volumes.Store.Get(pvName)?.Spec?.Csi?.VolumeHandle is not { } handle)
             {
                 continue;
             }
 
+            // Detach only what the kubelet has unmounted (it stops listing the volume in use), unless the node is gone.
+            string uniqueName = CsiVolumeNames.UniqueName(attachment.Spec.Attacher, handle);
+            if (!desired.ContainsKey(attachment.Metadata.Name) && (nodeObject is null || !inUse.Contains(uniqueName)))
+            {
+                detach.Add(attachment.Metadata.Name);
+            }
+            else if (attachment.Status?.Attached == true)
+            {
+                // The csi attacher returns no device path (the kubelet finds the attachment by its name).
+                attached.Add(new V1AttachedVolume { Name = uniqueName, DevicePath = "" });
+            }
+        }
+
+        // As the reconciler: a volume leaves the node's volumesAttached before it is detached, so the kubelet never
+        // sees a volume reported attached that is already going.
+        if (nodeObject is not null)
+        {
+            await NodeStatusUpdater.UpdateAsync(Client, nodeObject, attached, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (string name in detach)
+        {
             try
             {
-                await Client.StorageV1.DeleteVolumeAttachmentAsync(attachment.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await Client.StorageV1.DeleteVolumeAttachmentAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {

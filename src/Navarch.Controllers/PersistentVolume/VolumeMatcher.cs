@@ -1,6 +1,7 @@
 using k8s.Models;
 using Navarch.Api.Quantities;
 using Navarch.Api.Selectors;
+using Navarch.Api.Storage;
 
 namespace Navarch.Controllers.PersistentVolume;
 

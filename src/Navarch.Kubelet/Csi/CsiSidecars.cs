@@ -5,10 +5,10 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 using Navarch.Kubelet.Csi.V1;
-using Navarch.Kubelet.LocalPath;
 
 namespace Navarch.Kubelet.Csi;
 
@@ -115,7 +115,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolumeClaim claim in _claims.Store.List())
         {
             if (claim.Status?.Phase is null or "Pending" && string.IsNullOrEmpty(claim.Spec?.VolumeName) && claim.Metadata.DeletionTimestamp is null
-                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, LocalPathProvisioner.SelectedNodeAnnotation))
+                && ProvisionerOf(claim) is { } name && _drivers.Get(name) is { } driver && Responsible(name, Annotation(claim.Metadata, StorageAnnotations.SelectedNode))
                 && _volumes.Store.Get("pvc-" + claim.Metadata.Uid) is null)
             {
                 await Guarded($"claim {claim.Metadata.NamespaceProperty}/{claim.Metadata.Name}", () => ProvisionAsync(claim, driver, cancellationToken)).ConfigureAwait(false);
@@ -142,7 +142,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
         foreach (V1PersistentVolume pv in _volumes.Store.List())
         {
             if (pv.Status?.Phase == "Released" && pv.Spec.PersistentVolumeReclaimPolicy == "Delete" && pv.Metadata.DeletionTimestamp is null && pv.Spec.Csi is { } csi
-                && Annotation(pv.Metadata, LocalPathProvisioner.ProvisionedByAnnotation) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
+                && Annotation(pv.Metadata, StorageAnnotations.ProvisionedBy) == csi.Driver && _drivers.Get(csi.Driver) is { } driver
                 && Responsible(csi.Driver, HostnameOf(pv)))
             {
                 await Guarded($"volume {pv.Metadata.Name}", () => DeleteAsync(pv, driver, cancellationToken)).ConfigureAwait(false);
@@ -163,7 +163,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     }
 
     private static string? ProvisionerOf(V1PersistentVolumeClaim claim) =>
-        Annotation(claim.Metadata, LocalPathProvisioner.StorageProvisionerAnnotation) ?? Annotation(claim.Metadata, LocalPathProvisioner.BetaStorageProvisionerAnnotation);
+        Annotation(claim.Metadata, StorageAnnotations.StorageProvisioner) ?? Annotation(claim.Metadata, StorageAnnotations.BetaStorageProvisioner);
 
     private static string? Annotation(V1ObjectMeta metadata, string key) =>
         metadata.Annotations is { } annotations && annotations.TryGetValue(key, out string? value) ? value : null;
@@ -387,7 +387,7 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
     /// <summary>The provisioned-by annotation, and the provisioner secret DeleteVolume will need (kept on the PV, as the class may change or go).</summary>
     private static Dictionary<string, string> PvAnnotations(string driver, V1SecretReference? provisionerSecret)
     {
-        var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [LocalPathProvisioner.ProvisionedByAnnotation] = driver };
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [StorageAnnotations.ProvisionedBy] = driver };
         if (provisionerSecret is not null)
         {
             annotations[CsiSecretParameters.DeletionSecretNameAnnotation] = provisionerSecret.Name;

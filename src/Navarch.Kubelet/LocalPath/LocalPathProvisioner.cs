@@ -3,6 +3,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 using Navarch.Client.Events;
 using Navarch.Client.Informers;
 
@@ -31,18 +32,6 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
 
     /// <summary>The default StorageClass the server creates for it.</summary>
     public const string ClassName = "local-path";
-
-    /// <summary>The annotation naming the provisioner that should provision a claim.</summary>
-    public const string StorageProvisionerAnnotation = "volume.kubernetes.io/storage-provisioner";
-
-    /// <summary>Its beta spelling, still set by Kubernetes' PersistentVolume controller.</summary>
-    public const string BetaStorageProvisionerAnnotation = "volume.beta.kubernetes.io/storage-provisioner";
-
-    /// <summary>The annotation the scheduler sets on a WaitForFirstConsumer claim: the node of its first pod.</summary>
-    public const string SelectedNodeAnnotation = "volume.kubernetes.io/selected-node";
-
-    /// <summary>The annotation on a provisioned volume naming its provisioner.</summary>
-    public const string ProvisionedByAnnotation = "pv.kubernetes.io/provisioned-by";
 
     private const string HostnameLabel = "kubernetes.io/hostname";
 
@@ -161,10 +150,10 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
     private bool WantsProvisioning(V1PersistentVolumeClaim claim)
     {
         IDictionary<string, string>? annotations = claim.Metadata.Annotations;
-        string? provisioner = annotations?.TryGetValue(StorageProvisionerAnnotation, out string? p) == true ? p
-            : annotations?.TryGetValue(BetaStorageProvisionerAnnotation, out string? beta) == true ? beta : null;
+        string? provisioner = annotations?.TryGetValue(StorageAnnotations.StorageProvisioner, out string? p) == true ? p
+            : annotations?.TryGetValue(StorageAnnotations.BetaStorageProvisioner, out string? beta) == true ? beta : null;
         return provisioner == ProvisionerName
-            && annotations?.TryGetValue(SelectedNodeAnnotation, out string? node) == true && node == _node
+            && annotations?.TryGetValue(StorageAnnotations.SelectedNode, out string? node) == true && node == _node
             && claim.Metadata.DeletionTimestamp is null
             && claim.Status?.Phase is null or "Pending";
     }
@@ -206,7 +195,7 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
         {
             ApiVersion = "v1",
             Kind = "PersistentVolume",
-            Metadata = new V1ObjectMeta { Name = name, Annotations = new Dictionary<string, string> { [ProvisionedByAnnotation] = ProvisionerName } },
+            Metadata = new V1ObjectMeta { Name = name, Annotations = new Dictionary<string, string> { [StorageAnnotations.ProvisionedBy] = ProvisionerName } },
             Spec = new V1PersistentVolumeSpec
             {
                 Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = Bytes(image.Size) },
@@ -353,7 +342,7 @@ public sealed partial class LocalPathProvisioner : IAsyncDisposable
 
     /// <summary>A volume this provisioner made for this node.</summary>
     private bool IsMine(V1PersistentVolume volume) =>
-        volume.Metadata.Annotations?.TryGetValue(ProvisionedByAnnotation, out string? by) == true && by == ProvisionerName
+        volume.Metadata.Annotations?.TryGetValue(StorageAnnotations.ProvisionedBy, out string? by) == true && by == ProvisionerName
         && volume.Spec.NodeAffinity?.Required?.NodeSelectorTerms?.Any(t => t.MatchExpressions?.Any(e => e.Key == HostnameLabel && e.Values?.Contains(_node) == true) == true) == true;
 
     /// <summary>The external provisioner's volume name: the prefix "pvc" and the claim's UID.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Navarch.Api.Storage;
 using Navarch.Kubelet.Csi;
 using Navarch.Kubelet.Volumes;
 
@@ -110,7 +111,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             // The PersistentVolume controller hands the claim to its external provisioner with this annotation.
             V1PersistentVolumeClaim claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
             {
-                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [Navarch.Kubelet.LocalPath.LocalPathProvisioner.StorageProvisionerAnnotation] = Driver, ["team.example/publish"] = "publish-creds" } },
+                Metadata = new V1ObjectMeta { Name = "dyn", Annotations = new Dictionary<string, string> { [StorageAnnotations.StorageProvisioner] = Driver, ["team.example/publish"] = "publish-creds" } },
                 Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"], StorageClassName = "csi", Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("64Mi") } } },
             }, Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;

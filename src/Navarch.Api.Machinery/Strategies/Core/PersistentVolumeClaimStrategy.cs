@@ -1,5 +1,6 @@
 using k8s.Models;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 
 namespace Navarch.Api.Strategies.Core;
 
@@ -40,7 +41,7 @@ internal static class PersistentVolumeClaimStrategy
                 c.Spec?.VolumeName ?? "",
                 named && c.Status?.Capacity is { } cap && cap.TryGetValue("storage", out ResourceQuantity? q) ? ResourceQuantities.Text(q) : named ? "0" : "",
                 named ? AccessModes(c.Status?.AccessModes) : "",
-                c.Metadata.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? sc) == true ? sc : c.Spec?.StorageClassName ?? "",
+                StorageAnnotations.ClaimClass(c),
                 string.IsNullOrEmpty(c.Spec?.VolumeAttributesClassName) ? "<unset>" : c.Spec.VolumeAttributesClassName,
                 Age.Of(c.Metadata.CreationTimestamp, now),
                 c.Spec?.VolumeMode ?? "<unset>",

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 using Navarch.Api.Validation;
 
 namespace Navarch.Api.Strategies.Core;
@@ -9,7 +10,6 @@ internal static class PersistentVolumeClaimValidation
 {
     private static readonly SupportedValues AccessModes = new("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod");
     private static readonly SupportedValues VolumeModes = new("Block", "Filesystem");
-    private const string BetaStorageClass = "volume.beta.kubernetes.io/storage-class";
 
     /// <summary>Access modes (at least one, known, ReadWriteOncePod alone), a positive storage request, a valid class name and volumeMode.</summary>
     public static IEnumerable<FieldError> Validate(V1PersistentVolumeClaim claim)
@@ -73,7 +73,7 @@ internal static class PersistentVolumeClaimValidation
             before.VolumeName = now.VolumeName;
         }
 
-        if (before.StorageClassName is null && !(old.Metadata.Annotations?.ContainsKey(BetaStorageClass) ?? false))
+        if (before.StorageClassName is null && !(old.Metadata.Annotations?.ContainsKey(StorageAnnotations.BetaStorageClass) ?? false))
         {
             before.StorageClassName = now.StorageClassName;
         }
@@ -82,7 +82,7 @@ internal static class PersistentVolumeClaimValidation
         string? newAnnotation = Annotation(claim);
         if (oldAnnotation != newAnnotation)
         {
-            yield return FieldValidation.Immutable($"metadata.annotations[{BetaStorageClass}]", newAnnotation);
+            yield return FieldValidation.Immutable($"metadata.annotations[{StorageAnnotations.BetaStorageClass}]", newAnnotation);
         }
 
         // A bound claim's requests are checked below, not as part of the immutable spec.
@@ -107,7 +107,7 @@ internal static class PersistentVolumeClaimValidation
     }
 
     private static string? Annotation(V1PersistentVolumeClaim claim) =>
-        claim.Metadata.Annotations is { } annotations && annotations.TryGetValue(BetaStorageClass, out string? value) ? value : null;
+        claim.Metadata.Annotations is { } annotations && annotations.TryGetValue(StorageAnnotations.BetaStorageClass, out string? value) ? value : null;
 
     private static Quantity Storage(IDictionary<string, ResourceQuantity>? resources) =>
         resources?.TryGetValue("storage", out ResourceQuantity? q) == true ? q.ToQuantity() : Quantity.Zero;

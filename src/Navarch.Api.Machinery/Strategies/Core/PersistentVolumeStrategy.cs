@@ -1,5 +1,6 @@
 using k8s.Models;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 
 namespace Navarch.Api.Strategies.Core;
 
@@ -40,7 +41,7 @@ internal static class PersistentVolumeStrategy
             pv.Spec?.PersistentVolumeReclaimPolicy ?? "",
             pv.Metadata.DeletionTimestamp is not null ? "Terminating" : pv.Status?.Phase ?? "",
             pv.Spec?.ClaimRef is { } claimRef ? $"{claimRef.NamespaceProperty}/{claimRef.Name}" : "",
-            pv.Metadata.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? c) == true ? c : pv.Spec?.StorageClassName ?? "",
+            StorageAnnotations.VolumeClass(pv),
             string.IsNullOrEmpty(pv.Spec?.VolumeAttributesClassName) ? "<unset>" : pv.Spec.VolumeAttributesClassName,
             pv.Status?.Reason ?? "",
             Age.Of(pv.Metadata.CreationTimestamp, now),

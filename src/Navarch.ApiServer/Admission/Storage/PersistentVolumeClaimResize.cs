@@ -1,6 +1,7 @@
 using k8s.Models;
 using Navarch.Api;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 
 namespace Navarch.ApiServer.Admission.Storage;
 
@@ -28,8 +29,8 @@ internal sealed class PersistentVolumeClaimResize(ObjectLister<V1StorageClass> c
             throw Forbidden(request, "Only bound persistent volume claims can be expanded");
         }
 
-        string className = ClassOf(claim);
-        if (className.Length == 0 || className != ClassOf(old)
+        string className = StorageAnnotations.ClaimClass(claim);
+        if (className.Length == 0 || className != StorageAnnotations.ClaimClass(old)
             || await classes.GetAsync(null, className, cancellationToken) is not { AllowVolumeExpansion: true })
         {
             throw Forbidden(request, "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize");
@@ -38,9 +39,6 @@ internal sealed class PersistentVolumeClaimResize(ObjectLister<V1StorageClass> c
 
     private static Quantity Storage(V1PersistentVolumeClaim claim) =>
         claim.Spec?.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? q) == true ? q.ToQuantity() : Quantity.Zero;
-
-    private static string ClassOf(V1PersistentVolumeClaim claim) =>
-        claim.Metadata.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? c) == true ? c : claim.Spec?.StorageClassName ?? "";
 
     private static StatusException Forbidden(AdmissionRequest request, string reason) =>
         ApiErrors.Forbidden(request.Resource.GroupResource, request.Name, reason);

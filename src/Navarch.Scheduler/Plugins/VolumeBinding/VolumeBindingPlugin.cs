@@ -3,6 +3,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Navarch.Api.Pods;
 using Navarch.Api.Quantities;
+using Navarch.Api.Storage;
 using Navarch.Scheduler.Framework;
 using Navarch.Scheduler.Plugins.Helpers;
 
@@ -27,10 +28,8 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
     public const string BindConflict = "node(s) didn't find available persistent volumes to bind";
     public const string VolumeNotExist = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)";
     public const string NotEnoughSpace = "node(s) did not have enough free storage";
-    public const string SelectedNodeAnnotation = "volume.kubernetes.io/selected-node";
     private const string StateKey = "PreFilter" + PluginName;
     private const string NoProvisioner = "kubernetes.io/no-provisioner";
-    private const string BoundByControllerAnnotation = "pv.kubernetes.io/bound-by-controller";
 
     /// <summary>How long a binding waits for its claims to be bound (VolumeBindingArgs.bindTimeoutSeconds, 600).</summary>
     public TimeSpan BindTimeout { get; init; } = TimeSpan.FromSeconds(600);
@@ -131,7 +130,7 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
         foreach (V1PersistentVolumeClaim claim in found.Delayed)
         {
             // A claim whose provisioning has started on a node (selected-node) is provisioned there or nowhere.
-            string? selected = claim.Metadata.Annotations?.TryGetValue(SelectedNodeAnnotation, out string? s) == true ? s : null;
+            string? selected = claim.Metadata.Annotations?.TryGetValue(StorageAnnotations.SelectedNode, out string? s) == true ? s : null;
             if (selected is not null && selected != n.Metadata.Name)
             {
                 return Status.Unresolvable(BindConflict);
@@ -178,7 +177,7 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
             V1PersistentVolume assumed = VolumeObjects.Copy(latest);
             assumed.Spec.ClaimRef = ClaimRef(claim);
             assumed.Metadata.Annotations ??= new Dictionary<string, string>();
-            assumed.Metadata.Annotations[BoundByControllerAnnotation] = "yes";
+            assumed.Metadata.Annotations[StorageAnnotations.BoundByController] = "yes";
             Objects.AssumeVolume(assumed);
         }
 
@@ -191,7 +190,7 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
 
             V1PersistentVolumeClaim assumed = VolumeObjects.Copy(latest);
             assumed.Metadata.Annotations ??= new Dictionary<string, string>();
-            assumed.Metadata.Annotations[SelectedNodeAnnotation] = nodeName;
+            assumed.Metadata.Annotations[StorageAnnotations.SelectedNode] = nodeName;
             Objects.AssumeClaim(assumed);
         }
 
@@ -239,7 +238,7 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
 
                 volume.Spec.ClaimRef = ClaimRef(claim);
                 volume.Metadata.Annotations ??= new Dictionary<string, string>();
-                volume.Metadata.Annotations[BoundByControllerAnnotation] = "yes";
+                volume.Metadata.Annotations[StorageAnnotations.BoundByController] = "yes";
                 await client.CoreV1.ReplacePersistentVolumeAsync(volume, volume.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
@@ -247,12 +246,12 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
             {
                 V1PersistentVolumeClaim claim = await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(provision.Metadata.Name, provision.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 claim.Metadata.Annotations ??= new Dictionary<string, string>();
-                if (claim.Metadata.Annotations.TryGetValue(SelectedNodeAnnotation, out string? selected) && selected == nodeName)
+                if (claim.Metadata.Annotations.TryGetValue(StorageAnnotations.SelectedNode, out string? selected) && selected == nodeName)
                 {
                     continue;
                 }
 
-                claim.Metadata.Annotations[SelectedNodeAnnotation] = nodeName;
+                claim.Metadata.Annotations[StorageAnnotations.SelectedNode] = nodeName;
                 await client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(claim, claim.Metadata.Name, claim.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
@@ -281,7 +280,7 @@ internal sealed class VolumeBindingPlugin(FrameworkHandle handle) : IPreFilterPl
                 }
 
                 if (decision.Provisions.Contains(c) && string.IsNullOrEmpty(current.Spec.VolumeName)
-                    && current.Metadata.Annotations?.TryGetValue(SelectedNodeAnnotation, out string? selected) == true && selected != nodeName)
+                    && current.Metadata.Annotations?.TryGetValue(StorageAnnotations.SelectedNode, out string? selected) == true && selected != nodeName)
                 {
                     return Status.Error($"binding volumes: selectedNode annotation value \"{selected}\" not set to scheduled node \"{nodeName}\"");
                 }
