@@ -49,7 +49,7 @@ public sealed class DataplaneTests(DataplaneFixture f) : IClassFixture<Dataplane
     public async Task Syncs_are_timed_and_stamped_in_kube_proxys_metrics_on_its_metrics_port()
     {
         using var http = new HttpClient();
-        string url = $"http://127.0.0.1:{f.Options.MetricsPort}/metrics";
+        string url = $"http://127.0.0.1:{f.Options.MetricsBindAddress!.Port}/metrics";
         double Sample(string text, string series) =>
             double.Parse(text.Split('\n').First(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
