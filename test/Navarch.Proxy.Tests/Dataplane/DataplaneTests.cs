@@ -53,7 +53,9 @@ public sealed class DataplaneTests(DataplaneFixture f) : IClassFixture<Dataplane
         double Sample(string text, string series) =>
             double.Parse(text.Split('\n').First(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
-        string before = await http.GetStringAsync(url);
+        // The endpoint starts once the proxy has set the kernel up: run alone, this test may come before it.
+        string before = "";
+        await f.EventuallyAsync(async () => before = await http.GetStringAsync(url));
         Assert.Contains("# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram", before, StringComparison.Ordinal);
         double syncs = Sample(before, "kubeproxy_sync_proxy_rules_duration_seconds_count");
         await f.CreateServiceAsync("timed", _ => { }, Tcp(80));
