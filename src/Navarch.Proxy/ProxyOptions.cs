@@ -44,8 +44,8 @@ public sealed class ProxyOptions
     internal string MasqueradeMark => $"0x{1 << MasqueradeBit:x}";
 
     /// <summary>
-    /// The port of kube-proxy's plain-HTTP /metrics on 127.0.0.1 (its --metrics-bind-address, 127.0.0.1:10249 by
-    /// default); null serves none.
+    /// Where kube-proxy's plain-HTTP /metrics is served (its --metrics-bind-address, 127.0.0.1:10249 by default;
+    /// 0.0.0.0 or :: for every address); null serves none.
     /// </summary>
-    public int? MetricsPort { get; init; }
+    public System.Net.IPEndPoint? MetricsBindAddress { get; init; }
 }

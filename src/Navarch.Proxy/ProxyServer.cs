@@ -21,7 +21,7 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
     private readonly CommandRunner _runner = new(options.NetworkNamespace);
     private Func<long> _appliedSyncs = () => 0;
 
-    /// <summary>kube-proxy's sync metrics, served on <see cref="ProxyOptions.MetricsPort"/> when set.</summary>
+    /// <summary>kube-proxy's sync metrics, served on <see cref="ProxyOptions.MetricsBindAddress"/> when set.</summary>
     public Prometheus.CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
 
     /// <summary>How many syncs wrote rules so far.</summary>
@@ -40,7 +40,7 @@ public sealed partial class ProxyServer(Kubernetes client, ProxyOptions options,
 
         var informers = new SharedInformerFactory(client, loggers, _time);
         using var proxier = new Proxier(informers, _runner, options, _time, loggers.CreateLogger<Proxier>(), new ProxyMetrics(Metrics));
-        await using MetricsEndpoint? metrics = MetricsEndpoint.Start(options.MetricsPort, Metrics, logger);
+        await using MetricsEndpoint? metrics = MetricsEndpoint.Start(options.MetricsBindAddress, Metrics, logger);
         _appliedSyncs = () => proxier.AppliedSyncs;
         using RouteController? routes = options.ManageRoutes
             ? new RouteController(informers, _runner, options.NodeName, _time, loggers.CreateLogger<RouteController>())

@@ -81,7 +81,7 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
         string serviceNet = $"10.{200 + Random.Shared.Next(50)}";
         string hostIp = HostIp();
 
-        // The server takes its three ports on its command line: picked now, and picked again if one is taken before it binds.
+        // The server takes its ports on its command line: picked now, and picked again if one is taken before it binds.
         string log = Path.Combine(DataDir, "server.log");
         long logged = 0;
         await PortRetry.StartAsync(
@@ -95,6 +95,9 @@ public class NavarchNode : IAsyncLifetime, ITestCluster
                     // Its own Service range, DNS port and iptables chains, so fixtures side by side do not meet in the kernel.
                     "--service-cidr", serviceNet + ".0.0/16", "--cluster-dns", ClusterDns = serviceNet + ".0.10",
                     "--node-ip", hostIp, .. _dnsOnPodBridge ? [] : new[] { "--cluster-dns-bind", $"{hostIp}:{FreePort.Next()}" }, "--proxy-chain-prefix", ChainPrefix,
+                    // Its components' metrics on ports of its own, so fixtures side by side each serve theirs (and Prometheus discovery names them).
+                    "--kube-controller-manager-secure-port", FreePort.Next().ToString(), "--kube-scheduler-secure-port", FreePort.Next().ToString(),
+                    "--cluster-dns-metrics-port", FreePort.Next().ToString(), "--kube-proxy-metrics-bind-address", $"127.0.0.1:{FreePort.Next()}",
                     .. _extraArguments,
                 ];
                 await StartAsync();

@@ -13,7 +13,6 @@ namespace Navarch.E2E.Tests;
 /// <c>/api/v1/targets</c> and <c>/api/v1/query</c>). The Prometheus process is ended by its PID and its data dir removed.
 /// </summary>
 [Trait("Category", "Node")]
-[Collection(FixedPortsCollection.Name)]
 public sealed class PrometheusDiscoveryTests(NavarchNode node) : IClassFixture<NavarchNode>
 {
     private const string Prometheus = "/usr/bin/prometheus";

@@ -1,10 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Navarch.Testing;
 
 namespace Navarch.Proxy.Tests;
 
-/// <summary>kube-proxy's metrics port (10249): taken by another process, it is a warning and the proxy runs on without it.</summary>
+/// <summary>
+/// kube-proxy's metrics endpoint (--metrics-bind-address): its port taken by another process is a warning and the proxy
+/// runs on without it; 0.0.0.0 answers on every address.
+/// </summary>
 [Trait("Category", "Unit")]
 public sealed class MetricsEndpointTests
 {
@@ -16,10 +20,27 @@ public sealed class MetricsEndpointTests
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var logger = new WarningLogger();
 
-        await using MetricsEndpoint? endpoint = MetricsEndpoint.Start(port, Prometheus.Metrics.NewCustomRegistry(), logger);
+        await using MetricsEndpoint? endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, port), Prometheus.Metrics.NewCustomRegistry(), logger);
 
         Assert.Null(endpoint);
         Assert.StartsWith($"The proxy serves no metrics on port {port}: ", Assert.Single(logger.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_address_is_served_whatever_address_the_client_names()
+    {
+        int port = FreePort.Next();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        Prometheus.Metrics.WithCustomRegistry(registry).CreateCounter("kubeproxy_sync_proxy_rules_iptables_total", "syncs").Inc();
+        var logger = new WarningLogger();
+
+        await using MetricsEndpoint? endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Any, port), registry, logger);
+
+        Assert.NotNull(endpoint);
+        Assert.Empty(logger.Warnings);
+        using var http = new HttpClient();
+        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total 1", await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"), StringComparison.Ordinal);
+        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total 1", await http.GetStringAsync($"http://localhost:{port}/metrics"), StringComparison.Ordinal);
     }
 
     private sealed class WarningLogger : ILogger

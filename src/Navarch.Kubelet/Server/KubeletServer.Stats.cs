@@ -77,6 +77,7 @@ public sealed partial class KubeletServer
         {
             IReadOnlyList<ContainerStats> stats = await _runtimeService.ListContainerStatsAsync(new ContainerStatsFilter(), cancellationToken).ConfigureAwait(false);
             Dictionary<string, Container> byId = (await _runtimeService.ListContainersAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Id, StringComparer.Ordinal);
+            string? mountinfo = MachineInfo.ReadOrNull("/proc/self/mountinfo");
             containers = stats
                 .Where(s => s.Attributes?.Labels.ContainsKey(CriLabels.PodUid) == true)
                 .Select(s =>
@@ -92,9 +93,14 @@ public sealed partial class KubeletServer
                         container?.Image?.Image is { Length: > 0 } image ? image : container?.ImageRef ?? "",
                         container is { CreatedAt: > 0 } ? Time(container.CreatedAt) : null,
                         Cpu(s.Cpu),
-                        Memory(s.Memory));
+                        Memory(s.Memory))
+                    {
+                        Filesystem = s.WritableLayer is { } layer ? Filesystem(layer, mountinfo) : null,
+                        DiskIo = CgroupBlockIo.Read("/k8s.io/" + s.Attributes.Id, MachineInfo.ReadOrNull),
+                    };
                 })
                 .ToList();
+            containers.AddRange(await SandboxNetworkAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is Grpc.Core.RpcException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +109,67 @@ public sealed partial class KubeletServer
         }
 
         return CadvisorMetrics.Write(root, _machine ??= MachineInfo.Read(root.AvailableBytes + root.WorkingSetBytes), containers);
+    }
+
+    /// <summary>
+    /// Each ready pod sandbox (the pause container cAdvisor reports a pod's network on: <c>container=""</c>, its
+    /// image, its id) with the interfaces of the pod's network namespace, read through its pause process (the pid and
+    /// image containerd gives in the sandbox's verbose status). A sandbox gone meanwhile is left out.
+    /// </summary>
+    private async Task<List<CadvisorContainer>> SandboxNetworkAsync(CancellationToken cancellationToken)
+    {
+        var sandboxes = new List<CadvisorContainer>();
+        var ready = new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxReady } };
+        foreach (PodSandbox sandbox in await _runtimeService.ListPodSandboxAsync(ready, cancellationToken).ConfigureAwait(false))
+        {
+            PodSandboxStatusResponse status;
+            try
+            {
+                status = await _runtimeService.PodSandboxStatusAsync(sandbox.Id, verbose: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
+            {
+                continue;
+            }
+
+            if (SandboxInfo.Parse(status.Info.GetValueOrDefault("info")) is not { Pid: > 0 } info
+                || NetDev.Read(info.Pid, MachineInfo.ReadOrNull) is not { Count: > 0 } network)
+            {
+                continue;
+            }
+
+            sandboxes.Add(new CadvisorContainer(
+                "/k8s.io/" + sandbox.Id,
+                sandbox.Id,
+                "",
+                sandbox.Metadata?.Namespace ?? "",
+                sandbox.Metadata?.Name ?? "",
+                info.Image,
+                null,
+                null,
+                null)
+            { Network = network });
+        }
+
+        return sandboxes;
+    }
+
+    /// <summary>The writable layer's usage, on the filesystem (and device) its mount point is on; null when that cannot be read.</summary>
+    private static CadvisorFilesystem? Filesystem(FilesystemUsage layer, string? mountinfo)
+    {
+        if (layer.FsId?.Mountpoint is not { Length: > 0 } mountPoint || layer.UsedBytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new CadvisorFilesystem(MountDevice.Of(mountPoint, mountinfo), layer.UsedBytes.Value, (ulong)new DriveInfo(mountPoint).TotalSize, Time(layer.Timestamp));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static CpuStats? Cpu(CpuUsage? cpu) =>

@@ -20,7 +20,8 @@ internal sealed record MachineInfo(int Cores, ulong MemoryBytes, string MachineI
             read("/sys/class/dmi/id/product_uuid")?.Trim() ?? "");
     }
 
-    private static string? ReadOrNull(string path)
+    /// <summary>A file's text, or null when it cannot be read (absent, or gone meanwhile).</summary>
+    internal static string? ReadOrNull(string path)
     {
         try
         {

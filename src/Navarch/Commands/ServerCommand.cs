@@ -82,6 +82,8 @@ internal static class ServerCommand
         snapshots.AddTo(command);
         var identityLeases = new IdentityLeaseFlags();
         identityLeases.AddTo(command);
+        var componentMetrics = new ComponentMetricsFlags();
+        componentMetrics.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await SchedulerCommand.LoadConfigurationAsync(parse.GetValue(schedulerConfig), name) is not { } schedulerConfiguration)
@@ -168,6 +170,7 @@ internal static class ServerCommand
                     MetricResolution = Token.GoDuration.Parse(parse.GetValue(metricResolution)!),
                     EtcdClientUrls = EmbeddedEtcdFlags.ClientUrls(embeddedEtcd),
                     Leases = identityLeases.Options(parse),
+                    PrometheusDiscovery = componentMetrics.Discovery(parse, proxyFlags.MetricsPort(parse)),
                 },
                 DatastoreEndpoint = parse.GetValue(datastore)!,
                 Snapshots = snapshots.Options(parse) with { NodeName = thisNode },
@@ -178,9 +181,9 @@ internal static class ServerCommand
                     NodeMonitorGracePeriod = Token.GoDuration.Parse(parse.GetValue(nodeMonitorGracePeriod)!),
                     HorizontalPodAutoscalerSyncPeriod = Token.GoDuration.Parse(parse.GetValue(hpaSyncPeriod)!),
                     HorizontalPodAutoscalerDownscaleStabilizationWindow = Token.GoDuration.Parse(parse.GetValue(hpaDownscaleStabilization)!),
-                    SecurePort = 10257,
+                    SecurePort = componentMetrics.ControllerManagerSecurePort(parse),
                 },
-                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration, SecurePort = 10259 },
+                Scheduler = !withControllers ? null : new SchedulerOptions { Configuration = schedulerConfiguration, SecurePort = componentMetrics.SchedulerSecurePort(parse) },
                 Agent = !withAgent ? null : new AgentOptions
                 {
                     Kubelet = new KubeletOptions
@@ -201,7 +204,7 @@ internal static class ServerCommand
                     NetworkPolicy = proxyFlags.NetworkPolicyOptions(parse, thisNode),
                     NetworkPolicyDisabled = proxyFlags.NetworkPolicyDisabled(parse),
                 },
-                Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, [parse.GetValue(clusterCidr)!, parse.GetValue(serviceCidr)!]),
+                Dns = !withControllers ? null : new DnsOptions(parse.GetValue(clusterDnsBind), parse.GetValue(clusterDns)!, parse.GetValue(clusterDomain)!, parse.GetValue(dnsUpstream)!, [parse.GetValue(clusterCidr)!, parse.GetValue(serviceCidr)!], componentMetrics.DnsMetricsPort(parse)),
             };
         }
 

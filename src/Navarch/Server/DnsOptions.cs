@@ -6,4 +6,5 @@ namespace Navarch.Server;
 /// <param name="Domain"><c>--cluster-domain</c>.</param>
 /// <param name="Upstreams"><c>--dns-upstream</c>: resolvers for names outside the cluster domain.</param>
 /// <param name="ClusterNetworks"><c>--cluster-cidr</c> and <c>--service-cidr</c>: clients there are answered (with the nodes and this host).</param>
-internal sealed record DnsOptions(string? Bind, string ClusterIp, string Domain, string Upstreams, IReadOnlyList<string> ClusterNetworks);
+/// <param name="MetricsPort"><c>--cluster-dns-metrics-port</c>: CoreDNS's metrics port (9153); null serves none.</param>
+internal sealed record DnsOptions(string? Bind, string ClusterIp, string Domain, string Upstreams, IReadOnlyList<string> ClusterNetworks, int? MetricsPort = 9153);

@@ -154,6 +154,7 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
                     Domain = dns.Domain,
                     Upstreams = dns.Upstreams,
                     ClusterNetworks = dns.ClusterNetworks,
+                    MetricsPort = dns.MetricsPort,
                 }, logging, token);
             }
         }

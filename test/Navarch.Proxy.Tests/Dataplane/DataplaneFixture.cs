@@ -41,7 +41,7 @@ public sealed class DataplaneFixture : IAsyncLifetime
             ChainPrefix = $"NX{Lab.Id}-",
             NetworkNamespace = Lab.Node,
             MinSyncInterval = TimeSpan.FromMilliseconds(300),
-            MetricsPort = FreePort.Next(),
+            MetricsBindAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, FreePort.Next()),
         };
         var server = new ProxyServer(Api.Client, Options, Logs);
         _proxy = Task.Run(() => server.RunAsync(_stop.Token));

@@ -49,11 +49,13 @@ public sealed class DataplaneTests(DataplaneFixture f) : IClassFixture<Dataplane
     public async Task Syncs_are_timed_and_stamped_in_kube_proxys_metrics_on_its_metrics_port()
     {
         using var http = new HttpClient();
-        string url = $"http://127.0.0.1:{f.Options.MetricsPort}/metrics";
+        string url = $"http://127.0.0.1:{f.Options.MetricsBindAddress!.Port}/metrics";
         double Sample(string text, string series) =>
             double.Parse(text.Split('\n').First(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
-        string before = await http.GetStringAsync(url);
+        // The endpoint starts once the proxy has set the kernel up: run alone, this test may come before it.
+        string before = "";
+        await f.EventuallyAsync(async () => before = await http.GetStringAsync(url));
         Assert.Contains("# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram", before, StringComparison.Ordinal);
         double syncs = Sample(before, "kubeproxy_sync_proxy_rules_duration_seconds_count");
         await f.CreateServiceAsync("timed", _ => { }, Tcp(80));
