@@ -7,6 +7,9 @@ namespace Navarch;
 
 internal static class Program
 {
+    /// <summary>How long a command asked to stop (Ctrl-C, SIGTERM) may take before the process exits anyway.</summary>
+    internal static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(90);
+
     public static async Task<int> Main(string[] args)
     {
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
@@ -35,8 +38,12 @@ internal static class Program
             return 1;
         }
 
-        return await parse.InvokeAsync();
+        // System.CommandLine turns SIGINT/SIGTERM into the commands' cancellation and, by default, ends the process
+        // with 130/143 two seconds later: a server or agent stopping its components in order (etcd, containerd, each
+        // up to 10 s) was cut off half-way under load. The grace period is systemd's default stop timeout instead.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = StopGracePeriod });
     }
+
 
     internal static RootCommand CreateRoot()
     {

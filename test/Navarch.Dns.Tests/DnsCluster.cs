@@ -80,9 +80,12 @@ public sealed class DnsCluster : IAsyncLifetime
         where T : IKubernetesObject<V1ObjectMeta>
     {
         string key = $"{obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}";
+
+        // A slice is answered from the index its informer's handler keeps, which follows the informer's store.
+        string? service = obj.Metadata.Labels is { } labels && labels.TryGetValue("kubernetes.io/service-name", out string? name) ? name : null;
         Func<IKubernetesObject<V1ObjectMeta>?> read = obj is V1Service
             ? () => Dns.State.ServiceInformer.Store.Get(key)
-            : () => Dns.State.SliceInformer.Store.Get(key);
+            : () => Dns.State.Slices.Of($"{obj.Metadata.NamespaceProperty}/{service}").FirstOrDefault(s => s.Metadata.Name == obj.Metadata.Name);
         await Eventually(
             () => deleted ? read() is null : read()?.Metadata.ResourceVersion == obj.Metadata.ResourceVersion,
             deleted ? $"the informer drops {key}" : $"the informer holds {key} at {obj.Metadata.ResourceVersion}",
