@@ -76,9 +76,9 @@ public sealed class HorizontalPodAutoscalerTests : IAsyncLifetime
 
         // Idle: scaled down at once (no window), reason "All metrics below target".
         _metrics.MilliCpu = 10;
-        V2HorizontalPodAutoscaler current = await Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("web", "default");
-        current.Spec.Behavior = new V2HorizontalPodAutoscalerBehavior { ScaleDown = new V2HPAScalingRules { StabilizationWindowSeconds = 0 } };
-        await Client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(current, "web", "default");
+        // A patch, not a read and replace: the controller writes the status meanwhile (a replace would be a 409).
+        await Client.AutoscalingV2.PatchNamespacedHorizontalPodAutoscalerAsync(
+            new V1Patch("""{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":0}}}}""", V1Patch.PatchType.MergePatch), "web", "default");
         await Eventually(async () => (await Client.AppsV1.ReadNamespacedDeploymentAsync("web", "default")).Spec.Replicas == 1, "the scale down to 1");
         await Eventually(async () => (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=web,reason=SuccessfulRescale")).Items
             .Any(e => e.Message == "New size: 1; reason: All metrics below target"), "the scale-down Event");
