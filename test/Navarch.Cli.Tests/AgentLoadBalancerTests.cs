@@ -225,7 +225,7 @@ public sealed class AgentLoadBalancerTests(ITestOutputHelper output)
                 new V1Patch($$"""{"subsets":[{"addresses":[{"ip":"{{host}}"}],"ports":[{"name":"https","port":{{learned.Port}},"protocol":"TCP"}]},{"addresses":[{"ip":"{{host}}"}],"ports":[{"name":"https","port":{{joined.Port}},"protocol":"TCP"}]}]}""", V1Patch.PatchType.MergePatch),
                 "kubernetes",
                 "default");
-            await Polling.Eventually(() => balancer.ServerAddresses.Contains(joined.Address), "the balancer learns a server added to default/kubernetes", TimeSpan.FromSeconds(3), detail: () => string.Join(", ", balancer.ServerAddresses));
+            await Polling.Eventually(() => balancer.ServerAddresses.Contains(joined.Address), "the balancer learns a server added to default/kubernetes", TimeSpan.FromSeconds(15), detail: () => string.Join(", ", balancer.ServerAddresses));
             Assert.Contains(learned.Address, balancer.ServerAddresses);
             await stop.CancelAsync();
             await learning;

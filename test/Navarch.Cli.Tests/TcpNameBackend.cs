@@ -61,8 +61,9 @@ internal sealed class TcpNameBackend : IAsyncDisposable
             {
                 socket = await _listener.AcceptSocketAsync();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
             {
+                // Stopped: mid-accept (SocketException, ObjectDisposedException) or between two accepts ("Not listening").
                 return;
             }
 

@@ -23,7 +23,10 @@ internal static class CelKubernetesLibrary
     /// <summary>The internal name <c>matches</c> calls are compiled to (see CelProgram).</summary>
     public const string BoundedMatches = "navarchMatches";
 
-    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+    // cel-go matches with RE2, in time linear in the input; NonBacktracking is .NET's engine with that guarantee (and,
+    // like RE2, it refuses backreferences and lookarounds). The timeout is a last bound on wall time, wide enough that
+    // a loaded machine does not fail an ordinary match (100 ms did, at a load average of 100 on 2 cores).
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Regexes = new(StringComparer.Ordinal);
 
     public static void Register(global::Cel.CelEnvironment env)
@@ -273,7 +276,7 @@ internal static class CelKubernetesLibrary
             return regex;
         }
 
-        regex = new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+        regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
         if (Regexes.Count < 1024)
         {
             Regexes.TryAdd(pattern, regex);

@@ -203,15 +203,16 @@ public sealed class CelProgramTests
     }
 
     [Fact]
-    public void A_backtracking_pattern_times_out_instead_of_holding_the_thread()
+    public void A_pattern_that_backtracks_exponentially_elsewhere_is_matched_in_linear_time_as_RE2_does()
     {
         var program = CelProgram.Compile("self.s.matches('^(a+)+$')", "self");
-        var vars = new Dictionary<string, JsonNode?> { ["self"] = new JsonObject { ["s"] = new string('a', 40) + "!" } };
+        var vars = new Dictionary<string, JsonNode?> { ["self"] = new JsonObject { ["s"] = new string('a', 5_000) + "!" } };
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         var result = program.Evaluate(vars);
 
-        Assert.Equal("regular expression match timed out", result.Error);
+        Assert.True(result.Succeeded, result.Error);
+        Assert.False(result.Value!.GetValue<bool>());
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), started.Elapsed.ToString());
     }
 
