@@ -81,7 +81,7 @@ run() {
     shift 2
     dotnet test "$project" -c Release --no-build --filter "$(filter_of "$@")" \
         --logger "trx" --logger "console;verbosity=normal" --results-directory "$results/$name" \
-        --blame-hang-timeout 5m "${args[@]}" > "$results/$name.log" 2>&1
+        --blame-hang-timeout 10m "${args[@]}" > "$results/$name.log" 2>&1
     echo "$?" > "$results/$name.rc"
     local counters
     counters=$(cat "$results/$name"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | head -n 1)

@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Runtime;
@@ -26,13 +24,6 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         },
     };
 
-    private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what, int seconds = 60) =>
-        KubeletNode.WaitAsync(async () =>
-        {
-            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, "default");
-            return condition(p) ? p : null;
-        }, what, seconds);
-
     [Fact]
     public async Task Pod_runs_logs_and_is_deleted()
     {
@@ -54,7 +45,7 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         Assert.Equal(options.NodeName, lease.Spec.HolderIdentity);
 
         V1Pod created = await client.CoreV1.CreateNamespacedPodAsync(Pod("hello", options.NodeName, "echo hello; sleep 3600"), "default");
-        V1Pod running = await WaitPodAsync(client, "hello", p => p.Status?.Phase == "Running" && p.Status.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
+        V1Pod running = await TestPods.WaitAsync(client, "hello", p => p.Status?.Phase == "Running" && p.Status.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
         V1ContainerStatus status = running.Status.ContainerStatuses[0];
         Assert.StartsWith("containerd://", status.ContainerID, StringComparison.Ordinal);
         Assert.StartsWith("sha256:", status.ImageID, StringComparison.Ordinal);
@@ -66,19 +57,7 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         string log = Path.Combine(options.PodLogsDir, $"default_hello_{created.Metadata.Uid}", "main", "0.log");
         await KubeletNode.WaitAsync(() => Task.FromResult<string?>(File.Exists(log) && File.ReadAllText(log).Contains("hello", StringComparison.Ordinal) ? "ok" : null), "hello in the container log");
 
-        await client.CoreV1.DeleteNamespacedPodAsync("hello", "default");
-        await KubeletNode.WaitAsync(async () =>
-        {
-            try
-            {
-                await client.CoreV1.ReadNamespacedPodAsync("hello", "default");
-                return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return "gone";
-            }
-        }, "pod deleted");
+        await TestPods.DeleteAndWaitGoneAsync(client, "hello");
 
         using var cri = new CriConnection(node.Socket);
         var filter = new ContainerFilter();
@@ -97,16 +76,16 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod("done", node.Options.NodeName, "exit 0", restartPolicy: "OnFailure"), "default");
 
         // The first restart waits 10 s; then the container waits in CrashLoopBackOff with its last exit recorded.
-        V1Pod crash = await WaitPodAsync(client, "crash", p => p.Status?.ContainerStatuses?.FirstOrDefault() is { RestartCount: >= 1, State.Waiting.Reason: "CrashLoopBackOff" }, "CrashLoopBackOff after a restart", 60);
+        V1Pod crash = await TestPods.WaitAsync(client, "crash", p => p.Status?.ContainerStatuses?.FirstOrDefault() is { RestartCount: >= 1, State.Waiting.Reason: "CrashLoopBackOff" }, "CrashLoopBackOff after a restart", 60);
         V1ContainerStatus status = crash.Status.ContainerStatuses[0];
         Assert.Equal(3, status.LastState.Terminated.ExitCode);
         Assert.Equal("Error", status.LastState.Terminated.Reason);
         Assert.Equal("Running", crash.Status.Phase);
 
-        V1Pod once = await WaitPodAsync(client, "once", p => p.Status?.Phase == "Failed", "restartPolicy Never pod Failed");
+        V1Pod once = await TestPods.WaitAsync(client, "once", p => p.Status?.Phase == "Failed", "restartPolicy Never pod Failed");
         Assert.Equal(4, once.Status.ContainerStatuses[0].State.Terminated.ExitCode);
         Assert.Equal(0, once.Status.ContainerStatuses[0].RestartCount);
-        V1Pod done = await WaitPodAsync(client, "done", p => p.Status?.Phase == "Succeeded", "restartPolicy OnFailure pod Succeeded");
+        V1Pod done = await TestPods.WaitAsync(client, "done", p => p.Status?.Phase == "Succeeded", "restartPolicy OnFailure pod Succeeded");
         Assert.Equal("Completed", done.Status.ContainerStatuses[0].State.Terminated.Reason);
     }
 
@@ -117,7 +96,7 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
         Kubernetes client = node.Client;
         string nodeName = node.Options.NodeName;
         await client.CoreV1.CreateNamespacedPodAsync(Pod("before", nodeName, "sleep 3600"), "default");
-        V1Pod running = await WaitPodAsync(client, "before", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
+        V1Pod running = await TestPods.WaitAsync(client, "before", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "pod Running");
         string containerId = running.Status.ContainerStatuses[0].ContainerID;
 
         // containerd dies hard (SIGKILL, no clean-up): the supervisor starts another on the same root and state dirs.
@@ -141,7 +120,7 @@ public sealed class KubeletEndToEndTests(ITestOutputHelper output)
 
         // And the node goes on working: a new pod starts through the new containerd, and the node stays Ready.
         await client.CoreV1.CreateNamespacedPodAsync(Pod("after", nodeName, "sleep 3600"), "default");
-        await WaitPodAsync(client, "after", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "a new pod Running");
+        await TestPods.WaitAsync(client, "after", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "a new pod Running");
         V1Node n = await client.CoreV1.ReadNodeAsync(nodeName);
         Assert.Equal("True", n.Status.Conditions.Single(c => c.Type == "Ready").Status);
     }

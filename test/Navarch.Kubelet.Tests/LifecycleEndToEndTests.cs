@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Runtime;
@@ -25,13 +23,6 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
     };
 
     private static V1Probe Exec(params string[] command) => new() { Exec = new V1ExecAction { Command = command }, PeriodSeconds = 1, FailureThreshold = 1 };
-
-    private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what, int seconds = 60) =>
-        KubeletNode.WaitAsync(async () =>
-        {
-            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, "default");
-            return condition(p) ? p : null;
-        }, what, seconds);
 
     private static bool Condition(V1Pod p, string type, string status) => p.Status?.Conditions?.Any(c => c.Type == type && c.Status == status) == true;
 
@@ -57,20 +48,6 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
 
     private static async Task<List<Corev1Event>> EventsAsync(Kubernetes client, string pod) =>
         [.. (await client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == pod)];
-
-    private static async Task WaitGoneAsync(Kubernetes client, string name, int seconds = 60) =>
-        await KubeletNode.WaitAsync(async () =>
-        {
-            try
-            {
-                await client.CoreV1.ReadNamespacedPodAsync(name, "default");
-                return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return "gone";
-            }
-        }, $"{name} deleted", seconds);
 
     [Fact]
     public async Task Init_containers_run_in_order_and_sidecars_run_beside_the_app()
@@ -107,20 +84,20 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         Assert.True(Condition(running, "Initialized", "True"));
         Assert.True(Condition(running, "PodReadyToStartContainers", "True"));
 
-        V1Pod failed = await WaitPodAsync(client, "badinit", p => p.Status?.Phase == "Failed", "a failed init container with restartPolicy Never fails the pod");
+        V1Pod failed = await TestPods.WaitAsync(client, "badinit", p => p.Status?.Phase == "Failed", "a failed init container with restartPolicy Never fails the pod");
         Assert.Equal(3, failed.Status.InitContainerStatuses[0].State.Terminated.ExitCode);
         Assert.Equal("PodInitializing", App(failed)!.State.Waiting.Reason);
         Assert.Null(App(failed)!.ContainerID);
         Assert.Equal("Init:Error", Kubectl(node, "badinit").Status);
 
-        V1Pod retried = await WaitPodAsync(client, "retryinit", p => p.Status?.InitContainerStatuses?.FirstOrDefault()?.RestartCount >= 1, "the failing init container restarted");
+        V1Pod retried = await TestPods.WaitAsync(client, "retryinit", p => p.Status?.InitContainerStatuses?.FirstOrDefault()?.RestartCount >= 1, "the failing init container restarted");
         Assert.Equal("Pending", retried.Status.Phase);
         Assert.True(Condition(retried, "Initialized", "False"));
         Assert.StartsWith("Init:", Kubectl(node, "retryinit").Status, StringComparison.Ordinal);
 
         // Deletion stops the app container first, the sidecar after it.
         await client.CoreV1.DeleteNamespacedPodAsync("init", "default");
-        await WaitGoneAsync(client, "init");
+        await TestPods.WaitGoneAsync(client, "init");
         List<Corev1Event> events = await EventsAsync(client, "init");
         Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Stopping container side");
         Assert.Contains(events, e => e.Reason == "Started" && e.Message == "Started container first");
@@ -145,7 +122,7 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod("startup", nodeName, startup), "default");
 
         // Readiness follows the probe both ways.
-        await WaitPodAsync(client, "ready", p => App(p)?.State?.Running is not null, "ready pod running");
+        await TestPods.WaitAsync(client, "ready", p => App(p)?.State?.Running is not null, "ready pod running");
 
         // The marker that the probe has run: its failure's event.
         await KubeletNode.WaitAsync(async () => (await EventsAsync(client, "ready")).FirstOrDefault(e => e.Reason == "Unhealthy" && e.Message.StartsWith("Readiness probe failed:", StringComparison.Ordinal)), "a failed readiness probe", 20);
@@ -153,29 +130,29 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         Assert.False(App(notReady)!.Ready);
         Assert.True(Condition(notReady, "ContainersReady", "False"));
         await ExecAsync(node, App(notReady)!, "sh", "-c", "echo > /tmp/ready");
-        V1Pod isReady = await WaitPodAsync(client, "ready", p => Condition(p, "Ready", "True") && App(p)!.Ready, "Ready after the file appears", 20);
+        V1Pod isReady = await TestPods.WaitAsync(client, "ready", p => Condition(p, "Ready", "True") && App(p)!.Ready, "Ready after the file appears", 20);
         await ExecAsync(node, App(isReady)!, "busybox", "rm", "/tmp/ready");
-        await WaitPodAsync(client, "ready", p => Condition(p, "Ready", "False") && !App(p)!.Ready, "not Ready after the file goes", 20);
+        await TestPods.WaitAsync(client, "ready", p => Condition(p, "Ready", "False") && !App(p)!.Ready, "not Ready after the file goes", 20);
         Assert.Contains(await EventsAsync(client, "ready"), e => e.Reason == "Unhealthy" && e.Message.StartsWith("Readiness probe failed:", StringComparison.Ordinal));
 
         // The startup probe holds back started and readiness.
-        await WaitPodAsync(client, "startup", p => App(p)?.State?.Running is not null, "startup pod running");
+        await TestPods.WaitAsync(client, "startup", p => App(p)?.State?.Running is not null, "startup pod running");
         await KubeletNode.WaitAsync(async () => (await EventsAsync(client, "startup")).FirstOrDefault(e => e.Reason == "Unhealthy" && e.Message.StartsWith("Startup probe failed:", StringComparison.Ordinal)), "a failed startup probe", 20);
         V1Pod starting = await client.CoreV1.ReadNamespacedPodAsync("startup", "default");
         Assert.False(App(starting)!.Started);
         Assert.False(App(starting)!.Ready);
         await ExecAsync(node, App(starting)!, "sh", "-c", "echo > /tmp/started");
-        V1Pod started = await WaitPodAsync(client, "startup", p => App(p)!.Started == true && App(p)!.Ready, "started and ready after the startup probe passes", 20);
+        V1Pod started = await TestPods.WaitAsync(client, "startup", p => App(p)!.Started == true && App(p)!.Ready, "started and ready after the startup probe passes", 20);
         Assert.Equal(0, App(started)!.RestartCount);
 
         // A failing liveness probe restarts the container.
-        V1Pod alive = await WaitPodAsync(client, "live", p => App(p)?.State?.Running is not null, "live pod running");
+        V1Pod alive = await TestPods.WaitAsync(client, "live", p => App(p)?.State?.Running is not null, "live pod running");
 
         // A passing liveness probe leaves no event: two seconds (a probe period and more) without a restart is the check.
         await Task.Delay(2000);
         Assert.Equal(0, App(await client.CoreV1.ReadNamespacedPodAsync("live", "default"))!.RestartCount);
         await ExecAsync(node, App(alive)!, "busybox", "rm", "/tmp/healthy");
-        V1Pod restarted = await WaitPodAsync(client, "live", p => App(p)?.RestartCount >= 1 && App(p)!.State.Running is not null, "restarted after the liveness probe failed", 30);
+        V1Pod restarted = await TestPods.WaitAsync(client, "live", p => App(p)?.RestartCount >= 1 && App(p)!.State.Running is not null, "restarted after the liveness probe failed", 30);
         Assert.NotNull(App(restarted)!.LastState.Terminated);
         List<Corev1Event> events = await EventsAsync(client, "live");
         Assert.Contains(events, e => e.Reason == "Unhealthy" && e.Type == "Warning" && e.Message.StartsWith("Liveness probe failed:", StringComparison.Ordinal));
@@ -200,8 +177,8 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod("missing", node.Options.NodeName, missing), "default");
         await client.CoreV1.CreateNamespacedPodAsync(Pod("closed", node.Options.NodeName, closed), "default");
 
-        await WaitPodAsync(client, "web", p => Condition(p, "Ready", "True"), "web Ready by its httpGet probe");
-        await WaitPodAsync(client, "closed", p => App(p)?.RestartCount >= 1, "restarted by a failing tcpSocket probe", 40);
+        await TestPods.WaitAsync(client, "web", p => Condition(p, "Ready", "True"), "web Ready by its httpGet probe");
+        await TestPods.WaitAsync(client, "closed", p => App(p)?.RestartCount >= 1, "restarted by a failing tcpSocket probe", 40);
         await KubeletNode.WaitAsync(async () => (await EventsAsync(client, "missing")).FirstOrDefault(e => e.Reason == "Unhealthy" && e.Message == "Readiness probe failed: HTTP probe failed with statuscode: 404"), "a 404 readiness failure");
         V1Pod web404 = await client.CoreV1.ReadNamespacedPodAsync("missing", "default");
         Assert.False(App(web404)!.Ready);
@@ -238,35 +215,35 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod("badhook", nodeName, badHook), "default");
         await client.CoreV1.CreateNamespacedPodAsync(Pod("crash", nodeName, Sh("main", "exit 1")), "default");
 
-        V1Pod msg = await WaitPodAsync(client, "msg", p => p.Status?.Phase == "Succeeded", "msg Succeeded");
+        V1Pod msg = await TestPods.WaitAsync(client, "msg", p => p.Status?.Phase == "Succeeded", "msg Succeeded");
         Assert.Equal("all done", App(msg)!.State.Terminated.Message);
-        V1Pod fell = await WaitPodAsync(client, "fallback", p => p.Status?.Phase == "Failed", "fallback Failed");
+        V1Pod fell = await TestPods.WaitAsync(client, "fallback", p => p.Status?.Phase == "Failed", "fallback Failed");
         Assert.Equal("oops\n", App(fell)!.State.Terminated.Message);
 
         // The deadline kills the container; its preStop hook ran first (it wrote the termination message).
-        V1Pod expired = await WaitPodAsync(client, "deadline", p => p.Status?.Phase == "Failed", "deadline pod Failed");
+        V1Pod expired = await TestPods.WaitAsync(client, "deadline", p => p.Status?.Phase == "Failed", "deadline pod Failed");
         Assert.Equal("DeadlineExceeded", expired.Status.Reason);
         Assert.Equal("prestop-ran", App(expired)!.State.Terminated.Message);
         Assert.True(Condition(expired, "Ready", "False"));
 
         // Deletion waits for the preStop hook (3 s) within the grace period, then stops the container.
-        V1Pod slowPod = await WaitPodAsync(client, "slowstop", p => App(p)?.State?.Running is not null, "slowstop running");
+        V1Pod slowPod = await TestPods.WaitAsync(client, "slowstop", p => App(p)?.State?.Running is not null, "slowstop running");
         await ExecAsync(node, App(slowPod)!, "cat", "/tmp/poststart");
         var clock = Stopwatch.StartNew();
         await client.CoreV1.DeleteNamespacedPodAsync("slowstop", "default");
-        await WaitGoneAsync(client, "slowstop");
+        await TestPods.WaitGoneAsync(client, "slowstop");
         output.WriteLine($"slowstop deleted after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.InRange(clock.Elapsed.TotalSeconds, 3, 18);
         Assert.DoesNotContain(await EventsAsync(client, "slowstop"), e => e.Reason == "FailedPreStopHook");
 
         // A failing postStart hook kills the container, which then restarts by its policy.
-        await WaitPodAsync(client, "badhook", p => App(p)?.RestartCount >= 1, "badhook restarted after its postStart hook failed", 40);
+        await TestPods.WaitAsync(client, "badhook", p => App(p)?.RestartCount >= 1, "badhook restarted after its postStart hook failed", 40);
         List<Corev1Event> hookEvents = await EventsAsync(client, "badhook");
         Assert.Contains(hookEvents, e => e.Reason == "FailedPostStartHook");
         Assert.Contains(hookEvents, e => e.Reason == "Killing" && e.Message == "FailedPostStartHook");
 
         // The back-off grows: the first restart is immediate, then 10 s, then 20 s.
-        V1Pod crash = await WaitPodAsync(client, "crash", p => App(p)?.State?.Waiting?.Message?.StartsWith("back-off 20s", StringComparison.Ordinal) == true, "back-off 20s", 60);
+        V1Pod crash = await TestPods.WaitAsync(client, "crash", p => App(p)?.State?.Waiting?.Message?.StartsWith("back-off 20s", StringComparison.Ordinal) == true, "back-off 20s", 60);
         Assert.Equal("CrashLoopBackOff", App(crash)!.State.Waiting.Reason);
         Assert.True(App(crash)!.RestartCount >= 2);
         Assert.Equal("CrashLoopBackOff", Kubectl(node, "crash").Status);

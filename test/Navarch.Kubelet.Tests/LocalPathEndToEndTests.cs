@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Navarch.Api.Storage;
@@ -8,6 +6,7 @@ using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.LocalPath;
 using Navarch.Kubelet.Runtime;
 using Navarch.Kubelet.Volumes;
+using Navarch.Testing;
 
 namespace Navarch.Kubelet.Tests;
 
@@ -49,13 +48,13 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "early", "true", "data"), Ns);
             Corev1Event failed = await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedEventAsync(Ns)).Items.FirstOrDefault(e => e.InvolvedObject.Name == "early" && e.Reason == "FailedMount"), "FailedMount for an unbound claim");
             Assert.Equal("Unable to attach or mount volumes: unmounted volumes=[data]: error processing PVC default/data: PVC is not bound", failed.Message);
-            await DeleteAndWaitGoneAsync(client, "early");
+            await TestPods.DeleteAndWaitGoneAsync(client, "early", gracePeriodSeconds: 1);
 
             // The scheduler's choice of node makes the provisioner create the volume there.
             claim.Metadata.Annotations[StorageAnnotations.SelectedNode] = node.Options.NodeName;
             claim = await client.CoreV1.ReplaceNamespacedPersistentVolumeClaimAsync(claim, "data", Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
-            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => ReadOrNullAsync(client, pvName), "the provisioned volume");
+            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)), "the provisioned volume");
             Assert.Equal(LocalPathProvisioner.ProvisionerName, pv.Metadata.Annotations[StorageAnnotations.ProvisionedBy]);
             Assert.Equal("16Mi", pv.Spec.Capacity["storage"].ToString());
             Assert.Equal(claim.Metadata.Uid, pv.Spec.ClaimRef.Uid);
@@ -69,16 +68,16 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             V1Pod writer = Pod(node, "writer", "echo kept > /data/f && ls -ln /data/f > /data/owner", "data");
             writer.Spec.SecurityContext = new V1PodSecurityContext { RunAsUser = 1000, FsGroup = 3000 };
             await client.CoreV1.CreateNamespacedPodAsync(writer, Ns);
-            await WaitPhaseAsync(client, "writer", "Succeeded");
-            await DeleteAndWaitGoneAsync(client, "writer");
+            await TestPods.WaitPhaseAsync(client, "writer", "Succeeded");
+            await TestPods.DeleteAndWaitGoneAsync(client, "writer", gracePeriodSeconds: 1);
             await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "reader", "test \"$(cat /data/f)\" = kept && busybox grep -q ' 1000 *3000 ' /data/owner && ! busybox touch /data/g", "data", readOnly: true), Ns);
-            await WaitPhaseAsync(client, "reader", "Succeeded");
-            await DeleteAndWaitGoneAsync(client, "reader");
+            await TestPods.WaitPhaseAsync(client, "reader", "Succeeded");
+            await TestPods.DeleteAndWaitGoneAsync(client, "reader", gracePeriodSeconds: 1);
 
             // Past the capacity the container gets ENOSPC; the node reports the volume in use meanwhile.
             V1Pod filler = Pod(node, "filler", "busybox dd if=/dev/zero of=/data/big bs=1M count=64 2>/dev/termination-log; sleep 3600", "data");
             await client.CoreV1.CreateNamespacedPodAsync(filler, Ns);
-            V1Pod running1 = await WaitPodAsync(client, "filler", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "filler running");
+            V1Pod running1 = await TestPods.WaitAsync(client, "filler", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "filler running");
             await KubeletNode.WaitAsync(async () =>
             {
                 V1Node n = await client.CoreV1.ReadNodeAsync(node.Options.NodeName);
@@ -112,7 +111,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
                 Assert.InRange(await SizeKiBAsync(cri, id), 30_000, 40_960);
             }
 
-            await DeleteAndWaitGoneAsync(client, "filler");
+            await TestPods.DeleteAndWaitGoneAsync(client, "filler", gracePeriodSeconds: 1);
             await KubeletNode.WaitAsync(async () =>
             {
                 V1Node n = await client.CoreV1.ReadNodeAsync(node.Options.NodeName);
@@ -125,8 +124,8 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             }, "the claim's capacity after expansion");
             Assert.DoesNotContain(claim.Status.Conditions ?? [], c => c.Type == "FileSystemResizePending");
             await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "grown", "test \"$(cat /data/f)\" = kept && busybox dd if=/dev/zero of=/data/more bs=1M count=16", "data"), Ns);
-            await WaitPhaseAsync(client, "grown", "Succeeded");
-            await DeleteAndWaitGoneAsync(client, "grown");
+            await TestPods.WaitPhaseAsync(client, "grown", "Succeeded");
+            await TestPods.DeleteAndWaitGoneAsync(client, "grown", gracePeriodSeconds: 1);
 
             // An agent started again (after a reboot) mounts its volumes again.
             await stop.CancelAsync();
@@ -160,9 +159,9 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             V1Pod sub = Pod(node, "sub", "echo in-sub > /data/x", "host");
             sub.Spec.Containers[0].VolumeMounts[0].SubPath = "nested";
             await client.CoreV1.CreateNamespacedPodAsync(sub, Ns);
-            await WaitPhaseAsync(client, "sub", "Succeeded");
+            await TestPods.WaitPhaseAsync(client, "sub", "Succeeded");
             Assert.Equal("in-sub\n", File.ReadAllText(Path.Combine(hostDir, "nested", "x")));
-            await DeleteAndWaitGoneAsync(client, "sub");
+            await TestPods.DeleteAndWaitGoneAsync(client, "sub", gracePeriodSeconds: 1);
 
             // Released with reclaim policy Delete: the image and the volume go.
             await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("data", Ns);
@@ -171,7 +170,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
             // (Deleted means a deletionTimestamp here: the pv-protection finalizer admission adds is the controller
             // manager's to remove, and this node has none.)
-            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
+            await KubeletNode.WaitAsync(async () => await Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
             Assert.False(File.Exists(Path.Combine(storage, pvName + ".img")));
             Assert.Empty(MountTable.MountsUnder(storage));
         }
@@ -211,7 +210,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             request.Spec.VolumeMode = "Block";
             V1PersistentVolumeClaim claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(request, Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
-            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => ReadOrNullAsync(client, pvName), "the provisioned block volume");
+            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)), "the provisioned block volume");
             Assert.Equal("Block", pv.Spec.VolumeMode);
             string link = Path.Combine(storage, pvName);
             Assert.Equal(link, pv.Spec.Local.Path);
@@ -220,11 +219,11 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
 
             // A container writes the device with dd, the next reads it back; the image holds the bytes, no filesystem.
             await client.CoreV1.CreateNamespacedPodAsync(BlockPod(node, "dd-writer", "printf hello-block | busybox dd of=/dev/xvda bs=512 conv=sync"), Ns);
-            await WaitPhaseAsync(client, "dd-writer", "Succeeded");
-            await DeleteAndWaitGoneAsync(client, "dd-writer");
+            await TestPods.WaitPhaseAsync(client, "dd-writer", "Succeeded");
+            await TestPods.DeleteAndWaitGoneAsync(client, "dd-writer", gracePeriodSeconds: 1);
             await client.CoreV1.CreateNamespacedPodAsync(BlockPod(node, "dd-reader", "test \"$(busybox dd if=/dev/xvda bs=11 count=1 2>/dev/null)\" = hello-block"), Ns);
-            await WaitPhaseAsync(client, "dd-reader", "Succeeded");
-            await DeleteAndWaitGoneAsync(client, "dd-reader");
+            await TestPods.WaitPhaseAsync(client, "dd-reader", "Succeeded");
+            await TestPods.DeleteAndWaitGoneAsync(client, "dd-reader", gracePeriodSeconds: 1);
             byte[] head = new byte[11];
             await using (var image = File.OpenRead(Path.Combine(storage, pvName + ".img")))
             {
@@ -237,7 +236,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "mounts-block", "true", "raw"), Ns);
             Corev1Event failed = await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedEventAsync(Ns)).Items.FirstOrDefault(e => e.InvolvedObject.Name == "mounts-block" && e.Reason == "FailedMount"), "FailedMount for a block volume mounted");
             Assert.Equal("Unable to attach or mount volumes: unmounted volumes=[data]: volume data has volumeMode Block, but is specified in volumeMounts", failed.Message);
-            await DeleteAndWaitGoneAsync(client, "mounts-block");
+            await TestPods.DeleteAndWaitGoneAsync(client, "mounts-block", gracePeriodSeconds: 1);
 
             // Released with reclaim policy Delete: the loop device is detached, the image and link go.
             string device = File.ResolveLinkTarget(link, returnFinalTarget: true)!.FullName;
@@ -245,7 +244,7 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
             pv = await client.CoreV1.ReadPersistentVolumeAsync(pvName);
             pv.Status = new V1PersistentVolumeStatus { Phase = "Released" };
             await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
-            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released block volume deleted");
+            await KubeletNode.WaitAsync(async () => await Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released block volume deleted");
             Assert.False(File.Exists(Path.Combine(storage, pvName + ".img")));
             Assert.Null(new FileInfo(link).LinkTarget);
             string backing = $"/sys/block/{Path.GetFileName(device)}/loop/backing_file";
@@ -316,18 +315,6 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pv.Metadata.Name);
     }
 
-    private static async Task<V1PersistentVolume?> ReadOrNullAsync(Kubernetes client, string name)
-    {
-        try
-        {
-            return await client.CoreV1.ReadPersistentVolumeAsync(name);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
     private static async Task<long> SizeKiBAsync(CriConnection cri, string id)
     {
         // The test image links few applets; busybox runs the others by name. df -k: "Filesystem 1K-blocks Used Available Use% Mounted on", then the line of /data.
@@ -339,35 +326,5 @@ public sealed class LocalPathEndToEndTests(ITestOutputHelper output)
     {
         ExecSyncResponse r = await cri.Runtime.ExecSyncAsync(containerId, cmd, TimeSpan.FromSeconds(10), CancellationToken.None);
         return r.Stdout.ToStringUtf8() + r.Stderr.ToStringUtf8();
-    }
-
-    private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what) =>
-        KubeletNode.WaitAsync(async () =>
-        {
-            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, Ns);
-            return condition(p) ? p : null;
-        }, what);
-
-    private static async Task WaitPhaseAsync(Kubernetes client, string name, string phase)
-    {
-        V1Pod pod = await WaitPodAsync(client, name, p => p.Status?.Phase is "Succeeded" or "Failed", $"pod {name} finished");
-        Assert.True(pod.Status.Phase == phase, $"pod {name} is {pod.Status.Phase}: {pod.Status.ContainerStatuses?.FirstOrDefault()?.State?.Terminated?.Message}");
-    }
-
-    private static async Task DeleteAndWaitGoneAsync(Kubernetes client, string name)
-    {
-        await client.CoreV1.DeleteNamespacedPodAsync(name, Ns, new V1DeleteOptions { GracePeriodSeconds = 1 });
-        await KubeletNode.WaitAsync(async () =>
-        {
-            try
-            {
-                await client.CoreV1.ReadNamespacedPodAsync(name, Ns);
-                return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return "gone";
-            }
-        }, $"pod {name} deleted");
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Navarch.Kubelet.Cri.V1;
 using Navarch.Kubelet.Runtime;
@@ -18,12 +17,6 @@ namespace Navarch.Kubelet.Tests;
 [Trait("Category", "Node")]
 public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
 {
-    private static Task<V1Pod> WaitPodAsync(Kubernetes client, string name, Func<V1Pod, bool> condition, string what, int seconds = 60) =>
-        KubeletNode.WaitAsync(async () =>
-        {
-            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, "default");
-            return condition(p) ? p : null;
-        }, what, seconds);
 
     private static async Task<string> ExecAsync(CriConnection cri, string containerId, params string[] cmd)
     {
@@ -32,23 +25,6 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
     }
 
     private static string Id(V1ContainerStatus s) => s.ContainerID["containerd://".Length..];
-
-    private static async Task DeleteAndWaitGoneAsync(Kubernetes client, string name)
-    {
-        await client.CoreV1.DeleteNamespacedPodAsync(name, "default");
-        await KubeletNode.WaitAsync(async () =>
-        {
-            try
-            {
-                await client.CoreV1.ReadNamespacedPodAsync(name, "default");
-                return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return "gone";
-            }
-        }, $"pod {name} deleted");
-    }
 
     [Fact]
     public async Task Env_and_volumes_reach_the_containers_and_updates_follow()
@@ -159,7 +135,7 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
             },
         };
         V1Pod created = await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-        V1Pod running = await WaitPodAsync(client, "env", p => p.Status?.ContainerStatuses?.Count == 2 && p.Status.ContainerStatuses.All(c => c.State?.Running is not null), "both containers running", 90);
+        V1Pod running = await TestPods.WaitAsync(client, "env", p => p.Status?.ContainerStatuses?.Count == 2 && p.Status.ContainerStatuses.All(c => c.State?.Running is not null), "both containers running", 90);
         Assert.Equal("Burstable", running.Status.QosClass);
 
         string log = Path.Combine(node.Options.PodLogsDir, $"default_env_{created.Metadata.Uid}", "main", "0.log");
@@ -242,7 +218,7 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}", V1Patch.PatchType.MergePatch), "env", "default");
         await KubeletNode.WaitAsync(async () => await ExecAsync(cri, main, "cat", "/etc/down/labels") == "app=\"demo\"\ntier=\"web\"" ? "ok" : null, "the new label in the downwardAPI file", 30);
 
-        await DeleteAndWaitGoneAsync(client, "env");
+        await TestPods.DeleteAndWaitGoneAsync(client, "env");
         string podDir = Path.Combine(node.Options.AgentDir, "pods", created.Metadata.Uid);
         Assert.Empty(MountTable.MountsUnder(podDir));
         Assert.False(Directory.Exists(podDir));
@@ -289,12 +265,12 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
             Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("20Mi") } },
         }), "default");
 
-        V1Pod missing = await WaitPodAsync(client, "missing-key", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "CreateContainerConfigError", "CreateContainerConfigError");
+        V1Pod missing = await TestPods.WaitAsync(client, "missing-key", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "CreateContainerConfigError", "CreateContainerConfigError");
         Assert.Equal("couldn't find key y in ConfigMap default/partial", missing.Status.ContainerStatuses[0].State.Waiting.Message);
-        V1Pod root = await WaitPodAsync(client, "root", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "CreateContainerConfigError", "runAsNonRoot refused");
+        V1Pod root = await TestPods.WaitAsync(client, "root", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "CreateContainerConfigError", "runAsNonRoot refused");
         Assert.StartsWith("container's runAsUser breaks non-root policy", root.Status.ContainerStatuses[0].State.Waiting.Message, StringComparison.Ordinal);
 
-        V1Pod oom = await WaitPodAsync(client, "oom", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is not null, "the OOM pod terminated");
+        V1Pod oom = await TestPods.WaitAsync(client, "oom", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is not null, "the OOM pod terminated");
         V1ContainerStateTerminated terminated = oom.Status.ContainerStatuses[0].State.Terminated;
         Assert.Equal("OOMKilled", terminated.Reason);
         Assert.Equal(137, terminated.ExitCode);
@@ -311,12 +287,12 @@ public sealed class VolumeEnvEndToEndTests(ITestOutputHelper output)
         cm.Data["y"] = "2";
         await client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "partial", "default");
         Directory.CreateDirectory(Path.Combine(node.Options.DataDir, "absent"));
-        await WaitPodAsync(client, "missing-key", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "running once the key exists");
-        await WaitPodAsync(client, "no-dir", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "running once the folder exists");
+        await TestPods.WaitAsync(client, "missing-key", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "running once the key exists");
+        await TestPods.WaitAsync(client, "no-dir", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null, "running once the folder exists");
 
         foreach (string name in new[] { "missing-key", "root", "no-dir", "oom" })
         {
-            await DeleteAndWaitGoneAsync(client, name);
+            await TestPods.DeleteAndWaitGoneAsync(client, name);
         }
     }
 }

@@ -1,10 +1,9 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Navarch.Api.Storage;
 using Navarch.Kubelet.Csi;
 using Navarch.Kubelet.Volumes;
+using Navarch.Testing;
 
 namespace Navarch.Kubelet.Tests.Csi;
 
@@ -26,7 +25,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         await using KubeletNode node = await KubeletNode.StartAsync(output);
         Kubernetes client = node.Client;
         await using TestCsiDriver driver = await TestCsiDriver.StartAsync(Driver, Path.Combine(node.Options.AgentDir, "plugins_registry"), (n, d, r, a) => new TestCsiDriver(n, d, r, a) { NodeId = node.Options.NodeName });
-        await KubeletNode.WaitAsync(async () => (await client.StorageV1.ReadCSINodeAsync(node.Options.NodeName)).Spec.Drivers?.FirstOrDefault(d => d.Name == Driver), "the driver registered");
+        await driver.WaitRegisteredAsync(client, node.Options.NodeName);
         await client.StorageV1.CreateCSIDriverAsync(new V1CSIDriver
         {
             Metadata = new V1ObjectMeta { Name = Driver },
@@ -45,7 +44,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         V1Pod writer = Pod(node, "writer", "echo from-container > /data/f && ls -ln /data/f > /data/owner", "data");
         writer.Spec.SecurityContext = new V1PodSecurityContext { RunAsUser = 1000, FsGroup = 3000 };
         writer = await client.CoreV1.CreateNamespacedPodAsync(writer, Ns);
-        await WaitPhaseAsync(client, "writer", "Succeeded");
+        await TestPods.WaitPhaseAsync(client, "writer", "Succeeded");
         Assert.Equal("from-container\n", File.ReadAllText(Path.Combine(driver.VolumesDir, "vol-1", "f")));
         Assert.Contains(" 1000 ", File.ReadAllText(Path.Combine(driver.VolumesDir, "vol-1", "owner")), StringComparison.Ordinal);
 
@@ -62,7 +61,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         Assert.False(driver.LastPublish.Readonly);
         Assert.Equal(Navarch.Kubelet.Csi.V1.VolumeCapability.Types.AccessMode.Types.Mode.SingleNodeWriter, driver.LastPublish.VolumeCapability.AccessMode.Mode);
 
-        await DeleteAndWaitGoneAsync(client, "writer");
+        await TestPods.DeleteAndWaitGoneAsync(client, "writer", gracePeriodSeconds: 1);
         await KubeletNode.WaitAsync(() => Task.FromResult(driver.Calls.Any(c => c.StartsWith("NodeUnstageVolume vol-1", StringComparison.Ordinal)) ? "unstaged" : null), "NodeUnstageVolume");
         Assert.Contains($"NodeUnpublishVolume vol-1 {target}", driver.Calls);
         Assert.Empty(MountTable.MountsUnder(Path.Combine(node.Options.AgentDir, "plugins")));
@@ -73,7 +72,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         await client.CoreV1.CreateNamespacedPodAsync(Pod(node, "broken", "true", "data"), Ns);
         Corev1Event failed = await KubeletNode.WaitAsync(async () => (await client.CoreV1.ListNamespacedEventAsync(Ns)).Items.FirstOrDefault(e => e.InvolvedObject.Name == "broken" && e.Reason == "FailedMount"), "FailedMount");
         Assert.Equal("Unable to attach or mount volumes: unmounted volumes=[data]: MountVolume.SetUp failed for volume \"pv-csi\" : rpc error: code = Internal desc = disk on fire", failed.Message);
-        await DeleteAndWaitGoneAsync(client, "broken");
+        await TestPods.DeleteAndWaitGoneAsync(client, "broken", gracePeriodSeconds: 1);
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         try
         {
             await using TestCsiDriver driver = await TestCsiDriver.StartAsync(Driver, Path.Combine(node.Options.AgentDir, "plugins_registry"), (n, d, r, a) => new TestCsiDriver(n, d, r, a) { NodeId = "id-" + node.Options.NodeName, Attach = true });
-            await KubeletNode.WaitAsync(async () => (await client.StorageV1.ReadCSINodeAsync(node.Options.NodeName)).Spec.Drivers?.FirstOrDefault(d => d.Name == Driver), "the driver registered");
+            await driver.WaitRegisteredAsync(client, node.Options.NodeName);
             await client.StorageV1.CreateCSIDriverAsync(new V1CSIDriver { Metadata = new V1ObjectMeta { Name = Driver }, Spec = new V1CSIDriverSpec { AttachRequired = true } });
             await client.StorageV1.CreateStorageClassAsync(new V1StorageClass
             {
@@ -115,7 +114,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
                 Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"], StorageClassName = "csi", Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("64Mi") } } },
             }, Ns);
             string pvName = "pvc-" + claim.Metadata.Uid;
-            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => ReadOrNullAsync(client, pvName), "the provisioned volume");
+            V1PersistentVolume pv = await KubeletNode.WaitAsync(() => Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)), "the provisioned volume");
             Assert.Contains($"CreateVolume {pvName} {64 * 1024 * 1024}", driver.Calls);
             Assert.Equal(Driver, pv.Spec.Csi.Driver);
             Assert.Equal(pvName, pv.Spec.Csi.VolumeHandle);
@@ -150,13 +149,13 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             Assert.Equal("id-" + node.Options.NodeName, attached.Status.AttachmentMetadata["attached-to"]);
             Assert.Contains($"external-attacher/{Driver}", attached.Metadata.Finalizers);
             Assert.Equal("publisher", driver.LastControllerPublish!.Secrets["k"]);
-            await WaitPhaseAsync(client, "writer", "Succeeded");
+            await TestPods.WaitPhaseAsync(client, "writer", "Succeeded");
             Assert.Equal("provisioned\n", File.ReadAllText(Path.Combine(driver.VolumesDir, pvName, "f")));
             Assert.Equal("id-" + node.Options.NodeName, driver.LastStage!.PublishContext["attached-to"]);
             Assert.Equal("ext4", driver.LastPublish!.VolumeCapability.Mount.FsType);
 
             // Teardown: unpublish and unstage on the node, then (the attach-detach controller deletes the attachment) ControllerUnpublish.
-            await DeleteAndWaitGoneAsync(client, "writer");
+            await TestPods.DeleteAndWaitGoneAsync(client, "writer", gracePeriodSeconds: 1);
             Assert.Contains(driver.Calls, c => c.StartsWith($"NodeUnpublishVolume {pvName}", StringComparison.Ordinal));
             Assert.Contains(driver.Calls, c => c.StartsWith($"NodeUnstageVolume {pvName}", StringComparison.Ordinal));
             await client.StorageV1.DeleteVolumeAttachmentAsync(attachmentName);
@@ -168,7 +167,7 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             pv = await client.CoreV1.ReadPersistentVolumeAsync(pvName);
             pv.Status = new V1PersistentVolumeStatus { Phase = "Released" };
             await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pvName);
-            await KubeletNode.WaitAsync(async () => await ReadOrNullAsync(client, pvName) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
+            await KubeletNode.WaitAsync(async () => await Absent.OrNullAsync(() => client.CoreV1.ReadPersistentVolumeAsync(pvName)) is not { Metadata.DeletionTimestamp: null } ? "gone" : null, "the released volume deleted");
             Assert.Contains($"DeleteVolume {pvName}", driver.Calls);
             Assert.Equal("provisioner", driver.LastDelete!.Secrets["k"]);
             Assert.False(Directory.Exists(Path.Combine(driver.VolumesDir, pvName)));
@@ -190,18 +189,6 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
         pv = await client.CoreV1.ReadPersistentVolumeAsync(pv.Metadata.Name);
         pv.Status = new V1PersistentVolumeStatus { Phase = "Bound" };
         await client.CoreV1.ReplacePersistentVolumeStatusAsync(pv, pv.Metadata.Name);
-    }
-
-    private static async Task<V1PersistentVolume?> ReadOrNullAsync(Kubernetes client, string name)
-    {
-        try
-        {
-            return await client.CoreV1.ReadPersistentVolumeAsync(name);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
     }
 
     private static async Task CreateBoundVolumeAsync(Kubernetes client, string pvName, string claimName, V1CSIPersistentVolumeSource source)
@@ -245,31 +232,4 @@ public sealed class CsiEndToEndTests(ITestOutputHelper output)
             Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } }],
         },
     };
-
-    private static async Task WaitPhaseAsync(Kubernetes client, string name, string phase)
-    {
-        V1Pod pod = await KubeletNode.WaitAsync(async () =>
-        {
-            V1Pod p = await client.CoreV1.ReadNamespacedPodAsync(name, Ns);
-            return p.Status?.Phase is "Succeeded" or "Failed" ? p : null;
-        }, $"pod {name} finished");
-        Assert.True(pod.Status.Phase == phase, $"pod {name} is {pod.Status.Phase}: {pod.Status.ContainerStatuses?.FirstOrDefault()?.State?.Terminated?.Message}");
-    }
-
-    private static async Task DeleteAndWaitGoneAsync(Kubernetes client, string name)
-    {
-        await client.CoreV1.DeleteNamespacedPodAsync(name, Ns, new V1DeleteOptions { GracePeriodSeconds = 1 });
-        await KubeletNode.WaitAsync(async () =>
-        {
-            try
-            {
-                await client.CoreV1.ReadNamespacedPodAsync(name, Ns);
-                return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return "gone";
-            }
-        }, $"pod {name} deleted");
-    }
 }

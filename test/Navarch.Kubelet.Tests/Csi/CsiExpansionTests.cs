@@ -28,7 +28,7 @@ public sealed class CsiExpansionTests(ITestOutputHelper output)
         try
         {
             await using TestCsiDriver driver = await TestCsiDriver.StartAsync(Driver, Path.Combine(node.Options.AgentDir, "plugins_registry"), (n, d, r, a) => new TestCsiDriver(n, d, r, a) { NodeId = node.Options.NodeName, ControllerExpand = true, NodeExpand = true });
-            await KubeletNode.WaitAsync(async () => (await client.StorageV1.ReadCSINodeAsync(node.Options.NodeName)).Spec.Drivers?.FirstOrDefault(d => d.Name == Driver), "the driver registered");
+            await driver.WaitRegisteredAsync(client, node.Options.NodeName);
             await client.StorageV1.CreateCSIDriverAsync(new V1CSIDriver { Metadata = new V1ObjectMeta { Name = Driver }, Spec = new V1CSIDriverSpec { AttachRequired = false } });
             await client.StorageV1.CreateStorageClassAsync(new V1StorageClass { Metadata = new V1ObjectMeta { Name = "growing" }, Provisioner = Driver, AllowVolumeExpansion = true });
             await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "expand-controller" }, StringData = new Dictionary<string, string> { ["who"] = "controller" } }, Ns);

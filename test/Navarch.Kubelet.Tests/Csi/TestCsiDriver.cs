@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Navarch.Kubelet.PluginRegistration.V1;
+using Navarch.Testing;
 
 namespace Navarch.Kubelet.Tests.Csi;
 
@@ -91,6 +93,10 @@ internal sealed class TestCsiDriver : IAsyncDisposable
     public string? PublishError { get; set; }
 
     /// <summary>Starts the driver; its registration socket appears in <paramref name="registryDir"/> last.</summary>
+    /// <summary>Waits until the kubelet has registered this driver in <paramref name="nodeName"/>'s CSINode (which may not exist yet).</summary>
+    public Task WaitRegisteredAsync(Kubernetes client, string nodeName) =>
+        KubeletNode.WaitAsync(async () => (await Absent.OrNullAsync(() => client.StorageV1.ReadCSINodeAsync(nodeName)))?.Spec.Drivers?.FirstOrDefault(d => d.Name == Name), "the driver registered");
+
     public static async Task<TestCsiDriver> StartAsync(string name, string registryDir, Func<string, string, string, WebApplication, TestCsiDriver> make)
     {
         string dir = Path.Combine("/tmp", "nvcsi-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8]);
