@@ -68,10 +68,13 @@ internal sealed class AuditContext
     public void LogResponseStatus(V1Status status) =>
         Event.ResponseStatus = new V1Status { Status = status.Status, Message = status.Message, Reason = status.Reason, Details = status.Details, Code = status.Code };
 
+    /// <summary>Whether this request's event records the response object (level RequestResponse, on a resource).</summary>
+    public bool WantsResponseObject => Event.Level == AuditLevel.RequestResponse && Event.ObjectRef is not null;
+
     /// <summary>The object a resource request is answered with, as written (<paramref name="json"/>), at the RequestResponse level.</summary>
     public void LogResponseObject(JsonNode node, string json)
     {
-        if (Event.Level == AuditLevel.RequestResponse && Event.ObjectRef is not null)
+        if (WantsResponseObject)
         {
             Event.ResponseObject = _config.OmitManagedFields && ManagedFields.Has(node) ? Capture(ManagedFields.Without(node), null) : Capture(node, json);
         }

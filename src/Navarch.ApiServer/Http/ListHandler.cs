@@ -15,33 +15,48 @@ internal static class ListHandler
         RequestOptions o = info.Options;
         bool exact = o.ResourceVersionMatch == "Exact";
         var query = new ListQuery(o.Labels, o.Fields, o.Limit, o.Continue, exact ? o.Revision : 0, AnyRevision: o.ResourceVersion == "0", MinRevision: exact ? 0 : o.Revision);
-        await ServeAsync(context, store, await store.ListAsync(info.Namespace, query, context.RequestAborted));
+        if (Responder.WantsTable(context) || !StoredObjectJson.Servable(store.Definition) || Audit.AuditContext.Of(context)?.WantsResponseObject == true)
+        {
+            // A table is made from the objects, a converted or custom resource is rewritten on read, and an audit
+            // event that records the response takes it as a tree: these decode every item.
+            await ServeAsync(context, store, await store.ListAsync(info.Namespace, query, context.RequestAborted));
+            return;
+        }
+
+        await StoredListWriter.WriteAsync(context, store, await store.ListStoredAsync(info.Namespace, query, context.RequestAborted));
     }
 
     /// <summary>Writes a page a REST storage listed itself (<see cref="IRestLister"/>).</summary>
     public static async Task ServeAsync(HttpContext context, GenericStore store, ListPage page)
     {
         ResourceDefinition definition = store.Definition;
-        string rv = page.Revision.ToString(CultureInfo.InvariantCulture);
         if (Responder.WantsTable(context))
         {
-            await Responder.WriteJsonAsync(context, 200, Responder.Table(context, definition, page.Items, rv, page.Continue, store.Now));
+            await Responder.WriteJsonAsync(context, 200, Responder.Table(context, definition, page.Items, Revision(page.Revision), page.Continue, store.Now));
             return;
-        }
-
-        var metadata = new JsonObject { ["resourceVersion"] = rv };
-        if (page.Continue is not null)
-        {
-            metadata["continue"] = page.Continue;
-            metadata["remainingItemCount"] = page.RemainingCount;
         }
 
         await Responder.WriteJsonAsync(context, 200, GoFieldOrder.List(definition, new JsonObject
         {
             ["kind"] = definition.ListKind,
             ["apiVersion"] = definition.ApiVersion,
-            ["metadata"] = metadata,
+            ["metadata"] = Metadata(page.Revision, page.Continue, page.RemainingCount),
             ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)ObjectCodec.ToResponseNode(i)).ToArray()),
         }));
     }
+
+    /// <summary>A list's ListMeta: the revision it was read at and, when more pages follow, how to get them.</summary>
+    public static JsonObject Metadata(long revision, string? continueToken, long? remaining)
+    {
+        var metadata = new JsonObject { ["resourceVersion"] = Revision(revision) };
+        if (continueToken is not null)
+        {
+            metadata["continue"] = continueToken;
+            metadata["remainingItemCount"] = remaining;
+        }
+
+        return metadata;
+    }
+
+    private static string Revision(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 }

@@ -37,9 +37,7 @@ internal static class Responder
             return null;
         }
 
-        bool hasMessage = obj["apiVersion"] is JsonValue apiVersion && obj["kind"] is JsonValue kind
-            && KubernetesProtobuf.Supports(apiVersion.ToString(), kind.ToString());
-        switch (ProtobufNegotiation.Negotiate(context, hasMessage))
+        switch (Negotiate(context, (obj["apiVersion"] as JsonValue)?.ToString() ?? "", (obj["kind"] as JsonValue)?.ToString() ?? ""))
         {
             case ProtobufNegotiation.Choice.NotAcceptable when status < 400:
                 return WriteStatusAsync(context, ApiErrors.NotAcceptable(context.Request.Headers.Accept.ToString()).Status);
@@ -67,6 +65,12 @@ internal static class Responder
                 return null;
         }
     }
+
+    /// <summary>The encoding the client's Accept asks for an object of <paramref name="apiVersion"/> <paramref name="kind"/>.</summary>
+    public static ProtobufNegotiation.Choice Negotiate(HttpContext context, string apiVersion, string kind) =>
+        context.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal)
+            ? ProtobufNegotiation.Negotiate(context, KubernetesProtobuf.Supports(apiVersion, kind))
+            : ProtobufNegotiation.Choice.Json;
 
     public static Task WriteObjectAsync(HttpContext context, int status, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
     {

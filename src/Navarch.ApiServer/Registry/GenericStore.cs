@@ -44,27 +44,54 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
     /// <summary>One page of the objects in <paramref name="ns"/> (null: every namespace) that match the query.</summary>
     public async Task<ListPage> ListAsync(string? ns, ListQuery query, CancellationToken cancellationToken)
     {
+        ListResult page = await ReadPageAsync(ns, query, cancellationToken);
+        var items = (await DecodeAllAsync(page.Items, cancellationToken)).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
+        return new ListPage(items, page.Revision, page.Continue, page.RemainingCount);
+    }
+
+    /// <summary>
+    /// The same page as <see cref="ListAsync"/>, as the store keeps its objects (for a LIST written from their bytes):
+    /// they are decoded only when a selector has to look at them.
+    /// </summary>
+    public async Task<ListResult> ListStoredAsync(string? ns, ListQuery query, CancellationToken cancellationToken)
+    {
+        ListResult page = await ReadPageAsync(ns, query, cancellationToken);
+        if (query.Labels.IsEverything && query.Fields.Terms.Count == 0)
+        {
+            return page;
+        }
+
+        List<IKubernetesObject<V1ObjectMeta>> decoded = await DecodeAllAsync(page.Items, cancellationToken);
+        var matching = new List<KeyValue>(page.Items.Count);
+        for (int i = 0; i < decoded.Count; i++)
+        {
+            if (Matches(decoded[i], query.Labels, query.Fields))
+            {
+                matching.Add(page.Items[i]);
+            }
+        }
+
+        return page with { Items = matching };
+    }
+
+    /// <summary>The page the query names, from the watch cache (resourceVersion=0) or the store.</summary>
+    private async Task<ListResult> ReadPageAsync(string? ns, ListQuery query, CancellationToken cancellationToken)
+    {
         CheckFieldSelector(query.Fields);
-        ListResult page;
         try
         {
             if (query.AnyRevision && query.Continue is null)
             {
                 (List<KeyValue> cached, long at) = await caches.For(definition).ListAsync(definition.ListPrefix(ns), cancellationToken);
-                page = new ListResult(cached, at, null, null);
+                return new ListResult(cached, at, null, null);
             }
-            else
-            {
-                page = await ListFromStoreAsync(ns, query, cancellationToken);
-            }
+
+            return await ListFromStoreAsync(ns, query, cancellationToken);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.InvalidContinue)
         {
             throw ApiErrors.BadRequest("continue key is not valid: " + e.Message);
         }
-
-        var items = (await DecodeAllAsync(page.Items, cancellationToken)).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
-        return new ListPage(items, page.Revision, page.Continue, page.RemainingCount);
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ internal static class ObjectCodec
 
         if (node is JsonObject fields)
         {
-            foreach (string name in StructFields.GetOrAdd(obj.GetType(), StructFieldsOf))
+            foreach (string name in ValueStructFields(obj.GetType()))
             {
                 if (fields[name] is null)
                 {
@@ -130,6 +130,9 @@ internal static class ObjectCodec
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string[]> StructFields = new();
+
+    /// <summary>The JSON names of the fields of <paramref name="type"/> that a response always has (an empty spec or status is <c>{}</c>).</summary>
+    public static IReadOnlyList<string> ValueStructFields(Type type) => StructFields.GetOrAdd(type, StructFieldsOf);
 
     /// <summary>The JSON names of a kind's spec and status when they are model objects (not a CRD's free-form ones).</summary>
     private static string[] StructFieldsOf(Type type) =>

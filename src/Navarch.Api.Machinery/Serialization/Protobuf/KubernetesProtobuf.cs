@@ -65,13 +65,27 @@ public static class KubernetesProtobuf
         return frame;
     }
 
-    /// <summary>The magic, then a runtime.Unknown: typeMeta (1), raw (2), contentEncoding (3) and contentType (4), empty as Go writes them.</summary>
     private static void WriteEnveloped(ProtobufWireBuffer buffer, JsonObject obj)
     {
         string apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "";
         string kind = obj["kind"]?.GetValue<string>() ?? "";
-        MessageDescriptor descriptor = ProtobufMessages.Find(apiVersion, kind)
-            ?? throw new FormatException($"no protobuf message for {apiVersion} {kind}");
+        int raw = BeginEnvelope(buffer, apiVersion, kind, out MessageDescriptor descriptor);
+        // The object's JSON bytes, read back as a document (see ProtobufJsonWriter for why not the nodes).
+        using (JsonDocument document = Document(obj))
+        {
+            ProtobufJsonWriter.WriteMessage(buffer, descriptor, document.RootElement);
+        }
+
+        EndEnvelope(buffer, raw);
+    }
+
+    /// <summary>
+    /// The magic, then the start of a runtime.Unknown: its typeMeta (1) and the start of raw (2), which the message of
+    /// <paramref name="descriptor"/> goes into; <see cref="EndEnvelope"/> with the position returned ends it.
+    /// </summary>
+    internal static int BeginEnvelope(ProtobufWireBuffer buffer, string apiVersion, string kind, out MessageDescriptor descriptor)
+    {
+        descriptor = ProtobufMessages.Find(apiVersion, kind) ?? throw new FormatException($"no protobuf message for {apiVersion} {kind}");
         buffer.WriteRaw(Magic);
         buffer.WriteTag(1, LengthDelimited);
         int typeMeta = buffer.BeginLength();
@@ -81,24 +95,29 @@ public static class KubernetesProtobuf
         buffer.WriteString(kind);
         buffer.EndLength(typeMeta);
         buffer.WriteTag(2, LengthDelimited);
-        int raw = buffer.BeginLength();
-        // The object's JSON bytes, read back as a document (see ProtobufJsonWriter for why not the nodes).
-        var json = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new Utf8JsonWriter(json))
-        {
-            obj.WriteTo(writer);
-        }
+        return buffer.BeginLength();
+    }
 
-        using (JsonDocument document = JsonDocument.Parse(json.WrittenMemory))
-        {
-            ProtobufJsonWriter.WriteMessage(buffer, descriptor, document.RootElement);
-        }
-
+    /// <summary>Ends raw, then contentEncoding (3) and contentType (4), empty as Go writes them.</summary>
+    internal static void EndEnvelope(ProtobufWireBuffer buffer, int raw)
+    {
         buffer.EndLength(raw);
         buffer.WriteTag(3, LengthDelimited);
         buffer.WriteVarint(0);
         buffer.WriteTag(4, LengthDelimited);
         buffer.WriteVarint(0);
+    }
+
+    /// <summary><paramref name="node"/>'s JSON as a document.</summary>
+    internal static JsonDocument Document(JsonNode node)
+    {
+        var json = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            node.WriteTo(writer);
+        }
+
+        return JsonDocument.Parse(json.WrittenMemory);
     }
 
     /// <summary>

@@ -37,11 +37,101 @@ internal static class ProtobufJsonWriter
         }
     }
 
+    /// <summary>
+    /// The contents of an API object's message (no tag or length) from the JSON the store keeps, as the server serves
+    /// it: <c>metadata.resourceVersion</c> is <paramref name="resourceVersion"/> (the store keeps it out of the value),
+    /// and the fields named in <paramref name="valueStructs"/> are written as empty messages when the JSON lacks them,
+    /// as Go writes a struct field that is not a pointer (a Pod's spec and status).
+    /// </summary>
+    public static void WriteStoredObject(ProtobufWireBuffer buffer, MessageDescriptor descriptor, JsonElement json, string resourceVersion, IReadOnlyCollection<string> valueStructs)
+    {
+        try
+        {
+            ProtobufMessagePlan plan = ProtobufMessagePlan.Of(descriptor);
+            JsonElement[] slots = FillSlots(plan, json);
+            try
+            {
+                int metadata = plan.Slots.GetValueOrDefault("metadata", -1);
+                foreach (ProtobufFieldPlan field in plan.Fields)
+                {
+                    if (field.Inline is null && field.Slot == metadata)
+                    {
+                        buffer.WriteTag(field.Field.FieldNumber, LengthDelimited);
+                        int start = buffer.BeginLength();
+                        WriteVersionedMetadata(buffer, field.Message ??= ProtobufMessagePlan.Of(field.Field.MessageType), slots[metadata], resourceVersion);
+                        buffer.EndLength(start);
+                    }
+                    else if (field.Inline is null && slots[field.Slot].ValueKind == JsonValueKind.Undefined && field.Field.FieldType == FieldType.Message
+                        && valueStructs.Any(name => plan.Slots.TryGetValue(name, out int slot) && slot == field.Slot))
+                    {
+                        buffer.WriteTag(field.Field.FieldNumber, LengthDelimited);
+                        buffer.WriteVarint(0);
+                    }
+                    else
+                    {
+                        WriteField(buffer, field, slots);
+                    }
+                }
+            }
+            finally
+            {
+                ReturnSlots(slots, plan.Slots.Count);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
+
+    /// <summary>An ObjectMeta from its JSON (which may be absent) with its resourceVersion replaced.</summary>
+    private static void WriteVersionedMetadata(ProtobufWireBuffer buffer, ProtobufMessagePlan plan, JsonElement json, string resourceVersion)
+    {
+        if (json.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+        {
+            throw new FormatException($"expected an object for {plan.Descriptor.FullName}, got {json.ValueKind}");
+        }
+
+        JsonElement[] slots = json.ValueKind == JsonValueKind.Object ? FillSlots(plan, json) : RentSlots(plan.Slots.Count);
+        try
+        {
+            int version = plan.Slots["resourceVersion"];
+            foreach (ProtobufFieldPlan field in plan.Fields)
+            {
+                if (field.Inline is null && field.Slot == version)
+                {
+                    buffer.WriteTag(field.Field.FieldNumber, LengthDelimited);
+                    buffer.WriteString(resourceVersion);
+                }
+                else
+                {
+                    WriteField(buffer, field, slots);
+                }
+            }
+        }
+        finally
+        {
+            ReturnSlots(slots, plan.Slots.Count);
+        }
+    }
+
     private static void WriteObject(ProtobufWireBuffer buffer, ProtobufMessagePlan plan, JsonElement json)
     {
-        int count = plan.Slots.Count;
-        JsonElement[] slots = ArrayPool<JsonElement>.Shared.Rent(count);
-        Array.Clear(slots, 0, count);
+        JsonElement[] slots = FillSlots(plan, json);
+        try
+        {
+            WriteFields(buffer, plan.Fields, slots);
+        }
+        finally
+        {
+            ReturnSlots(slots, plan.Slots.Count);
+        }
+    }
+
+    /// <summary>The object's values by slot (rented: give them back with <see cref="ReturnSlots"/>); a field the message lacks is a <see cref="FormatException"/>.</summary>
+    private static JsonElement[] FillSlots(ProtobufMessagePlan plan, JsonElement json)
+    {
+        JsonElement[] slots = RentSlots(plan.Slots.Count);
         try
         {
             Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> names = plan.Slots.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -68,54 +158,72 @@ internal static class ProtobufJsonWriter
                 }
             }
 
-            WriteFields(buffer, plan.Fields, slots);
+            return slots;
         }
-        finally
+        catch
         {
-            Array.Clear(slots, 0, count);
-            ArrayPool<JsonElement>.Shared.Return(slots);
+            ReturnSlots(slots, plan.Slots.Count);
+            throw;
         }
+    }
+
+    private static JsonElement[] RentSlots(int count)
+    {
+        JsonElement[] slots = ArrayPool<JsonElement>.Shared.Rent(count);
+        Array.Clear(slots, 0, count);
+        return slots;
+    }
+
+    private static void ReturnSlots(JsonElement[] slots, int count)
+    {
+        Array.Clear(slots, 0, count);
+        ArrayPool<JsonElement>.Shared.Return(slots);
     }
 
     private static void WriteFields(ProtobufWireBuffer buffer, ProtobufFieldPlan[] fields, JsonElement[] slots)
     {
         foreach (ProtobufFieldPlan field in fields)
         {
-            if (field.Inline is { } inline)
-            {
-                // Go's embedded struct: a message when any of its fields has a value.
-                if (AnyPresent(slots.AsSpan(field.InlineStart, field.InlineEnd - field.InlineStart)))
-                {
-                    buffer.WriteTag(field.Field.FieldNumber, LengthDelimited);
-                    int start = buffer.BeginLength();
-                    WriteFields(buffer, inline, slots);
-                    buffer.EndLength(start);
-                }
+            WriteField(buffer, field, slots);
+        }
+    }
 
-                continue;
-            }
-
-            JsonElement value = slots[field.Slot];
-            if (value.ValueKind == JsonValueKind.Undefined)
+    private static void WriteField(ProtobufWireBuffer buffer, ProtobufFieldPlan field, JsonElement[] slots)
+    {
+        if (field.Inline is { } inline)
+        {
+            // Go's embedded struct: a message when any of its fields has a value.
+            if (AnyPresent(slots.AsSpan(field.InlineStart, field.InlineEnd - field.InlineStart)))
             {
-                continue;
+                buffer.WriteTag(field.Field.FieldNumber, LengthDelimited);
+                int start = buffer.BeginLength();
+                WriteFields(buffer, inline, slots);
+                buffer.EndLength(start);
             }
 
-            if (field.Field.IsMap)
+            return;
+        }
+
+        JsonElement value = slots[field.Slot];
+        if (value.ValueKind == JsonValueKind.Undefined)
+        {
+            return;
+        }
+
+        if (field.Field.IsMap)
+        {
+            WriteMap(buffer, field, value);
+        }
+        else if (field.Field.IsRepeated)
+        {
+            foreach (JsonElement item in value.EnumerateArray())
             {
-                WriteMap(buffer, field, value);
+                WriteValue(buffer, field, item);
             }
-            else if (field.Field.IsRepeated)
-            {
-                foreach (JsonElement item in value.EnumerateArray())
-                {
-                    WriteValue(buffer, field, item);
-                }
-            }
-            else
-            {
-                WriteValue(buffer, field, value);
-            }
+        }
+        else
+        {
+            WriteValue(buffer, field, value);
         }
     }
 
