@@ -32,7 +32,7 @@ internal static class ListHandler
         ResourceDefinition definition = store.Definition;
         if (Responder.WantsTable(context))
         {
-            await Responder.WriteJsonAsync(context, 200, Responder.Table(context, definition, page.Items, Revision(page.Revision), page.Continue, store.Now));
+            await Responder.WriteJsonAsync(context, 200, Responder.Table(context, definition, page.Items, Metadata(page.Revision, page.Continue, page.RemainingCount), store.Now));
             return;
         }
 
@@ -52,7 +52,12 @@ internal static class ListHandler
         if (continueToken is not null)
         {
             metadata["continue"] = continueToken;
-            metadata["remainingItemCount"] = remaining;
+
+            // A pointer with omitempty in ListMeta: absent, not null, when the count is unknown (a field-selected page).
+            if (remaining is not null)
+            {
+                metadata["remainingItemCount"] = remaining;
+            }
         }
 
         return metadata;

@@ -164,8 +164,8 @@ internal static class Responder
     public static bool WantsTable(HttpContext context) =>
         context.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
 
-    /// <summary>A meta.k8s.io/v1 Table of <paramref name="items"/> with the strategy's columns.</summary>
-    public static JsonObject Table(HttpContext context, ResourceDefinition definition, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, string? resourceVersion, string? continueToken, DateTimeOffset now)
+    /// <summary>A meta.k8s.io/v1 Table of <paramref name="items"/> with the strategy's columns and the list's <paramref name="metadata"/>.</summary>
+    public static JsonObject Table(HttpContext context, ResourceDefinition definition, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, JsonObject metadata, DateTimeOffset now)
     {
         string include = context.Request.Query["includeObject"].ToString();
         var rows = new JsonArray();
@@ -184,12 +184,6 @@ internal static class Responder
                 },
             };
             rows.Add(new JsonObject { ["cells"] = cells, ["object"] = obj });
-        }
-
-        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion ?? "" };
-        if (continueToken is not null)
-        {
-            metadata["continue"] = continueToken;
         }
 
         return new JsonObject

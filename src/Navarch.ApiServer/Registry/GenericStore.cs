@@ -46,7 +46,7 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
     {
         ListResult page = await ReadPageAsync(ns, query, cancellationToken);
         var items = (await DecodeAllAsync(page.Items, cancellationToken)).Where(o => Matches(o, query.Labels, query.Fields)).ToList();
-        return new ListPage(items, page.Revision, page.Continue, page.RemainingCount);
+        return new ListPage(items, page.Revision, page.Continue, Selects(query) ? null : page.RemainingCount);
     }
 
     /// <summary>
@@ -56,7 +56,7 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
     public async Task<ListResult> ListStoredAsync(string? ns, ListQuery query, CancellationToken cancellationToken)
     {
         ListResult page = await ReadPageAsync(ns, query, cancellationToken);
-        if (query.Labels.IsEverything && query.Fields.Terms.Count == 0)
+        if (!Selects(query))
         {
             return page;
         }
@@ -71,8 +71,11 @@ internal sealed partial class GenericStore(ResourceDefinition definition, IStore
             }
         }
 
-        return page with { Items = matching };
+        return page with { Items = matching, RemainingCount = null };
     }
+
+    // With a selector the objects the next pages hold are unknown until read: Kubernetes leaves remainingItemCount unset.
+    private static bool Selects(ListQuery query) => !query.Labels.IsEverything || query.Fields.Terms.Count > 0;
 
     /// <summary>The page the query names, from the watch cache (resourceVersion=0) or the store.</summary>
     private async Task<ListResult> ReadPageAsync(string? ns, ListQuery query, CancellationToken cancellationToken)

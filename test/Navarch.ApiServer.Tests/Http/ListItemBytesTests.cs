@@ -128,6 +128,24 @@ public sealed class ListItemBytesTests(ServerFixture fixture) : IClassFixture<Se
     private static bool _seeded;
 
     /// <summary>The objects every collection test lists, created once.</summary>
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("&labelSelector=app", false)]
+    [InlineData("&fieldSelector=metadata.name%21%3Dnone", false)]
+    public async Task A_page_counts_the_remaining_items_only_without_a_selector(string selector, bool counted)
+    {
+        await SeedAsync();
+        foreach (string accept in new[] { "application/json", "application/json;as=Table;v=v1;g=meta.k8s.io" })
+        {
+            JsonNode metadata = JsonNode.Parse(await GetAsync("/api/v1/namespaces/list-bytes/configmaps?limit=1" + selector, accept))!["metadata"]!;
+            Assert.NotNull(metadata["continue"]);
+
+            // ListMeta's remainingItemCount is a pointer with omitempty: a count, or no key at all (never null).
+            Assert.Equal(counted, metadata.AsObject().ContainsKey("remainingItemCount"));
+            Assert.True(!counted || metadata["remainingItemCount"]!.GetValue<long>() >= 1, metadata.ToJsonString());
+        }
+    }
+
     private async Task SeedAsync()
     {
         await Seeding.WaitAsync();
