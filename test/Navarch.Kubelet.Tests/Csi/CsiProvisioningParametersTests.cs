@@ -41,17 +41,17 @@ public sealed class CsiProvisioningParametersTests(ITestOutputHelper output)
 
             await ClassAsync(client, "known", new Dictionary<string, string> { ["tier"] = "fast", ["csi.storage.k8s.io/fstype"] = "ext4" });
             V1PersistentVolumeClaim known = await ClaimAsync(client, "known");
-            V1PersistentVolume pv = await Polling.Eventually(() => ReadOrNullAsync(client, "pvc-" + known.Metadata.Uid), v => v is not null, "the claim of the known class provisioned");
+            V1PersistentVolume? pv = await Polling.Eventually(() => ReadOrNullAsync(client, "pvc-" + known.Metadata.Uid), v => v is not null, "the claim of the known class provisioned");
             Assert.Equal("ext4", pv!.Spec.Csi.FsType);
             Assert.Equal(["tier"], driver.LastCreate!.Parameters.Keys);
 
             await ClassAsync(client, "unknown", new Dictionary<string, string> { ["tier"] = "fast", ["csi.storage.k8s.io/fstype"] = "ext4", ["csi.storage.k8s.io/fs-type"] = "xfs" });
             V1PersistentVolumeClaim unknown = await ClaimAsync(client, "unknown");
-            Corev1Event failed = await Polling.Eventually(
+            Corev1Event? failed = await Polling.Eventually(
                 async () => (await client.CoreV1.ListNamespacedEventAsync(Ns)).Items.FirstOrDefault(e => e.InvolvedObject.Uid == unknown.Metadata.Uid && e.Reason == "ProvisioningFailed"),
                 e => e is not null,
                 "the claim's ProvisioningFailed event");
-            Assert.Equal("Warning", failed.Type);
+            Assert.Equal("Warning", failed!.Type);
             Assert.Equal(
                 "failed to provision volume with StorageClass \"unknown\": failed to strip CSI Parameters of prefixed keys: found unknown parameter key \"csi.storage.k8s.io/fs-type\" with reserved namespace csi.storage.k8s.io/",
                 failed.Message);
