@@ -41,6 +41,7 @@ public sealed partial class ApiServer : IAsyncDisposable
     private WatchCaches? _caches;
     private StoreRegistry? _stores;
     private Apiextensions.CustomResourceDefinitionController? _crds;
+    private Reconcilers.ClusterAuthenticationTrustController? _authenticationTrust;
     private KubeletProxy? _kubelets;
     private Authorization.Node.GraphPopulator? _nodeGraph;
     private Audit.AuditFilter? _audit;
@@ -144,7 +145,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         var stores = _stores = new StoreRegistry(catalog, _store, _caches, admission, BuiltInRegistry.Hooks(_store, allocator, _options.Time), _options.Time);
         await Bootstrap.RunAsync(stores, allocator, cancellationToken);
         await Aggregator.LocalApiServices.RegisterAsync(catalog, stores, cancellationToken);
-        await Aggregator.ExtensionApiServerAuthentication.PublishAsync(stores, Pki, FrontProxy, cancellationToken);
+        _authenticationTrust = new Reconcilers.ClusterAuthenticationTrustController(stores, Pki, FrontProxy, _options.Time, _loggerFactory.CreateLogger<Reconcilers.ClusterAuthenticationTrustController>());
+        await _authenticationTrust.StartAsync(cancellationToken);
         _crds = new Apiextensions.CustomResourceDefinitionController(stores, catalog, new Apiextensions.Conversion.CustomResourceConversions(_webhooks.Client), _options.Time, _loggerFactory.CreateLogger<Apiextensions.CustomResourceDefinitionController>());
         await _crds.StartAsync(cancellationToken);
 
@@ -225,7 +227,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             _audit,
             aggregator,
             metrics,
-            prometheus);
+            prometheus,
+            _options.Time);
         _app.Run(pipeline.InvokeAsync);
         await _app.StartAsync(cancellationToken);
         Port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -351,6 +354,12 @@ public sealed partial class ApiServer : IAsyncDisposable
         {
             await _crds.DisposeAsync();
             _crds = null;
+        }
+
+        if (_authenticationTrust is not null)
+        {
+            await _authenticationTrust.DisposeAsync();
+            _authenticationTrust = null;
         }
 
         _stores?.Dispose();

@@ -98,6 +98,81 @@ public sealed class OpenApiTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(System.Net.HttpStatusCode.NotAcceptable, notAcceptable.StatusCode);
     }
 
+    [Fact]
+    public async Task The_v2_document_is_gzipped_for_a_client_that_accepts_it_and_answers_If_Modified_Since_by_its_Last_Modified()
+    {
+        using HttpResponseMessage plain = await fixture.Http.GetAsync(new Uri("/openapi/v2", UriKind.Relative));
+        byte[] json = await plain.Content.ReadAsByteArrayAsync();
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+        DateTimeOffset lastModified = plain.Content.Headers.LastModified ?? throw new Xunit.Sdk.XunitException("no Last-Modified");
+        Assert.True(lastModified <= DateTimeOffset.UtcNow, lastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("Accept-Encoding", plain.Headers.Vary);
+        Assert.Contains("Accept", plain.Headers.Vary);
+
+        foreach (string accept in new[] { "application/json", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" })
+        {
+            using HttpResponseMessage identity = await SendAsync(("Accept", accept));
+            using HttpResponseMessage gzipped = await SendAsync(("Accept", accept), ("Accept-Encoding", "deflate, gzip;q=0.5"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, gzipped.StatusCode);
+            Assert.Equal(["gzip"], gzipped.Content.Headers.ContentEncoding);
+            Assert.Equal(identity.Headers.ETag, gzipped.Headers.ETag);
+            Assert.Equal(lastModified, gzipped.Content.Headers.LastModified);
+            byte[] compressed = await gzipped.Content.ReadAsByteArrayAsync();
+            using var inflate = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+            using var inflated = new MemoryStream();
+            await inflate.CopyToAsync(inflated);
+            byte[] original = await identity.Content.ReadAsByteArrayAsync();
+            Assert.Equal(original, inflated.ToArray());
+            Assert.True(compressed.Length < original.Length / 4, $"{compressed.Length} of {original.Length} bytes");
+        }
+
+        // gzip refused with q=0 is not gzip.
+        using (HttpResponseMessage refused = await SendAsync(("Accept-Encoding", "gzip;q=0")))
+        {
+            Assert.Empty(refused.Content.Headers.ContentEncoding);
+            Assert.Equal(json, await refused.Content.ReadAsByteArrayAsync());
+        }
+
+        string since = lastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        string before = lastModified.AddSeconds(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        using (HttpResponseMessage notModified = await SendAsync(("If-Modified-Since", since)))
+        {
+            // http.ServeContent's 304: the ETag, no Last-Modified beside it, no body.
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, notModified.StatusCode);
+            Assert.Equal(plain.Headers.ETag, notModified.Headers.ETag);
+            Assert.Null(notModified.Content.Headers.LastModified);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        }
+
+        using (HttpResponseMessage modified = await SendAsync(("If-Modified-Since", before)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, modified.StatusCode);
+            Assert.Equal(json, await modified.Content.ReadAsByteArrayAsync());
+        }
+
+        // If-None-Match, when sent, decides alone: another ETag is a 200 however recent If-Modified-Since is.
+        using (HttpResponseMessage other = await SendAsync(("If-None-Match", "\"other\""), ("If-Modified-Since", since)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, other.StatusCode);
+        }
+
+        using (HttpResponseMessage weak = await SendAsync(("If-None-Match", "W/" + plain.Headers.ETag!.Tag)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, weak.StatusCode);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/openapi/v2", UriKind.Relative));
+        foreach ((string name, string value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await fixture.Http.SendAsync(request);
+    }
+
     /// <summary>A path item's operations, by name.</summary>
     private static IEnumerable<(string Verb, Api.Protobuf.OpenApi.V2.Operation Operation)> Operations(Api.Protobuf.OpenApi.V2.PathItem item)
     {

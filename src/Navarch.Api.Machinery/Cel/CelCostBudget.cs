@@ -20,6 +20,12 @@ public sealed class CelCostBudget
     /// </summary>
     public const long PerObjectLimit = 10_000_000;
 
+    /// <summary>
+    /// Kubernetes' budget for the matchConditions of one webhook, or of one ValidatingAdmissionPolicyBinding's policy,
+    /// on one request: all its conditions together (<c>celconfig.RuntimeCELCostBudgetMatchConditions</c>).
+    /// </summary>
+    public const long MatchConditionsLimit = 2_500_000;
+
     private readonly long _ticksLimit;
     private readonly long _started;
     private long _spent;

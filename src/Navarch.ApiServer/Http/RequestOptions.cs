@@ -65,15 +65,6 @@ internal sealed record RequestOptions
     /// <summary><c>allowWatchBookmarks</c> (watch), a query boolean (<see cref="Flag"/>).</summary>
     public bool AllowWatchBookmarks { get; init; }
 
-    /// <summary><c>gracePeriodSeconds</c> (delete, deletecollection); null when not sent.</summary>
-    public long? GracePeriodSeconds { get; init; }
-
-    /// <summary><c>propagationPolicy</c> (delete, deletecollection); null when not sent.</summary>
-    public string? PropagationPolicy { get; init; }
-
-    /// <summary><c>orphanDependents</c> (delete, deletecollection; deprecated for propagationPolicy), a query boolean; null when not sent.</summary>
-    public bool? OrphanDependents { get; init; }
-
     /// <summary>The first malformed option, reported after authorization; null when all parsed.</summary>
     public StatusException? Error { get; init; }
 
@@ -90,7 +81,8 @@ internal sealed record RequestOptions
         };
         try
         {
-            if (verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+            // A delete's dryRun is one of its DeleteOptions, read by DeleteHandler from the body or else the query.
+            if (verb is "create" or "update" or "patch")
             {
                 CheckDryRun(verb, query["dryRun"]);
             }
@@ -118,8 +110,7 @@ internal sealed record RequestOptions
                     Revision = query["resourceVersion"].ToString() is "" or "0" ? 0 : ParseLong(query["resourceVersion"], "resourceVersion"),
                     AllowWatchBookmarks = Flag(query, "allowWatchBookmarks"),
                 },
-                "deletecollection" => options.WithSelectors(query).WithDeleteOptions(query),
-                "delete" => options.WithDeleteOptions(query),
+                "deletecollection" => options.WithSelectors(query),
                 _ => options,
             };
         }
@@ -156,20 +147,21 @@ internal sealed record RequestOptions
     /// </summary>
     private static void CheckDryRun(string verb, Microsoft.Extensions.Primitives.StringValues dryRun)
     {
-        if (dryRun.All(v => v == "All"))
+        if (DryRunError(dryRun.Select(v => v ?? "").ToList()) is { } error)
         {
-            return;
+            string kind = verb switch
+            {
+                "create" => "CreateOptions",
+                "update" => "UpdateOptions",
+                _ => "PatchOptions",
+            };
+            throw ApiErrors.Invalid(kind, "meta.k8s.io", "", [error]);
         }
-
-        string kind = verb switch
-        {
-            "create" => "CreateOptions",
-            "update" => "UpdateOptions",
-            "patch" => "PatchOptions",
-            _ => "DeleteOptions",
-        };
-        throw ApiErrors.Invalid(kind, "meta.k8s.io", "", [new FieldError(FieldErrorType.NotSupported, "dryRun", new GoStrings(dryRun.Select(v => v ?? "").ToList()), "supported values: \"All\"")]);
     }
+
+    /// <summary>meta/v1 validation's ValidateDryRun: null when every value is <c>All</c>.</summary>
+    public static FieldError? DryRunError(IReadOnlyList<string> dryRun) =>
+        dryRun.All(v => v == "All") ? null : new FieldError(FieldErrorType.NotSupported, "dryRun", new GoStrings(dryRun), "supported values: \"All\"");
 
     /// <summary>kube-apiserver's ValidateListOptions for a list: the resourceVersionMatch rules, a 422 on ListOptions.</summary>
     private static RequestOptions CheckListOptions(IQueryCollection query, RequestOptions options)
@@ -241,13 +233,6 @@ internal sealed record RequestOptions
     {
         Labels = LabelSelector.Parse(query["labelSelector"].ToString()),
         Fields = FieldSelector.Parse(query["fieldSelector"].ToString()),
-    };
-
-    private RequestOptions WithDeleteOptions(IQueryCollection query) => this with
-    {
-        GracePeriodSeconds = query.ContainsKey("gracePeriodSeconds") ? ParseLong(query["gracePeriodSeconds"], "gracePeriodSeconds") : null,
-        PropagationPolicy = NullIfEmpty(query["propagationPolicy"]),
-        OrphanDependents = query.ContainsKey("orphanDependents") ? Flag(query, "orphanDependents") : null,
     };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -28,7 +28,8 @@ internal sealed partial class RequestPipeline(
     Audit.AuditFilter? audit = null,
     Aggregator.ApiAggregator? aggregator = null,
     Metrics.ApiServerMetrics? metrics = null,
-    PrometheusDiscovery.PrometheusServiceDiscovery? prometheus = null) : IDisposable
+    PrometheusDiscovery.PrometheusServiceDiscovery? prometheus = null,
+    TimeProvider? time = null) : IDisposable
 {
     /// <summary>Marks a request the aggregator proxied, for the metrics' <c>component</c> label.</summary>
     private static readonly object AggregatedKey = new();
@@ -37,7 +38,7 @@ internal sealed partial class RequestPipeline(
     private static readonly HashSet<string> LongRunningSubresources = new(StringComparer.Ordinal) { "log", "exec", "attach", "portforward", "proxy" };
 
     private readonly CatalogCache<OpenApi.OpenApiDocuments> _openApi = new(catalog, definitions => new OpenApi.OpenApiDocuments(definitions));
-    private readonly OpenApiV2Handler _openApiV2 = new();
+    private readonly OpenApiV2Handler _openApiV2 = new(time ?? TimeProvider.System);
 
     private readonly AggregatedDiscovery _aggregatedDiscovery = new(catalog, aggregator?.Discovery is { } remote ? () => remote.Current : null);
 

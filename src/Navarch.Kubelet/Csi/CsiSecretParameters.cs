@@ -28,6 +28,14 @@ internal static partial class CsiSecretParameters
     public const string ControllerExpand = "controller-expand";
     public const string NodeExpand = "node-expand";
 
+    /// <summary>The reserved keys the external-provisioner reads: the filesystem type and every operation's secret pair.</summary>
+    private static readonly HashSet<string> KnownKeys =
+    [
+        Prefix + "fstype",
+        .. new[] { "", Provisioner + "-", ControllerPublish + "-", NodeStage + "-", NodePublish + "-", ControllerExpand + "-", NodeExpand + "-" }
+            .SelectMany(operation => new[] { Prefix + operation + "secret-name", Prefix + operation + "secret-namespace" }),
+    ];
+
     /// <summary>
     /// The reference for <paramref name="operation"/>'s secret, or null when the class names none; throws
     /// <see cref="InvalidOperationException"/> with the external-provisioner's message when the parameters are wrong.
@@ -71,9 +79,21 @@ internal static partial class CsiSecretParameters
         return new V1SecretReference { Name = name, NamespaceProperty = ns };
     }
 
-    /// <summary>The class's parameters less the <c>csi.storage.k8s.io/</c> ones.</summary>
-    public static Dictionary<string, string> DriverParameters(IDictionary<string, string>? parameters) =>
-        (parameters ?? new Dictionary<string, string>()).Where(p => !p.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    /// <summary>
+    /// The class's parameters less the <c>csi.storage.k8s.io/</c> ones (removePrefixedParameters). A key under that
+    /// prefix the provisioner does not know fails the provisioning with <see cref="InvalidOperationException"/> and its
+    /// message, rather than being dropped or handed to the driver.
+    /// </summary>
+    public static Dictionary<string, string> DriverParameters(IDictionary<string, string>? parameters)
+    {
+        parameters ??= new Dictionary<string, string>();
+        if (parameters.Keys.Where(k => k.StartsWith(Prefix, StringComparison.Ordinal) && !KnownKeys.Contains(k)).Order(StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+        {
+            throw new InvalidOperationException($"failed to strip CSI Parameters of prefixed keys: found unknown parameter key \"{unknown}\" with reserved namespace {Prefix}");
+        }
+
+        return parameters.Where(p => !p.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
 
     private static (string Name, string Namespace)? Templates(string operation, string keyPrefix, IDictionary<string, string> parameters)
     {

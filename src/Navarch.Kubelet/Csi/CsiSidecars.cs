@@ -274,7 +274,6 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
             request.VolumeCapabilities.Add(Capability(fsType, storageClass.MountOptions, mode, claim.Spec.VolumeMode));
         }
 
-        request.Parameters.Add(CsiSecretParameters.DriverParameters(storageClass.Parameters));
         V1SecretReference? provisionerSecret, publishSecret, stageSecret, nodePublishSecret, expandSecret, nodeExpandSecret;
         try
         {
@@ -285,6 +284,9 @@ internal sealed partial class CsiSidecars : IAsyncDisposable
             expandSecret = CsiSecretParameters.Resolve(CsiSecretParameters.ControllerExpand, storageClass.Parameters, pvName, claim);
             nodeExpandSecret = CsiSecretParameters.Resolve(CsiSecretParameters.NodeExpand, storageClass.Parameters, pvName, claim);
             request.Secrets.Add(await CsiSecrets.ReadAsync(_client, provisionerSecret, cancellationToken).ConfigureAwait(false));
+
+            // After the secrets, as prepareProvision strips them: an unknown reserved key fails here, before any volume is made.
+            request.Parameters.Add(CsiSecretParameters.DriverParameters(storageClass.Parameters));
         }
         catch (Exception e) when (e is InvalidOperationException or HttpOperationException)
         {

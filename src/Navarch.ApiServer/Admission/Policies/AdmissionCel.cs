@@ -22,6 +22,9 @@ internal static class AdmissionCel
     /// <summary>What ValidatingAdmissionPolicy expressions may reference.</summary>
     public static readonly string[] PolicyVariables = ["object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables"];
 
+    /// <summary>The CEL filter's error when an expression costs more than what is left of the evaluation's budget.</summary>
+    public const string OutOfBudget = "validation failed due to running out of cost budget, no further validation rules will be run";
+
     private static readonly ConcurrentDictionary<string, (CelProgram? Program, string? Error)> Compiled = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -51,35 +54,58 @@ internal static class AdmissionCel
     }
 
     /// <summary>
-    /// Kubernetes' match-condition matcher: every condition must be true; a false one wins over errors (no match), and
-    /// otherwise the first error is returned for the caller's failure policy.
+    /// Kubernetes' match-condition matcher (webhook/matchconditions, over the CEL filter): every condition is evaluated,
+    /// all of them within one <see cref="CelCostBudget.MatchConditionsLimit"/> budget (each at most
+    /// <see cref="CelCostBudget.PerCallLimit"/>). Running out of that budget is the filter's error whatever the
+    /// conditions gave; otherwise a false condition wins over errors (no match), and the errors are returned together
+    /// (as utilerrors' aggregate prints them) for the caller's failure policy.
     /// </summary>
     public static (bool Matches, string? Error) MatchConditions(IEnumerable<(string Name, string Expression)> conditions, string[] declared, IReadOnlyDictionary<string, JsonNode?> variables)
     {
-        string? firstError = null;
+        var budget = new CelCostBudget(CelCostBudget.MatchConditionsLimit);
+        var errors = new List<string>();
+        bool anyFalse = false;
         foreach ((string name, string expression) in conditions)
         {
             (CelProgram? program, string? compileError) = Compile(expression, declared);
             if (program is null)
             {
-                firstError ??= $"compilation failed for match condition '{name}': {compileError}";
+                errors.Add($"compilation failed for match condition '{name}': {compileError}");
                 continue;
             }
 
-            CelEvaluation result = program.Evaluate(variables);
-            if (!result.Succeeded || result.AsBool is null)
+            CelEvaluation result = program.Evaluate(variables, budget);
+            if (budget.LimitExceeded)
             {
-                firstError ??= $"matchCondition '{name}' {(result.Succeeded ? "must evaluate to bool" : "evaluation error: " + result.Error)}";
-                continue;
+                return (false, OutOfBudget);
             }
 
-            if (result.AsBool == false)
+            if (!result.Succeeded)
             {
-                return (false, null);
+                errors.Add($"expression '{expression}' resulted in error: {result.Error}");
+            }
+            else if (result.AsBool is null)
+            {
+                errors.Add($"matchCondition '{name}' must evaluate to bool");
+            }
+            else if (result.AsBool == false)
+            {
+                anyFalse = true;
             }
         }
 
-        return firstError is null ? (true, null) : (false, firstError);
+        if (anyFalse)
+        {
+            return (false, null);
+        }
+
+        List<string> distinct = [.. errors.Distinct(StringComparer.Ordinal)];
+        return distinct.Count switch
+        {
+            0 => (true, null),
+            1 => (false, distinct[0]),
+            _ => (false, "[" + string.Join(", ", distinct) + "]"),
+        };
     }
 
     /// <summary>A <see cref="ObjectCodec"/> JSON copy of an object, for <c>params</c> and <c>namespaceObject</c>.</summary>

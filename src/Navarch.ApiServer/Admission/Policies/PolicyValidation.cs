@@ -20,9 +20,6 @@ internal sealed record PolicyValidation(IReadOnlyList<PolicyFailure> Failures, I
     private const int MaxMessageBytes = 5 * 1024;
     private const int MaxAuditAnnotationValueLength = 10 * 1024;
 
-    // filter.go's error when an expression's cost exceeds what is left of the evaluation's budget.
-    private const string OutOfBudget = "validation failed due to running out of cost budget, no further validation rules will be run";
-
     private static readonly PolicyValidation None = new([], []);
 
     /// <summary>Evaluates <paramref name="spec"/> with <paramref name="composition"/>'s inputs and variables.</summary>
@@ -90,7 +87,7 @@ internal sealed record PolicyValidation(IReadOnlyList<PolicyFailure> Failures, I
     }
 
     private static PolicyValidation OutOfBudgetResult(bool failClosed) =>
-        failClosed ? new PolicyValidation([new PolicyFailure(0, OutOfBudget, null)], []) : None;
+        failClosed ? new PolicyValidation([new PolicyFailure(0, AdmissionCel.OutOfBudget, null)], []) : None;
 
     /// <summary>Compiles and evaluates; the error as Kubernetes' activation words it.</summary>
     private static (CelEvaluation? Result, string? Error) Run(string expression, VariableComposition composition)

@@ -48,10 +48,12 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
             await Policies.AdmissionCel.VariablesAsync(request, matched, cancellationToken));
         if (error is not null)
         {
-            // As a failed call: the failure policy decides.
+            // The matcher's failure policy: Fail refuses the request (generic/webhook.go's ShouldCallHook, a Forbidden
+            // carrying the error), Ignore skips the webhook.
             if (webhook.FailClosed)
             {
-                throw ApiErrors.Internal(new WebhookCallException(webhook.Name, "failed to evaluate match conditions: " + error).Message);
+                LogMatchConditionsFailed(logger, webhook.Name, error);
+                throw ApiErrors.Forbidden(request.Resource.GroupResource, request.Name, error);
             }
 
             return null;
@@ -144,6 +146,9 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, AdmissionS
         };
         return new StatusException(status);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed evaluating match conditions, failing closed {Webhook}: {Error}")]
+    private static partial void LogMatchConditionsFailed(ILogger logger, string webhook, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failed calling webhook, failing open {Webhook}: {Error}")]
     private static partial void LogFailedOpen(ILogger logger, string webhook, string error);
