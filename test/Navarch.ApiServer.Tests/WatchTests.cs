@@ -51,12 +51,14 @@ public sealed class WatchTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [Fact]
     public async Task A_watch_from_a_compacted_resource_version_gets_410_expired()
     {
-        var cm = await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "old" } }, "default");
-        await _client.CoreV1.DeleteNamespacedConfigMapAsync("old", "default");
+        // PodTemplates: a kind nothing in the API server watches, so no watch cache holds its history (as on
+        // Kubernetes, a watch cache serves watches from the events it kept, compacted in the store or not).
+        var template = await _client.CoreV1.CreateNamespacedPodTemplateAsync(new V1PodTemplate { Metadata = new V1ObjectMeta { Name = "old" }, Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] } } }, "default");
+        await _client.CoreV1.DeleteNamespacedPodTemplateAsync("old", "default");
         long now = await fixture.Server.Store.GetCurrentRevisionAsync();
         await fixture.Server.Store.CompactAsync(now);
 
-        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri($"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={long.Parse(cm.Metadata.ResourceVersion) - 1}&timeoutSeconds=5", UriKind.Relative));
+        using HttpResponseMessage response = await fixture.Http.GetAsync(new Uri($"/api/v1/namespaces/default/podtemplates?watch=1&resourceVersion={long.Parse(template.Metadata.ResourceVersion) - 1}&timeoutSeconds=5", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         string body = await response.Content.ReadAsStringAsync();
         Assert.Contains("\"type\":\"ERROR\"", body, StringComparison.Ordinal);

@@ -76,7 +76,7 @@ internal static class Responder
     {
         if (WantsTable(context))
         {
-            return WriteJsonAsync(context, status, Table(context, definition, [obj], obj.Metadata.ResourceVersion, null, now));
+            return WriteJsonAsync(context, status, Table(context, definition, obj, now));
         }
 
         return WriteJsonAsync(context, status, ObjectCodec.ToResponseNode(obj));
@@ -163,6 +163,10 @@ internal static class Responder
     /// <summary>True when the client asked for server-side printing (<c>as=Table</c>), as kubectl get does.</summary>
     public static bool WantsTable(HttpContext context) =>
         context.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
+
+    /// <summary>A meta.k8s.io/v1 Table of one object (a GET or a watch event), at the object's resourceVersion.</summary>
+    public static JsonObject Table(HttpContext context, ResourceDefinition definition, IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now) =>
+        Table(context, definition, [obj], new JsonObject { ["resourceVersion"] = obj.Metadata.ResourceVersion ?? "" }, now);
 
     /// <summary>A meta.k8s.io/v1 Table of <paramref name="items"/> with the strategy's columns and the list's <paramref name="metadata"/>.</summary>
     public static JsonObject Table(HttpContext context, ResourceDefinition definition, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, JsonObject metadata, DateTimeOffset now)

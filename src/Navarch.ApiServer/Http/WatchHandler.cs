@@ -65,7 +65,7 @@ internal static partial class WatchHandler
         }
 
         JsonNode Render(IKubernetesObject<V1ObjectMeta> obj) =>
-            table ? Responder.Table(context, definition, [obj], new JsonObject { ["resourceVersion"] = obj.Metadata.ResourceVersion ?? "" }, store.Now) : ObjectCodec.ToResponseNode(obj);
+            table ? Responder.Table(context, definition, obj, store.Now) : ObjectCodec.ToResponseNode(obj);
 
         long since;
         try
