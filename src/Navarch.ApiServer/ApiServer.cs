@@ -96,6 +96,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
+        // The datastore as given, before metering and encryption wrap it: the bootstrap data is stored in it directly.
+        IStore datastore = _store;
         _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         _health = new Health.HealthEndpoints(() => _store);
@@ -216,8 +218,8 @@ public sealed partial class ApiServer : IAsyncDisposable
             authentication,
             authorizer,
             new Authentication.Impersonation(authorizer),
-            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
-            new Storage.Encryption.EncryptionEndpoints(_encryption),
+            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, datastore, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
+            new Storage.Encryption.EncryptionEndpoints(_encryption, ct => Join.BootstrapData.SaveAsync(datastore, serverDir, JoinToken.Token.ToString(), ct)),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _health,

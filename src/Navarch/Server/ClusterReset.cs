@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Navarch.ApiServer.Join;
 using Navarch.Snapshots;
 using Navarch.Storage.Etcd;
 using Navarch.Storage.Sqlite;

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Navarch.Agent;
+using Navarch.ApiServer.Join;
 using Navarch.Client.Certificates;
 using Navarch.Controllers;
 using Navarch.Controllers.RootCaPublisher;

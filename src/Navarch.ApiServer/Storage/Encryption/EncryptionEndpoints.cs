@@ -9,9 +9,11 @@ namespace Navarch.ApiServer.Storage.Encryption;
 /// The server side of <c>navarch secrets-encrypt</c> (k3s's <c>/v1-k3s/encrypt/status</c> and <c>/encrypt/config</c>):
 /// <c>GET /v1-navarch/encrypt/status</c> returns the <see cref="EncryptionStatus"/>, <c>PUT /v1-navarch/encrypt/config</c>
 /// carries out an <see cref="EncryptionRequest"/>. They are non-resource URLs behind authentication and authorization
-/// (verbs get and put), so only an administrator (system:masters, or a role granting them) reaches them.
+/// (verbs get and put), so only an administrator (system:masters, or a role granting them) reaches them. After a change
+/// <paramref name="changed"/> runs (the server stores its bootstrap data again, so a snapshot taken from then on carries
+/// the new keys, which the Secrets are re-encrypted with).
 /// </summary>
-internal sealed class EncryptionEndpoints(SecretsEncryption encryption)
+internal sealed class EncryptionEndpoints(SecretsEncryption encryption, Func<CancellationToken, Task>? changed = null)
 {
     /// <summary>The status path.</summary>
     public const string StatusPath = "/v1-navarch/encrypt/status";
@@ -46,7 +48,13 @@ internal sealed class EncryptionEndpoints(SecretsEncryption encryption)
                 throw ApiErrors.BadRequest($"the body is not an encryption request: {e.Message}");
             }
 
-            await WriteAsync(context, await encryption.ApplyAsync(request is { Stage: not null } ? request : throw ApiErrors.BadRequest("the body names no stage"), context.RequestAborted));
+            EncryptionStatus status = await encryption.ApplyAsync(request is { Stage: not null } ? request : throw ApiErrors.BadRequest("the body names no stage"), context.RequestAborted);
+            if (changed is not null)
+            {
+                await changed(context.RequestAborted);
+            }
+
+            await WriteAsync(context, status);
             return true;
         }
 
