@@ -116,6 +116,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         FrontProxy = FrontProxyPki.LoadOrCreate(Path.Combine(serverDir, "tls"), _options.Time);
         // A --token made before a CA rotation (the hash of the CA it replaced) still names this cluster.
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.TrustedCas)), _options.Token, [.. Pki.TrustedCas.Skip(1).Select(ca => Join.JoinToken.HashOf(Join.JoinToken.CaBundle([ca])))]);
+        // A secrets-encrypt change stores the bootstrap data again at once, so a snapshot taken from then on has the new keys.
+        _encryption.ConfigChanged = ct => Join.BootstrapData.SaveAsync(datastore, serverDir, JoinToken.Token.ToString(), ct);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
@@ -219,7 +221,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             authorizer,
             new Authentication.Impersonation(authorizer),
             new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, datastore, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
-            new Storage.Encryption.EncryptionEndpoints(_encryption, ct => Join.BootstrapData.SaveAsync(datastore, serverDir, JoinToken.Token.ToString(), ct)),
+            new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),
             _health,

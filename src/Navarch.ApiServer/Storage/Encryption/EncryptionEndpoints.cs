@@ -9,11 +9,9 @@ namespace Navarch.ApiServer.Storage.Encryption;
 /// The server side of <c>navarch secrets-encrypt</c> (k3s's <c>/v1-k3s/encrypt/status</c> and <c>/encrypt/config</c>):
 /// <c>GET /v1-navarch/encrypt/status</c> returns the <see cref="EncryptionStatus"/>, <c>PUT /v1-navarch/encrypt/config</c>
 /// carries out an <see cref="EncryptionRequest"/>. They are non-resource URLs behind authentication and authorization
-/// (verbs get and put), so only an administrator (system:masters, or a role granting them) reaches them. After a change
-/// <paramref name="changed"/> runs (the server stores its bootstrap data again, so a snapshot taken from then on carries
-/// the new keys, which the Secrets are re-encrypted with).
+/// (verbs get and put), so only an administrator (system:masters, or a role granting them) reaches them.
 /// </summary>
-internal sealed class EncryptionEndpoints(SecretsEncryption encryption, Func<CancellationToken, Task>? changed = null)
+internal sealed class EncryptionEndpoints(SecretsEncryption encryption)
 {
     /// <summary>The status path.</summary>
     public const string StatusPath = "/v1-navarch/encrypt/status";
@@ -48,13 +46,7 @@ internal sealed class EncryptionEndpoints(SecretsEncryption encryption, Func<Can
                 throw ApiErrors.BadRequest($"the body is not an encryption request: {e.Message}");
             }
 
-            EncryptionStatus status = await encryption.ApplyAsync(request is { Stage: not null } ? request : throw ApiErrors.BadRequest("the body names no stage"), context.RequestAborted);
-            if (changed is not null)
-            {
-                await changed(context.RequestAborted);
-            }
-
-            await WriteAsync(context, status);
+            await WriteAsync(context, await encryption.ApplyAsync(request is { Stage: not null } ? request : throw ApiErrors.BadRequest("the body names no stage"), context.RequestAborted));
             return true;
         }
 
