@@ -97,6 +97,8 @@ public sealed partial class ApiServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         string serverDir = Path.Combine(_options.DataDir, "server");
+        // The datastore as given, before metering and encryption wrap it: the bootstrap data is stored in it directly.
+        IStore datastore = _store;
         _audit = Audit.AuditFilter.Create(_options.Audit, _options.Time, _loggerFactory);
         ResourceCatalog catalog = ResourceCatalog.CreateBuiltIn();
         _health = new Health.HealthEndpoints(() => _store);
@@ -115,6 +117,8 @@ public sealed partial class ApiServer : IAsyncDisposable
         FrontProxy = FrontProxyPki.LoadOrCreate(Path.Combine(serverDir, "tls"), _options.Time);
         // A --token made before a CA rotation (the hash of the CA it replaced) still names this cluster.
         JoinToken = Join.ServerToken.LoadOrCreate(serverDir, Join.JoinToken.HashOf(Join.JoinToken.CaBundle(Pki.TrustedCas)), _options.Token, [.. Pki.TrustedCas.Skip(1).Select(ca => Join.JoinToken.HashOf(Join.JoinToken.CaBundle([ca])))]);
+        // A secrets-encrypt change stores the bootstrap data again at once, so a snapshot taken from then on has the new keys.
+        _encryption.ConfigChanged = ct => Join.BootstrapData.SaveAsync(datastore, serverDir, JoinToken.Token.ToString(), ct);
         _caches = new WatchCaches(_store, _loggerFactory);
         IReadOnlyList<string> authorizationModes = Authorization.AuthorizationModes.Parse(_options.AuthorizationMode);
         _webhooks = new Admission.Webhooks.WebhookPlugins(_caches, catalog, _loggerFactory);
@@ -218,7 +222,7 @@ public sealed partial class ApiServer : IAsyncDisposable
             authentication,
             authorizer,
             new Authentication.Impersonation(authorizer),
-            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
+            new Join.JoinEndpoints(Pki, JoinToken, bootstrapTokens, datastore, _options.Time, _loggerFactory.CreateLogger<Join.JoinEndpoints>(), () => _options.EtcdClientUrls),
             new Storage.Encryption.EncryptionEndpoints(_encryption),
             _options.MaxInFlight,
             Bodies = new BodyBudget(_options.MaxInFlightBodyBytes, _options.Time),

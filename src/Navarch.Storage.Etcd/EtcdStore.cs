@@ -14,7 +14,7 @@ namespace Navarch.Storage.Etcd;
 /// <see cref="BumpRevisionAsync"/>), compare-and-swap is an etcd transaction on mod_revision, watches are etcd watches
 /// with a start revision and prev_kv, TTLs are etcd leases.
 /// </summary>
-public sealed partial class EtcdStore : IStore
+public sealed partial class EtcdStore : IStore, IRevisionBump
 {
     /// <summary>Where the compacted revision is recorded, as kube-apiserver does; outside the '/' key space.</summary>
     internal const string CompactRevisionKey = "compact_rev_key";

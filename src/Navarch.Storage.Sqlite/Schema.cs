@@ -21,7 +21,7 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS kv_lease ON kv (lease) WHERE lease != 0;
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
-        INSERT OR IGNORE INTO meta (name, value) VALUES ('current_rev', 0), ('compact_rev', 0);
+        INSERT OR IGNORE INTO meta (name, value) VALUES ('current_rev', 0), ('compact_rev', 0), ('revision_offset', 0);
         """;
 
     /// <summary>The columns every row read selects, in the order <see cref="Row.Read"/> reads them.</summary>

@@ -48,6 +48,20 @@ public static class SqliteSnapshot
         }, cancellationToken));
 
     /// <summary>
+    /// The current value of <paramref name="key"/> in a snapshot file, or null when the key is absent or deleted there;
+    /// read-only, so the snapshot stays as it was (e.g. the bootstrap data read before a restore replaces anything).
+    /// </summary>
+    public static async Task<byte[]?> ReadValueAsync(string snapshotPath, string key, CancellationToken cancellationToken = default)
+    {
+        KeyRules.ValidateKey(key);
+        ThrowIfNotSnapshot(snapshotPath);
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = snapshotPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        Row? row = await SqliteStore.LatestAsync(connection, null, key, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        return row is null || row.Deleted ? null : row.Value;
+    }
+
+    /// <summary>
     /// Puts a snapshot in place of the (stopped) store at <paramref name="databasePath"/>: the current file is kept
     /// aside as <c>state.db.bak-&lt;unix time&gt;</c>, its -wal and -shm files are removed (their pages belong to the old
     /// file), and the snapshot is copied in 0600. Returns the path the old file was kept under, or null when there was none.
@@ -55,19 +69,7 @@ public static class SqliteSnapshot
     public static async Task<string?> RestoreAsync(string snapshotPath, string databasePath, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(time);
-        if (!File.Exists(snapshotPath))
-        {
-            throw new FileNotFoundException($"snapshot {snapshotPath} does not exist", snapshotPath);
-        }
-
-        await using (FileStream snapshot = File.OpenRead(snapshotPath))
-        {
-            byte[] header = new byte[Header.Length];
-            if (await snapshot.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) != header.Length || !Header.SequenceEqual(header))
-            {
-                throw new InvalidDataException($"{snapshotPath} is not a SQLite snapshot");
-            }
-        }
+        ThrowIfNotSnapshot(snapshotPath);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string? kept = null;
@@ -100,5 +102,26 @@ public static class SqliteSnapshot
 
         File.Move(part, databasePath, overwrite: false);
         return kept;
+    }
+
+    /// <summary>Whether the file starts with SQLite's header (an etcd snapshot, a bbolt file, does not).</summary>
+    public static bool IsSnapshot(string path)
+    {
+        Span<byte> header = stackalloc byte[Header.Length];
+        using FileStream file = File.OpenRead(path);
+        return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual(Header);
+    }
+
+    private static void ThrowIfNotSnapshot(string snapshotPath)
+    {
+        if (!File.Exists(snapshotPath))
+        {
+            throw new FileNotFoundException($"snapshot {snapshotPath} does not exist", snapshotPath);
+        }
+
+        if (!IsSnapshot(snapshotPath))
+        {
+            throw new InvalidDataException($"{snapshotPath} is not a SQLite snapshot");
+        }
     }
 }

@@ -40,6 +40,12 @@ public sealed partial class SqliteStore
                             compacted = Math.Max(compacted, request.Expected);
                             request.Result = CompactStep(tx, request.Expected, request.Cursor, nowMs);
                         }
+                        else if (request.Kind == WriteKind.BumpRevision)
+                        {
+                            revision += request.Expected;
+                            compacted = Math.Max(compacted, revision);
+                            request.Result = AddToOffset(tx, request.Expected);
+                        }
                         else
                         {
                             request.Result = Apply(commands, tx, request, ref revision, nowMs, events);
@@ -65,7 +71,7 @@ public sealed partial class SqliteStore
 
             Volatile.Write(ref _revision, revision);
             Volatile.Write(ref _compacted, compacted);
-            _hub.Publish(events);
+            _hub.Publish(events, revision);
             foreach (WriteRequest request in batch)
             {
                 if (errors.TryGetValue(request, out StorageException? error))
@@ -187,7 +193,13 @@ public sealed partial class SqliteStore
         delete.Parameters.AddWithValue("$hi", end);
         delete.Parameters.AddWithValue("$c", compactTo);
         delete.ExecuteNonQuery();
-        return end;
+
+        // The next window starts at the next row: after a revision bump (BumpRevisionAsync) a gap of a billion
+        // revisions holds none, and stepping through it window by window would take a transaction per window.
+        using SqliteCommand next = Command(_writer, tx, "SELECT COALESCE(MIN(rev), $c) FROM kv WHERE rev >= $hi");
+        next.Parameters.AddWithValue("$hi", end);
+        next.Parameters.AddWithValue("$c", compactTo);
+        return Math.Max(end, Math.Min(compactTo, (long)next.ExecuteScalar()!));
     }
 
     /// <summary>Deletes keys whose lease has expired, through the ordinary write path so watchers see the delete.</summary>

@@ -307,7 +307,7 @@ public sealed partial class SqliteStore : IStore
         return requested;
     }
 
-    private static async Task<Row?> LatestAsync(SqliteConnection connection, SqliteTransaction? tx, string key, long atOrBelow, CancellationToken cancellationToken)
+    internal static async Task<Row?> LatestAsync(SqliteConnection connection, SqliteTransaction? tx, string key, long atOrBelow, CancellationToken cancellationToken)
     {
         await using SqliteCommand select = Command(connection, tx, $"SELECT {Schema.Columns} FROM kv WHERE key = $key AND rev <= $at ORDER BY rev DESC LIMIT 1");
         select.Parameters.AddWithValue("$key", key);

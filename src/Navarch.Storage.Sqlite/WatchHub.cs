@@ -43,13 +43,9 @@ internal sealed class WatchHub(long publishedRevision)
         }
     }
 
-    public void Publish(List<WatchEvent> events)
+    /// <summary>Publishes one commit's events; <paramref name="revision"/> is the store's revision after it (a revision bump commits no event).</summary>
+    public void Publish(List<WatchEvent> events, long revision)
     {
-        if (events.Count == 0)
-        {
-            return;
-        }
-
         lock (_lock)
         {
             foreach (WatchEvent e in events)
@@ -67,6 +63,8 @@ internal sealed class WatchHub(long publishedRevision)
 
                 _published = e.Revision;
             }
+
+            _published = Math.Max(_published, revision);
         }
     }
 

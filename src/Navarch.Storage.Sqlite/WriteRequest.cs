@@ -7,6 +7,7 @@ internal enum WriteKind
     Update,
     Delete,
     CompactStep,
+    BumpRevision,
 }
 
 /// <summary>
@@ -23,7 +24,7 @@ internal sealed class WriteRequest(WriteKind kind, string key, byte[] value, lon
 
     public byte[] Value { get; } = value;
 
-    /// <summary>For writes: the modRevision the key must have (0 = any). For compaction: the target revision.</summary>
+    /// <summary>For writes: the modRevision the key must have (0 = any). For compaction: the target revision. For a bump: the amount.</summary>
     public long Expected { get; } = expectedModRevision;
 
     public TimeSpan? Ttl { get; } = ttl;

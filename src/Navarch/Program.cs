@@ -61,7 +61,7 @@ internal static class Program
         root.Subcommands.Add(DnsCommand.Create());
         root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
-        root.Subcommands.Add(Commands.Token.TokenCommand.Create());
+        root.Subcommands.Add(Commands.Token.TokenCommand.Create(Console.Out, Console.Error));
         root.Subcommands.Add(Commands.SecretsEncrypt.SecretsEncryptCommand.Create());
         root.Subcommands.Add(Commands.Certificate.CertificateCommand.Create());
         root.Subcommands.Add(Commands.Snapshot.SnapshotCommand.Create(Console.Out, Console.Error));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Navarch.ApiServer.Join;
 using Navarch.Server;
 using Navarch.Snapshots;
 using Navarch.Storage;

@@ -18,10 +18,16 @@ namespace Navarch.ApiServer.Join;
 /// token) as <c>Authorization: Bearer</c>; answers the signed certificate (PEM). A wrong or expired token gets 401.</item>
 /// <item><c>GET /v1-navarch/server-bootstrap</c> — the server token only: the shared secrets and etcd members a joining
 /// server needs (<see cref="ServerBootstrap"/>).</item>
+/// <item><c>PUT /v1-navarch/token</c> — the server token only (k3s's <c>/v1-k3s/token</c>): <c>navarch token rotate</c>'s
+/// <c>{"newToken": "..."}</c> (empty: a random one) re-encrypts the bootstrap data in <paramref name="store"/> (the raw
+/// datastore) under the new token and puts it in force here; the old one is refused from then on.</item>
 /// </list>
 /// </summary>
-internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverToken, BootstrapTokens bootstrapTokens, TimeProvider time, ILogger logger, Func<IReadOnlyList<string>>? etcdClientUrls = null)
+internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverToken, BootstrapTokens bootstrapTokens, Navarch.Storage.IStore store, TimeProvider time, ILogger logger, Func<IReadOnlyList<string>>? etcdClientUrls = null)
 {
+    // A token rotation request is one short JSON field.
+    private const int MaxTokenRequestBytes = 4096;
+
     private readonly byte[] _caBundle = JoinToken.CaBundle(pki.TrustedCas);
 
     /// <summary>Serves the request when it is one of the join endpoints; false otherwise.</summary>
@@ -45,6 +51,9 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
                 return true;
             case ("GET", JoinProtocol.ServerBootstrapPath):
                 await ServeServerBootstrapAsync(context);
+                return true;
+            case ("PUT", JoinProtocol.TokenPath):
+                await RotateTokenAsync(context);
                 return true;
             default:
                 return false;
@@ -87,11 +96,14 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
         await context.Response.WriteAsync(certificate, context.RequestAborted);
     }
 
-    private async Task ServeServerBootstrapAsync(HttpContext context)
+    /// <summary>
+    /// The server token in the request's bearer header, or null (a 401 written) for anything else: the server-only
+    /// endpoints hand out or change the cluster CA's key, which a bootstrap (agent) token must never reach.
+    /// </summary>
+    private async Task<JoinToken?> AuthenticateServerAsync(HttpContext context)
     {
         string header = context.Request.Headers.Authorization.ToString();
         string token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
-        // Only the server token: the answer holds the cluster CA's key, which a bootstrap (agent) token must never reach.
         JoinToken parsed;
         try
         {
@@ -106,6 +118,16 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
         {
             LogRejected(logger, "(server)", context.Connection.RemoteIpAddress?.ToString() ?? "");
             await Responder.WriteStatusAsync(context, ApiErrors.Unauthorized("token rejected").Status);
+            return null;
+        }
+
+        return parsed;
+    }
+
+    private async Task ServeServerBootstrapAsync(HttpContext context)
+    {
+        if (await AuthenticateServerAsync(context) is null)
+        {
             return;
         }
 
@@ -125,6 +147,55 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
         LogServerBootstrap(logger, remote);
         context.Response.ContentType = "application/json";
         await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, bootstrap, cancellationToken: context.RequestAborted);
+    }
+
+    private async Task RotateTokenAsync(HttpContext context)
+    {
+        if (await AuthenticateServerAsync(context) is null)
+        {
+            return;
+        }
+
+        string? requested;
+        try
+        {
+            byte[] body = new byte[MaxTokenRequestBytes + 1];
+            int length = await context.Request.Body.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, context.RequestAborted);
+            if (length > MaxTokenRequestBytes)
+            {
+                await Responder.WriteStatusAsync(context, ApiErrors.BadRequest($"a token rotation request is at most {MaxTokenRequestBytes} bytes").Status);
+                return;
+            }
+
+            requested = length == 0 ? null : System.Text.Json.JsonSerializer.Deserialize<TokenRotateRequest>(body.AsSpan(0, length))?.NewToken;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            await Responder.WriteStatusAsync(context, ApiErrors.BadRequest($"the body is not a token rotation request {{\"newToken\": \"...\"}}: {e.Message}").Status);
+            return;
+        }
+
+        string secret;
+        try
+        {
+            JoinToken next = JoinToken.Parse(string.IsNullOrWhiteSpace(requested) ? ServerToken.NewSecret() : requested);
+            secret = ServerToken.SecretOf(next.Credentials);
+            if (next.Bootstrap is not null || secret.Length == 0 || (next.CaHash is { } hash && hash != serverToken.Token.CaHash))
+            {
+                throw new FormatException(next.Bootstrap is not null ? "it is a bootstrap token (id.secret): the server token is a secret of its own" : secret.Length == 0 ? "its secret is empty" : "it carries the hash of another cluster CA");
+            }
+        }
+        catch (FormatException e)
+        {
+            await Responder.WriteStatusAsync(context, ApiErrors.BadRequest($"invalid new token: {e.Message}").Status);
+            return;
+        }
+
+        string old = serverToken.Token.ToString();
+        await BootstrapData.RotateAsync(store, Path.GetDirectoryName(pki.Directory)!, old, secret, context.RequestAborted);
+        serverToken.Rotate(secret);
+        LogTokenRotated(logger, context.Connection.RemoteIpAddress?.ToString() ?? "");
+        context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
     private async Task<bool> IsValidAsync(string token, CancellationToken cancellationToken)
@@ -162,6 +233,9 @@ internal sealed partial class JoinEndpoints(ClusterPki pki, ServerToken serverTo
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent the server bootstrap (cluster CA, service account key, etcd members) to {Remote}")]
     private static partial void LogServerBootstrap(ILogger logger, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Server token rotated at the request of {Remote}: the bootstrap data is encrypted with the new token; restart the other servers with it")]
+    private static partial void LogTokenRotated(ILogger logger, string remote);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Signed the {Kind} certificate of node {Node}")]
     private static partial void LogSigned(ILogger logger, string kind, string node);

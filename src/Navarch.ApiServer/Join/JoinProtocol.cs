@@ -18,6 +18,9 @@ public static class JoinProtocol
     /// <summary>The shared secrets and etcd members a joining server needs (server token only).</summary>
     public const string ServerBootstrapPath = "/v1-navarch/server-bootstrap";
 
+    /// <summary>Rotates the server token (server token only; k3s's <c>/v1-k3s/token</c>).</summary>
+    public const string TokenPath = "/v1-navarch/token";
+
     /// <summary>The group of every kubelet's client certificate.</summary>
     public const string NodesGroup = "system:nodes";
 

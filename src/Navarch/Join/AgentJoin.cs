@@ -225,6 +225,24 @@ internal sealed partial class AgentJoin(string server, string token, string node
         return sans;
     }
 
+    /// <summary>
+    /// The CA of the server named by a full token (<c>K10&lt;hash&gt;::...</c>): its <c>/cacerts</c> bundle, checked against
+    /// the token's hash before anything is sent to the server; its first certificate is the one to trust.
+    /// </summary>
+    /// <exception cref="JoinException">The server cannot be reached, or its CA is not the one the token names.</exception>
+    internal static async Task<X509Certificate2> FetchVerifiedCaAsync(string server, string caHash, CancellationToken cancellationToken)
+    {
+        byte[] bundle = await FetchCaAsync(server, cancellationToken);
+        if (caHash != JoinToken.HashOf(bundle))
+        {
+            throw new JoinException("token CA hash does not match the server's CA");
+        }
+
+        var trusted = new X509Certificate2Collection();
+        trusted.ImportFromPem(Encoding.ASCII.GetString(bundle));
+        return trusted[0];
+    }
+
     /// <summary>An HTTP client that accepts only servers whose certificate chains to <paramref name="ca"/>.</summary>
     internal static HttpClient TrustingOnly(X509Certificate2 ca)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Navarch.ApiServer.Join;
 using Navarch.Snapshots;
 using Navarch.Storage.Etcd;
 using Navarch.Storage.Sqlite;
@@ -55,10 +56,11 @@ internal static partial class ClusterReset
         try
         {
             // An etcd snapshot needs an embedded etcd to restore into; on SQLite the file is checked as a SQLite snapshot.
-            bool etcdSnapshot = !IsSqlite(snapshot) && (embedded is not null || EmbeddedEtcdConfig.Read(dataDir) is not null);
-            if (etcdSnapshot && !File.Exists(Path.Combine(dataDir, "server", "tls", "server-ca.crt")))
+            bool sqliteSnapshot = SqliteSnapshot.IsSnapshot(snapshot);
+            bool etcdSnapshot = !sqliteSnapshot && (embedded is not null || EmbeddedEtcdConfig.Read(dataDir) is not null);
+            if ((etcdSnapshot || sqliteSnapshot) && !File.Exists(Path.Combine(dataDir, "server", "tls", "server-ca.crt")))
             {
-                await RestoreBootstrapAsync(snapshot, dataDir, embedded, token, time, logger, cancellationToken);
+                await RestoreBootstrapAsync(snapshot, sqliteSnapshot, dataDir, embedded, token, time, logger, cancellationToken);
             }
 
             if (etcdSnapshot && embedded is not null && EmbeddedEtcdConfig.Read(dataDir) is null)
@@ -77,30 +79,27 @@ internal static partial class ClusterReset
         }
 
         WriteFlag(flag, snapshot);
-        if (EmbeddedEtcdConfig.Read(dataDir) is not null)
-        {
-            // The revision bump waits for the store (BumpRevisionIfRestoredAsync); a crash before it leaves this for the next start.
-            WriteFlag(BumpFlag(dataDir), snapshot);
-        }
+        // The revision bump waits for the store (BumpRevisionIfRestoredAsync); a crash before it leaves this for the next start.
+        WriteFlag(BumpFlag(dataDir), snapshot);
 
         LogRestored(logger, snapshot, kept ?? "(none)");
     }
 
     /// <summary>
-    /// After an etcd snapshot was restored, before the store serves: every later resourceVersion above any served before
-    /// the restore, and the older ones compacted (410 Gone), as k3s's <c>--bump-revision --mark-compacted</c>
-    /// (<see cref="EtcdStore.BumpRevisionAsync"/>). The bump exceeds the writes a cluster can have made after its
+    /// After a snapshot was restored (etcd or SQLite), before the store serves: every later resourceVersion above any
+    /// served before the restore, and the older ones compacted (410 Gone), as k3s's <c>--bump-revision --mark-compacted</c>
+    /// (<see cref="Storage.IRevisionBump"/>). The bump exceeds the writes a cluster can have made after its
     /// snapshot was taken (etcd's own example amount, 1e9: ten years at three writes a second).
     /// </summary>
     public static async Task BumpRevisionIfRestoredAsync(string dataDir, Storage.IStore store, ILogger logger, CancellationToken cancellationToken)
     {
         string pending = BumpFlag(dataDir);
-        if (!File.Exists(pending) || store is not EtcdStore etcd)
+        if (!File.Exists(pending) || store is not Storage.IRevisionBump bumped)
         {
             return;
         }
 
-        long offset = await etcd.BumpRevisionAsync(RevisionBump, cancellationToken);
+        long offset = await bumped.BumpRevisionAsync(RevisionBump, cancellationToken);
         File.Delete(pending);
         LogBumped(logger, RevisionBump, offset);
     }
@@ -113,7 +112,7 @@ internal static partial class ClusterReset
     /// The cluster CA, keys and encryption config of a data dir that lost them, from the snapshot's bootstrap data
     /// decrypted with the server token; refused without a token, with a wrong one, or from a snapshot that holds none.
     /// </summary>
-    private static async Task RestoreBootstrapAsync(string snapshot, string dataDir, Etcd.EmbeddedEtcdOptions? embedded, string? token, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    private static async Task RestoreBootstrapAsync(string snapshot, bool sqliteSnapshot, string dataDir, Etcd.EmbeddedEtcdOptions? embedded, string? token, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(token))
         {
@@ -121,20 +120,15 @@ internal static partial class ClusterReset
         }
 
         string serverDir = Path.Combine(dataDir, "server");
-        byte[] stored = await Etcd.SnapshotBootstrapReader.ReadAsync(snapshot, BootstrapData.KeyFor(token), Path.Combine(serverDir, "db"), embedded?.Binary ?? Etcd.EtcdSupervisor.DefaultBinary, logger, time, cancellationToken)
+        string key = BootstrapData.KeyFor(token);
+        byte[] stored = (sqliteSnapshot
+            ? await SqliteSnapshot.ReadValueAsync(snapshot, key, cancellationToken)
+            : await Etcd.SnapshotBootstrapReader.ReadAsync(snapshot, key, Path.Combine(serverDir, "db"), embedded?.Binary ?? Etcd.EtcdSupervisor.DefaultBinary, logger, time, cancellationToken))
             ?? throw new InvalidDataException($"{snapshot} holds no bootstrap data for this --token (a snapshot of another cluster, another token, or of a server older than bootstrap data): restore it onto the data dir that holds the cluster's server/tls");
         Dictionary<string, string> files = BootstrapData.TryDecrypt(stored, token)
             ?? throw new InvalidDataException($"--token does not decrypt the bootstrap data in {snapshot}: give the cluster's server token");
         BootstrapData.WriteFiles(files, serverDir);
         LogBootstrapRestored(logger, files.Count, serverDir);
-    }
-
-    /// <summary>A SQLite database starts with its 16-byte header string; an etcd snapshot (a bbolt file) does not.</summary>
-    private static bool IsSqlite(string snapshot)
-    {
-        Span<byte> header = stackalloc byte[16];
-        using FileStream file = File.OpenRead(snapshot);
-        return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual("SQLite format 3\0"u8);
     }
 
     /// <summary>Whether this start resets the embedded etcd's membership without a snapshot (etcd's --force-new-cluster).</summary>

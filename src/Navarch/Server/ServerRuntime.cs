@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Navarch.Agent;
+using Navarch.ApiServer.Join;
 using Navarch.Client.Certificates;
 using Navarch.Controllers;
 using Navarch.Controllers.RootCaPublisher;
@@ -56,11 +57,19 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
         await ClusterReset.RunAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.Snapshots, options.EmbeddedEtcd, options.ApiServer.Token, options.ApiServer.Time, logging.CreateLogger("Navarch.Server"), _running.Token);
         _datastore = options.EmbeddedEtcd is { } embedded
             ? await OpenEmbeddedEtcdAsync(embedded with { ForceNewCluster = ClusterReset.ForcesNewCluster(options.Snapshots) }, _running.Token)
-            : await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, _running.Token);
+            : await OpenDatastoreAsync(_running.Token);
         _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
         await BootstrapData.SaveAsync(_datastore.Store, Path.Combine(options.ApiServer.DataDir, "server"), _apiServer.JoinToken.Token.ToString(), _running.Token);
+    }
+
+    /// <summary>Opens the SQLite file or connects to the external etcd; after a restore of a SQLite snapshot, bumps its revision before it serves.</summary>
+    private async Task<Datastore> OpenDatastoreAsync(CancellationToken cancellationToken)
+    {
+        Datastore datastore = await Datastore.OpenAsync(options.ApiServer.DataDir, options.DatastoreEndpoint, options.ApiServer.Time, logging, cancellationToken);
+        await ClusterReset.BumpRevisionIfRestoredAsync(options.ApiServer.DataDir, datastore.Store, logging.CreateLogger("Navarch.Server"), cancellationToken);
+        return datastore;
     }
 
     /// <summary>Starts (or joins) this server's embedded etcd member and opens the store on it.</summary>

@@ -57,6 +57,12 @@ internal sealed partial class SecretsEncryption : IAsyncDisposable
     /// <summary>The store the API server uses: the given one with encryption applied.</summary>
     public EncryptingStore Store { get; }
 
+    /// <summary>
+    /// Runs after every change the command makes (the configuration rewritten at a stage, and again when a re-encryption
+    /// drops the old keys), while no other change can run, so what it reads of the configuration is whole.
+    /// </summary>
+    public Func<CancellationToken, Task>? ConfigChanged { get; set; }
+
     /// <summary>Where <c>--secrets-encryption</c> keeps its configuration.</summary>
     public static string ManagedConfigPath(string dataDir) => Path.Combine(dataDir, "server", "cred", "encryption-config.json");
 
@@ -164,6 +170,11 @@ internal sealed partial class SecretsEncryption : IAsyncDisposable
                     throw ApiErrors.BadRequest($"unknown secrets-encrypt command \"{request.Stage}\": expected enable, disable, prepare, rotate, reencrypt or rotate-keys");
             }
 
+            if (ConfigChanged is { } changed)
+            {
+                await changed(cancellationToken);
+            }
+
             return Status();
         }
         finally
@@ -208,6 +219,11 @@ internal sealed partial class SecretsEncryption : IAsyncDisposable
                 if (!skip)
                 {
                     ChangeKeys(keys => [keys[0]]);
+                    if (ConfigChanged is { } changed)
+                    {
+                        // Before the stage says finished: whoever waits for it finds the change stored.
+                        await changed(_stopping.Token);
+                    }
                 }
 
                 Save(_state with { Stage = ReencryptFinished, Reencrypted = rewritten, Error = null });
@@ -223,7 +239,7 @@ internal sealed partial class SecretsEncryption : IAsyncDisposable
         {
             // Stopped: the stage stays reencrypt_active and the next start resumes.
         }
-        catch (Exception e) when (e is StorageException or IOException)
+        catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
         {
             LogReencryptFailed(_logger, e.Message);
             Save(_state with { Stage = ReencryptFinished, Error = e.Message });

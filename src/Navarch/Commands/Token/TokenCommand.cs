@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 using k8s.Autorest;
@@ -13,6 +14,8 @@ namespace Navarch.Commands.Token;
 /// <c>navarch token create|list|delete</c> (k3s's, after kubeadm's): bootstrap tokens as kube-system Secrets
 /// <c>bootstrap-token-&lt;id&gt;</c> of type <c>bootstrap.kubernetes.io/token</c>, managed through the API server with
 /// an admin kubeconfig. <c>create</c> prints the token in the K10 form (with the CA hash) that agents join with.
+/// <c>navarch token rotate</c> (k3s's) replaces the server token itself, through the server's <c>PUT /v1-navarch/token</c>
+/// authenticated with the current one.
 /// </summary>
 internal static class TokenCommand
 {
@@ -20,12 +23,13 @@ internal static class TokenCommand
     private const string BootstrapTokenType = BootstrapTokenSecret.Type;
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-    public static Command Create()
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        var token = new Command("token", "Manage bootstrap tokens agents join with.");
-        token.Subcommands.Add(CreateCommand());
-        token.Subcommands.Add(ListCommand());
-        token.Subcommands.Add(DeleteCommand());
+        var token = new Command("token", "Manage bootstrap tokens agents join with, and rotate the server token.");
+        token.Subcommands.Add(CreateCommand(output, error));
+        token.Subcommands.Add(ListCommand(output, error));
+        token.Subcommands.Add(DeleteCommand(output, error));
+        token.Subcommands.Add(RotateCommand(output, error));
         return token;
     }
 
@@ -47,16 +51,16 @@ internal static class TokenCommand
         return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
     }
 
-    private static async Task<int> RunAsync(Func<Task<int>> body)
+    private static async Task<int> RunAsync(TextWriter error, Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or FormatException or k8s.Exceptions.KubeConfigException)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or FormatException or k8s.Exceptions.KubeConfigException or Join.JoinException)
         {
             string message = e is HttpOperationException { Response.Content: { Length: > 0 } content } ? StatusMessage(content) : e.Message;
-            await Console.Error.WriteLineAsync($"navarch token: {message}");
+            await error.WriteLineAsync($"navarch token: {message}");
             return 1;
         }
     }
@@ -73,13 +77,13 @@ internal static class TokenCommand
         }
     }
 
-    private static Command CreateCommand()
+    private static Command CreateCommand(TextWriter output, TextWriter error)
     {
         var kubeconfig = KubeconfigOption();
         var ttl = new Option<string>("--ttl") { Description = "How long the token is valid (Go duration, e.g. 24h, 30m; 0 = never expires)", DefaultValueFactory = _ => "24h" };
         var description = new Option<string?>("--description") { Description = "A human-friendly description of the token's use" };
         var command = new Command("create", "Create a bootstrap token and print it in the K10<CA hash>::<id>.<secret> form agents join with.") { kubeconfig, ttl, description };
-        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        command.SetAction((parse, cancellationToken) => RunAsync(error, async () =>
         {
             TimeSpan lifetime = GoDuration.Parse(parse.GetValue(ttl)!);
             using Kubernetes client = Client(parse, kubeconfig);
@@ -112,17 +116,17 @@ internal static class TokenCommand
             using HttpResponseMessage ca = await client.HttpClient.GetAsync(new Uri(client.BaseUri, JoinProtocol.CaCertsPath), cancellationToken);
             ca.EnsureSuccessStatusCode();
             string hash = JoinToken.HashOf(await ca.Content.ReadAsByteArrayAsync(cancellationToken));
-            Console.Out.WriteLine(new JoinToken(hash, $"{id}.{secret}").ToString());
+            output.WriteLine(new JoinToken(hash, $"{id}.{secret}").ToString());
             return 0;
         }));
         return command;
     }
 
-    private static Command ListCommand()
+    private static Command ListCommand(TextWriter output, TextWriter error)
     {
         var kubeconfig = KubeconfigOption();
         var command = new Command("list", "List bootstrap tokens (TOKEN, TTL, EXPIRES, USAGES, DESCRIPTION, EXTRA GROUPS).") { kubeconfig };
-        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        command.SetAction((parse, cancellationToken) => RunAsync(error, async () =>
         {
             using Kubernetes client = Client(parse, kubeconfig);
             V1SecretList secrets = await client.CoreV1.ListNamespacedSecretAsync(Namespace, fieldSelector: "type=" + BootstrapTokenType, cancellationToken: cancellationToken);
@@ -143,7 +147,7 @@ internal static class TokenCommand
             int[] widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length) + 3).ToArray();
             foreach (string[] row in rows)
             {
-                Console.Out.WriteLine(string.Concat(row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+                output.WriteLine(string.Concat(row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
             }
 
             return 0;
@@ -151,21 +155,55 @@ internal static class TokenCommand
         return command;
     }
 
-    private static Command DeleteCommand()
+    private static Command DeleteCommand(TextWriter output, TextWriter error)
     {
         var kubeconfig = KubeconfigOption();
         var ids = new Argument<string[]>("token") { Description = "Token IDs (or whole id.secret tokens) to delete", Arity = ArgumentArity.OneOrMore };
         var command = new Command("delete", "Delete bootstrap tokens.") { ids, kubeconfig };
-        command.SetAction((parse, cancellationToken) => RunAsync(async () =>
+        command.SetAction((parse, cancellationToken) => RunAsync(error, async () =>
         {
             using Kubernetes client = Client(parse, kubeconfig);
             foreach (string given in parse.GetValue(ids)!)
             {
                 string id = JoinToken.Parse(given).Bootstrap?.Id ?? given.Split('.')[0];
                 await client.CoreV1.DeleteNamespacedSecretAsync(BootstrapTokenSecret.NameOf(id), Namespace, cancellationToken: cancellationToken);
-                Console.Out.WriteLine($"bootstrap token \"{id}\" deleted");
+                output.WriteLine($"bootstrap token \"{id}\" deleted");
             }
 
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command RotateCommand(TextWriter output, TextWriter error)
+    {
+        var dataDir = new Option<string>("--data-dir", "-d") { Description = "The server's data dir (its server/token is the default --token)", DefaultValueFactory = _ => "/var/lib/navarch" };
+        var server = new Option<string>("--server", "-s") { Description = "The server to rotate the token on", DefaultValueFactory = _ => "https://127.0.0.1:6443" };
+        var current = new Option<string?>("--token", "-t") { Description = "The current server token (default: <data-dir>/server/token)" };
+        var next = new Option<string?>("--new-token") { Description = "The new server token (default: a random one, written to the server's <data-dir>/server/token)" };
+        var command = new Command("rotate", "Rotate the server token: the cluster's bootstrap data is re-encrypted with the new token; restart every server with it.") { dataDir, server, current, next };
+        command.SetAction((parse, cancellationToken) => RunAsync(error, async () =>
+        {
+            output.WriteLine("WARNING: Recommended to keep a record of the old token. If restoring from a snapshot, you must use the token associated with that snapshot.");
+            string root = Path.GetFullPath(parse.GetValue(dataDir)!);
+            string token = parse.GetValue(current) is { Length: > 0 } given ? given.Trim() : (await File.ReadAllTextAsync(Path.Combine(root, "server", "token"), cancellationToken)).Trim();
+            string url = parse.GetValue(server)!.TrimEnd('/');
+            using X509Certificate2 ca = JoinToken.Parse(token).CaHash is { } hash
+                ? await Join.AgentJoin.FetchVerifiedCaAsync(url, hash, cancellationToken)
+                : X509CertificateLoader.LoadCertificateFromFile(Path.Combine(root, "server", "tls", "server-ca.crt"));
+            using HttpClient http = Join.AgentJoin.TrustingOnly(ca);
+            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(url + JoinProtocol.TokenPath))
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new TokenRotateRequest { NewToken = parse.GetValue(next) }),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using HttpResponseMessage response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new IOException(StatusMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
+            }
+
+            output.WriteLine("Token rotated, restart navarch nodes with new token");
             return 0;
         }));
         return command;

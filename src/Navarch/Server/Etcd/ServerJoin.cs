@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Navarch.ApiServer;
 using Navarch.ApiServer.Join;
 using Navarch.Join;
@@ -34,15 +33,8 @@ internal static class ServerJoin
             throw new JoinException("a server joins with the full server token K10<hash>::server:<secret> (from the first server's <data-dir>/server/token)");
         }
 
-        byte[] bundle = await AgentJoin.FetchCaAsync(server, cancellationToken);
-        if (parsed.CaHash != JoinToken.HashOf(bundle))
-        {
-            throw new JoinException("token CA hash does not match the server's CA");
-        }
-
-        var trusted = new X509Certificate2Collection();
-        trusted.ImportFromPem(Encoding.ASCII.GetString(bundle));
-        using HttpClient http = AgentJoin.TrustingOnly(trusted[0]);
+        using X509Certificate2 ca = await AgentJoin.FetchVerifiedCaAsync(server, parsed.CaHash, cancellationToken);
+        using HttpClient http = AgentJoin.TrustingOnly(ca);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server + JoinProtocol.ServerBootstrapPath));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Trim());
         ServerBootstrap bootstrap;

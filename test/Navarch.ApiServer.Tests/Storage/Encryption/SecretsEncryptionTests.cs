@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Navarch.ApiServer.Join;
 using Navarch.ApiServer.Storage.Encryption;
 using Navarch.Testing;
 
@@ -69,6 +70,27 @@ public sealed class SecretsEncryptionTests
         }
 
         Assert.Equal([newKey], EncryptionConfiguration.Load(SecretsEncryption.ManagedConfigPath(host.DataDir)).Resources.Single().Providers[0].Keys.Select(k => k.Name));
+    }
+
+    [Fact]
+    public async Task Every_change_stores_the_bootstrap_data_again_so_a_snapshot_carries_the_keys_the_secrets_use()
+    {
+        await using ApiServerHost host = await ApiServerHost.StartAsync(secretsEncryption: true);
+        using HttpClient http = host.NewHttp(withClientCertificate: true);
+        string token = host.Server.JoinToken.Token.ToString();
+        string config = SecretsEncryption.ManagedConfigPath(host.DataDir);
+        string initial = await File.ReadAllTextAsync(config);
+        Assert.Null(await host.Server.Store.GetAsync(BootstrapData.KeyFor(token)));
+
+        // Stored when the command returns, and again when the re-encryption drops the old key in the background.
+        await CommandAsync(http, "rotate-keys");
+        Assert.NotNull(await host.Server.Store.GetAsync(BootstrapData.KeyFor(token)));
+        await FinishedAsync(http);
+
+        string now = await File.ReadAllTextAsync(config);
+        Assert.NotEqual(initial, now);
+        Dictionary<string, string> stored = BootstrapData.TryDecrypt((await host.Server.Store.GetAsync(BootstrapData.KeyFor(token)))!.Value, token)!;
+        Assert.Equal(now, stored["cred/encryption-config.json"]);
     }
 
     [Fact]
