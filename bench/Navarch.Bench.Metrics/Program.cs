@@ -10,11 +10,18 @@ namespace Navarch.Bench.Metrics;
 /// What the API server's metrics cost: requests/s and p99 of GET, LIST and CREATE with metrics on and off, side by side
 /// (two servers in this process, measured in alternating rounds so drift hits both alike), and the time to serve one
 /// /metrics scrape. Usage: Navarch.Bench.Metrics [--seconds N] [--clients N] [--rounds N].
+/// With <c>--node</c>, what metrics collection costs a whole node instead (<see cref="NodeOverhead"/>; as root):
+/// Navarch.Bench.Metrics --node [--window SECONDS].
 /// </summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Contains("--node"))
+        {
+            return await NodeOverhead.RunAsync(TimeSpan.FromSeconds(ArgOr(args, "--window", 180)));
+        }
+
         double seconds = ArgOr(args, "--seconds", 4);
         int clients = (int)ArgOr(args, "--clients", 16);
         int rounds = (int)ArgOr(args, "--rounds", 3);

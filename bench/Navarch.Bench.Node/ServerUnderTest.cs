@@ -31,7 +31,7 @@ internal sealed class ServerUnderTest : IAsyncDisposable
 
     public Kubernetes Client { get; private set; } = null!;
 
-    private string NodeName => "bench-" + _suffix;
+    public string NodeName => "bench-" + _suffix;
 
     private string Bridge => "nvb" + _suffix;
 
@@ -40,7 +40,7 @@ internal sealed class ServerUnderTest : IAsyncDisposable
     private static string Binary =>
         Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Navarch", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "navarch.dll"));
 
-    private static string Repo => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+    public static string Repo => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
 
     /// <summary>Builds the pause and busybox image tars once (scripts/lib/images.sh); returns their folder.</summary>
     public static async Task<string> BuildImagesAsync()
@@ -136,18 +136,53 @@ internal sealed class ServerUnderTest : IAsyncDisposable
     /// <summary>The server process's CPU use over <paramref name="window"/>, in cores (utime + stime).</summary>
     public async Task<double> CoresUsedAsync(TimeSpan window)
     {
-        long Ticks()
-        {
-            string stat = File.ReadAllText($"/proc/{_process!.Id}/stat");
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        }
-
-        long before = Ticks();
+        double before = CpuSeconds(ProcessId);
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
-        long after = Ticks();
-        return (after - before) / 100.0 / clock.Elapsed.TotalSeconds;
+        return (CpuSeconds(ProcessId) - before) / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The server process's id (the API server, controllers, scheduler, DNS, proxy and the agent's kubelet run in it).</summary>
+    public int ProcessId => _process!.Id;
+
+    /// <summary>The agent's containerd: the child of the server process named so.</summary>
+    public int ContainerdId()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out int pid) && Stat(pid) is { } stat
+                && stat.Comm == "containerd" && int.Parse(stat.Fields[1], CultureInfo.InvariantCulture) == ProcessId)
+            {
+                return pid;
+            }
+        }
+
+        throw new InvalidOperationException($"navarch server (pid {ProcessId}) runs no containerd");
+    }
+
+    /// <summary>The CPU time a process has used so far, user and system (utime + stime in /proc/PID/stat, at 100 ticks/s).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        string[] fields = Stat(pid)?.Fields ?? throw new InvalidOperationException($"process {pid} has exited");
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>A process's name and the fields of /proc/PID/stat after it (state first), or null once it is gone.</summary>
+    private static (string Comm, string[] Fields)? Stat(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        int open = stat.IndexOf('(', StringComparison.Ordinal);
+        int close = stat.LastIndexOf(')');
+        return (stat[(open + 1)..close], stat[(close + 2)..].Split(' '));
     }
 
     public async ValueTask DisposeAsync()
@@ -212,7 +247,14 @@ internal sealed class ServerUnderTest : IAsyncDisposable
             .First(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
             .ToString();
 
-    private static async Task RunAsync(string file, string[] args, string workingDirectory)
+    /// <summary>kubectl with this server's admin kubeconfig, which must succeed; its output.</summary>
+    public async Task<string> KubectlAsync(params string[] args)
+    {
+        (int code, string output, string error) = await RunAsync("kubectl", ["--kubeconfig", Kubeconfig, .. args], "/");
+        return code == 0 ? output : throw new InvalidOperationException($"kubectl {string.Join(' ', args)}: {error}");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, string[] args, string workingDirectory)
     {
         var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -224,6 +266,6 @@ internal sealed class ServerUnderTest : IAsyncDisposable
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        await Task.WhenAll(stdout, stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 }

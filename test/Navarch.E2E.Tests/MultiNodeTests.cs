@@ -6,7 +6,8 @@ namespace Navarch.E2E.Tests;
 /// <summary>
 /// Service networking across nodes, on the network-namespace cluster: pods on different nodes reach each other by IP,
 /// a Service's DNS name reaches the replicas on every node, a NodePort answers on every node's address, a headless
-/// Service resolves to its pods, and sessionAffinity keeps a client on one pod.
+/// Service resolves to its pods, and sessionAffinity keeps a client on one pod. And the autoscaling loop with its
+/// replicas on both nodes.
 /// </summary>
 [Trait("Category", "MultiNode")]
 public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCluster>
@@ -68,6 +69,10 @@ public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCl
             TimeSpan.FromMilliseconds(500),
             () => Task.FromResult($"last: {last?.Output}"))).Stdout.Trim();
     }
+
+    [Fact]
+    public Task The_HPA_scales_a_cpu_burning_deployment_across_both_nodes_and_back_down() =>
+        AutoscalingScenario.RunAsync(cluster, "hpa-multinode", cluster.Nodes);
 
     [Fact]
     public async Task Pods_services_dns_and_node_ports_work_across_nodes()

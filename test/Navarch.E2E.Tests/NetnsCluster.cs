@@ -56,8 +56,12 @@ public class NetnsCluster : IAsyncLifetime, ITestCluster
     /// <summary>The server's --node-monitor-grace-period: short, so a stopped agent's node is noticed in a test's time.</summary>
     public static TimeSpan NodeMonitorGracePeriod => TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// One server and two agents. The HPA syncs and the resource metrics are read every 2 s (Kubernetes: 15 s) so the
+    /// autoscaling scenario (MultiNodeTests) sees a load step in seconds.
+    /// </summary>
     public NetnsCluster()
-        : this(servers: 1)
+        : this(servers: 1, "--horizontal-pod-autoscaler-sync-period", "2s", "--metric-resolution", "2s")
     {
     }
 

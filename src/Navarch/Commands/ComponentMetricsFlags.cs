@@ -13,7 +13,7 @@ internal sealed class ComponentMetricsFlags
 {
     private readonly Option<int> _controllerManager = Port("--kube-controller-manager-secure-port", "kube-controller-manager's HTTPS port for /metrics and its health checks (0 serves none)", 10257);
     private readonly Option<int> _scheduler = Port("--kube-scheduler-secure-port", "kube-scheduler's HTTPS port for /metrics and its health checks (0 serves none)", 10259);
-    private readonly Option<int> _dns = Port("--cluster-dns-metrics-port", "The cluster DNS's plain-HTTP /metrics port, on every address as CoreDNS's prometheus plugin (0 serves none)", 9153);
+    private readonly Option<int> _dns = DnsMetricsPortOption("--cluster-dns-metrics-port");
 
     public void AddTo(Command command)
     {
@@ -43,7 +43,12 @@ internal sealed class ComponentMetricsFlags
         DnsMetricsPort = DnsMetricsPort(parse),
     };
 
-    private static int? Served(int port) => port == 0 ? null : port;
+    /// <summary>The cluster DNS's metrics port flag, here and on <c>navarch dns</c> (<c>--metrics-port</c>).</summary>
+    public static Option<int> DnsMetricsPortOption(string name) =>
+        Port(name, "The cluster DNS's plain-HTTP /metrics port, on every address as CoreDNS's prometheus plugin (0 serves none)", 9153);
+
+    /// <summary>A port flag's value as a component takes it: null for 0, which serves none.</summary>
+    public static int? Served(int port) => port == 0 ? null : port;
 
     private static Option<int> Port(string name, string description, int port)
     {

@@ -17,7 +17,8 @@ internal static class DnsCommand
         var nodeName = new Option<string?>("--node-name") { Description = "The Node the published endpoint is on" };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network, whose clients are answered", DefaultValueFactory = _ => "10.42.0.0/16" };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "The Service network, whose clients are answered", DefaultValueFactory = _ => "10.43.0.0/16" };
-        var command = new Command("dns", "Run the cluster DNS server and publish it as the kube-system/kube-dns Service.") { kubeconfig, bind, clusterDns, clusterDomain, upstream, nodeName, clusterCidr, serviceCidr };
+        Option<int> metricsPort = ComponentMetricsFlags.DnsMetricsPortOption("--metrics-port");
+        var command = new Command("dns", "Run the cluster DNS server and publish it as the kube-system/kube-dns Service.") { kubeconfig, bind, clusterDns, clusterDomain, upstream, nodeName, clusterCidr, serviceCidr, metricsPort };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using ILoggerFactory logging = Logging.Create();
@@ -31,6 +32,7 @@ internal static class DnsCommand
                 Domain = parse.GetValue(clusterDomain)!,
                 Upstreams = parse.GetValue(upstream)!,
                 ClusterNetworks = [parse.GetValue(clusterCidr)!, parse.GetValue(serviceCidr)!],
+                MetricsPort = ComponentMetricsFlags.Served(parse.GetValue(metricsPort)),
             }, logging, stop.Token);
             if (dns is null)
             {
