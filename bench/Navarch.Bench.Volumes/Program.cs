@@ -161,7 +161,8 @@ async Task<double> DdInPodAsync(string name, bool claim)
 {
     if (claim)
     {
-        await CreateClaimAsync(name, $"{DdMiB + 32}Mi", selectedNode: null);
+        // Twice the file: ext4's journal and metadata take their share of a small image.
+        await CreateClaimAsync(name, $"{DdMiB * 2}Mi", selectedNode: null);
     }
 
     await client.CoreV1.CreateNamespacedPodAsync(Pod(name, ["sh", "-c", DdScript("/data/f")], claim ? name : null, restart: "Never"), "default");
