@@ -10,7 +10,8 @@ namespace Navarch.E2E.Tests;
 /// replicas on both nodes.
 /// </summary>
 [Trait("Category", "MultiNode")]
-public sealed class MultiNodeTests(NetnsCluster cluster) : IClassFixture<NetnsCluster>
+[Collection(MultiNodeCollection.Name)]
+public sealed class MultiNodeTests(NetnsCluster cluster)
 {
     // One replica per node (required anti-affinity), behind a NodePort Service, a headless one and a sticky one.
     private static readonly string Web = Workloads.HelloWeb(serviceType: "NodePort", podSpec: """

@@ -9,6 +9,9 @@ internal static class PodStrategy
     public static ResourceStrategy<V1Pod> Create() => new()
     {
         HasStatus = true,
+        // As the pod strategy's PrepareForCreate: a new pod is Pending until a kubelet reports on it, so an unschedulable
+        // one reads Pending (kubectl's STATUS, the status.phase field selector), not an empty phase.
+        OnCreate = p => p.Status = new V1PodStatus { Phase = "Pending" },
         Defaults = p => PodSpecDefaults.Apply(p.Spec),
         Validation = p => PodValidation.ValidateSpec(p.Spec, "spec").Concat(PodValidation.ValidateCreate(p.Spec)),
         UpdateValidation = PodValidation.ValidateUpdate,
