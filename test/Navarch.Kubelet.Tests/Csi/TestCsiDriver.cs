@@ -92,11 +92,15 @@ internal sealed class TestCsiDriver : IAsyncDisposable
     /// <summary>When set, NodePublishVolume fails with this message.</summary>
     public string? PublishError { get; set; }
 
-    /// <summary>Starts the driver; its registration socket appears in <paramref name="registryDir"/> last.</summary>
     /// <summary>Waits until the kubelet has registered this driver in <paramref name="nodeName"/>'s CSINode (which may not exist yet).</summary>
     public Task WaitRegisteredAsync(Kubernetes client, string nodeName) =>
-        KubeletNode.WaitAsync(async () => (await Absent.OrNullAsync(() => client.StorageV1.ReadCSINodeAsync(nodeName)))?.Spec.Drivers?.FirstOrDefault(d => d.Name == Name), "the driver registered");
+        Polling.Eventually(
+            async () => (await Absent.OrNullAsync(() => client.StorageV1.ReadCSINodeAsync(nodeName)))?.Spec.Drivers?.Any(d => d.Name == Name) == true,
+            "the driver registered",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(200));
 
+    /// <summary>Starts the driver; its registration socket appears in <paramref name="registryDir"/> last.</summary>
     public static async Task<TestCsiDriver> StartAsync(string name, string registryDir, Func<string, string, string, WebApplication, TestCsiDriver> make)
     {
         string dir = Path.Combine("/tmp", "nvcsi-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8]);
