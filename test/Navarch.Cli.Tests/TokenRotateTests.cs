@@ -99,6 +99,9 @@ public sealed class TokenRotateTests : IDisposable
             Assert.StartsWith("bootstrap data already found and encrypted with different token", e.Message, StringComparison.Ordinal);
         }
 
+        // Refused before anything was written: the token file still holds the new token.
+        Assert.Equal("server:" + NewSecret, JoinToken.Parse(await File.ReadAllTextAsync(TokenFile)).Credentials);
+
         await using (ServerRuntime withNew = Server(NewSecret))
         {
             await withNew.StartApiServerAsync(CancellationToken.None);

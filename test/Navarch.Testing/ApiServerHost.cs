@@ -63,7 +63,16 @@ public sealed class ApiServerHost : IAsyncDisposable
     public static async Task<ApiServerHost> StartAsync(int port = 0, string? tokenAuthFile = null, int maxInFlight = 400, string authorizationMode = "AlwaysAllow", string? admissionControlConfigFile = null, AuditOptions? audit = null, TimeProvider? time = null, string? encryptionProviderConfig = null, bool secretsEncryption = false)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("navarch-api-");
-        return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption), authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption);
+        try
+        {
+            return new ApiServerHost(dir, await StartServerAsync(dir.FullName, port, tokenAuthFile, maxInFlight, authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption), authorizationMode, admissionControlConfigFile, audit, time, encryptionProviderConfig, secretsEncryption);
+        }
+        catch
+        {
+            // A server that refused to start (tests of bad configuration do this on purpose) leaves no data dir behind.
+            dir.Delete(recursive: true);
+            throw;
+        }
     }
 
     /// <summary>An HttpClient trusting the cluster CA, with or without the admin certificate, for raw requests.</summary>
@@ -112,9 +121,15 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        await Server.DisposeAsync();
-        await _store.DisposeAsync();
-        _dir.Delete(recursive: true);
+        try
+        {
+            Client.Dispose();
+            await Server.DisposeAsync();
+            await _store.DisposeAsync();
+        }
+        finally
+        {
+            _dir.Delete(recursive: true);
+        }
     }
 }

@@ -31,15 +31,26 @@ public static class BootstrapData
     /// <exception cref="InvalidDataException">The datastore holds bootstrap data under another token only (the token was rotated, or belongs to another cluster).</exception>
     public static async Task SaveAsync(IStore store, string serverDir, string token, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(store);
         string key = KeyFor(token);
-        KeyValue? stored = await store.GetAsync(key, cancellationToken: cancellationToken);
+        KeyValue? stored = await CheckTokenAsync(store, token, cancellationToken);
+        await WriteAsync(store, key, stored, ServerBootstrap.ReadFiles(serverDir), token, cancellationToken);
+    }
+
+    /// <summary>
+    /// The bootstrap data stored under <paramref name="token"/> (null when there is none yet); checked before a server
+    /// starts with a given --token, so that a refused start changes nothing (not even the server's token file).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The datastore holds bootstrap data under another token only (the token was rotated, or belongs to another cluster).</exception>
+    public static async Task<KeyValue?> CheckTokenAsync(IStore store, string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        KeyValue? stored = await store.GetAsync(KeyFor(token), cancellationToken: cancellationToken);
         if (stored is null && (await store.ListAsync(Prefix, new ListOptions(Limit: 1), cancellationToken)).Items.Count > 0)
         {
             throw new InvalidDataException("bootstrap data already found and encrypted with different token: start the server with the cluster's current server token (--token; after `navarch token rotate`, the new one)");
         }
 
-        await WriteAsync(store, key, stored, ServerBootstrap.ReadFiles(serverDir), token, cancellationToken);
+        return stored;
     }
 
     /// <summary>

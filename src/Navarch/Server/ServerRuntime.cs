@@ -59,6 +59,11 @@ internal sealed partial class ServerRuntime(ServerOptions options, ILoggerFactor
             ? await OpenEmbeddedEtcdAsync(embedded with { ForceNewCluster = ClusterReset.ForcesNewCluster(options.Snapshots) }, _running.Token)
             : await OpenDatastoreAsync(_running.Token);
         _snapshots = Snapshots.SnapshotScheduler.StartFor(_datastore.Store, options.Snapshots, options.ApiServer.DataDir, options.ApiServer.Time, logging.CreateLogger<Snapshots.SnapshotScheduler>());
+        if (options.ApiServer.Token is { Length: > 0 } token)
+        {
+            await BootstrapData.CheckTokenAsync(_datastore.Store, token, _running.Token);
+        }
+
         _apiServer = new ApiServer.ApiServer(_datastore.Store, options.ApiServer, logging);
         await _apiServer.StartAsync(_running.Token);
         await BootstrapData.SaveAsync(_datastore.Store, Path.Combine(options.ApiServer.DataDir, "server"), _apiServer.JoinToken.Token.ToString(), _running.Token);
