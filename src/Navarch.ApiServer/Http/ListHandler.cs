@@ -53,7 +53,7 @@ internal static class ListHandler
         {
             metadata["continue"] = continueToken;
 
-            // A pointer with omitempty in ListMeta: absent, not null, when the count is unknown (a field-selected page).
+            // A pointer with omitempty in ListMeta: absent, not null, when the count is unknown (a page read through a selector).
             if (remaining is not null)
             {
                 metadata["remainingItemCount"] = remaining;
